@@ -1,0 +1,179 @@
+package policies
+
+import "time"
+
+// Change is a host-neutral view of a pull request (GitHub) or merge request
+// (GitLab). Host adapters build it; nothing after them touches host payloads.
+// Facts an adapter did not fetch are left nil: the rules that need them say
+// so rather than guessing.
+type Change struct {
+	// Host is "github" or "gitlab".
+	Host string
+	// Repo is the repository the change targets.
+	Repo Repo
+	// Number is the PR number (GitHub) or the MR IID (GitLab).
+	Number int
+	Title  string
+	// Body is the PR body (GitHub) or the MR description (GitLab).
+	Body   string
+	Author Actor
+	// BaseBranch is the branch the change merges into (GitLab: target branch).
+	BaseBranch string
+	// HeadBranch is the branch the change comes from (GitLab: source branch).
+	HeadBranch string
+	// HeadSHA is the commit the verdict is about.
+	HeadSHA string
+	// Draft is GitHub's draft flag or GitLab's draft/WIP status.
+	Draft bool
+	// Merged is GitHub's merged flag; GitLab's `merged` state → Merged.
+	Merged bool
+	Labels []string
+	// Commits are the change's commits, oldest first.
+	Commits []Commit
+	// Files are the changed files. Nil when not fetched.
+	Files []File
+	// Reviews are GitHub reviews; GitLab MR approvals map to APPROVED reviews.
+	Reviews []Review
+	// Comments are the conversation's comments (GitHub issue comments, GitLab
+	// MR notes), oldest first. Commands are parsed from them.
+	Comments []Comment
+	// Checks are CI results on HeadSHA (GitHub check runs and commit
+	// statuses, GitLab pipelines and commit statuses).
+	Checks []Check
+	// HeadPushedAt is when HeadSHA was pushed (GitHub: the synchronize event
+	// or the head commit's committer date). With dismiss_stale, commands
+	// given before it no longer count. Zero when unknown.
+	HeadPushedAt time.Time
+	// Teams answers team membership for the `@org/team` entries the policy
+	// names. Nil when the adapter has no team data: team entries then match
+	// nobody.
+	Teams Membership
+	// CodeOwners is the parsed CODEOWNERS file of the base branch, nil when
+	// the repository has none or it was not fetched.
+	CodeOwners *CodeOwners
+	// Permissions maps logins to their repository permission, for command
+	// authorisation. Nil means no permission data (offline use): commands
+	// then count as given by authorised users.
+	Permissions map[string]Permission
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Repo names a repository.
+type Repo struct {
+	// Owner is the GitHub owner or the GitLab namespace; it may contain `/`
+	// for GitLab subgroups.
+	Owner string
+	Name  string
+}
+
+// String returns "owner/name".
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// Actor is a person or a bot on the host.
+type Actor struct {
+	// Login is the GitHub login or the GitLab username.
+	Login string
+	// Bot is true for GitHub Apps/bot accounts and GitLab bot users. Comments
+	// by bots are never taken as commands.
+	Bot bool
+}
+
+// Commit is one commit of a change or of a release range.
+type Commit struct {
+	SHA     string
+	Message string
+	Author  Actor
+	// AuthorName is the git author name, used where no host login is known.
+	AuthorName string
+	// PR is the number of the pull request that brought the commit, when known.
+	PR       int
+	Time     time.Time
+}
+
+// File is one changed file.
+type File struct {
+	Path string
+	// PreviousPath is set for renames; rules match both paths.
+	PreviousPath string
+	// Status is "added", "modified", "removed", "renamed" (GitLab's
+	// new_file/deleted_file/renamed_file flags map onto these).
+	Status string
+}
+
+// ReviewState is the state of a review.
+type ReviewState string
+
+// Review states, as GitHub names them. GitLab approvals are ReviewApproved.
+const (
+	ReviewApproved         ReviewState = "APPROVED"
+	ReviewChangesRequested ReviewState = "CHANGES_REQUESTED"
+	ReviewCommented        ReviewState = "COMMENTED"
+	ReviewDismissed        ReviewState = "DISMISSED"
+	ReviewPending          ReviewState = "PENDING"
+)
+
+// Review is one submitted review.
+type Review struct {
+	Author Actor
+	State  ReviewState
+	// CommitSHA is the head SHA the review was given on.
+	CommitSHA   string
+	SubmittedAt time.Time
+}
+
+// Comment is one comment in the change's conversation.
+type Comment struct {
+	ID     int64
+	Author Actor
+	Body   string
+	// CreatedAt orders commands; an edit does not move a command in time.
+	CreatedAt time.Time
+}
+
+// CheckStatus is the lifecycle state of a CI check.
+type CheckStatus string
+
+// Check statuses.
+const (
+	CheckQueued     CheckStatus = "queued"
+	CheckInProgress CheckStatus = "in_progress"
+	CheckCompleted  CheckStatus = "completed"
+)
+
+// Check is one CI result on the head SHA.
+type Check struct {
+	Name   string
+	Status CheckStatus
+	// Conclusion is set when Status is completed: success, failure, neutral,
+	// cancelled, skipped, timed_out, action_required, stale (GitHub's names;
+	// GitLab's success/failed/canceled/skipped map onto them).
+	Conclusion string
+	HeadSHA    string
+}
+
+// Membership answers whether a login belongs to a team ("org/team").
+type Membership interface {
+	// IsMember reports membership; logins compare case-insensitively.
+	IsMember(team, login string) bool
+}
+
+// TeamMap is a Membership held in memory: team → member logins.
+type TeamMap map[string][]string
+
+// IsMember implements Membership.
+func (m TeamMap) IsMember(team, login string) bool {
+	for t, members := range m {
+		if !equalFold(t, team) {
+			continue
+		}
+		for _, l := range members {
+			if equalFold(l, login) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var _ Membership = TeamMap(nil)

@@ -1,0 +1,127 @@
+package policies
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/hmarr/codeowners"
+)
+
+// NewGlob checks and wraps a glob pattern.
+func NewGlob(pattern string) (Glob, error) {
+	if pattern == "" {
+		return Glob{}, fmt.Errorf("empty glob")
+	}
+	if !doublestar.ValidatePattern(pattern) {
+		return Glob{}, fmt.Errorf("invalid glob %q", pattern)
+	}
+	return Glob{Pattern: pattern}, nil
+}
+
+// Match reports whether name matches the glob.
+func (g Glob) Match(name string) bool {
+	ok, _ := doublestar.Match(g.Pattern, name)
+	return ok
+}
+
+// matchAny reports whether name matches one of the globs.
+func matchAny(globs []Glob, name string) bool {
+	for _, g := range globs {
+		if g.Match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePrincipal parses one `from:` entry: login, `@org/team`, `slack:U…`
+// or `slack:S…`.
+func ParsePrincipal(s string) (Principal, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return Principal{}, fmt.Errorf("empty entry")
+	case strings.HasPrefix(s, "slack:"):
+		id := strings.TrimPrefix(s, "slack:")
+		switch {
+		case len(id) > 1 && (id[0] == 'U' || id[0] == 'W'):
+			return Principal{SlackUser: id}, nil
+		case len(id) > 1 && id[0] == 'S':
+			return Principal{SlackGroup: id}, nil
+		}
+		return Principal{}, fmt.Errorf("%q is not a Slack user (slack:U…) or user group (slack:S…)", s)
+	case strings.HasPrefix(s, "@"):
+		team := strings.TrimPrefix(s, "@")
+		if i := strings.Index(team, "/"); i <= 0 || i == len(team)-1 {
+			// "@alice" is accepted as the login alice.
+			if !strings.Contains(team, "/") && team != "" {
+				return Principal{Login: team}, nil
+			}
+			return Principal{}, fmt.Errorf("%q is not a team: write @org/team", s)
+		}
+		return Principal{Team: team}, nil
+	case strings.ContainsAny(s, " \t/"):
+		return Principal{}, fmt.Errorf("%q is not a login; teams are written @org/team", s)
+	}
+	return Principal{Login: s}, nil
+}
+
+// Includes reports whether actor is this principal, directly or through a
+// team. Slack principals never match a host login.
+func (p Principal) Includes(login string, teams Membership) bool {
+	switch {
+	case p.Login != "":
+		return strings.EqualFold(p.Login, login)
+	case p.Team != "":
+		return teams != nil && teams.IsMember(p.Team, login)
+	}
+	return false
+}
+
+// includesAny reports whether one of the principals includes login.
+func includesAny(ps []Principal, login string, teams Membership) bool {
+	for _, p := range ps {
+		if p.Includes(login, teams) {
+			return true
+		}
+	}
+	return false
+}
+
+// CodeOwners is a parsed CODEOWNERS file.
+type CodeOwners struct {
+	rules codeowners.Ruleset
+}
+
+// ParseCodeOwners parses a CODEOWNERS file's content.
+func ParseCodeOwners(content []byte) (*CodeOwners, error) {
+	rules, err := codeowners.ParseFile(bytes.NewReader(content))
+	if err != nil {
+		return nil, fmt.Errorf("parsing CODEOWNERS: %w", err)
+	}
+	return &CodeOwners{rules: rules}, nil
+}
+
+// Owners returns the owners of path as principals (users and teams; e-mail
+// owners are dropped as no review can be tied to them). Nil: no owners.
+func (c *CodeOwners) Owners(path string) []Principal {
+	if c == nil {
+		return nil
+	}
+	rule, err := c.rules.Match(path)
+	if err != nil || rule == nil {
+		return nil
+	}
+	var out []Principal
+	for _, o := range rule.Owners {
+		switch o.Type {
+		case codeowners.TeamOwner:
+			out = append(out, Principal{Team: o.Value})
+		case codeowners.UsernameOwner:
+			out = append(out, Principal{Login: o.Value})
+		}
+	}
+	return out
+}

@@ -1,0 +1,325 @@
+package policies
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"text/template"
+)
+
+// Policy is a compiled, validated `.shipgate.yml`: defaults applied, regexes
+// compiled, globs checked, windows parsed. Build one with Load or Compile.
+type Policy struct {
+	// File is the path the policy was read from, for messages.
+	File string
+	// Revision identifies the policy's content (e.g. a blob SHA); set by
+	// the caller, recorded in audit events.
+	Revision string
+
+	// Branches gate PRs by base branch; empty gates every branch.
+	Branches     []Glob
+	ChangeRecord *ChangeRecordRule
+	Approvals    []ApprovalRule
+	ReleaseNotes *ReleaseNotesRule
+	// Semver is the PR rule (nil when not configured); Release holds the
+	// release math settings, which always have values.
+	Semver  *SemverRule
+	Title   *TitleRule
+	Hold    HoldRule
+	Freeze  *FreezeRule
+	Checks  *ChecksRule
+	Hotfix  *HotfixRule
+	Release ReleaseSettings
+	// Commands is the minimum role per comment command, defaults filled in.
+	Commands map[string]Permission
+	Deploy   []Environment
+	Notify   Notify
+}
+
+// Glob is a compiled glob: `*` stays within a path segment, `**` crosses.
+type Glob struct {
+	Pattern string
+}
+
+// Condition is a compiled When. The zero Condition matches everything.
+type Condition struct {
+	Branches []Glob
+	Paths    []Glob
+	Labels   []string
+	Authors  []Principal
+}
+
+// Principal is one entry of a `from:` list.
+type Principal struct {
+	// Login is set for a user.
+	Login string
+	// Team is "org/team" for `@org/team`.
+	Team string
+	// SlackUser (U…) or SlackGroup (S…) for `slack:` entries (deploy gates).
+	SlackUser  string
+	SlackGroup string
+}
+
+// String returns the entry as written in the policy.
+func (p Principal) String() string {
+	switch {
+	case p.Team != "":
+		return "@" + p.Team
+	case p.SlackUser != "":
+		return "slack:" + p.SlackUser
+	case p.SlackGroup != "":
+		return "slack:" + p.SlackGroup
+	}
+	return p.Login
+}
+
+// ChangeRecordRule requires a change-record ID and filled sections.
+type ChangeRecordRule struct {
+	When     Condition
+	Patterns []*regexp.Regexp
+	// Sources among "title", "body", "branch", "commits".
+	Sources  []string
+	Sections []string
+}
+
+// ApprovalRule is one compiled approval requirement.
+type ApprovalRule struct {
+	Name         string
+	When         Condition
+	Required     int
+	From         []Principal
+	CodeOwners   bool
+	AllowAuthor  bool
+	DismissStale bool
+}
+
+// ReleaseNotesRule requires a release note.
+type ReleaseNotesRule struct {
+	When      Condition
+	Block     string
+	NoneLabel string
+	// Fragments is nil when not configured.
+	Fragments *Glob
+}
+
+// SemverRule requires a declared bump on each PR.
+type SemverRule struct {
+	When Condition
+	// Labels maps each bump to its label; bumps without a label are absent.
+	Labels            map[Bump]string
+	ConventionalTitle bool
+}
+
+// ReleaseSettings drive version math and tag validation.
+type ReleaseSettings struct {
+	// Types maps a conventional type to its bump (defaults merged in).
+	Types            map[string]Bump
+	PreMajorBreaking Bump
+	PreMajorFeatures Bump
+	// Initial is the version when there is no tag, without prefix.
+	Initial   string
+	TagPrefix string
+	// TagBranches: a tag's commit must be reachable from one. Empty: any.
+	TagBranches []Glob
+	// CreateRelease: the bot creates a release for a valid tag.
+	CreateRelease bool
+}
+
+// TitleRule requires a conventional PR title.
+type TitleRule struct {
+	When   Condition
+	Types  []string
+	Scopes []string
+}
+
+// HoldRule blocks a change while held.
+type HoldRule struct {
+	Label string
+}
+
+// FreezeRule blocks changes inside freeze windows.
+type FreezeRule struct {
+	Windows []Window
+	// Override is nil when a freeze cannot be overridden.
+	Override *Override
+}
+
+// Override is who may let a change through a freeze.
+type Override struct {
+	Approvals int
+	From      []Principal
+}
+
+// Window is one compiled freeze window. Exactly one form is set: a fixed
+// Start/End; Schedule + Duration; or Schedule + EndSchedule.
+type Window struct {
+	Name        string
+	Start, End  time.Time
+	Schedule    Schedule
+	Duration    time.Duration
+	EndSchedule Schedule
+	Location    *time.Location
+	Branches    []Glob
+}
+
+// Schedule is a parsed cron expression.
+type Schedule interface {
+	// Next returns the first activation strictly after t.
+	Next(t time.Time) time.Time
+}
+
+// ChecksRule requires named CI checks to succeed.
+type ChecksRule struct {
+	When     Condition
+	Required []string
+}
+
+// HotfixRule replaces the approval rules for hotfix branches.
+type HotfixRule struct {
+	Branches []Glob
+	// Approval is nil when hotfixes keep the normal approval rules.
+	Approval    *ApprovalRule
+	MergeBackTo string
+}
+
+// Environment is one compiled deployment environment.
+type Environment struct {
+	Name     string
+	On       string
+	After    string
+	Approval *Gate
+	Steps    []Step
+	Rollback []Step
+}
+
+// Gate is a compiled approval gate.
+type Gate struct {
+	Required     int
+	From         []Principal
+	SlackChannel string
+	Expires      time.Duration
+}
+
+// StepKind names a deployment step kind; it is the step's policy key.
+type StepKind string
+
+// Step kinds.
+const (
+	StepGitHubWorkflow StepKind = "github_workflow"
+	StepGitLabPipeline StepKind = "gitlab_pipeline"
+	StepWebhook        StepKind = "webhook"
+	StepHealthCheck    StepKind = "health_check"
+	StepWait           StepKind = "wait"
+	StepApproval       StepKind = "approval"
+)
+
+// Step is one compiled deployment step; the field for Kind is set.
+type Step struct {
+	Kind           StepKind
+	GitHubWorkflow *WorkflowStep
+	GitLabPipeline *PipelineStep
+	Webhook        *WebhookCall
+	HealthCheck    *HealthCheck
+	Wait           time.Duration
+	Approval       *Gate
+}
+
+// WorkflowStep dispatches a GitHub workflow. Ref and Inputs are templates.
+type WorkflowStep struct {
+	Workflow string
+	Ref      *template.Template
+	Inputs   map[string]*template.Template
+	Timeout  time.Duration
+}
+
+// PipelineStep creates a GitLab pipeline.
+type PipelineStep struct {
+	Ref       *template.Template
+	Variables map[string]*template.Template
+	Timeout   time.Duration
+}
+
+// WebhookCall POSTs the deployment to URL.
+type WebhookCall struct {
+	URL       *template.Template
+	SecretEnv string
+}
+
+// HealthCheck polls URL.
+type HealthCheck struct {
+	URL      *template.Template
+	Expect   int
+	Interval time.Duration
+	Retries  int
+	Timeout  time.Duration
+}
+
+// Notify is where notifications go.
+type Notify struct {
+	SlackChannel string
+	// SlackUsers maps GitHub logins to Slack user IDs.
+	SlackUsers map[string]string
+}
+
+// Bump is a semantic-version increment.
+type Bump string
+
+// Bumps, from none to major. Use Bump.Rank to compare.
+const (
+	BumpNone  Bump = "none"
+	BumpPatch Bump = "patch"
+	BumpMinor Bump = "minor"
+	BumpMajor Bump = "major"
+)
+
+// Rank orders bumps: none 0, patch 1, minor 2, major 3; unknown -1.
+func (b Bump) Rank() int {
+	switch b {
+	case BumpNone:
+		return 0
+	case BumpPatch:
+		return 1
+	case BumpMinor:
+		return 2
+	case BumpMajor:
+		return 3
+	}
+	return -1
+}
+
+// Permission is a repository role, ordered from none to admin. GitLab
+// access levels map onto it (Guest/Planner → read, Reporter → triage,
+// Developer → write, Maintainer → maintain, Owner → admin).
+type Permission int
+
+// Repository roles.
+const (
+	PermNone Permission = iota
+	PermRead
+	PermTriage
+	PermWrite
+	PermMaintain
+	PermAdmin
+)
+
+var permissionNames = [...]string{"none", "read", "triage", "write", "maintain", "admin"}
+
+// String returns the role's name.
+func (p Permission) String() string {
+	if p < 0 || int(p) >= len(permissionNames) {
+		return "unknown"
+	}
+	return permissionNames[p]
+}
+
+// ParsePermission parses a role name; ok is false for unknown names.
+func ParsePermission(s string) (p Permission, ok bool) {
+	for i, n := range permissionNames {
+		if strings.EqualFold(n, s) {
+			return Permission(i), true
+		}
+	}
+	return PermNone, false
+}
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

@@ -87,8 +87,8 @@ type Commit struct {
 	// AuthorName is the git author name, used where no host login is known.
 	AuthorName string
 	// PR is the number of the pull request that brought the commit, when known.
-	PR       int
-	Time     time.Time
+	PR   int
+	Time time.Time
 }
 
 // File is one changed file.

@@ -8,17 +8,17 @@ type Config struct {
 	// Version of the format; only 1 exists.
 	Version int `yaml:"version" json:"version" jsonschema:"enum=1"`
 	// Branches are the base-branch globs whose PRs are gated. Empty: all.
-	Branches     []string             `yaml:"branches,omitempty" json:"branches,omitempty"`
-	ChangeRecord *ChangeRecordConfig  `yaml:"change_record,omitempty" json:"change_record,omitempty"`
-	Approvals    []ApprovalConfig     `yaml:"approvals,omitempty" json:"approvals,omitempty"`
-	ReleaseNotes *ReleaseNotesConfig  `yaml:"release_notes,omitempty" json:"release_notes,omitempty"`
-	Semver       *SemverConfig        `yaml:"semver,omitempty" json:"semver,omitempty"`
-	Title        *TitleConfig         `yaml:"title,omitempty" json:"title,omitempty"`
-	Hold         *HoldConfig          `yaml:"hold,omitempty" json:"hold,omitempty"`
-	Freeze       *FreezeConfig        `yaml:"freeze,omitempty" json:"freeze,omitempty"`
-	Checks       *ChecksConfig        `yaml:"checks,omitempty" json:"checks,omitempty"`
-	Hotfix       *HotfixConfig        `yaml:"hotfix,omitempty" json:"hotfix,omitempty"`
-	Tags         *TagsConfig          `yaml:"tags,omitempty" json:"tags,omitempty"`
+	Branches     []string            `yaml:"branches,omitempty" json:"branches,omitempty"`
+	ChangeRecord *ChangeRecordConfig `yaml:"change_record,omitempty" json:"change_record,omitempty"`
+	Approvals    []ApprovalConfig    `yaml:"approvals,omitempty" json:"approvals,omitempty"`
+	ReleaseNotes *ReleaseNotesConfig `yaml:"release_notes,omitempty" json:"release_notes,omitempty"`
+	Semver       *SemverConfig       `yaml:"semver,omitempty" json:"semver,omitempty"`
+	Title        *TitleConfig        `yaml:"title,omitempty" json:"title,omitempty"`
+	Hold         *HoldConfig         `yaml:"hold,omitempty" json:"hold,omitempty"`
+	Freeze       *FreezeConfig       `yaml:"freeze,omitempty" json:"freeze,omitempty"`
+	Checks       *ChecksConfig       `yaml:"checks,omitempty" json:"checks,omitempty"`
+	Hotfix       *HotfixConfig       `yaml:"hotfix,omitempty" json:"hotfix,omitempty"`
+	Tags         *TagsConfig         `yaml:"tags,omitempty" json:"tags,omitempty"`
 	// Commands sets the minimum repository role per comment command
 	// (e.g. {approve: maintain}). Roles: read, triage, write, maintain, admin.
 	Commands map[string]string `yaml:"commands,omitempty" json:"commands,omitempty"`
@@ -178,10 +178,10 @@ type EnvironmentConfig struct {
 	// On starts the environment automatically: "release".
 	On string `yaml:"on,omitempty" json:"on,omitempty"`
 	// After names the environment that must succeed first.
-	After    string        `yaml:"after,omitempty" json:"after,omitempty"`
-	Approval *GateConfig   `yaml:"approval,omitempty" json:"approval,omitempty"`
-	Steps    []StepConfig  `yaml:"steps" json:"steps"`
-	Rollback []StepConfig  `yaml:"rollback,omitempty" json:"rollback,omitempty"`
+	After    string       `yaml:"after,omitempty" json:"after,omitempty"`
+	Approval *GateConfig  `yaml:"approval,omitempty" json:"approval,omitempty"`
+	Steps    []StepConfig `yaml:"steps" json:"steps"`
+	Rollback []StepConfig `yaml:"rollback,omitempty" json:"rollback,omitempty"`
 }
 
 // GateConfig is an approval gate.

@@ -3,8 +3,8 @@ package policies
 import (
 	"regexp"
 	"strings"
-	"time"
 	"text/template"
+	"time"
 )
 
 // Policy is a compiled, validated `.shipgate.yml`: defaults applied, regexes

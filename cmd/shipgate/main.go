@@ -1,0 +1,89 @@
+// Command shipgate is Shipgate's single binary: the CLI, the webhook server
+// and the GitHub Action runtime. main parses the command line and wires the
+// pieces; the work is done by the packages it calls.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command (DESIGN.md).
+const (
+	exitOK          = 0
+	exitUnsatisfied = 1 // policy not satisfied: failure or pending
+	exitUsage       = 2 // usage or configuration error
+)
+
+// exitError carries an exit code and, when err is set, a message for stderr.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks a usage or configuration problem (exit 2).
+func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// unsatisfied marks a policy that does not hold (exit 1); the command has
+// already printed why.
+func unsatisfied() error { return &exitError{code: exitUnsatisfied} }
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "shipgate",
+		Short: "Release-policy bot: gates PRs, tags and deployments",
+		Long: `Shipgate enforces a repository's release policy (.shipgate.yml) on pull
+requests, merge requests and tags, computes versions and release notes, and
+orchestrates deployments.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	// Each constructor lives in the file named after its command.
+	for _, newCmd := range []func() *cobra.Command{
+		newCheckCmd,
+		newPolicyCmd,
+		newVersionCmd,
+		newNotesCmd,
+		newTagCmd,
+	} {
+		root.AddCommand(newCmd())
+	}
+	return root
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and maps errors to exit codes.
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(os.Stderr, "shipgate:", ee.err)
+		}
+		return ee.code
+	}
+	// Cobra's own errors (unknown flag, missing argument) are usage errors.
+	fmt.Fprintln(os.Stderr, "shipgate:", err)
+	fmt.Fprintln(os.Stderr, "Run 'shipgate --help' for usage.")
+	return exitUsage
+}

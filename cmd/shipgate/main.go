@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -64,13 +65,16 @@ orchestrates deployments.`,
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the command line and maps errors to exit codes.
-func run(args []string) int {
+// run executes the command line and maps errors to exit codes. Commands
+// print through cmd.OutOrStdout and cmd.ErrOrStderr so tests capture both.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -78,12 +82,12 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "shipgate:", ee.err)
+			fmt.Fprintln(stderr, "shipgate:", ee.err)
 		}
 		return ee.code
 	}
 	// Cobra's own errors (unknown flag, missing argument) are usage errors.
-	fmt.Fprintln(os.Stderr, "shipgate:", err)
-	fmt.Fprintln(os.Stderr, "Run 'shipgate --help' for usage.")
+	fmt.Fprintln(stderr, "shipgate:", err)
+	fmt.Fprintln(stderr, "Run 'shipgate --help' for usage.")
 	return exitUsage
 }

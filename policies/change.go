@@ -51,12 +51,15 @@ type Change struct {
 	// CodeOwners is the parsed CODEOWNERS file of the base branch, nil when
 	// the repository has none or it was not fetched.
 	CodeOwners *CodeOwners
-	// Permissions maps logins to their repository permission, for command
-	// authorisation. Nil means no permission data (offline use): commands
-	// then count as given by authorised users.
+	// Permissions maps lower-cased logins to their repository role, for
+	// command authorisation and reviewers' standing. Nil means no permission
+	// data (offline use): commands then count as given by authorised users.
 	Permissions map[string]Permission
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// BodyTemplate is the repository's PR/MR description template when the
+	// adapter fetched it: lines copied from it unchanged are not content.
+	BodyTemplate string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Repo names a repository.
@@ -150,6 +153,8 @@ type Check struct {
 	// GitLab's success/failed/canceled/skipped map onto them).
 	Conclusion string
 	HeadSHA    string
+	// StartedAt orders re-runs of one check; the latest decides.
+	StartedAt time.Time
 }
 
 // Membership answers whether a login belongs to a team ("org/team").

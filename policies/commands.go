@@ -1,5 +1,10 @@
 package policies
 
+import (
+	"fmt"
+	"strings"
+)
+
 // CommandSpec describes one comment command: its name, the minimum role
 // that may give it by default, whether the change's author may give it
 // regardless of role, and its help text. /help is generated from this table.
@@ -41,4 +46,130 @@ func LookupCommand(name string) (CommandSpec, bool) {
 		}
 	}
 	return CommandSpec{}, false
+}
+
+// Command is one command found in a comment.
+type Command struct {
+	// Name is the command without its slash, lower-cased ("approve").
+	Name string
+	// Args is the rest of the line, trimmed.
+	Args string
+	// Known is false for a slash word that is not in the Commands table.
+	Known bool
+}
+
+// ParseCommands returns the commands of a comment body, in order. A command
+// is a line that starts with `/name` followed by a space or the end of the
+// line; lines inside fenced code blocks (``` or ~~~), block quotes (`>`),
+// and HTML comments are not commands, so a quoted "/hold" in a reply does
+// nothing. Paths such as "/usr/bin" are not commands either.
+func ParseCommands(body string) []Command {
+	var (
+		out     []Command
+		fence   string // the opening fence while inside a code block
+		comment bool   // inside a multi-line HTML comment
+	)
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimRight(line, "\r")
+		trimmed := strings.TrimLeft(line, " \t")
+		if fence != "" {
+			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
+				fence = ""
+			}
+			continue
+		}
+		if comment {
+			if strings.Contains(trimmed, "-->") {
+				comment = false
+			}
+			continue
+		}
+		switch {
+		case strings.HasPrefix(trimmed, "```"), strings.HasPrefix(trimmed, "~~~"):
+			fence = trimmed[:3]
+			continue
+		case strings.HasPrefix(trimmed, "<!--"):
+			comment = !strings.Contains(trimmed[4:], "-->")
+			continue
+		case strings.HasPrefix(trimmed, ">"):
+			continue
+		}
+		// More than three spaces of indentation is a code block in Markdown.
+		if len(line)-len(trimmed) > 3 || !strings.HasPrefix(trimmed, "/") {
+			continue
+		}
+		name, args, _ := strings.Cut(trimmed[1:], " ")
+		if i := strings.IndexByte(name, '\t'); i >= 0 {
+			name, args = name[:i], name[i+1:]+" "+args
+		}
+		if !isCommandName(name) {
+			continue
+		}
+		name = strings.ToLower(name)
+		_, known := LookupCommand(name)
+		out = append(out, Command{Name: name, Args: strings.TrimSpace(args), Known: known})
+	}
+	return out
+}
+
+// isCommandName reports whether s looks like a command word: letters,
+// digits and inner dashes, starting with a letter.
+func isCommandName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Authorize decides whether actor may give the command on change under
+// policy p. With no permission data (Change.Permissions nil, offline use)
+// every human may. reason explains a refusal and what would work.
+func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason string) {
+	if actor.Bot {
+		return false, "commands from bots are ignored"
+	}
+	spec, known := LookupCommand(cmd.Name)
+	if !known {
+		return false, fmt.Sprintf("/%s is not a Shipgate command; /help lists the commands", cmd.Name)
+	}
+	isAuthor := strings.EqualFold(actor.Login, c.Author.Login)
+	if (cmd.Name == "approve" || cmd.Name == "lgtm") && isAuthor && !p.authorMayApprove() {
+		return false, fmt.Sprintf("@%s, you opened this change and cannot approve it yourself; ask a reviewer", actor.Login)
+	}
+	if c.Permissions == nil || (spec.AuthorMay && isAuthor) {
+		return true, ""
+	}
+	need := spec.Role
+	if r, ok := p.Commands[spec.Name]; ok {
+		need = r
+	}
+	have := c.Permissions[strings.ToLower(actor.Login)]
+	if have >= need {
+		return true, ""
+	}
+	who := need.String() + " access"
+	if spec.AuthorMay {
+		who = "the change's author or someone with " + who
+	}
+	return false, fmt.Sprintf("/%s needs %s to the repository; @%s has %s", spec.Name, who, actor.Login, have)
+}
+
+// authorMayApprove reports whether some approval rule lets the author's own
+// approval count; then the author's /approve is accepted and each rule
+// decides.
+func (p *Policy) authorMayApprove() bool {
+	for _, r := range p.Approvals {
+		if r.AllowAuthor {
+			return true
+		}
+	}
+	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.AllowAuthor
 }

@@ -1,0 +1,159 @@
+// Package github is Shipgate's GitHub adapter. It translates GitHub data
+// (webhook payloads and REST responses, as go-github types) into the
+// host-neutral policies.Change, and verdicts back into GitHub API calls.
+// The code that builds a Change from GitHub data lives here once and serves
+// the bot, the Action and `shipgate check`.
+//
+// It must not import actions/ or any other host's adapter.
+package github
+
+import (
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/shipgate/shipgate/policies"
+)
+
+// ChangeInput is the GitHub data a Change is built from. PR comes from a
+// webhook payload or the API; the other fields are REST responses fetched
+// because the policy needs them. A nil slice means "not fetched" and stays
+// nil in the Change, so rules that need it can say so.
+type ChangeInput struct {
+	PR *gh.PullRequest
+	// Reviews: GET /repos/{owner}/{repo}/pulls/{n}/reviews.
+	Reviews []*gh.PullRequestReview
+	// Comments: GET /repos/{owner}/{repo}/issues/{n}/comments.
+	Comments []*gh.IssueComment
+	// Files: GET /repos/{owner}/{repo}/pulls/{n}/files.
+	Files []*gh.CommitFile
+	// Commits: GET /repos/{owner}/{repo}/pulls/{n}/commits.
+	Commits []*gh.RepositoryCommit
+	// CheckRuns: GET /repos/{owner}/{repo}/commits/{ref}/check-runs.
+	CheckRuns []*gh.CheckRun
+	// Statuses: GET /repos/{owner}/{repo}/commits/{ref}/statuses (legacy
+	// commit statuses count as checks named by their context).
+	Statuses []*gh.RepoStatus
+	// Teams answers @org/team membership; nil when not fetched.
+	Teams policies.Membership
+	// CodeOwners is the parsed CODEOWNERS of the base branch, nil if none.
+	CodeOwners *policies.CodeOwners
+	// Permissions maps lower-cased logins to roles; nil when not fetched.
+	Permissions map[string]policies.Permission
+}
+
+// BuildChange turns GitHub data into a Change.
+func BuildChange(in ChangeInput) *policies.Change {
+	pr := in.PR
+	c := &policies.Change{
+		Host:        "github",
+		Number:      pr.GetNumber(),
+		Title:       pr.GetTitle(),
+		Body:        pr.GetBody(),
+		Author:      actor(pr.GetUser()),
+		BaseBranch:  pr.GetBase().GetRef(),
+		HeadBranch:  pr.GetHead().GetRef(),
+		HeadSHA:     pr.GetHead().GetSHA(),
+		Draft:       pr.GetDraft(),
+		Merged:      pr.GetMerged(),
+		Teams:       in.Teams,
+		CodeOwners:  in.CodeOwners,
+		Permissions: in.Permissions,
+		CreatedAt:   pr.GetCreatedAt().Time,
+		UpdatedAt:   pr.GetUpdatedAt().Time,
+	}
+	if repo := pr.GetBase().GetRepo(); repo != nil {
+		c.Repo = policies.Repo{Owner: repo.GetOwner().GetLogin(), Name: repo.GetName()}
+	}
+	for _, l := range pr.Labels {
+		c.Labels = append(c.Labels, l.GetName())
+	}
+	if in.Reviews != nil {
+		c.Reviews = make([]policies.Review, 0, len(in.Reviews))
+		for _, r := range in.Reviews {
+			c.Reviews = append(c.Reviews, policies.Review{
+				Author:      actor(r.GetUser()),
+				State:       policies.ReviewState(strings.ToUpper(r.GetState())),
+				CommitSHA:   r.GetCommitID(),
+				SubmittedAt: r.GetSubmittedAt().Time,
+			})
+		}
+	}
+	if in.Comments != nil {
+		c.Comments = make([]policies.Comment, 0, len(in.Comments))
+		for _, cm := range in.Comments {
+			c.Comments = append(c.Comments, policies.Comment{
+				ID:        cm.GetID(),
+				Author:    actor(cm.GetUser()),
+				Body:      cm.GetBody(),
+				CreatedAt: cm.GetCreatedAt().Time,
+			})
+		}
+	}
+	if in.Files != nil {
+		c.Files = make([]policies.File, 0, len(in.Files))
+		for _, f := range in.Files {
+			c.Files = append(c.Files, policies.File{
+				Path:         f.GetFilename(),
+				PreviousPath: f.GetPreviousFilename(),
+				Status:       f.GetStatus(),
+			})
+		}
+	}
+	if in.Commits != nil {
+		c.Commits = make([]policies.Commit, 0, len(in.Commits))
+		for _, rc := range in.Commits {
+			cm := policies.Commit{
+				SHA:        rc.GetSHA(),
+				Message:    rc.GetCommit().GetMessage(),
+				Author:     actor(rc.GetAuthor()),
+				AuthorName: rc.GetCommit().GetAuthor().GetName(),
+				PR:         c.Number,
+				Time:       rc.GetCommit().GetCommitter().GetDate().Time,
+			}
+			c.Commits = append(c.Commits, cm)
+			// The head commit's committer date is the best offline sign of
+			// the last push; the bot overrides it with the event's time.
+			if cm.SHA == c.HeadSHA {
+				c.HeadPushedAt = cm.Time
+			}
+		}
+	}
+	if in.CheckRuns != nil || in.Statuses != nil {
+		c.Checks = make([]policies.Check, 0, len(in.CheckRuns)+len(in.Statuses))
+		for _, cr := range in.CheckRuns {
+			c.Checks = append(c.Checks, policies.Check{
+				Name:       cr.GetName(),
+				Status:     policies.CheckStatus(cr.GetStatus()),
+				Conclusion: cr.GetConclusion(),
+				HeadSHA:    cr.GetHeadSHA(),
+				StartedAt:  cr.GetStartedAt().Time,
+			})
+		}
+		for _, st := range in.Statuses {
+			c.Checks = append(c.Checks, statusCheck(st, c.HeadSHA))
+		}
+	}
+	return c
+}
+
+// statusCheck maps a legacy commit status onto a check: pending → in
+// progress; success; failure and error → failure.
+func statusCheck(st *gh.RepoStatus, sha string) policies.Check {
+	ch := policies.Check{Name: st.GetContext(), HeadSHA: sha, StartedAt: st.GetCreatedAt().Time, Status: policies.CheckCompleted}
+	switch st.GetState() {
+	case "pending":
+		ch.Status = policies.CheckInProgress
+	case "success":
+		ch.Conclusion = "success"
+	default:
+		ch.Conclusion = "failure"
+	}
+	return ch
+}
+
+// actor maps a GitHub user; Apps and "[bot]" accounts are bots.
+func actor(u *gh.User) policies.Actor {
+	login := u.GetLogin()
+	return policies.Actor{Login: login, Bot: u.GetType() == "Bot" || strings.HasSuffix(login, "[bot]")}
+}

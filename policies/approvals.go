@@ -1,0 +1,298 @@
+package policies
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// stance is where one person stands on the change after their latest
+// review or command.
+type stance int
+
+const (
+	noStance stance = iota
+	approving
+	requestingChanges
+)
+
+// position is one person's latest stance.
+type position struct {
+	login  string
+	stance stance
+	// stale is true for an approval given on an older head (by review SHA,
+	// or by a command before the last push).
+	stale bool
+	at    time.Time
+}
+
+// positions merges reviews and approval commands into each person's latest
+// stance. A later CHANGES_REQUESTED or DISMISSED review cancels an approval,
+// and so does `/approve cancel`; COMMENTED reviews change nothing.
+func (s *evaluation) positions() []position {
+	if s.positionsDone {
+		return s.positionCache
+	}
+	s.positionsDone = true
+	s.positionCache = s.computePositions()
+	return s.positionCache
+}
+
+func (s *evaluation) computePositions() []position {
+	type event struct {
+		login  string
+		stance stance
+		stale  bool
+		at     time.Time
+	}
+	var events []event
+	for _, r := range s.c.Reviews {
+		if r.Author.Bot || r.Author.Login == "" {
+			continue
+		}
+		e := event{login: r.Author.Login, at: r.SubmittedAt}
+		switch r.State {
+		case ReviewApproved:
+			e.stance = approving
+			e.stale = r.CommitSHA != "" && s.c.HeadSHA != "" && r.CommitSHA != s.c.HeadSHA
+		case ReviewChangesRequested:
+			e.stance = requestingChanges
+		case ReviewDismissed:
+			e.stance = noStance
+		default:
+			continue
+		}
+		events = append(events, e)
+	}
+	for _, cmd := range s.cmds {
+		if cmd.Name != "approve" && cmd.Name != "lgtm" {
+			continue
+		}
+		e := event{login: cmd.by.Login, at: cmd.at, stance: approving}
+		if strings.EqualFold(cmd.Args, "cancel") {
+			e.stance = noStance
+		}
+		e.stale = !s.c.HeadPushedAt.IsZero() && cmd.at.Before(s.c.HeadPushedAt)
+		events = append(events, e)
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+	latest := map[string]int{}
+	var out []position
+	for _, e := range events {
+		key := strings.ToLower(e.login)
+		p := position{login: e.login, stance: e.stance, stale: e.stale, at: e.at}
+		if i, ok := latest[key]; ok {
+			out[i] = p
+			continue
+		}
+		latest[key] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// approvalTally is the outcome of counting one approval rule.
+type approvalTally struct {
+	approvers []string // distinct qualifying approvers, in order
+	blockers  []string // qualifying people requesting changes
+	stale     []string // qualifying approvals that no longer count
+	uncovered []uncoveredFile
+}
+
+// uncoveredFile is a changed file whose code owners have not approved.
+type uncoveredFile struct {
+	path   string
+	owners []Principal
+}
+
+// qualifies reports whether login may count for rule.
+func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool) bool {
+	if !allowAuthor && strings.EqualFold(login, s.c.Author.Login) {
+		return false
+	}
+	if len(from) > 0 {
+		return includesAny(from, login, s.c.Teams)
+	}
+	// Anyone may approve, but with permission data only people who could
+	// push count, as with GitHub's branch protection.
+	if s.c.Permissions != nil {
+		return s.c.Permissions[strings.ToLower(login)] >= PermWrite
+	}
+	return true
+}
+
+// tally counts approvals for one rule.
+func (s *evaluation) tally(r ApprovalRule) approvalTally {
+	var t approvalTally
+	var valid []string // every non-stale approver other than the author, for code owners
+	for _, p := range s.positions() {
+		switch p.stance {
+		case approving:
+			if p.stale && r.DismissStale {
+				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+					t.stale = append(t.stale, p.login)
+				}
+				continue
+			}
+			if r.AllowAuthor || !strings.EqualFold(p.login, s.c.Author.Login) {
+				valid = append(valid, p.login)
+			}
+			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				t.approvers = append(t.approvers, p.login)
+			}
+		case requestingChanges:
+			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				t.blockers = append(t.blockers, p.login)
+			}
+		}
+	}
+	if r.CodeOwners {
+		for _, f := range s.c.Files {
+			owners := s.c.CodeOwners.Owners(f.Path)
+			if len(owners) == 0 {
+				continue
+			}
+			if !anyIncluded(owners, valid, s.c.Teams) {
+				t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})
+			}
+		}
+	}
+	return t
+}
+
+func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
+	for _, l := range logins {
+		if includesAny(ps, l, teams) {
+			return true
+		}
+	}
+	return false
+}
+
+// approvalResult evaluates one approval rule into a result.
+func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
+	res := Result{Rule: key, Name: r.Name}
+	if skipped, ok := s.skippedUnless(r.When, key, r.Name); ok {
+		return skipped
+	}
+	if r.CodeOwners && s.c.Files == nil {
+		res.Status, res.Message = Wait, "the changed files are not known yet, so code owners cannot be checked"
+		return res
+	}
+	t := s.tally(r)
+	if len(t.blockers) > 0 {
+		res.Status = Fail
+		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))
+		return res
+	}
+	var missing []string
+	if n := r.Required - len(t.approvers); n > 0 {
+		m := fmt.Sprintf("needs %d more %s", n, plural(n, "approval", "approvals"))
+		if len(r.From) > 0 {
+			m += " from " + principalMentions(r.From)
+		}
+		if len(t.approvers) > 0 {
+			m += fmt.Sprintf(" (has %d of %d: %s)", len(t.approvers), r.Required, mentions(t.approvers))
+		}
+		if len(t.stale) > 0 {
+			m += fmt.Sprintf("; approvals by %s were for an older commit and need renewing", mentions(t.stale))
+		}
+		if !r.AllowAuthor {
+			m += "; the author's own approval does not count"
+		}
+		missing = append(missing, m)
+	}
+	for i, f := range t.uncovered {
+		if i == 3 {
+			missing = append(missing, fmt.Sprintf("and %d more files need a code owner's approval", len(t.uncovered)-3))
+			break
+		}
+		missing = append(missing, fmt.Sprintf("%s needs approval from a code owner (%s)", f.path, principalMentions(f.owners)))
+	}
+	if len(missing) > 0 {
+		res.Status, res.Message = Wait, strings.Join(missing, "; ")
+		return res
+	}
+	res.Status = Pass
+	res.Message = fmt.Sprintf("approved by %s", mentions(t.approvers))
+	if r.Required == 0 || len(t.approvers) == 0 {
+		res.Message = "no approval required"
+		if len(t.approvers) > 0 {
+			res.Message = fmt.Sprintf("approved by %s", mentions(t.approvers))
+		}
+	}
+	return res
+}
+
+// approvalRules evaluates the `approvals` list; a hotfix uses hotfix.approvals
+// instead when configured.
+func (s *evaluation) approvalRules() []Result {
+	out := make([]Result, 0, len(s.p.Approvals))
+	for _, r := range s.p.Approvals {
+		if s.hotfix && s.p.Hotfix.Approval != nil {
+			out = append(out, Result{Rule: "approvals", Name: r.Name, Status: Skipped,
+				Message: "replaced by hotfix.approvals for hotfix branch " + s.c.HeadBranch})
+			continue
+		}
+		out = append(out, s.approvalResult("approvals", r))
+	}
+	return out
+}
+
+// hotfixRule applies hotfix.approvals on hotfix branches.
+func (s *evaluation) hotfixRule() []Result {
+	h := s.p.Hotfix
+	if !s.hotfix {
+		return []Result{{Rule: "hotfix", Name: "hotfix", Status: Skipped,
+			Message: "head branch " + s.c.HeadBranch + " is not a hotfix branch (" + globList(h.Branches) + ")"}}
+	}
+	if h.Approval == nil {
+		return []Result{{Rule: "hotfix", Name: "hotfix", Status: Pass, Message: mergeBack(h, "hotfix branch: the normal approval rules apply")}}
+	}
+	r := *h.Approval
+	r.Name = "hotfix"
+	res := s.approvalResult("hotfix", r)
+	if res.Status == Pass {
+		res.Message = mergeBack(h, res.Message)
+	}
+	return []Result{res}
+}
+
+func mergeBack(h *HotfixRule, msg string) string {
+	if h.MergeBackTo == "" {
+		return msg
+	}
+	return msg + "; after the release, merge this fix back into " + h.MergeBackTo
+}
+
+// mentions formats logins as "@a, @b".
+func mentions(logins []string) string {
+	out := make([]string, len(logins))
+	for i, l := range logins {
+		out[i] = "@" + l
+	}
+	return strings.Join(out, ", ")
+}
+
+// principalMentions formats principals as "@org/team or @alice".
+func principalMentions(ps []Principal) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+		if p.Login != "" {
+			out[i] = "@" + p.Login
+		}
+	}
+	if len(out) > 1 {
+		return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+	}
+	return strings.Join(out, "")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

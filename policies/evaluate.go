@@ -1,0 +1,196 @@
+package policies
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Evaluate judges change under policy at now. It is pure and total: any
+// Change (even one missing facts) yields a Verdict, and facts a rule needs
+// but the adapter did not fetch make that rule pending or failing, never
+// passing.
+func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
+	s := newEvaluation(p, c, now)
+	v := Verdict{Gated: s.gated(), Bump: BumpNone}
+	v.ChangeRecords = s.changeRecords()
+	v.ReleaseNote = s.releaseNote()
+	if decl, _ := s.declaredBump(); decl != "" {
+		v.Bump = decl
+	}
+	for _, rule := range rules {
+		if !rule.enabled(p) {
+			continue
+		}
+		for _, r := range rule.eval(s) {
+			if !v.Gated {
+				r.Status, r.Message = Skipped, "base branch "+c.BaseBranch+" is not gated by this policy (branches: "+globList(p.Branches)+")"
+			}
+			v.Results = append(v.Results, r)
+		}
+	}
+	v.Conclusion = conclude(v.Results)
+	return v
+}
+
+// rule is one kind of requirement. The order of rules is the order of the
+// results in a verdict, and so of the rows in the check summary.
+type rule struct {
+	key     string
+	enabled func(*Policy) bool
+	eval    func(*evaluation) []Result
+}
+
+var rules = []rule{
+	// Who the change is: its change record first, as reviewers read it first.
+	{"change_record", func(p *Policy) bool { return p.ChangeRecord != nil }, (*evaluation).changeRecordRule},
+	// Approval rules, one result each; hotfixes swap them for hotfix.approvals.
+	{"approvals", func(p *Policy) bool { return len(p.Approvals) > 0 }, (*evaluation).approvalRules},
+	{"hotfix", func(p *Policy) bool { return p.Hotfix != nil }, (*evaluation).hotfixRule},
+	// What the release will say and how it bumps the version.
+	{"release_notes", func(p *Policy) bool { return p.ReleaseNotes != nil }, (*evaluation).releaseNotesRule},
+	{"semver", func(p *Policy) bool { return p.Semver != nil }, (*evaluation).semverRule},
+	{"title", func(p *Policy) bool { return p.Title != nil }, (*evaluation).titleRule},
+	// Whether it may go now.
+	{"checks", func(p *Policy) bool { return p.Checks != nil }, (*evaluation).checksRule},
+	{"freeze", func(p *Policy) bool { return p.Freeze != nil }, (*evaluation).freezeRule},
+	{"hold", func(*Policy) bool { return true }, (*evaluation).holdRule},
+}
+
+// evaluation holds what every rule reads, computed once per Evaluate.
+type evaluation struct {
+	p   *Policy
+	c   *Change
+	now time.Time
+	// cmds are the authorised commands of the conversation, oldest first.
+	cmds []givenCommand
+	// hotfix is true when the head branch is a hotfix branch.
+	hotfix bool
+	// positionCache holds positions() once computed.
+	positionCache []position
+	positionsDone bool
+}
+
+// givenCommand is an authorised command with who gave it and when.
+type givenCommand struct {
+	Command
+	by Actor
+	at time.Time
+}
+
+func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
+	s := &evaluation{p: p, c: c, now: now}
+	comments := append([]Comment(nil), c.Comments...)
+	sort.SliceStable(comments, func(i, j int) bool { return comments[i].CreatedAt.Before(comments[j].CreatedAt) })
+	for _, cm := range comments {
+		if cm.Author.Bot {
+			continue
+		}
+		for _, cmd := range ParseCommands(cm.Body) {
+			if ok, _ := p.Authorize(cmd, cm.Author, c); ok {
+				s.cmds = append(s.cmds, givenCommand{Command: cmd, by: cm.Author, at: cm.CreatedAt})
+			}
+		}
+	}
+	s.hotfix = p.Hotfix != nil && matchAny(p.Hotfix.Branches, c.HeadBranch)
+	return s
+}
+
+// gated reports whether the base branch is gated.
+func (s *evaluation) gated() bool {
+	return len(s.p.Branches) == 0 || matchAny(s.p.Branches, s.c.BaseBranch)
+}
+
+// applies reports whether a rule's when: condition holds for the change.
+func (s *evaluation) applies(w Condition) bool {
+	c := s.c
+	if len(w.Branches) > 0 && !matchAny(w.Branches, c.BaseBranch) {
+		return false
+	}
+	if len(w.Labels) > 0 && !s.hasAnyLabel(w.Labels...) {
+		return false
+	}
+	if len(w.Authors) > 0 && !includesAny(w.Authors, c.Author.Login, c.Teams) {
+		return false
+	}
+	if len(w.Paths) > 0 {
+		for _, f := range c.Files {
+			if matchAny(w.Paths, f.Path) || (f.PreviousPath != "" && matchAny(w.Paths, f.PreviousPath)) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// skippedUnless returns a skipped result when the condition does not hold.
+func (s *evaluation) skippedUnless(w Condition, key, name string) (Result, bool) {
+	if s.applies(w) {
+		return Result{}, false
+	}
+	return Result{Rule: key, Name: name, Status: Skipped, Message: "does not apply to this change (" + w.String() + ")"}, true
+}
+
+func (s *evaluation) hasAnyLabel(labels ...string) bool {
+	for _, want := range labels {
+		if want == "" {
+			continue
+		}
+		for _, l := range s.c.Labels {
+			if strings.EqualFold(l, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lastCommand returns the latest authorised command among names.
+func (s *evaluation) lastCommand(names ...string) (givenCommand, bool) {
+	for i := len(s.cmds) - 1; i >= 0; i-- {
+		for _, n := range names {
+			if s.cmds[i].Name == n {
+				return s.cmds[i], true
+			}
+		}
+	}
+	return givenCommand{}, false
+}
+
+// String describes a condition for messages, e.g. "paths db/**".
+func (w Condition) String() string {
+	var parts []string
+	if len(w.Branches) > 0 {
+		parts = append(parts, "branches "+globList(w.Branches))
+	}
+	if len(w.Paths) > 0 {
+		parts = append(parts, "paths "+globList(w.Paths))
+	}
+	if len(w.Labels) > 0 {
+		parts = append(parts, "labels "+strings.Join(w.Labels, ", "))
+	}
+	if len(w.Authors) > 0 {
+		parts = append(parts, "authors "+principalList(w.Authors))
+	}
+	if len(parts) == 0 {
+		return "always"
+	}
+	return "when " + strings.Join(parts, "; ")
+}
+
+func globList(gs []Glob) string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.Pattern
+	}
+	return strings.Join(out, ", ")
+}
+
+func principalList(ps []Principal) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,54 @@
+package policies
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// benchChange is a PR with 50 files, 20 reviews and 100 comments.
+func benchChange() *Change {
+	c := basePR()
+	c.Files = nil
+	for i := 0; i < 50; i++ {
+		dir := "api"
+		if i%10 == 0 {
+			dir = "db/migrations"
+		}
+		c.Files = append(c.Files, File{Path: fmt.Sprintf("%s/file_%02d.go", dir, i), Status: "modified"})
+	}
+	c.Reviews = nil
+	for i := 0; i < 20; i++ {
+		st := ReviewCommented
+		if i%3 == 0 {
+			st = ReviewApproved
+		}
+		c.Reviews = append(c.Reviews, Review{Author: Actor{Login: fmt.Sprintf("rev%d", i%8)}, State: st, CommitSHA: "head2", SubmittedAt: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	c.Reviews = append(c.Reviews, Review{Author: Actor{Login: "carol"}, State: ReviewApproved, CommitSHA: "head2", SubmittedAt: t0})
+	c.Comments = nil
+	for i := 0; i < 100; i++ {
+		body := "Some discussion about the change, with a quote:\n> earlier text\nand more words on a second line."
+		switch i % 10 {
+		case 3:
+			body = "/lgtm"
+		case 7:
+			body = "```\n/approve\n```\nnot a command"
+		}
+		c.Comments = append(c.Comments, comment(fmt.Sprintf("user%d", i%12), body, t0.Add(time.Duration(i)*time.Second)))
+	}
+	c.CodeOwners, _ = ParseCodeOwners([]byte("*.go @acme/release-managers\n/db/ @acme/dba\n"))
+	return c
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	p := mustLoad(b, fullPolicy+"\n")
+	p.Approvals[0].CodeOwners = true
+	c := benchChange()
+	now := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC) // inside a freeze: every rule works
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Evaluate(p, c, now)
+	}
+}

@@ -1,0 +1,521 @@
+package policies
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shipgate/shipgate/policies/conventional"
+)
+
+// changeRecords returns the change-record IDs found in the configured
+// sources and in `/change ID` commands, de-duplicated in order of appearance.
+func (s *evaluation) changeRecords() []string {
+	cr := s.p.ChangeRecord
+	if cr == nil {
+		return nil
+	}
+	var texts []string
+	for _, src := range cr.Sources {
+		switch src {
+		case "title":
+			texts = append(texts, s.c.Title)
+		case "body":
+			texts = append(texts, s.c.Body)
+		case "branch":
+			texts = append(texts, s.c.HeadBranch)
+		case "commits":
+			for _, cm := range s.c.Commits {
+				texts = append(texts, cm.Message)
+			}
+		}
+	}
+	for _, cmd := range s.cmds {
+		if cmd.Name == "change" {
+			texts = append(texts, cmd.Args)
+		}
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, t := range texts {
+		for _, re := range cr.Patterns {
+			for _, id := range re.FindAllString(t, -1) {
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func (s *evaluation) changeRecordRule() []Result {
+	cr := s.p.ChangeRecord
+	res := Result{Rule: "change_record", Name: "change_record"}
+	if skipped, ok := s.skippedUnless(cr.When, res.Rule, res.Name); ok {
+		return []Result{skipped}
+	}
+	var problems []string
+	ids := s.changeRecords()
+	if len(ids) == 0 {
+		pats := make([]string, len(cr.Patterns))
+		for i, re := range cr.Patterns {
+			pats[i] = "`" + re.String() + "`"
+		}
+		problems = append(problems, fmt.Sprintf("no change record found: put an ID matching %s in the %s, or comment `/change ID`",
+			strings.Join(pats, " or "), orList(cr.Sources)))
+	}
+	if missing := missingSections(s.c.Body, s.c.BodyTemplate, cr.Sections); len(missing) > 0 {
+		problems = append(problems, fmt.Sprintf("fill in the %s %s of the description (a heading such as `## %s` followed by real text)",
+			quotedList(missing), plural(len(missing), "section", "sections"), missing[0]))
+	}
+	if len(problems) > 0 {
+		res.Status, res.Message = Fail, strings.Join(problems, "; ")
+		return []Result{res}
+	}
+	res.Status, res.Message = Pass, "change record "+strings.Join(ids, ", ")
+	return []Result{res}
+}
+
+var headingRE = regexp.MustCompile(`^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
+
+// missingSections returns the wanted headings that are absent from body or
+// have no real content: HTML comments, placeholder marks and lines copied
+// unchanged from the description template do not count.
+func missingSections(body, template string, want []string) []string {
+	if len(want) == 0 {
+		return nil
+	}
+	templateLines := map[string]bool{}
+	for _, l := range strings.Split(template, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			templateLines[l] = true
+		}
+	}
+	lines := strings.Split(stripHTMLComments(body), "\n")
+	// Lines inside fenced code blocks are content, never headings.
+	inFence := make([]bool, len(lines))
+	fence := ""
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence != "":
+			inFence[i] = true
+			if strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				fence = ""
+			}
+		case strings.HasPrefix(t, "```"), strings.HasPrefix(t, "~~~"):
+			inFence[i], fence = true, t[:3]
+		}
+	}
+	heading := func(i int) []string {
+		if inFence[i] {
+			return nil
+		}
+		return headingRE.FindStringSubmatch(lines[i])
+	}
+	filled := map[string]bool{}
+	for i := 0; i < len(lines); i++ {
+		m := heading(i)
+		if m == nil {
+			continue
+		}
+		level, name := len(m[1]), normalizeHeading(m[2])
+		content := false
+		for j := i + 1; j < len(lines); j++ {
+			if n := heading(j); n != nil && len(n[1]) <= level {
+				break
+			}
+			if l := strings.TrimSpace(lines[j]); l != "" && !placeholder(l) && !templateLines[l] {
+				content = true
+			}
+		}
+		if content {
+			filled[name] = true
+		}
+	}
+	var missing []string
+	for _, w := range want {
+		if !filled[normalizeHeading(w)] {
+			missing = append(missing, w)
+		}
+	}
+	return missing
+}
+
+func normalizeHeading(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(h), ":")))
+}
+
+// placeholder reports whether a line is a mark left to be replaced.
+func placeholder(l string) bool {
+	switch strings.ToUpper(strings.Trim(l, "-*_ []")) {
+	case "", "TODO", "TBD", "...", "…":
+		return true
+	}
+	return false
+}
+
+var htmlCommentRE = regexp.MustCompile(`(?s)<!--.*?-->`)
+
+func stripHTMLComments(s string) string { return htmlCommentRE.ReplaceAllString(s, "") }
+
+// fencedBlock returns the content of the first fenced code block whose info
+// string is name, and whether there is one.
+func fencedBlock(body, name string) (string, bool) {
+	lines := strings.Split(body, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(strings.TrimRight(lines[i], "\r"))
+		if !(strings.HasPrefix(l, "```") || strings.HasPrefix(l, "~~~")) {
+			continue
+		}
+		fence := l[:3]
+		info := strings.TrimSpace(strings.TrimLeft(l, fence[:1]))
+		var content []string
+		j := i + 1
+		for ; j < len(lines); j++ {
+			if t := strings.TrimSpace(lines[j]); strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				break
+			}
+			content = append(content, strings.TrimRight(lines[j], "\r"))
+		}
+		if strings.EqualFold(info, name) {
+			return strings.TrimSpace(stripHTMLComments(strings.Join(content, "\n"))), true
+		}
+		i = j
+	}
+	return "", false
+}
+
+// noteSource says where a release note came from.
+type noteSource int
+
+const (
+	noNote noteSource = iota
+	noteText
+	noteNone
+	noteEmptyBlock
+)
+
+// note finds the change's release note: the latest /release-note(-none)
+// command, else the fenced block, else the none label, else a fragment file.
+func (s *evaluation) note() (string, noteSource, string) {
+	rn := s.p.ReleaseNotes
+	block := "release-note"
+	if rn != nil && rn.Block != "" {
+		block = rn.Block
+	}
+	if cmd, ok := s.lastCommand("release-note", "release-note-none"); ok {
+		if cmd.Name == "release-note-none" || strings.EqualFold(cmd.Args, "none") {
+			return "", noteNone, "/release-note-none by @" + cmd.by.Login
+		}
+		if cmd.Args != "" {
+			return cmd.Args, noteText, "/release-note by @" + cmd.by.Login
+		}
+	}
+	if text, ok := fencedBlock(s.c.Body, block); ok {
+		switch {
+		case strings.EqualFold(text, "none"):
+			return "", noteNone, "`" + block + "` block says NONE"
+		case text != "":
+			return text, noteText, "`" + block + "` block"
+		}
+		if rn == nil {
+			return "", noNote, ""
+		}
+		return "", noteEmptyBlock, ""
+	}
+	if rn == nil {
+		return "", noNote, ""
+	}
+	if rn.NoneLabel != "" && s.hasAnyLabel(rn.NoneLabel) {
+		return "", noteNone, "label " + rn.NoneLabel
+	}
+	if rn.Fragments != nil {
+		for _, f := range s.c.Files {
+			if f.Status != "removed" && rn.Fragments.Match(f.Path) {
+				return "", noteText, "fragment " + f.Path
+			}
+		}
+	}
+	return "", noNote, ""
+}
+
+// releaseNote is the note text for the verdict.
+func (s *evaluation) releaseNote() string {
+	text, _, _ := s.note()
+	return text
+}
+
+func (s *evaluation) releaseNotesRule() []Result {
+	rn := s.p.ReleaseNotes
+	res := Result{Rule: "release_notes", Name: "release_notes"}
+	if skipped, ok := s.skippedUnless(rn.When, res.Rule, res.Name); ok {
+		return []Result{skipped}
+	}
+	_, src, from := s.note()
+	switch src {
+	case noteText:
+		res.Status, res.Message = Pass, "release note from the "+from
+	case noteNone:
+		res.Status, res.Message = Pass, "no release note needed ("+from+")"
+	default:
+		ways := []string{"a fenced ```" + rn.Block + " block in the description with the note (or NONE)"}
+		if rn.NoneLabel != "" {
+			ways = append(ways, "the label "+rn.NoneLabel)
+		}
+		if rn.Fragments != nil {
+			ways = append(ways, "a file matching "+rn.Fragments.Pattern)
+		}
+		ways = append(ways, "a `/release-note TEXT` or `/release-note-none` comment")
+		res.Status = Fail
+		res.Message = "no release note: add " + strings.Join(ways, ", or ")
+		if src == noteEmptyBlock {
+			res.Message = "the ```" + rn.Block + " block is empty: write the note in it, or NONE"
+		}
+	}
+	return []Result{res}
+}
+
+// declaration is one source's claim about the bump.
+type declaration struct {
+	bump Bump
+	from string
+}
+
+// declarations collects the bump claims of labels, /semver and the title.
+func (s *evaluation) declarations() (decls []declaration, breaking bool) {
+	sr := s.p.Semver
+	if sr == nil {
+		return nil, false
+	}
+	if cmd, ok := s.lastCommand("semver"); ok && Bump(strings.ToLower(cmd.Args)).Rank() >= 0 {
+		// The bot keeps the labels in step with /semver; the command wins.
+		decls = append(decls, declaration{Bump(strings.ToLower(cmd.Args)), "/semver by @" + cmd.by.Login})
+	} else {
+		for _, b := range []Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
+			if l, ok := sr.Labels[b]; ok && s.hasAnyLabel(l) {
+				decls = append(decls, declaration{b, "label " + l})
+			}
+		}
+	}
+	if sr.ConventionalTitle {
+		if cc, err := conventional.ParseTitle(s.c.Title); err == nil {
+			b := s.p.Release.Types[strings.ToLower(cc.Type)]
+			if b == "" {
+				b = BumpNone
+			}
+			if cc.Breaking {
+				b, breaking = BumpMajor, true
+			}
+			decls = append(decls, declaration{b, "title type " + cc.Type})
+		}
+	}
+	return decls, breaking || hasBreakingFooter(s.c.Body)
+}
+
+var breakingFooterRE = regexp.MustCompile(`(?m)^\s*BREAKING[ -]CHANGE:\s*\S`)
+
+func hasBreakingFooter(body string) bool { return breakingFooterRE.MatchString(body) }
+
+// declaredBump returns the agreed bump, or "" with a reason when there is
+// none or the sources disagree.
+func (s *evaluation) declaredBump() (Bump, string) {
+	decls, breaking := s.declarations()
+	if len(decls) == 0 {
+		return "", ""
+	}
+	b := decls[0].bump
+	for _, d := range decls[1:] {
+		if d.bump != b {
+			var parts []string
+			for _, d := range decls {
+				parts = append(parts, fmt.Sprintf("%s says %s", d.from, d.bump))
+			}
+			return "", "conflicting bumps: " + strings.Join(parts, ", ") + "; keep one"
+		}
+	}
+	if breaking && b != BumpMajor {
+		return "", fmt.Sprintf("the description has a BREAKING CHANGE footer but %s says %s: a breaking change needs major", decls[0].from, b)
+	}
+	return b, ""
+}
+
+func (s *evaluation) semverRule() []Result {
+	sr := s.p.Semver
+	res := Result{Rule: "semver", Name: "semver"}
+	if skipped, ok := s.skippedUnless(sr.When, res.Rule, res.Name); ok {
+		return []Result{skipped}
+	}
+	b, why := s.declaredBump()
+	switch {
+	case b != "":
+		res.Status, res.Message = Pass, "bump: "+string(b)
+	case why != "":
+		res.Status, res.Message = Fail, why
+	default:
+		var ways []string
+		var labels []string
+		for _, k := range []Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
+			if l, ok := sr.Labels[k]; ok {
+				labels = append(labels, l)
+			}
+		}
+		if len(labels) > 0 {
+			ways = append(ways, "one label of "+strings.Join(labels, ", ")+" (or `/semver major|minor|patch|none`)")
+		}
+		if sr.ConventionalTitle {
+			ways = append(ways, "a conventional title such as `feat(scope): add X` or `fix!: drop Y`")
+		}
+		res.Status, res.Message = Fail, "no version bump declared: add "+strings.Join(ways, ", or ")
+	}
+	return []Result{res}
+}
+
+// commonTitleTypes are the conventional types allowed when title.types is
+// not set: those of the Angular convention that Conventional Commits grew from.
+var commonTitleTypes = []string{"build", "chore", "ci", "docs", "feat", "fix", "perf", "refactor", "revert", "style", "test"}
+
+func (s *evaluation) titleRule() []Result {
+	t := s.p.Title
+	res := Result{Rule: "title", Name: "title"}
+	if skipped, ok := s.skippedUnless(t.When, res.Rule, res.Name); ok {
+		return []Result{skipped}
+	}
+	types := t.Types
+	if len(types) == 0 {
+		types = commonTitleTypes
+	}
+	cc, err := conventional.ParseTitle(s.c.Title)
+	switch {
+	case err != nil:
+		res.Status, res.Message = Fail, fmt.Sprintf("the title is not a conventional commit: write `type(scope): subject` with a type of %s", strings.Join(types, ", "))
+	case !containsFold(types, cc.Type):
+		res.Status, res.Message = Fail, fmt.Sprintf("title type %q is not allowed: use one of %s", cc.Type, strings.Join(types, ", "))
+	case len(t.Scopes) > 0 && cc.Scope != "" && !containsFold(t.Scopes, cc.Scope):
+		res.Status, res.Message = Fail, fmt.Sprintf("title scope %q is not allowed: use one of %s, or none", cc.Scope, strings.Join(t.Scopes, ", "))
+	default:
+		res.Status, res.Message = Pass, "conventional title ("+cc.Type+")"
+	}
+	return []Result{res}
+}
+
+func (s *evaluation) holdRule() []Result {
+	res := Result{Rule: "hold", Name: "hold", Status: Pass, Message: "not on hold"}
+	label := s.p.Hold.Label
+	if cmd, ok := s.lastCommand("hold", "unhold"); ok && cmd.Name == "hold" && !strings.EqualFold(cmd.Args, "cancel") {
+		res.Status, res.Message = Fail, fmt.Sprintf("on hold by @%s: comment `/hold cancel` (or `/unhold`) when it may go", cmd.by.Login)
+	} else if s.hasAnyLabel(label) {
+		res.Status, res.Message = Fail, fmt.Sprintf("on hold by the label %s: remove it (or comment `/hold cancel`) when it may go", label)
+	}
+	return []Result{res}
+}
+
+// passingConclusions are the check conclusions that satisfy a required check.
+var passingConclusions = map[string]bool{"success": true, "neutral": true, "skipped": true}
+
+func (s *evaluation) checksRule() []Result {
+	cr := s.p.Checks
+	res := Result{Rule: "checks", Name: "checks"}
+	if skipped, ok := s.skippedUnless(cr.When, res.Rule, res.Name); ok {
+		return []Result{skipped}
+	}
+	var failed, waiting []string
+	for _, name := range cr.Required {
+		var latest *Check
+		for i := range s.c.Checks {
+			ch := &s.c.Checks[i]
+			if !strings.EqualFold(ch.Name, name) || (ch.HeadSHA != "" && s.c.HeadSHA != "" && ch.HeadSHA != s.c.HeadSHA) {
+				continue
+			}
+			if latest == nil || !ch.StartedAt.Before(latest.StartedAt) {
+				latest = ch
+			}
+		}
+		switch {
+		case latest == nil:
+			waiting = append(waiting, name+" (not started)")
+		case latest.Status != CheckCompleted:
+			waiting = append(waiting, name+" ("+strings.ReplaceAll(string(latest.Status), "_", " ")+")")
+		case !passingConclusions[latest.Conclusion]:
+			failed = append(failed, name+" ("+latest.Conclusion+")")
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		res.Status, res.Message = Fail, "required checks failed: "+strings.Join(failed, ", ")+": fix them and push, or re-run them"
+	case len(waiting) > 0:
+		res.Status, res.Message = Wait, "waiting for "+strings.Join(waiting, ", ")
+	default:
+		res.Status, res.Message = Pass, "required checks passed: "+strings.Join(cr.Required, ", ")
+	}
+	return []Result{res}
+}
+
+func (s *evaluation) freezeRule() []Result {
+	f := s.p.Freeze
+	res := Result{Rule: "freeze", Name: "freeze", Status: Pass, Message: "no freeze window is active"}
+	var active []string
+	var until time.Time
+	for _, w := range f.Windows {
+		if len(w.Branches) > 0 && !matchAny(w.Branches, s.c.BaseBranch) {
+			continue
+		}
+		on, end := w.Active(s.now)
+		if !on {
+			continue
+		}
+		loc := w.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		active = append(active, fmt.Sprintf("%q until %s", w.Name, end.In(loc).Format("Mon 2006-01-02 15:04 MST")))
+		if end.After(until) {
+			until = end
+		}
+	}
+	if len(active) == 0 {
+		return []Result{res}
+	}
+	msg := "frozen: " + strings.Join(active, " and ")
+	if f.Override == nil {
+		res.Status, res.Message = Fail, msg+"; this freeze has no override: wait until it ends"
+		return []Result{res}
+	}
+	t := s.tally(ApprovalRule{Required: f.Override.Approvals, From: f.Override.From})
+	if len(t.approvers) >= f.Override.Approvals {
+		res.Message = msg + "; overridden by " + mentions(t.approvers)
+		return []Result{res}
+	}
+	res.Status = Fail
+	res.Message = fmt.Sprintf("%s; to ship anyway, get %d %s from %s", msg, f.Override.Approvals-len(t.approvers),
+		plural(f.Override.Approvals-len(t.approvers), "override approval", "override approvals"), principalMentions(f.Override.From))
+	return []Result{res}
+}
+
+func containsFold(list []string, s string) bool {
+	for _, l := range list {
+		if strings.EqualFold(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func quotedList(xs []string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = "`" + x + "`"
+	}
+	return strings.Join(out, ", ")
+}
+
+func orList(xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+

@@ -1,0 +1,655 @@
+package policies
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	// Freeze windows name IANA timezones; embedding the database lets Load
+	// work on minimal images that ship no zoneinfo.
+	_ "time/tzdata"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// Compile validates a decoded Config and builds the Policy: defaults
+// applied, regexes compiled, globs checked, windows and durations parsed,
+// templates parsed. pos (from Decode; may be nil) places each error; every
+// problem is reported, joined, as *FieldErrors.
+func Compile(file string, cfg *Config, pos Positions) (*Policy, error) {
+	c := &policyCompiler{file: file, pos: pos}
+	p := c.compile(cfg)
+	if len(c.errs) > 0 {
+		return nil, joinFieldErrors(c.errs)
+	}
+	return p, nil
+}
+
+// Limits and defaults of the policy format that are not spelled out by a
+// Config field's comment.
+const (
+	// maxRequired bounds `required` and `approvals` counts.
+	maxRequired = 100
+	// defaultStepTimeout bounds a workflow run or pipeline when the step
+	// gives no timeout.
+	defaultStepTimeout = time.Hour
+	// defaultGateExpiry is how long an approval gate waits by default.
+	defaultGateExpiry = 24 * time.Hour
+	// defaultHoldLabel and defaultNoteBlock are the documented defaults of
+	// hold.label and release_notes.block.
+	defaultHoldLabel = "do-not-merge/hold"
+	defaultNoteBlock = "release-note"
+)
+
+// changeRecordSources are the places a change-record ID may be found.
+var changeRecordSources = []string{"title", "body", "branch", "commits"}
+
+// policyCompiler validates a Config and collects every error.
+type policyCompiler struct {
+	file string
+	pos  Positions
+	// bad holds paths the decoder already reported; errors at or under
+	// them are left out as consequences.
+	bad  map[string]bool
+	errs []*FieldError
+}
+
+// errorf records a problem at path, placed at the path's value (or the
+// nearest mapping that holds it).
+func (c *policyCompiler) errorf(path, format string, args ...any) {
+	for p := path; ; p = pathParent(p) {
+		if c.bad[p] {
+			return
+		}
+		if p == "" {
+			break
+		}
+	}
+	at := c.pos.Lookup(path)
+	c.errs = append(c.errs, &FieldError{File: c.file, Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
+}
+
+// oneLine escapes line breaks so that each error stays on one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// given reports whether path was written in the file.
+func (c *policyCompiler) given(path string) bool {
+	_, ok := c.pos[path]
+	return ok
+}
+
+// compile builds the Policy from cfg.
+func (c *policyCompiler) compile(cfg *Config) *Policy {
+	if cfg == nil {
+		c.errorf("", "no policy to compile")
+		return nil
+	}
+	p := &Policy{File: c.file}
+	switch {
+	case cfg.Version == 1:
+	case cfg.Version == 0 && !c.given("version"):
+		c.errorf("version", `missing; add the line "version: 1" at the top of the file`)
+	default:
+		c.errorf("version", "unsupported version %d; the only version is 1", cfg.Version)
+	}
+	p.Branches = c.globs("branches", cfg.Branches)
+	p.ChangeRecord = c.changeRecord(cfg.ChangeRecord)
+	p.Approvals = c.approvals(cfg.Approvals)
+	p.ReleaseNotes = c.releaseNotes(cfg.ReleaseNotes)
+	p.Semver, p.Release = c.semver(cfg.Semver)
+	c.tags(cfg.Tags, &p.Release)
+	p.Title = c.title(cfg.Title)
+	p.Hold = HoldRule{Label: defaultHoldLabel}
+	if cfg.Hold != nil && cfg.Hold.Label != "" {
+		p.Hold.Label = cfg.Hold.Label
+	}
+	p.Freeze = c.freeze(cfg.Freeze)
+	p.Checks = c.checks(cfg.Checks)
+	p.Hotfix = c.hotfix(cfg.Hotfix)
+	p.Commands = c.commands(cfg.Commands)
+	p.Notify = c.notify(cfg.Notify)
+	if cfg.Deploy != nil {
+		p.Deploy = c.deploy(cfg.Deploy, p.Notify.SlackUsers)
+	}
+	return p
+}
+
+// globs compiles a list of globs.
+func (c *policyCompiler) globs(path string, patterns []string) []Glob {
+	var out []Glob
+	for i, s := range patterns {
+		if g, ok := c.glob(pathIndex(path, i), s); ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// glob compiles one glob.
+func (c *policyCompiler) glob(path, pattern string) (Glob, bool) {
+	if pattern == "" {
+		c.errorf(path, "empty glob; write a pattern such as main, release/* or db/**")
+		return Glob{}, false
+	}
+	g, err := NewGlob(pattern)
+	if err != nil {
+		c.errorf(path, "invalid glob %s: check its [ ] and { } pairs and \\ escapes", strconv.Quote(pattern))
+		return Glob{}, false
+	}
+	return g, true
+}
+
+// when compiles a rule's condition; nil matches everything.
+func (c *policyCompiler) when(path string, w *When) Condition {
+	if w == nil {
+		return Condition{}
+	}
+	cond := Condition{
+		Branches: c.globs(pathKey(path, "branches"), w.Branches),
+		Paths:    c.globs(pathKey(path, "paths"), w.Paths),
+		Authors:  c.principals(pathKey(path, "authors"), w.Authors, false),
+	}
+	for i, l := range w.Labels {
+		if strings.TrimSpace(l) == "" {
+			c.errorf(pathIndex(pathKey(path, "labels"), i), "empty label")
+			continue
+		}
+		cond.Labels = append(cond.Labels, l)
+	}
+	return cond
+}
+
+// principals compiles a `from:` list. Slack entries are allowed only where
+// people approve in Slack (deploy gates, freeze overrides).
+func (c *policyCompiler) principals(path string, entries []string, slack bool) []Principal {
+	var out []Principal
+	for i, s := range entries {
+		at := pathIndex(path, i)
+		p, err := ParsePrincipal(s)
+		if err != nil && strings.TrimSpace(s) == "" {
+			allowed := "a login or @org/team"
+			if slack {
+				allowed = "a login, @org/team, slack:U… (a Slack user) or slack:S… (a Slack user group)"
+			}
+			c.errorf(at, "empty entry; want %s", allowed)
+			continue
+		}
+		if err != nil {
+			c.errorf(at, "%v", err)
+			continue
+		}
+		if !slack && (p.SlackUser != "" || p.SlackGroup != "") {
+			c.errorf(at, "%s is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team", strconv.Quote(s))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// checkEnough reports a `required` count that the people in from can never
+// reach: only when from lists no group (team or Slack user group), since a
+// group's size is not known here. sameAs maps logins to the Slack users
+// that are the same person.
+func (c *policyCompiler) checkEnough(path string, required int, from []Principal, sameAs map[string]string) {
+	people := map[string]bool{}
+	for _, p := range from {
+		switch {
+		case p.Team != "" || p.SlackGroup != "":
+			return
+		case p.Login != "":
+			if id, ok := sameAs[p.Login]; ok {
+				people["slack:"+id] = true
+			} else {
+				people[strings.ToLower(p.Login)] = true
+			}
+		case p.SlackUser != "":
+			people["slack:"+p.SlackUser] = true
+		}
+	}
+	if len(people) > 0 && len(people) < required {
+		c.errorf(path, "%d approvals can never be given: from lists only %d %s and no team; lower required or add approvers",
+			required, len(people), pluralWord(len(people), "person", "people"))
+	}
+}
+
+// pluralWord picks the word for n.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// count validates an optional count in [1, maxRequired], returning def
+// when it is not set.
+func (c *policyCompiler) count(path string, n *int, def int) int {
+	if n == nil {
+		return def
+	}
+	if *n < 1 || *n > maxRequired {
+		c.errorf(path, "%d is out of range; allowed: 1 to %d", *n, maxRequired)
+		return def
+	}
+	return *n
+}
+
+// changeRecord compiles `change_record`.
+func (c *policyCompiler) changeRecord(cr *ChangeRecordConfig) *ChangeRecordRule {
+	if cr == nil {
+		return nil
+	}
+	r := &ChangeRecordRule{When: c.when("change_record.when", cr.When)}
+	if len(cr.Patterns) == 0 {
+		c.errorf("change_record.patterns", `missing; give the regular expressions of change-record IDs, e.g. ['[A-Z][A-Z0-9]+-\d+']`)
+	}
+	for i, s := range cr.Patterns {
+		at := pathIndex("change_record.patterns", i)
+		if s == "" {
+			c.errorf(at, "empty pattern")
+			continue
+		}
+		re, err := regexp.Compile(s)
+		if err != nil {
+			c.errorf(at, "invalid regular expression %s: %v (RE2 syntax: no look-around or back-references)", strconv.Quote(s), regexpProblem(err))
+			continue
+		}
+		r.Patterns = append(r.Patterns, re)
+	}
+	r.Sources = c.choices("change_record.sources", cr.Sources, changeRecordSources)
+	if len(cr.Sources) == 0 {
+		r.Sources = slices.Clone(changeRecordSources)
+	}
+	seen := map[string]bool{}
+	for i, s := range cr.Sections {
+		at := pathIndex("change_record.sections", i)
+		switch t := strings.TrimSpace(s); {
+		case t == "":
+			c.errorf(at, "empty section heading")
+		case seen[strings.ToLower(t)]:
+			c.errorf(at, "section %s is listed twice", strconv.Quote(s))
+		default:
+			seen[strings.ToLower(t)] = true
+			r.Sections = append(r.Sections, t)
+		}
+	}
+	return r
+}
+
+// regexpProblem drops the "error parsing regexp: " prefix of err.
+func regexpProblem(err error) string {
+	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+// choices checks that every value is one of allowed, once.
+func (c *policyCompiler) choices(path string, values, allowed []string) []string {
+	var out []string
+	for i, v := range values {
+		at := pathIndex(path, i)
+		switch {
+		case !slices.Contains(allowed, v):
+			c.errorf(at, "%s is not allowed; allowed values: %s", strconv.Quote(v), strings.Join(allowed, ", "))
+		case slices.Contains(out, v):
+			c.errorf(at, "%s is listed twice", strconv.Quote(v))
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// approvals compiles the `approvals` rules and checks their names.
+func (c *policyCompiler) approvals(list []ApprovalConfig) []ApprovalRule {
+	var out []ApprovalRule
+	byName := map[string]string{}
+	for i, a := range list {
+		path := pathIndex("approvals", i)
+		name := a.Name
+		switch {
+		case name == "" && len(list) == 1:
+			name = "approvals"
+		case name == "":
+			name = path
+		case strings.TrimSpace(name) != name || strings.ContainsAny(name, "\n\r\t"):
+			c.errorf(pathKey(path, "name"), "rule name %s has surrounding spaces or control characters", strconv.Quote(name))
+		}
+		if prev, dup := byName[strings.ToLower(name)]; dup {
+			c.errorf(pathKey(path, "name"), "duplicate rule name %s (also %s); names must differ", strconv.Quote(name), prev)
+		}
+		byName[strings.ToLower(name)] = path
+		out = append(out, c.approval(path, a, name))
+	}
+	return out
+}
+
+// approval compiles one approval rule (also `hotfix.approvals`).
+func (c *policyCompiler) approval(path string, a ApprovalConfig, name string) ApprovalRule {
+	r := ApprovalRule{
+		Name:         name,
+		When:         c.when(pathKey(path, "when"), a.When),
+		Required:     c.count(pathKey(path, "required"), a.Required, 1),
+		From:         c.principals(pathKey(path, "from"), a.From, false),
+		CodeOwners:   a.CodeOwners,
+		AllowAuthor:  a.AllowAuthor,
+		DismissStale: a.DismissStale,
+	}
+	c.checkEnough(pathKey(path, "required"), r.Required, r.From, nil)
+	return r
+}
+
+// releaseNotes compiles `release_notes`.
+func (c *policyCompiler) releaseNotes(rn *ReleaseNotesConfig) *ReleaseNotesRule {
+	if rn == nil {
+		return nil
+	}
+	r := &ReleaseNotesRule{When: c.when("release_notes.when", rn.When), Block: defaultNoteBlock, NoneLabel: rn.NoneLabel}
+	if rn.Block != "" {
+		if infoString.MatchString(rn.Block) {
+			r.Block = rn.Block
+		} else {
+			c.errorf("release_notes.block", "%s cannot follow ``` as a fenced block's info string; use letters, digits, '.', '_', '+' and '-', e.g. release-note", strconv.Quote(rn.Block))
+		}
+	}
+	if rn.Fragments != "" {
+		if g, ok := c.glob("release_notes.fragments", rn.Fragments); ok {
+			r.Fragments = &g
+		}
+	}
+	return r
+}
+
+// infoString matches a usable fenced-block info string.
+var infoString = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
+
+// bumpNames are the bumps in the order messages list them.
+var bumpNames = []string{"major", "minor", "patch", "none"}
+
+// bump validates a bump name among allowed.
+func (c *policyCompiler) bump(path, s string, allowed ...string) (Bump, bool) {
+	if !slices.Contains(allowed, s) {
+		c.errorf(path, "%s is not allowed; allowed values: %s", strconv.Quote(s), strings.Join(allowed, ", "))
+		return "", false
+	}
+	return Bump(s), true
+}
+
+// conventionalType matches a conventional-commit type as policies write it.
+var conventionalType = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// semver compiles `semver` into the PR rule (nil unless labels or
+// conventional titles can declare a bump) and the release settings.
+func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) {
+	rs := DefaultReleaseSettings()
+	if s == nil {
+		return nil, rs
+	}
+	var rule *SemverRule
+	if len(s.Labels) > 0 || s.ConventionalTitle {
+		rule = &SemverRule{When: c.when("semver.when", s.When), Labels: map[Bump]string{}, ConventionalTitle: s.ConventionalTitle}
+	} else if s.When != nil {
+		c.errorf("semver.when", "limits the semver PR rule, which needs labels or conventional_title: true to declare a bump")
+	}
+	labelOf := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
+		at := pathKey("semver.labels", k)
+		b, ok := c.bump(at, k, bumpNames...)
+		label := s.Labels[k]
+		switch {
+		case !ok:
+		case strings.TrimSpace(label) == "":
+			c.errorf(at, "empty label for %s", k)
+		case labelOf[label] != "":
+			c.errorf(at, "label %s is also the label of %s; each bump needs its own label", strconv.Quote(label), labelOf[label])
+		default:
+			labelOf[label] = k
+			rule.Labels[b] = label
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Types)) {
+		at := pathKey("semver.types", k)
+		if !conventionalType.MatchString(k) {
+			c.errorf(at, "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", strconv.Quote(k))
+			continue
+		}
+		if b, ok := c.bump(at, s.Types[k], bumpNames...); ok {
+			rs.Types[k] = b
+		}
+	}
+	if s.PreMajorBreaking != "" {
+		if b, ok := c.bump("semver.pre_major_breaking", s.PreMajorBreaking, "major", "minor"); ok {
+			rs.PreMajorBreaking = b
+		}
+	}
+	if s.PreMajorFeatures != "" {
+		if b, ok := c.bump("semver.pre_major_features", s.PreMajorFeatures, "minor", "patch"); ok {
+			rs.PreMajorFeatures = b
+		}
+	}
+	if s.Initial != "" {
+		if _, err := semver.StrictNewVersion(s.Initial); err != nil {
+			c.errorf("semver.initial", "%s is not a strict semantic version; write MAJOR.MINOR.PATCH without prefix, e.g. 0.1.0", strconv.Quote(s.Initial))
+		} else {
+			rs.Initial = s.Initial
+		}
+	}
+	return rule, rs
+}
+
+// tagPrefix matches what a tag prefix may hold.
+var tagPrefix = regexp.MustCompile(`^[A-Za-z0-9._/-]*$`)
+
+// tags compiles `tags` into the release settings.
+func (c *policyCompiler) tags(t *TagsConfig, rs *ReleaseSettings) {
+	if t == nil {
+		return
+	}
+	if t.Prefix != nil {
+		if p := *t.Prefix; !tagPrefix.MatchString(p) || strings.Contains(p, "..") || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "-") {
+			c.errorf("tags.prefix", "%s is not a usable tag prefix; use letters, digits, '.', '_', '-' and '/' (\"\" for none)", strconv.Quote(p))
+		} else {
+			rs.TagPrefix = p
+		}
+	}
+	rs.TagBranches = c.globs("tags.branches", t.Branches)
+	rs.CreateRelease = t.Release
+}
+
+// title compiles the `title` rule.
+func (c *policyCompiler) title(t *TitleConfig) *TitleRule {
+	if t == nil {
+		return nil
+	}
+	// Types stay nil when not given: the rule then allows the common
+	// conventional types (see the title rule).
+	r := &TitleRule{When: c.when("title.when", t.When)}
+	for i, ty := range t.Types {
+		if !conventionalType.MatchString(ty) {
+			c.errorf(pathIndex("title.types", i), "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", strconv.Quote(ty))
+			continue
+		}
+		r.Types = append(r.Types, ty)
+	}
+	for i, s := range t.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t()") {
+			c.errorf(pathIndex("title.scopes", i), "%s is not a scope; a scope is one word without spaces or parentheses", strconv.Quote(s))
+			continue
+		}
+		r.Scopes = append(r.Scopes, s)
+	}
+	return r
+}
+
+// checks compiles the `checks` rule.
+func (c *policyCompiler) checks(ch *ChecksConfig) *ChecksRule {
+	if ch == nil {
+		return nil
+	}
+	r := &ChecksRule{When: c.when("checks.when", ch.When)}
+	if len(ch.Required) == 0 {
+		c.errorf("checks.required", "missing; list the check names that must succeed, e.g. [build, test]")
+	}
+	for i, name := range ch.Required {
+		at := pathIndex("checks.required", i)
+		switch {
+		case strings.TrimSpace(name) == "":
+			c.errorf(at, "empty check name")
+		case slices.Contains(r.Required, name):
+			c.errorf(at, "check %s is listed twice", strconv.Quote(name))
+		default:
+			r.Required = append(r.Required, name)
+		}
+	}
+	return r
+}
+
+// hotfix compiles `hotfix`.
+func (c *policyCompiler) hotfix(h *HotfixConfig) *HotfixRule {
+	if h == nil {
+		return nil
+	}
+	r := &HotfixRule{Branches: c.globs("hotfix.branches", h.Branches)}
+	if len(h.Branches) == 0 {
+		c.errorf("hotfix.branches", `missing; give the head-branch globs that mark a hotfix, e.g. ["hotfix/*"]`)
+	}
+	if h.Approvals != nil {
+		a := c.approval("hotfix.approvals", *h.Approvals, cmp.Or(h.Approvals.Name, "hotfix"))
+		r.Approval = &a
+	}
+	if h.MergeBackTo != "" {
+		if problem := branchNameProblem(h.MergeBackTo); problem != "" {
+			c.errorf("hotfix.merge_back_to", "%s is not a branch name: %s", strconv.Quote(h.MergeBackTo), problem)
+		} else {
+			r.MergeBackTo = h.MergeBackTo
+		}
+	}
+	return r
+}
+
+// branchNameProblem says why name is not a usable branch name (git's
+// check-ref-format rules, globs excluded), or "".
+func branchNameProblem(name string) string {
+	switch {
+	case strings.ContainsAny(name, " \t\n\r~^:?*[\\"):
+		return `it holds a space or one of ~ ^ : ? * [ \`
+	case strings.Contains(name, "..") || strings.Contains(name, "@{"):
+		return `it holds ".." or "@{"`
+	case strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, ".lock") || strings.HasPrefix(name, "-"):
+		return `it starts with "/" or "-", or ends with "/", "." or ".lock"`
+	}
+	return ""
+}
+
+// commands compiles `commands` over the defaults of the command table.
+func (c *policyCompiler) commands(cfg map[string]string) map[string]Permission {
+	out := make(map[string]Permission, len(Commands))
+	names := make([]string, len(Commands))
+	for i, spec := range Commands {
+		out[spec.Name] = spec.Role
+		names[i] = spec.Name
+	}
+	roles := permissionNames[PermRead:]
+	for _, name := range slices.Sorted(maps.Keys(cfg)) {
+		at := pathKey("commands", name)
+		if _, ok := LookupCommand(name); !ok {
+			msg := fmt.Sprintf("unknown command %s", strconv.Quote(name))
+			if s := closestName(strings.TrimPrefix(name, "/"), names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", strconv.Quote(s))
+			}
+			c.errorf(at, "%s; commands: %s", msg, strings.Join(names, ", "))
+			continue
+		}
+		perm, ok := ParsePermission(cfg[name])
+		if !ok || perm == PermNone {
+			c.errorf(at, "%s is not a role; allowed roles: %s", strconv.Quote(cfg[name]), strings.Join(roles, ", "))
+			continue
+		}
+		out[name] = perm
+	}
+	return out
+}
+
+// slackUserID and slackChannel match Slack user IDs and channel names or IDs.
+var (
+	slackUserID  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	slackChannel = regexp.MustCompile(`^(#[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,})$`)
+)
+
+// channel validates a Slack channel.
+func (c *policyCompiler) channel(path, ch string) string {
+	if ch != "" && !slackChannel.MatchString(ch) {
+		c.errorf(path, "%s is not a Slack channel; write #name (lower case) or a channel ID such as C0123ABCD", strconv.Quote(ch))
+		return ""
+	}
+	return ch
+}
+
+// notify compiles `notify`.
+func (c *policyCompiler) notify(n *NotifyConfig) Notify {
+	var out Notify
+	if n == nil || n.Slack == nil {
+		return out
+	}
+	out.SlackChannel = c.channel("notify.slack.channel", n.Slack.Channel)
+	for _, login := range slices.Sorted(maps.Keys(n.Slack.Users)) {
+		at := pathKey("notify.slack.users", login)
+		if p, err := ParsePrincipal(login); err != nil || p.Login == "" || p.Login != login {
+			c.errorf(at, "%s is not a GitHub login; keys are logins, e.g. alice: U0123ABCD", strconv.Quote(login))
+			continue
+		}
+		id := n.Slack.Users[login]
+		if !slackUserID.MatchString(id) {
+			c.errorf(at, "%s is not a Slack user ID; want U… or W… in capitals, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)", strconv.Quote(id))
+			continue
+		}
+		if out.SlackUsers == nil {
+			out.SlackUsers = map[string]string{}
+		}
+		out.SlackUsers[login] = id
+	}
+	return out
+}
+
+// parsePolicyDuration parses a duration: Go's syntax (90s, 15m, 1h30m)
+// plus a leading whole number of days, 24 hours each (7d, 1d12h).
+func parsePolicyDuration(s string) (time.Duration, error) {
+	days, rest := 0, s
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 || n > 3660 {
+			return 0, fmt.Errorf("bad day count %q", s[:i])
+		}
+		days, rest = n, s[i+1:]
+	}
+	d := time.Duration(days) * 24 * time.Hour
+	if rest != "" || days == 0 {
+		r, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, err
+		}
+		if days > 0 && r < 0 {
+			return 0, fmt.Errorf("negative part after the days")
+		}
+		d += r
+	}
+	return d, nil
+}
+
+// duration validates a positive duration, returning def when s is empty.
+func (c *policyCompiler) duration(path, s string, def time.Duration) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := parsePolicyDuration(s)
+	if err != nil || d <= 0 {
+		c.errorf(path, "%s is not a positive duration; write e.g. 30s, 15m, 1h30m or 2d (d = 24h)", strconv.Quote(s))
+		return def
+	}
+	return d
+}

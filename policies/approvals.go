@@ -148,12 +148,19 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		}
 	}
 	if r.CodeOwners {
+		covered := map[int]bool{} // by CODEOWNERS line: files share few lines
 		for _, f := range s.c.Files {
-			owners := s.c.CodeOwners.Owners(f.Path)
-			if len(owners) == 0 {
+			i := s.c.CodeOwners.match(f.Path)
+			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
 				continue
 			}
-			if !anyIncluded(owners, valid, s.c.Teams) {
+			owners := s.c.CodeOwners.rules[i].owners
+			ok, seen := covered[i]
+			if !seen {
+				ok = anyIncluded(owners, valid, s.c.Teams)
+				covered[i] = ok
+			}
+			if !ok {
 				t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})
 			}
 		}

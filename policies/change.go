@@ -168,6 +168,9 @@ type TeamMap map[string][]string
 
 // IsMember implements Membership.
 func (m TeamMap) IsMember(team, login string) bool {
+	if members, ok := m[team]; ok {
+		return containsFold(members, login)
+	}
 	for t, members := range m {
 		if !equalFold(t, team) {
 			continue

@@ -64,12 +64,17 @@ type Command struct {
 // and HTML comments are not commands, so a quoted "/hold" in a reply does
 // nothing. Paths such as "/usr/bin" are not commands either.
 func ParseCommands(body string) []Command {
+	if !strings.Contains(body, "/") {
+		return nil // most comments: no command can be in them
+	}
 	var (
 		out     []Command
 		fence   string // the opening fence while inside a code block
 		comment bool   // inside a multi-line HTML comment
 	)
-	for _, line := range strings.Split(body, "\n") {
+	for rest := body; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		line = strings.TrimRight(line, "\r")
 		trimmed := strings.TrimLeft(line, " \t")
 		if fence != "" {

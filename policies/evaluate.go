@@ -69,6 +69,20 @@ type evaluation struct {
 	// positionCache holds positions() once computed.
 	positionCache []position
 	positionsDone bool
+	// memo holds facts that several rules and the verdict read.
+	memo struct {
+		records     []string
+		recordsDone bool
+		note        struct {
+			text string
+			src  noteSource
+			from string
+		}
+		noteDone bool
+		bump     Bump
+		bumpWhy  string
+		bumpDone bool
+	}
 }
 
 // givenCommand is an authorised command with who gave it and when.

@@ -90,9 +90,20 @@ func includesAny(ps []Principal, login string, teams Membership) bool {
 	return false
 }
 
-// CodeOwners is a parsed CODEOWNERS file.
+// CodeOwners is a parsed CODEOWNERS file. hmarr/codeowners parses it;
+// matching uses doublestar globs, which are several times faster than the
+// parser's regular expressions and keep Evaluate within its budget.
 type CodeOwners struct {
-	rules codeowners.Ruleset
+	rules []ownerRule
+}
+
+// ownerRule is one CODEOWNERS line as globs.
+type ownerRule struct {
+	glob string
+	// tree also matches everything below a matched directory; a pattern
+	// whose last segment has a wildcard (docs/*) matches one level only.
+	tree   bool
+	owners []Principal
 }
 
 // ParseCodeOwners parses a CODEOWNERS file's content.
@@ -101,27 +112,69 @@ func ParseCodeOwners(content []byte) (*CodeOwners, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing CODEOWNERS: %w", err)
 	}
-	return &CodeOwners{rules: rules}, nil
+	c := &CodeOwners{rules: make([]ownerRule, 0, len(rules))}
+	for _, r := range rules {
+		pattern := r.RawPattern()
+		anchored := strings.HasPrefix(pattern, "/")
+		pattern = strings.TrimPrefix(pattern, "/")
+		dirOnly := strings.HasSuffix(pattern, "/")
+		pattern = strings.TrimSuffix(pattern, "/")
+		if strings.Contains(pattern, "/") {
+			anchored = true
+		}
+		if !anchored && !strings.HasPrefix(pattern, "**") {
+			pattern = "**/" + pattern
+		}
+		last := pattern[strings.LastIndex(pattern, "/")+1:]
+		rule := ownerRule{glob: pattern, tree: dirOnly || !strings.ContainsAny(last, "*?["), owners: ownersOf(r.Owners)}
+		if dirOnly {
+			rule.glob += "/**"
+			rule.tree = false
+		}
+		c.rules = append(c.rules, rule)
+	}
+	return c, nil
 }
 
-// Owners returns the owners of path as principals (users and teams; e-mail
-// owners are dropped as no review can be tied to them). Nil: no owners.
-func (c *CodeOwners) Owners(path string) []Principal {
-	if c == nil {
-		return nil
-	}
-	rule, err := c.rules.Match(path)
-	if err != nil || rule == nil {
-		return nil
-	}
+func ownersOf(os []codeowners.Owner) []Principal {
 	var out []Principal
-	for _, o := range rule.Owners {
+	for _, o := range os {
 		switch o.Type {
 		case codeowners.TeamOwner:
-			out = append(out, Principal{Team: o.Value})
+			out = append(out, Principal{Team: strings.TrimPrefix(o.Value, "@")})
 		case codeowners.UsernameOwner:
-			out = append(out, Principal{Login: o.Value})
+			out = append(out, Principal{Login: strings.TrimPrefix(o.Value, "@")})
 		}
 	}
 	return out
+}
+
+// Owners returns the owners of path as principals (users and teams; e-mail
+// owners are dropped as no review can be tied to them). The last matching
+// line wins, as on GitHub and GitLab; nil means no owners.
+func (c *CodeOwners) Owners(path string) []Principal {
+	if i := c.match(path); i >= 0 {
+		return c.rules[i].owners
+	}
+	return nil
+}
+
+// match returns the index of the rule that owns path, or -1.
+func (c *CodeOwners) match(path string) int {
+	if c == nil {
+		return -1
+	}
+	path = strings.TrimPrefix(path, "/")
+	for i := len(c.rules) - 1; i >= 0; i-- {
+		r := c.rules[i]
+		if ok, _ := doublestar.Match(r.glob, path); ok {
+			return i
+		}
+		if r.tree {
+			if ok, _ := doublestar.Match(r.glob+"/**", path); ok {
+				return i
+			}
+		}
+	}
+	return -1
 }

@@ -16,6 +16,10 @@ func (s *evaluation) changeRecords() []string {
 	if cr == nil {
 		return nil
 	}
+	if s.memo.recordsDone {
+		return s.memo.records
+	}
+	s.memo.recordsDone = true
 	var texts []string
 	for _, src := range cr.Sources {
 		switch src {
@@ -48,6 +52,7 @@ func (s *evaluation) changeRecords() []string {
 			}
 		}
 	}
+	s.memo.records = ids
 	return ids
 }
 
@@ -79,7 +84,25 @@ func (s *evaluation) changeRecordRule() []Result {
 	return []Result{res}
 }
 
-var headingRE = regexp.MustCompile(`^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
+// atxHeading parses a Markdown ATX heading ("## Reason ##"): its level
+// (0 when the line is no heading) and its text.
+func atxHeading(line string) (level int, text string) {
+	t := strings.TrimLeft(line, " ")
+	if len(line)-len(t) > 3 {
+		return 0, ""
+	}
+	for level < len(t) && t[level] == '#' {
+		level++
+	}
+	if level == 0 || level > 6 || (level < len(t) && t[level] != ' ' && t[level] != '\t') {
+		return 0, ""
+	}
+	text = strings.TrimSpace(t[level:])
+	if trimmed := strings.TrimRight(text, "#"); trimmed == "" || strings.HasSuffix(trimmed, " ") {
+		text = strings.TrimSpace(trimmed)
+	}
+	return level, text
+}
 
 // missingSections returns the wanted headings that are absent from body or
 // have no real content: HTML comments, placeholder marks and lines copied
@@ -110,22 +133,22 @@ func missingSections(body, template string, want []string) []string {
 			inFence[i], fence = true, t[:3]
 		}
 	}
-	heading := func(i int) []string {
+	heading := func(i int) (level int, text string) {
 		if inFence[i] {
-			return nil
+			return 0, ""
 		}
-		return headingRE.FindStringSubmatch(lines[i])
+		return atxHeading(lines[i])
 	}
 	filled := map[string]bool{}
 	for i := 0; i < len(lines); i++ {
-		m := heading(i)
-		if m == nil {
+		level, text := heading(i)
+		if level == 0 {
 			continue
 		}
-		level, name := len(m[1]), normalizeHeading(m[2])
+		name := normalizeHeading(text)
 		content := false
 		for j := i + 1; j < len(lines); j++ {
-			if n := heading(j); n != nil && len(n[1]) <= level {
+			if l, _ := heading(j); l > 0 && l <= level {
 				break
 			}
 			if l := strings.TrimSpace(lines[j]); l != "" && !placeholder(l) && !templateLines[l] {
@@ -202,6 +225,14 @@ const (
 // note finds the change's release note: the latest /release-note(-none)
 // command, else the fenced block, else the none label, else a fragment file.
 func (s *evaluation) note() (string, noteSource, string) {
+	if !s.memo.noteDone {
+		s.memo.noteDone = true
+		s.memo.note.text, s.memo.note.src, s.memo.note.from = s.findNote()
+	}
+	return s.memo.note.text, s.memo.note.src, s.memo.note.from
+}
+
+func (s *evaluation) findNote() (string, noteSource, string) {
 	rn := s.p.ReleaseNotes
 	block := "release-note"
 	if rn != nil && rn.Block != "" {
@@ -318,11 +349,21 @@ func (s *evaluation) declarations() (decls []declaration, breaking bool) {
 
 var breakingFooterRE = regexp.MustCompile(`(?m)^\s*BREAKING[ -]CHANGE:\s*\S`)
 
-func hasBreakingFooter(body string) bool { return breakingFooterRE.MatchString(body) }
+func hasBreakingFooter(body string) bool {
+	return strings.Contains(body, "BREAKING") && breakingFooterRE.MatchString(body)
+}
 
 // declaredBump returns the agreed bump, or "" with a reason when there is
 // none or the sources disagree.
 func (s *evaluation) declaredBump() (Bump, string) {
+	if !s.memo.bumpDone {
+		s.memo.bumpDone = true
+		s.memo.bump, s.memo.bumpWhy = s.agreedBump()
+	}
+	return s.memo.bump, s.memo.bumpWhy
+}
+
+func (s *evaluation) agreedBump() (Bump, string) {
 	decls, breaking := s.declarations()
 	if len(decls) == 0 {
 		return "", ""

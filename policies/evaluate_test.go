@@ -120,8 +120,11 @@ func TestEvaluate(t *testing.T) {
 			change: func(c *Change) { c.HeadBranch = "feature/export" },
 			want:   []want{{"change_record", "fail", "ID matching `[A-Z][A-Z0-9]+-\\d+` or `CHG\\d{7}` in the title, body, branch or commits"}}},
 		{name: "a change record in a commit message counts", conclusion: Success,
-			change: func(c *Change) { c.HeadBranch = "feature/export"; c.Commits[0].Message = "feat: export\n\nRefs: CHG0001234" },
-			want:   []want{{"change_record", "pass", "CHG0001234"}}},
+			change: func(c *Change) {
+				c.HeadBranch = "feature/export"
+				c.Commits[0].Message = "feat: export\n\nRefs: CHG0001234"
+			},
+			want: []want{{"change_record", "pass", "CHG0001234"}}},
 		{name: "a /change command gives the change record", conclusion: Success,
 			change: func(c *Change) {
 				c.HeadBranch = "feature/export"
@@ -220,8 +223,11 @@ func TestEvaluate(t *testing.T) {
 			},
 			want: []want{{"reviewers", "pending", "needs 1 more"}}},
 		{name: "a quoted /approve in a reply is ignored", conclusion: Pending,
-			change: func(c *Change) { c.Reviews = c.Reviews[:1]; c.Comments = []Comment{comment("bob", "> /approve\nWhy?", t0)} },
-			want:   []want{{"reviewers", "pending", "needs 1 more"}}},
+			change: func(c *Change) {
+				c.Reviews = c.Reviews[:1]
+				c.Comments = []Comment{comment("bob", "> /approve\nWhy?", t0)}
+			},
+			want: []want{{"reviewers", "pending", "needs 1 more"}}},
 		{name: "with permissions known an /approve without write access is ignored", conclusion: Pending,
 			change: func(c *Change) {
 				c.Reviews = c.Reviews[:1]
@@ -233,8 +239,10 @@ func TestEvaluate(t *testing.T) {
 			change: func(c *Change) { c.Files = append(c.Files, File{Path: "db/migrations/0042_add.sql"}) },
 			want:   []want{{"dba", "pending", "needs 1 more approval from @acme/dba"}}},
 		{name: "a renamed file matches by its previous path", conclusion: Pending,
-			change: func(c *Change) { c.Files = []File{{Path: "old/x.sql", PreviousPath: "db/migrations/x.sql", Status: "renamed"}} },
-			want:   []want{{"dba", "pending", "@acme/dba"}}},
+			change: func(c *Change) {
+				c.Files = []File{{Path: "old/x.sql", PreviousPath: "db/migrations/x.sql", Status: "renamed"}}
+			},
+			want: []want{{"dba", "pending", "@acme/dba"}}},
 		{name: "a team member's approval satisfies a team rule", conclusion: Success,
 			change: func(c *Change) {
 				c.Files = append(c.Files, File{Path: "db/migrations/0042_add.sql"})
@@ -256,14 +264,19 @@ func TestEvaluate(t *testing.T) {
 			change: func(c *Change) { c.Body = strings.Split(c.Body, "```")[0] },
 			want:   []want{{"release_notes", "fail", "a fenced ```release-note block in the description with the note (or NONE), or the label release-note-none, or a file matching .changes/*.md, or a `/release-note TEXT`"}}},
 		{name: "an empty release-note block fails", conclusion: Failure,
-			change: func(c *Change) { c.Body = strings.Replace(c.Body, "Widgets can be exported as CSV.", "<!-- write here -->", 1) },
-			want:   []want{{"release_notes", "fail", "block is empty"}}},
+			change: func(c *Change) {
+				c.Body = strings.Replace(c.Body, "Widgets can be exported as CSV.", "<!-- write here -->", 1)
+			},
+			want: []want{{"release_notes", "fail", "block is empty"}}},
 		{name: "NONE in the block means no note is needed", conclusion: Success,
 			change: func(c *Change) { c.Body = strings.Replace(c.Body, "Widgets can be exported as CSV.", "NONE", 1) },
 			want:   []want{{"release_notes", "pass", "no release note needed"}}},
 		{name: "the none label passes", conclusion: Success,
-			change: func(c *Change) { c.Body = strings.Split(c.Body, "```")[0]; c.Labels = append(c.Labels, "release-note-none") },
-			want:   []want{{"release_notes", "pass", "label release-note-none"}}},
+			change: func(c *Change) {
+				c.Body = strings.Split(c.Body, "```")[0]
+				c.Labels = append(c.Labels, "release-note-none")
+			},
+			want: []want{{"release_notes", "pass", "label release-note-none"}}},
 		{name: "a changed fragment file passes", conclusion: Success,
 			change: func(c *Change) {
 				c.Body = strings.Split(c.Body, "```")[0]

@@ -128,3 +128,20 @@ func validIdentifier(id string) bool {
 	}
 	return true
 }
+
+// PreviousTag returns the highest stable version tag below v among tags:
+// the tag a release of v follows, whose commits since it make up the
+// release. ok is false when there is none.
+func PreviousTag(prefix string, tags []Tag, v Version) (tag Tag, ok bool) {
+	var best Version
+	for _, t := range tags {
+		tv, err := ParseTag(prefix, t.Name)
+		if err != nil || tv.IsPrerelease() || tv.Compare(v) >= 0 {
+			continue
+		}
+		if !ok || best.Less(tv) {
+			best, tag, ok = tv, t, true
+		}
+	}
+	return tag, ok
+}

@@ -108,3 +108,30 @@ func TestNextRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestPreviousTag(t *testing.T) {
+	tags := tagsOf("v1.2.3", "v1.3.0-rc.1", "v1.2.10", "v1.3.0", "v2.0.0", "latest")
+	tests := []struct {
+		name   string
+		of     string
+		want   string
+		wantOK bool
+	}{
+		{"a stable version follows the highest stable below it", "v1.3.0", "v1.2.10", true},
+		{"a release candidate follows the highest stable below it", "v1.4.0-rc.1", "v1.3.0", true},
+		{"a patch on an older line follows its own predecessor", "v1.2.11", "v1.2.10", true},
+		{"the first version has no predecessor", "v1.2.3", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := ParseTag("v", tt.of)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := PreviousTag("v", tags, v)
+			if got.Name != tt.want || ok != tt.wantOK {
+				t.Errorf("PreviousTag(%s) = %q, %v; want %q, %v", tt.of, got.Name, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

@@ -79,6 +79,17 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
 }
 
+// badUnder reports whether the decoder already reported a value inside
+// path, which then looks absent to the compiler.
+func (c *policyCompiler) badUnder(path string) bool {
+	for p := range c.bad {
+		if strings.HasPrefix(p, path) && len(p) > len(path) && (p[len(path)] == '.' || p[len(path)] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
 // given reports whether path was written in the file.
 func (c *policyCompiler) given(path string) bool {
 	_, ok := c.pos[path]

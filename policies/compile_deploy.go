@@ -191,7 +191,9 @@ func (c *policyCompiler) steps(path string, list []StepConfig, env string, slack
 		}
 		switch len(set) {
 		case 0:
-			c.errorf(sp, "empty step; give exactly one of %s", strings.Join(stepKeys, ", "))
+			if !c.badUnder(sp) {
+				c.errorf(sp, "empty step; give exactly one of %s", strings.Join(stepKeys, ", "))
+			}
 			continue
 		case 1:
 		default:

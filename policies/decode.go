@@ -37,12 +37,18 @@ func (d *configDecoder) errorf(n *yaml.Node, path, format string, args ...any) {
 
 // decode decodes n into v (settable) at path.
 func (d *configDecoder) decode(n *yaml.Node, path string, v reflect.Value) {
+	d.decodeAt(n, n, path, v)
+}
+
+// decodeAt decodes n into v; at is where the value is written (an alias
+// of n, or n itself), which errors about the value as a whole point at.
+func (d *configDecoder) decodeAt(n, at *yaml.Node, path string, v reflect.Value) {
 	if _, seen := d.pos[path]; !seen {
-		d.pos[path] = Position{Line: n.Line, Column: n.Column}
+		d.pos[path] = Position{Line: at.Line, Column: at.Column}
 	}
 	d.budget--
 	if d.budget == 0 {
-		d.errorf(n, path, "the policy is too large: over %d values once aliases are expanded", decodeBudget)
+		d.errorf(at, path, "the policy is too large: over %d values once aliases are expanded", decodeBudget)
 	}
 	if d.budget <= 0 {
 		return
@@ -50,53 +56,53 @@ func (d *configDecoder) decode(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind == yaml.AliasNode {
 		target := n.Alias
 		if target == nil || d.expanding[target] {
-			d.errorf(n, path, "alias *%s refers to a value that contains it", n.Value)
+			d.errorf(at, path, "alias *%s refers to a value that contains it", n.Value)
 			return
 		}
 		d.expanding[target] = true
-		d.decode(target, path, v)
+		d.decodeAt(target, at, path, v)
 		delete(d.expanding, target)
 		return
 	}
 	if n.ShortTag() == "!!null" {
-		d.errorf(n, path, "want %s, got nothing (null); give a value or remove the key", describeType(v.Type()))
+		d.errorf(at, path, "want %s, got nothing (null); give a value or remove the key", describeType(v.Type()))
 		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		d.decode(n, path, elem.Elem())
+		d.decodeAt(n, at, path, elem.Elem())
 		v.Set(elem)
 	case reflect.Struct:
-		d.decodeStruct(n, path, v)
+		d.decodeStruct(n, at, path, v)
 	case reflect.Slice:
-		d.decodeSlice(n, path, v)
+		d.decodeSlice(n, at, path, v)
 	case reflect.Map:
-		d.decodeMap(n, path, v)
+		d.decodeMap(n, at, path, v)
 	case reflect.String:
 		switch tag := n.ShortTag(); {
 		case n.Kind != yaml.ScalarNode:
-			d.errorf(n, path, "want a string, got %s", describeNode(n))
+			d.errorf(at, path, "want a string, got %s", describeNode(n))
 		// An unquoted date-time is a timestamp to yaml.v3 but a string to
 		// YAML 1.2 and JSON Schema: take its text.
 		case tag == "!!str" || tag == "!!timestamp":
 			v.SetString(n.Value)
 		case tag == "!!int" || tag == "!!float" || tag == "!!bool":
-			d.errorf(n, path, "want a string, got %s; quote it: %s", describeNode(n), strconv.Quote(n.Value))
+			d.errorf(at, path, "want a string, got %s; quote it: %s", describeNode(n), strconv.Quote(n.Value))
 		default:
-			d.errorf(n, path, "want a string, got %s", describeNode(n))
+			d.errorf(at, path, "want a string, got %s", describeNode(n))
 		}
 	case reflect.Int:
 		var i int
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-			d.errorf(n, path, "want an integer, got %s", describeNode(n))
+			d.errorf(at, path, "want an integer, got %s", describeNode(n))
 			return
 		}
 		v.SetInt(int64(i))
 	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.errorf(n, path, "want true or false, got %s", describeNode(n))
+			d.errorf(at, path, "want true or false, got %s", describeNode(n))
 			return
 		}
 		v.SetBool(b)
@@ -107,9 +113,9 @@ func (d *configDecoder) decode(n *yaml.Node, path string, v reflect.Value) {
 }
 
 // decodeStruct decodes a mapping into a struct by its fields' yaml tags.
-func (d *configDecoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
+func (d *configDecoder) decodeStruct(n, at *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode || n.ShortTag() != "!!map" {
-		d.errorf(n, path, "want a mapping, got %s", describeNode(n))
+		d.errorf(at, path, "want a mapping, got %s", describeNode(n))
 		return
 	}
 	fields := yamlFields(v.Type())
@@ -129,13 +135,13 @@ func (d *configDecoder) decodeStruct(n *yaml.Node, path string, v reflect.Value)
 }
 
 // decodeSlice decodes a sequence.
-func (d *configDecoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
+func (d *configDecoder) decodeSlice(n, at *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.SequenceNode || n.ShortTag() != "!!seq" {
 		msg := fmt.Sprintf("want %s, got %s", describeType(v.Type()), describeNode(n))
 		if n.Kind == yaml.ScalarNode && v.Type().Elem().Kind() == reflect.String {
 			msg += fmt.Sprintf("; write [%s]", strconv.Quote(n.Value))
 		}
-		d.errorf(n, path, "%s", msg)
+		d.errorf(at, path, "%s", msg)
 		return
 	}
 	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
@@ -146,9 +152,9 @@ func (d *configDecoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) 
 }
 
 // decodeMap decodes a mapping into a map with string keys.
-func (d *configDecoder) decodeMap(n *yaml.Node, path string, v reflect.Value) {
+func (d *configDecoder) decodeMap(n, at *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode || n.ShortTag() != "!!map" {
-		d.errorf(n, path, "want %s, got %s", describeType(v.Type()), describeNode(n))
+		d.errorf(at, path, "want %s, got %s", describeType(v.Type()), describeNode(n))
 		return
 	}
 	m := reflect.MakeMap(v.Type())

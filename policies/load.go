@@ -222,6 +222,10 @@ func decodeConfig(file string, data []byte) (cfg *Config, pos Positions, bad map
 		return nil, pos, nil, d.errs
 	}
 	d.decode(root, "", reflect.ValueOf(cfg).Elem())
+	if d.budget <= 0 {
+		// The Config is cut short: compiling it would only add noise.
+		return nil, pos, nil, d.errs
+	}
 	return cfg, pos, d.bad, d.errs
 }
 

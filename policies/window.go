@@ -213,7 +213,7 @@ func (c *policyCompiler) window(path string, wc WindowConfig) (Window, bool) {
 			w.Duration = c.duration(pathKey(path, "duration"), wc.Duration, 0)
 		case wc.EndCron != "":
 			w.EndSchedule = c.cron(pathKey(path, "end_cron"), wc.EndCron)
-		default:
+		case !c.badUnder(path):
 			c.errorf(path, "a cron window needs duration (e.g. 64h) or end_cron (e.g. \"0 8 * * MON\")")
 		}
 		if wc.Timezone != "" {
@@ -224,7 +224,7 @@ func (c *policyCompiler) window(path string, wc WindowConfig) (Window, bool) {
 				w.Location = loc
 			}
 		}
-	default:
+	case !c.badUnder(path):
 		c.errorf(path, "empty window; give start and end, or cron with duration or end_cron")
 	}
 	return w, len(c.errs) == before

@@ -1,0 +1,239 @@
+// Command loadgen measures a running `shipgate serve`: it signs and sends N
+// GitHub webhook deliveries at a fixed rate and prints the throughput and
+// the acknowledgement latency percentiles. Latency is measured from each
+// delivery's scheduled send time, so a slow server cannot hide its queueing
+// (no coordinated omission). It only sends to the URL it is given; use a
+// loopback address.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+}
+
+type options struct {
+	url         string
+	secret      string
+	rate        float64
+	duration    time.Duration
+	n           int
+	concurrency int
+	prs         int
+	event       string
+	payload     string
+	timeout     time.Duration
+}
+
+func run(args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test")
+	fs.StringVar(&o.secret, "secret", os.Getenv("SHIPGATE_GITHUB_WEBHOOK_SECRET"), "webhook secret [SHIPGATE_GITHUB_WEBHOOK_SECRET]")
+	fs.Float64Var(&o.rate, "rate", 500, "deliveries per second (0: as fast as -concurrency allows)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send (ignored when -n is set)")
+	fs.IntVar(&o.n, "n", 0, "number of deliveries (overrides -duration)")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "requests in flight at most")
+	fs.IntVar(&o.prs, "prs", 200, "distinct pull requests the deliveries are spread over")
+	fs.StringVar(&o.event, "event", "pull_request", "X-GitHub-Event of the deliveries")
+	fs.StringVar(&o.payload, "payload", "", "payload file (default: a synthetic pull_request.synchronize); its \"number\" is varied per delivery")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.secret == "" {
+		return errors.New("-secret or SHIPGATE_GITHUB_WEBHOOK_SECRET is required: the server refuses unsigned deliveries")
+	}
+	total := o.n
+	if total <= 0 {
+		if o.rate <= 0 {
+			return errors.New("with -rate 0 set -n")
+		}
+		total = int(o.rate * o.duration.Seconds())
+	}
+	base, err := basePayload(o.payload)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res := send(ctx, o, base, total)
+	res.report(out)
+	if res.failed() {
+		return fmt.Errorf("%d of %d deliveries were not acknowledged", res.errors, res.sent)
+	}
+	return nil
+}
+
+// basePayload is the delivery body as a generic JSON object.
+func basePayload(path string) (map[string]any, error) {
+	data := []byte(syntheticPR)
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	return m, nil
+}
+
+type result struct {
+	sent, errors int
+	statuses     map[int]int
+	latencies    []time.Duration
+	elapsed      time.Duration
+}
+
+func (r *result) failed() bool { return r.errors > 0 }
+
+// send schedules total deliveries at the rate and waits for every answer.
+func send(ctx context.Context, o options, base map[string]any, total int) *result {
+	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}}
+	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total)}
+	var mu sync.Mutex
+	sem := make(chan struct{}, o.concurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	runID := start.UnixNano()
+	for i := 0; i < total && ctx.Err() == nil; i++ {
+		scheduled := start
+		if o.rate > 0 {
+			scheduled = start.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))
+			if d := time.Until(scheduled); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		body := deliveryBody(base, i%o.prs+1, i)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int, body []byte, scheduled time.Time) {
+			defer func() { <-sem; wg.Done() }()
+			status, err := post(ctx, client, o, fmt.Sprintf("loadgen-%d-%d", runID, i), body)
+			lat := time.Since(scheduled)
+			mu.Lock()
+			defer mu.Unlock()
+			res.sent++
+			res.statuses[status]++
+			if err != nil || status >= 300 {
+				res.errors++
+				return
+			}
+			res.latencies = append(res.latencies, lat)
+		}(i, body, scheduled)
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+func post(ctx context.Context, client *http.Client, o options, delivery string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	mac := hmac.New(sha256.New, []byte(o.secret))
+	mac.Write(body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", o.event)
+	req.Header.Set("X-GitHub-Delivery", delivery)
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// deliveryBody varies the PR number and head SHA so deliveries differ.
+func deliveryBody(base map[string]any, pr, i int) []byte {
+	m := make(map[string]any, len(base))
+	for k, v := range base {
+		m[k] = v
+	}
+	m["number"] = pr
+	if p, ok := base["pull_request"].(map[string]any); ok {
+		cp := make(map[string]any, len(p))
+		for k, v := range p {
+			cp[k] = v
+		}
+		cp["number"] = pr
+		if h, ok := p["head"].(map[string]any); ok {
+			hc := make(map[string]any, len(h))
+			for k, v := range h {
+				hc[k] = v
+			}
+			hc["sha"] = fmt.Sprintf("%040x", i+1)
+			cp["head"] = hc
+		}
+		m["pull_request"] = cp
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func (r *result) report(w io.Writer) {
+	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+	pct := func(p float64) time.Duration {
+		if len(r.latencies) == 0 {
+			return 0
+		}
+		i := int(p * float64(len(r.latencies)-1))
+		return r.latencies[i]
+	}
+	var codes []string
+	for code, n := range r.statuses {
+		name := fmt.Sprint(code)
+		if code == 0 {
+			name = "error"
+		}
+		codes = append(codes, fmt.Sprintf("%s:%d", name, n))
+	}
+	sort.Strings(codes)
+	fmt.Fprintf(w, "sent %d in %s: %.0f deliveries/s (statuses %s)\n", r.sent, r.elapsed.Round(time.Millisecond),
+		float64(r.sent)/r.elapsed.Seconds(), strings.Join(codes, " "))
+	fmt.Fprintf(w, "ack latency: p50 %s  p90 %s  p99 %s  max %s\n", pct(.50).Round(time.Microsecond),
+		pct(.90).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+}
+
+// syntheticPR is a minimal pull_request.synchronize delivery.
+const syntheticPR = `{
+  "action": "synchronize",
+  "number": 1,
+  "installation": {"id": 1},
+  "pull_request": {
+    "number": 1, "state": "open", "title": "feat: load", "body": "",
+    "user": {"login": "loadgen", "type": "User"},
+    "head": {"ref": "feature/load", "sha": "0000000000000000000000000000000000000001"},
+    "base": {"ref": "main", "sha": "0000000000000000000000000000000000000000",
+             "repo": {"name": "widgets", "full_name": "acme/widgets", "owner": {"login": "acme"}}}
+  },
+  "repository": {"name": "widgets", "full_name": "acme/widgets", "owner": {"login": "acme"}},
+  "sender": {"login": "loadgen", "type": "User"}
+}`

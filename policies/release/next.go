@@ -145,3 +145,19 @@ func PreviousTag(prefix string, tags []Tag, v Version) (tag Tag, ok bool) {
 	}
 	return tag, ok
 }
+
+// LatestTag returns the highest stable version tag among tags: the
+// previous release of a branch whose reachable tags they are. ok is false
+// when there is none.
+func LatestTag(prefix string, tags []Tag) (tag Tag, ok bool) {
+	_, name, ok := highestStable(parseTags(prefix, tags))
+	if !ok {
+		return Tag{}, false
+	}
+	for _, t := range tags {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Tag{}, false
+}

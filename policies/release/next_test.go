@@ -135,3 +135,14 @@ func TestPreviousTag(t *testing.T) {
 		})
 	}
 }
+
+func TestLatestTag(t *testing.T) {
+	tags := tagsOf("v1.2.3", "v1.10.0-rc.1", "v1.9.0", "latest", "1.99.0")
+	got, ok := LatestTag("v", tags)
+	if !ok || got != tags[2] {
+		t.Errorf("LatestTag = %v, %v; want %v", got, ok, tags[2])
+	}
+	if got, ok := LatestTag("v", tagsOf("v1.0.0-rc.1", "main")); ok {
+		t.Errorf("LatestTag of pre-releases only = %v, want none", got)
+	}
+}

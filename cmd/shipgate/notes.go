@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/policies/release"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// notesOptions are the flags of `shipgate notes`.
+type notesOptions struct {
+	repo, from, to, version, template, date string
+}
+
+func newNotesCmd() *cobra.Command {
+	var o notesOptions
+	cmd := &cobra.Command{
+		Use:   "notes",
+		Short: "Print Markdown release notes for the commits since the previous tag",
+		Long: `Print Markdown release notes for the commits in FROM..TO, grouped into
+Breaking changes, Features, Fixes, Performance and Other, each entry with
+its scope, PR number (or short SHA) and author.
+
+--from defaults to the previous version tag reachable from --to (the whole
+history when there is none), --to to HEAD and --version to the next
+version that 'shipgate version next' computes. --template renders with your
+own Go text/template instead of the built-in one; it receives the same data
+and may use {{template "entry" .}} for one entry.`,
+		Example: `  shipgate notes > NOTES.md
+  shipgate notes --from v1.2.0 --to v1.3.0 --version v1.3.0 --date 2026-11-22
+  shipgate notes --template .github/notes.tmpl`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runNotes(cmd.Context(), cmd.OutOrStdout(), o, time.Now())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.repo, "repo", ".", "the git repository")
+	f.StringVar(&o.from, "from", "", "start after this ref (default: the previous version tag)")
+	f.StringVar(&o.to, "to", "HEAD", "end at this ref")
+	f.StringVar(&o.version, "version", "", "version in the heading (default: the computed next version)")
+	f.StringVar(&o.template, "template", "", "a text/template `FILE` to render with instead of the built-in one")
+	f.StringVar(&o.date, "date", "", "release date as YYYY-MM-DD (default: today, UTC)")
+	return cmd
+}
+
+func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time) error {
+	date := now.UTC()
+	if o.date != "" {
+		d, err := time.Parse(time.DateOnly, o.date)
+		if err != nil {
+			return usageError(fmt.Errorf("--date %q: want YYYY-MM-DD, e.g. 2026-11-22", o.date))
+		}
+		date = d
+	}
+	var custom *templates.Template
+	if o.template != "" {
+		t, err := templates.ParseNotes(o.template)
+		if err != nil {
+			return usageError(err)
+		}
+		custom = t
+	}
+	rc, err := openReleaseRepo(ctx, o.repo)
+	if err != nil {
+		return err
+	}
+
+	var commits []policies.Commit
+	var previous, version string
+	if o.from == "" {
+		plan, planCommits, err := rc.plan(ctx, o.to, "")
+		if err != nil {
+			return err
+		}
+		commits, previous, version = planCommits, plan.PreviousTag, plan.NextTag
+	} else {
+		to, err := rc.resolve(ctx, o.to)
+		if err != nil {
+			return err
+		}
+		from, err := rc.resolve(ctx, o.from)
+		if err != nil {
+			return err
+		}
+		if commits, err = rc.repo.Commits(ctx, from, to); err != nil {
+			return err
+		}
+		previous = o.from
+		if o.version == "" {
+			tags, err := rc.repo.Tags(ctx, to)
+			if err != nil {
+				return err
+			}
+			plan, err := release.Next(rc.settings, tags, commits, "")
+			if err != nil {
+				return usageError(err)
+			}
+			version = plan.NextTag
+		}
+	}
+	if o.version != "" {
+		version = o.version
+	}
+
+	notes := release.BuildNotes(version, previous, date, commits)
+	if custom != nil {
+		return custom.Execute(out, notes)
+	}
+	return templates.Notes(out, notes)
+}

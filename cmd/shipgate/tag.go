@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/githistory"
+	"github.com/shipgate/shipgate/policies/release"
+)
+
+func newTagCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tag",
+		Short: "Validate version tags against the release policy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError(errors.New("missing subcommand: try 'shipgate tag check TAG'"))
+		},
+	}
+	cmd.AddCommand(newTagCheckCmd())
+	return cmd
+}
+
+func newTagCheckCmd() *cobra.Command {
+	var repo string
+	cmd := &cobra.Command{
+		Use:   "check TAG",
+		Short: "Check that an existing tag is a valid next version",
+		Long: `Check an existing tag against the release policy: its name is the tag
+prefix and a strict semantic version; it is greater than every tag of its
+release line (its major.minor when the commit is only on release/* branches);
+it skips no version; its bump is at least what the conventional commits
+since the previous tag require; and its commit is on a branch allowed by
+tags.branches in .shipgate.yml.
+
+Exit status: 0 when valid, 1 when not (each problem is listed with how to
+fix it), 2 when the tag does not exist or the policy is invalid.`,
+		Example: `  shipgate tag check v1.3.0              # after git tag v1.3.0
+  shipgate tag check v1.2.4 --repo ../app`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTagCheck(cmd.Context(), cmd.OutOrStdout(), repo, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&repo, "repo", ".", "the git repository")
+	return cmd
+}
+
+func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
+	rc, err := openReleaseRepo(ctx, dir)
+	if err != nil {
+		return err
+	}
+	sha, err := rc.repo.Resolve(ctx, "refs/tags/"+name)
+	if errors.Is(err, githistory.ErrUnknownRef) {
+		return usageError(fmt.Errorf("unknown tag %s in %s: create it first (git tag %s) or check the name with 'git tag --list'", name, dir, name))
+	}
+	if err != nil {
+		return usageError(err)
+	}
+	check, err := rc.tagCheck(ctx, name, sha)
+	if err != nil {
+		return err
+	}
+	problems := release.ValidateTag(rc.settings, check)
+	if len(problems) == 0 {
+		_, err := fmt.Fprintf(out, "ok: %s (commit %.7s) is a valid version tag\n", name, sha)
+		return err
+	}
+	fmt.Fprintf(out, "%s (commit %.7s) is not a valid version tag:\n", name, sha)
+	for _, p := range problems {
+		fmt.Fprintf(out, "  - %s: %s\n", p.Kind, p.Message)
+	}
+	return unsatisfied()
+}
+
+// tagCheck gathers what ValidateTag needs about the tag name at sha: all
+// tags, the commits since the previous version reachable from it, and the
+// branches that contain it.
+func (rc *releaseRepo) tagCheck(ctx context.Context, name, sha string) (release.TagCheck, error) {
+	check := release.TagCheck{Name: name, Commit: sha}
+	var err error
+	if check.AllTags, err = rc.repo.Tags(ctx, ""); err != nil {
+		return check, err
+	}
+	if check.OnBranches, err = rc.repo.BranchesContaining(ctx, sha); err != nil {
+		return check, err
+	}
+	v, err := release.ParseTag(rc.settings.TagPrefix, name)
+	if err != nil {
+		return check, nil // ValidateTag reports the name
+	}
+	reachable, err := rc.repo.Tags(ctx, sha)
+	if err != nil {
+		return check, err
+	}
+	// Without a previous version the tag is a first release: no bump to check.
+	if prev, ok := release.PreviousTag(rc.settings.TagPrefix, reachable, v); ok {
+		if check.Commits, err = rc.repo.Commits(ctx, prev.SHA, sha); err != nil {
+			return check, err
+		}
+	}
+	return check, nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/githistory"
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/policies/release"
+)
+
+func newVersionCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Compute versions from the repository's tags and commits",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError(errors.New("missing subcommand: try 'shipgate version next'"))
+		},
+	}
+	cmd.AddCommand(newVersionNextCmd())
+	return cmd
+}
+
+// versionNextOptions are the flags of `shipgate version next`.
+type versionNextOptions struct {
+	repo, to, prerelease, format string
+}
+
+func newVersionNextCmd() *cobra.Command {
+	var o versionNextOptions
+	cmd := &cobra.Command{
+		Use:   "next",
+		Short: "Print the next version: the previous tag bumped by the conventional commits since it",
+		Long: `Print the next version of the repository: the highest stable version tag
+reachable from --to, bumped by what the conventional commits since it
+require (feat: minor; fix, perf, revert: patch; a breaking change: major;
+below 1.0.0 as semver.pre_major_* say). Without a tag it is semver.initial
+(default 0.1.0); when nothing needs a release it is the previous version.
+
+The semver and tags keys of REPO/.shipgate.yml apply when the file exists.
+The repository needs its full history (not a shallow clone).`,
+		Example: `  shipgate version next
+  shipgate version next --repo ../app --to origin/main --format json
+  shipgate version next --prerelease rc     # v1.3.0-rc.1, then v1.3.0-rc.2…`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runVersionNext(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.repo, "repo", ".", "the git repository")
+	f.StringVar(&o.to, "to", "HEAD", "the commit to release")
+	f.StringVar(&o.prerelease, "prerelease", "", "pre-release identifier, e.g. rc: NEXT-rc.N")
+	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func runVersionNext(ctx context.Context, out io.Writer, o versionNextOptions) error {
+	if o.format != "text" && o.format != "json" {
+		return usageError(fmt.Errorf("--format %q: want text or json", o.format))
+	}
+	rc, err := openReleaseRepo(ctx, o.repo)
+	if err != nil {
+		return err
+	}
+	plan, _, err := rc.plan(ctx, o.to, o.prerelease)
+	if err != nil {
+		return err
+	}
+	if o.format == "json" {
+		return writePlanJSON(out, plan)
+	}
+	return writePlanText(out, plan)
+}
+
+// writePlanJSON prints the stable one-line JSON of `version next`:
+// {"previous": "v1.2.3", "next": "v1.3.0", "bump": "minor", "commits": 12}.
+func writePlanJSON(w io.Writer, p release.Plan) error {
+	q := func(s string) string {
+		b, _ := json.Marshal(s) // a string always marshals
+		return string(b)
+	}
+	_, err := fmt.Fprintf(w, "{\"previous\": %s, \"next\": %s, \"bump\": %s, \"commits\": %d}\n",
+		q(p.PreviousTag), q(p.NextTag), q(string(p.Bump)), p.Commits)
+	return err
+}
+
+func writePlanText(w io.Writer, p release.Plan) error {
+	var err error
+	switch {
+	case p.PreviousTag == "":
+		_, err = fmt.Fprintf(w, "next version: %s (first release: no version tag yet; %d commits)\n", p.NextTag, p.Commits)
+	case p.Bump == policies.BumpNone:
+		_, err = fmt.Fprintf(w, "next version: %s (nothing to release: the %d commits since %s bump nothing)\n", p.NextTag, p.Commits, p.PreviousTag)
+	default:
+		_, err = fmt.Fprintf(w, "next version: %s (%s bump from %s; %d commits)\n", p.NextTag, p.Bump, p.PreviousTag, p.Commits)
+	}
+	return err
+}
+
+// releaseRepo is a repository with its release settings, shared by the
+// version, notes and tag commands.
+type releaseRepo struct {
+	repo     *githistory.Repo
+	settings policies.ReleaseSettings
+}
+
+// openReleaseRepo opens the git repository at dir and reads the release
+// settings of dir/.shipgate.yml, or the defaults when there is none. Both
+// failures are usage errors (exit 2); a policy error names file:line:col.
+func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
+	settings, err := loadReleaseSettings(dir)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	repo, err := githistory.Open(ctx, dir)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return &releaseRepo{repo: repo, settings: settings}, nil
+}
+
+// loadReleaseSettings reads dir/.shipgate.yml through the policy loader
+// when it exists, else returns the defaults.
+func loadReleaseSettings(dir string) (policies.ReleaseSettings, error) {
+	path := filepath.Join(dir, ".shipgate.yml")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return policies.DefaultReleaseSettings(), nil
+	}
+	if err != nil {
+		return policies.ReleaseSettings{}, fmt.Errorf("reading policy: %w", err)
+	}
+	p, err := policies.Load(path, data)
+	if err != nil {
+		return policies.ReleaseSettings{}, err
+	}
+	return p.Release, nil
+}
+
+// resolve names a commit or fails with a usage error.
+func (rc *releaseRepo) resolve(ctx context.Context, ref string) (string, error) {
+	sha, err := rc.repo.Resolve(ctx, ref)
+	if err != nil {
+		return "", usageError(err)
+	}
+	return sha, nil
+}
+
+// plan computes the next release at ref and returns it with the commits
+// since the previous tag.
+func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (release.Plan, []policies.Commit, error) {
+	to, err := rc.resolve(ctx, ref)
+	if err != nil {
+		return release.Plan{}, nil, err
+	}
+	tags, err := rc.repo.Tags(ctx, to)
+	if err != nil {
+		return release.Plan{}, nil, err
+	}
+	from := ""
+	if prev, ok := release.LatestTag(rc.settings.TagPrefix, tags); ok {
+		from = prev.SHA
+	}
+	commits, err := rc.repo.Commits(ctx, from, to)
+	if err != nil {
+		return release.Plan{}, nil, err
+	}
+	plan, err := release.Next(rc.settings, tags, commits, prerelease)
+	if err != nil {
+		return release.Plan{}, nil, usageError(err)
+	}
+	return plan, commits, nil
+}

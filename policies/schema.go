@@ -1,0 +1,222 @@
+package policies
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/invopop/jsonschema"
+)
+
+// SchemaID is the $id of the policy format's JSON Schema, where the copy
+// committed at schema/shipgate.schema.json is published.
+const SchemaID = "https://raw.githubusercontent.com/shipgate/shipgate/main/schema/shipgate.schema.json"
+
+// configSource is config.go, whose doc comments describe the keys.
+//
+//go:embed config.go
+var configSource []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of `.shipgate.yml`,
+// generated from the Config types: key names from their yaml tags,
+// descriptions from their doc comments, no keys beyond the known ones
+// (additionalProperties: false), and the value sets that Compile enforces
+// (bumps, roles, command names, step shape…) where a schema can say them.
+// Compile remains the authority: it also checks regexes, globs, cron
+// expressions, templates and references between keys.
+func Schema() ([]byte, error) {
+	comments, err := configComments()
+	if err != nil {
+		return nil, fmt.Errorf("reading the doc comments of the policy format: %w", err)
+	}
+	r := &jsonschema.Reflector{
+		FieldNameTag:   "yaml",
+		ExpandedStruct: true,
+		CommentMap:     comments,
+	}
+	s := r.Reflect(&Config{})
+	s.ID = SchemaID
+	s.Title = "Shipgate policy (.shipgate.yml)"
+	s.Description = "A repository's release policy: change records, approvals, release notes, semantic versions, freeze windows, hotfixes, tags and deployments. Shipgate reads it from the base branch. Reference: `shipgate policy schema`; check a file with `shipgate policy validate`."
+	if err := refineSchema(s); err != nil {
+		return nil, err
+	}
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the policy schema: %w", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// configComments maps "pkg.Type" and "pkg.Type.Field" to the doc comments
+// of config.go, the form jsonschema.Reflector.CommentMap takes. A type's
+// comment loses its leading "TypeName is", which means nothing to users.
+func configComments() (map[string]string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "config.go", configSource, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	pkg := reflect.TypeFor[Config]().PkgPath()
+	out := map[string]string{}
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			ts := spec.(*ast.TypeSpec)
+			doc := ts.Doc
+			if doc == nil && len(gd.Specs) == 1 {
+				doc = gd.Doc
+			}
+			if text := schemaText(doc.Text()); text != "" {
+				out[pkg+"."+ts.Name.Name] = dropFieldName(text, ts.Name.Name)
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				continue
+			}
+			for _, field := range st.Fields.List {
+				text := field.Doc.Text()
+				if text == "" {
+					text = field.Comment.Text()
+				}
+				for _, name := range field.Names {
+					if text != "" {
+						out[pkg+"."+ts.Name.Name+"."+name.Name] = dropFieldName(schemaText(text), name.Name)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// schemaText joins a doc comment's lines into one paragraph.
+func schemaText(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// dropFieldName turns a comment that starts with the Go type or field
+// name ("Expires is how long…", "DismissStale: an approval…", "After names
+// the…") into one that starts with what it says about the key.
+func dropFieldName(text, name string) string {
+	for _, sep := range []string{" is ", " are ", ": "} {
+		if rest, ok := strings.CutPrefix(text, name+sep); ok {
+			return capitalize(rest)
+		}
+	}
+	if rest, ok := strings.CutPrefix(text, name+" "); ok {
+		if verb, _, _ := strings.Cut(rest, " "); verb != "" && strings.HasSuffix(verb, "s") && verb == strings.ToLower(verb) {
+			return capitalize(rest)
+		}
+	}
+	return text
+}
+
+// capitalize upper-cases the first letter of s.
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// refineSchema adds the constraints the Go types cannot carry, taken from
+// the same tables Compile uses.
+func refineSchema(s *jsonschema.Schema) error {
+	var missing []string
+	prop := func(def, name string) *jsonschema.Schema {
+		t := s
+		if def != "Config" {
+			t = s.Definitions[def]
+		}
+		if t == nil || t.Properties == nil {
+			missing = append(missing, def)
+			return &jsonschema.Schema{}
+		}
+		p, ok := t.Properties.Get(name)
+		if !ok {
+			missing = append(missing, def+"."+name)
+			return &jsonschema.Schema{}
+		}
+		return p
+	}
+	enum := func(values ...string) []any {
+		out := make([]any, len(values))
+		for i, v := range values {
+			out[i] = v
+		}
+		return out
+	}
+	oneToMax := func(p *jsonschema.Schema) {
+		p.Minimum = json.Number("1")
+		p.Maximum = json.Number(fmt.Sprint(maxRequired))
+	}
+	nonEmpty := func(p *jsonschema.Schema) {
+		one := uint64(1)
+		p.MinItems = &one
+	}
+
+	var commandNames []string
+	for _, c := range Commands {
+		commandNames = append(commandNames, c.Name)
+	}
+	commands := prop("Config", "commands")
+	commands.PropertyNames = &jsonschema.Schema{Enum: enum(commandNames...)}
+	commands.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(permissionNames[PermRead:]...)}
+
+	labels := prop("SemverConfig", "labels")
+	labels.PropertyNames = &jsonschema.Schema{Enum: enum(bumpNames...)}
+	types := prop("SemverConfig", "types")
+	types.PropertyNames = &jsonschema.Schema{Pattern: conventionalType.String()}
+	types.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(bumpNames...)}
+	prop("SemverConfig", "pre_major_breaking").Enum = enum("major", "minor")
+	prop("SemverConfig", "pre_major_features").Enum = enum("minor", "patch")
+	prop("TitleConfig", "types").Items.Pattern = conventionalType.String()
+
+	sources := prop("ChangeRecordConfig", "sources")
+	sources.Items.Enum = enum(changeRecordSources...)
+	sources.UniqueItems = true
+	nonEmpty(prop("ChangeRecordConfig", "patterns"))
+
+	oneToMax(prop("ApprovalConfig", "required"))
+	oneToMax(prop("GateConfig", "required"))
+	oneToMax(prop("OverrideConfig", "approvals"))
+	nonEmpty(prop("OverrideConfig", "from"))
+	nonEmpty(prop("FreezeConfig", "windows"))
+	nonEmpty(prop("ChecksConfig", "required"))
+	nonEmpty(prop("HotfixConfig", "branches"))
+	nonEmpty(prop("DeployConfig", "environments"))
+
+	prop("EnvironmentConfig", "name").Pattern = envName.String()
+	prop("EnvironmentConfig", "on").Enum = enum("release")
+	for _, def := range []string{"GateConfig"} {
+		prop(def, "slack_channel").Pattern = slackChannel.String()
+	}
+	prop("SlackConfig", "channel").Pattern = slackChannel.String()
+	prop("SlackConfig", "users").AdditionalProperties = &jsonschema.Schema{Type: "string", Pattern: slackUserID.String()}
+
+	one := uint64(1)
+	if step := s.Definitions["StepConfig"]; step != nil {
+		step.MinProperties, step.MaxProperties = &one, &one
+	} else {
+		missing = append(missing, "StepConfig")
+	}
+	expect := prop("HealthCheckStep", "expect")
+	expect.Minimum, expect.Maximum = json.Number("100"), json.Number("599")
+	retries := prop("HealthCheckStep", "retries")
+	retries.Minimum, retries.Maximum = json.Number("0"), json.Number(fmt.Sprint(maxHealthRetries))
+	prop("WebhookStep", "secret_env").Pattern = envVarName.String()
+
+	if len(missing) > 0 {
+		return fmt.Errorf("refining the policy schema: no %s in the generated schema", strings.Join(missing, ", "))
+	}
+	return nil
+}

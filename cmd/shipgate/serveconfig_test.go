@@ -1,0 +1,80 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestServeConfig(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		check func(t *testing.T, c *serveConfig)
+		err   []string // substrings, all must appear
+	}{
+		{name: "a token and a webhook secret from the environment are enough",
+			env: map[string]string{"SHIPGATE_GITHUB_TOKEN": "ghp_x", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s3cret"},
+			check: func(t *testing.T, c *serveConfig) {
+				if c.Addr != ":8080" || c.DatabaseURL != "shipgate.db" || c.GitHubAPIURL != "https://api.github.com/" {
+					t.Errorf("defaults not applied: %+v", c)
+				}
+				if c.GitHubToken.Reveal() != "ghp_x" {
+					t.Error("token not read from the environment")
+				}
+			}},
+		{name: "a flag wins over the environment",
+			args: []string{"--addr", ":9999"},
+			env:  map[string]string{"SHIPGATE_ADDR": ":1", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			check: func(t *testing.T, c *serveConfig) {
+				if c.Addr != ":9999" {
+					t.Errorf("Addr = %q", c.Addr)
+				}
+			}},
+		{name: "nothing configured says which host settings to set",
+			err: []string{"server:", "no host is configured"}},
+		{name: "every problem is listed at once, grouped by integration",
+			env: map[string]string{"SHIPGATE_GITHUB_APP_ID": "abc", "SHIPGATE_GITHUB_PRIVATE_KEY_FILE": "/nonexistent.pem", "SHIPGATE_LOG_LEVEL": "loud", "SHIPGATE_SLACK_BOT_TOKEN": "xoxb"},
+			err: []string{"github:", "SHIPGATE_GITHUB_APP_ID: \"abc\" is not an App ID", "SHIPGATE_GITHUB_WEBHOOK_SECRET is not set",
+				"server:", "allowed values: debug, info, warn, error", "slack:", "SHIPGATE_SLACK_SIGNING_SECRET is not"}},
+		{name: "an App ID without its key is explained",
+			env: map[string]string{"SHIPGATE_GITHUB_APP_ID": "42", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			err: []string{"SHIPGATE_GITHUB_PRIVATE_KEY_FILE is not"}},
+		{name: "a token and an App together are refused",
+			env: map[string]string{"SHIPGATE_GITHUB_APP_ID": "42", "SHIPGATE_GITHUB_PRIVATE_KEY_FILE": "/nonexistent.pem", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			err: []string{"not both", "/nonexistent.pem"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c serveConfig
+			fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+			c.bindFlags(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			err := c.load(fs, func(k string) string { return tt.env[k] })
+			if len(tt.err) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				tt.check(t, &c)
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, want := range tt.err {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not contain %q:\n%v", want, err)
+				}
+			}
+			for _, secret := range []string{"xoxb", "s3cret"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error shows a secret: %v", err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the server's Prometheus collectors, on a registry of their
+// own (no global state). The README's metrics table explains each.
+type Metrics struct {
+	Registry *prometheus.Registry
+	// Deliveries counts webhook deliveries by host, event and outcome
+	// (accepted, duplicate, ignored, unauthorized, too_large, bad_request,
+	// error).
+	Deliveries *prometheus.CounterVec
+	// AckSeconds is the time from a delivery's arrival to its answer.
+	AckSeconds *prometheus.HistogramVec
+	// QueueJobs is the number of jobs by state (ready, leased, dead).
+	QueueJobs *prometheus.GaugeVec
+	// QueueOldestSeconds is the age of the oldest ready job.
+	QueueOldestSeconds prometheus.Gauge
+	// JobSeconds is job processing time by kind and outcome (ok, retry,
+	// dead).
+	JobSeconds *prometheus.HistogramVec
+	// APICalls counts host API calls by host, route template and status
+	// (304s apart: they do not count against GitHub's rate limit).
+	APICalls *prometheus.CounterVec
+	// RateLimitRemaining is the host's last reported remaining quota.
+	RateLimitRemaining *prometheus.GaugeVec
+}
+
+// NewMetrics registers Shipgate's collectors and the Go runtime's.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_webhook_deliveries_total", Help: "Webhook deliveries by host, event and outcome.",
+		}, []string{"host", "event", "outcome"}),
+		AckSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "shipgate_webhook_ack_seconds", Help: "Time from a delivery's arrival to its answer.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"host"}),
+		QueueJobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shipgate_queue_jobs", Help: "Queued jobs by state (ready, leased, dead).",
+		}, []string{"state"}),
+		QueueOldestSeconds: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shipgate_queue_oldest_ready_seconds", Help: "Age of the oldest ready job.",
+		}),
+		JobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "shipgate_job_seconds", Help: "Job processing time by kind and outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10),
+		}, []string{"kind", "outcome"}),
+		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_api_calls_total", Help: "Host API calls by host, route template and status code.",
+		}, []string{"host", "route", "status"}),
+		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shipgate_rate_limit_remaining", Help: "Remaining host API quota as last reported, by host and resource.",
+		}, []string{"host", "resource"}),
+	}
+	m.Registry.MustRegister(m.Deliveries, m.AckSeconds, m.QueueJobs, m.QueueOldestSeconds, m.JobSeconds,
+		m.APICalls, m.RateLimitRemaining,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}

@@ -151,7 +151,7 @@ func (c *policyCompiler) glob(path, pattern string) (Glob, bool) {
 	}
 	g, err := NewGlob(pattern)
 	if err != nil {
-		c.errorf(path, "invalid glob %s: check its [ ] and { } pairs and \\ escapes", strconv.Quote(pattern))
+		c.errorf(path, "invalid glob %s: check its [ ] and { } pairs and \\ escapes", quoteValue(pattern))
 		return Glob{}, false
 	}
 	return g, true
@@ -197,7 +197,7 @@ func (c *policyCompiler) principals(path string, entries []string, slack bool) [
 			continue
 		}
 		if !slack && (p.SlackUser != "" || p.SlackGroup != "") {
-			c.errorf(at, "%s is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team", strconv.Quote(s))
+			c.errorf(at, "%s is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team", quoteValue(s))
 			continue
 		}
 		out = append(out, p)
@@ -269,7 +269,7 @@ func (c *policyCompiler) changeRecord(cr *ChangeRecordConfig) *ChangeRecordRule 
 		}
 		re, err := regexp.Compile(s)
 		if err != nil {
-			c.errorf(at, "invalid regular expression %s: %v (RE2 syntax: no look-around or back-references)", strconv.Quote(s), regexpProblem(err))
+			c.errorf(at, "invalid regular expression %s: %v (RE2 syntax: no look-around or back-references)", quoteValue(s), regexpProblem(err))
 			continue
 		}
 		r.Patterns = append(r.Patterns, re)
@@ -285,7 +285,7 @@ func (c *policyCompiler) changeRecord(cr *ChangeRecordConfig) *ChangeRecordRule 
 		case t == "":
 			c.errorf(at, "empty section heading")
 		case seen[strings.ToLower(t)]:
-			c.errorf(at, "section %s is listed twice", strconv.Quote(s))
+			c.errorf(at, "section %s is listed twice", quoteValue(s))
 		default:
 			seen[strings.ToLower(t)] = true
 			r.Sections = append(r.Sections, t)
@@ -306,9 +306,9 @@ func (c *policyCompiler) choices(path string, values, allowed []string) []string
 		at := pathIndex(path, i)
 		switch {
 		case !slices.Contains(allowed, v):
-			c.errorf(at, "%s is not allowed; allowed values: %s", strconv.Quote(v), strings.Join(allowed, ", "))
+			c.errorf(at, "%s is not allowed; allowed values: %s", quoteValue(v), strings.Join(allowed, ", "))
 		case slices.Contains(out, v):
-			c.errorf(at, "%s is listed twice", strconv.Quote(v))
+			c.errorf(at, "%s is listed twice", quoteValue(v))
 		default:
 			out = append(out, v)
 		}
@@ -329,10 +329,10 @@ func (c *policyCompiler) approvals(list []ApprovalConfig) []ApprovalRule {
 		case name == "":
 			name = path
 		case strings.TrimSpace(name) != name || strings.ContainsAny(name, "\n\r\t"):
-			c.errorf(pathKey(path, "name"), "rule name %s has surrounding spaces or control characters", strconv.Quote(name))
+			c.errorf(pathKey(path, "name"), "rule name %s has surrounding spaces or control characters", quoteValue(name))
 		}
 		if prev, dup := byName[strings.ToLower(name)]; dup {
-			c.errorf(pathKey(path, "name"), "duplicate rule name %s (also %s); names must differ", strconv.Quote(name), prev)
+			c.errorf(pathKey(path, "name"), "duplicate rule name %s (also %s); names must differ", quoteValue(name), prev)
 		}
 		byName[strings.ToLower(name)] = path
 		out = append(out, c.approval(path, a, name))
@@ -365,7 +365,7 @@ func (c *policyCompiler) releaseNotes(rn *ReleaseNotesConfig) *ReleaseNotesRule 
 		if infoString.MatchString(rn.Block) {
 			r.Block = rn.Block
 		} else {
-			c.errorf("release_notes.block", "%s cannot follow ``` as a fenced block's info string; use letters, digits, '.', '_', '+' and '-', e.g. release-note", strconv.Quote(rn.Block))
+			c.errorf("release_notes.block", "%s cannot follow ``` as a fenced block's info string; use letters, digits, '.', '_', '+' and '-', e.g. release-note", quoteValue(rn.Block))
 		}
 	}
 	if rn.Fragments != "" {
@@ -385,7 +385,7 @@ var bumpNames = []string{"major", "minor", "patch", "none"}
 // bump validates a bump name among allowed.
 func (c *policyCompiler) bump(path, s string, allowed ...string) (Bump, bool) {
 	if !slices.Contains(allowed, s) {
-		c.errorf(path, "%s is not allowed; allowed values: %s", strconv.Quote(s), strings.Join(allowed, ", "))
+		c.errorf(path, "%s is not allowed; allowed values: %s", quoteValue(s), strings.Join(allowed, ", "))
 		return "", false
 	}
 	return Bump(s), true
@@ -417,7 +417,7 @@ func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) 
 		case strings.TrimSpace(label) == "":
 			c.errorf(at, "empty label for %s", k)
 		case labelOf[label] != "":
-			c.errorf(at, "label %s is also the label of %s; each bump needs its own label", strconv.Quote(label), labelOf[label])
+			c.errorf(at, "label %s is also the label of %s; each bump needs its own label", quoteValue(label), labelOf[label])
 		default:
 			labelOf[label] = k
 			rule.Labels[b] = label
@@ -426,7 +426,7 @@ func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) 
 	for _, k := range slices.Sorted(maps.Keys(s.Types)) {
 		at := pathKey("semver.types", k)
 		if !conventionalType.MatchString(k) {
-			c.errorf(at, "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", strconv.Quote(k))
+			c.errorf(at, "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", quoteValue(k))
 			continue
 		}
 		if b, ok := c.bump(at, s.Types[k], bumpNames...); ok {
@@ -445,7 +445,7 @@ func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) 
 	}
 	if s.Initial != "" {
 		if _, err := semver.StrictNewVersion(s.Initial); err != nil {
-			c.errorf("semver.initial", "%s is not a strict semantic version; write MAJOR.MINOR.PATCH without prefix, e.g. 0.1.0", strconv.Quote(s.Initial))
+			c.errorf("semver.initial", "%s is not a strict semantic version; write MAJOR.MINOR.PATCH without prefix, e.g. 0.1.0", quoteValue(s.Initial))
 		} else {
 			rs.Initial = s.Initial
 		}
@@ -463,7 +463,7 @@ func (c *policyCompiler) tags(t *TagsConfig, rs *ReleaseSettings) {
 	}
 	if t.Prefix != nil {
 		if p := *t.Prefix; !tagPrefix.MatchString(p) || strings.Contains(p, "..") || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "-") {
-			c.errorf("tags.prefix", "%s is not a usable tag prefix; use letters, digits, '.', '_', '-' and '/' (\"\" for none)", strconv.Quote(p))
+			c.errorf("tags.prefix", "%s is not a usable tag prefix; use letters, digits, '.', '_', '-' and '/' (\"\" for none)", quoteValue(p))
 		} else {
 			rs.TagPrefix = p
 		}
@@ -482,14 +482,14 @@ func (c *policyCompiler) title(t *TitleConfig) *TitleRule {
 	r := &TitleRule{When: c.when("title.when", t.When)}
 	for i, ty := range t.Types {
 		if !conventionalType.MatchString(ty) {
-			c.errorf(pathIndex("title.types", i), "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", strconv.Quote(ty))
+			c.errorf(pathIndex("title.types", i), "%s is not a conventional-commit type; write it in lower case, e.g. feat, fix, docs", quoteValue(ty))
 			continue
 		}
 		r.Types = append(r.Types, ty)
 	}
 	for i, s := range t.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t()") {
-			c.errorf(pathIndex("title.scopes", i), "%s is not a scope; a scope is one word without spaces or parentheses", strconv.Quote(s))
+			c.errorf(pathIndex("title.scopes", i), "%s is not a scope; a scope is one word without spaces or parentheses", quoteValue(s))
 			continue
 		}
 		r.Scopes = append(r.Scopes, s)
@@ -512,7 +512,7 @@ func (c *policyCompiler) checks(ch *ChecksConfig) *ChecksRule {
 		case strings.TrimSpace(name) == "":
 			c.errorf(at, "empty check name")
 		case slices.Contains(r.Required, name):
-			c.errorf(at, "check %s is listed twice", strconv.Quote(name))
+			c.errorf(at, "check %s is listed twice", quoteValue(name))
 		default:
 			r.Required = append(r.Required, name)
 		}
@@ -535,7 +535,7 @@ func (c *policyCompiler) hotfix(h *HotfixConfig) *HotfixRule {
 	}
 	if h.MergeBackTo != "" {
 		if problem := branchNameProblem(h.MergeBackTo); problem != "" {
-			c.errorf("hotfix.merge_back_to", "%s is not a branch name: %s", strconv.Quote(h.MergeBackTo), problem)
+			c.errorf("hotfix.merge_back_to", "%s is not a branch name: %s", quoteValue(h.MergeBackTo), problem)
 		} else {
 			r.MergeBackTo = h.MergeBackTo
 		}
@@ -569,16 +569,16 @@ func (c *policyCompiler) commands(cfg map[string]string) map[string]Permission {
 	for _, name := range slices.Sorted(maps.Keys(cfg)) {
 		at := pathKey("commands", name)
 		if _, ok := LookupCommand(name); !ok {
-			msg := fmt.Sprintf("unknown command %s", strconv.Quote(name))
+			msg := fmt.Sprintf("unknown command %s", quoteValue(name))
 			if s := closestName(strings.TrimPrefix(name, "/"), names); s != "" {
-				msg += fmt.Sprintf(" (did you mean %s?)", strconv.Quote(s))
+				msg += fmt.Sprintf(" (did you mean %s?)", quoteValue(s))
 			}
 			c.errorf(at, "%s; commands: %s", msg, strings.Join(names, ", "))
 			continue
 		}
 		perm, ok := ParsePermission(cfg[name])
 		if !ok || perm == PermNone {
-			c.errorf(at, "%s is not a role; allowed roles: %s", strconv.Quote(cfg[name]), strings.Join(roles, ", "))
+			c.errorf(at, "%s is not a role; allowed roles: %s", quoteValue(cfg[name]), strings.Join(roles, ", "))
 			continue
 		}
 		out[name] = perm
@@ -595,7 +595,7 @@ var (
 // channel validates a Slack channel.
 func (c *policyCompiler) channel(path, ch string) string {
 	if ch != "" && !slackChannel.MatchString(ch) {
-		c.errorf(path, "%s is not a Slack channel; write #name (lower case) or a channel ID such as C0123ABCD", strconv.Quote(ch))
+		c.errorf(path, "%s is not a Slack channel; write #name (lower case) or a channel ID such as C0123ABCD", quoteValue(ch))
 		return ""
 	}
 	return ch
@@ -611,12 +611,12 @@ func (c *policyCompiler) notify(n *NotifyConfig) Notify {
 	for _, login := range slices.Sorted(maps.Keys(n.Slack.Users)) {
 		at := pathKey("notify.slack.users", login)
 		if p, err := ParsePrincipal(login); err != nil || p.Login == "" || p.Login != login {
-			c.errorf(at, "%s is not a GitHub login; keys are logins, e.g. alice: U0123ABCD", strconv.Quote(login))
+			c.errorf(at, "%s is not a GitHub login; keys are logins, e.g. alice: U0123ABCD", quoteValue(login))
 			continue
 		}
 		id := n.Slack.Users[login]
 		if !slackUserID.MatchString(id) {
-			c.errorf(at, "%s is not a Slack user ID; want U… or W… in capitals, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)", strconv.Quote(id))
+			c.errorf(at, "%s is not a Slack user ID; want U… or W… in capitals, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)", quoteValue(id))
 			continue
 		}
 		if out.SlackUsers == nil {
@@ -659,7 +659,7 @@ func (c *policyCompiler) duration(path, s string, def time.Duration) time.Durati
 	}
 	d, err := parsePolicyDuration(s)
 	if err != nil || d <= 0 {
-		c.errorf(path, "%s is not a positive duration; write e.g. 30s, 15m, 1h30m or 2d (d = 24h)", strconv.Quote(s))
+		c.errorf(path, "%s is not a positive duration; write e.g. 30s, 15m, 1h30m or 2d (d = 24h)", quoteValue(s))
 		return def
 	}
 	return d

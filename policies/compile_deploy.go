@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -77,15 +76,15 @@ func (c *policyCompiler) deploy(d *DeployConfig, slackUsers map[string]string) [
 		case ec.Name == "":
 			c.errorf(namePath, "missing; every environment needs a name, as in /deploy NAME")
 		case !envName.MatchString(ec.Name):
-			c.errorf(namePath, "%s is not an environment name; use letters, digits, '.', '_' and '-' (it is typed as /deploy NAME)", strconv.Quote(ec.Name))
+			c.errorf(namePath, "%s is not an environment name; use letters, digits, '.', '_' and '-' (it is typed as /deploy NAME)", quoteValue(ec.Name))
 		case dup:
-			c.errorf(namePath, "duplicate environment %s (also deploy.environments[%d], names compare without case)", strconv.Quote(ec.Name), prev)
+			c.errorf(namePath, "duplicate environment %s (also deploy.environments[%d], names compare without case)", quoteValue(ec.Name), prev)
 		default:
 			index[strings.ToLower(ec.Name)] = i
 		}
 		env := Environment{Name: ec.Name, On: ec.On, After: ec.After}
 		if ec.On != "" && ec.On != "release" {
-			c.errorf(pathKey(path, "on"), `%s is not allowed; allowed values: release (start on each release), or leave it out (start by /deploy or after another environment)`, strconv.Quote(ec.On))
+			c.errorf(pathKey(path, "on"), `%s is not allowed; allowed values: release (start on each release), or leave it out (start by /deploy or after another environment)`, quoteValue(ec.On))
 		}
 		env.Approval = c.gate(pathKey(path, "approval"), ec.Approval, slackUsers)
 		if len(ec.Steps) == 0 {
@@ -116,13 +115,13 @@ func (c *policyCompiler) checkOrder(envs []EnvironmentConfig, index map[string]i
 		j, ok := index[strings.ToLower(e.After)]
 		switch {
 		case !ok || envs[j].Name != e.After:
-			msg := fmt.Sprintf("unknown environment %s", strconv.Quote(e.After))
+			msg := fmt.Sprintf("unknown environment %s", quoteValue(e.After))
 			if s := closestName(e.After, names); s != "" {
-				msg += fmt.Sprintf(" (did you mean %s?)", strconv.Quote(s))
+				msg += fmt.Sprintf(" (did you mean %s?)", quoteValue(s))
 			}
 			c.errorf(at, "%s; environments: %s", msg, strings.Join(names, ", "))
 		case j == i:
-			c.errorf(at, "%s cannot come after itself", strconv.Quote(e.After))
+			c.errorf(at, "%s cannot come after itself", quoteValue(e.After))
 		default:
 			next[i] = j
 		}
@@ -244,7 +243,7 @@ func (c *policyCompiler) step(sp string, sc StepConfig, k, env string, slackUser
 		case g.Workflow == "":
 			c.errorf(pathKey(path, "workflow"), "missing; name the workflow file in .github/workflows, e.g. deploy.yml")
 		case strings.Contains(g.Workflow, "/") || !(strings.HasSuffix(g.Workflow, ".yml") || strings.HasSuffix(g.Workflow, ".yaml") || isDigits(g.Workflow)):
-			c.errorf(pathKey(path, "workflow"), "%s is not a workflow; want the file name in .github/workflows (e.g. deploy.yml) or a numeric workflow ID", strconv.Quote(g.Workflow))
+			c.errorf(pathKey(path, "workflow"), "%s is not a workflow; want the file name in .github/workflows (e.g. deploy.yml) or a numeric workflow ID", quoteValue(g.Workflow))
 		}
 		if _, reserved := g.Inputs["shipgate_id"]; reserved {
 			c.errorf(pathKey(pathKey(path, "inputs"), "shipgate_id"), "shipgate_id is set by Shipgate on every run (declare it in the workflow's inputs and run-name); remove it here")
@@ -267,7 +266,7 @@ func (c *policyCompiler) step(sp string, sc StepConfig, k, env string, slackUser
 		wh := sc.Webhook
 		s.Webhook = &WebhookCall{URL: c.urlTemplate(pathKey(path, "url"), wh.URL, env), SecretEnv: wh.SecretEnv}
 		if wh.SecretEnv != "" && !envVarName.MatchString(wh.SecretEnv) {
-			c.errorf(pathKey(path, "secret_env"), "%s is not an environment variable name; use letters, digits and _, e.g. DEPLOY_HOOK_SECRET", strconv.Quote(wh.SecretEnv))
+			c.errorf(pathKey(path, "secret_env"), "%s is not an environment variable name; use letters, digits and _, e.g. DEPLOY_HOOK_SECRET", quoteValue(wh.SecretEnv))
 		}
 	case "health_check":
 		h := sc.HealthCheck
@@ -315,7 +314,7 @@ func (c *policyCompiler) templates(path string, m map[string]string, env string,
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		at := pathKey(path, k)
 		if k == "" || (keyRE != nil && !keyRE.MatchString(k)) {
-			c.errorf(at, "%s is not a variable name; use letters, digits and _", strconv.Quote(k))
+			c.errorf(at, "%s is not a variable name; use letters, digits and _", quoteValue(k))
 			continue
 		}
 		if t := c.template(at, m[k], env); t != nil {
@@ -339,9 +338,9 @@ func (c *policyCompiler) urlTemplate(path, text, env string) *template.Template 
 	out, _ := runStepTemplate(t, env)
 	u, err := url.Parse(out)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		msg := fmt.Sprintf("%s is not an absolute http(s) URL", strconv.Quote(text))
+		msg := fmt.Sprintf("%s is not an absolute http(s) URL", quoteValue(text))
 		if out != text {
-			msg += fmt.Sprintf(" (with sample data it reads %s)", strconv.Quote(out))
+			msg += fmt.Sprintf(" (with sample data it reads %s)", quoteValue(out))
 		}
 		c.errorf(path, "%s; write e.g. https://{{.Environment}}.example.com/healthz", msg)
 		return nil
@@ -359,19 +358,19 @@ func (c *policyCompiler) template(path, text, env string) *template.Template {
 	}
 	t, err := template.New("step").Option("missingkey=error").Parse(text)
 	if err != nil {
-		c.errorf(path, "invalid template %s: %s", strconv.Quote(text), templateProblem(err))
+		c.errorf(path, "invalid template %s: %s", quoteValue(text), templateProblem(err))
 		return nil
 	}
 	if len(t.Templates()) > 1 {
-		c.errorf(path, "template %s defines templates; define and block are not allowed in step templates", strconv.Quote(text))
+		c.errorf(path, "template %s defines templates; define and block are not allowed in step templates", quoteValue(text))
 		return nil
 	}
 	if problem := checkTemplateNode(t.Tree.Root); problem != "" {
-		c.errorf(path, "template %s: %s", strconv.Quote(text), problem)
+		c.errorf(path, "template %s: %s", quoteValue(text), problem)
 		return nil
 	}
 	if _, err := runStepTemplate(t, env); err != nil {
-		c.errorf(path, "template %s fails on sample data: %s; fields: .%s", strconv.Quote(text), templateProblem(err), strings.Join(stepTemplateFields, ", ."))
+		c.errorf(path, "template %s fails on sample data: %s; fields: .%s", quoteValue(text), templateProblem(err), strings.Join(stepTemplateFields, ", ."))
 		return nil
 	}
 	return t

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -123,9 +125,9 @@ func (d *configDecoder) decodeStruct(n, at *yaml.Node, path string, v reflect.Va
 		keyPath := pathKey(path, e.key.Value)
 		f, ok := fields.byName[e.key.Value]
 		if !ok {
-			msg := fmt.Sprintf("unknown key %s", strconv.Quote(e.key.Value))
+			msg := fmt.Sprintf("unknown key %s", quoteValue(e.key.Value))
 			if s := closestName(e.key.Value, fields.names); s != "" {
-				msg += fmt.Sprintf(" (did you mean %s?)", strconv.Quote(s))
+				msg += fmt.Sprintf(" (did you mean %s?)", quoteValue(s))
 			}
 			d.errorf(e.key, keyPath, "%s; allowed keys: %s", msg, strings.Join(fields.names, ", "))
 			continue
@@ -190,7 +192,7 @@ func (d *configDecoder) entries(n *yaml.Node, path string) []yamlEntry {
 		}
 		if prev, dup := first[k.Value]; dup {
 			d.errorf(k, pathKey(path, k.Value), "duplicate key %s; it is first given at line %d, column %d",
-				strconv.Quote(k.Value), prev.Line, prev.Column)
+				quoteValue(k.Value), prev.Line, prev.Column)
 			continue
 		}
 		first[k.Value] = k
@@ -310,7 +312,7 @@ func describeNode(n *yaml.Node) string {
 	}
 	switch n.ShortTag() {
 	case "!!str":
-		return "the string " + strconv.Quote(v)
+		return "the string " + quoteValue(v)
 	case "!!int":
 		return "the integer " + v
 	case "!!float":
@@ -322,7 +324,7 @@ func describeNode(n *yaml.Node) string {
 	case "!!timestamp":
 		return "the timestamp " + v
 	}
-	return fmt.Sprintf("the value %s tagged %s", strconv.Quote(v), n.Tag)
+	return fmt.Sprintf("the value %s tagged %s", quoteValue(v), n.Tag)
 }
 
 // closestName returns the name in names nearest to s when it is close
@@ -363,4 +365,16 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// quoteValue quotes a value from the policy for a message: in plain double
+// quotes as the user would write it ("CHG\d{7}"), or Go-escaped when it
+// holds quotes or control characters.
+func quoteValue(s string) string {
+	for _, r := range s {
+		if r == '"' || unicode.IsControl(r) || r == utf8.RuneError {
+			return strconv.Quote(s)
+		}
+	}
+	return `"` + s + `"`
 }

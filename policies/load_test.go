@@ -127,7 +127,7 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 			"p.yml:2:28: change_record.patterns[0]: invalid regular expression \"(\": missing closing ): `(` (RE2 syntax: no look-around or back-references)"},
 		{"look-around is not RE2",
 			"change_record: {patterns: ['CHG(?=\\d)']}\n",
-			"p.yml:2:28: change_record.patterns[0]: invalid regular expression \"CHG(?=\\\\d)\": invalid or unsupported Perl syntax: `(?=` (RE2 syntax: no look-around or back-references)"},
+			"p.yml:2:28: change_record.patterns[0]: invalid regular expression \"CHG(?=\\d)\": invalid or unsupported Perl syntax: `(?=` (RE2 syntax: no look-around or back-references)"},
 		{"a change record needs patterns",
 			"change_record: {sources: [title]}\n",
 			`p.yml:2:16: change_record.patterns: missing; give the regular expressions of change-record IDs, e.g. ['[A-Z][A-Z0-9]+-\d+']`},
@@ -468,7 +468,7 @@ freeze:
 		`p.yml:6:19: approvals[0].from[1]: "slack:U1" is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team`,
 		`p.yml:8:18: semver.labels.huge: "huge" is not allowed; allowed values: major, minor, patch, none`,
 		`p.yml:9:18: commands.hold: "boss" is not a role; allowed roles: read, triage, write, maintain, admin`,
-		`p.yml:12:23: freeze.windows[0].cron: invalid cron expression "0 16 * * FRY": failed to parse int from FRY: strconv.Atoi: parsing "FRY": invalid syntax; write five fields (minute hour day-of-month month day-of-week), e.g. "0 16 * * FRI", or @daily, @weekly, @monthly, @yearly`,
+		`p.yml:12:23: freeze.windows[0].cron: invalid cron expression "0 16 * * FRY": "FRY" is neither a number nor a name (JAN…DEC, SUN…SAT); write five fields (minute hour day-of-month month day-of-week), e.g. "0 16 * * FRI", or @daily, @weekly, @monthly, @yearly`,
 		`p.yml:12:49: freeze.windows[0].duration: "64x" is not a positive duration; write e.g. 30s, 15m, 1h30m or 2d (d = 24h)`,
 	}
 	got := loadErrorLines(t, src)

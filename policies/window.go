@@ -1,7 +1,8 @@
 package policies
 
 import (
-	"strconv"
+	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -122,22 +123,35 @@ func (c *policyCompiler) cron(path, spec string) Schedule {
 	const form = `write five fields (minute hour day-of-month month day-of-week), e.g. "0 16 * * FRI", or @daily, @weekly, @monthly, @yearly`
 	switch {
 	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
-		c.errorf(path, "%s: give the timezone in the window's timezone key, not in the cron expression", strconv.Quote(spec))
+		c.errorf(path, "%s: give the timezone in the window's timezone key, not in the cron expression", quoteValue(spec))
 		return nil
 	case strings.HasPrefix(spec, "@every"):
-		c.errorf(path, "%s: @every is not anchored to the calendar; %s", strconv.Quote(spec), form)
+		c.errorf(path, "%s: @every is not anchored to the calendar; %s", quoteValue(spec), form)
 		return nil
 	}
 	s, err := freezeCron.Parse(spec)
 	if err != nil {
-		c.errorf(path, "invalid cron expression %s: %v; %s", strconv.Quote(spec), err, form)
+		c.errorf(path, "invalid cron expression %s: %s; %s", quoteValue(spec), cronProblem(err), form)
 		return nil
 	}
 	if s.Next(cronReference).IsZero() {
-		c.errorf(path, "cron expression %s never fires (no such date)", strconv.Quote(spec))
+		c.errorf(path, "cron expression %s never fires (no such date)", quoteValue(spec))
 		return nil
 	}
 	return s
+}
+
+// cronUnknownValue matches robfig/cron's error for a field value that is
+// neither a number nor a known name.
+var cronUnknownValue = regexp.MustCompile(`^failed to parse int from (.*): strconv\.Atoi: .*$`)
+
+// cronProblem rewords robfig/cron's parse errors where they show Go
+// internals.
+func cronProblem(err error) string {
+	if m := cronUnknownValue.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("%s is neither a number nor a name (JAN…DEC, SUN…SAT)", quoteValue(m[1]))
+	}
+	return err.Error()
 }
 
 // freeze compiles `freeze`.
@@ -156,7 +170,7 @@ func (c *policyCompiler) freeze(f *FreezeConfig) *FreezeRule {
 		case wc.Name == "":
 			c.errorf(pathKey(path, "name"), "missing; every window needs a name, shown when it freezes a change")
 		case dup:
-			c.errorf(pathKey(path, "name"), "duplicate window name %s (also %s)", strconv.Quote(wc.Name), prev)
+			c.errorf(pathKey(path, "name"), "duplicate window name %s (also %s)", quoteValue(wc.Name), prev)
 		default:
 			names[wc.Name] = path
 		}
@@ -219,7 +233,7 @@ func (c *policyCompiler) window(path string, wc WindowConfig) (Window, bool) {
 		if wc.Timezone != "" {
 			loc, err := time.LoadLocation(wc.Timezone)
 			if err != nil || wc.Timezone == "Local" {
-				c.errorf(pathKey(path, "timezone"), "unknown timezone %s; use an IANA name such as Europe/Berlin, America/New_York or UTC", strconv.Quote(wc.Timezone))
+				c.errorf(pathKey(path, "timezone"), "unknown timezone %s; use an IANA name such as Europe/Berlin, America/New_York or UTC", quoteValue(wc.Timezone))
 			} else {
 				w.Location = loc
 			}
@@ -238,7 +252,7 @@ func (c *policyCompiler) timestamp(path, s string) time.Time {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		c.errorf(path, "%s is not an RFC 3339 date-time; write e.g. 2026-12-20T00:00:00Z or 2026-12-20T00:00:00+01:00", strconv.Quote(s))
+		c.errorf(path, "%s is not an RFC 3339 date-time; write e.g. 2026-12-20T00:00:00Z or 2026-12-20T00:00:00+01:00", quoteValue(s))
 		return time.Time{}
 	}
 	return t

@@ -160,8 +160,9 @@ func (w *Workers) Run(ctx context.Context) error {
 // runBatch processes one batch, grouping consecutive jobs by processor.
 func (w *Workers) runBatch(ctx context.Context, byKind map[string]Processor, b store.Batch) {
 	log := w.Logger.With().Str(FieldKey, b.Key).Logger()
-	ctx = log.WithContext(ctx)
-	stop := w.keepLease(ctx, b)
+	ctx, cancel := context.WithCancel(log.WithContext(ctx))
+	defer cancel()
+	stop := w.keepLease(ctx, cancel, b)
 	defer stop()
 	for start := 0; start < len(b.Jobs); {
 		kind := b.Jobs[start].Kind
@@ -239,8 +240,9 @@ func (w *Workers) retryAt(j store.Job, err error) time.Time {
 	return at
 }
 
-// keepLease extends the batch's lease while it runs.
-func (w *Workers) keepLease(ctx context.Context, b store.Batch) (stop func()) {
+// keepLease extends the batch's lease while it runs; if the lease is lost
+// (another worker may now hold the key) it cancels the batch.
+func (w *Workers) keepLease(ctx context.Context, cancelBatch context.CancelFunc, b store.Batch) (stop func()) {
 	ids := make([]int64, len(b.Jobs))
 	for i, j := range b.Jobs {
 		ids[i] = j.ID
@@ -256,7 +258,13 @@ func (w *Workers) keepLease(ctx context.Context, b store.Batch) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := w.Queue.Extend(ctx, ids, w.Lease); err != nil && ctx.Err() == nil {
+				err := w.Queue.Extend(ctx, ids, w.Lease)
+				if errors.Is(err, store.ErrLeaseLost) {
+					zerolog.Ctx(ctx).Error().Err(err).Msg("lease lost: stopping the batch")
+					cancelBatch()
+					return
+				}
+				if err != nil && ctx.Err() == nil {
 					zerolog.Ctx(ctx).Warn().Err(err).Msg("extending lease")
 				}
 			}

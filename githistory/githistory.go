@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -201,10 +200,7 @@ func loginFromEmail(email string) string {
 // git runs git in the repository and returns its standard output. A
 // failure's error carries git's standard error.
 func (r *Repo) git(ctx context.Context, args ...string) ([]byte, error) {
-	// Settings of the user's that would change the output are overridden.
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "log.showSignature=false", "-c", "core.quotePath=false"}, args...)...)
-	cmd.Dir = r.dir
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", "GIT_PAGER=cat")
+	cmd := r.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -121,11 +121,12 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 	if cfg.Hold != nil && cfg.Hold.Label != "" {
 		p.Hold.Label = cfg.Hold.Label
 	}
-	p.Freeze = c.freeze(cfg.Freeze)
+	// Notify first: its Slack users tell which approvers are one person.
+	p.Notify = c.notify(cfg.Notify)
+	p.Freeze = c.freeze(cfg.Freeze, p.Notify.SlackUsers)
 	p.Checks = c.checks(cfg.Checks)
 	p.Hotfix = c.hotfix(cfg.Hotfix)
 	p.Commands = c.commands(cfg.Commands)
-	p.Notify = c.notify(cfg.Notify)
 	if cfg.Deploy != nil {
 		p.Deploy = c.deploy(cfg.Deploy, p.Notify.SlackUsers)
 	}

@@ -154,8 +154,9 @@ func cronProblem(err error) string {
 	return err.Error()
 }
 
-// freeze compiles `freeze`.
-func (c *policyCompiler) freeze(f *FreezeConfig) *FreezeRule {
+// freeze compiles `freeze`. slackUsers (login → Slack user) tells which
+// override approvers are the same person.
+func (c *policyCompiler) freeze(f *FreezeConfig, slackUsers map[string]string) *FreezeRule {
 	if f == nil {
 		return nil
 	}
@@ -186,7 +187,7 @@ func (c *policyCompiler) freeze(f *FreezeConfig) *FreezeRule {
 		case o.Approvals < 1 || o.Approvals > maxRequired:
 			c.errorf("freeze.override.approvals", "%d is out of range; allowed: 1 to %d", o.Approvals, maxRequired)
 		default:
-			c.checkEnough("freeze.override.approvals", o.Approvals, ov.From, nil)
+			c.checkEnough("freeze.override.approvals", o.Approvals, ov.From, slackUsers)
 		}
 		if len(o.From) == 0 {
 			c.errorf("freeze.override.from", "missing; list who may override a freeze: logins, @org/team, slack:U… or slack:S…")

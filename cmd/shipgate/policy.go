@@ -27,6 +27,7 @@ func newPolicyCmd() *cobra.Command {
 	return cmd
 }
 
+// newPolicyValidateCmd is `shipgate policy validate [FILE]`.
 func newPolicyValidateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate [FILE]",
@@ -54,6 +55,7 @@ line, as FILE:LINE:COLUMN: key.path: message.`,
 	}
 }
 
+// newPolicySchemaCmd is `shipgate policy schema`.
 func newPolicySchemaCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",

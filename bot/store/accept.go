@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Delivery is one webhook delivery as received, before any interpretation.
+type Delivery struct {
+	// Host names the sender: "github", "gitlab", "slack".
+	Host string
+	// ID is the host's delivery ID, unique per host: GitHub's
+	// X-GitHub-Delivery; GitLab's Idempotency-Key, else X-Gitlab-Event-UUID;
+	// for Slack, an ID derived from the interaction payload.
+	ID string
+	// Event is the host's event name (GitHub's X-GitHub-Event, GitLab's
+	// object_kind).
+	Event string
+	// Action is the event's action ("opened", "synchronize"), if any.
+	Action string
+	// Payload is the raw, verified request body.
+	Payload []byte
+	// ReceivedAt defaults to the store's clock.
+	ReceivedAt time.Time
+}
+
+const (
+	// maxAcceptBatch bounds the deliveries committed in one transaction.
+	maxAcceptBatch = 256
+	// maxRowsPerInsert keeps multi-row INSERTs under SQLite's and
+	// PostgreSQL's parameter limits (9 columns × 256 rows = 2,304).
+	maxRowsPerInsert = 256
+	// acceptTimeout bounds one group-commit transaction; callers cannot
+	// cancel it, because it carries other callers' deliveries too.
+	acceptTimeout = 30 * time.Second
+)
+
+type acceptRequest struct {
+	d    Delivery
+	jobs []Job
+	// res receives exactly one result; it is buffered so the writer never
+	// blocks on a caller.
+	res chan acceptResult
+}
+
+type acceptResult struct {
+	duplicate bool
+	err       error
+}
+
+// Accept durably records a delivery and queues its jobs, in one transaction.
+// When it returns nil, the delivery and its jobs are committed (and, on
+// SQLite, fsynced): the webhook may be acknowledged.
+//
+// duplicate is true, and nothing is written, when a delivery with the same
+// (Host, ID) was accepted before — also earlier in the same group commit.
+//
+// Concurrent calls are committed together by one writer (group commit);
+// each caller still gets its own result, and one caller's failure does not
+// fail the others. ctx only bounds the wait to be taken into a batch: once
+// taken, the call waits for the commit, so a nil error is never lost to a
+// cancellation. Jobs get the delivery's ID as DeliveryID; zero RunAt means
+// now, zero MaxAttempts means DefaultMaxAttempts. Errors wrap ErrInvalid
+// for a delivery without Host or ID or a job without Kind or Key, and
+// ErrClosed after Close.
+func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate bool, err error) {
+	if d.Host == "" || d.ID == "" {
+		return false, fmt.Errorf("accepting delivery: %w: host and delivery ID are required", ErrInvalid)
+	}
+	for i := range jobs {
+		if jobs[i].Kind == "" || jobs[i].Key == "" {
+			return false, fmt.Errorf("accepting %s delivery %s: %w: job %d needs a kind and an ordering key", d.Host, d.ID, ErrInvalid, i)
+		}
+	}
+	req := &acceptRequest{d: d, jobs: jobs, res: make(chan acceptResult, 1)}
+	select {
+	case s.accepts <- req:
+	case <-s.quit:
+		return false, ErrClosed
+	case <-ctx.Done():
+		return false, fmt.Errorf("accepting %s delivery %s: %w", d.Host, d.ID, ctx.Err())
+	}
+	res := <-req.res
+	if res.err != nil {
+		return false, fmt.Errorf("accepting %s delivery %s: %w", d.Host, d.ID, res.err)
+	}
+	return res.duplicate, nil
+}
+
+// runWriter is the group-commit loop. It takes one request, then every
+// request already waiting (up to maxAcceptBatch), and commits them in one
+// transaction. There is no timer: while one batch commits, the next one
+// gathers, so batches grow with the load and a lone request waits for
+// nothing.
+func (s *Store) runWriter() {
+	defer close(s.writerDone)
+	batch := make([]*acceptRequest, 0, maxAcceptBatch)
+	for {
+		select {
+		case req := <-s.accepts:
+			batch = append(batch[:0], req)
+		case <-s.quit:
+			return
+		}
+	gather:
+		for len(batch) < maxAcceptBatch {
+			select {
+			case req := <-s.accepts:
+				batch = append(batch, req)
+			default:
+				break gather
+			}
+		}
+		s.commitAccepts(batch)
+		clear(batch)
+	}
+}
+
+// commitAccepts writes a batch and answers every request in it. If the
+// batch transaction fails, each request is retried in its own transaction,
+// so that only the request at fault sees an error.
+func (s *Store) commitAccepts(batch []*acceptRequest) {
+	s.acceptBatches.Add(1)
+	s.acceptRequests.Add(int64(len(batch)))
+	dup, err := s.writeAccepts(batch)
+	if err == nil || len(batch) == 1 {
+		for i, req := range batch {
+			req.res <- acceptResult{duplicate: err == nil && dup[i], err: err}
+		}
+		return
+	}
+	for _, req := range batch {
+		dup, err := s.writeAccepts([]*acceptRequest{req})
+		req.res <- acceptResult{duplicate: err == nil && dup[0], err: err}
+	}
+}
+
+type deliveryKey struct{ host, id string }
+
+// writeAccepts writes deliveries and their jobs in one transaction and
+// reports which requests were duplicates.
+func (s *Store) writeAccepts(batch []*acceptRequest) ([]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+	defer cancel()
+	now := s.now()
+	dup := make([]bool, len(batch))
+
+	// A delivery seen twice in the batch: the first one wins.
+	first := make(map[deliveryKey]int, len(batch))
+	var fresh []int
+	for i, req := range batch {
+		k := deliveryKey{req.d.Host, req.d.ID}
+		if _, ok := first[k]; ok {
+			dup[i] = true
+			continue
+		}
+		first[k] = i
+		fresh = append(fresh, i)
+	}
+
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		inserted, err := insertDeliveries(ctx, tx, batch, fresh, now)
+		if err != nil {
+			return err
+		}
+		var jobs []jobRow
+		for _, i := range fresh {
+			req := batch[i]
+			if !inserted[deliveryKey{req.d.Host, req.d.ID}] {
+				dup[i] = true
+				continue
+			}
+			for _, j := range req.jobs {
+				jobs = append(jobs, newJobRow(req.d, j, now))
+			}
+		}
+		return insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dup, nil
+}
+
+// insertDeliveries inserts the deliveries batch[i] for i in idx and returns
+// the keys that were new.
+func insertDeliveries(ctx context.Context, tx *sql.Tx, batch []*acceptRequest, idx []int, now time.Time) (map[deliveryKey]bool, error) {
+	inserted := make(map[deliveryKey]bool, len(idx))
+	const cols = 6
+	for start := 0; start < len(idx); start += maxRowsPerInsert {
+		chunk := idx[start:min(start+maxRowsPerInsert, len(idx))]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, i := range chunk {
+			d := batch[i].d
+			at := d.ReceivedAt
+			if at.IsZero() {
+				at = now
+			}
+			args = append(args, d.Host, d.ID, d.Event, d.Action, nonNil(d.Payload), micros(at))
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO deliveries (host, id, event, action, payload, received_at)
+VALUES `+valueRows(len(chunk), cols)+`
+ON CONFLICT (host, id) DO NOTHING
+RETURNING host, id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("inserting deliveries: %w", err)
+		}
+		for rows.Next() {
+			var k deliveryKey
+			if err := rows.Scan(&k.host, &k.id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading inserted deliveries: %w", err)
+			}
+			inserted[k] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("inserting deliveries: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("inserting deliveries: %w", err)
+		}
+	}
+	return inserted, nil
+}
+
+// jobRow is a job as inserted.
+type jobRow struct {
+	kind, key              string
+	payload                []byte
+	deliveryHost, delivery string
+	maxAttempts            int
+	runAt, createdAt       int64
+}
+
+func newJobRow(d Delivery, j Job, now time.Time) jobRow {
+	r := jobRow{
+		kind:         j.Kind,
+		key:          j.Key,
+		payload:      nonNil(j.Payload),
+		deliveryHost: d.Host,
+		delivery:     d.ID,
+		maxAttempts:  j.MaxAttempts,
+		runAt:        micros(j.RunAt),
+		createdAt:    micros(now),
+	}
+	if r.maxAttempts <= 0 {
+		r.maxAttempts = DefaultMaxAttempts
+	}
+	if j.RunAt.IsZero() {
+		r.runAt = r.createdAt
+	}
+	return r
+}
+
+// insertJobs queues jobs in order and makes sure each of their ordering keys
+// has its queue_keys row.
+func insertJobs(ctx context.Context, tx *sql.Tx, jobs []jobRow) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	const cols = 9
+	for start := 0; start < len(jobs); start += maxRowsPerInsert {
+		chunk := jobs[start:min(start+maxRowsPerInsert, len(jobs))]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, j := range chunk {
+			args = append(args, j.kind, j.key, j.payload, j.deliveryHost, j.delivery, j.maxAttempts, j.runAt, j.createdAt, statePending)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, ordering_key, payload, delivery_host, delivery_id, max_attempts, run_at, created_at, state)
+VALUES `+valueRows(len(chunk), cols), args...); err != nil {
+			return fmt.Errorf("queueing jobs: %w", err)
+		}
+	}
+
+	// A new key is ready when its first job is. An existing key keeps its
+	// ready_at (its first job is older than these), but the no-op update
+	// locks its row on PostgreSQL: a concurrent Complete that found the key
+	// empty and deletes the row then waits for us, or we for it and insert
+	// the row again. Keys are upserted in sorted order so that transactions
+	// locking several keys cannot deadlock.
+	readyAt := make(map[string]int64)
+	for _, j := range jobs {
+		if _, ok := readyAt[j.key]; !ok {
+			readyAt[j.key] = j.runAt
+		}
+	}
+	keys := make([]string, 0, len(readyAt))
+	for k := range readyAt {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for start := 0; start < len(keys); start += maxRowsPerInsert {
+		chunk := keys[start:min(start+maxRowsPerInsert, len(keys))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k, readyAt[k])
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_keys (ordering_key, ready_at)
+VALUES `+valueRows(len(chunk), 2)+`
+ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args...); err != nil {
+			return fmt.Errorf("registering ordering keys: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,517 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// DefaultMaxAttempts is a job's MaxAttempts when Accept is given zero.
+const DefaultMaxAttempts = 8
+
+// maxBatchJobs bounds the jobs Claim returns for one key; a longer backlog
+// comes in the next claim of that key, still in order.
+const maxBatchJobs = 1000
+
+// maxLastError bounds the stored text of a job's last error.
+const maxLastError = 2048
+
+const (
+	statePending = "pending"
+	stateLeased  = "leased"
+	stateDead    = "dead"
+)
+
+// Job is one unit of queued work.
+type Job struct {
+	// ID is assigned by the store; it increases with the order in which
+	// jobs were queued and is never reused.
+	ID int64
+	// Kind tells the worker what to do ("evaluate", "command").
+	Kind string
+	// Key is the ordering key, e.g. "github:acme/widgets#42". Jobs of one
+	// key run in ID order and never concurrently.
+	Key string
+	// Payload is opaque to the store.
+	Payload []byte
+	// DeliveryID is the ID of the delivery that queued the job (set by
+	// Accept).
+	DeliveryID string
+	// Attempts counts failed tries: Retry calls and expired leases.
+	Attempts int
+	// MaxAttempts is the number of tries after which the job is dead.
+	MaxAttempts int
+	// RunAt is when the job may run; after a Retry, when it may run again.
+	RunAt time.Time
+	// CreatedAt is when the job was queued.
+	CreatedAt time.Time
+	// LastError is the text of the last failure ("" if none), truncated.
+	LastError string
+}
+
+// Batch is the claimed work of one ordering key: its runnable jobs in order.
+// A worker may coalesce them (five pushes, one evaluation) but must end
+// every job with Complete or Retry, or let the lease expire.
+type Batch struct {
+	Key  string
+	Jobs []Job
+}
+
+// Stats describe the queue, for metrics.
+type Stats struct {
+	// Ready counts jobs that are due and not leased (including jobs whose
+	// lease expired); some may wait behind another job of their key.
+	Ready int
+	// Leased counts jobs held by a live lease.
+	Leased int
+	// Dead counts jobs that used up their attempts.
+	Dead int
+	// OldestReadyAge is how long the oldest ready job has been due.
+	OldestReadyAge time.Duration
+}
+
+// Backoff returns how long to wait before retrying a job that has failed
+// attempts times (1 for the first failure): 15s, 30s, 1m, 2m … capped at
+// 30m, so DefaultMaxAttempts tries span about an hour. Callers that retry
+// many jobs at once may add jitter.
+func Backoff(attempts int) time.Duration {
+	const base, ceiling = 15 * time.Second, 30 * time.Minute
+	if attempts < 1 {
+		attempts = 1
+	}
+	d := base
+	for i := 1; i < attempts && d < ceiling; i++ {
+		d *= 2
+	}
+	return min(d, ceiling)
+}
+
+const jobColumns = `id, kind, ordering_key, payload, delivery_id, attempts, max_attempts, run_at, created_at, last_error`
+
+// jobRecord is a job as read, with the state Claim needs.
+type jobRecord struct {
+	Job
+	state       string
+	leasedBy    sql.NullString
+	leasedUntil int64
+}
+
+func scanJob(sc interface{ Scan(...any) error }, extra ...any) (Job, error) {
+	var j Job
+	var runAt, createdAt int64
+	dest := append([]any{&j.ID, &j.Kind, &j.Key, &j.Payload, &j.DeliveryID, &j.Attempts, &j.MaxAttempts, &runAt, &createdAt, &j.LastError}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return Job{}, err
+	}
+	j.RunAt, j.CreatedAt = fromMicros(runAt), fromMicros(createdAt)
+	return j, nil
+}
+
+// Claim leases up to maxKeys ordering keys to worker for lease and returns
+// their runnable jobs, one Batch per key.
+//
+// A key is claimable when no lease on it is live and its first live job is
+// due (RunAt ≤ now): a job waiting for its retry blocks the jobs queued after
+// it, so a key's jobs run in order. Keys are taken oldest first (by the
+// RunAt of their first job), which is fair across keys. A Batch holds the
+// key's due jobs in ID order, up to the first job that is not due yet.
+//
+// Jobs whose lease expired (their worker crashed or stalled) are claimed
+// again with Attempts+1; one that reaches MaxAttempts that way is dead
+// instead. A key held by a live lease is never claimed, by this or any
+// other replica (PostgreSQL skips keys another replica is claiming).
+// Claim returns no batches, and no error, when nothing is runnable.
+func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, maxKeys int) ([]Batch, error) {
+	if worker == "" || lease <= 0 || maxKeys <= 0 {
+		return nil, fmt.Errorf("claiming jobs: %w: worker, a positive lease and maxKeys are required", ErrInvalid)
+	}
+	var batches []Batch
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		batches = batches[:0]
+		t := s.now()
+		now, until := micros(t), micros(t.Add(lease))
+		keys, err := claimableKeys(ctx, tx, s.dialect, now, maxKeys)
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		jobs, err := liveJobs(ctx, tx, keys)
+		if err != nil {
+			return err
+		}
+		var leased []int64
+		for _, key := range keys {
+			var b Batch
+			for _, j := range jobs[key] {
+				if len(b.Jobs) == maxBatchJobs || micros(j.RunAt) > now {
+					break
+				}
+				if j.state == stateLeased {
+					// The lease on the key expired with this job in it.
+					dead, err := expireLease(ctx, tx, &j)
+					if err != nil {
+						return err
+					}
+					if dead {
+						continue
+					}
+				}
+				b.Key = key
+				b.Jobs = append(b.Jobs, j.Job)
+				leased = append(leased, j.ID)
+			}
+			if len(b.Jobs) == 0 {
+				// Its ready_at was stale, or every due job just died.
+				if err := refreshKey(ctx, tx, key); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2 WHERE ordering_key = $3`,
+				worker, until, key); err != nil {
+				return fmt.Errorf("leasing key %s: %w", key, err)
+			}
+			batches = append(batches, b)
+		}
+		for start := 0; start < len(leased); start += maxRowsPerInsert {
+			chunk := leased[start:min(start+maxRowsPerInsert, len(leased))]
+			args := append([]any{stateLeased, worker, until}, int64Args(chunk)...)
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, leased_by = $2, leased_until = $3
+WHERE id IN (`+params(4, len(chunk))+`)`, args...); err != nil {
+				return fmt.Errorf("leasing jobs: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claiming jobs for %s: %w", worker, err)
+	}
+	return batches, nil
+}
+
+// claimableKeys returns, oldest first, keys whose first job is due and
+// whose lease is not live, and locks them.
+func claimableKeys(ctx context.Context, tx *sql.Tx, d dialect, now int64, limit int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT ordering_key FROM queue_keys
+WHERE ready_at <= $1 AND leased_until <= $1
+ORDER BY ready_at, ordering_key
+LIMIT $2`+d.skipLocked, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("finding claimable keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("reading claimable keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("finding claimable keys: %w", err)
+	}
+	return keys, nil
+}
+
+// liveJobs returns the pending and leased jobs of keys, in ID order per key.
+func liveJobs(ctx context.Context, tx *sql.Tx, keys []string) (map[string][]jobRecord, error) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+`, state, leased_by, leased_until FROM jobs
+WHERE ordering_key IN (`+params(1, len(keys))+`) AND state <> 'dead'
+ORDER BY ordering_key, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading jobs of claimed keys: %w", err)
+	}
+	defer rows.Close()
+	jobs := make(map[string][]jobRecord, len(keys))
+	for rows.Next() {
+		var r jobRecord
+		j, err := scanJob(rows, &r.state, &r.leasedBy, &r.leasedUntil)
+		if err != nil {
+			return nil, fmt.Errorf("reading jobs of claimed keys: %w", err)
+		}
+		r.Job = j
+		if len(jobs[j.Key]) <= maxBatchJobs {
+			jobs[j.Key] = append(jobs[j.Key], r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading jobs of claimed keys: %w", err)
+	}
+	return jobs, nil
+}
+
+// expireLease counts an expired lease as a failed attempt of j, and makes
+// j dead when that was its last.
+func expireLease(ctx context.Context, tx *sql.Tx, j *jobRecord) (dead bool, err error) {
+	j.Attempts++
+	j.LastError = "lease expired"
+	if j.leasedBy.Valid {
+		j.LastError = truncate("lease of worker "+j.leasedBy.String+" expired", maxLastError)
+	}
+	state := statePending
+	if j.Attempts >= j.MaxAttempts {
+		state, dead = stateDead, true
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET attempts = $1, last_error = $2, state = $3, leased_by = NULL, leased_until = 0
+WHERE id = $4`, j.Attempts, j.LastError, state, j.ID); err != nil {
+		return false, fmt.Errorf("expiring lease of job %d: %w", j.ID, err)
+	}
+	return dead, nil
+}
+
+// lockKeys locks the queue_keys rows of keys, in sorted order so that
+// transactions cannot deadlock. On SQLite the writer connection already
+// serialises transactions and the query only reads.
+func lockKeys(ctx context.Context, tx *sql.Tx, d dialect, keys []string) error {
+	if d.lockRows == "" || len(keys) == 0 {
+		return nil
+	}
+	sort.Strings(keys)
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT ordering_key FROM queue_keys WHERE ordering_key IN (`+params(1, len(keys))+`)
+ORDER BY ordering_key`+d.lockRows, args...)
+	if err != nil {
+		return fmt.Errorf("locking ordering keys: %w", err)
+	}
+	return rows.Close()
+}
+
+// refreshKey recomputes a key's row after its jobs changed: ready_at
+// follows the first live job, the lease is released once none of the key's
+// jobs is leased, and the row goes when the key has no live job left.
+func refreshKey(ctx context.Context, tx *sql.Tx, key string) error {
+	var head int64
+	err := tx.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE ordering_key = $1 AND state <> 'dead' ORDER BY id LIMIT 1`, key).Scan(&head)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_keys WHERE ordering_key = $1`, key); err != nil {
+			return fmt.Errorf("removing drained key %s: %w", key, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading first job of key %s: %w", key, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET
+    ready_at = $2,
+    leased_by = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $1 AND state = 'leased') THEN leased_by END,
+    leased_until = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $1 AND state = 'leased') THEN leased_until ELSE 0 END
+WHERE ordering_key = $1`, key, head); err != nil {
+		return fmt.Errorf("updating key %s: %w", key, err)
+	}
+	return nil
+}
+
+// keysOf returns the distinct ordering keys of jobs.
+func keysOf(ctx context.Context, tx *sql.Tx, ids []int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT ordering_key FROM jobs WHERE id IN (`+params(1, len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, fmt.Errorf("reading keys of jobs: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("reading keys of jobs: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading keys of jobs: %w", err)
+	}
+	return keys, nil
+}
+
+// Complete removes finished jobs from the queue. When the last leased job
+// of a key is completed or retried, the key's lease ends and its next jobs
+// become claimable. IDs that are unknown or already completed are ignored,
+// so Complete is idempotent; dead jobs are kept.
+//
+// Complete does not check which worker holds the lease: a worker whose
+// lease expired must not complete its jobs (use Extend for long work).
+func (s *Store) Complete(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	for start := 0; start < len(ids); start += maxRowsPerInsert {
+		chunk := ids[start:min(start+maxRowsPerInsert, len(ids))]
+		err := s.writeTx(ctx, func(tx *sql.Tx) error {
+			keys, err := keysOf(ctx, tx, chunk)
+			if err != nil {
+				return err
+			}
+			if err := lockKeys(ctx, tx, s.dialect, keys); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+params(1, len(chunk))+`) AND state <> 'dead'`, int64Args(chunk)...); err != nil {
+				return fmt.Errorf("deleting jobs: %w", err)
+			}
+			for _, k := range keys {
+				if err := refreshKey(ctx, tx, k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("completing %d jobs: %w", len(chunk), err)
+		}
+	}
+	return nil
+}
+
+// Retry records a failed try of job id: Attempts+1 and LastError. If the
+// job has attempts left it runs again at at (zero at means now plus
+// Backoff(Attempts)), and until then blocks the later jobs of its key;
+// otherwise it is dead, kept for Dead, and no longer blocks its key.
+// Returns ErrNoJob for a job that does not exist, was completed or is dead.
+func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) error {
+	msg := "unknown error"
+	if cause != nil {
+		msg = truncate(cause.Error(), maxLastError)
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var key string
+		var attempts, maxAttempts int
+		err := tx.QueryRowContext(ctx, `SELECT ordering_key FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&key)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoJob
+		}
+		if err != nil {
+			return err
+		}
+		if err := lockKeys(ctx, tx, s.dialect, []string{key}); err != nil {
+			return err
+		}
+		// Read again under the key's lock: the job may have changed.
+		err = tx.QueryRowContext(ctx, `SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&attempts, &maxAttempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNoJob
+		}
+		if err != nil {
+			return err
+		}
+		attempts++
+		state := statePending
+		if attempts >= maxAttempts {
+			state = stateDead
+		}
+		if at.IsZero() {
+			at = s.now().Add(Backoff(attempts))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, attempts = $2, run_at = $3, last_error = $4, leased_by = NULL, leased_until = 0
+WHERE id = $5`, state, attempts, micros(at), msg, id); err != nil {
+			return err
+		}
+		return refreshKey(ctx, tx, key)
+	})
+	if err != nil {
+		return fmt.Errorf("retrying job %d: %w", id, err)
+	}
+	return nil
+}
+
+// Extend renews the lease on jobs for lease from now, and on their keys.
+// It fails with ErrLeaseLost, extending nothing, if any of them is no
+// longer leased or its lease has expired.
+func (s *Store) Extend(ctx context.Context, ids []int64, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if lease <= 0 {
+		return fmt.Errorf("extending leases: %w: lease must be positive", ErrInvalid)
+	}
+	if len(ids) > maxRowsPerInsert*4 {
+		return fmt.Errorf("extending leases: %w: at most %d jobs at once", ErrInvalid, maxRowsPerInsert*4)
+	}
+	t := s.now()
+	now, until := micros(t), micros(t.Add(lease))
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		keys, err := keysOf(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		if err := lockKeys(ctx, tx, s.dialect, keys); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET leased_until = $1
+WHERE id IN (`+params(4, len(ids))+`) AND state = $2 AND leased_until > $3`,
+			append([]any{until, stateLeased, now}, int64Args(ids)...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != int64(len(ids)) {
+			return ErrLeaseLost
+		}
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_until = $1 WHERE ordering_key = $2 AND leased_until < $1`, until, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("extending leases of %d jobs: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Dead returns the dead jobs, oldest first. They stay until an operator
+// removes them.
+func (s *Store) Dead(ctx context.Context) ([]Job, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = 'dead' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing dead jobs: %w", err)
+	}
+	defer rows.Close()
+	var jobs []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading dead jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing dead jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// Stats counts the queue's jobs by state as of now.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	if err := s.closed(); err != nil {
+		return Stats{}, err
+	}
+	now := micros(s.now())
+	var st Stats
+	var oldest sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT
+    COUNT(CASE WHEN (state = 'pending' AND run_at <= $1) OR (state = 'leased' AND leased_until <= $1) THEN 1 END),
+    COUNT(CASE WHEN state = 'leased' AND leased_until > $1 THEN 1 END),
+    COUNT(CASE WHEN state = 'dead' THEN 1 END),
+    MIN(CASE WHEN (state = 'pending' AND run_at <= $1) OR (state = 'leased' AND leased_until <= $1) THEN run_at END)
+FROM jobs`, now).Scan(&st.Ready, &st.Leased, &st.Dead, &oldest)
+	if err != nil {
+		return Stats{}, fmt.Errorf("reading queue stats: %w", err)
+	}
+	if oldest.Valid {
+		st.OldestReadyAge = time.Duration(now-oldest.Int64) * time.Microsecond
+	}
+	return st, nil
+}

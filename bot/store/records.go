@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CommandRecord is one comment command as Shipgate decided it.
+type CommandRecord struct {
+	Host string
+	// Repo is "owner/name" (GitLab: the project path, may contain '/').
+	Repo   string
+	Number int
+	// CommentID is the host's ID of the comment (GitLab: the note ID).
+	CommentID int64
+	// Index is the command's position among the comment's commands, from 0.
+	Index int
+	Actor string
+	// Name is the command without its slash ("approve"); Args the rest of
+	// its line, as policies.Command has them.
+	Name string
+	Args string
+	// Accepted tells whether the command took effect; Reason says why not
+	// (or how it did).
+	Accepted bool
+	Reason   string
+	// At defaults to the store's clock.
+	At time.Time
+}
+
+// RecordCommand records a command once per (Host, Repo, CommentID, Index).
+// inserted is false, and the first record is kept, when the command was
+// recorded before: an edited or redelivered comment then repeats nothing.
+// Call it before acting on the command, and act only when inserted.
+func (s *Store) RecordCommand(ctx context.Context, c CommandRecord) (inserted bool, err error) {
+	if err := s.closed(); err != nil {
+		return false, err
+	}
+	if c.Host == "" || c.Repo == "" || c.Name == "" {
+		return false, fmt.Errorf("recording command: %w: host, repo and name are required", ErrInvalid)
+	}
+	at := c.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO commands (host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (host, repo, comment_id, idx) DO NOTHING`,
+		c.Host, c.Repo, c.Number, c.CommentID, c.Index, c.Actor, c.Name, c.Args, c.Accepted, c.Reason, micros(at))
+	if err != nil {
+		return false, fmt.Errorf("recording command %d of comment %d on %s#%d: %w", c.Index, c.CommentID, c.Repo, c.Number, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("recording command %d of comment %d on %s#%d: %w", c.Index, c.CommentID, c.Repo, c.Number, err)
+	}
+	return n == 1, nil
+}
+
+// Evaluation is one evaluation of a change under a policy.
+type Evaluation struct {
+	Host   string
+	Repo   string
+	Number int
+	// HeadSHA is the commit the verdict is about.
+	HeadSHA string
+	// PolicyRevision identifies the policy used (the blob SHA of
+	// .shipgate.yml on the base branch).
+	PolicyRevision string
+	// InputsDigest summarises every input of the evaluation, so that an
+	// evaluation whose inputs did not change can be recognised.
+	InputsDigest string
+	// Conclusion is the verdict's overall outcome: success, failure, pending.
+	Conclusion string
+	// Verdict is the verdict as JSON, stored as given.
+	Verdict []byte
+	// At defaults to the store's clock.
+	At time.Time
+}
+
+// SaveEvaluation appends an evaluation and returns its ID. Evaluations are
+// history: nothing is replaced.
+func (s *Store) SaveEvaluation(ctx context.Context, e Evaluation) (int64, error) {
+	if err := s.closed(); err != nil {
+		return 0, err
+	}
+	if e.Host == "" || e.Repo == "" {
+		return 0, fmt.Errorf("saving evaluation: %w: host and repo are required", ErrInvalid)
+	}
+	at := e.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	var id int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO evaluations (host, repo, number, head_sha, policy_revision, inputs_digest, conclusion, verdict, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id`,
+		e.Host, e.Repo, e.Number, e.HeadSHA, e.PolicyRevision, e.InputsDigest, e.Conclusion, nonNil(e.Verdict), micros(at)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("saving evaluation of %s#%d at %s: %w", e.Repo, e.Number, e.HeadSHA, err)
+	}
+	return id, nil
+}
+
+// PR states.
+const (
+	PROpen   = "open"
+	PRClosed = "closed"
+)
+
+// PRState is what Shipgate knows about a pull request (GitLab: merge
+// request) to publish idempotently and to reconcile after missed events.
+type PRState struct {
+	Host   string
+	Repo   string
+	Number int
+	// BaseBranch is the branch the change targets, whose policy applies.
+	BaseBranch string
+	HeadSHA    string
+	// State is PROpen or PRClosed (merged PRs are closed).
+	State string
+	// CheckRunID is the GitHub check run last published (0: none; GitLab
+	// commit statuses have no ID).
+	CheckRunID int64
+	// CommentID is the sticky summary comment (0: none yet).
+	CommentID int64
+	// CommentDigest is the digest of the comment body last published, so
+	// that an unchanged comment is not edited again.
+	CommentDigest string
+	// LastEvaluatedAt is when the PR was last evaluated (zero: never).
+	LastEvaluatedAt time.Time
+	// LastActivityAt is when an event last touched the PR.
+	LastActivityAt time.Time
+	// LastEvaluatedSHA is the head SHA of that evaluation.
+	LastEvaluatedSHA string
+}
+
+const prColumns = `host, repo, number, base_branch, head_sha, state, check_run_id, comment_id, comment_digest, last_evaluated_at, last_activity_at, last_evaluated_sha`
+
+func scanPR(sc interface{ Scan(...any) error }) (PRState, error) {
+	var p PRState
+	var evaluated, activity sql.NullInt64
+	if err := sc.Scan(&p.Host, &p.Repo, &p.Number, &p.BaseBranch, &p.HeadSHA, &p.State, &p.CheckRunID, &p.CommentID,
+		&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA); err != nil {
+		return PRState{}, err
+	}
+	p.LastEvaluatedAt, p.LastActivityAt = fromNullMicros(evaluated), fromNullMicros(activity)
+	return p, nil
+}
+
+// GetPR returns the state of a PR, or ErrNotFound.
+func (s *Store) GetPR(ctx context.Context, host, repo string, number int) (PRState, error) {
+	if err := s.closed(); err != nil {
+		return PRState{}, err
+	}
+	p, err := scanPR(s.r.QueryRowContext(ctx, `SELECT `+prColumns+` FROM prs WHERE host = $1 AND repo = $2 AND number = $3`, host, repo, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return PRState{}, fmt.Errorf("reading state of %s#%d: %w", repo, number, ErrNotFound)
+	}
+	if err != nil {
+		return PRState{}, fmt.Errorf("reading state of %s#%d: %w", repo, number, err)
+	}
+	return p, nil
+}
+
+// PutPR stores the state of a PR, replacing the previous one whole (last
+// writer wins: jobs of one PR share an ordering key, so they do not race).
+func (s *Store) PutPR(ctx context.Context, p PRState) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	if p.Host == "" || p.Repo == "" || p.Number <= 0 {
+		return fmt.Errorf("storing PR state: %w: host, repo and a positive number are required", ErrInvalid)
+	}
+	if p.State != PROpen && p.State != PRClosed {
+		return fmt.Errorf("storing state of %s#%d: %w: state %q (allowed values: %s, %s)", p.Repo, p.Number, ErrInvalid, p.State, PROpen, PRClosed)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO prs (`+prColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (host, repo, number) DO UPDATE SET
+    base_branch = excluded.base_branch,
+    head_sha = excluded.head_sha,
+    state = excluded.state,
+    check_run_id = excluded.check_run_id,
+    comment_id = excluded.comment_id,
+    comment_digest = excluded.comment_digest,
+    last_evaluated_at = excluded.last_evaluated_at,
+    last_activity_at = excluded.last_activity_at,
+    last_evaluated_sha = excluded.last_evaluated_sha`,
+		p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
+		nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA)
+	if err != nil {
+		return fmt.Errorf("storing state of %s#%d: %w", p.Repo, p.Number, err)
+	}
+	return nil
+}
+
+// StalePRs returns up to limit open PRs of host that need an evaluation:
+// never evaluated, evaluated before their last activity, or evaluated at
+// another head SHA. Least recently active first, so a reconciler working
+// through them in pages makes progress.
+func (s *Store) StalePRs(ctx context.Context, host string, limit int) ([]PRState, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("listing stale PRs: %w: limit must be positive", ErrInvalid)
+	}
+	return s.queryPRs(ctx, "listing stale PRs of "+host, `SELECT `+prColumns+` FROM prs
+WHERE host = $1 AND state = 'open'
+  AND (last_evaluated_at IS NULL OR last_evaluated_at < last_activity_at OR last_evaluated_sha <> head_sha)
+ORDER BY COALESCE(last_activity_at, 0), repo, number
+LIMIT $2`, host, limit)
+}
+
+// OpenPRsInto returns the open PRs of repo that target baseBranch, by
+// number: the PRs to evaluate again when that branch's policy changes.
+func (s *Store) OpenPRsInto(ctx context.Context, host, repo, baseBranch string) ([]PRState, error) {
+	return s.queryPRs(ctx, "listing open PRs of "+repo+" into "+baseBranch, `SELECT `+prColumns+` FROM prs
+WHERE host = $1 AND repo = $2 AND base_branch = $3 AND state = 'open'
+ORDER BY number`, host, repo, baseBranch)
+}
+
+func (s *Store) queryPRs(ctx context.Context, doing, query string, args ...any) ([]PRState, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", doing, err)
+	}
+	defer rows.Close()
+	var prs []PRState
+	for rows.Next() {
+		p, err := scanPR(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", doing, err)
+		}
+		prs = append(prs, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", doing, err)
+	}
+	return prs, nil
+}

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// Dialect names returned by Store.Dialect.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DefaultPath is the SQLite file used when the database URL is empty.
+const DefaultPath = "shipgate.db"
+
+var (
+	// ErrClosed is returned by every method called after Close, and by an
+	// Accept that was still waiting to be written when Close was called
+	// (its delivery was not written).
+	ErrClosed = errors.New("store is closed")
+	// ErrUnsupportedURL is returned by Open for a database URL whose scheme
+	// is neither postgres://, postgresql://, sqlite: nor file:, and for
+	// SQLite paths the store cannot make durable (":memory:").
+	ErrUnsupportedURL = errors.New("unsupported database URL")
+	// ErrSchemaTooNew is returned by Open when the database carries a schema
+	// migration this build does not know: it was written by a newer
+	// Shipgate, and an older one must not guess at its tables.
+	ErrSchemaTooNew = errors.New("database schema is newer than this build of shipgate")
+	// ErrInvalid is returned, wrapped with the offending field, when an
+	// argument is missing or out of range. Nothing is written.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrNotFound is returned by lookups (GetPR) when no row matches.
+	ErrNotFound = errors.New("not found")
+	// ErrNoJob is returned by Retry when the job does not exist, was
+	// completed, or is already dead.
+	ErrNoJob = errors.New("no such live job")
+	// ErrLeaseLost is returned by Extend when one of the jobs is no longer
+	// leased (it was completed, retried, or its lease expired). The worker
+	// must stop working on its batch: another worker may claim it.
+	ErrLeaseLost = errors.New("job lease lost")
+)
+
+// Options tune a Store. The zero value is ready to use.
+type Options struct {
+	// Now is the store's clock; every timestamp the store compares or writes
+	// by itself (lease expiry, run_at, defaults for zero times) comes from
+	// it. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is Shipgate's database. It is safe for concurrent use; create it
+// with Open and release it with Close.
+type Store struct {
+	dialect dialect
+	now     func() time.Time
+
+	// w runs every write. On SQLite it holds exactly one connection, which
+	// serialises writers in the process instead of letting them race for
+	// SQLite's single write lock (and fail with SQLITE_BUSY); r is a pool of
+	// read-only connections that WAL lets run beside the writer. On
+	// PostgreSQL both are the same pool.
+	w, r *sql.DB
+
+	accepts    chan *acceptRequest
+	quit       chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
+
+	// Group-commit counters, read by tests and available for metrics later.
+	acceptBatches  atomic.Int64
+	acceptRequests atomic.Int64
+}
+
+// Open opens the database at url with default Options; see OpenWith.
+func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith opens the database at url and brings its schema up to date.
+//
+// url is "" (the SQLite file DefaultPath), a file path, "sqlite:PATH" or
+// "file:PATH" (SQLite, created if missing), or "postgres://…" /
+// "postgresql://…" (PostgreSQL, any pgx connection URL; a search_path
+// parameter selects the schema). Pending migrations are applied in one
+// transaction and recorded in schema_migrations; ErrSchemaTooNew is returned
+// when the database was migrated by a newer build.
+func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
+	kind, target, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		now:        opts.Now,
+		accepts:    make(chan *acceptRequest),
+		quit:       make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	switch kind {
+	case DialectSQLite:
+		s.dialect = sqliteDialect
+		err = s.openSQLite(ctx, target)
+	default:
+		s.dialect = postgresDialect
+		err = s.openPostgres(ctx, target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, s.w, s.dialect, s.now()); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	go s.runWriter()
+	return s, nil
+}
+
+// parseURL tells the dialect of a database URL and the target to hand to
+// its driver. Errors name the scheme only: URLs may carry passwords.
+func parseURL(raw string) (kind, target string, err error) {
+	switch {
+	case raw == "":
+		return DialectSQLite, DefaultPath, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return DialectPostgres, raw, nil
+	case strings.HasPrefix(raw, "sqlite:"), strings.HasPrefix(raw, "file:"):
+		_, path, _ := strings.Cut(raw, ":")
+		// "sqlite:///abs/path" and "sqlite://rel" both name a path.
+		path = strings.TrimPrefix(path, "//")
+		return sqlitePath(path)
+	}
+	if scheme, _, ok := strings.Cut(raw, "://"); ok {
+		return "", "", fmt.Errorf("%w: scheme %q (want postgres://, postgresql://, sqlite:PATH, file:PATH or a file path)", ErrUnsupportedURL, scheme)
+	}
+	return sqlitePath(raw)
+}
+
+func sqlitePath(path string) (kind, target string, err error) {
+	switch {
+	case path == "":
+		return "", "", fmt.Errorf("%w: empty SQLite path", ErrUnsupportedURL)
+	case path == ":memory:" || strings.Contains(path, "mode=memory"):
+		return "", "", fmt.Errorf("%w: an in-memory SQLite database is not durable; use a file", ErrUnsupportedURL)
+	case strings.ContainsAny(path, "?#"):
+		return "", "", fmt.Errorf("%w: SQLite path must not contain '?' or '#'", ErrUnsupportedURL)
+	}
+	return DialectSQLite, path, nil
+}
+
+// sqlitePragmas are set on every SQLite connection.
+//
+// Durability: WAL with synchronous=FULL. WAL with NORMAL already survives a
+// process crash (a committed transaction is in the WAL file, i.e. in the OS
+// page cache, before COMMIT returns), but loses the last transactions on a
+// power cut or kernel crash. A webhook that Shipgate acknowledged is not
+// redelivered by GitHub, so an acknowledged delivery must survive both:
+// FULL fsyncs the WAL at every commit. Group commit makes that one fsync per
+// batch of deliveries, not per delivery (see BenchmarkAccept).
+var sqlitePragmas = []string{
+	"busy_timeout(10000)", // other processes (a CLI export, a backup) may hold locks briefly
+	"foreign_keys(1)",
+	"synchronous(FULL)",
+}
+
+func (s *Store) openSQLite(ctx context.Context, path string) error {
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		for _, p := range append(sqlitePragmas, extra...) {
+			q.Add("_pragma", p)
+		}
+		// BEGIN IMMEDIATE takes the write lock up front, so a transaction
+		// never fails half-way on a lock upgrade.
+		q.Set("_txlock", "immediate")
+		return path + "?" + q.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn("journal_mode(WAL)", "journal_size_limit(67108864)"))
+	if err != nil {
+		return fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The writer connection creates the file and switches it to WAL before
+	// any reader connects.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("query_only(1)"))
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("opening SQLite database %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	s.w, s.r = w, r
+	return nil
+}
+
+func (s *Store) openPostgres(ctx context.Context, target string) error {
+	db, err := sql.Open("pgx", target)
+	if err != nil {
+		return fmt.Errorf("opening PostgreSQL database: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	s.w, s.r = db, db
+	return nil
+}
+
+// Dialect returns DialectSQLite or DialectPostgres.
+func (s *Store) Dialect() string { return s.dialect.name }
+
+// Ping reports whether the database answers and the store is open, for
+// /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.quit:
+		return ErrClosed
+	default:
+	}
+	for _, db := range s.pools() {
+		if _, err := db.ExecContext(ctx, "SELECT 1"); err != nil {
+			return fmt.Errorf("pinging %s database: %w", s.dialect.name, err)
+		}
+	}
+	return nil
+}
+
+// Close stops accepting deliveries, waits for the batch being written, and
+// closes the database. Accept calls still waiting return ErrClosed. Close is
+// idempotent.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.writerDone
+		err = s.closeDBs()
+	})
+	return err
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	for _, db := range s.pools() {
+		if err := db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing %s database: %w", s.dialect.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) pools() []*sql.DB {
+	if s.r == s.w {
+		return []*sql.DB{s.w}
+	}
+	return []*sql.DB{s.w, s.r}
+}
+
+// closed returns ErrClosed once Close has been called.
+func (s *Store) closed() error {
+	select {
+	case <-s.quit:
+		return ErrClosed
+	default:
+		return nil
+	}
+}
+
+// writeTx runs fn in a write transaction and commits it when fn returns nil.
+func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, fn)
+}
+
+// inTx is writeTx for the group-commit writer, which finishes its batch
+// even while Close waits for it.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
+}

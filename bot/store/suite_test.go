@@ -629,7 +629,7 @@ func testStalePRs(t *testing.T, x *suite) {
 		pr("acme/b", 4, func(p *PRState) { // evaluated at an older head
 			p.LastActivityAt, p.LastEvaluatedAt, p.LastEvaluatedSHA = t0.Add(2*time.Minute), t0.Add(5*time.Minute), "sha0"
 		}),
-		pr("acme/b", 5, func(p *PRState) { p.State = PRClosed }),                       // closed
+		pr("acme/b", 5, func(p *PRState) { p.State = PRClosed }),                      // closed
 		pr("acme/b", 6, func(p *PRState) { p.Host, p.LastActivityAt = "gitlab", t0 }), // another host
 	)
 	tests := []struct {

@@ -12,11 +12,13 @@ import (
 // Active reports whether the window covers now and, when it does, until
 // when: the first instant it no longer does, in the window's Location;
 // zero when the end is unknown (an end_cron that does not fire within
-// cron's five-year horizon: frozen, failing closed). Cron windows are evaluated
-// in the window's Location (UTC when nil), so "0 16 * * FRI" means 16:00
-// local time on either side of a DST change; a duration is elapsed time,
-// so a window that spans a DST change ends an hour earlier or later on the
-// wall clock (use end_cron to end at a wall-clock time).
+// cron's five-year horizon: frozen, failing closed).
+//
+// Cron windows are evaluated in the window's Location (UTC when nil), so
+// "0 16 * * FRI" means 16:00 local time on either side of a DST change; a
+// duration is elapsed time, so a window that spans a DST change ends an
+// hour earlier or later on the wall clock (use end_cron to end at a
+// wall-clock time).
 func (w Window) Active(now time.Time) (active bool, until time.Time) {
 	loc := w.Location
 	if loc == nil {

@@ -94,7 +94,7 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 		}
 		previous = o.from
 		if o.version == "" {
-			tags, err := rc.repo.Tags(ctx, to)
+			tags, err := rc.repo.ReleaseTags(ctx, to, rc.settings.TagPrefix, nil)
 			if err != nil {
 				return err
 			}

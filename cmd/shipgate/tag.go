@@ -94,7 +94,7 @@ func (rc *releaseRepo) tagCheck(ctx context.Context, name, sha string) (release.
 	if err != nil {
 		return check, nil // ValidateTag reports the name
 	}
-	reachable, err := rc.repo.Tags(ctx, sha)
+	reachable, err := rc.repo.ReleaseTags(ctx, sha, rc.settings.TagPrefix, &v)
 	if err != nil {
 		return check, err
 	}

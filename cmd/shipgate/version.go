@@ -163,7 +163,7 @@ func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (releas
 	if err != nil {
 		return release.Plan{}, nil, err
 	}
-	tags, err := rc.repo.Tags(ctx, to)
+	tags, err := rc.repo.ReleaseTags(ctx, to, rc.settings.TagPrefix, nil)
 	if err != nil {
 		return release.Plan{}, nil, err
 	}

@@ -376,13 +376,31 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 // otherwise it is dead, kept for Dead, and no longer blocks its key.
 // Returns ErrNoJob for a job that does not exist, was completed or is dead.
 func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) error {
+	if err := s.fail(ctx, id, cause, at, false); err != nil {
+		return fmt.Errorf("retrying job %d: %w", id, err)
+	}
+	return nil
+}
+
+// Bury records a failure of job id that no retry can fix: Attempts+1,
+// LastError, and the job is dead at once, whatever its attempts left.
+// Returns ErrNoJob for a job that does not exist, was completed or is dead.
+func (s *Store) Bury(ctx context.Context, id int64, cause error) error {
+	if err := s.fail(ctx, id, cause, time.Time{}, true); err != nil {
+		return fmt.Errorf("burying job %d: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) fail(ctx context.Context, id int64, cause error, at time.Time, dead bool) error {
 	msg := "unknown error"
 	if cause != nil {
 		msg = truncate(cause.Error(), maxLastError)
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var key string
 		var attempts, maxAttempts int
+		var runAt int64
 		err := tx.QueryRowContext(ctx, `SELECT ordering_key FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoJob
@@ -394,7 +412,7 @@ func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) 
 			return err
 		}
 		// Read again under the key's lock: the job may have changed.
-		err = tx.QueryRowContext(ctx, `SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&attempts, &maxAttempts)
+		err = tx.QueryRowContext(ctx, `SELECT attempts, max_attempts, run_at FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&attempts, &maxAttempts, &runAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoJob
 		}
@@ -403,22 +421,19 @@ func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) 
 		}
 		attempts++
 		state := statePending
-		if attempts >= maxAttempts {
+		if dead || attempts >= maxAttempts {
 			state = stateDead
-		}
-		if at.IsZero() {
-			at = s.now().Add(Backoff(attempts))
+		} else if at.IsZero() {
+			runAt = micros(s.now().Add(Backoff(attempts)))
+		} else {
+			runAt = micros(at)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, attempts = $2, run_at = $3, last_error = $4, leased_by = NULL, leased_until = 0
-WHERE id = $5`, state, attempts, micros(at), msg, id); err != nil {
+WHERE id = $5`, state, attempts, runAt, msg, id); err != nil {
 			return err
 		}
 		return refreshKey(ctx, tx, key)
 	})
-	if err != nil {
-		return fmt.Errorf("retrying job %d: %w", id, err)
-	}
-	return nil
 }
 
 // Extend renews the lease on jobs for lease from now, and on their keys.

@@ -42,6 +42,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a job waiting for its retry blocks the later jobs of its key", testRetryBlocksKey},
 		{"a job that keeps failing backs off and dies", testRetryAndDead},
 		{"a job whose last lease expires dies", testDeadByLeaseExpiry},
+		{"a buried job is dead at once", testBury},
 		{"queue stats count ready, leased and dead jobs", testStats},
 		{"a command is recorded once per comment and index", testCommandIdempotency},
 		{"evaluations are appended", testSaveEvaluation},
@@ -499,6 +500,23 @@ func testDeadByLeaseExpiry(t *testing.T, x *suite) {
 	if err != nil || len(dead) != 1 || string(dead[0].Payload) != "poison" {
 		t.Fatalf("Dead() = %+v, %v", dead, err)
 	}
+}
+
+func testBury(t *testing.T, x *suite) {
+	x.accept(t, "1", job("k", "1"))
+	got := x.claim(t, "w", 1)
+	if err := x.s.Bury(ctx, got[0].Jobs[0].ID, errors.New("repository is gone")); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := x.s.Dead(ctx)
+	if err != nil || len(dead) != 1 || dead[0].Attempts != 1 || dead[0].LastError != "repository is gone" {
+		t.Fatalf("Dead() = %+v, %v", dead, err)
+	}
+	if err := x.s.Bury(ctx, dead[0].ID, errors.New("again")); !errors.Is(err, ErrNoJob) {
+		t.Errorf("Bury of a dead job = %v, want ErrNoJob", err)
+	}
+	x.accept(t, "2", job("k", "2"))
+	wantBatches(t, x.claim(t, "w", 1), "k:2")
 }
 
 func testStats(t *testing.T, x *suite) {

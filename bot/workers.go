@@ -19,6 +19,7 @@ type Queue interface {
 	Claim(ctx context.Context, worker string, lease time.Duration, maxKeys int) ([]store.Batch, error)
 	Complete(ctx context.Context, ids ...int64) error
 	Retry(ctx context.Context, id int64, err error, at time.Time) error
+	Bury(ctx context.Context, id int64, err error) error
 	Extend(ctx context.Context, ids []int64, lease time.Duration) error
 	Stats(ctx context.Context) (store.Stats, error)
 }
@@ -211,12 +212,20 @@ func (w *Workers) settle(ctx context.Context, b store.Batch, err error) string {
 		return "ok"
 	}
 	outcome := "retry"
+	permanent := errors.Is(err, ErrPermanent)
 	for _, j := range b.Jobs {
-		at := w.retryAt(j, err)
-		if errors.Is(err, ErrPermanent) || j.Attempts+1 >= j.MaxAttempts {
+		var rerr error
+		switch {
+		case permanent:
 			outcome = "dead"
+			rerr = w.Queue.Bury(ctx, j.ID, err)
+		default:
+			if j.Attempts+1 >= j.MaxAttempts {
+				outcome = "dead"
+			}
+			rerr = w.Queue.Retry(ctx, j.ID, err, w.retryAt(j, err))
 		}
-		if rerr := w.Queue.Retry(ctx, j.ID, err, at); rerr != nil {
+		if rerr != nil {
 			log.Error().Err(rerr).Int64(FieldJob, j.ID).Msg("rescheduling job")
 		}
 	}
@@ -225,8 +234,7 @@ func (w *Workers) settle(ctx context.Context, b store.Batch, err error) string {
 }
 
 // retryAt is when a failed job runs again: never before a host's stated
-// reset, else exponential backoff (2s, 4s, … up to 10m) with jitter. A
-// permanent error is scheduled far away; the store marks it dead.
+// reset, else exponential backoff (2s, 4s, … up to 10m) with jitter.
 func (w *Workers) retryAt(j store.Job, err error) time.Time {
 	now := w.Now()
 	backoff := 2 * time.Second << min(j.Attempts, 9)

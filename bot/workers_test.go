@@ -178,7 +178,7 @@ func TestWorkersJobWithoutProcessorEndsDead(t *testing.T) {
 	w := &Workers{Queue: s, Poll: 10 * time.Millisecond, Logger: zerolog.Nop()}
 	a := w.Acceptor(s)
 	if _, err := a.Accept(context.Background(), store.Delivery{Host: "test", ID: "x", Event: "e", Payload: []byte("{}")},
-		store.Job{Kind: "unknown", Key: "k", MaxAttempts: 1}); err != nil {
+		store.Job{Kind: "unknown", Key: "k"}); err != nil { // a permanent error: dead on the first try
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

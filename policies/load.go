@@ -275,7 +275,11 @@ func syntaxError(file string, data []byte, err error) *FieldError {
 		}
 		// At the end of the input the mark may sit on the line after the
 		// last one.
-		e.Line = min(e.Line, max(1, bytes.Count(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))+1))
+		lastLine, _ := lineColumn(data, len(data))
+		if lastLine > 1 && len(data) > 0 && (data[len(data)-1] == '\n' || data[len(data)-1] == '\r') {
+			lastLine-- // a final line break starts no line
+		}
+		e.Line = min(e.Line, lastLine)
 	} else if m := yamlUnknownAnchor.FindStringSubmatch(msg); m != nil {
 		e.Msg = fmt.Sprintf("alias *%s refers to no anchor; define it first with &%s", m[1], m[1])
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
@@ -315,10 +319,22 @@ func yamlBadCharacter(data []byte) int {
 }
 
 // lineColumn returns the 1-based line and column (in characters) of byte
-// offset i of data.
+// offset i of data, counting line breaks as YAML does: \n, \r\n, a lone
+// \r, and U+0085, U+2028 and U+2029.
 func lineColumn(data []byte, i int) (line, column int) {
-	before := data[:i]
-	line = bytes.Count(before, []byte("\n")) + 1
-	column = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	line, column = 1, 1
+	for j := 0; j < i; {
+		r, size := utf8.DecodeRune(data[j:])
+		switch {
+		case r == '\r' && j+1 < len(data) && data[j+1] == '\n' && j+1 < i:
+			size++
+			fallthrough
+		case r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029:
+			line, column = line+1, 1
+		default:
+			column++
+		}
+		j += size
+	}
 	return line, column
 }

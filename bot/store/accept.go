@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -126,7 +127,8 @@ func (s *Store) commitAccepts(batch []*acceptRequest) {
 	s.acceptBatches.Add(1)
 	s.acceptRequests.Add(int64(len(batch)))
 	dup, err := s.writeAccepts(batch)
-	if err == nil || len(batch) == 1 {
+	// A batch that timed out would time out again one by one.
+	if err == nil || len(batch) == 1 || errors.Is(err, context.DeadlineExceeded) {
 		for i, req := range batch {
 			req.res <- acceptResult{duplicate: err == nil && dup[i], err: err}
 		}
@@ -304,4 +306,36 @@ ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args..
 		}
 	}
 	return nil
+}
+
+// pruneChunk bounds the deliveries one PruneDeliveries transaction deletes,
+// so that it never holds SQLite's write lock for long.
+const pruneChunk = 1000
+
+// PruneDeliveries deletes the deliveries received before before and returns
+// how many it deleted. Their jobs are not touched (jobs carry their own
+// payload). A pruned delivery is no longer recognised as a duplicate, so
+// before must be older than any redelivery a host may still make (GitHub
+// lets people redeliver for days).
+func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.writeTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE (host, id) IN (
+    SELECT host, id FROM deliveries WHERE received_at < $1 LIMIT $2)`, micros(before), pruneChunk)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("pruning deliveries received before %s: %w", before.Format(time.RFC3339), err)
+		}
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -33,6 +34,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"duplicates inside one group commit are detected", testDuplicatesInsideBatch},
 		{"concurrent accepts are committed in groups", testConcurrentGroupCommit},
 		{"an invalid delivery is refused and nothing is written", testInvalidDelivery},
+		{"pruned deliveries are forgotten and their jobs kept", testPruneDeliveries},
 		{"jobs of one key are claimed together in order", testOrderingWithinKey},
 		{"keys are claimed oldest first", testFairAcrossKeys},
 		{"a leased key is not claimed by another worker", testLeasedKeyExclusive},
@@ -54,6 +56,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"the audit log refuses updates and deletes", testAuditAppendOnly},
 		{"reopening applies no migration twice", testReopen},
 		{"a database from a newer shipgate is refused", testSchemaTooNew},
+		{"an older database is migrated up", testMigrateUp},
 		{"a closed store refuses work", testClosed},
 	}
 	for _, tt := range tests {
@@ -237,6 +240,21 @@ func testInvalidDelivery(t *testing.T, x *suite) {
 		}
 	}
 	x.accept(t, "x") // nothing was written under that ID
+}
+
+func testPruneDeliveries(t *testing.T, x *suite) {
+	x.accept(t, "old", job("k", "old"))
+	x.clock.Advance(time.Hour)
+	x.accept(t, "new")
+	n, err := x.s.PruneDeliveries(ctx, x.clock.Now().Add(-time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneDeliveries = %d, %v; want 1", n, err)
+	}
+	if dup, err := x.s.Accept(ctx, delivery("new")); err != nil || !dup {
+		t.Errorf("Accept(new) = %v, %v; want a duplicate", dup, err)
+	}
+	wantBatches(t, x.claim(t, "w", 1), "k:old")
+	x.accept(t, "old") // forgotten
 }
 
 func testOrderingWithinKey(t *testing.T, x *suite) {
@@ -839,6 +857,48 @@ func testSchemaTooNew(t *testing.T, x *suite) {
 		t.Fatalf("Open = %v, want ErrSchemaTooNew", err)
 	}
 	t.Logf("error: %v", err)
+}
+
+func testMigrateUp(t *testing.T, x *suite) {
+	// A second, empty database that only has the first migration.
+	url := x.b.newURL(t)
+	driver, dsn := "pgx", url
+	if x.b.name == DialectSQLite {
+		driver = "sqlite"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(x.b.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		ms[0].sql,
+		`CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+		`INSERT INTO schema_migrations VALUES (1, '` + ms[0].name + `', 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := openStore(t, url, x.clock)
+	var versions []int
+	rows, err := s.r.Query(`SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var v int
+		rows.Scan(&v)
+		versions = append(versions, v)
+	}
+	rows.Close()
+	if len(versions) != len(ms) || versions[len(versions)-1] != len(ms) {
+		t.Errorf("versions after Open = %v, want 1..%d", versions, len(ms))
+	}
 }
 
 func testClosed(t *testing.T, x *suite) {

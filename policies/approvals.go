@@ -2,7 +2,7 @@ package policies
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -46,7 +46,7 @@ func (s *evaluation) computePositions() []position {
 		stale  bool
 		at     time.Time
 	}
-	var events []event
+	reviews := make([]event, 0, len(s.c.Reviews))
 	for _, r := range s.c.Reviews {
 		if r.Author.Bot || r.Author.Login == "" {
 			continue
@@ -63,8 +63,14 @@ func (s *evaluation) computePositions() []position {
 		default:
 			continue
 		}
-		events = append(events, e)
+		reviews = append(reviews, e)
 	}
+	byTime := func(a, b event) int { return a.at.Compare(b.at) }
+	if !slices.IsSortedFunc(reviews, byTime) {
+		slices.SortStableFunc(reviews, byTime)
+	}
+	// Commands are in time order already: merge the two lists.
+	events := make([]event, 0, len(reviews)+len(s.cmds))
 	for _, cmd := range s.cmds {
 		if cmd.Name != "approve" && cmd.Name != "lgtm" {
 			continue
@@ -74,9 +80,12 @@ func (s *evaluation) computePositions() []position {
 			e.stance = noStance
 		}
 		e.stale = !s.c.HeadPushedAt.IsZero() && cmd.at.Before(s.c.HeadPushedAt)
+		for len(reviews) > 0 && !reviews[0].at.After(e.at) {
+			events, reviews = append(events, reviews[0]), reviews[1:]
+		}
 		events = append(events, e)
 	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+	events = append(events, reviews...)
 	latest := map[string]int{}
 	var out []position
 	for _, e := range events {

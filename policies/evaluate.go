@@ -1,7 +1,7 @@
 package policies
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -94,8 +94,12 @@ type givenCommand struct {
 
 func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 	s := &evaluation{p: p, c: c, now: now}
-	comments := append([]Comment(nil), c.Comments...)
-	sort.SliceStable(comments, func(i, j int) bool { return comments[i].CreatedAt.Before(comments[j].CreatedAt) })
+	comments := c.Comments
+	byTime := func(a, b Comment) int { return a.CreatedAt.Compare(b.CreatedAt) }
+	if !slices.IsSortedFunc(comments, byTime) { // hosts list them in order; a copy only when not
+		comments = slices.Clone(comments)
+		slices.SortStableFunc(comments, byTime)
+	}
 	for _, cm := range comments {
 		if cm.Author.Bot {
 			continue

@@ -17,11 +17,25 @@ func NewGlob(pattern string) (Glob, error) {
 	if !doublestar.ValidatePattern(pattern) {
 		return Glob{}, fmt.Errorf("invalid glob %q", pattern)
 	}
-	return Glob{Pattern: pattern}, nil
+	return newGlob(pattern), nil
+}
+
+// newGlob wraps a pattern known to be valid.
+func newGlob(pattern string) Glob {
+	const meta = `*?[{\`
+	g := Glob{Pattern: pattern}
+	if i := strings.IndexAny(pattern, meta); i >= 0 {
+		g.prefix = pattern[:i]
+		g.suffix = pattern[strings.LastIndexAny(pattern, meta)+1:]
+	}
+	return g
 }
 
 // Match reports whether name matches the glob.
 func (g Glob) Match(name string) bool {
+	if !strings.HasPrefix(name, g.prefix) || !strings.HasSuffix(name, g.suffix) {
+		return false
+	}
 	ok, _ := doublestar.Match(g.Pattern, name)
 	return ok
 }
@@ -99,10 +113,10 @@ type CodeOwners struct {
 
 // ownerRule is one CODEOWNERS line as globs.
 type ownerRule struct {
-	glob string
-	// tree also matches everything below a matched directory; a pattern
-	// whose last segment has a wildcard (docs/*) matches one level only.
-	tree   bool
+	glob Glob
+	// tree also matches everything below a matched directory (glob/**); a
+	// pattern whose last segment has a wildcard (docs/*) matches one level.
+	tree   *Glob
 	owners []Principal
 }
 
@@ -126,10 +140,13 @@ func ParseCodeOwners(content []byte) (*CodeOwners, error) {
 			pattern = "**/" + pattern
 		}
 		last := pattern[strings.LastIndex(pattern, "/")+1:]
-		rule := ownerRule{glob: pattern, tree: dirOnly || !strings.ContainsAny(last, "*?["), owners: ownersOf(r.Owners)}
-		if dirOnly {
-			rule.glob += "/**"
-			rule.tree = false
+		rule := ownerRule{glob: newGlob(pattern), owners: ownersOf(r.Owners)}
+		switch {
+		case dirOnly:
+			rule.glob = newGlob(pattern + "/**")
+		case !strings.ContainsAny(last, "*?["):
+			tree := newGlob(pattern + "/**")
+			rule.tree = &tree
 		}
 		c.rules = append(c.rules, rule)
 	}
@@ -167,13 +184,8 @@ func (c *CodeOwners) match(path string) int {
 	path = strings.TrimPrefix(path, "/")
 	for i := len(c.rules) - 1; i >= 0; i-- {
 		r := c.rules[i]
-		if ok, _ := doublestar.Match(r.glob, path); ok {
+		if r.glob.Match(path) || (r.tree != nil && r.tree.Match(path)) {
 			return i
-		}
-		if r.tree {
-			if ok, _ := doublestar.Match(r.glob+"/**", path); ok {
-				return i
-			}
 		}
 	}
 	return -1

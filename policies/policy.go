@@ -37,8 +37,12 @@ type Policy struct {
 }
 
 // Glob is a compiled glob: `*` stays within a path segment, `**` crosses.
+// Build it with NewGlob, which also records the literal prefix and suffix
+// that let Match reject most names without running the matcher.
 type Glob struct {
 	Pattern string
+	// prefix and suffix are literal text every match starts and ends with.
+	prefix, suffix string
 }
 
 // Condition is a compiled When. The zero Condition matches everything.

@@ -94,7 +94,8 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 		}
 		previous = o.from
 		if o.version == "" {
-			tags, err := rc.repo.ReleaseTags(ctx, to, rc.settings.TagPrefix, nil)
+			// The version after the range is the one after --from's release.
+			tags, err := rc.repo.ReleaseTags(ctx, from, rc.settings.TagPrefix, nil)
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,8 @@ its scope, PR number (or short SHA) and author.
 
 --from defaults to the previous version tag reachable from --to (the whole
 history when there is none), --to to HEAD and --version to the next
-version that 'shipgate version next' computes. --template renders with your
+version that 'shipgate version next' computes (with --from: the release
+that follows the version tag at or before --from). --template renders with your
 own Go text/template instead of the built-in one; it receives the same data
 and may use {{template "entry" .}} for one entry.`,
 		Example: `  shipgate notes > NOTES.md

@@ -122,7 +122,7 @@ func TestConformanceAcceptsWhatGoGitHubSends(t *testing.T) {
 		func() error {
 			_, _, err := gh.Checks.CreateCheckRun(ctx(t), "acme", "widgets", github.CreateCheckRunOptions{
 				Name: "shipgate", HeadSHA: "abc", Status: github.String("completed"), Conclusion: github.String("neutral"),
-				CompletedAt: &github.Timestamp{Time: DefaultTime},
+				CompletedAt: &github.Timestamp{Time: DefaultTime()},
 				Output:      &github.CheckRunOutput{Title: github.String("t"), Summary: github.String("s")},
 			})
 			return err
@@ -174,7 +174,7 @@ func TestWithoutTheDescriptionConformanceIsOffAndSaysSo(t *testing.T) {
 		t.Fatalf("findDescription() = %q, %v; want nothing", path, err)
 	}
 	s, rec := newRecorded(t, WithoutConformance())
-	s.useDescription(nil, path, nil)
+	s.useDescription(nil, nil)
 	if len(rec.logs) != 1 || !strings.Contains(rec.logs[0], "conformance checking is off") {
 		t.Errorf("logs = %q", rec.logs)
 	}

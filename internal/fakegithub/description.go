@@ -27,22 +27,21 @@ const descriptionFile = "github/openapi/api.github.com.json"
 var description struct {
 	once sync.Once
 	api  *apiDescription
-	path string
 	err  error
 }
 
 // loadDescription returns GitHub's REST API description, parsed once per
-// process. A nil description with a nil error means the file is absent;
-// path says where it was looked for.
-func loadDescription() (api *apiDescription, path string, err error) {
+// process. A nil description with a nil error means the file is absent.
+func loadDescription() (*apiDescription, error) {
 	description.once.Do(func() {
-		description.path, description.err = findDescription()
-		if description.err != nil || description.path == "" {
+		path, err := findDescription()
+		if err != nil || path == "" {
+			description.err = err
 			return
 		}
-		description.api, description.err = parseDescription(description.path)
+		description.api, description.err = parseDescription(path)
 	})
-	return description.api, description.path, description.err
+	return description.api, description.err
 }
 
 // findDescription locates the description: under $SHIPGATE_FIXTURES when it

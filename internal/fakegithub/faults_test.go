@@ -78,7 +78,7 @@ func TestRateLimitFaultsDecodeAsGoGitHubErrors(t *testing.T) {
 	if !errors.As(err, &limit) || limit.Rate.Remaining != 0 {
 		t.Fatalf("primary limit: %v, want a RateLimitError", err)
 	}
-	equal(t, "reset", resp.Header.Get("X-RateLimit-Reset"), strconv.FormatInt(DefaultTime.Add(30*time.Minute).Unix(), 10))
+	equal(t, "reset", resp.Header.Get("X-RateLimit-Reset"), strconv.FormatInt(DefaultTime().Add(30*time.Minute).Unix(), 10))
 
 	s.ClearFaults()
 	if _, _, err := s.Client("").PullRequests.Get(ctx(t), "acme", "widgets", 1); err != nil {

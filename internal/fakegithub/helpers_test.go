@@ -94,7 +94,7 @@ func newRecorded(t *testing.T, opts ...Option) (*Server, *recorder) {
 // it is absent (a fresh clone); CI sets SHIPGATE_REQUIRE_FIXTURES.
 func requireDescription(t testing.TB) *apiDescription {
 	t.Helper()
-	api, _, err := loadDescription()
+	api, err := loadDescription()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,25 @@ type pathParam struct {
 	name, value string
 }
 
-var templateParam = regexp.MustCompile(`\{([^{}]+)\}`)
+// templateParams finds the "{name}" parameters in a template segment, as
+// [start, end, nameStart, nameEnd] index quadruples.
+func templateParams(seg string) [][]int {
+	var out [][]int
+	for from := 0; ; {
+		open := strings.IndexByte(seg[from:], '{')
+		if open < 0 {
+			return out
+		}
+		open += from
+		end := strings.IndexByte(seg[open:], '}')
+		if end < 0 {
+			return out
+		}
+		end += open
+		out = append(out, []int{open, end + 1, open + 1, end})
+		from = end + 1
+	}
+}
 
 // add registers value under template. Parameters named in multi (or written
 // "{name...}") may span several segments.
@@ -57,9 +75,9 @@ func (t *pathTree[T]) add(template string, value T, multi map[string]bool) {
 }
 
 func (n *treeNode[T]) child(seg string, multi map[string]bool) *treeNode[T] {
-	m := templateParam.FindStringSubmatchIndex(seg)
+	params := templateParams(seg)
 	switch {
-	case m == nil:
+	case len(params) == 0:
 		if n.literal == nil {
 			n.literal = map[string]*treeNode[T]{}
 		}
@@ -69,7 +87,7 @@ func (n *treeNode[T]) child(seg string, multi map[string]bool) *treeNode[T] {
 			n.literal[seg] = c
 		}
 		return c
-	case m[0] == 0 && m[1] == len(seg):
+	case len(params) == 1 && params[0][0] == 0 && params[0][1] == len(seg):
 		name := seg[1 : len(seg)-1]
 		edges := &n.params
 		if strings.HasSuffix(name, "...") || multi[name] {
@@ -88,7 +106,7 @@ func (n *treeNode[T]) child(seg string, multi map[string]bool) *treeNode[T] {
 		var re strings.Builder
 		var names []string
 		last := 0
-		for _, p := range templateParam.FindAllStringSubmatchIndex(seg, -1) {
+		for _, p := range params {
 			re.WriteString(regexp.QuoteMeta(seg[last:p[0]]))
 			re.WriteString("(.+?)")
 			names = append(names, seg[p[2]:p[3]])

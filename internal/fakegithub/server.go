@@ -26,9 +26,9 @@ import (
 // a client building absolute paths fails.
 const DefaultBasePath = "/api/v3"
 
-// DefaultTime is the fixed time of the default clock: objects the fake
-// creates carry it unless [WithClock] gives another clock.
-var DefaultTime = time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC)
+// DefaultTime returns the fixed time of the default clock: objects the
+// fake creates carry it unless [WithClock] gives another clock.
+func DefaultTime() time.Time { return time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC) }
 
 // Server is a fake GitHub REST API served by an httptest.Server. Create it
 // with [New]; it is closed when the test ends. All methods are safe for
@@ -159,7 +159,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	cfg := config{
 		basePath:    DefaultBasePath,
-		clock:       func() time.Time { return DefaultTime },
+		clock:       DefaultTime,
 		seed:        1,
 		rateLimit:   5000,
 		conformance: true,
@@ -205,7 +205,7 @@ func New(t testing.TB, opts ...Option) *Server {
 
 // useDescription turns conformance checking on with api, or says why it
 // is off.
-func (s *Server) useDescription(api *apiDescription, path string, err error) {
+func (s *Server) useDescription(api *apiDescription, err error) {
 	s.t.Helper()
 	switch {
 	case err != nil:
@@ -217,7 +217,6 @@ func (s *Server) useDescription(api *apiDescription, path string, err error) {
 	default:
 		s.api = api
 	}
-	_ = path
 }
 
 // Close stops the server (releasing hung requests) and fails the test for

@@ -1,0 +1,362 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/shipgate/shipgate/bot"
+)
+
+// The HTTP client of the adapter is a chain of small round trippers, each
+// with one job. From the outside in (see App.client):
+//
+//	etagCache → auth (token or installation) → retrier → meter → base transport
+//
+// The cache sits outside the authentication so that its entries are kept
+// per credential scope and survive token refreshes; the meter sits at the
+// bottom so that it sees every try, 304s included.
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// tokenAuth sets a personal or installation access token on each request.
+type tokenAuth struct {
+	token bot.Secret
+	next  http.RoundTripper
+}
+
+func (t tokenAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "token "+t.token.Reveal())
+	return t.next.RoundTrip(r)
+}
+
+// callCount counts the API calls made for one unit of work (a batch, a
+// CheckLive), 304s apart: the measurement of "API calls per event".
+type callCount struct {
+	calls       atomic.Int64 // answered with anything but 304, failures included
+	notModified atomic.Int64 // answered 304 Not Modified, free on GitHub
+}
+
+type callCountKey struct{}
+
+// withCallCount returns a context whose API calls are counted in n.
+func withCallCount(ctx context.Context, n *callCount) context.Context {
+	return context.WithValue(ctx, callCountKey{}, n)
+}
+
+// rateState is the last primary rate limit GitHub reported.
+type rateState struct {
+	remaining atomic.Int64 // -1 until known
+	reset     atomic.Int64 // Unix seconds
+}
+
+func newRateState() *rateState {
+	r := &rateState{}
+	r.remaining.Store(-1)
+	return r
+}
+
+// meter records every try: shipgate_api_calls_total by route template and
+// status, the rate-limit gauge, the rate state, and the context's callCount.
+type meter struct {
+	next    http.RoundTripper
+	metrics *bot.Metrics
+	// basePath is the API's path prefix ("/", "/api/v3/"), cut before the
+	// route is looked up.
+	basePath string
+	rate     *rateState
+}
+
+func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := m.next.RoundTrip(req)
+	status := "error"
+	if resp != nil {
+		status = strconv.Itoa(resp.StatusCode)
+		m.observeRate(resp.Header)
+	}
+	if n, ok := req.Context().Value(callCountKey{}).(*callCount); ok {
+		if resp != nil && resp.StatusCode == http.StatusNotModified {
+			n.notModified.Add(1)
+		} else {
+			n.calls.Add(1)
+		}
+	}
+	if m.metrics != nil {
+		m.metrics.APICalls.WithLabelValues("github", req.Method+" "+routeOf(req.URL.EscapedPath(), m.basePath), status).Inc()
+	}
+	return resp, err
+}
+
+func (m *meter) observeRate(h http.Header) {
+	rem, err := strconv.ParseInt(h.Get("X-RateLimit-Remaining"), 10, 64)
+	if err != nil {
+		return
+	}
+	resource := h.Get("X-RateLimit-Resource")
+	if resource == "" {
+		resource = "core"
+	}
+	if m.metrics != nil {
+		m.metrics.RateLimitRemaining.WithLabelValues("github", resource).Set(float64(rem))
+	}
+	if resource == "core" {
+		m.rate.remaining.Store(rem)
+		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			m.rate.reset.Store(reset)
+		}
+	}
+}
+
+// apiRoutes are the templates of the REST operations the adapter calls,
+// for metrics labels: a label per raw path would grow without bound.
+// "{name...}" spans one or more segments.
+var apiRoutes = [][]string{
+	splitRoute("/app"),
+	splitRoute("/app/installations"),
+	splitRoute("/app/installations/{installation_id}/access_tokens"),
+	splitRoute("/installation/repositories"),
+	splitRoute("/user"),
+	splitRoute("/orgs/{org}/teams/{team_slug}/members"),
+	splitRoute("/repos/{owner}/{repo}/installation"),
+	splitRoute("/repos/{owner}/{repo}/contents/{path...}"),
+	splitRoute("/repos/{owner}/{repo}/pulls"),
+	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}"),
+	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
+	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
+	splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+	splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+	splitRoute("/repos/{owner}/{repo}/check-runs"),
+	splitRoute("/repos/{owner}/{repo}/check-runs/{check_run_id}"),
+	splitRoute("/repos/{owner}/{repo}/commits/{ref...}/check-runs"),
+	splitRoute("/repos/{owner}/{repo}/commits/{ref...}/statuses"),
+	splitRoute("/repos/{owner}/{repo}/collaborators/{username}/permission"),
+}
+
+func splitRoute(t string) []string { return strings.Split(strings.Trim(t, "/"), "/") }
+
+// routeOf names the template of an escaped request path, or "other".
+func routeOf(escapedPath, basePath string) string {
+	p := strings.Trim(strings.TrimPrefix(escapedPath, strings.TrimSuffix(basePath, "/")), "/")
+	segs := strings.Split(p, "/")
+	for _, tmpl := range apiRoutes {
+		if matchRoute(tmpl, segs) {
+			return "/" + strings.Join(tmpl, "/")
+		}
+	}
+	return "other"
+}
+
+func matchRoute(tmpl, segs []string) bool {
+	if len(tmpl) == 0 {
+		return len(segs) == 0
+	}
+	if len(segs) == 0 {
+		return false
+	}
+	t := tmpl[0]
+	switch {
+	case strings.HasSuffix(t, "...}"):
+		for n := 1; n <= len(segs); n++ {
+			if matchRoute(tmpl[1:], segs[n:]) {
+				return true
+			}
+		}
+		return false
+	case strings.HasPrefix(t, "{"):
+		return segs[0] != "" && matchRoute(tmpl[1:], segs[1:])
+	default:
+		return t == segs[0] && matchRoute(tmpl[1:], segs[1:])
+	}
+}
+
+// retrier retries a request that failed for a passing reason: a 5xx, a
+// timeout or dropped connection (for idempotent methods), a secondary rate
+// limit (honouring Retry-After) or a primary one (until X-RateLimit-Reset).
+// It sleeps with exponential backoff and jitter, at most tries times and
+// within budget; when the next try would come later than that, it gives up
+// with a *bot.RetryError saying when to try again, so that the job is
+// rescheduled instead of holding a worker.
+type retrier struct {
+	next  http.RoundTripper
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+	// tries bounds the attempts of one request; budget the time they span.
+	tries  int
+	budget time.Duration
+	// timeout bounds one try, reading the body included.
+	timeout time.Duration
+}
+
+// maxBackoff caps the wait between two tries of one request.
+const maxBackoff = 10 * time.Second
+
+func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	deadline := t.now().Add(t.budget)
+	for attempt := 1; ; attempt++ {
+		r := req
+		if attempt > 1 {
+			var err error
+			if r, err = rewind(req); err != nil {
+				return nil, err
+			}
+		}
+		tryCtx, cancel := context.WithTimeout(ctx, t.timeout)
+		resp, err := t.next.RoundTrip(r.WithContext(tryCtx))
+		if err == nil {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		} else {
+			cancel()
+		}
+		if ctx.Err() != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, ctx.Err()
+		}
+		why, wait, at := t.classify(req.Method, resp, err, attempt)
+		if why == "" {
+			return resp, err
+		}
+		if resp != nil {
+			drain(resp.Body)
+		}
+		now := t.now()
+		if at.IsZero() {
+			at = now.Add(wait)
+		}
+		if attempt >= t.tries || at.After(deadline) {
+			return nil, &bot.RetryError{
+				Err: fmt.Errorf("%s %s: %s after %d tries", req.Method, req.URL.Path, why, attempt),
+				At:  at,
+			}
+		}
+		if err := t.sleep(ctx, at.Sub(now)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// classify says why a try should be repeated ("" when it should not), and
+// either how long to wait or until when.
+func (t *retrier) classify(method string, resp *http.Response, err error, attempt int) (why string, wait time.Duration, at time.Time) {
+	backoff := jitter(min(500*time.Millisecond<<(attempt-1), maxBackoff))
+	if err != nil {
+		// The request may have reached GitHub: repeat only what is safe
+		// to repeat. A POST is left to the job's retry, whose publishing
+		// finds what a lost answer created.
+		if method == http.MethodPost {
+			return "", 0, time.Time{}
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+			return "timeout", backoff, time.Time{}
+		}
+		return "transport error (" + err.Error() + ")", backoff, time.Time{}
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusForbidden || code == http.StatusTooManyRequests:
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			if secs, perr := strconv.Atoi(ra); perr == nil && secs >= 0 {
+				return "secondary rate limit", time.Duration(secs) * time.Second, time.Time{}
+			}
+		}
+		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+			if reset, perr := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
+				return "rate limit exhausted", 0, time.Unix(reset, 0).Add(time.Second)
+			}
+		}
+		if isSecondaryLimit(resp) {
+			// GitHub asks to wait at least a minute when it gives no time.
+			return "secondary rate limit", time.Minute, time.Time{}
+		}
+	case code >= 500 && code != http.StatusNotImplemented:
+		return resp.Status, backoff, time.Time{}
+	}
+	return "", 0, time.Time{}
+}
+
+// isSecondaryLimit reads a 403's message, keeping the body readable.
+func isSecondaryLimit(resp *http.Response) bool {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	return bytes.Contains(bytes.ToLower(body), []byte("secondary rate limit"))
+}
+
+// jitter spreads d over [d/2, d), so that retries of many jobs do not
+// arrive together.
+func jitter(d time.Duration) time.Duration {
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+// rewind returns a copy of req with a fresh body for another try.
+func rewind(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.Body == nil || req.Body == http.NoBody {
+		return r, nil
+	}
+	if req.GetBody == nil {
+		return nil, fmt.Errorf("%s %s: cannot repeat a request whose body cannot be read again", req.Method, req.URL.Path)
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: rewinding the body: %w", req.Method, req.URL.Path, err)
+	}
+	r.Body = body
+	return r, nil
+}
+
+// drain reads a little of a body that is thrown away, so that the
+// connection can be reused, and closes it.
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	body.Close()
+}
+
+// cancelOnClose ends a try's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,491 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/shipgate/shipgate/policies"
+)
+
+// ErrNoPolicy is returned by CheckLive when the PR's base branch has no
+// policy file.
+var ErrNoPolicy = errors.New("no " + PolicyFile + " on the base branch")
+
+// Caps on what is read of one PR: GitHub itself lists at most 3000 files
+// and 250 commits of a PR.
+const (
+	maxFiles    = 3000
+	maxCommits  = 250
+	maxListed   = 1000 // reviews, comments, check runs, statuses
+	maxParallel = 8    // concurrent requests of one evaluation
+)
+
+// session reads one repository with one client, for one unit of work. It
+// remembers the permissions it read, so that a command and the evaluation
+// that follows it ask once.
+type session struct {
+	a           *App
+	gh          *gh.Client
+	repo        string // "owner/name"
+	owner, name string
+
+	mu    sync.Mutex
+	perms map[string]policies.Permission // by lower-cased login
+}
+
+func (a *App) session(ctx context.Context, installation int64, repo string) (*session, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.client(ctx, installation, repo)
+	if err != nil {
+		return nil, err
+	}
+	return &session{a: a, gh: c, repo: repo, owner: owner, name: name, perms: map[string]policies.Permission{}}, nil
+}
+
+// wrap names what was being done and classifies rate limits.
+func (s *session) wrap(err error, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), classify(err, s.a.cfg.Now()))
+}
+
+// getPR reads a pull request: GET /repos/{owner}/{repo}/pulls/{pull_number}.
+func (s *session) getPR(ctx context.Context, number int) (*gh.PullRequest, error) {
+	pr, _, err := s.gh.PullRequests.Get(ctx, s.owner, s.name, number)
+	if err != nil {
+		return nil, s.wrap(err, "reading %s#%d", s.repo, number)
+	}
+	return pr, nil
+}
+
+// loadedPolicy is the policy of a base branch, as far as it could be read.
+type loadedPolicy struct {
+	// Policy is nil when the file is missing or invalid.
+	Policy *policies.Policy
+	// Revision is the blob SHA of the file ("" when missing).
+	Revision string
+	// Missing is true when the branch has no policy file.
+	Missing bool
+	// Invalid is Load's error for a file with errors.
+	Invalid error
+}
+
+// loadPolicy reads PolicyFile from a branch (never from a PR's head, so
+// that a PR cannot weaken the policy it is judged by) and loads it:
+// GET /repos/{owner}/{repo}/contents/{path}?ref=BRANCH, conditional.
+func (s *session) loadPolicy(ctx context.Context, branch string) (loadedPolicy, error) {
+	content, sha, found, err := s.readFile(ctx, PolicyFile, branch)
+	switch {
+	case err != nil:
+		return loadedPolicy{}, fmt.Errorf("reading the policy of %s: %w", s.repo, err)
+	case !found:
+		return loadedPolicy{Missing: true}, nil
+	}
+	p, err := policies.Load(PolicyFile, content)
+	if err != nil {
+		return loadedPolicy{Revision: sha, Invalid: err}, nil
+	}
+	p.Revision = sha
+	return loadedPolicy{Policy: p, Revision: sha}, nil
+}
+
+// readFile reads a file at a ref: GET /repos/{owner}/{repo}/contents/{path}.
+// found is false for a 404.
+func (s *session) readFile(ctx context.Context, path, ref string) (content []byte, sha string, found bool, err error) {
+	fc, _, _, err := s.gh.Repositories.GetContents(ctx, s.owner, s.name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	switch {
+	case isNotFound(err):
+		return nil, "", false, nil
+	case err != nil:
+		return nil, "", false, s.wrap(err, "reading %s at %s", path, ref)
+	case fc == nil:
+		return nil, "", false, nil // a directory
+	}
+	text, err := fc.GetContent()
+	if err != nil {
+		return nil, "", false, fmt.Errorf("decoding %s at %s: %w", path, ref, err)
+	}
+	return []byte(text), fc.GetSHA(), true, nil
+}
+
+// known are facts the caller already has, so that they are not read
+// again; nil means unknown.
+type known struct {
+	Reviews  []*gh.PullRequestReview
+	Comments []*gh.IssueComment
+	// HeadPushedAt, when not zero, spares reading the commits for it.
+	HeadPushedAt time.Time
+}
+
+// facts fetches what the policy needs beyond the PR itself and what the
+// caller knows, concurrently and page by page, into a ChangeInput.
+func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Policy, k known) (ChangeInput, error) {
+	need := p.Needs()
+	in := ChangeInput{PR: pr, Reviews: k.Reviews, Comments: k.Comments}
+	n, head, base := pr.GetNumber(), pr.GetHead().GetSHA(), pr.GetBase().GetRef()
+	var g group
+	if need.Has(policies.NeedReviews) && in.Reviews == nil {
+		g.run(func() (err error) {
+			in.Reviews, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+				return s.gh.PullRequests.ListReviews(ctx, s.owner, s.name, n, &o)
+			})
+			return s.wrapIf(err, "reading reviews of %s#%d", s.repo, n)
+		})
+	}
+	if need.Has(policies.NeedComments) && in.Comments == nil {
+		g.run(func() (err error) {
+			in.Comments, err = s.comments(ctx, n)
+			return err
+		})
+	}
+	if need.Has(policies.NeedFiles) {
+		g.run(func() (err error) {
+			in.Files, err = listAll(maxFiles, func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+				return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, n, &o)
+			})
+			return s.wrapIf(err, "reading files of %s#%d", s.repo, n)
+		})
+	}
+	if need.Has(policies.NeedCommits) || dismissesStale(p) && k.HeadPushedAt.IsZero() {
+		g.run(func() (err error) {
+			in.Commits, err = listAll(maxCommits, func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+				return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, n, &o)
+			})
+			return s.wrapIf(err, "reading commits of %s#%d", s.repo, n)
+		})
+	}
+	if need.Has(policies.NeedChecks) {
+		g.run(func() (err error) {
+			in.CheckRuns, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
+				res, resp, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, head, &gh.ListCheckRunsOptions{ListOptions: o})
+				if err != nil {
+					return nil, resp, err
+				}
+				return res.CheckRuns, resp, nil
+			})
+			return s.wrapIf(err, "reading check runs of %s@%s", s.repo, head)
+		})
+		g.run(func() (err error) {
+			in.Statuses, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.RepoStatus, *gh.Response, error) {
+				return s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, head, &o)
+			})
+			return s.wrapIf(err, "reading commit statuses of %s@%s", s.repo, head)
+		})
+	}
+	if need.Has(policies.NeedTeams) {
+		g.run(func() (err error) {
+			teams, err := s.teams(ctx, policyTeams(p))
+			in.Teams = teams
+			return err
+		})
+	}
+	if need.Has(policies.NeedCodeOwners) {
+		g.run(func() (err error) {
+			in.CodeOwners, err = s.codeOwners(ctx, base)
+			return err
+		})
+	}
+	if err := g.wait(); err != nil {
+		return in, err
+	}
+	if need.Has(policies.NeedPermissions) {
+		perms, err := s.permissions(ctx, deciders(in))
+		if err != nil {
+			return in, err
+		}
+		in.Permissions = perms
+	}
+	return in, nil
+}
+
+func (s *session) wrapIf(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return s.wrap(err, format, args...)
+}
+
+// comments lists a PR's conversation: GET
+// /repos/{owner}/{repo}/issues/{issue_number}/comments.
+func (s *session) comments(ctx context.Context, n int) ([]*gh.IssueComment, error) {
+	cs, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
+		return s.gh.Issues.ListComments(ctx, s.owner, s.name, n, &gh.IssueListCommentsOptions{ListOptions: o})
+	})
+	return cs, s.wrapIf(err, "reading comments of %s#%d", s.repo, n)
+}
+
+// dismissesStale reports whether an approval rule counts approvals only
+// for the SHA they approved: commands then need the time of the last push,
+// which the head commit's date stands in for when the caller does not know
+// it.
+func dismissesStale(p *policies.Policy) bool {
+	for _, r := range p.Approvals {
+		if r.DismissStale {
+			return true
+		}
+	}
+	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.DismissStale
+}
+
+// deciders are the people whose role matters to the verdict: authors of
+// comments with commands, and reviewers who approved.
+func deciders(in ChangeInput) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(u *gh.User) {
+		l := strings.ToLower(u.GetLogin())
+		if l != "" && !isBot(u) && !seen[l] {
+			seen[l] = true
+			out = append(out, u.GetLogin())
+		}
+	}
+	for _, c := range in.Comments {
+		if len(policies.ParseCommands(c.GetBody())) > 0 {
+			add(c.GetUser())
+		}
+	}
+	for _, r := range in.Reviews {
+		if strings.EqualFold(r.GetState(), string(policies.ReviewApproved)) {
+			add(r.GetUser())
+		}
+	}
+	return out
+}
+
+// permissions reads the repository role of each login, concurrently.
+func (s *session) permissions(ctx context.Context, logins []string) (map[string]policies.Permission, error) {
+	var g group
+	g.limit = make(chan struct{}, maxParallel)
+	for _, l := range logins {
+		g.run(func() error {
+			_, err := s.permission(ctx, l)
+			return err
+		})
+	}
+	if err := g.wait(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]policies.Permission, len(s.perms))
+	for k, v := range s.perms {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// permissionLevel is GitHub's answer on a collaborator's permission. Its
+// permission field has the old four levels (maintain shows as write,
+// triage as read); role_name and user.permissions have the exact role.
+type permissionLevel struct {
+	Permission string `json:"permission"`
+	RoleName   string `json:"role_name"`
+	User       *struct {
+		Permissions map[string]bool `json:"permissions"`
+	} `json:"user"`
+}
+
+// role is the exact repository role of a permission answer.
+func (pl permissionLevel) role() policies.Permission {
+	if p, ok := policies.ParsePermission(pl.RoleName); ok {
+		return p
+	}
+	if pl.User != nil {
+		// Custom roles have their own names; their base role shows here.
+		for _, k := range []struct {
+			key  string
+			perm policies.Permission
+		}{{"admin", policies.PermAdmin}, {"maintain", policies.PermMaintain}, {"push", policies.PermWrite}, {"triage", policies.PermTriage}, {"pull", policies.PermRead}} {
+			if pl.User.Permissions[k.key] {
+				return k.perm
+			}
+		}
+	}
+	p, _ := policies.ParsePermission(pl.Permission)
+	return p
+}
+
+// permission reads one login's role, once per session: GET
+// /repos/{owner}/{repo}/collaborators/{username}/permission, conditional.
+// Someone GitHub does not know has none.
+func (s *session) permission(ctx context.Context, login string) (policies.Permission, error) {
+	key := strings.ToLower(login)
+	s.mu.Lock()
+	p, ok := s.perms[key]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	u := fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", url.PathEscape(s.owner), url.PathEscape(s.name), url.PathEscape(login))
+	req, err := s.gh.NewRequest("GET", u, nil)
+	if err != nil {
+		return 0, err
+	}
+	var pl permissionLevel
+	_, err = s.gh.Do(ctx, req, &pl)
+	switch {
+	case isNotFound(err):
+		p = policies.PermNone
+	case err != nil:
+		return 0, s.wrap(err, "reading the permission of %s on %s", login, s.repo)
+	default:
+		p = pl.role()
+	}
+	s.mu.Lock()
+	s.perms[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// teams lists the members of each team ("org/slug"): GET
+// /orgs/{org}/teams/{team_slug}/members, conditional. A team that does
+// not exist, or that the credentials cannot see, has no members.
+func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, error) {
+	out := policies.TeamMap{}
+	var mu sync.Mutex
+	var g group
+	g.limit = make(chan struct{}, maxParallel)
+	for _, team := range teams {
+		g.run(func() error {
+			org, slug, _ := strings.Cut(team, "/")
+			members, err := listAll(maxListed*10, func(o gh.ListOptions) ([]*gh.User, *gh.Response, error) {
+				return s.gh.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{ListOptions: o})
+			})
+			if err != nil && !isNotFound(err) {
+				return s.wrap(err, "reading the members of @%s", team)
+			}
+			logins := make([]string, 0, len(members))
+			for _, m := range members {
+				logins = append(logins, m.GetLogin())
+			}
+			mu.Lock()
+			out[team] = logins
+			mu.Unlock()
+			return nil
+		})
+	}
+	return out, g.wait()
+}
+
+// policyTeams lists the teams a policy names, "org/slug".
+func policyTeams(p *policies.Policy) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(ps []policies.Principal) {
+		for _, pr := range ps {
+			if pr.Team != "" && !seen[strings.ToLower(pr.Team)] {
+				seen[strings.ToLower(pr.Team)] = true
+				out = append(out, pr.Team)
+			}
+		}
+	}
+	conds := []policies.Condition{}
+	for _, r := range p.Approvals {
+		add(r.From)
+		conds = append(conds, r.When)
+	}
+	if h := p.Hotfix; h != nil && h.Approval != nil {
+		add(h.Approval.From)
+		conds = append(conds, h.Approval.When)
+	}
+	if f := p.Freeze; f != nil && f.Override != nil {
+		add(f.Override.From)
+	}
+	if cr := p.ChangeRecord; cr != nil {
+		conds = append(conds, cr.When)
+	}
+	if rn := p.ReleaseNotes; rn != nil {
+		conds = append(conds, rn.When)
+	}
+	if sr := p.Semver; sr != nil {
+		conds = append(conds, sr.When)
+	}
+	if t := p.Title; t != nil {
+		conds = append(conds, t.When)
+	}
+	if c := p.Checks; c != nil {
+		conds = append(conds, c.When)
+	}
+	for _, c := range conds {
+		add(c.Authors)
+	}
+	return out
+}
+
+// codeOwnersPaths are where GitHub looks for CODEOWNERS, in its order.
+var codeOwnersPaths = []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+
+// codeOwners reads and parses the base branch's CODEOWNERS; nil when there
+// is none.
+func (s *session) codeOwners(ctx context.Context, branch string) (*policies.CodeOwners, error) {
+	for _, path := range codeOwnersPaths {
+		content, _, found, err := s.readFile(ctx, path, branch)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			continue
+		}
+		co, err := policies.ParseCodeOwners(content)
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s of %s at %s: %w", path, s.repo, branch, err)
+		}
+		return co, nil
+	}
+	return nil, nil
+}
+
+// listAll reads every page of a list, 100 at a time, up to max items.
+func listAll[T any](max int, list func(gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
+	opts := gh.ListOptions{PerPage: 100}
+	all := []T{}
+	for {
+		page, resp, err := list(opts)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if resp == nil || resp.NextPage == 0 || len(all) >= max {
+			return all, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// group runs functions concurrently and joins their errors; limit, when
+// set, bounds how many run at once.
+type group struct {
+	wg    sync.WaitGroup
+	limit chan struct{}
+	mu    sync.Mutex
+	errs  []error
+}
+
+func (g *group) run(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if g.limit != nil {
+			g.limit <- struct{}{}
+			defer func() { <-g.limit }()
+		}
+		if err := f(); err != nil {
+			g.mu.Lock()
+			g.errs = append(g.errs, err)
+			g.mu.Unlock()
+		}
+	}()
+}
+
+func (g *group) wait() error {
+	g.wg.Wait()
+	return errors.Join(g.errs...)
+}

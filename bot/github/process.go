@@ -1,0 +1,457 @@
+package github
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// Kinds implements bot.Processor: KindPR and KindPolicyChanged.
+func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged} }
+
+// Process implements bot.Processor. A KindPR batch (the jobs of one PR,
+// oldest first) runs the commands of its new comments in order, then
+// evaluates the PR's latest state once and publishes the check run, the
+// sticky comment and the records. A KindPolicyChanged batch queues a KindPR
+// job for every open PR into the branch.
+//
+// API failures come back as errors (a *bot.RetryError when GitHub said
+// when to try again) so that the worker retries the batch; when a job of
+// the batch is on its last attempt, the PR first gets a failing check that
+// says Shipgate could not evaluate it, and why.
+func (a *App) Process(ctx context.Context, b store.Batch) error {
+	var prJobs, policyJobs []store.Job
+	for _, j := range b.Jobs {
+		if j.Kind == KindPolicyChanged {
+			policyJobs = append(policyJobs, j)
+		} else {
+			prJobs = append(prJobs, j)
+		}
+	}
+	var errs []error
+	if len(policyJobs) > 0 {
+		errs = append(errs, a.fanOut(ctx, policyJobs))
+	}
+	if len(prJobs) > 0 {
+		errs = append(errs, a.processPR(ctx, prJobs))
+	}
+	return errors.Join(errs...)
+}
+
+// decodeEvent reads a job payload.
+func decodeEvent(payload []byte) (Event, error) {
+	var e Event
+	err := json.Unmarshal(payload, &e)
+	return e, err
+}
+
+// decodeJobs reads the payloads of jobs, leaving out (and logging) any
+// that cannot be read: a retry would not make them readable.
+func decodeJobs(ctx context.Context, jobs []store.Job) []Event {
+	out := make([]Event, 0, len(jobs))
+	for _, j := range jobs {
+		e, err := decodeEvent(j.Payload)
+		if err != nil || e.Repo == "" {
+			zerolog.Ctx(ctx).Error().Err(err).Int64(bot.FieldJob, j.ID).Msg("unreadable job payload: skipped")
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// lastAttempt reports whether a job of the batch has no try left after
+// this one.
+func lastAttempt(jobs []store.Job) bool {
+	for _, j := range jobs {
+		if j.MaxAttempts > 0 && j.Attempts+1 >= j.MaxAttempts {
+			return true
+		}
+	}
+	return false
+}
+
+// retried reports whether the batch holds a job tried before.
+func retried(jobs []store.Job) bool {
+	for _, j := range jobs {
+		if j.Attempts > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// prWork is the processing of one PR's batch.
+type prWork struct {
+	a      *App
+	s      *session
+	events []Event
+	jobs   []store.Job
+	number int
+	pr     *gh.PullRequest
+	state  store.PRState
+	policy loadedPolicy
+	// comments are the PR's comments when the evaluation read them, to
+	// find the sticky comment when the state lost it.
+	comments []*gh.IssueComment
+	reviews  []*gh.PullRequestReview
+	// pushedAt is the HeadPushedAt the evaluation used.
+	pushedAt time.Time
+}
+
+func (a *App) processPR(ctx context.Context, jobs []store.Job) error {
+	events := decodeJobs(ctx, jobs)
+	if len(events) == 0 {
+		return nil
+	}
+	last := events[len(events)-1]
+	var installation int64
+	for _, e := range events {
+		if e.Installation != 0 {
+			installation = e.Installation
+		}
+	}
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindPR).
+		Str(bot.FieldRepo, last.Repo).Int(bot.FieldNumber, last.Number).Str(bot.FieldDelivery, last.DeliveryID).
+		Str(bot.FieldEvent, last.Event).Str(bot.FieldAction, last.Action).Logger()
+	if log.GetLevel() == zerolog.Disabled {
+		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindPR).
+			Str(bot.FieldRepo, last.Repo).Int(bot.FieldNumber, last.Number).Str(bot.FieldDelivery, last.DeliveryID).Logger()
+	}
+	ctx = log.WithContext(ctx)
+	var calls callCount
+	ctx = withCallCount(ctx, &calls)
+	began := a.cfg.Now()
+
+	w := &prWork{a: a, events: events, jobs: jobs, number: last.Number}
+	err := w.run(ctx, installation)
+	ev := log.Info()
+	if err != nil {
+		ev = log.Warn().Err(err)
+	}
+	ev.Int("events", len(events)).Int64("api_calls", calls.calls.Load()).Int64("api_not_modified", calls.notModified.Load()).
+		Dur("took", a.cfg.Now().Sub(began)).Msg("pull request processed")
+	if err != nil && lastAttempt(jobs) && w.s != nil {
+		w.publishFailure(context.WithoutCancel(ctx), err)
+	}
+	return err
+}
+
+// run is the work on the PR, in order: state, PR, policy, commands,
+// evaluation, publishing, records.
+func (w *prWork) run(ctx context.Context, installation int64) error {
+	a := w.a
+	last := w.events[len(w.events)-1]
+	s, err := a.session(ctx, installation, last.Repo)
+	if err != nil {
+		return err
+	}
+	w.s = s
+	w.state, err = a.cfg.Store.GetPR(ctx, "github", s.repo, w.number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.state = store.PRState{Host: "github", Repo: s.repo, Number: w.number, State: store.PROpen}
+	case err != nil:
+		return err
+	}
+	if w.pr, err = w.currentPR(ctx); err != nil {
+		return err
+	}
+	if w.pr.GetState() == "closed" {
+		w.state.State = store.PRClosed
+		w.state.LastActivityAt = w.activityAt()
+		return a.cfg.Store.PutPR(ctx, w.state)
+	}
+	w.state.State, w.state.BaseBranch, w.state.HeadSHA = store.PROpen, w.pr.GetBase().GetRef(), w.pr.GetHead().GetSHA()
+	w.state.LastActivityAt = w.activityAt()
+	// Record the activity first: if the evaluation fails for good, the PR
+	// stays stale and Reconcile takes it up again.
+	if err := a.cfg.Store.PutPR(ctx, w.state); err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).UpdateContext(func(c zerolog.Context) zerolog.Context {
+		return c.Str(bot.FieldSHA, w.state.HeadSHA)
+	})
+	if w.policy, err = s.loadPolicy(ctx, w.pr.GetBase().GetRef()); err != nil {
+		return err
+	}
+	for _, ev := range w.events {
+		if c := ev.Comment; c != nil && !c.Edited && !c.Deleted {
+			if err := w.runCommands(ctx, ev, retried(w.jobs)); err != nil {
+				return err
+			}
+		}
+	}
+	if !w.mayChangeVerdict() {
+		zerolog.Ctx(ctx).Debug().Msg("no event of the batch can change the verdict: not evaluated")
+		return nil
+	}
+	return w.evaluateAndPublish(ctx)
+}
+
+// currentPR is the PR as the newest payload that holds it has it, when
+// the events after that one (comments, check runs) cannot have changed
+// it. Without such a payload it is the PR the last evaluation saw, with
+// the title, body, labels and state of the newest comment event's issue,
+// when no other replica evaluated since and the head is the one stored;
+// otherwise it is fetched.
+func (w *prWork) currentPR(ctx context.Context) (*gh.PullRequest, error) {
+	var issue *gh.Issue
+	for i := len(w.events) - 1; i >= 0; i-- {
+		e := w.events[i]
+		if e.PR != nil {
+			return e.PR, nil
+		}
+		if issue == nil {
+			issue = e.Issue
+		}
+		if e.Event != "issue_comment" && e.Event != "check_run" && e.Event != "check_suite" {
+			return w.s.getPR(ctx, w.number)
+		}
+	}
+	if sn, ok := w.seen(); ok && sn.pr != nil && sn.pr.GetHead().GetSHA() == w.state.HeadSHA {
+		pr := *sn.pr
+		if issue != nil {
+			pr.Title, pr.Body, pr.State = issue.Title, issue.Body, issue.State
+			pr.Labels = issue.Labels
+		}
+		return &pr, nil
+	}
+	return w.s.getPR(ctx, w.number)
+}
+
+// seen returns what the last evaluation of the PR saw, if this process
+// made it, no other replica evaluated since, and it is less than an hour
+// old (so that a missed webhook cannot keep it wrong for long).
+func (w *prWork) seen() (seen, bool) {
+	sn, ok := w.a.seen.get(KeyPR(w.s.repo, w.number))
+	if !ok || w.state.LastEvaluatedAt.IsZero() || !sn.evaluatedAt.Equal(w.state.LastEvaluatedAt) ||
+		w.a.cfg.Now().Sub(sn.evaluatedAt) > time.Hour {
+		return seen{}, false
+	}
+	for _, e := range w.events {
+		if e.Event == "reconcile" {
+			return seen{}, false // reconciliation reads everything again
+		}
+	}
+	return sn, true
+}
+
+// activityAt is the time of the newest event that says when it happened.
+func (w *prWork) activityAt() time.Time {
+	t := w.state.LastActivityAt
+	for _, e := range w.events {
+		if e.At.After(t) {
+			t = e.At
+		}
+	}
+	if t.IsZero() {
+		t = w.a.cfg.Now()
+	}
+	return t
+}
+
+// headPushedAt is when the head was pushed: the time of the newest
+// synchronize event of the batch for it; for a PR just opened, its
+// creation (no command can be older); else what the last evaluation knew.
+// Zero when unknown: the head commit's date then stands in (BuildChange).
+func (w *prWork) headPushedAt() time.Time {
+	head := w.pr.GetHead().GetSHA()
+	for i := len(w.events) - 1; i >= 0; i-- {
+		if e := w.events[i]; e.Event == "pull_request" && e.Action == "synchronize" && e.HeadSHA == head {
+			return e.At
+		}
+	}
+	if first := w.events[0]; first.Event == "pull_request" && first.Action == "opened" && first.HeadSHA == head {
+		return w.pr.GetCreatedAt().Time
+	}
+	if sn, ok := w.seen(); ok && sn.pr.GetHead().GetSHA() == head {
+		return sn.headPushedAt
+	}
+	return time.Time{}
+}
+
+// mayChangeVerdict reports whether an event of the batch can change the
+// verdict: a completed CI check matters only to a policy with a checks
+// rule (policy-bot's trigger idea: skip what an event cannot affect).
+func (w *prWork) mayChangeVerdict() bool {
+	for _, e := range w.events {
+		if !(e.Event == "check_run" && e.Action == "completed") {
+			return true
+		}
+	}
+	return w.policy.Policy != nil && w.policy.Policy.Needs().Has(policies.NeedChecks)
+}
+
+// policyForCommands is the policy commands are authorised by: the base
+// branch's, or an empty one (default roles, default hold label) when it
+// has none or an invalid one.
+func (w *prWork) policyForCommands() *policies.Policy {
+	if w.policy.Policy != nil {
+		return w.policy.Policy
+	}
+	return &policies.Policy{}
+}
+
+func (w *prWork) repoRef() policies.Repo {
+	return policies.Repo{Owner: w.s.owner, Name: w.s.name}
+}
+
+func (w *prWork) labels() []string {
+	out := make([]string, 0, len(w.pr.Labels))
+	for _, l := range w.pr.Labels {
+		out = append(out, l.GetName())
+	}
+	return out
+}
+
+// evaluate builds the Change with the facts the policy needs and judges
+// it.
+func (w *prWork) evaluate(ctx context.Context) (policies.Verdict, *policies.Change, error) {
+	p := w.policy.Policy
+	k := w.known()
+	k.HeadPushedAt = w.headPushedAt()
+	in, err := w.s.facts(ctx, w.pr, p, k)
+	if err != nil {
+		return policies.Verdict{}, nil, err
+	}
+	c := BuildChange(in)
+	if !k.HeadPushedAt.IsZero() {
+		c.HeadPushedAt = k.HeadPushedAt
+	}
+	w.pushedAt = c.HeadPushedAt
+	w.comments, w.reviews = in.Comments, in.Reviews
+	return policies.Evaluate(p, c, w.a.cfg.Now()), c, nil
+}
+
+// known are the facts the batch need not read. A PR just opened has no
+// reviews and no comments but those whose events the batch holds; and the
+// reviews and comments the last evaluation read still hold, with the
+// review and comment events of the batch applied, as GitHub sends an event
+// for every review submitted, edited or dismissed and every comment
+// created, edited or deleted (bot comments, filtered out on receipt, are
+// never commands and do not matter).
+func (w *prWork) known() known {
+	var reviews []*gh.PullRequestReview
+	var comments []*gh.IssueComment
+	if first := w.events[0]; first.Event == "pull_request" && first.Action == "opened" {
+		reviews, comments = []*gh.PullRequestReview{}, []*gh.IssueComment{}
+	} else if sn, ok := w.seen(); ok {
+		reviews, comments = sn.reviews, sn.comments
+	}
+	var k known
+	if reviews != nil {
+		k.Reviews = applyReviewEvents(reviews, w.events)
+	}
+	if comments != nil {
+		k.Comments = applyCommentEvents(comments, w.events)
+	}
+	return k
+}
+
+// applyReviewEvents returns reviews with the batch's review events
+// applied, leaving reviews itself unchanged.
+func applyReviewEvents(reviews []*gh.PullRequestReview, events []Event) []*gh.PullRequestReview {
+	out := slices.Clone(reviews)
+	for _, e := range events {
+		r := e.Review
+		if r == nil {
+			continue
+		}
+		if e.Action == "dismissed" {
+			r = &gh.PullRequestReview{ID: r.ID, User: r.User, State: gh.String(string(policies.ReviewDismissed)), CommitID: r.CommitID, SubmittedAt: r.SubmittedAt}
+		}
+		if i := slices.IndexFunc(out, func(have *gh.PullRequestReview) bool { return have.GetID() == r.GetID() }); i >= 0 {
+			out[i] = r
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// applyCommentEvents returns comments with the batch's comment events
+// applied, leaving comments itself unchanged.
+func applyCommentEvents(comments []*gh.IssueComment, events []Event) []*gh.IssueComment {
+	out := slices.Clone(comments)
+	for _, e := range events {
+		c := e.Comment
+		if c == nil {
+			continue
+		}
+		i := slices.IndexFunc(out, func(have *gh.IssueComment) bool { return have.GetID() == c.ID })
+		switch {
+		case c.Deleted && i >= 0:
+			out = slices.Delete(out, i, i+1)
+		case c.Deleted:
+		case i >= 0:
+			out[i] = c.issueComment()
+		default:
+			out = append(out, c.issueComment())
+		}
+	}
+	return out
+}
+
+// inputsDigest summarises what an evaluation read, for the audit trail.
+func inputsDigest(revision string, c *policies.Change) string {
+	h := sha256.New()
+	h.Write([]byte(revision))
+	h.Write([]byte{0})
+	cc := *c
+	cc.CodeOwners = nil // unexported state; its content is in the base branch
+	if err := json.NewEncoder(h).Encode(cc); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// record saves the evaluation, its audit entry and the PR's state.
+func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Change, conclusion string) error {
+	a, s := w.a, w.s
+	now := a.cfg.Now()
+	digest := ""
+	if c != nil {
+		digest = inputsDigest(w.policy.Revision, c)
+	}
+	verdict, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding the verdict of %s#%d: %w", s.repo, w.number, err)
+	}
+	head := w.pr.GetHead().GetSHA()
+	if _, err := a.cfg.Store.SaveEvaluation(ctx, store.Evaluation{
+		Host: "github", Repo: s.repo, Number: w.number, HeadSHA: head, PolicyRevision: w.policy.Revision,
+		InputsDigest: digest, Conclusion: conclusion, Verdict: verdict, At: now,
+	}); err != nil {
+		return err
+	}
+	last := w.events[len(w.events)-1]
+	detail, _ := json.Marshal(map[string]any{
+		"inputs_digest": digest, "policy_revision": w.policy.Revision, "head_sha": head, "verdict": json.RawMessage(verdict),
+		"events": len(w.events),
+	})
+	if _, err := a.cfg.Store.AppendAudit(ctx, store.AuditEvent{
+		At: now, Host: "github", Repo: s.repo, Number: w.number, Kind: store.AuditEvaluation, Actor: last.Sender,
+		Subject: head, Outcome: conclusion, Detail: detail, DeliveryID: last.DeliveryID,
+	}); err != nil {
+		return fmt.Errorf("auditing the evaluation of %s#%d: %w", s.repo, w.number, err)
+	}
+	w.state.LastEvaluatedAt, w.state.LastEvaluatedSHA = now, head
+	if err := a.cfg.Store.PutPR(ctx, w.state); err != nil {
+		return err
+	}
+	a.seen.put(KeyPR(s.repo, w.number), seen{evaluatedAt: now, pr: w.pr, reviews: w.reviews, comments: w.comments, headPushedAt: w.pushedAt})
+	return nil
+}

@@ -1,0 +1,294 @@
+package github
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// CheckName is the name of Shipgate's check run.
+const CheckName = "shipgate"
+
+// GitHub's limits on a check run's output and a comment's body.
+const (
+	maxSummary     = 65535
+	maxCommentBody = 65536
+	maxAnnotations = 50 // per request
+)
+
+// outcome is what is published for one evaluation.
+type outcome struct {
+	report templates.Report
+	// status is in_progress or completed; conclusion is set when completed.
+	status, conclusion string
+	annotations        []*gh.CheckRunAnnotation
+	// comment: create the sticky comment when there is none yet (it is
+	// updated whenever one exists).
+	comment bool
+}
+
+// evaluateAndPublish judges the PR and publishes the outcome: the check
+// run, the sticky comment, then the records.
+func (w *prWork) evaluateAndPublish(ctx context.Context) error {
+	rep := templates.Report{
+		Repo: w.s.repo, Number: w.number, HeadSHA: w.pr.GetHead().GetSHA(), BaseBranch: w.pr.GetBase().GetRef(),
+		PolicyFile: PolicyFile, PolicyRevision: w.policy.Revision,
+	}
+	var (
+		o       outcome
+		verdict policies.Verdict
+		change  *policies.Change
+	)
+	switch lp := w.policy; {
+	case lp.Missing:
+		rep.Kind = templates.NoPolicy
+		o = outcome{report: rep, status: "completed", conclusion: "neutral"}
+	case lp.Invalid != nil:
+		rep.Kind, rep.PolicyErrors = templates.InvalidPolicy, policies.FieldErrors(lp.Invalid)
+		if len(rep.PolicyErrors) == 0 {
+			rep.PolicyErrors = []*policies.FieldError{{File: PolicyFile, Msg: lp.Invalid.Error()}}
+		}
+		o = outcome{report: rep, status: "completed", conclusion: "failure", annotations: annotations(rep.PolicyErrors), comment: true}
+	default:
+		var err error
+		if verdict, change, err = w.evaluate(ctx); err != nil {
+			return err
+		}
+		rep.Kind, rep.Verdict = templates.Evaluated, verdict
+		o = outcome{report: rep, status: "completed", conclusion: string(verdict.Conclusion),
+			comment: verdict.Gated && verdict.Conclusion != policies.Success}
+		if verdict.Conclusion == policies.Pending {
+			o.status, o.conclusion = "in_progress", ""
+		}
+	}
+	if err := w.publishCheck(ctx, o); err != nil {
+		return err
+	}
+	if err := w.publishComment(ctx, o); err != nil {
+		return err
+	}
+	conclusion := o.conclusion
+	if conclusion == "" {
+		conclusion = string(policies.Pending)
+	}
+	zerolog.Ctx(ctx).Info().Str("conclusion", conclusion).Str("policy_revision", w.policy.Revision).Msg("evaluated")
+	return w.record(ctx, verdict, change, conclusion)
+}
+
+// annotations place policy errors on the lines of the policy file.
+func annotations(errs []*policies.FieldError) []*gh.CheckRunAnnotation {
+	out := make([]*gh.CheckRunAnnotation, 0, min(len(errs), maxAnnotations))
+	for _, e := range errs[:min(len(errs), maxAnnotations)] {
+		line := max(e.Line, 1)
+		msg := e.Msg
+		if e.Path != "" {
+			msg = e.Path + ": " + msg
+		}
+		a := &gh.CheckRunAnnotation{
+			Path: gh.String(PolicyFile), StartLine: gh.Int(line), EndLine: gh.Int(line),
+			AnnotationLevel: gh.String("failure"), Message: gh.String(msg), Title: gh.String("Invalid Shipgate policy"),
+		}
+		if e.Column > 0 {
+			a.StartColumn, a.EndColumn = gh.Int(e.Column), gh.Int(e.Column)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// publishCheck creates the check run named CheckName on the head SHA, or
+// updates the one already there for that SHA (its ID is in the PR's
+// state), unless what it would say is what it says already; a completed
+// run that becomes pending again is replaced by a new run, as GitHub keeps
+// a conclusion once given:
+// POST /repos/{owner}/{repo}/check-runs or
+// PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}.
+func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
+	s, a := w.s, w.a
+	head := w.pr.GetHead().GetSHA()
+	summary, err := templates.String(templates.CheckSummary, o.report)
+	if err != nil {
+		return err
+	}
+	output := &gh.CheckRunOutput{
+		Title: gh.String(truncate(o.report.Title(), 250)), Summary: gh.String(truncate(summary, maxSummary)),
+		Annotations: o.annotations,
+	}
+	digest := digestOf(o.status, o.conclusion, output)
+	var status, conclusion *string
+	var completed *gh.Timestamp
+	status = gh.String(o.status)
+	if o.conclusion != "" {
+		conclusion = gh.String(o.conclusion)
+		completed = &gh.Timestamp{Time: a.cfg.Now().UTC().Truncate(time.Second)}
+	}
+	if id := w.state.CheckRunID; id != 0 && w.state.LastEvaluatedSHA == head {
+		key := fmt.Sprintf("%s/%d", s.repo, id)
+		prev, known := a.checks.get(key)
+		switch {
+		case known && prev.digest == digest:
+			return nil
+		case o.status == "completed" || known && prev.status != "completed":
+			_, _, err := s.gh.Checks.UpdateCheckRun(ctx, s.owner, s.name, id, gh.UpdateCheckRunOptions{
+				Name: CheckName, Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
+			})
+			if err == nil {
+				a.checks.put(key, published{digest, o.status})
+				return nil
+			}
+			if !isNotFound(err) {
+				return s.wrap(err, "updating the check run of %s#%d", s.repo, w.number)
+			}
+			// The run is gone: create another.
+		}
+		// A completed run's conclusion cannot be taken back: a verdict that
+		// is pending again gets a new run, which GitHub shows instead.
+	}
+	cr, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, gh.CreateCheckRunOptions{
+		Name: CheckName, HeadSHA: head, ExternalID: gh.String(KeyPR(s.repo, w.number)),
+		Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
+	})
+	if err != nil {
+		return s.wrap(err, "creating the check run of %s#%d", s.repo, w.number)
+	}
+	w.state.CheckRunID, w.state.LastEvaluatedSHA = cr.GetID(), head
+	a.checks.put(fmt.Sprintf("%s/%d", s.repo, cr.GetID()), published{digest, o.status})
+	return nil
+}
+
+// publishComment keeps the one sticky comment in step: it edits it only
+// when its text changes, finds it by its marker when the state lost it,
+// and creates it when o asks for it and there is none:
+// PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} or
+// POST /repos/{owner}/{repo}/issues/{issue_number}/comments.
+func (w *prWork) publishComment(ctx context.Context, o outcome) error {
+	s := w.s
+	body, err := templates.String(templates.Comment, o.report)
+	if err != nil {
+		return err
+	}
+	body = truncate(body, maxCommentBody)
+	digest := digestOf(body)
+	if w.state.CommentID == 0 {
+		if err := w.findComment(ctx); err != nil {
+			return err
+		}
+	}
+	if id := w.state.CommentID; id != 0 {
+		if w.state.CommentDigest == digest {
+			return nil
+		}
+		_, _, err := s.gh.Issues.EditComment(ctx, s.owner, s.name, id, &gh.IssueComment{Body: &body})
+		switch {
+		case err == nil:
+			w.state.CommentDigest = digest
+			return nil
+		case !isNotFound(err):
+			return s.wrap(err, "editing the summary comment of %s#%d", s.repo, w.number)
+		}
+		w.state.CommentID, w.state.CommentDigest = 0, "" // deleted by someone
+	}
+	if !o.comment {
+		return nil
+	}
+	c, _, err := s.gh.Issues.CreateComment(ctx, s.owner, s.name, w.number, &gh.IssueComment{Body: &body})
+	if err != nil {
+		return s.wrap(err, "creating the summary comment of %s#%d", s.repo, w.number)
+	}
+	w.state.CommentID, w.state.CommentDigest = c.GetID(), digest
+	return nil
+}
+
+// findComment looks for Shipgate's sticky comment among the PR's comments
+// (reading them when the evaluation did not): a comment that starts with
+// the marker, written by Shipgate itself.
+func (w *prWork) findComment(ctx context.Context) error {
+	comments := w.comments
+	if comments == nil {
+		var err error
+		if comments, err = w.s.comments(ctx, w.number); err != nil {
+			return err
+		}
+		w.comments = comments
+	}
+	self := w.a.self(ctx)
+	for _, c := range comments {
+		u := c.GetUser()
+		ours := strings.EqualFold(u.GetLogin(), self) || self == "" && isBot(u)
+		if ours && strings.HasPrefix(c.GetBody(), templates.CommentMarker) {
+			w.state.CommentID, w.state.CommentDigest = c.GetID(), digestOf(c.GetBody())
+			return nil
+		}
+	}
+	return nil
+}
+
+// publishFailure tells the PR that Shipgate could not evaluate it, after
+// the last try failed: a failing check run that says why (never a green or
+// a silent one). Its own failure is only logged.
+func (w *prWork) publishFailure(ctx context.Context, cause error) {
+	log := zerolog.Ctx(ctx)
+	if w.pr == nil {
+		head := w.state.HeadSHA
+		for _, e := range w.events {
+			if e.HeadSHA != "" {
+				head = e.HeadSHA
+			}
+		}
+		if head == "" {
+			log.Error().Err(cause).Msg("evaluation failed for good, and the head SHA is unknown: no check published")
+			return
+		}
+		w.pr = &gh.PullRequest{Number: gh.Int(w.number), Head: &gh.PullRequestBranch{SHA: gh.String(head)},
+			Base: &gh.PullRequestBranch{Ref: gh.String(w.state.BaseBranch)}}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rep := templates.Report{
+		Kind: templates.Failed, Repo: w.s.repo, Number: w.number, HeadSHA: w.pr.GetHead().GetSHA(),
+		BaseBranch: w.pr.GetBase().GetRef(), PolicyFile: PolicyFile, Err: cause.Error(),
+	}
+	o := outcome{report: rep, status: "completed", conclusion: "failure"}
+	if err := w.publishCheck(ctx, o); err != nil {
+		log.Error().Err(err).AnErr("cause", cause).Msg("publishing the failure check")
+		return
+	}
+	if err := w.a.cfg.Store.PutPR(ctx, w.state); err != nil {
+		log.Error().Err(err).Msg("storing the state after the failure check")
+	}
+	log.Error().Err(cause).Msg("evaluation failed for good: failure check published")
+}
+
+// digestOf is a stable digest of values, to tell whether a publication
+// changed.
+func digestOf(parts ...any) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, p := range parts {
+		_ = enc.Encode(p)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, saying so.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "\n\n… (truncated)"
+	cut := n - len(more)
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + more
+}

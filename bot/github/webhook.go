@@ -1,0 +1,186 @@
+package github
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// Route is where GitHub delivers webhooks.
+const Route = "/webhooks/github"
+
+// MaxBodyBytes is the largest delivery accepted (GitHub caps payloads at
+// 25 MiB); larger ones are answered 413.
+const MaxBodyBytes = 25 << 20
+
+// Route implements bot.Receiver.
+func (a *App) Route() string { return Route }
+
+// ServeHTTP receives a webhook delivery: it verifies X-Hub-Signature-256
+// (HMAC-SHA256 of the raw body, compared in constant time; the SHA-1
+// X-Hub-Signature is never accepted), translates the payload once into
+// jobs, and records the delivery with its jobs through the Acceptor before
+// answering:
+//
+//   - 401 with a fixed body, nothing stored: no secret configured, no
+//     signature, a SHA-1 one only, or a wrong one (the reason is logged);
+//   - 413: a body over MaxBodyBytes; 400: no delivery ID, an unreadable
+//     payload;
+//   - 200 for ping and for a delivery seen before (nothing new queued);
+//   - 202 for an event that needs no work (nothing stored), and for one
+//     whose jobs were queued;
+//   - 500 when the delivery could not be stored: GitHub may redeliver.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := a.cfg.Now()
+	event := r.Header.Get("X-GitHub-Event")
+	delivery := r.Header.Get("X-GitHub-Delivery")
+	log := zerolog.Ctx(r.Context()).With().Str(bot.FieldHost, "github").Str(bot.FieldEvent, event).
+		Str(bot.FieldDelivery, delivery).Logger()
+	if log.GetLevel() == zerolog.Disabled {
+		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldEvent, event).Str(bot.FieldDelivery, delivery).Logger()
+	}
+	answer := func(code int, outcome, body string) {
+		if a.cfg.Metrics != nil {
+			a.cfg.Metrics.Deliveries.WithLabelValues("github", metricEvent(event), outcome).Inc()
+			a.cfg.Metrics.AckSeconds.WithLabelValues("github").Observe(a.cfg.Now().Sub(start).Seconds())
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body+"\n")
+	}
+	refuse := func(reason string) {
+		log.Warn().Str("reason", reason).Str("remote", r.RemoteAddr).Msg("webhook refused")
+		answer(http.StatusUnauthorized, "unauthorized", "signature verification failed")
+	}
+
+	secret := a.cfg.WebhookSecret.Reveal()
+	signature := r.Header.Get("X-Hub-Signature-256")
+	switch {
+	case secret == "":
+		refuse("no_webhook_secret_configured")
+		return
+	case signature == "" && r.Header.Get("X-Hub-Signature") != "":
+		refuse("sha1_signature_only")
+		return
+	case signature == "":
+		refuse("missing_signature")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		log.Warn().Int64("limit", tooLarge.Limit).Msg("webhook refused: body too large")
+		answer(http.StatusRequestEntityTooLarge, "too_large", "payload too large")
+		return
+	case err != nil:
+		log.Warn().Err(err).Msg("webhook refused: reading the body")
+		answer(http.StatusBadRequest, "bad_request", "cannot read the body")
+		return
+	}
+	if !validSignature(signature, body, secret) {
+		refuse("wrong_signature")
+		return
+	}
+	if delivery == "" || event == "" {
+		answer(http.StatusBadRequest, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required")
+		return
+	}
+	if event == "ping" {
+		answer(http.StatusOK, "ignored", "pong")
+		return
+	}
+	payload, err := jsonPayload(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
+		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		return
+	}
+	jobs, ignored, err := a.translate(event, delivery, payload)
+	if err != nil {
+		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
+		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		return
+	}
+	action := actionOf(jobs)
+	if ignored != "" {
+		log.Debug().Str("reason", ignored).Msg("webhook ignored")
+		answer(http.StatusAccepted, "ignored", "ignored: "+ignored)
+		return
+	}
+	dup, err := a.cfg.Acceptor.Accept(r.Context(), store.Delivery{
+		Host: "github", ID: delivery, Event: event, Action: action, Payload: payload, ReceivedAt: start,
+	}, jobs...)
+	switch {
+	case err != nil:
+		log.Error().Err(err).Msg("storing the delivery")
+		answer(http.StatusInternalServerError, "error", "could not store the delivery")
+	case dup:
+		log.Info().Msg("duplicate delivery")
+		answer(http.StatusOK, "duplicate", "duplicate delivery")
+	default:
+		log.Info().Str(bot.FieldAction, action).Int("jobs", len(jobs)).Msg("delivery queued")
+		answer(http.StatusAccepted, "accepted", "queued")
+	}
+}
+
+// validSignature checks "sha256=HEX" against the HMAC-SHA256 of body.
+func validSignature(header string, body []byte, secret string) bool {
+	hexSum, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSum)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// jsonPayload returns the JSON of a delivery: the body, or its "payload"
+// form field when GitHub sends application/x-www-form-urlencoded. The
+// signature covers the raw body either way.
+func jsonPayload(contentType string, body []byte) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return body, nil
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, err
+	}
+	return []byte(form.Get("payload")), nil
+}
+
+// actionOf reads the action of the first job, for the delivery record.
+func actionOf(jobs []store.Job) string {
+	if len(jobs) == 0 {
+		return ""
+	}
+	e, err := decodeEvent(jobs[0].Payload)
+	if err != nil {
+		return ""
+	}
+	return e.Action
+}
+
+// metricEvent bounds the event label to names GitHub sends.
+func metricEvent(event string) string {
+	if len(event) > 40 || strings.ContainsFunc(event, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z') }) {
+		return "other"
+	}
+	return event
+}

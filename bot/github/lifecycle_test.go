@@ -1,0 +1,154 @@
+package github
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+// strictPolicy is the policy of the scripted lifecycle: a change record,
+// two approvals from release managers or alice that go stale on a push, a
+// release note and a semver label.
+const strictPolicy = `version: 1
+branches: [main, "release/*"]
+change_record:
+  patterns: ['[A-Z][A-Z0-9]+-\d+']
+  sources: [title, body, branch]
+approvals:
+  - name: reviewers
+    required: 2
+    from: ["@acme/release-managers", alice]
+    dismiss_stale: true
+release_notes:
+  block: release-note
+  none_label: release-note-none
+semver:
+  labels: {major: "semver:major", minor: "semver:minor", patch: "semver:patch", none: "semver:none"}
+`
+
+// people sets up the repository's people: dave opens PRs; alice and bob
+// (a release manager) may approve; erin may triage; carol may only read.
+func (h *harness) people() {
+	for login, role := range map[string]string{"dave": "write", "alice": "write", "bob": "maintain", "erin": "triage", "carol": "read"} {
+		h.fake.SetPermission(testRepo, login, role)
+	}
+	h.fake.AddTeamMember("acme", "release-managers", "bob")
+}
+
+const fixedBody = "Adds gift cards (SHOP-12).\n\n```release-note\nCheckout accepts gift cards.\n```\n"
+
+var (
+	sha1 = strings.Repeat("a1", 20)
+	sha2 = strings.Repeat("b2", 20)
+	sha3 = strings.Repeat("c3", 20)
+)
+
+func TestLifecycle(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	step := func(name string) { t.Logf("step: %s (calls so far %d)", name, h.fake.CountCalls(true)) }
+
+	step("a PR missing everything fails, and the sticky comment lists each fix")
+	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave", Head: "gift-cards"}, sha1)
+	h.drain()
+	h.wantCheck(sha1, "completed", "failure", "change_record", "release_notes", "semver", "2 more approvals")
+	sticky := h.stickyComments(1)
+	if len(sticky) != 1 {
+		t.Fatalf("%d sticky comments, want 1", len(sticky))
+	}
+	for _, fix := range []string{"change record", "release-note", "semver:minor", "approvals"} {
+		if !strings.Contains(sticky[0].Body, fix) {
+			t.Errorf("the sticky comment does not say %q:\n%s", fix, sticky[0].Body)
+		}
+	}
+
+	step("the body gets a change record and a release note")
+	h.clock.Advance(time.Minute)
+	h.updatePR(1, func(pr *fakegithub.PR) { pr.Body = fixedBody })
+	h.prEvent(1, "edited", "dave")
+	h.drain()
+	h.wantCheck(sha1, "completed", "failure", "semver")
+
+	step("the author declares the bump with /semver minor")
+	h.comment(1, "dave", "/semver minor")
+	h.drain()
+	h.wantCheck(sha1, "in_progress", "", "reviewers")
+	if got := h.fake.LabelsAdded(); !slices.Contains(got, testRepo+"#1:semver:minor") {
+		t.Errorf("labels added %v, want semver:minor", got)
+	}
+
+	step("the author cannot approve their own change")
+	h.comment(1, "dave", "/approve")
+	h.drain()
+	if r := h.replies(1); len(r) != 1 || !strings.Contains(r[0], "cannot approve it yourself") {
+		t.Fatalf("replies %q, want one refusing the author's /approve", r)
+	}
+	h.wantCheck(sha1, "in_progress", "", "2 more approvals")
+
+	step("a release manager and alice approve")
+	h.review(1, "bob", "APPROVED")
+	h.drain()
+	h.wantCheck(sha1, "in_progress", "", "1 more approval")
+	h.review(1, "alice", "APPROVED")
+	h.drain()
+	h.wantCheck(sha1, "completed", "success")
+
+	step("a push makes the approvals stale")
+	h.push(1, sha2, "fix: handle expired cards", "dave")
+	h.drain()
+	h.wantCheck(sha2, "in_progress", "", "older commit")
+
+	step("someone who may only read cannot hold it")
+	h.comment(1, "carol", "/hold")
+	h.drain()
+	if r := h.replies(1); len(r) != 2 || !strings.Contains(r[1], "triage") {
+		t.Fatalf("replies %q, want a second one saying /hold needs triage", r)
+	}
+
+	step("a triager holds it; approvals do not lift the hold")
+	h.comment(1, "erin", "/hold")
+	h.drain()
+	h.wantCheck(sha2, "completed", "failure", "hold")
+	h.review(1, "bob", "APPROVED")
+	h.review(1, "alice", "APPROVED")
+	h.drain()
+	h.wantCheck(sha2, "completed", "failure", "hold")
+
+	step("/hold cancel lets it go")
+	h.comment(1, "erin", "/hold cancel")
+	h.drain()
+	h.wantCheck(sha2, "completed", "success")
+
+	if got, want := h.fake.LabelsAdded(), []string{testRepo + "#1:semver:minor", testRepo + "#1:do-not-merge/hold"}; !slices.Equal(got, want) {
+		t.Errorf("labels added %q, want %q", got, want)
+	}
+	if got, want := h.fake.LabelsRemoved(), []string{testRepo + "#1:do-not-merge/hold"}; !slices.Equal(got, want) {
+		t.Errorf("labels removed %q, want %q", got, want)
+	}
+	if n := len(h.stickyComments(1)); n != 1 {
+		t.Errorf("%d sticky comments, want 1 edited in place", n)
+	}
+	if n := len(h.fake.CommentsEdited()); n == 0 {
+		t.Error("the sticky comment was never edited")
+	}
+	if got := h.fake.Reactions(); len(got) != 3 {
+		t.Errorf("reactions %q, want a 👍 on /semver, /hold and /hold cancel", got)
+	}
+	if len(h.failures) > 0 {
+		t.Errorf("processing failed: %v", h.failures)
+	}
+	calls, notModified := h.fake.CountCalls(true), h.fake.CountCalls(false)-h.fake.CountCalls(true)
+	perEvent := float64(calls) / float64(h.deliveries)
+	t.Logf("API calls: %d over %d events (%.2f per event), plus %d answered 304", calls, h.deliveries, perEvent, notModified)
+	logCalls(t, h.fake.Requests())
+	if testing.Verbose() {
+		h.logProcessed()
+	}
+	if perEvent > 3 {
+		t.Errorf("%.2f API calls per event, want at most 3", perEvent)
+	}
+}

@@ -166,6 +166,9 @@ func TestIssueCommentsReactionsAndLabels(t *testing.T) {
 	equal(t, "labels added", s.LabelsAdded(), []string{"acme/widgets#42:semver:minor"})
 	equal(t, "labels removed", s.LabelsRemoved(), []string{"acme/widgets#42:do-not-merge/hold"})
 	equal(t, "labels now", s.Labels(repo, 42), []string{"semver:minor"})
+	s.UpdatePR(repo, 42, func(pr *PR) { pr.Title = "edited" })
+	now, _ := s.PullRequest(repo, 42)
+	equal(t, "an update keeps the labels API calls set", []any{now.Title, now.Labels}, []any{"edited", []string{"semver:minor"}})
 	equal(t, "sticky comment now", s.Comments(repo, 42)[1].Body, "<!-- shipgate:summary -->\npassing")
 	equal(t, "reactions now", s.Comments(repo, 42)[0].Reactions, []string{"shipgate[bot]:+1"})
 	// The label with a slash was one escaped segment, as GitHub wants.

@@ -237,6 +237,7 @@ func (s *Server) Close() {
 
 // URL returns the API base URL with its trailing slash, such as
 // "http://127.0.0.1:4321/api/v3/": what go-github's BaseURL must be.
+// (ghinstallation's BaseURL takes it without the trailing slash.)
 func (s *Server) URL() string {
 	return s.srv.URL + s.basePath + "/"
 }

@@ -362,7 +362,10 @@ func (s *Server) AddRepo(r Repo) {
 	rs.Private = r.Private
 }
 
-// AddPR adds a pull request (replacing one with the same number).
+// AddPR adds a pull request. A PR with the same number is replaced
+// entirely, labels included, keeping its reviews, files and commits; to
+// change some fields of the current state (with the labels API calls
+// set), use UpdatePR.
 func (s *Server) AddPR(repo string, pr PR) {
 	s.t.Helper()
 	s.mu.Lock()
@@ -408,6 +411,37 @@ func (s *Server) AddPR(repo string, pr PR) {
 		is.reviews, is.files, is.commits = old.reviews, old.files, old.commits
 	}
 	r.issues[pr.Number] = is
+}
+
+// UpdatePR changes a pull request as it is now, as a push or an edit on
+// GitHub would; UpdatedAt moves to the clock unless change sets it.
+func (s *Server) UpdatePR(repo string, number int, change func(pr *PR)) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.pr(repo, number)
+	pr := is.PR
+	pr.Labels = slices.Clone(is.Labels)
+	before := pr.UpdatedAt
+	change(&pr)
+	if pr.UpdatedAt.Equal(before) {
+		pr.UpdatedAt = s.clock()
+	}
+	pr.Number = number
+	is.PR = pr
+}
+
+// PullRequest returns a pull request as it is now, and whether it exists.
+func (s *Server) PullRequest(repo string, number int) (PR, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.repo(repo).issues[number]
+	if is == nil || is.isIssue {
+		return PR{}, false
+	}
+	pr := is.PR
+	pr.Labels = slices.Clone(is.Labels)
+	return pr, true
 }
 
 // AddIssue adds an issue (replacing one with the same number).

@@ -3,6 +3,8 @@ package github
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,151 +122,335 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 	if !usedEvents[event] {
 		return nil, "event " + event + " is not used", nil
 	}
-	parsed, err := gh.ParseWebHook(event, payload)
-	if err != nil {
+	var p hookPayload
+	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, "", fmt.Errorf("reading the %s payload: %w", event, err)
 	}
+	if p.Repository == nil || p.Repository.FullName == "" {
+		return nil, "", fmt.Errorf("reading the %s payload: no repository", event)
+	}
+	base := Event{
+		Event: event, Action: p.Action, DeliveryID: deliveryID, Repo: p.Repository.FullName,
+		Sender: p.Sender.login(),
+	}
+	if p.Installation != nil {
+		base.Installation = p.Installation.ID
+	}
 	prJob := func(e Event) store.Job {
-		e.Event, e.DeliveryID = event, deliveryID
 		return store.Job{Kind: KindPR, Key: KeyPR(e.Repo, e.Number), Payload: mustJSON(e)}
 	}
-	switch p := parsed.(type) {
-	case *gh.PullRequestEvent:
-		if !prActions[p.GetAction()] {
-			return nil, "action " + p.GetAction() + " does not change a verdict", nil
+	noVerdict := func() ([]store.Job, string, error) {
+		return nil, "action " + p.Action + " does not change a verdict", nil
+	}
+	switch event {
+	case "pull_request":
+		if !prActions[p.Action] || p.PullRequest == nil {
+			return noVerdict()
 		}
-		pr := slimPR(p.GetPullRequest())
-		at := p.GetPullRequest().GetUpdatedAt().Time
-		return []store.Job{prJob(Event{
-			Action: p.GetAction(), Installation: p.GetInstallation().GetID(), Repo: p.GetRepo().GetFullName(),
-			Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(), Sender: p.GetSender().GetLogin(), At: at, PR: pr,
-		})}, "", nil
-	case *gh.PullRequestReviewEvent:
-		if !reviewActions[p.GetAction()] {
-			return nil, "action " + p.GetAction() + " does not change a verdict", nil
-		}
-		pr, rv := slimPR(p.GetPullRequest()), p.GetReview()
-		review := &gh.PullRequestReview{ID: rv.ID, State: rv.State, CommitID: rv.CommitID, SubmittedAt: rv.SubmittedAt}
-		if u := rv.User; u != nil {
-			review.User = &gh.User{Login: u.Login, Type: u.Type}
-		}
-		return []store.Job{prJob(Event{
-			Action: p.GetAction(), Installation: p.GetInstallation().GetID(), Repo: p.GetRepo().GetFullName(),
-			Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(), Sender: p.GetSender().GetLogin(),
-			At: rv.GetSubmittedAt().Time, PR: pr, Review: review,
-		})}, "", nil
-	case *gh.IssueCommentEvent:
-		if issue := p.GetIssue(); issue == nil || !issue.IsPullRequest() {
-			return nil, "comment on an issue, not a pull request", nil
-		}
-		c := p.GetComment()
-		author := c.GetUser()
-		if isBot(author) {
-			return nil, "comment by a bot", nil
-		}
-		switch p.GetAction() {
-		case "created", "edited", "deleted":
-		default:
-			return nil, "action " + p.GetAction() + " does not change a verdict", nil
-		}
-		issue := p.GetIssue()
-		e := Event{
-			Action: p.GetAction(), Installation: p.GetInstallation().GetID(), Repo: p.GetRepo().GetFullName(),
-			Number: issue.GetNumber(), Sender: p.GetSender().GetLogin(), At: c.GetUpdatedAt().Time,
-			Comment: &Comment{
-				ID: c.GetID(), Author: author.GetLogin(), Body: c.GetBody(), CreatedAt: c.GetCreatedAt().Time,
-				Edited: p.GetAction() == "edited", Deleted: p.GetAction() == "deleted",
-			},
-			Issue: &gh.Issue{Number: issue.Number, Title: issue.Title, Body: issue.Body, State: issue.State},
-		}
-		for _, l := range issue.Labels {
-			e.Issue.Labels = append(e.Issue.Labels, &gh.Label{Name: l.Name})
-		}
+		e := base
+		e.PR = p.PullRequest.github()
+		e.Number, e.HeadSHA, e.At = e.PR.GetNumber(), e.PR.GetHead().GetSHA(), p.PullRequest.UpdatedAt.Time
 		return []store.Job{prJob(e)}, "", nil
-	case *gh.CheckRunEvent:
-		cr := p.GetCheckRun()
+	case "pull_request_review":
+		if !reviewActions[p.Action] || p.PullRequest == nil || p.Review == nil {
+			return noVerdict()
+		}
+		e := base
+		e.PR, e.Review = p.PullRequest.github(), p.Review.github()
+		e.Number, e.HeadSHA, e.At = e.PR.GetNumber(), e.PR.GetHead().GetSHA(), p.Review.SubmittedAt.Time
+		return []store.Job{prJob(e)}, "", nil
+	case "issue_comment":
 		switch {
-		case p.GetAction() == "rerequested" || p.GetAction() == "requested_action":
-			if cr.GetName() != CheckName {
-				return nil, "check run " + cr.GetName() + " is not Shipgate's", nil
+		case p.Issue == nil || p.Comment == nil:
+			return nil, "", fmt.Errorf("reading the %s payload: no issue or comment", event)
+		case len(p.Issue.PullRequest) == 0 || string(p.Issue.PullRequest) == "null":
+			return nil, "comment on an issue, not a pull request", nil
+		case p.Comment.User.bot():
+			return nil, "comment by a bot", nil
+		case p.Action != "created" && p.Action != "edited" && p.Action != "deleted":
+			return noVerdict()
+		}
+		e := base
+		e.Number, e.At = p.Issue.Number, p.Comment.UpdatedAt.Time
+		e.Comment = &Comment{
+			ID: p.Comment.ID, Author: p.Comment.User.login(), Body: p.Comment.Body, CreatedAt: p.Comment.CreatedAt.Time,
+			Edited: p.Action == "edited", Deleted: p.Action == "deleted",
+		}
+		e.Issue = p.Issue.github()
+		return []store.Job{prJob(e)}, "", nil
+	case "check_run":
+		cr := p.CheckRun
+		switch {
+		case cr == nil:
+			return nil, "", fmt.Errorf("reading the %s payload: no check run", event)
+		case p.Action == "rerequested" || p.Action == "requested_action":
+			if cr.Name != CheckName {
+				return nil, "check run " + cr.Name + " is not Shipgate's", nil
 			}
-		case p.GetAction() == "completed":
-			if cr.GetName() == CheckName {
+		case p.Action == "completed":
+			if cr.Name == CheckName {
 				return nil, "Shipgate's own check run", nil
 			}
 		default:
-			return nil, "action " + p.GetAction() + " does not change a verdict", nil
+			return noVerdict()
 		}
-		return checkJobs(prJob, p.GetAction(), p.GetInstallation().GetID(), p.GetRepo().GetFullName(), p.GetSender().GetLogin(), cr.PullRequests)
-	case *gh.CheckSuiteEvent:
-		if p.GetAction() != "rerequested" {
-			return nil, "action " + p.GetAction() + " does not change a verdict", nil
+		return checkJobs(prJob, base, cr.PullRequests)
+	case "check_suite":
+		if p.Action != "rerequested" || p.CheckSuite == nil {
+			return noVerdict()
 		}
-		return checkJobs(prJob, p.GetAction(), p.GetInstallation().GetID(), p.GetRepo().GetFullName(), p.GetSender().GetLogin(), p.GetCheckSuite().PullRequests)
-	case *gh.PushEvent:
-		branch, ok := strings.CutPrefix(p.GetRef(), "refs/heads/")
+		return checkJobs(prJob, base, p.CheckSuite.PullRequests)
+	case "push":
+		branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
 		switch {
 		case !ok:
-			return nil, "push of " + p.GetRef() + ", not a branch", nil
-		case p.GetDeleted():
+			return nil, "push of " + p.Ref + ", not a branch", nil
+		case p.Deleted:
 			return nil, "branch deleted", nil
-		case !touchesPolicy(p):
+		case !p.touchesPolicy():
 			return nil, "push does not change " + PolicyFile, nil
 		}
-		repo := p.GetRepo().GetFullName()
-		e := Event{
-			Event: event, DeliveryID: deliveryID, Installation: p.GetInstallation().GetID(), Repo: repo,
-			Branch: branch, Sender: p.GetSender().GetLogin(),
-		}
-		return []store.Job{{Kind: KindPolicyChanged, Key: KeyBranch(repo, branch), Payload: mustJSON(e)}}, "", nil
+		e := base
+		e.Branch = branch
+		return []store.Job{{Kind: KindPolicyChanged, Key: KeyBranch(e.Repo, branch), Payload: mustJSON(e)}}, "", nil
 	}
 	return nil, "event " + event + " is not used", nil
 }
 
 // checkJobs queues an evaluation for each PR of a check run or suite.
-func checkJobs(prJob func(Event) store.Job, action string, installation int64, repo, sender string, prs []*gh.PullRequest) ([]store.Job, string, error) {
+func checkJobs(prJob func(Event) store.Job, base Event, prs []hookPRRef) ([]store.Job, string, error) {
 	if len(prs) == 0 {
 		return nil, "no pull request of this repository is on the commit", nil
 	}
 	jobs := make([]store.Job, 0, len(prs))
 	for _, pr := range prs {
-		jobs = append(jobs, prJob(Event{
-			Action: action, Installation: installation, Repo: repo, Number: pr.GetNumber(),
-			HeadSHA: pr.GetHead().GetSHA(), Sender: sender,
-		}))
+		e := base
+		e.Number, e.HeadSHA = pr.Number, pr.Head.SHA
+		jobs = append(jobs, prJob(e))
 	}
 	return jobs, "", nil
 }
 
+// hookPayload is what the adapter reads of a webhook payload. It is
+// decoded leniently (timestamps in any of GitHub's forms, unknown fields
+// ignored): GitHub's payloads vary more than its REST answers.
+type hookPayload struct {
+	Action       string `json:"action"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	Sender      *hookUser    `json:"sender"`
+	PullRequest *hookPR      `json:"pull_request"`
+	Review      *hookReview  `json:"review"`
+	Issue       *hookIssue   `json:"issue"`
+	Comment     *hookComment `json:"comment"`
+	CheckRun    *struct {
+		Name         string      `json:"name"`
+		PullRequests []hookPRRef `json:"pull_requests"`
+	} `json:"check_run"`
+	CheckSuite *struct {
+		PullRequests []hookPRRef `json:"pull_requests"`
+	} `json:"check_suite"`
+	// push
+	Ref        string       `json:"ref"`
+	Deleted    bool         `json:"deleted"`
+	Forced     bool         `json:"forced"`
+	Commits    []hookCommit `json:"commits"`
+	HeadCommit *hookCommit  `json:"head_commit"`
+}
+
+type hookUser struct {
+	Login string `json:"login"`
+	Type  string `json:"type"`
+}
+
+func (u *hookUser) login() string {
+	if u == nil {
+		return ""
+	}
+	return u.Login
+}
+
+func (u *hookUser) bot() bool {
+	return u != nil && (u.Type == "Bot" || strings.HasSuffix(u.Login, "[bot]"))
+}
+
+func (u *hookUser) github() *gh.User {
+	if u == nil {
+		return nil
+	}
+	return &gh.User{Login: gh.String(u.Login), Type: gh.String(u.Type)}
+}
+
+type hookLabel struct {
+	Name string `json:"name"`
+}
+
+func labels(ls []hookLabel) []*gh.Label {
+	out := make([]*gh.Label, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, &gh.Label{Name: gh.String(l.Name)})
+	}
+	return out
+}
+
+type hookBranch struct {
+	Ref  string `json:"ref"`
+	SHA  string `json:"sha"`
+	Repo *struct {
+		Name  string    `json:"name"`
+		Owner *hookUser `json:"owner"`
+	} `json:"repo"`
+}
+
+func (b *hookBranch) github() *gh.PullRequestBranch {
+	if b == nil {
+		return nil
+	}
+	out := &gh.PullRequestBranch{Ref: gh.String(b.Ref), SHA: gh.String(b.SHA)}
+	if r := b.Repo; r != nil {
+		out.Repo = &gh.Repository{Name: gh.String(r.Name), Owner: r.Owner.github()}
+	}
+	return out
+}
+
+// hookPR is a pull request in a payload, with what a Change is built from.
+type hookPR struct {
+	Number    int         `json:"number"`
+	Title     string      `json:"title"`
+	Body      string      `json:"body"`
+	State     string      `json:"state"`
+	Draft     bool        `json:"draft"`
+	Merged    bool        `json:"merged"`
+	User      *hookUser   `json:"user"`
+	Labels    []hookLabel `json:"labels"`
+	Base      *hookBranch `json:"base"`
+	Head      *hookBranch `json:"head"`
+	CreatedAt hookTime    `json:"created_at"`
+	UpdatedAt hookTime    `json:"updated_at"`
+}
+
+func (p *hookPR) github() *gh.PullRequest {
+	return &gh.PullRequest{
+		Number: gh.Int(p.Number), Title: gh.String(p.Title), Body: gh.String(p.Body), State: gh.String(p.State),
+		Draft: gh.Bool(p.Draft), Merged: gh.Bool(p.Merged), User: p.User.github(), Labels: labels(p.Labels),
+		Base: p.Base.github(), Head: p.Head.github(),
+		CreatedAt: &gh.Timestamp{Time: p.CreatedAt.Time}, UpdatedAt: &gh.Timestamp{Time: p.UpdatedAt.Time},
+	}
+}
+
+// hookPRRef is a PR as check runs and suites list it.
+type hookPRRef struct {
+	Number int `json:"number"`
+	Head   struct {
+		SHA string `json:"sha"`
+	} `json:"head"`
+}
+
+type hookReview struct {
+	ID          int64     `json:"id"`
+	User        *hookUser `json:"user"`
+	State       string    `json:"state"`
+	CommitID    string    `json:"commit_id"`
+	SubmittedAt hookTime  `json:"submitted_at"`
+}
+
+func (r *hookReview) github() *gh.PullRequestReview {
+	return &gh.PullRequestReview{
+		ID: gh.Int64(r.ID), User: r.User.github(), State: gh.String(strings.ToUpper(r.State)), CommitID: gh.String(r.CommitID),
+		SubmittedAt: &gh.Timestamp{Time: r.SubmittedAt.Time},
+	}
+}
+
+type hookIssue struct {
+	Number int         `json:"number"`
+	Title  string      `json:"title"`
+	Body   string      `json:"body"`
+	State  string      `json:"state"`
+	Labels []hookLabel `json:"labels"`
+	// PullRequest is present when the issue is a pull request.
+	PullRequest json.RawMessage `json:"pull_request"`
+}
+
+func (i *hookIssue) github() *gh.Issue {
+	return &gh.Issue{Number: gh.Int(i.Number), Title: gh.String(i.Title), Body: gh.String(i.Body), State: gh.String(i.State), Labels: labels(i.Labels)}
+}
+
+type hookComment struct {
+	ID        int64     `json:"id"`
+	User      *hookUser `json:"user"`
+	Body      string    `json:"body"`
+	CreatedAt hookTime  `json:"created_at"`
+	UpdatedAt hookTime  `json:"updated_at"`
+}
+
+type hookCommit struct {
+	Added    []string `json:"added"`
+	Removed  []string `json:"removed"`
+	Modified []string `json:"modified"`
+}
+
 // touchesPolicy reports whether a push may change the policy file. A push
-// of more commits than the payload lists (GitHub lists 20) is assumed to.
-func touchesPolicy(p *gh.PushEvent) bool {
-	if len(p.Commits) >= 20 || p.GetForced() {
+// of more commits than the payload lists (GitHub lists 20), or a forced
+// one, is assumed to.
+func (p *hookPayload) touchesPolicy() bool {
+	if len(p.Commits) >= 20 || p.Forced {
 		return true
 	}
-	changes := func(c *gh.HeadCommit) bool {
+	commits := p.Commits
+	if p.HeadCommit != nil {
+		commits = append(slices.Clip(commits), *p.HeadCommit)
+	}
+	for _, c := range commits {
 		for _, list := range [][]string{c.Added, c.Modified, c.Removed} {
-			for _, f := range list {
-				if f == PolicyFile {
-					return true
-				}
+			if slices.Contains(list, PolicyFile) {
+				return true
 			}
-		}
-		return false
-	}
-	if p.HeadCommit != nil && changes(p.HeadCommit) {
-		return true
-	}
-	for _, c := range p.Commits {
-		if changes(c) {
-			return true
 		}
 	}
 	return false
 }
 
-// slimPR keeps what BuildChange and the adapter read of a PR, so that a job
-// payload stays small.
+// hookTime reads the timestamps of payloads: RFC 3339, "2006-01-02
+// 15:04:05" (some App objects), or Unix seconds (push payloads); anything
+// else, and null, read as the zero time.
+type hookTime struct{ time.Time }
+
+func (t *hookTime) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if secs, err := strconv.ParseInt(s, 10, 64); err == nil {
+		t.Time = time.Unix(secs, 0).UTC()
+		return nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v
+			return nil
+		}
+	}
+	t.Time = time.Time{}
+	return nil
+}
+
+// isBot reports whether a user is an App or a bot account.
+func isBot(u *gh.User) bool {
+	return u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]")
+}
+
+// mustJSON encodes a value that always encodes (plain structs).
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encoding %T: %v", v, err))
+	}
+	return b
+}
+
+// slimPR keeps what BuildChange and the adapter read of a PR from the API,
+// so that a job payload stays small.
 func slimPR(pr *gh.PullRequest) *gh.PullRequest {
 	if pr == nil {
 		return nil
@@ -275,7 +461,7 @@ func slimPR(pr *gh.PullRequest) *gh.PullRequest {
 		}
 		out := &gh.PullRequestBranch{Ref: b.Ref, SHA: b.SHA}
 		if r := b.Repo; r != nil {
-			out.Repo = &gh.Repository{Name: r.Name, FullName: r.FullName}
+			out.Repo = &gh.Repository{Name: r.Name}
 			if r.Owner != nil {
 				out.Repo.Owner = &gh.User{Login: r.Owner.Login}
 			}
@@ -293,18 +479,4 @@ func slimPR(pr *gh.PullRequest) *gh.PullRequest {
 		out.Labels = append(out.Labels, &gh.Label{Name: l.Name})
 	}
 	return out
-}
-
-// isBot reports whether a user is an App or a bot account.
-func isBot(u *gh.User) bool {
-	return u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]")
-}
-
-// mustJSON encodes a value that always encodes (plain structs).
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("encoding %T: %v", v, err))
-	}
-	return b
 }

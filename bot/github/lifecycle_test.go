@@ -41,9 +41,9 @@ func (h *harness) people() {
 const fixedBody = "Adds gift cards (SHOP-12).\n\n```release-note\nCheckout accepts gift cards.\n```\n"
 
 var (
-	sha1 = strings.Repeat("a1", 20)
-	sha2 = strings.Repeat("b2", 20)
-	sha3 = strings.Repeat("c3", 20)
+	shaA = strings.Repeat("a1", 20)
+	shaB = strings.Repeat("b2", 20)
+	shaC = strings.Repeat("c3", 20)
 )
 
 func TestLifecycle(t *testing.T) {
@@ -53,9 +53,9 @@ func TestLifecycle(t *testing.T) {
 	step := func(name string) { t.Logf("step: %s (calls so far %d)", name, h.fake.CountCalls(true)) }
 
 	step("a PR missing everything fails, and the sticky comment lists each fix")
-	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave", Head: "gift-cards"}, sha1)
+	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave", Head: "gift-cards"}, shaA)
 	h.drain()
-	h.wantCheck(sha1, "completed", "failure", "change_record", "release_notes", "semver", "2 more approvals")
+	h.wantCheck(shaA, "completed", "failure", "change_record", "release_notes", "semver", "2 more approvals")
 	sticky := h.stickyComments(1)
 	if len(sticky) != 1 {
 		t.Fatalf("%d sticky comments, want 1", len(sticky))
@@ -71,12 +71,12 @@ func TestLifecycle(t *testing.T) {
 	h.updatePR(1, func(pr *fakegithub.PR) { pr.Body = fixedBody })
 	h.prEvent(1, "edited", "dave")
 	h.drain()
-	h.wantCheck(sha1, "completed", "failure", "semver")
+	h.wantCheck(shaA, "completed", "failure", "semver")
 
 	step("the author declares the bump with /semver minor")
 	h.comment(1, "dave", "/semver minor")
 	h.drain()
-	h.wantCheck(sha1, "in_progress", "", "reviewers")
+	h.wantCheck(shaA, "in_progress", "", "reviewers")
 	if got := h.fake.LabelsAdded(); !slices.Contains(got, testRepo+"#1:semver:minor") {
 		t.Errorf("labels added %v, want semver:minor", got)
 	}
@@ -87,20 +87,20 @@ func TestLifecycle(t *testing.T) {
 	if r := h.replies(1); len(r) != 1 || !strings.Contains(r[0], "cannot approve it yourself") {
 		t.Fatalf("replies %q, want one refusing the author's /approve", r)
 	}
-	h.wantCheck(sha1, "in_progress", "", "2 more approvals")
+	h.wantCheck(shaA, "in_progress", "", "2 more approvals")
 
 	step("a release manager and alice approve")
 	h.review(1, "bob", "APPROVED")
 	h.drain()
-	h.wantCheck(sha1, "in_progress", "", "1 more approval")
+	h.wantCheck(shaA, "in_progress", "", "1 more approval")
 	h.review(1, "alice", "APPROVED")
 	h.drain()
-	h.wantCheck(sha1, "completed", "success")
+	h.wantCheck(shaA, "completed", "success")
 
 	step("a push makes the approvals stale")
-	h.push(1, sha2, "fix: handle expired cards", "dave")
+	h.push(1, shaB, "fix: handle expired cards", "dave")
 	h.drain()
-	h.wantCheck(sha2, "in_progress", "", "older commit")
+	h.wantCheck(shaB, "in_progress", "", "older commit")
 
 	step("someone who may only read cannot hold it")
 	h.comment(1, "carol", "/hold")
@@ -112,16 +112,16 @@ func TestLifecycle(t *testing.T) {
 	step("a triager holds it; approvals do not lift the hold")
 	h.comment(1, "erin", "/hold")
 	h.drain()
-	h.wantCheck(sha2, "completed", "failure", "hold")
+	h.wantCheck(shaB, "completed", "failure", "hold")
 	h.review(1, "bob", "APPROVED")
 	h.review(1, "alice", "APPROVED")
 	h.drain()
-	h.wantCheck(sha2, "completed", "failure", "hold")
+	h.wantCheck(shaB, "completed", "failure", "hold")
 
 	step("/hold cancel lets it go")
 	h.comment(1, "erin", "/hold cancel")
 	h.drain()
-	h.wantCheck(sha2, "completed", "success")
+	h.wantCheck(shaB, "completed", "success")
 
 	if got, want := h.fake.LabelsAdded(), []string{testRepo + "#1:semver:minor", testRepo + "#1:do-not-merge/hold"}; !slices.Equal(got, want) {
 		t.Errorf("labels added %q, want %q", got, want)

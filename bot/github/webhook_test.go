@@ -321,5 +321,3 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 		}
 	}
 }
-
-

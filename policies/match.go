@@ -25,8 +25,13 @@ func newGlob(pattern string) Glob {
 	const meta = `*?[{\`
 	g := Glob{Pattern: pattern}
 	if i := strings.IndexAny(pattern, meta); i >= 0 {
-		g.prefix = pattern[:i]
-		g.suffix = pattern[strings.LastIndexAny(pattern, meta)+1:]
+		// A slash next to ** may match nothing ("a/**" matches "a",
+		// "**/b" matches "b"), so it is left out of the literals.
+		g.prefix = strings.TrimSuffix(pattern[:i], "/")
+		g.suffix = strings.TrimPrefix(pattern[strings.LastIndexAny(pattern, meta)+1:], "/")
+	}
+	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && rest != "" && !strings.Contains(rest, "/") && !strings.Contains(rest, "**") {
+		g.base = rest
 	}
 	return g
 }
@@ -35,6 +40,10 @@ func newGlob(pattern string) Glob {
 func (g Glob) Match(name string) bool {
 	if !strings.HasPrefix(name, g.prefix) || !strings.HasSuffix(name, g.suffix) {
 		return false
+	}
+	if g.base != "" && !strings.HasSuffix(name, "/") {
+		ok, _ := doublestar.Match(g.base, name[strings.LastIndexByte(name, '/')+1:])
+		return ok
 	}
 	ok, _ := doublestar.Match(g.Pattern, name)
 	return ok

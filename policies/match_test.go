@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hmarr/codeowners"
 )
 
@@ -46,6 +47,24 @@ db/migrations/**/*.sql @acme/dba
 		}
 		if got := ours.Owners(p); !reflect.DeepEqual(got, want) {
 			t.Errorf("Owners(%q) = %v, library says %v", p, got, want)
+		}
+	}
+}
+
+func TestGlobMatchesLikeDoublestar(t *testing.T) {
+	patterns := []string{"**/*.go", "**/logs", "db/migrations/**", "release/*", "*.md", "**/a/*.txt", "docs/**/*.md", "x{a,b}/**", "**/[ab]*", "**", "docs/**", "x/**/y", "**/b/**"}
+	names := []string{"main.go", "cmd/x/main.go", "logs", "a/logs", "a/logs/x", "db/migrations/1.sql", "db/x", "release/1.2",
+		"release/1.2/x", "README.md", "docs/README.md", "a/a/b.txt", "docs/x/y.md", "xa/1", "xc/1", "b", "dir/bee", "dir/", "", "db/migrations", "docs", "x"}
+	for _, p := range patterns {
+		g, err := NewGlob(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			want, _ := doublestar.Match(p, n)
+			if got := g.Match(n); got != want {
+				t.Errorf("Glob(%q).Match(%q) = %v, doublestar says %v", p, n, got, want)
+			}
 		}
 	}
 }

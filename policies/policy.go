@@ -43,6 +43,9 @@ type Glob struct {
 	Pattern string
 	// prefix and suffix are literal text every match starts and ends with.
 	prefix, suffix string
+	// base is set for "**/X" with no slash in X: only the last path
+	// segment needs matching, which skips trying every directory split.
+	base string
 }
 
 // Condition is a compiled When. The zero Condition matches everything.

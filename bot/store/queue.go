@@ -142,6 +142,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 			return err
 		}
 		var leased []int64
+		var leasedKeys, staleKeys []string
 		for _, key := range keys {
 			var b Batch
 			for _, j := range jobs[key] {
@@ -164,16 +165,20 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 			}
 			if len(b.Jobs) == 0 {
 				// Its ready_at was stale, or every due job just died.
-				if err := refreshKey(ctx, tx, key); err != nil {
-					return err
-				}
+				staleKeys = append(staleKeys, key)
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2 WHERE ordering_key = $3`,
-				worker, until, key); err != nil {
-				return fmt.Errorf("leasing key %s: %w", key, err)
-			}
+			leasedKeys = append(leasedKeys, key)
 			batches = append(batches, b)
+		}
+		if err := refreshKeys(ctx, tx, staleKeys); err != nil {
+			return err
+		}
+		if len(leasedKeys) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2
+WHERE ordering_key IN (`+params(3, len(leasedKeys))+`)`, append([]any{worker, until}, stringArgs(leasedKeys)...)...); err != nil {
+				return fmt.Errorf("leasing keys: %w", err)
+			}
 		}
 		for start := 0; start < len(leased); start += maxRowsPerInsert {
 			chunk := leased[start:min(start+maxRowsPerInsert, len(leased))]
@@ -218,13 +223,9 @@ LIMIT $2`+d.skipLocked, now, limit)
 
 // liveJobs returns the pending and leased jobs of keys, in ID order per key.
 func liveJobs(ctx context.Context, tx *sql.Tx, keys []string) (map[string][]jobRecord, error) {
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+`, state, leased_by, leased_until FROM jobs
 WHERE ordering_key IN (`+params(1, len(keys))+`) AND state <> 'dead'
-ORDER BY ordering_key, id`, args...)
+ORDER BY ordering_key, id`, stringArgs(keys)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading jobs of claimed keys: %w", err)
 	}
@@ -274,39 +275,35 @@ func lockKeys(ctx context.Context, tx *sql.Tx, d dialect, keys []string) error {
 		return nil
 	}
 	sort.Strings(keys)
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT ordering_key FROM queue_keys WHERE ordering_key IN (`+params(1, len(keys))+`)
-ORDER BY ordering_key`+d.lockRows, args...)
+ORDER BY ordering_key`+d.lockRows, stringArgs(keys)...)
 	if err != nil {
 		return fmt.Errorf("locking ordering keys: %w", err)
 	}
 	return rows.Close()
 }
 
-// refreshKey recomputes a key's row after its jobs changed: ready_at
-// follows the first live job, the lease is released once none of the key's
-// jobs is leased, and the row goes when the key has no live job left.
-func refreshKey(ctx context.Context, tx *sql.Tx, key string) error {
-	var head int64
-	err := tx.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE ordering_key = $1 AND state <> 'dead' ORDER BY id LIMIT 1`, key).Scan(&head)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_keys WHERE ordering_key = $1`, key); err != nil {
-			return fmt.Errorf("removing drained key %s: %w", key, err)
-		}
+// refreshKeys recomputes the rows of keys after their jobs changed:
+// ready_at follows the first live job, the lease is released once none of
+// the key's jobs is leased, and the row goes when the key has no live job
+// left. Two statements, whatever the number of keys.
+func refreshKeys(ctx context.Context, tx *sql.Tx, keys []string) error {
+	if len(keys) == 0 {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("reading first job of key %s: %w", key, err)
+	args := stringArgs(keys)
+	in := params(1, len(keys))
+	if _, err := tx.ExecContext(ctx, `DELETE FROM queue_keys
+WHERE ordering_key IN (`+in+`)
+  AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.ordering_key = queue_keys.ordering_key AND jobs.state <> 'dead')`, args...); err != nil {
+		return fmt.Errorf("removing drained keys: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET
-    ready_at = $2,
-    leased_by = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $1 AND state = 'leased') THEN leased_by END,
-    leased_until = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE ordering_key = $1 AND state = 'leased') THEN leased_until ELSE 0 END
-WHERE ordering_key = $1`, key, head); err != nil {
-		return fmt.Errorf("updating key %s: %w", key, err)
+    ready_at = (SELECT run_at FROM jobs WHERE jobs.ordering_key = queue_keys.ordering_key AND jobs.state <> 'dead' ORDER BY id LIMIT 1),
+    leased_by = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE jobs.ordering_key = queue_keys.ordering_key AND jobs.state = 'leased') THEN leased_by END,
+    leased_until = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE jobs.ordering_key = queue_keys.ordering_key AND jobs.state = 'leased') THEN leased_until ELSE 0 END
+WHERE ordering_key IN (`+in+`)`, args...); err != nil {
+		return fmt.Errorf("updating keys: %w", err)
 	}
 	return nil
 }
@@ -356,12 +353,7 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+params(1, len(chunk))+`) AND state <> 'dead'`, int64Args(chunk)...); err != nil {
 				return fmt.Errorf("deleting jobs: %w", err)
 			}
-			for _, k := range keys {
-				if err := refreshKey(ctx, tx, k); err != nil {
-					return err
-				}
-			}
-			return nil
+			return refreshKeys(ctx, tx, keys)
 		})
 		if err != nil {
 			return fmt.Errorf("completing %d jobs: %w", len(chunk), err)
@@ -432,7 +424,7 @@ func (s *Store) fail(ctx context.Context, id int64, cause error, at time.Time, d
 WHERE id = $5`, state, attempts, runAt, msg, id); err != nil {
 			return err
 		}
-		return refreshKey(ctx, tx, key)
+		return refreshKeys(ctx, tx, []string{key})
 	})
 }
 
@@ -470,10 +462,9 @@ WHERE id IN (`+params(4, len(ids))+`) AND state = $2 AND leased_until > $3`,
 		} else if n != int64(len(ids)) {
 			return ErrLeaseLost
 		}
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_until = $1 WHERE ordering_key = $2 AND leased_until < $1`, until, k); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_until = $1
+WHERE ordering_key IN (`+params(2, len(keys))+`) AND leased_until < $1`, append([]any{until}, stringArgs(keys)...)...); err != nil {
+			return err
 		}
 		return nil
 	})

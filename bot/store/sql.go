@@ -71,6 +71,15 @@ func int64Args(ids []int64) []any {
 	return args
 }
 
+// stringArgs turns strings into query arguments.
+func stringArgs(ss []string) []any {
+	args := make([]any, len(ss))
+	for i, s := range ss {
+		args[i] = s
+	}
+	return args
+}
+
 // Times are stored as microseconds since the Unix epoch in UTC, PostgreSQL's
 // own precision, as integers in both dialects.
 

@@ -25,15 +25,19 @@ type AuditEvent struct {
 	// ID is assigned by AppendAudit.
 	ID int64
 	// At defaults to the store's clock.
-	At     time.Time
+	At time.Time
+	// Host, Repo and Number name where it happened; Number is 0 when the
+	// event is not about a PR (a release, a deployment).
 	Host   string
 	Repo   string
-	Number int // 0 when the event is not about a PR (a release, a deployment)
+	Number int
 	// Kind is one of the Audit* kinds, or a newer one.
-	Kind  string
+	Kind string
+	// Actor is who acted: a login, "slack:U…", or "shipgate" itself.
 	Actor string
 	// Subject is what the event is about: a SHA, a tag, an environment.
 	Subject string
+	// Outcome is the result: a conclusion, "accepted", "rejected", …
 	Outcome string
 	// Detail is JSON, stored as given.
 	Detail []byte
@@ -43,6 +47,7 @@ type AuditEvent struct {
 
 // AuditFilter selects audit events for ExportAudit; zero fields select all.
 type AuditFilter struct {
+	// Repo keeps events of this repository ("owner/name").
 	Repo string
 	// Since keeps events at or after this time.
 	Since time.Time

@@ -16,6 +16,10 @@ const DefaultMaxAttempts = 8
 // comes in the next claim of that key, still in order.
 const maxBatchJobs = 1000
 
+// maxClaimKeys bounds the keys one Claim takes, which keeps its IN lists
+// under the databases' parameter limits.
+const maxClaimKeys = 256
+
 // maxLastError bounds the stored text of a job's last error.
 const maxLastError = 2048
 
@@ -56,7 +60,9 @@ type Job struct {
 // A worker may coalesce them (five pushes, one evaluation) but must end
 // every job with Complete or Retry, or let the lease expire.
 type Batch struct {
-	Key  string
+	// Key is the ordering key the worker holds until the jobs end.
+	Key string
+	// Jobs are the key's due jobs, in ID order; never empty.
 	Jobs []Job
 }
 
@@ -94,9 +100,8 @@ const jobColumns = `id, kind, ordering_key, payload, delivery_id, attempts, max_
 // jobRecord is a job as read, with the state Claim needs.
 type jobRecord struct {
 	Job
-	state       string
-	leasedBy    sql.NullString
-	leasedUntil int64
+	state    string
+	leasedBy sql.NullString
 }
 
 func scanJob(sc interface{ Scan(...any) error }, extra ...any) (Job, error) {
@@ -123,11 +128,13 @@ func scanJob(sc interface{ Scan(...any) error }, extra ...any) (Job, error) {
 // again with Attempts+1; one that reaches MaxAttempts that way is dead
 // instead. A key held by a live lease is never claimed, by this or any
 // other replica (PostgreSQL skips keys another replica is claiming).
-// Claim returns no batches, and no error, when nothing is runnable.
+// Claim returns no batches, and no error, when nothing is runnable; it
+// takes at most maxClaimKeys keys per call whatever maxKeys says.
 func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, maxKeys int) ([]Batch, error) {
 	if worker == "" || lease <= 0 || maxKeys <= 0 {
 		return nil, fmt.Errorf("claiming jobs: %w: worker, a positive lease and maxKeys are required", ErrInvalid)
 	}
+	maxKeys = min(maxKeys, maxClaimKeys)
 	var batches []Batch
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		batches = batches[:0]
@@ -223,7 +230,7 @@ LIMIT $2`+d.skipLocked, now, limit)
 
 // liveJobs returns the pending and leased jobs of keys, in ID order per key.
 func liveJobs(ctx context.Context, tx *sql.Tx, keys []string) (map[string][]jobRecord, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+`, state, leased_by, leased_until FROM jobs
+	rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+`, state, leased_by FROM jobs
 WHERE ordering_key IN (`+params(1, len(keys))+`) AND state <> 'dead'
 ORDER BY ordering_key, id`, stringArgs(keys)...)
 	if err != nil {
@@ -233,7 +240,7 @@ ORDER BY ordering_key, id`, stringArgs(keys)...)
 	jobs := make(map[string][]jobRecord, len(keys))
 	for rows.Next() {
 		var r jobRecord
-		j, err := scanJob(rows, &r.state, &r.leasedBy, &r.leasedUntil)
+		j, err := scanJob(rows, &r.state, &r.leasedBy)
 		if err != nil {
 			return nil, fmt.Errorf("reading jobs of claimed keys: %w", err)
 		}

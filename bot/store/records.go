@@ -10,14 +10,16 @@ import (
 
 // CommandRecord is one comment command as Shipgate decided it.
 type CommandRecord struct {
-	Host string
-	// Repo is "owner/name" (GitLab: the project path, may contain '/').
+	// Host, Repo and Number name the PR; Repo is "owner/name" (GitLab: the
+	// project path, which may contain more slashes).
+	Host   string
 	Repo   string
 	Number int
 	// CommentID is the host's ID of the comment (GitLab: the note ID).
 	CommentID int64
 	// Index is the command's position among the comment's commands, from 0.
 	Index int
+	// Actor is the login of the comment's author.
 	Actor string
 	// Name is the command without its slash ("approve"); Args the rest of
 	// its line, as policies.Command has them.
@@ -62,6 +64,7 @@ ON CONFLICT (host, repo, comment_id, idx) DO NOTHING`,
 
 // Evaluation is one evaluation of a change under a policy.
 type Evaluation struct {
+	// Host, Repo and Number name the PR.
 	Host   string
 	Repo   string
 	Number int
@@ -114,12 +117,14 @@ const (
 // PRState is what Shipgate knows about a pull request (GitLab: merge
 // request) to publish idempotently and to reconcile after missed events.
 type PRState struct {
+	// Host, Repo and Number name the PR; they are its key.
 	Host   string
 	Repo   string
 	Number int
 	// BaseBranch is the branch the change targets, whose policy applies.
 	BaseBranch string
-	HeadSHA    string
+	// HeadSHA is the PR's head commit as last seen.
+	HeadSHA string
 	// State is PROpen or PRClosed (merged PRs are closed).
 	State string
 	// CheckRunID is the GitHub check run last published (0: none; GitLab

@@ -58,6 +58,7 @@ orchestrates deployments.`,
 		newVersionCmd,
 		newNotesCmd,
 		newTagCmd,
+		newAuditCmd,
 	} {
 		root.AddCommand(newCmd())
 	}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+func newAuditCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "Read the audit trail of the server's decisions"}
+	cmd.AddCommand(newAuditExportCmd())
+	return cmd
+}
+
+type auditOptions struct {
+	databaseURL, repo, since, format string
+	kinds                            []string
+}
+
+func newAuditExportCmd() *cobra.Command {
+	var o auditOptions
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Stream audit events as JSON lines or CSV",
+		Long: `Stream the audit trail — every evaluation, command, override, release and
+deployment step, with actor, time, subject and outcome — oldest first, in
+constant memory. JSON is one object per line; CSV has a header row and opens
+in a spreadsheet.`,
+		Example: `  shipgate audit export --repo acme/widgets --since 2026-11-01 --format csv > audit.csv`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAuditExport(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.databaseURL, "database-url", envOr("SHIPGATE_DATABASE_URL", store.DefaultPath), "the server's database: a SQLite file or postgres://… [SHIPGATE_DATABASE_URL]")
+	f.StringVar(&o.repo, "repo", "", "only events of this repository (OWNER/NAME)")
+	f.StringVar(&o.since, "since", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
+	f.StringSliceVar(&o.kinds, "kind", nil, "only events of these kinds (evaluation, command, override, release, deployment, …)")
+	f.StringVar(&o.format, "format", "json", "json (one object per line) or csv")
+	return cmd
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// auditRecord is the exported shape of an audit event.
+type auditRecord struct {
+	ID         int64           `json:"id"`
+	At         time.Time       `json:"at"`
+	Host       string          `json:"host"`
+	Repo       string          `json:"repo"`
+	Number     int             `json:"number,omitempty"`
+	Kind       string          `json:"kind"`
+	Actor      string          `json:"actor"`
+	Subject    string          `json:"subject,omitempty"`
+	Outcome    string          `json:"outcome"`
+	Detail     json.RawMessage `json:"detail,omitempty"`
+	DeliveryID string          `json:"delivery_id,omitempty"`
+}
+
+var auditCSVHeader = []string{"id", "at", "host", "repo", "number", "kind", "actor", "subject", "outcome", "delivery_id", "detail"}
+
+func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var filter store.AuditFilter
+	if o.repo != "" {
+		if !strings.Contains(o.repo, "/") {
+			return usageError(fmt.Errorf("--repo %q: want OWNER/NAME", o.repo))
+		}
+		filter.Repo = o.repo
+	}
+	if o.since != "" {
+		t, err := time.Parse(time.RFC3339, o.since)
+		if err != nil {
+			t, err = time.Parse("2006-01-02", o.since)
+		}
+		if err != nil {
+			return usageError(fmt.Errorf("--since %q: want an RFC 3339 time or a date such as 2026-11-01", o.since))
+		}
+		filter.Since = t
+	}
+	filter.Kinds = o.kinds
+	if o.format != "json" && o.format != "csv" {
+		return usageError(fmt.Errorf("--format %q: want json or csv", o.format))
+	}
+	if _, err := os.Stat(o.databaseURL); err != nil && !strings.Contains(o.databaseURL, "://") {
+		return usageError(fmt.Errorf("no database at %s: pass --database-url (or SHIPGATE_DATABASE_URL) as given to shipgate serve", o.databaseURL))
+	}
+	st, err := store.Open(ctx, o.databaseURL)
+	if err != nil {
+		return usageError(fmt.Errorf("opening the database: %w", err))
+	}
+	defer st.Close()
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	var emit func(store.AuditEvent) error
+	switch o.format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(auditCSVHeader); err != nil {
+			return err
+		}
+		emit = func(e store.AuditEvent) error {
+			if err := cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.Host, e.Repo,
+				strconv.Itoa(e.Number), e.Kind, e.Actor, e.Subject, e.Outcome, e.DeliveryID, string(e.Detail)}); err != nil {
+				return err
+			}
+			cw.Flush()
+			return cw.Error()
+		}
+	default:
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		emit = func(e store.AuditEvent) error {
+			rec := auditRecord{ID: e.ID, At: e.At.UTC(), Host: e.Host, Repo: e.Repo, Number: e.Number, Kind: e.Kind,
+				Actor: e.Actor, Subject: e.Subject, Outcome: e.Outcome, DeliveryID: e.DeliveryID}
+			if json.Valid(e.Detail) {
+				rec.Detail = e.Detail
+			}
+			return enc.Encode(rec)
+		}
+	}
+	if err := st.ExportAudit(ctx, filter, emit); err != nil {
+		return fmt.Errorf("exporting the audit log: %w", err)
+	}
+	return nil
+}

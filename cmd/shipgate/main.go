@@ -59,6 +59,7 @@ orchestrates deployments.`,
 		newNotesCmd,
 		newTagCmd,
 		newAuditCmd,
+		newServeCmd,
 	} {
 		root.AddCommand(newCmd())
 	}

@@ -40,6 +40,7 @@ type serveConfig struct {
 	LogFormat string
 
 	Workers           int
+	JobLease          time.Duration
 	ReconcileInterval time.Duration
 }
 
@@ -57,6 +58,19 @@ func stringSetting(dst *string, flag, env, group, def, usage string) setting {
 	return setting{flag: flag, env: env, usage: usage, group: group,
 		bind: func(fs *pflag.FlagSet, name, usage string) { fs.StringVar(dst, name, def, usage) },
 		set:  func(v string) error { *dst = v; return nil }}
+}
+
+func durationSetting(dst *time.Duration, flag, env string, def time.Duration, usage string) setting {
+	return setting{flag: flag, env: env, usage: usage, group: "server",
+		bind: func(fs *pflag.FlagSet, name, usage string) { fs.DurationVar(dst, name, def, usage) },
+		set: func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as %s", v, def)
+			}
+			*dst = d
+			return nil
+		}}
 }
 
 func secretSetting(dst *bot.Secret, flag, env, group, usage string) setting {
@@ -109,22 +123,14 @@ func (c *serveConfig) settings() []setting {
 				c.Workers = n
 				return nil
 			}},
-		{flag: "reconcile-interval", env: "SHIPGATE_RECONCILE_INTERVAL", group: "server", usage: "how often open PRs with a missing or stale check are re-evaluated (0 turns it off)",
-			bind: func(fs *pflag.FlagSet, name, usage string) {
-				fs.DurationVar(&c.ReconcileInterval, name, 10*time.Minute, usage)
-			},
-			set: func(v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil {
-					return fmt.Errorf("%q is not a duration such as 10m", v)
-				}
-				c.ReconcileInterval = d
-				return nil
-			}},
+		durationSetting(&c.JobLease, "job-lease", "SHIPGATE_JOB_LEASE", 2*time.Minute,
+			"how long a worker holds a job; after a crash its jobs are taken over once this passes"),
+		durationSetting(&c.ReconcileInterval, "reconcile-interval", "SHIPGATE_RECONCILE_INTERVAL", 10*time.Minute,
+			"how often open PRs with a missing or stale check are re-evaluated (0 turns it off)"),
 	}
 }
 
-// bindServeFlags registers the flags; call applyEnv after parsing.
+// bindFlags registers the flags; call applyEnv after parsing.
 func (c *serveConfig) bindFlags(fs *pflag.FlagSet) {
 	for _, s := range c.settings() {
 		s.bind(fs, s.flag, s.usage+" ["+s.env+"]")
@@ -188,6 +194,9 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		add("server", fmt.Sprintf("--workers / SHIPGATE_WORKERS %d: want 1 to 256", c.Workers))
+	}
+	if c.JobLease < time.Second || c.JobLease > time.Hour {
+		add("server", fmt.Sprintf("--job-lease / SHIPGATE_JOB_LEASE %s: want 1s to 1h", c.JobLease))
 	}
 	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Minute) {
 		add("server", fmt.Sprintf("--reconcile-interval / SHIPGATE_RECONCILE_INTERVAL %s: want 0 (off) or at least 1m", c.ReconcileInterval))

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+func newServeCmd() *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the webhook bot (GitHub App or token)",
+		Long: `Run the webhook server: it verifies and durably queues every delivery before
+answering, evaluates pull requests against the base branch's .shipgate.yml,
+and publishes a check run named shipgate and one sticky comment, and answers
+PR comment commands.
+
+Every flag has a SHIPGATE_* environment variable; flags win. The configuration
+is checked at start and every problem is listed at once.
+
+Routes: POST /webhooks/github, GET /healthz, GET /readyz, GET /metrics.
+SIGTERM or SIGINT stops accepting, lets running jobs finish (20s), and exits;
+queued work stays in the database for the next start.`,
+		Example: `  SHIPGATE_GITHUB_TOKEN=ghp_… SHIPGATE_GITHUB_WEBHOOK_SECRET=… shipgate serve
+  shipgate serve --database-url postgres://shipgate@db/shipgate --github-app-id 123 --github-private-key-file app.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.load(cmd.Flags(), os.Getenv); err != nil {
+				return usageError(err)
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runServe(ctx, cfg, cmd.ErrOrStderr())
+		},
+	}
+	cfg.bindFlags(cmd.Flags())
+	return cmd
+}
+
+// newLogger builds the server's logger from the configuration.
+func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
+	if cfg.LogFormat == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	}
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// runServe wires the store, the host adapters, the workers and the HTTP
+// server, and runs them until ctx is done.
+func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
+	log := newLogger(cfg, logOut)
+	if cfg.gitlabEnabled() || cfg.SlackBotToken != "" {
+		return usageError(errors.New("GitLab and Slack are not in this build yet: unset the SHIPGATE_GITLAB_* and SHIPGATE_SLACK_* settings"))
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return usageError(fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err))
+	}
+	defer st.Close()
+	metrics := bot.NewMetrics()
+	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
+	acceptor := workers.Acceptor(st)
+
+	gh, err := newGitHub(cfg, log, metrics, st, acceptor)
+	if err != nil {
+		return usageError(err)
+	}
+	workers.Processors = []bot.Processor{gh}
+	server := &bot.Server{Addr: cfg.Addr, Receivers: []bot.Receiver{gh}, Ready: st.Ping, Metrics: metrics, Logger: log}
+
+	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(runCtx); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel() // one part failing stops the others
+			}
+		}()
+	}
+	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
+	start("workers", workers.Run)
+	if cfg.ReconcileInterval > 0 {
+		start("reconciliation", func(ctx context.Context) error {
+			return reconcileEvery(ctx, cfg.ReconcileInterval, gh, log)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	log.Info().Msg("stopped")
+	return errors.Join(all...)
+}
+
+// newGitHub builds the GitHub adapter from the configuration.
+func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor) (*github.App, error) {
+	gcfg := github.Config{
+		APIURL:        cfg.GitHubAPIURL,
+		Token:         cfg.GitHubToken,
+		AppID:         cfg.GitHubAppID,
+		WebhookSecret: cfg.GitHubWebhookSecret,
+		Logger:        log,
+		Metrics:       m,
+		Store:         st,
+		Acceptor:      a,
+	}
+	if cfg.GitHubPrivateKeyFile != "" {
+		key, err := os.ReadFile(cfg.GitHubPrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading SHIPGATE_GITHUB_PRIVATE_KEY_FILE: %w", err)
+		}
+		gcfg.PrivateKey = bot.Secret(key)
+	}
+	app, err := github.New(gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("github: %w", err)
+	}
+	return app, nil
+}
+
+// reconcileEvery re-evaluates stale PRs periodically, with the first run
+// after one interval so that a restart loop cannot burn the rate limit.
+func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, log zerolog.Logger) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			n, err := gh.Reconcile(ctx, 100)
+			if err != nil && ctx.Err() == nil {
+				log.Warn().Err(err).Msg("reconciliation")
+				continue
+			}
+			log.Info().Int("queued", n).Msg("reconciliation")
+		}
+	}
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}

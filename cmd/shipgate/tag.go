@@ -62,7 +62,7 @@ func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	check, err := rc.tagCheck(ctx, name, sha)
+	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha)
 	if err != nil {
 		return err
 	}
@@ -76,33 +76,4 @@ func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
 		fmt.Fprintf(out, "  - %s: %s\n", p.Kind, p.Message)
 	}
 	return unsatisfied()
-}
-
-// tagCheck gathers what ValidateTag needs about the tag name at sha: all
-// tags, the commits since the previous version reachable from it, and the
-// branches that contain it.
-func (rc *releaseRepo) tagCheck(ctx context.Context, name, sha string) (release.TagCheck, error) {
-	check := release.TagCheck{Name: name, Commit: sha}
-	var err error
-	if check.AllTags, err = rc.repo.Tags(ctx, ""); err != nil {
-		return check, err
-	}
-	if check.OnBranches, err = rc.repo.BranchesContaining(ctx, sha); err != nil {
-		return check, err
-	}
-	v, err := release.ParseTag(rc.settings.TagPrefix, name)
-	if err != nil {
-		return check, nil // ValidateTag reports the name
-	}
-	reachable, err := rc.repo.ReleaseTags(ctx, sha, rc.settings.TagPrefix, &v)
-	if err != nil {
-		return check, err
-	}
-	// Without a previous version the tag is a first release: no bump to check.
-	if prev, ok := release.PreviousTag(rc.settings.TagPrefix, reachable, v); ok {
-		if check.Commits, err = rc.repo.Commits(ctx, prev.SHA, sha); err != nil {
-			return check, err
-		}
-	}
-	return check, nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -118,7 +116,7 @@ type releaseRepo struct {
 // settings of dir/.shipgate.yml, or the defaults when there is none. Both
 // failures are usage errors (exit 2); a policy error names file:line:col.
 func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
-	settings, err := loadReleaseSettings(dir)
+	settings, err := githistory.ReleaseSettings(filepath.Join(dir, ".shipgate.yml"))
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -127,24 +125,6 @@ func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
 		return nil, usageError(err)
 	}
 	return &releaseRepo{repo: repo, settings: settings}, nil
-}
-
-// loadReleaseSettings reads dir/.shipgate.yml through the policy loader
-// when it exists, else returns the defaults.
-func loadReleaseSettings(dir string) (policies.ReleaseSettings, error) {
-	path := filepath.Join(dir, ".shipgate.yml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return policies.DefaultReleaseSettings(), nil
-	}
-	if err != nil {
-		return policies.ReleaseSettings{}, fmt.Errorf("reading policy: %w", err)
-	}
-	p, err := policies.Load(path, data)
-	if err != nil {
-		return policies.ReleaseSettings{}, err
-	}
-	return p.Release, nil
 }
 
 // resolve names a commit or fails with a usage error.
@@ -157,25 +137,9 @@ func (rc *releaseRepo) resolve(ctx context.Context, ref string) (string, error) 
 }
 
 // plan computes the next release at ref and returns it with the commits
-// since the previous tag.
+// since the previous tag (githistory's Plan, the Action's too).
 func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (release.Plan, []policies.Commit, error) {
-	to, err := rc.resolve(ctx, ref)
-	if err != nil {
-		return release.Plan{}, nil, err
-	}
-	tags, err := rc.repo.ReleaseTags(ctx, to, rc.settings.TagPrefix, nil)
-	if err != nil {
-		return release.Plan{}, nil, err
-	}
-	from := ""
-	if prev, ok := release.LatestTag(rc.settings.TagPrefix, tags); ok {
-		from = prev.SHA
-	}
-	commits, err := rc.repo.Commits(ctx, from, to)
-	if err != nil {
-		return release.Plan{}, nil, err
-	}
-	plan, err := release.Next(rc.settings, tags, commits, prerelease)
+	plan, commits, err := rc.repo.Plan(ctx, rc.settings, ref, prerelease)
 	if err != nil {
 		return release.Plan{}, nil, usageError(err)
 	}

@@ -1,6 +1,7 @@
 package release
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -59,6 +60,10 @@ type Entry struct {
 	Author string
 	// AuthorName is the git author name, "" when unknown.
 	AuthorName string
+	// PRURL and AuthorURL link the PR and the author's profile; "" until
+	// Notes.Link sets them (the template then writes plain "#12" and
+	// "@alice", which GitHub links only in some places).
+	PRURL, AuthorURL string
 }
 
 // ShortSHA returns the first seven characters of the SHA.
@@ -72,6 +77,24 @@ type Override struct {
 	PR   int
 	Text string
 	Omit bool
+}
+
+// Link sets the PRURL and AuthorURL of every entry with a PR or an author
+// login: serverURL/repo/pull/N and serverURL/LOGIN, e.g. serverURL
+// "https://github.com" and repo "acme/widgets".
+func (n *Notes) Link(serverURL, repo string) {
+	serverURL = strings.TrimRight(serverURL, "/")
+	for i := range n.Sections {
+		for j := range n.Sections[i].Entries {
+			e := &n.Sections[i].Entries[j]
+			if e.PR > 0 {
+				e.PRURL = fmt.Sprintf("%s/%s/pull/%d", serverURL, repo, e.PR)
+			}
+			if e.Author != "" {
+				e.AuthorURL = serverURL + "/" + e.Author
+			}
+		}
+	}
 }
 
 // Empty reports whether the notes have no entry.

@@ -86,7 +86,6 @@ type harness struct {
 	seq        int
 	// failures are the errors Process returned, in order.
 	failures []error
-	prs      map[int]*fakegithub.PR
 	commits  map[int][]fakegithub.Commit
 }
 
@@ -111,7 +110,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	logs := &syncBuffer{}
 	h := &harness{
 		t: t, clock: clk, fake: fake, store: st, acceptor: &countingAcceptor{Acceptor: st},
-		metrics: bot.NewMetrics(), logs: logs, prs: map[int]*fakegithub.PR{}, commits: map[int][]fakegithub.Commit{},
+		metrics: bot.NewMetrics(), logs: logs, commits: map[int][]fakegithub.Commit{},
 	}
 	cfg := Config{
 		APIURL: fake.URL(), Token: testToken, WebhookSecret: testSecret,
@@ -249,27 +248,16 @@ func (h *harness) logCtx() context.Context {
 	return l.WithContext(context.Background())
 }
 
-// addPR adds a PR to the fake and remembers it as the model that later
-// changes start from.
+// addPR adds a PR to the fake.
 func (h *harness) addPR(pr fakegithub.PR) {
 	h.t.Helper()
-	if pr.UpdatedAt.IsZero() {
-		pr.UpdatedAt = h.clock.Now()
-	}
 	h.fake.AddPR(testRepo, pr)
-	p := pr
-	h.prs[pr.Number] = &p
 }
 
-// updatePR changes a PR of the fake (keeping the labels the bot set) and
-// stamps it updated now.
+// updatePR changes a PR of the fake as an edit on GitHub would.
 func (h *harness) updatePR(n int, change func(*fakegithub.PR)) {
 	h.t.Helper()
-	pr := h.prs[n]
-	pr.Labels = h.fake.Labels(testRepo, n)
-	change(pr)
-	pr.UpdatedAt = h.clock.Now()
-	h.fake.AddPR(testRepo, *pr)
+	h.fake.UpdatePR(testRepo, n, change)
 }
 
 // push adds a commit to a PR (its new head) and delivers synchronize.
@@ -278,7 +266,7 @@ func (h *harness) push(n int, sha, message, sender string) {
 	h.clock.Advance(time.Minute)
 	h.commits[n] = append(h.commits[n], fakegithub.Commit{SHA: sha, Message: message, Author: sender, Date: h.clock.Now()})
 	h.fake.SetPRCommits(testRepo, n, h.commits[n])
-	h.updatePR(n, func(pr *fakegithub.PR) { pr.HeadSHA = sha })
+	h.updatePR(n, func(*fakegithub.PR) {}) // a push moves updated_at
 	h.prEvent(n, "synchronize", sender)
 }
 

@@ -105,7 +105,7 @@ func (a *App) Reconcile(ctx context.Context, limit int) (int, error) {
 	for _, st := range stale {
 		e := Event{Event: "reconcile", Repo: st.Repo, Number: st.Number, HeadSHA: st.HeadSHA}
 		pr := &gh.PullRequest{Number: gh.Int(st.Number)}
-		n, err := a.queueReconcile(ctx, e, pr, st.HeadSHA, queued)
+		n, err := a.queueReconcile(ctx, e, pr, st.HeadSHA, st.LastActivityAt, queued)
 		if err != nil {
 			return queued, err
 		}
@@ -151,7 +151,7 @@ func (a *App) ReconcileRepo(ctx context.Context, installation int64, repo string
 			continue
 		}
 		e := Event{Event: "reconcile", Installation: installation, Repo: repo, Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA()}
-		n, err := a.queueReconcile(ctx, e, pr, pr.GetHead().GetSHA(), queued)
+		n, err := a.queueReconcile(ctx, e, pr, pr.GetHead().GetSHA(), pr.GetUpdatedAt().Time, queued)
 		if err != nil {
 			return queued, err
 		}
@@ -161,11 +161,12 @@ func (a *App) ReconcileRepo(ctx context.Context, installation int64, repo string
 }
 
 // queueReconcile queues one PR's evaluation, the i-th of this round; the
-// delivery ID holds the head SHA and the hour, so that a PR that stays
-// stale is queued again an hour later, not on every round.
-func (a *App) queueReconcile(ctx context.Context, cause Event, pr *gh.PullRequest, head string, i int) (int, error) {
+// delivery ID holds the head SHA, the time of the activity found and the
+// hour, so that one stale state is queued once, and again an hour later if
+// it is still stale, not on every round.
+func (a *App) queueReconcile(ctx context.Context, cause Event, pr *gh.PullRequest, head string, activity time.Time, i int) (int, error) {
 	now := a.cfg.Now()
-	id := fmt.Sprintf("reconcile:%s#%d:%s:%d", cause.Repo, cause.Number, head, now.Unix()/3600)
+	id := fmt.Sprintf("reconcile:%s#%d:%s:%d:%d", cause.Repo, cause.Number, head, activity.Unix(), now.Unix()/3600)
 	e := Event{
 		Event: cause.Event, DeliveryID: id, Installation: cause.Installation, Repo: cause.Repo, Number: cause.Number, HeadSHA: head,
 	}

@@ -1,0 +1,82 @@
+package github
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+// TestFaults runs three PR lifecycles while GitHub answers 502, hangs, and
+// sends secondary rate limits for a share of requests: every PR still ends
+// with the right check.
+func TestFaults(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			h := newHarness(t, harnessOption{fake: []fakegithub.Option{fakegithub.WithSeed(seed)}})
+			h.people()
+			h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Share: 0.15})
+			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.SecondaryRateLimit, Share: 0.1, RetryAfter: 3 * time.Second})
+			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.Hang, Share: 0.03, HangFor: 2 * time.Second})
+
+			heads := map[int]string{1: shaA, 2: shaB, 3: shaC}
+			for n := 1; n <= 3; n++ {
+				h.open(fakegithub.PR{Number: n, Title: fmt.Sprintf("Change %d", n), Author: "dave"}, heads[n])
+			}
+			h.drain()
+			for n := 1; n <= 3; n++ {
+				h.clock.Advance(time.Minute)
+				h.updatePR(n, func(pr *fakegithub.PR) { pr.Body = fixedBody })
+				h.prEvent(n, "edited", "dave")
+				h.comment(n, "dave", "/semver minor")
+				h.review(n, "bob", "APPROVED")
+				h.review(n, "alice", "APPROVED")
+			}
+			h.drain()
+			h.comment(2, "erin", "/hold")
+			head3 := strings.Repeat("d4", 20)
+			h.push(3, head3, "fix: more", "dave")
+			heads[3] = head3
+			h.drain()
+
+			h.wantCheck(heads[1], "completed", "success")
+			h.wantCheck(heads[2], "completed", "failure", "on hold")
+			h.wantCheck(heads[3], "in_progress", "", "older commit")
+			faults := 0
+			for _, r := range h.fake.Requests() {
+				if r.Fault != "" {
+					faults++
+				}
+			}
+			t.Logf("%d requests, %d of them failed by the fake; %d batches failed and were retried", len(h.fake.Requests()), faults, len(h.failures))
+			if faults == 0 {
+				t.Error("no fault was injected")
+			}
+			for n := 1; n <= 3; n++ {
+				if c := len(h.stickyComments(n)); c != 1 {
+					t.Errorf("#%d has %d sticky comments, want 1", n, c)
+				}
+			}
+		})
+	}
+}
+
+func TestExhaustedRateLimitWaitsForTheReset(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.PrimaryRateLimit, Route: "POST /repos/{owner}/{repo}/check-runs", Times: 1, ResetAfter: 20 * time.Minute})
+	start := h.clock.Now()
+	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
+	h.drain()
+	h.wantCheck(shaA, "completed", "failure", "change_record")
+	if len(h.failures) != 1 || !strings.Contains(h.failures[0].Error(), "rate limit") {
+		t.Fatalf("failures %v, want one for the rate limit", h.failures)
+	}
+	if waited := h.clock.Now().Sub(start); waited < 20*time.Minute {
+		t.Errorf("retried after %s, before the reset", waited)
+	}
+}

@@ -123,6 +123,21 @@ func TestLifecycle(t *testing.T) {
 	h.drain()
 	h.wantCheck(shaB, "completed", "success")
 
+	step("anyone who can read gets /help, generated from the policy")
+	h.comment(1, "carol", "/help")
+	h.drain()
+	if r := h.replies(1); len(r) != 3 || !strings.Contains(r[2], "/semver major\\|minor") || strings.Contains(r[2], "/deploy") {
+		t.Errorf("replies %q, want a third one with the commands of the policy", r)
+	}
+	humanEvents, humanCalls := h.deliveries, h.fake.CountCalls(true)
+
+	step("GitHub's webhooks for the bot's own label changes cost nothing")
+	for _, action := range []string{"labeled", "labeled", "unlabeled"} {
+		h.prEvent(1, action, "shipgate[bot]")
+		h.drain()
+	}
+	h.wantCheck(shaB, "completed", "success")
+
 	if got, want := h.fake.LabelsAdded(), []string{testRepo + "#1:semver:minor", testRepo + "#1:do-not-merge/hold"}; !slices.Equal(got, want) {
 		t.Errorf("labels added %q, want %q", got, want)
 	}
@@ -135,15 +150,16 @@ func TestLifecycle(t *testing.T) {
 	if n := len(h.fake.CommentsEdited()); n == 0 {
 		t.Error("the sticky comment was never edited")
 	}
-	if got := h.fake.Reactions(); len(got) != 3 {
-		t.Errorf("reactions %q, want a 👍 on /semver, /hold and /hold cancel", got)
+	if got := h.fake.Reactions(); len(got) != 4 {
+		t.Errorf("reactions %q, want a 👍 on /semver, /hold, /hold cancel and /help", got)
 	}
 	if len(h.failures) > 0 {
 		t.Errorf("processing failed: %v", h.failures)
 	}
 	calls, notModified := h.fake.CountCalls(true), h.fake.CountCalls(false)-h.fake.CountCalls(true)
-	perEvent := float64(calls) / float64(h.deliveries)
-	t.Logf("API calls: %d over %d events (%.2f per event), plus %d answered 304", calls, h.deliveries, perEvent, notModified)
+	perEvent := float64(humanCalls) / float64(humanEvents)
+	t.Logf("API calls: %d over the %d events people caused (%.2f per event); %d over all %d events, with the bot's own label webhooks (%.2f per event); %d more answered 304",
+		humanCalls, humanEvents, perEvent, calls, h.deliveries, float64(calls)/float64(h.deliveries), notModified)
 	logCalls(t, h.fake.Requests())
 	if testing.Verbose() {
 		h.logProcessed()

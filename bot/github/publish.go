@@ -121,7 +121,7 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 		return err
 	}
 	output := &gh.CheckRunOutput{
-		Title: gh.String(truncate(o.report.Title(), 250)), Summary: gh.String(truncate(summary, maxSummary)),
+		Title: gh.String(truncateText(o.report.Title(), 250)), Summary: gh.String(truncateText(summary, maxSummary)),
 		Annotations: o.annotations,
 	}
 	digest := digestOf(o.status, o.conclusion, output)
@@ -177,7 +177,7 @@ func (w *prWork) publishComment(ctx context.Context, o outcome) error {
 	if err != nil {
 		return err
 	}
-	body = truncate(body, maxCommentBody)
+	body = truncateText(body, maxCommentBody)
 	digest := digestOf(body)
 	if w.state.CommentID == 0 {
 		if err := w.findComment(ctx); err != nil {
@@ -280,8 +280,8 @@ func digestOf(parts ...any) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// truncate cuts s to at most n bytes on a rune boundary, saying so.
-func truncate(s string, n int) string {
+// truncateText cuts s to at most n bytes on a rune boundary, saying so.
+func truncateText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

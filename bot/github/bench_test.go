@@ -1,0 +1,48 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// nopAcceptor accepts everything at once, so that the benchmark measures
+// the receiver alone.
+type nopAcceptor struct{}
+
+func (nopAcceptor) Accept(context.Context, store.Delivery, ...store.Job) (bool, error) { return false, nil }
+
+// BenchmarkReceiver measures verifying, translating and answering one
+// pull_request delivery (the store's Accept left out).
+func BenchmarkReceiver(b *testing.B) {
+	body, err := os.ReadFile("../../../shared/fixtures/github/webhooks/pull_request.synchronize.22.json")
+	if err != nil {
+		b.Skip("fixtures not found:", err)
+	}
+	a, err := New(Config{Token: "t", WebhookSecret: testSecret, Acceptor: nopAcceptor{}, Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sig := sign(testSecret, body)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, Route, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "pull_request")
+		req.Header.Set("X-GitHub-Delivery", "d")
+		req.Header.Set("X-Hub-Signature-256", sig)
+		rec := httptest.NewRecorder()
+		a.ServeHTTP(rec, req)
+		if rec.Code != http.StatusAccepted {
+			b.Fatalf("answered %d %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -176,7 +176,7 @@ func New(cfg Config) (*App, error) {
 		return nil, errors.Join(errs...)
 	}
 	a.base = &retrier{
-		next:  &meter{next: cfg.Transport, metrics: cfg.Metrics, basePath: apiURL.EscapedPath(), rate: a.rate},
+		next:  &meter{next: cfg.Transport, metrics: cfg.Metrics, basePath: apiURL.EscapedPath(), rate: a.rate, routes: apiRoutes()},
 		now:   cfg.Now,
 		sleep: cfg.Sleep, tries: cfg.Tries, budget: cfg.RetryBudget, timeout: cfg.RequestTimeout,
 	}

@@ -17,7 +17,9 @@ import (
 // the receiver alone.
 type nopAcceptor struct{}
 
-func (nopAcceptor) Accept(context.Context, store.Delivery, ...store.Job) (bool, error) { return false, nil }
+func (nopAcceptor) Accept(context.Context, store.Delivery, ...store.Job) (bool, error) {
+	return false, nil
+}
 
 // BenchmarkReceiver measures verifying, translating and answering one
 // pull_request delivery (the store's Accept left out).

@@ -15,14 +15,19 @@ import (
 	"github.com/shipgate/shipgate/templates"
 )
 
-// laterCommands are in the command table but belong to features this
-// adapter does not run yet; they are answered "not enabled yet".
-var laterCommands = map[string]string{
-	"release":        "releases",
-	"deploy":         "deployments",
-	"rollback":       "deployments",
-	"approve-deploy": "deployment gates",
-	"reject-deploy":  "deployment gates",
+// laterCommand reports whether a command of the table belongs to a feature
+// this adapter does not run yet (it is answered "not enabled yet"), and
+// names the feature.
+func laterCommand(name string) (feature string, later bool) {
+	switch name {
+	case "release":
+		return "releases", true
+	case "deploy", "rollback":
+		return "deployments", true
+	case "approve-deploy", "reject-deploy":
+		return "deployment gates", true
+	}
+	return "", false
 }
 
 // defaultHoldLabel is the hold label when no valid policy says another.
@@ -51,7 +56,7 @@ func decide(p *policies.Policy, change *policies.Change, author policies.Actor, 
 	out := make([]decision, 0, len(cmds))
 	for i, cmd := range cmds {
 		d := decision{Index: i, Command: cmd}
-		if what, later := laterCommands[cmd.Name]; later {
+		if what, later := laterCommand(cmd.Name); later {
 			d.Reason = fmt.Sprintf("/%s is not enabled yet: this Shipgate does not run %s", cmd.Name, what)
 			out = append(out, d)
 			continue
@@ -145,7 +150,7 @@ func hasLabel(labels []string, label string) bool {
 func helpEntries(p *policies.Policy) []templates.HelpEntry {
 	var out []templates.HelpEntry
 	for _, spec := range policies.Commands {
-		if _, later := laterCommands[spec.Name]; later {
+		if _, later := laterCommand(spec.Name); later {
 			continue
 		}
 		role := spec.Role

@@ -100,26 +100,34 @@ func (c *Comment) issueComment() *gh.IssueComment {
 	}
 }
 
-// usedEvents are the events the adapter reads; others are answered 202.
-var usedEvents = map[string]bool{
-	"pull_request": true, "pull_request_review": true, "issue_comment": true,
-	"check_run": true, "check_suite": true, "push": true,
+// usedEvent reports whether the adapter reads an event; others are
+// answered 202.
+func usedEvent(event string) bool {
+	switch event {
+	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push":
+		return true
+	}
+	return false
 }
 
-// prActions and reviewActions are the actions that can change a verdict.
+// prAction and reviewAction report the actions that can change a verdict;
 // closed only records that the PR is closed (no evaluation).
-var (
-	prActions = map[string]bool{
-		"opened": true, "reopened": true, "synchronize": true, "edited": true, "labeled": true,
-		"unlabeled": true, "ready_for_review": true, "converted_to_draft": true, "closed": true,
+func prAction(action string) bool {
+	switch action {
+	case "opened", "reopened", "synchronize", "edited", "labeled", "unlabeled", "ready_for_review", "converted_to_draft", "closed":
+		return true
 	}
-	reviewActions = map[string]bool{"submitted": true, "edited": true, "dismissed": true}
-)
+	return false
+}
+
+func reviewAction(action string) bool {
+	return action == "submitted" || action == "edited" || action == "dismissed"
+}
 
 // translate turns a verified delivery into its jobs. ignored says why a
 // delivery queues nothing; err is for a payload that cannot be read.
 func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.Job, ignored string, err error) {
-	if !usedEvents[event] {
+	if !usedEvent(event) {
 		return nil, "event " + event + " is not used", nil
 	}
 	var p hookPayload
@@ -144,7 +152,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 	}
 	switch event {
 	case "pull_request":
-		if !prActions[p.Action] || p.PullRequest == nil {
+		if !prAction(p.Action) || p.PullRequest == nil {
 			return noVerdict()
 		}
 		e := base
@@ -152,7 +160,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		e.Number, e.HeadSHA, e.At = e.PR.GetNumber(), e.PR.GetHead().GetSHA(), p.PullRequest.UpdatedAt.Time
 		return []store.Job{prJob(e)}, "", nil
 	case "pull_request_review":
-		if !reviewActions[p.Action] || p.PullRequest == nil || p.Review == nil {
+		if !reviewAction(p.Action) || p.PullRequest == nil || p.Review == nil {
 			return noVerdict()
 		}
 		e := base

@@ -425,13 +425,11 @@ func policyTeams(p *policies.Policy) []string {
 	return out
 }
 
-// codeOwnersPaths are where GitHub looks for CODEOWNERS, in its order.
-var codeOwnersPaths = []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
-
 // codeOwners reads and parses the base branch's CODEOWNERS; nil when there
 // is none.
 func (s *session) codeOwners(ctx context.Context, branch string) (*policies.CodeOwners, error) {
-	for _, path := range codeOwnersPaths {
+	// Where GitHub looks for the file, in its order.
+	for _, path := range []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
 		content, _, found, err := s.readFile(ctx, path, branch)
 		if err != nil {
 			return nil, err

@@ -38,7 +38,9 @@ func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
 		if err != nil {
 			return s.wrap(err, "listing open pull requests of %s into %s", e.Repo, e.Branch)
 		}
-		queued, err := a.queue(ctx, "policy:"+e.DeliveryID+":"+e.Branch, e, prs, 0)
+		cause := e
+		cause.Event, cause.Action = "policy_changed", ""
+		queued, err := a.queue(ctx, "policy:"+e.DeliveryID+":"+e.Branch, cause, prs, 0)
 		if err != nil {
 			return err
 		}

@@ -78,6 +78,8 @@ type meter struct {
 	// route is looked up.
 	basePath string
 	rate     *rateState
+	// routes are apiRoutes, split once.
+	routes [][]string
 }
 
 func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -95,7 +97,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	if m.metrics != nil {
-		m.metrics.APICalls.WithLabelValues("github", req.Method+" "+routeOf(req.URL.EscapedPath(), m.basePath), status).Inc()
+		m.metrics.APICalls.WithLabelValues("github", req.Method+" "+routeOf(m.routes, req.URL.EscapedPath(), m.basePath), status).Inc()
 	}
 	return resp, err
 }
@@ -120,42 +122,45 @@ func (m *meter) observeRate(h http.Header) {
 	}
 }
 
-// apiRoutes are the templates of the REST operations the adapter calls,
-// for metrics labels: a label per raw path would grow without bound.
-// "{name...}" spans one or more segments.
-var apiRoutes = [][]string{
-	splitRoute("/app"),
-	splitRoute("/app/installations"),
-	splitRoute("/app/installations/{installation_id}/access_tokens"),
-	splitRoute("/installation/repositories"),
-	splitRoute("/user"),
-	splitRoute("/orgs/{org}/teams/{team_slug}/members"),
-	splitRoute("/repos/{owner}/{repo}/installation"),
-	splitRoute("/repos/{owner}/{repo}/contents/{path...}"),
-	splitRoute("/repos/{owner}/{repo}/pulls"),
-	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}"),
-	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
-	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/files"),
-	splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
-	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/comments"),
-	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels"),
-	splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
-	splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}"),
-	splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
-	splitRoute("/repos/{owner}/{repo}/check-runs"),
-	splitRoute("/repos/{owner}/{repo}/check-runs/{check_run_id}"),
-	splitRoute("/repos/{owner}/{repo}/commits/{ref...}/check-runs"),
-	splitRoute("/repos/{owner}/{repo}/commits/{ref...}/statuses"),
-	splitRoute("/repos/{owner}/{repo}/collaborators/{username}/permission"),
+// apiRoutes returns the templates of the REST operations the adapter
+// calls, split into segments, for metrics labels: a label per raw path
+// would grow without bound. "{name...}" spans one or more segments.
+func apiRoutes() [][]string {
+	return [][]string{
+		splitRoute("/app"),
+		splitRoute("/app/installations"),
+		splitRoute("/app/installations/{installation_id}/access_tokens"),
+		splitRoute("/installation/repositories"),
+		splitRoute("/user"),
+		splitRoute("/orgs/{org}/teams/{team_slug}/members"),
+		splitRoute("/repos/{owner}/{repo}/installation"),
+		splitRoute("/repos/{owner}/{repo}/contents/{path...}"),
+		splitRoute("/repos/{owner}/{repo}/pulls"),
+		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}"),
+		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
+		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
+		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/comments"),
+		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels"),
+		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
+		splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}"),
+		splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
+		splitRoute("/repos/{owner}/{repo}/check-runs"),
+		splitRoute("/repos/{owner}/{repo}/check-runs/{check_run_id}"),
+		splitRoute("/repos/{owner}/{repo}/commits/{ref...}/check-runs"),
+		splitRoute("/repos/{owner}/{repo}/commits/{ref...}/statuses"),
+		splitRoute("/repos/{owner}/{repo}/collaborators/{username}/permission"),
+	}
 }
 
 func splitRoute(t string) []string { return strings.Split(strings.Trim(t, "/"), "/") }
 
-// routeOf names the template of an escaped request path, or "other".
-func routeOf(escapedPath, basePath string) string {
+// routeOf names the template among routes of an escaped request path, or
+// "other".
+func routeOf(routes [][]string, escapedPath, basePath string) string {
 	p := strings.Trim(strings.TrimPrefix(escapedPath, strings.TrimSuffix(basePath, "/")), "/")
 	segs := strings.Split(p, "/")
-	for _, tmpl := range apiRoutes {
+	for _, tmpl := range routes {
 		if matchRoute(tmpl, segs) {
 			return "/" + strings.Join(tmpl, "/")
 		}

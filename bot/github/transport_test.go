@@ -25,8 +25,9 @@ func TestRouteOf(t *testing.T) {
 		{"/app/installations/7/access_tokens", "/", "/app/installations/{installation_id}/access_tokens"},
 		{"/repos/acme/shop/secret/thing", "/", "other"},
 	}
+	routes := apiRoutes()
 	for _, tt := range tests {
-		if got := routeOf(tt.path, tt.base); got != tt.want {
+		if got := routeOf(routes, tt.path, tt.base); got != tt.want {
 			t.Errorf("routeOf(%q) = %q, want %q", tt.path, got, tt.want)
 		}
 	}
@@ -191,7 +192,7 @@ func TestMeterCountsRoutesAndRateLimit(t *testing.T) {
 	defer srv.Close()
 	m := bot.NewMetrics()
 	rate := newRateState()
-	rt := &meter{next: srv.Client().Transport, metrics: m, basePath: "/api/v3/", rate: rate}
+	rt := &meter{next: srv.Client().Transport, metrics: m, basePath: "/api/v3/", rate: rate, routes: apiRoutes()}
 	var n callCount
 	ctx := withCallCount(context.Background(), &n)
 	for _, inm := range []string{"", `"x"`} {

@@ -113,10 +113,17 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
 		return
 	}
-	action := actionOf(jobs)
+	first := firstEvent(jobs)
+	action := first.Action
+	log = log.With().Str(bot.FieldAction, action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.Number).Logger()
 	if ignored != "" {
 		log.Debug().Str("reason", ignored).Msg("webhook ignored")
 		answer(http.StatusAccepted, "ignored", "ignored: "+ignored)
+		return
+	}
+	if a.cfg.Acceptor == nil {
+		log.Error().Msg("no Acceptor configured: the delivery cannot be stored")
+		answer(http.StatusServiceUnavailable, "error", "not configured to receive webhooks")
 		return
 	}
 	dup, err := a.cfg.Acceptor.Accept(r.Context(), store.Delivery{
@@ -130,7 +137,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Info().Msg("duplicate delivery")
 		answer(http.StatusOK, "duplicate", "duplicate delivery")
 	default:
-		log.Info().Str(bot.FieldAction, action).Int("jobs", len(jobs)).Msg("delivery queued")
+		log.Info().Int("jobs", len(jobs)).Msg("delivery queued")
 		answer(http.StatusAccepted, "accepted", "queued")
 	}
 }
@@ -165,16 +172,14 @@ func jsonPayload(contentType string, body []byte) ([]byte, error) {
 	return []byte(form.Get("payload")), nil
 }
 
-// actionOf reads the action of the first job, for the delivery record.
-func actionOf(jobs []store.Job) string {
+// firstEvent reads the payload of the first job, for the delivery record
+// and the log; zero without jobs.
+func firstEvent(jobs []store.Job) Event {
 	if len(jobs) == 0 {
-		return ""
+		return Event{}
 	}
-	e, err := decodeEvent(jobs[0].Payload)
-	if err != nil {
-		return ""
-	}
-	return e.Action
+	e, _ := decodeEvent(jobs[0].Payload)
+	return e
 }
 
 // metricEvent bounds the event label to names GitHub sends.

@@ -221,7 +221,7 @@ func (w *prWork) currentPR(ctx context.Context) (*gh.PullRequest, error) {
 			return w.s.getPR(ctx, w.number)
 		}
 	}
-	if sn, ok := w.seen(); ok && sn.pr != nil && sn.pr.GetHead().GetSHA() == w.state.HeadSHA {
+	if sn, ok := w.seen(); ok && sn.pr != nil && sn.pr.GetHead().GetSHA() == w.state.HeadSHA && w.headsAgree(sn.pr.GetHead().GetSHA()) {
 		pr := *sn.pr
 		if issue != nil {
 			pr.Title, pr.Body, pr.State = issue.Title, issue.Body, issue.State
@@ -230,6 +230,17 @@ func (w *prWork) currentPR(ctx context.Context) (*gh.PullRequest, error) {
 		return &pr, nil
 	}
 	return w.s.getPR(ctx, w.number)
+}
+
+// headsAgree reports whether the events that name a head SHA (check runs
+// and suites) name head.
+func (w *prWork) headsAgree(head string) bool {
+	for _, e := range w.events {
+		if e.HeadSHA != "" && e.HeadSHA != head {
+			return false
+		}
+	}
+	return true
 }
 
 // seen returns what the last evaluation of the PR saw, if this process

@@ -1,0 +1,296 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/policies/release"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// KindTag is a tag pushed or created (push with a refs/tags/ ref, create
+// with ref_type tag): validate it, report the result as the commit status
+// TagContext and in the audit log, and release it when the policy says
+// tags.release. Key: KeyTag, so that the push and the create of one tag
+// are handled in order and the second changes nothing.
+const KindTag = "github.tag"
+
+// TagContext is the commit status context of a tag's validation.
+const TagContext = "shipgate/tag"
+
+// KeyTag is the ordering key of a tag's jobs, "github:OWNER/REPO@refs/tags/TAG".
+func KeyTag(repo, tag string) string { return "github:" + repo + "@refs/tags/" + tag }
+
+// TagEvent is the payload of a KindTag job, translated once from the
+// webhook.
+type TagEvent struct {
+	// Event is "push" or "create"; DeliveryID the delivery.
+	Event      string `json:"event"`
+	DeliveryID string `json:"delivery_id,omitempty"`
+	// Installation is the App installation (0 with a token).
+	Installation int64  `json:"installation,omitempty"`
+	Repo         string `json:"repo"`
+	// Tag is the tag's name, without refs/tags/.
+	Tag string `json:"tag"`
+	// DefaultBranch is where the tag policy is read from (DESIGN: the
+	// default branch, so that a tag cannot bring its own policy).
+	DefaultBranch string `json:"default_branch"`
+	// Sender pushed or created the tag.
+	Sender string `json:"sender,omitempty"`
+}
+
+// tagHook is what tagJobs reads of a push or create payload.
+type tagHook struct {
+	Ref          string    `json:"ref"`
+	RefType      string    `json:"ref_type"`
+	Deleted      bool      `json:"deleted"`
+	Sender       *hookUser `json:"sender"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository *struct {
+		FullName      string `json:"full_name"`
+		DefaultBranch string `json:"default_branch"`
+	} `json:"repository"`
+}
+
+// tagJobs translates a push of a tag or a create of a tag into its
+// KindTag job; ignored says why a delivery queues nothing.
+func tagJobs(event, deliveryID string, payload []byte) (jobs []store.Job, ignored string, err error) {
+	var p tagHook
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, "", fmt.Errorf("reading the %s payload: %w", event, err)
+	}
+	if p.Repository == nil || p.Repository.FullName == "" {
+		return nil, "", fmt.Errorf("reading the %s payload: no repository", event)
+	}
+	tag := p.Ref
+	switch event {
+	case "push":
+		var ok bool
+		if tag, ok = strings.CutPrefix(p.Ref, "refs/tags/"); !ok {
+			return nil, "push of " + p.Ref + ", not a tag", nil
+		}
+		if p.Deleted {
+			return nil, "tag deleted", nil
+		}
+	case "create":
+		if p.RefType != "tag" {
+			return nil, "created a " + p.RefType + ", not a tag", nil
+		}
+	default:
+		return nil, "event " + event + " is not a tag event", nil
+	}
+	if tag == "" {
+		return nil, "", fmt.Errorf("reading the %s payload: no tag name", event)
+	}
+	e := TagEvent{
+		Event: event, DeliveryID: deliveryID, Repo: p.Repository.FullName, Tag: tag,
+		DefaultBranch: p.Repository.DefaultBranch, Sender: p.Sender.login(),
+	}
+	if p.Installation != nil {
+		e.Installation = p.Installation.ID
+	}
+	return []store.Job{{Kind: KindTag, Key: KeyTag(e.Repo, tag), Payload: mustJSON(e)}}, "", nil
+}
+
+// processTags handles a batch of one tag's jobs: the push and the create
+// of a tag come as two deliveries, and only the first does the work.
+func (a *App) processTags(ctx context.Context, jobs []store.Job) error {
+	var e TagEvent
+	for _, j := range jobs {
+		if err := json.Unmarshal(j.Payload, &e); err == nil && e.Repo != "" && e.Tag != "" {
+			break // any of them: they name the same tag
+		}
+	}
+	if e.Repo == "" || e.Tag == "" {
+		zerolog.Ctx(ctx).Error().Msg("unreadable tag job payload: skipped")
+		return nil
+	}
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindTag).
+		Str(bot.FieldRepo, e.Repo).Str("tag", e.Tag).Str(bot.FieldDelivery, e.DeliveryID).Logger()
+	if log.GetLevel() == zerolog.Disabled {
+		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindTag).
+			Str(bot.FieldRepo, e.Repo).Str("tag", e.Tag).Logger()
+	}
+	ctx = log.WithContext(ctx)
+	s, err := a.session(ctx, e.Installation, e.Repo)
+	if err != nil {
+		return err
+	}
+	return a.handleTag(ctx, s, e)
+}
+
+// tagOutcome is the validation of one tag, what was published about it.
+type tagOutcome struct {
+	Tag, SHA string
+	// Problems are ValidateTag's; PolicyError is set instead when the
+	// policy could not be used.
+	Problems    []release.Problem
+	PolicyError string
+	// Release is set when a release was created or updated.
+	Release *Published
+}
+
+// valid reports whether the tag passed.
+func (o tagOutcome) valid() bool { return o.PolicyError == "" && len(o.Problems) == 0 }
+
+// handleTag validates a tag with the default branch's policy, reports it,
+// and releases it when the policy asks for releases. A repository without
+// a policy is left alone: it has not opted in.
+func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
+	log := zerolog.Ctx(ctx)
+	r := &Releases{s: s}
+	sha, found, err := r.tagCommit(ctx, e.Tag)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		log.Info().Msg("tag gone before it was checked: nothing to do")
+		return nil
+	}
+	if done, err := s.tagReported(ctx, e.Tag, sha); err != nil || done {
+		if done {
+			log.Info().Str(bot.FieldSHA, sha).Msg("tag already reported: nothing to do")
+		}
+		return err
+	}
+	branch := e.DefaultBranch
+	if branch == "" {
+		repo, _, err := s.gh.Repositories.Get(ctx, s.owner, s.name)
+		if err != nil {
+			return s.wrap(err, "reading %s", s.repo)
+		}
+		branch = repo.GetDefaultBranch()
+	}
+	lp, err := s.loadPolicy(ctx, branch)
+	if err != nil {
+		return err
+	}
+	if lp.Missing {
+		log.Info().Str("branch", branch).Msg("no policy on the default branch: tag not checked")
+		return nil
+	}
+	o := tagOutcome{Tag: e.Tag, SHA: sha}
+	if lp.Invalid != nil {
+		o.PolicyError = fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", PolicyFile, branch)
+		return a.reportTag(ctx, s, e, o)
+	}
+	st := lp.Policy.Release
+	check, prev, hasPrev, err := s.tagCheck(ctx, st, e.Tag, sha, branch)
+	if err != nil {
+		return err
+	}
+	o.Problems = release.ValidateTag(st, check)
+	if o.valid() && st.CreateRelease {
+		v, _ := release.ParseTag(st.TagPrefix, e.Tag) // valid: it parses
+		previous := ""
+		if hasPrev {
+			previous = prev.Name
+		}
+		pub, err := r.publish(ctx, lp.Policy, e.Tag, previous, sha, v.IsPrerelease(), check.Commits)
+		if err != nil {
+			return err
+		}
+		o.Release = &pub
+	}
+	return a.reportTag(ctx, s, e, o)
+}
+
+// publish renders the notes of tag and creates or updates its release.
+func (r *Releases) publish(ctx context.Context, p *policies.Policy, tag, previous, sha string, prerelease bool, commits []policies.Commit) (Published, error) {
+	notes, err := r.Notes(ctx, p, tag, previous, commits, r.s.a.cfg.Now())
+	if err != nil {
+		return Published{}, err
+	}
+	body, err := templates.String(templates.Notes, any(notes))
+	if err != nil {
+		return Published{}, err
+	}
+	return r.PublishRelease(ctx, Release{Tag: tag, Target: sha, Body: body, Prerelease: prerelease})
+}
+
+// tagReported reports whether Shipgate already published the status of
+// this tag on its commit (an earlier delivery, the push or the create):
+// GET /repos/{owner}/{repo}/commits/{ref}/statuses.
+func (s *session) tagReported(ctx context.Context, tag, sha string) (bool, error) {
+	statuses, _, err := s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return false, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
+	}
+	for _, st := range statuses {
+		if st.GetContext() == TagContext && strings.HasPrefix(st.GetDescription(), tag+" ") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// reportTag appends the audit event, then publishes the commit status
+// TagContext on the tagged commit (POST /repos/{owner}/{repo}/statuses/
+// {sha}). In that order, a retry after a failure may audit twice but never
+// loses the record; the status is what marks the tag as done.
+func (a *App) reportTag(ctx context.Context, s *session, e TagEvent, o tagOutcome) error {
+	state, desc := "success", o.Tag+" is a valid version tag"
+	switch {
+	case o.PolicyError != "":
+		state, desc = "failure", o.Tag+" was not checked: "+o.PolicyError
+	case !o.valid():
+		kinds := make([]string, len(o.Problems))
+		for i, p := range o.Problems {
+			kinds[i] = string(p.Kind)
+		}
+		state, desc = "failure", fmt.Sprintf("%s is not a valid version tag (%s): %s", o.Tag, strings.Join(kinds, ", "), o.Problems[0].Message)
+	case o.Release != nil:
+		desc += ", released"
+	}
+	outcome := "valid"
+	if !o.valid() {
+		outcome = "invalid"
+	} else if o.Release != nil {
+		outcome = "released"
+	}
+	detail := map[string]any{"tag": o.Tag, "sha": o.SHA, "event": e.Event}
+	if len(o.Problems) > 0 {
+		detail["problems"] = o.Problems
+	}
+	if o.PolicyError != "" {
+		detail["policy_error"] = o.PolicyError
+	}
+	if o.Release != nil {
+		detail["release_url"] = o.Release.URL
+	}
+	if _, err := a.cfg.Store.AppendAudit(ctx, store.AuditEvent{
+		At: a.cfg.Now(), Host: "github", Repo: s.repo, Kind: store.AuditRelease, Actor: e.Sender,
+		Subject: o.Tag, Outcome: outcome, Detail: mustJSON(detail), DeliveryID: e.DeliveryID,
+	}); err != nil {
+		return fmt.Errorf("auditing the tag %s of %s: %w", o.Tag, s.repo, err)
+	}
+	status := &gh.RepoStatus{State: gh.String(state), Context: gh.String(TagContext), Description: gh.String(statusDescription(desc))}
+	if o.Release != nil && o.Release.URL != "" {
+		status.TargetURL = gh.String(o.Release.URL)
+	}
+	if _, _, err := s.gh.Repositories.CreateStatus(ctx, s.owner, s.name, o.SHA, status); err != nil {
+		return s.wrap(err, "reporting the tag %s on %.7s in %s", o.Tag, o.SHA, s.repo)
+	}
+	zerolog.Ctx(ctx).Info().Str(bot.FieldSHA, o.SHA).Str("outcome", outcome).Msg("tag checked")
+	return nil
+}
+
+// statusDescription fits s into a commit status description (GitHub
+// allows 140 characters), cut on a rune boundary and ending with "…".
+func statusDescription(s string) string {
+	const max = 140
+	if len([]rune(s)) <= max {
+		return s
+	}
+	return string([]rune(s)[:max-1]) + "…"
+}

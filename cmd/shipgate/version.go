@@ -13,6 +13,7 @@ import (
 	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
+	"github.com/shipgate/shipgate/templates"
 )
 
 func newVersionCmd() *cobra.Command {
@@ -77,7 +78,7 @@ func runVersionNext(ctx context.Context, out io.Writer, o versionNextOptions) er
 	if o.format == "json" {
 		return writePlanJSON(out, plan)
 	}
-	return writePlanText(out, plan)
+	return templates.Plan(out, plan)
 }
 
 // writePlanJSON prints the stable one-line JSON of `version next`:
@@ -89,19 +90,6 @@ func writePlanJSON(w io.Writer, p release.Plan) error {
 	}
 	_, err := fmt.Fprintf(w, "{\"previous\": %s, \"next\": %s, \"bump\": %s, \"commits\": %d}\n",
 		q(p.PreviousTag), q(p.NextTag), q(string(p.Bump)), p.Commits)
-	return err
-}
-
-func writePlanText(w io.Writer, p release.Plan) error {
-	var err error
-	switch {
-	case p.PreviousTag == "":
-		_, err = fmt.Fprintf(w, "next version: %s (first release: no version tag yet; %d commits)\n", p.NextTag, p.Commits)
-	case p.Bump == policies.BumpNone:
-		_, err = fmt.Fprintf(w, "next version: %s (nothing to release: the %d commits since %s bump nothing)\n", p.NextTag, p.Commits, p.PreviousTag)
-	default:
-		_, err = fmt.Fprintf(w, "next version: %s (%s bump from %s; %d commits)\n", p.NextTag, p.Bump, p.PreviousTag, p.Commits)
-	}
 	return err
 }
 

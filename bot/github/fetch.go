@@ -87,14 +87,20 @@ type loadedPolicy struct {
 // that a PR cannot weaken the policy it is judged by) and loads it:
 // GET /repos/{owner}/{repo}/contents/{path}?ref=BRANCH, conditional.
 func (s *session) loadPolicy(ctx context.Context, branch string) (loadedPolicy, error) {
-	content, sha, found, err := s.readFile(ctx, PolicyFile, branch)
+	return s.loadPolicyFile(ctx, PolicyFile, branch)
+}
+
+// loadPolicyFile reads the policy file at path on ref (a branch, a tag or
+// a commit SHA; "" for the default branch) and loads it.
+func (s *session) loadPolicyFile(ctx context.Context, path, ref string) (loadedPolicy, error) {
+	content, sha, found, err := s.readFile(ctx, path, ref)
 	switch {
 	case err != nil:
 		return loadedPolicy{}, fmt.Errorf("reading the policy of %s: %w", s.repo, err)
 	case !found:
 		return loadedPolicy{Missing: true}, nil
 	}
-	p, err := policies.Load(PolicyFile, content)
+	p, err := policies.Load(path, content)
 	if err != nil {
 		return loadedPolicy{Revision: sha, Invalid: err}, nil
 	}

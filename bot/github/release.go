@@ -43,6 +43,23 @@ func (a *App) Releases(ctx context.Context, repo string) (*Releases, error) {
 	return &Releases{s: s}, nil
 }
 
+// Policy reads the policy file at path on ref ("" for the default branch)
+// through the API and loads it: GET /repos/{owner}/{repo}/contents/{path}.
+// found is false, with no error, when there is no such file; an invalid
+// policy's error holds its *policies.FieldError list.
+func (r *Releases) Policy(ctx context.Context, path, ref string) (p *policies.Policy, found bool, err error) {
+	lp, err := r.s.loadPolicyFile(ctx, path, ref)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case lp.Missing:
+		return nil, false, nil
+	case lp.Invalid != nil:
+		return nil, true, lp.Invalid
+	}
+	return lp.Policy, true, nil
+}
+
 // Release is a GitHub release to create or update.
 type Release struct {
 	// Tag is the tag name, e.g. "v1.3.0".

@@ -1,0 +1,24 @@
+-- Deployments of a version to an environment (bot/deploy's state machine:
+-- the state column is for queries, data holds the rest as JSON), and the
+-- idempotency keys of step attempts, so no step runs twice for one attempt.
+-- revision is bumped by every update: writers compare and swap on it.
+
+CREATE TABLE deployments (
+    id          TEXT    NOT NULL PRIMARY KEY,
+    host        TEXT    NOT NULL,
+    repo        TEXT    NOT NULL,
+    environment TEXT    NOT NULL,
+    version     TEXT    NOT NULL,
+    state       TEXT    NOT NULL,
+    revision    BIGINT  NOT NULL,
+    data        BYTEA   NOT NULL,
+    created_at  BIGINT  NOT NULL,
+    updated_at  BIGINT  NOT NULL
+);
+CREATE INDEX deployments_by_environment ON deployments (host, repo, environment, state, updated_at);
+
+CREATE TABLE deployment_step_keys (
+    key           TEXT    NOT NULL PRIMARY KEY,
+    deployment_id TEXT    NOT NULL,
+    at            BIGINT  NOT NULL
+);

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -52,6 +53,12 @@ type acceptResult struct {
 	err       error
 }
 
+// writeRequest is a write transaction waiting for the group-commit writer.
+type writeRequest struct {
+	fn  func(*sql.Tx) error
+	res chan error
+}
+
 // Accept durably records a delivery and queues its jobs, in one transaction.
 // When it returns nil, the delivery and its jobs are committed (and, on
 // SQLite, fsynced): the webhook may be acknowledged.
@@ -93,60 +100,118 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 
 // runWriter is the group-commit loop. It takes one request, then every
 // request already waiting (up to maxAcceptBatch), and commits them in one
-// transaction. There is no timer: while one batch commits, the next one
-// gathers, so batches grow with the load and a lone request waits for
-// nothing.
+// transaction: deliveries with their jobs, and the other writes (claims,
+// records, audit events) each under its own savepoint. There is no timer:
+// while one batch commits, the next one gathers, so batches grow with the
+// load and a lone request waits for nothing.
 func (s *Store) runWriter() {
 	defer close(s.writerDone)
-	batch := make([]*acceptRequest, 0, maxAcceptBatch)
+	var b writeBatch
 	for {
+		b.accepts, b.writes = b.accepts[:0], b.writes[:0]
 		select {
 		case req := <-s.accepts:
-			batch = append(batch[:0], req)
+			b.accepts = append(b.accepts, req)
+		case req := <-s.writes:
+			b.writes = append(b.writes, req)
 		case <-s.quit:
 			return
 		}
 	gather:
-		for len(batch) < maxAcceptBatch {
+		for len(b.accepts)+len(b.writes) < maxAcceptBatch {
 			select {
 			case req := <-s.accepts:
-				batch = append(batch, req)
+				b.accepts = append(b.accepts, req)
+			case req := <-s.writes:
+				b.writes = append(b.writes, req)
 			default:
 				break gather
 			}
 		}
-		s.commitAccepts(batch)
-		clear(batch)
+		s.commitBatch(&b)
+		clear(b.accepts)
+		clear(b.writes)
 	}
 }
 
-// commitAccepts writes a batch and answers every request in it. If the
+// writeBatch is what one group commit writes.
+type writeBatch struct {
+	accepts []*acceptRequest
+	writes  []*writeRequest
+}
+
+// commitBatch writes a batch and answers every request in it. If the
 // batch transaction fails, each request is retried in its own transaction,
 // so that only the request at fault sees an error.
-func (s *Store) commitAccepts(batch []*acceptRequest) {
+func (s *Store) commitBatch(b *writeBatch) {
 	s.acceptBatches.Add(1)
-	s.acceptRequests.Add(int64(len(batch)))
-	dup, err := s.writeAccepts(batch)
+	s.acceptRequests.Add(int64(len(b.accepts)))
+	dup, werrs, err := s.writeAll(b.accepts, b.writes)
 	// A batch that timed out would time out again one by one.
-	if err == nil || len(batch) == 1 || errors.Is(err, context.DeadlineExceeded) {
-		for i, req := range batch {
+	if err == nil || len(b.accepts)+len(b.writes) == 1 || errors.Is(err, context.DeadlineExceeded) {
+		for i, req := range b.accepts {
 			req.res <- acceptResult{duplicate: err == nil && dup[i], err: err}
+		}
+		for i, req := range b.writes {
+			if err == nil {
+				req.res <- werrs[i]
+			} else {
+				req.res <- err
+			}
 		}
 		return
 	}
-	for _, req := range batch {
-		dup, err := s.writeAccepts([]*acceptRequest{req})
+	for _, req := range b.accepts {
+		dup, _, err := s.writeAll([]*acceptRequest{req}, nil)
 		req.res <- acceptResult{duplicate: err == nil && dup[0], err: err}
 	}
+	for _, req := range b.writes {
+		_, werrs, err := s.writeAll(nil, []*writeRequest{req})
+		if err == nil {
+			err = werrs[0]
+		}
+		req.res <- err
+	}
+}
+
+// writeAll writes deliveries with their jobs, and the other writes under
+// savepoints, in one transaction. It reports which deliveries were
+// duplicates and each write's own error.
+func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest) (dup []bool, werrs []error, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+	defer cancel()
+	werrs = make([]error, len(writes))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if len(accepts) > 0 {
+			var err error
+			if dup, err = s.acceptIn(ctx, tx, accepts); err != nil {
+				return err
+			}
+		}
+		for i, w := range writes {
+			sp := "w" + strconv.Itoa(i)
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			if werrs[i] = w.fn(tx); werrs[i] != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+					return fmt.Errorf("rolling back a failed write: %w", err)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+				return fmt.Errorf("releasing savepoint: %w", err)
+			}
+		}
+		return nil
+	})
+	return dup, werrs, err
 }
 
 type deliveryKey struct{ host, id string }
 
-// writeAccepts writes deliveries and their jobs in one transaction and
-// reports which requests were duplicates.
-func (s *Store) writeAccepts(batch []*acceptRequest) ([]bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
-	defer cancel()
+// acceptIn writes deliveries and their jobs in tx and reports which
+// requests were duplicates.
+func (s *Store) acceptIn(ctx context.Context, tx *sql.Tx, batch []*acceptRequest) ([]bool, error) {
 	now := s.now()
 	dup := make([]bool, len(batch))
 
@@ -162,26 +227,22 @@ func (s *Store) writeAccepts(batch []*acceptRequest) ([]bool, error) {
 		first[k] = i
 		fresh = append(fresh, i)
 	}
-
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		inserted, err := insertDeliveries(ctx, tx, batch, fresh, now)
-		if err != nil {
-			return err
-		}
-		var jobs []jobRow
-		for _, i := range fresh {
-			req := batch[i]
-			if !inserted[deliveryKey{req.d.Host, req.d.ID}] {
-				dup[i] = true
-				continue
-			}
-			for _, j := range req.jobs {
-				jobs = append(jobs, newJobRow(req.d, j, now))
-			}
-		}
-		return insertJobs(ctx, tx, jobs)
-	})
+	inserted, err := insertDeliveries(ctx, tx, batch, fresh, now)
 	if err != nil {
+		return nil, err
+	}
+	var jobs []jobRow
+	for _, i := range fresh {
+		req := batch[i]
+		if !inserted[deliveryKey{req.d.Host, req.d.ID}] {
+			dup[i] = true
+			continue
+		}
+		for _, j := range req.jobs {
+			jobs = append(jobs, newJobRow(req.d, j, now))
+		}
+	}
+	if err := insertJobs(ctx, tx, jobs); err != nil {
 		return nil, err
 	}
 	return dup, nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"time"
@@ -69,10 +70,12 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) (int64, error) {
 		at = s.now()
 	}
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO audit_events (at, host, repo, number, kind, actor, subject, outcome, detail, delivery_id)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, host, repo, number, kind, actor, subject, outcome, detail, delivery_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id`,
-		micros(at), e.Host, e.Repo, e.Number, e.Kind, e.Actor, e.Subject, e.Outcome, nonNil(e.Detail), e.DeliveryID).Scan(&id)
+			micros(at), e.Host, e.Repo, e.Number, e.Kind, e.Actor, e.Subject, e.Outcome, nonNil(e.Detail), e.DeliveryID).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("appending %s audit event for %s: %w", e.Kind, e.Repo, err)
 	}

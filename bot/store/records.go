@@ -48,14 +48,18 @@ func (s *Store) RecordCommand(ctx context.Context, c CommandRecord) (inserted bo
 	if at.IsZero() {
 		at = s.now()
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO commands (host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at)
+	var n int64
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO commands (host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (host, repo, comment_id, idx) DO NOTHING`,
-		c.Host, c.Repo, c.Number, c.CommentID, c.Index, c.Actor, c.Name, c.Args, c.Accepted, c.Reason, micros(at))
-	if err != nil {
-		return false, fmt.Errorf("recording command %d of comment %d on %s#%d: %w", c.Index, c.CommentID, c.Repo, c.Number, err)
-	}
-	n, err := res.RowsAffected()
+			c.Host, c.Repo, c.Number, c.CommentID, c.Index, c.Actor, c.Name, c.Args, c.Accepted, c.Reason, micros(at))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("recording command %d of comment %d on %s#%d: %w", c.Index, c.CommentID, c.Repo, c.Number, err)
 	}
@@ -98,10 +102,12 @@ func (s *Store) SaveEvaluation(ctx context.Context, e Evaluation) (int64, error)
 		at = s.now()
 	}
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO evaluations (host, repo, number, head_sha, policy_revision, inputs_digest, conclusion, verdict, at)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO evaluations (host, repo, number, head_sha, policy_revision, inputs_digest, conclusion, verdict, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id`,
-		e.Host, e.Repo, e.Number, e.HeadSHA, e.PolicyRevision, e.InputsDigest, e.Conclusion, nonNil(e.Verdict), micros(at)).Scan(&id)
+			e.Host, e.Repo, e.Number, e.HeadSHA, e.PolicyRevision, e.InputsDigest, e.Conclusion, nonNil(e.Verdict), micros(at)).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("saving evaluation of %s#%d at %s: %w", e.Repo, e.Number, e.HeadSHA, err)
 	}
@@ -183,7 +189,8 @@ func (s *Store) PutPR(ctx context.Context, p PRState) error {
 	if p.State != PROpen && p.State != PRClosed {
 		return fmt.Errorf("storing state of %s#%d: %w: state %q (allowed values: %s, %s)", p.Repo, p.Number, ErrInvalid, p.State, PROpen, PRClosed)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO prs (`+prColumns+`)
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO prs (`+prColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (host, repo, number) DO UPDATE SET
     base_branch = excluded.base_branch,
@@ -195,8 +202,10 @@ ON CONFLICT (host, repo, number) DO UPDATE SET
     last_evaluated_at = excluded.last_evaluated_at,
     last_activity_at = excluded.last_activity_at,
     last_evaluated_sha = excluded.last_evaluated_sha`,
-		p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
-		nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA)
+			p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
+			nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("storing state of %s#%d: %w", p.Repo, p.Number, err)
 	}

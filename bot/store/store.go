@@ -73,6 +73,7 @@ type Store struct {
 	w, r *sql.DB
 
 	accepts    chan *acceptRequest
+	writes     chan *writeRequest
 	quit       chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
@@ -103,6 +104,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{
 		now:        opts.Now,
 		accepts:    make(chan *acceptRequest),
+		writes:     make(chan *writeRequest),
 		quit:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
@@ -286,12 +288,27 @@ func (s *Store) closed() error {
 	}
 }
 
-// writeTx runs fn in a write transaction and commits it when fn returns nil.
+// writeTx runs fn in a write transaction and commits it when fn returns
+// nil. The transaction is the group-commit writer's: fn runs under a
+// savepoint inside the batch that the writer is committing anyway, so
+// every write shares its fsync with the deliveries and other writes of that
+// moment, and no write waits behind another's fsync. fn must only use tx
+// (never call the Store: the writer would wait for itself). An error from
+// fn rolls back fn's own statements only. ctx bounds the wait to be taken
+// into a batch; once taken, the call waits for the commit.
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := s.closed(); err != nil {
 		return err
 	}
-	return s.inTx(ctx, fn)
+	req := &writeRequest{fn: fn, res: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.res
 }
 
 // inTx is writeTx for the group-commit writer, which finishes its batch

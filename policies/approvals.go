@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // stance is where one person stands on the change after their latest
@@ -24,7 +23,6 @@ type position struct {
 	// stale is true for an approval given on an older head (by review SHA,
 	// or by a command before the last push).
 	stale bool
-	at    time.Time
 }
 
 // positions merges reviews and approval commands into each person's latest
@@ -40,63 +38,54 @@ func (s *evaluation) positions() []position {
 }
 
 func (s *evaluation) computePositions() []position {
-	type event struct {
-		login  string
-		stance stance
-		stale  bool
-		at     time.Time
-	}
-	reviews := make([]event, 0, len(s.c.Reviews))
-	for _, r := range s.c.Reviews {
-		if r.Author.Bot || r.Author.Login == "" {
-			continue
-		}
-		e := event{login: r.Author.Login, at: r.SubmittedAt}
-		switch r.State {
-		case ReviewApproved:
-			e.stance = approving
-			e.stale = r.CommitSHA != "" && s.c.HeadSHA != "" && r.CommitSHA != s.c.HeadSHA
-		case ReviewChangesRequested:
-			e.stance = requestingChanges
-		case ReviewDismissed:
-			e.stance = noStance
-		default:
-			continue
-		}
-		reviews = append(reviews, e)
-	}
-	byTime := func(a, b event) int { return a.at.Compare(b.at) }
+	// Reviews come from the host in time order (sorted here only if not);
+	// commands are in time order already. Applying both in one merged pass
+	// leaves each person's latest stance.
+	reviews := s.c.Reviews
+	byTime := func(a, b Review) int { return a.SubmittedAt.Compare(b.SubmittedAt) }
 	if !slices.IsSortedFunc(reviews, byTime) {
+		reviews = slices.Clone(reviews)
 		slices.SortStableFunc(reviews, byTime)
 	}
-	// Commands are in time order already: merge the two lists.
-	events := make([]event, 0, len(reviews)+len(s.cmds))
+	out := make([]position, 0, 16)
+	apply := func(login string, st stance, stale bool) {
+		for i := range out {
+			if strings.EqualFold(out[i].login, login) {
+				out[i].stance, out[i].stale = st, stale
+				return
+			}
+		}
+		out = append(out, position{login: login, stance: st, stale: stale})
+	}
+	applyReview := func(r Review) {
+		if r.Author.Bot || r.Author.Login == "" {
+			return
+		}
+		switch r.State {
+		case ReviewApproved:
+			apply(r.Author.Login, approving, r.CommitSHA != "" && s.c.HeadSHA != "" && r.CommitSHA != s.c.HeadSHA)
+		case ReviewChangesRequested:
+			apply(r.Author.Login, requestingChanges, false)
+		case ReviewDismissed:
+			apply(r.Author.Login, noStance, false)
+		}
+	}
 	for _, cmd := range s.cmds {
 		if cmd.Name != "approve" && cmd.Name != "lgtm" {
 			continue
 		}
-		e := event{login: cmd.by.Login, at: cmd.at, stance: approving}
+		for len(reviews) > 0 && !reviews[0].SubmittedAt.After(cmd.at) {
+			applyReview(reviews[0])
+			reviews = reviews[1:]
+		}
+		st := approving
 		if strings.EqualFold(cmd.Args, "cancel") {
-			e.stance = noStance
+			st = noStance
 		}
-		e.stale = !s.c.HeadPushedAt.IsZero() && cmd.at.Before(s.c.HeadPushedAt)
-		for len(reviews) > 0 && !reviews[0].at.After(e.at) {
-			events, reviews = append(events, reviews[0]), reviews[1:]
-		}
-		events = append(events, e)
+		apply(cmd.by.Login, st, !s.c.HeadPushedAt.IsZero() && cmd.at.Before(s.c.HeadPushedAt))
 	}
-	events = append(events, reviews...)
-	latest := map[string]int{}
-	var out []position
-	for _, e := range events {
-		key := strings.ToLower(e.login)
-		p := position{login: e.login, stance: e.stance, stale: e.stale, at: e.at}
-		if i, ok := latest[key]; ok {
-			out[i] = p
-			continue
-		}
-		latest[key] = len(out)
-		out = append(out, p)
+	for _, r := range reviews {
+		applyReview(r)
 	}
 	return out
 }
@@ -133,9 +122,13 @@ func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool)
 
 // tally counts approvals for one rule.
 func (s *evaluation) tally(r ApprovalRule) approvalTally {
-	var t approvalTally
+	ps := s.positions()
+	t := approvalTally{approvers: make([]string, 0, len(ps))}
 	var valid []string // every non-stale approver other than the author, for code owners
-	for _, p := range s.positions() {
+	if r.CodeOwners {
+		valid = make([]string, 0, len(ps))
+	}
+	for _, p := range ps {
 		switch p.stance {
 		case approving:
 			if p.stale && r.DismissStale {
@@ -144,7 +137,7 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 				}
 				continue
 			}
-			if r.AllowAuthor || !strings.EqualFold(p.login, s.c.Author.Login) {
+			if r.CodeOwners && (r.AllowAuthor || !strings.EqualFold(p.login, s.c.Author.Login)) {
 				valid = append(valid, p.login)
 			}
 			if s.qualifies(p.login, r.From, r.AllowAuthor) {
@@ -157,17 +150,28 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		}
 	}
 	if r.CodeOwners {
-		covered := map[int]bool{} // by CODEOWNERS line: files share few lines
+		// Files share few CODEOWNERS lines: decide each line once.
+		type lineCover struct {
+			line int
+			ok   bool
+		}
+		var covered []lineCover
 		for _, f := range s.c.Files {
 			i := s.c.CodeOwners.match(f.Path)
 			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
 				continue
 			}
 			owners := s.c.CodeOwners.rules[i].owners
-			ok, seen := covered[i]
+			ok, seen := false, false
+			for _, c := range covered {
+				if c.line == i {
+					ok, seen = c.ok, true
+					break
+				}
+			}
 			if !seen {
 				ok = anyIncluded(owners, valid, s.c.Teams)
-				covered[i] = ok
+				covered = append(covered, lineCover{i, ok})
 			}
 			if !ok {
 				t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})

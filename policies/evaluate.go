@@ -12,7 +12,7 @@ import (
 // passing.
 func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
 	s := newEvaluation(p, c, now)
-	v := Verdict{Gated: s.gated(), Bump: BumpNone}
+	v := Verdict{Gated: s.gated(), Bump: BumpNone, Results: make([]Result, 0, len(rules)+len(p.Approvals))}
 	v.ChangeRecords = s.changeRecords()
 	v.ReleaseNote = s.releaseNote()
 	if decl, _ := s.declaredBump(); decl != "" {
@@ -100,6 +100,13 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 		comments = slices.Clone(comments)
 		slices.SortStableFunc(comments, byTime)
 	}
+	withSlash := 0 // an upper bound of the comments with commands, to size cmds once
+	for _, cm := range comments {
+		if strings.IndexByte(cm.Body, '/') >= 0 {
+			withSlash++
+		}
+	}
+	s.cmds = make([]givenCommand, 0, withSlash)
 	for _, cm := range comments {
 		if cm.Author.Bot {
 			continue

@@ -17,15 +17,15 @@ func benchChange() *Change {
 		}
 		c.Files = append(c.Files, File{Path: fmt.Sprintf("%s/file_%02d.go", dir, i), Status: "modified"})
 	}
-	c.Reviews = nil
-	for i := 0; i < 20; i++ {
+	// Hosts list reviews in the order they were given.
+	c.Reviews = []Review{{Author: Actor{Login: "carol"}, State: ReviewApproved, CommitSHA: "head2", SubmittedAt: t0}}
+	for i := 1; i < 20; i++ {
 		st := ReviewCommented
 		if i%3 == 0 {
 			st = ReviewApproved
 		}
 		c.Reviews = append(c.Reviews, Review{Author: Actor{Login: fmt.Sprintf("rev%d", i%8)}, State: st, CommitSHA: "head2", SubmittedAt: t0.Add(time.Duration(i) * time.Minute)})
 	}
-	c.Reviews = append(c.Reviews, Review{Author: Actor{Login: "carol"}, State: ReviewApproved, CommitSHA: "head2", SubmittedAt: t0})
 	c.Comments = nil
 	for i := 0; i < 100; i++ {
 		body := "Some discussion about the change, with a quote:\n> earlier text\nand more words on a second line."

@@ -111,65 +111,76 @@ func missingSections(body, template string, want []string) []string {
 	if len(want) == 0 {
 		return nil
 	}
-	templateLines := map[string]bool{}
-	for _, l := range strings.Split(template, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			templateLines[l] = true
+	var templateLines map[string]bool
+	if template != "" {
+		templateLines = map[string]bool{}
+		for _, l := range strings.Split(template, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				templateLines[l] = true
+			}
 		}
 	}
-	lines := strings.Split(stripHTMLComments(body), "\n")
-	// Lines inside fenced code blocks are content, never headings.
-	inFence := make([]bool, len(lines))
-	fence := ""
-	for i, l := range lines {
-		t := strings.TrimSpace(l)
+	// One pass over the lines with the stack of open headings: a line of
+	// content fills every section it is in (a sub-heading's text also
+	// fills its parent). Lines inside fenced code blocks are content,
+	// never headings.
+	type open struct {
+		level  int
+		wanted int // index in want, or -1
+	}
+	var (
+		stack  []open
+		filled = make([]bool, len(want))
+		fence  string
+	)
+	for rest := stripHTMLComments(body); rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		t := strings.TrimSpace(line)
 		switch {
 		case fence != "":
-			inFence[i] = true
 			if strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
 				fence = ""
 			}
 		case strings.HasPrefix(t, "```"), strings.HasPrefix(t, "~~~"):
-			inFence[i], fence = true, t[:3]
+			fence = t[:3]
+		default:
+			if level, text := atxHeading(line); level > 0 {
+				for len(stack) > 0 && stack[len(stack)-1].level >= level {
+					stack = stack[:len(stack)-1]
+				}
+				stack = append(stack, open{level: level, wanted: wantedIndex(want, text)})
+				continue
+			}
 		}
-	}
-	heading := func(i int) (level int, text string) {
-		if inFence[i] {
-			return 0, ""
-		}
-		return atxHeading(lines[i])
-	}
-	filled := map[string]bool{}
-	for i := 0; i < len(lines); i++ {
-		level, text := heading(i)
-		if level == 0 {
+		if t == "" || placeholder(t) || templateLines[t] {
 			continue
 		}
-		name := normalizeHeading(text)
-		content := false
-		for j := i + 1; j < len(lines); j++ {
-			if l, _ := heading(j); l > 0 && l <= level {
-				break
+		for _, o := range stack {
+			if o.wanted >= 0 {
+				filled[o.wanted] = true
 			}
-			if l := strings.TrimSpace(lines[j]); l != "" && !placeholder(l) && !templateLines[l] {
-				content = true
-			}
-		}
-		if content {
-			filled[name] = true
 		}
 	}
 	var missing []string
-	for _, w := range want {
-		if !filled[normalizeHeading(w)] {
+	for i, w := range want {
+		if !filled[i] {
 			missing = append(missing, w)
 		}
 	}
 	return missing
 }
 
-func normalizeHeading(h string) string {
-	return strings.ToLower(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(h), ":")))
+// wantedIndex is the index of the heading text among the wanted section
+// names (case and a trailing colon ignored), or -1.
+func wantedIndex(want []string, heading string) int {
+	h := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(heading), ":"))
+	for i, w := range want {
+		if strings.EqualFold(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(w), ":")), h) {
+			return i
+		}
+	}
+	return -1
 }
 
 // placeholder reports whether a line is a mark left to be replaced.
@@ -183,7 +194,12 @@ func placeholder(l string) bool {
 
 var htmlCommentRE = regexp.MustCompile(`(?s)<!--.*?-->`)
 
-func stripHTMLComments(s string) string { return htmlCommentRE.ReplaceAllString(s, "") }
+func stripHTMLComments(s string) string {
+	if !strings.Contains(s, "<!--") {
+		return s
+	}
+	return htmlCommentRE.ReplaceAllString(s, "")
+}
 
 // fencedBlock returns the content of the first fenced code block whose info
 // string is name, and whether there is one.

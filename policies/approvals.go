@@ -95,8 +95,15 @@ type approvalTally struct {
 	approvers []string // distinct qualifying approvers, in order
 	blockers  []string // qualifying people requesting changes
 	stale     []string // qualifying approvals that no longer count
-	uncovered []uncoveredFile
+	// uncovered are the first files whose code owners have not approved
+	// (messages name at most shownUncovered); moreUncovered counts the rest.
+	uncovered     []uncoveredFile
+	moreUncovered int
 }
+
+// shownUncovered is how many files without their code owners' approval a
+// message names.
+const shownUncovered = 3
 
 // uncoveredFile is a changed file whose code owners have not approved.
 type uncoveredFile struct {
@@ -174,7 +181,11 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 				covered = append(covered, lineCover{i, ok})
 			}
 			if !ok {
-				t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})
+				if len(t.uncovered) < shownUncovered {
+					t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})
+				} else {
+					t.moreUncovered++
+				}
 			}
 		}
 	}
@@ -223,12 +234,11 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		}
 		missing = append(missing, m)
 	}
-	for i, f := range t.uncovered {
-		if i == 3 {
-			missing = append(missing, fmt.Sprintf("and %d more files need a code owner's approval", len(t.uncovered)-3))
-			break
-		}
+	for _, f := range t.uncovered {
 		missing = append(missing, fmt.Sprintf("%s needs approval from a code owner (%s)", f.path, principalMentions(f.owners)))
+	}
+	if t.moreUncovered > 0 {
+		missing = append(missing, fmt.Sprintf("and %d more files need a code owner's approval", t.moreUncovered))
 	}
 	if len(missing) > 0 {
 		res.Status, res.Message = Wait, strings.Join(missing, "; ")

@@ -12,15 +12,19 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/policies"
 )
 
 // checkOptions are the flags of `shipgate check`.
 type checkOptions struct {
+	repo                                                string
+	pr                                                  int
 	policy, event, eventName                            string
 	reviews, comments, files, commits, checks, statuses string
 	teams, codeowners, bodyTemplate, now, format        string
@@ -37,14 +41,25 @@ Offline there is no permission data, so comment commands count as given by
 authorised users (the author still cannot approve their own change).
 
 Exit status: 0 success, 1 failure or pending, 2 usage or policy error.`,
-		Example: `  shipgate check --policy examples/.shipgate.yml --event examples/pull_request.json \
-    --reviews examples/reviews.json --teams examples/teams.yaml --format json`,
+		Example: `  shipgate check --policy examples/.shipgate.yml --event examples/pr/pull_request.json \
+    --reviews examples/pr/reviews.json --teams examples/teams.yaml --format json
+  SHIPGATE_GITHUB_TOKEN=ghp_… shipgate check --repo acme/widgets --pr 42`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd.OutOrStdout(), o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.repo != "" || o.pr != 0 {
+				return runCheckLive(cmd, o)
+			}
+			if o.event == "" {
+				return usageError(errors.New(`required flag "event" not set: pass --event FILE, or --repo OWNER/NAME --pr N for a live PR`))
+			}
+			return runCheck(cmd.OutOrStdout(), o)
+		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.repo, "repo", "", "evaluate a live PR of OWNER/NAME through the API (with --pr; SHIPGATE_GITHUB_TOKEN, SHIPGATE_GITHUB_API_URL)")
+	f.IntVar(&o.pr, "pr", 0, "the PR number, with --repo")
 	f.StringVar(&o.policy, "policy", ".shipgate.yml", "policy file")
-	f.StringVar(&o.event, "event", "", "pull_request webhook payload (JSON) (required)")
+	f.StringVar(&o.event, "event", "", "pull_request webhook payload (JSON); required unless --repo")
 	f.StringVar(&o.eventName, "event-name", "pull_request", "event name: pull_request or pull_request_target")
 	f.StringVar(&o.reviews, "reviews", "", "reviews: response of GET /repos/{owner}/{repo}/pulls/{n}/reviews")
 	f.StringVar(&o.comments, "comments", "", "comments: response of GET /repos/{owner}/{repo}/issues/{n}/comments")
@@ -57,8 +72,63 @@ Exit status: 0 success, 1 failure or pending, 2 usage or policy error.`,
 	f.StringVar(&o.bodyTemplate, "body-template", "", "PR description template; lines left unchanged from it are not content")
 	f.StringVar(&o.now, "now", "", "evaluation time, RFC 3339 (default: now)")
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
-	_ = cmd.MarkFlagRequired("event")
+	cmd.MarkFlagsMutuallyExclusive("repo", "event")
 	return cmd
+}
+
+// runCheckLive evaluates a live PR exactly as the bot does, reading the
+// policy from the PR's base branch, and publishes nothing.
+func runCheckLive(cmd *cobra.Command, o checkOptions) error {
+	if o.repo == "" || o.pr <= 0 || !strings.Contains(o.repo, "/") {
+		return usageError(errors.New("--repo OWNER/NAME and --pr N go together"))
+	}
+	if cmd.Flags().Changed("policy") {
+		return usageError(errors.New("with --repo the policy is read from the PR's base branch, as the bot does: drop --policy (or evaluate a saved payload with --event)"))
+	}
+	if o.format != "text" && o.format != "json" {
+		return usageError(fmt.Errorf("--format %q: want text or json", o.format))
+	}
+	token := os.Getenv("SHIPGATE_GITHUB_TOKEN")
+	if token == "" {
+		return usageError(errors.New("set SHIPGATE_GITHUB_TOKEN to a token that can read the repository"))
+	}
+	now := time.Now
+	if o.now != "" {
+		t, err := time.Parse(time.RFC3339, o.now)
+		if err != nil {
+			return usageError(fmt.Errorf("--now %q: want an RFC 3339 time such as 2026-11-22T10:00:00Z", o.now))
+		}
+		now = func() time.Time { return t }
+	}
+	app, err := github.New(github.Config{
+		APIURL: envOr("SHIPGATE_GITHUB_API_URL", github.DefaultAPIURL),
+		Token:  bot.Secret(token),
+		Now:    now,
+		Logger: zerolog.Nop(),
+	})
+	if err != nil {
+		return usageError(err)
+	}
+	v, change, err := app.CheckLive(cmd.Context(), o.repo, o.pr)
+	switch {
+	case errors.Is(err, github.ErrNoPolicy):
+		return usageError(fmt.Errorf("%s has no .shipgate.yml on the base branch of #%d: add one (examples/.shipgate.yml is a start)", o.repo, o.pr))
+	case err != nil:
+		return usageError(fmt.Errorf("checking %s#%d: %w", o.repo, o.pr, err))
+	}
+	out := cmd.OutOrStdout()
+	if o.format == "json" {
+		err = writeVerdictJSON(out, v)
+	} else {
+		err = writeVerdictText(out, change, v)
+	}
+	if err != nil {
+		return err
+	}
+	if v.Conclusion != policies.Success {
+		return unsatisfied()
+	}
+	return nil
 }
 
 func runCheck(out io.Writer, o checkOptions) error {

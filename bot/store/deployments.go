@@ -163,3 +163,20 @@ ON CONFLICT (key) DO NOTHING`, key, deploymentID, micros(s.now()))
 	}
 	return n == 1, nil
 }
+
+// StepKeyDeployment returns the deployment that claimed key (a workflow
+// run's shipgate_id); ErrNotFound when none did.
+func (s *Store) StepKeyDeployment(ctx context.Context, key string) (string, error) {
+	if err := s.closed(); err != nil {
+		return "", err
+	}
+	var id string
+	err := s.r.QueryRowContext(ctx, `SELECT deployment_id FROM deployment_step_keys WHERE key = $1`, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("reading step key %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading step key %s: %w", key, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,314 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// clock is a settable clock shared by the store and the orchestrator.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// staticPolicy serves one policy for every repository.
+type staticPolicy struct{ p *policies.Policy }
+
+func (s staticPolicy) DeployPolicy(context.Context, string, string) (*policies.Policy, error) {
+	return s.p, nil
+}
+
+// fakeHost records deployment statuses, dispatches and protection-rule
+// answers, and serves workflow runs, in the format of internal/fakegithub.
+type fakeHost struct {
+	mu         sync.Mutex
+	next       int64
+	deploys    map[int64]string // id → "env@ref"
+	Statuses   []string
+	Dispatches []string
+	Reviews    []string
+	runs       []WorkflowRun
+	titles     []string
+}
+
+func newFakeHost() *fakeHost { return &fakeHost{deploys: map[int64]string{}, next: 100} }
+
+func (h *fakeHost) CreateDeployment(ctx context.Context, repo, ref, env, desc string) (int64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.next++
+	h.deploys[h.next] = env + "@" + ref
+	return h.next, nil
+}
+
+func (h *fakeHost) SetDeploymentStatus(ctx context.Context, repo string, id int64, state, desc string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.Statuses = append(h.Statuses, h.deploys[id]+":"+state)
+	return nil
+}
+
+func (h *fakeHost) DispatchWorkflow(ctx context.Context, repo, wf, ref string, inputs map[string]string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var keys []string
+	for k := range inputs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	line := wf + "@" + ref
+	for _, k := range keys {
+		if k != "shipgate_id" {
+			line += " " + k + "=" + inputs[k]
+		}
+	}
+	h.Dispatches = append(h.Dispatches, line)
+	h.next++
+	h.runs = append(h.runs, WorkflowRun{ID: h.next, Status: "queued"})
+	h.titles = append(h.titles, wf+" "+inputs["shipgate_id"])
+	return nil
+}
+
+func (h *fakeHost) FindWorkflowRun(ctx context.Context, repo, wf, marker string) (WorkflowRun, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.runs) - 1; i >= 0; i-- {
+		if strings.Contains(h.titles[i], marker) {
+			return h.runs[i], nil
+		}
+	}
+	return WorkflowRun{}, ErrNoRun
+}
+
+func (h *fakeHost) GetWorkflowRun(ctx context.Context, repo string, id int64) (WorkflowRun, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.runs {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return WorkflowRun{}, errors.New("404")
+}
+
+// complete marks the last run completed and returns it with its title, as
+// a workflow_run webhook would carry them.
+func (h *fakeHost) complete(conclusion string) (WorkflowRun, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	i := len(h.runs) - 1
+	h.runs[i].Status, h.runs[i].Conclusion = "completed", conclusion
+	return h.runs[i], h.titles[i]
+}
+
+func (h *fakeHost) ReviewProtectionRule(ctx context.Context, repo string, runID int64, env, state, comment string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.Reviews = append(h.Reviews, fmt.Sprintf("run-%d:%s=%s", runID, env, state))
+	return nil
+}
+
+func (h *fakeHost) snapshot() (statuses, dispatches, reviews []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.Statuses), slices.Clone(h.Dispatches), slices.Clone(h.Reviews)
+}
+
+// recorder is a Notifier that keeps lines.
+type recorder struct {
+	mu      sync.Mutex
+	Lines   []string
+	Refused []string
+}
+
+func (r *recorder) Notify(ctx context.Context, n Notice) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Lines = append(r.Lines, n.Event+": "+n.Line)
+	return nil
+}
+
+func (r *recorder) Refuse(ctx context.Context, n Notice, who Actor, why string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Refused = append(r.Refused, who.String()+": "+why)
+	return nil
+}
+
+// env is one test's world: a store on disk, a clock, a fake host, a
+// health endpoint, and an orchestrator that can be replaced (a restart).
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	path   string
+	clock  *clock
+	st     *store.Store
+	host   *fakeHost
+	notes  *recorder
+	policy *policies.Policy
+	o      *Orchestrator
+	health *httptest.Server
+	// healthStatus is what the health endpoint answers.
+	healthStatus int
+	hmu          sync.Mutex
+}
+
+const testPolicy = `version: 1
+freeze:
+  windows:
+    - {name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}
+  override: {approvals: 1, from: [carol]}
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
+        - health_check: {url: "HEALTH/healthz", expect: 200, interval: 10s, retries: 3}
+        - wait: 15m
+    - name: production
+      after: staging
+      approval: {required: 1, from: [alice, "slack:U0BOB"], slack_channel: "#prod"}
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+      rollback:
+        - github_workflow: {workflow: rollback.yml, inputs: {version: "{{.PreviousVersion}}"}}
+notify:
+  slack: {channel: "#releases", users: {alice: U0ALICE}}
+`
+
+func newEnv(t *testing.T, start time.Time) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "s.db"), clock: &clock{now: start},
+		host: newFakeHost(), notes: &recorder{}, healthStatus: 200}
+	e.health = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.hmu.Lock()
+		defer e.hmu.Unlock()
+		w.WriteHeader(e.healthStatus)
+	}))
+	t.Cleanup(e.health.Close)
+	p, err := policies.Load(".shipgate.yml", []byte(strings.ReplaceAll(testPolicy, "HEALTH", e.health.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.policy = p
+	e.open()
+	t.Cleanup(func() { e.st.Close() })
+	return e
+}
+
+// open opens the store and builds an orchestrator: a fresh process.
+func (e *env) open() {
+	s, err := store.OpenWith(e.ctx, e.path, store.Options{Now: e.clock.Now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.st = s
+	e.o, err = New(Config{Store: s, Policies: staticPolicy{e.policy}, Mirror: e.host, Workflows: e.host, Protection: e.host,
+		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// restart closes the store and opens it again with a new orchestrator, as
+// after a SIGKILL: only what the store holds survives.
+func (e *env) restart() {
+	e.st.Close()
+	e.open()
+}
+
+// drain runs every due job, as the workers would, until none is due.
+func (e *env) drain() {
+	e.t.Helper()
+	for range 100 {
+		bs, err := e.st.Claim(e.ctx, "test", time.Minute, 16)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(bs) == 0 {
+			return
+		}
+		for _, b := range bs {
+			var ids []int64
+			for _, j := range b.Jobs {
+				ids = append(ids, j.ID)
+			}
+			if err := e.o.Process(e.ctx, b); err != nil {
+				e.t.Fatalf("processing %s: %v", b.Key, err)
+			}
+			if err := e.st.Complete(e.ctx, ids...); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+	}
+	e.t.Fatal("the queue never drained")
+}
+
+// after moves the clock and runs what became due.
+func (e *env) after(d time.Duration) { e.clock.Add(d); e.drain() }
+
+func (e *env) state(id string) *State {
+	e.t.Helper()
+	st, err := e.o.load(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return st
+}
+
+// runCompleted delivers the workflow_run webhook of the last run.
+func (e *env) runCompleted(conclusion string) {
+	e.t.Helper()
+	run, title := e.host.complete(conclusion)
+	if err := e.o.WorkflowRunUpdated(e.ctx, fmt.Sprintf("run-%d-%s", run.ID, conclusion), title, run); err != nil {
+		e.t.Fatal(err)
+	}
+	e.drain()
+}
+
+func (e *env) wantStatuses(want ...string) {
+	e.t.Helper()
+	got, _, _ := e.host.snapshot()
+	if !slices.Equal(got, want) {
+		e.t.Fatalf("deployment statuses:\n got %q\nwant %q", got, want)
+	}
+}
+
+func (e *env) wantDispatches(want ...string) {
+	e.t.Helper()
+	_, got, _ := e.host.snapshot()
+	if !slices.Equal(got, want) {
+		e.t.Fatalf("dispatches:\n got %q\nwant %q", got, want)
+	}
+}
+
+func (e *env) audit(kinds ...string) []string {
+	var out []string
+	err := e.st.ExportAudit(e.ctx, store.AuditFilter{Kinds: kinds}, func(a store.AuditEvent) error {
+		out = append(out, a.Actor+" "+a.Subject+" "+a.Outcome)
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}

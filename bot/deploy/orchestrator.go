@@ -1,0 +1,482 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// KindEvent is the job kind of every deployment job (start, timer, run
+// update, decision); the ordering key is the deployment's.
+const KindEvent = "deploy.event"
+
+// deliveryHost is the store.Delivery host of the jobs the orchestrator
+// queues itself (timers, follow-ups); their delivery IDs make each one
+// idempotent.
+const deliveryHost = "shipgate"
+
+// Store is what the orchestrator keeps in the database. *store.Store
+// implements it.
+type Store interface {
+	bot.Acceptor
+	CreateDeployment(ctx context.Context, d store.Deployment) (bool, error)
+	GetDeployment(ctx context.Context, id string) (store.Deployment, error)
+	UpdateDeployment(ctx context.Context, d store.Deployment) (int64, error)
+	LatestDeployment(ctx context.Context, host, repo, environment string, states ...string) (store.Deployment, error)
+	ClaimStepKey(ctx context.Context, key, deploymentID string) (bool, error)
+	StepKeyDeployment(ctx context.Context, key string) (string, error)
+	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Policies gives the policy deployments follow: the repository's
+// .shipgate.yml on its default branch.
+type Policies interface {
+	DeployPolicy(ctx context.Context, host, repo string) (*policies.Policy, error)
+}
+
+// Mirror mirrors deployments to the host (GitHub's Deployments API).
+type Mirror interface {
+	// CreateDeployment creates a deployment of ref to environment and
+	// returns its ID (POST /repos/{repo}/deployments).
+	CreateDeployment(ctx context.Context, repo, ref, environment, description string) (int64, error)
+	// SetDeploymentStatus adds a status: queued, in_progress, success,
+	// failure or inactive (POST …/deployments/{id}/statuses).
+	SetDeploymentStatus(ctx context.Context, repo string, id int64, state, description string) error
+}
+
+// ProtectionRules answers GitHub custom deployment protection rules.
+type ProtectionRules interface {
+	// ReviewProtectionRule approves or rejects ("approved", "rejected") the
+	// run waiting on environment (POST …/actions/runs/{id}/deployment_protection_rule).
+	ReviewProtectionRule(ctx context.Context, repo string, runID int64, environment, state, comment string) error
+}
+
+// Teams answers GitHub team membership for `@org/team` approvers.
+type Teams interface {
+	IsTeamMember(ctx context.Context, team, login string) (bool, error)
+}
+
+// SlackGroups answers Slack user-group membership for `slack:S…` approvers.
+type SlackGroups interface {
+	InSlackGroup(ctx context.Context, group, user string) (bool, error)
+}
+
+// Config configures an Orchestrator. Store and Policies are required; a
+// nil integration disables what needs it.
+type Config struct {
+	Store      Store
+	Policies   Policies
+	Mirror     Mirror
+	Workflows  Workflows
+	Protection ProtectionRules
+	Notifier   Notifier
+	Teams      Teams
+	Groups     SlackGroups
+	// HTTPClient runs webhook and health_check steps.
+	HTTPClient *http.Client
+	// Getenv reads a webhook step's secret_env; nil means os.Getenv.
+	Getenv func(string) string
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Logger zerolog.Logger
+	// Wake, if set, is called after jobs were queued (bot.Workers.Wake).
+	Wake func()
+}
+
+// Orchestrator runs deployments. It is a bot.Processor of KindEvent jobs.
+type Orchestrator struct{ cfg Config }
+
+var _ bot.Processor = (*Orchestrator)(nil)
+
+// New checks cfg and returns an Orchestrator.
+func New(cfg Config) (*Orchestrator, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("deploy: a Store is required"))
+	}
+	if cfg.Policies == nil {
+		errs = append(errs, errors.New("deploy: a Policies source is required"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Orchestrator{cfg: cfg}, nil
+}
+
+// event is a KindEvent job's payload.
+type event struct {
+	// Type is "advance" (start, timer), "run" (a workflow run moved) or
+	// "decision".
+	Type     string         `json:"type"`
+	ID       string         `json:"id"`
+	Run      *WorkflowRun   `json:"run,omitempty"`
+	Marker   string         `json:"marker,omitempty"`
+	Decision *decisionEvent `json:"decision,omitempty"`
+}
+
+type decisionEvent struct {
+	Actor   Actor  `json:"actor"`
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason,omitempty"`
+	Via     string `json:"via"`
+}
+
+// Kinds implements bot.Processor.
+func (o *Orchestrator) Kinds() []string { return []string{KindEvent} }
+
+// Process implements bot.Processor: it applies each job's event to its
+// deployment and advances the deployment as far as it goes.
+func (o *Orchestrator) Process(ctx context.Context, b store.Batch) error {
+	for _, j := range b.Jobs {
+		var e event
+		if err := json.Unmarshal(j.Payload, &e); err != nil {
+			return bot.Permanent(fmt.Errorf("decoding deployment job %d: %w", j.ID, err))
+		}
+		if err := o.handle(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handle applies e, reading the deployment again when a concurrent job
+// (a timer beside an event) saved it first.
+func (o *Orchestrator) handle(ctx context.Context, e event) error {
+	var err error
+	for range 5 {
+		if err = o.handleOnce(ctx, e); !errors.Is(err, store.ErrStale) {
+			return err
+		}
+	}
+	return err
+}
+
+func (o *Orchestrator) handleOnce(ctx context.Context, e event) error {
+	st, err := o.load(ctx, e.ID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return bot.Permanent(err)
+		}
+		return err
+	}
+	if st.Done() {
+		if e.Decision != nil {
+			o.refuse(ctx, st, e.Decision.Actor, fmt.Sprintf("the %s has ended (%s); nothing to decide", st, st.Status))
+		}
+		return nil
+	}
+	p, err := o.cfg.Policies.DeployPolicy(ctx, st.Host, st.Repo)
+	if err != nil {
+		return fmt.Errorf("reading the deploy policy of %s: %w", st.Repo, err)
+	}
+	env := environment(p, st.Environment)
+	if env == nil {
+		o.fail(ctx, st, fmt.Sprintf("the policy has no environment %s any more", st.Environment))
+		return o.save(ctx, st)
+	}
+	plan := o.plan(p, env, st.Kind)
+	switch {
+	case e.Run != nil:
+		if cur := st.Current(); cur != nil && cur.Key == e.Marker && cur.Conclusion == "" {
+			applyRun(cur, *e.Run)
+		}
+	case e.Decision != nil:
+		if !o.decide(ctx, p, st, plan, *e.Decision) {
+			return nil
+		}
+	}
+	return o.advance(ctx, p, env, st, plan)
+}
+
+// advance runs the plan from the current step until a step waits or the
+// deployment ends, saving after every transition.
+func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State, plan []Step) error {
+	if len(st.Steps) != len(plan) {
+		// The policy changed under a running deployment: keep the
+		// progress of the steps that remain and name them afresh.
+		steps := make([]StepState, len(plan))
+		copy(steps, st.Steps)
+		st.Steps = steps
+	}
+	for st.Step < len(plan) {
+		s, cur := plan[st.Step], &st.Steps[st.Step]
+		cur.Name = s.Name()
+		if cur.Status == "" {
+			cur.Status, cur.StartedAt = stepRunning, st.now
+			o.audit(ctx, st, "deploy.step", o.botActor(), cur.Name, "started")
+			if st.Step == firstWorkStep(plan) {
+				o.mirror(ctx, st, "in_progress", "deploying "+st.Version)
+			}
+		}
+		res, err := s.Run(ctx, st)
+		if err != nil {
+			// Keep what the step recorded (its idempotency key) before
+			// the job is retried.
+			if serr := o.save(ctx, st); serr != nil {
+				return errors.Join(err, serr)
+			}
+			return err
+		}
+		cur.Message = res.Message
+		switch res.Outcome {
+		case Waiting:
+			if !res.RecheckAt.IsZero() {
+				cur.Tries++
+				if err := o.schedule(ctx, st, res.RecheckAt, fmt.Sprintf("timer:%s:%d:%d:%d", st.ID, st.Step, st.Attempt, cur.Tries)); err != nil {
+					return err
+				}
+			}
+			return o.save(ctx, st)
+		case Failed:
+			cur.Status, cur.EndedAt = stepFailed, st.now
+			o.audit(ctx, st, "deploy.step", o.botActor(), cur.Name, "failed: "+res.Message)
+			o.fail(ctx, st, fmt.Sprintf("%s: %s", cur.Name, res.Message))
+			if err := o.save(ctx, st); err != nil {
+				return err
+			}
+			return o.afterFailure(ctx, p, env, st)
+		default:
+			cur.Status, cur.EndedAt = stepDone, st.now
+			if res.Outcome == Skipped {
+				cur.Status = stepSkipped
+			}
+			o.audit(ctx, st, "deploy.step", o.botActor(), cur.Name, cur.Status+": "+res.Message)
+			if res.Outcome == Done {
+				o.notify(ctx, st, Notice{Event: EventStep, Line: fmt.Sprintf("%s: %s", cur.Name, res.Message)})
+			}
+			st.Step++
+			if err := o.save(ctx, st); err != nil {
+				return err
+			}
+		}
+	}
+	o.succeed(ctx, st)
+	if err := o.save(ctx, st); err != nil {
+		return err
+	}
+	return o.afterSuccess(ctx, p, st)
+}
+
+// firstWorkStep is the index of the first step after the freeze and the
+// environment's gate: the deployment is in progress from there.
+func firstWorkStep(plan []Step) int {
+	for i, s := range plan {
+		switch s.(type) {
+		case *freezeStep, *gateStep:
+			continue
+		}
+		return i
+	}
+	return len(plan)
+}
+
+func (o *Orchestrator) succeed(ctx context.Context, st *State) {
+	st.Status, st.EndedAt = StatusSucceeded, st.now
+	switch st.Kind {
+	case KindProtection:
+		o.answerProtection(ctx, st, "approved", "Shipgate approved: "+summary(st))
+	default:
+		o.mirror(ctx, st, "success", st.Version+" is live on "+st.Environment)
+	}
+	o.audit(ctx, st, "deploy."+st.Kind, o.botActor(), st.Environment, StatusSucceeded)
+	ev := EventSucceeded
+	if st.Kind == KindRollback {
+		ev = EventRolledBack
+	}
+	o.notify(ctx, st, Notice{Event: ev, Line: fmt.Sprintf("%s succeeded", st)})
+}
+
+func (o *Orchestrator) fail(ctx context.Context, st *State, why string) {
+	st.Status, st.EndedAt, st.Message = StatusFailed, st.now, why
+	switch st.Kind {
+	case KindProtection:
+		o.answerProtection(ctx, st, "rejected", "Shipgate rejected: "+why)
+	default:
+		o.mirror(ctx, st, "failure", why)
+	}
+	o.audit(ctx, st, "deploy."+st.Kind, o.botActor(), st.Environment, StatusFailed+": "+why)
+	o.notify(ctx, st, Notice{Event: EventFailed, Line: fmt.Sprintf("%s failed: %s", st, why)})
+}
+
+func summary(st *State) string {
+	var parts []string
+	for _, s := range st.Steps {
+		if s.Message != "" && s.Status == stepDone {
+			parts = append(parts, s.Message)
+		}
+	}
+	if len(parts) == 0 {
+		return "no freeze window is active and no gate is pending"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// afterSuccess marks the superseded deployment inactive and starts the
+// environments that come after this one.
+func (o *Orchestrator) afterSuccess(ctx context.Context, p *policies.Policy, st *State) error {
+	if st.Kind == KindProtection {
+		return nil
+	}
+	for _, env := range p.Deploy {
+		if env.After == st.Environment && st.Kind == KindDeploy {
+			if _, _, err := o.Start(ctx, StartRequest{Host: st.Host, Repo: st.Repo, Environment: env.Name, Version: st.Version, SHA: st.SHA,
+				Actor: st.StartedBy, Trigger: "after " + st.Environment}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// afterFailure starts the rollback of a failed deployment to the previous
+// successful version.
+func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State) error {
+	if st.Kind != KindDeploy || len(env.Rollback) == 0 || st.Step < firstWorkStep(o.plan(p, env, st.Kind)) {
+		// Nothing ran (a rejected gate, a freeze): nothing to undo.
+		return nil
+	}
+	if st.PreviousVersion == "" {
+		o.notify(ctx, st, Notice{Event: EventStep, Line: "No previous successful version of " + st.Environment + " to roll back to"})
+		return nil
+	}
+	_, _, err := o.Start(ctx, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
+		Kind: KindRollback, RolledBack: st.Version, Actor: Actor{}, Trigger: "failure of " + st.Version})
+	return err
+}
+
+func environment(p *policies.Policy, name string) *policies.Environment {
+	for i := range p.Deploy {
+		if strings.EqualFold(p.Deploy[i].Name, name) {
+			return &p.Deploy[i]
+		}
+	}
+	return nil
+}
+
+// load reads a deployment's state.
+func (o *Orchestrator) load(ctx context.Context, id string) (*State, error) {
+	d, err := o.cfg.Store.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var st State
+	if err := json.Unmarshal(d.Data, &st); err != nil {
+		return nil, fmt.Errorf("decoding deployment %s: %w", id, err)
+	}
+	st.revision, st.now = d.Revision, o.cfg.Now()
+	return &st, nil
+}
+
+// save writes st (compare-and-swap on its revision).
+func (o *Orchestrator) save(ctx context.Context, st *State) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encoding deployment %s: %w", st.ID, err)
+	}
+	rev, err := o.cfg.Store.UpdateDeployment(ctx, store.Deployment{ID: st.ID, State: storedState(st), Revision: st.revision, Data: data, UpdatedAt: st.now})
+	if err != nil {
+		return err
+	}
+	st.revision = rev
+	return nil
+}
+
+// storedState keeps protection-rule answers out of the environment's
+// version history.
+func storedState(st *State) string {
+	if st.Kind == KindProtection {
+		return "protection-" + st.Status
+	}
+	return st.Status
+}
+
+// schedule queues an advance of st at `at`; deliveryID makes it happen
+// once however often it is asked. A timer has an ordering key of its own:
+// on the deployment's key it would hold back every event until it is due.
+// A timer and an event may then run at once; the compare-and-swap in save
+// makes the later one read again (see handle).
+func (o *Orchestrator) schedule(ctx context.Context, st *State, at time.Time, deliveryID string) error {
+	payload, err := json.Marshal(event{Type: "advance", ID: st.ID})
+	if err != nil {
+		return err
+	}
+	return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: deliveryID, Event: "deploy", Action: "timer", Payload: payload},
+		store.Job{Kind: KindEvent, Key: "timer:" + deliveryID, Payload: payload, RunAt: at})
+}
+
+func (o *Orchestrator) enqueue(ctx context.Context, d store.Delivery, j store.Job) error {
+	if _, err := o.cfg.Store.Accept(ctx, d, j); err != nil {
+		return fmt.Errorf("queueing %s: %w", d.ID, err)
+	}
+	if o.cfg.Wake != nil {
+		o.cfg.Wake()
+	}
+	return nil
+}
+
+// mirror sets the host deployment's status; failures are logged, never
+// fatal (the mirror is a view).
+func (o *Orchestrator) mirror(ctx context.Context, st *State, state, description string) {
+	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 {
+		return
+	}
+	if err := o.cfg.Mirror.SetDeploymentStatus(ctx, st.Repo, st.HostDeploymentID, state, truncate(description, 140)); err != nil {
+		o.log(ctx, st).Warn().Err(err).Str("state", state).Msg("setting the deployment status")
+	}
+}
+
+func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, comment string) {
+	if st.Protect == nil || st.Protect.Answered || o.cfg.Protection == nil {
+		return
+	}
+	if err := o.cfg.Protection.ReviewProtectionRule(ctx, st.Repo, st.Protect.RunID, st.Environment, state, truncate(comment, 1000)); err != nil {
+		o.log(ctx, st).Warn().Err(err).Msg("answering the protection rule")
+		return
+	}
+	st.Protect.Answered, st.Protect.State = true, state
+	o.audit(ctx, st, "deploy.protection_rule", o.botActor(), st.Environment, state)
+}
+
+func (o *Orchestrator) audit(ctx context.Context, st *State, kind string, actor Actor, subject, outcome string) {
+	detail, _ := json.Marshal(map[string]any{"deployment": st.ID, "version": st.Version, "step": st.Step, "attempt": st.Attempt})
+	if _, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: st.now, Host: st.Host, Repo: st.Repo, Kind: kind, Actor: actor.String(),
+		Subject: st.Environment + "@" + st.Version + ": " + subject, Outcome: truncate(outcome, 500), Detail: detail}); err != nil {
+		o.log(ctx, st).Warn().Err(err).Str("audit", kind).Msg("appending the audit event")
+	}
+}
+
+func (o *Orchestrator) botActor() Actor { return Actor{} }
+
+func (o *Orchestrator) log(ctx context.Context, st *State) *zerolog.Logger {
+	l := o.cfg.Logger.With().Str(bot.FieldRepo, st.Repo).Str("deployment", st.ID).Logger()
+	return &l
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

@@ -1,0 +1,285 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// StartRequest asks for a deployment.
+type StartRequest struct {
+	Host, Repo, Environment string
+	// Version is the tag to deploy; SHA its commit, when known.
+	Version, SHA string
+	// Kind is KindDeploy (the default), KindRollback or KindProtection.
+	Kind string
+	// RolledBack is, for a rollback, the version it replaces.
+	RolledBack string
+	// Actor started it and may not approve it.
+	Actor Actor
+	// Trigger says why ("release", "/deploy", "after staging").
+	Trigger string
+	// RunID is, for a protection rule, the run waiting on it.
+	RunID int64
+	// DeliveryID, if set, makes the start idempotent per delivery.
+	DeliveryID string
+}
+
+// Start creates the deployment of a version to an environment, mirrors it
+// to the host as queued, and queues its first advance. One deployment per
+// environment, version and kind: started is false when it exists already,
+// and nothing changes.
+func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, started bool, err error) {
+	if r.Kind == "" {
+		r.Kind = KindDeploy
+	}
+	if r.Host == "" {
+		r.Host = "github"
+	}
+	p, err := o.cfg.Policies.DeployPolicy(ctx, r.Host, r.Repo)
+	if err != nil {
+		return "", false, fmt.Errorf("reading the deploy policy of %s: %w", r.Repo, err)
+	}
+	env := environment(p, r.Environment)
+	if env == nil {
+		return "", false, fmt.Errorf("starting a deployment to %s: %w", r.Environment, ErrNoEnvironment)
+	}
+	instance := r.Version
+	switch r.Kind {
+	case KindProtection:
+		instance = fmt.Sprintf("run-%d", r.RunID)
+	case KindRollback:
+		instance = r.RolledBack + "->" + r.Version
+	}
+	id = DeploymentID(r.Host, r.Repo, env.Name, instance, r.Kind)
+	now := o.cfg.Now()
+	st := &State{ID: id, Kind: r.Kind, Host: r.Host, Repo: r.Repo, Environment: env.Name, Version: r.Version, SHA: r.SHA,
+		RolledBack: r.RolledBack, StartedBy: r.Actor, Trigger: r.Trigger, Status: StatusRunning, Attempt: 1, CreatedAt: now, now: now}
+	if prev, err := o.cfg.Store.LatestDeployment(ctx, r.Host, r.Repo, env.Name, StatusSucceeded); err == nil {
+		if prev.Version != r.Version {
+			st.PreviousVersion = prev.Version
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", false, err
+	}
+	if r.Kind == KindRollback {
+		st.PreviousVersion = r.Version
+	}
+	if r.Kind == KindProtection {
+		st.Protect = &ProtectionRun{RunID: r.RunID}
+	}
+	st.Steps = make([]StepState, len(o.plan(p, env, r.Kind)))
+	data, err := json.Marshal(st)
+	if err != nil {
+		return "", false, fmt.Errorf("encoding deployment %s: %w", id, err)
+	}
+	created, err := o.cfg.Store.CreateDeployment(ctx, store.Deployment{ID: id, Host: r.Host, Repo: r.Repo, Environment: env.Name,
+		Version: r.Version, State: storedState(st), Data: data, CreatedAt: now})
+	if err != nil || !created {
+		return id, false, err
+	}
+	st.revision = 1
+	o.audit(ctx, st, "deploy.start", r.Actor, r.Kind, r.Trigger)
+	if r.Kind != KindProtection && o.cfg.Mirror != nil {
+		hid, err := o.cfg.Mirror.CreateDeployment(ctx, r.Repo, r.Version, env.Name, fmt.Sprintf("Shipgate: %s (%s)", st, r.Trigger))
+		if err != nil {
+			o.log(ctx, st).Warn().Err(err).Msg("creating the host deployment")
+		} else {
+			st.HostDeploymentID = hid
+			o.mirror(ctx, st, "queued", "waiting for its gates")
+		}
+		if err := o.save(ctx, st); err != nil {
+			return id, true, err
+		}
+	}
+	o.notify(ctx, st, Notice{Event: EventStarted, Line: fmt.Sprintf("%s started by %s (%s)", st, r.Actor, r.Trigger)})
+	return id, true, o.schedule(ctx, st, now, "start:"+id)
+}
+
+// ErrNoEnvironment is returned when the policy has no such environment.
+var ErrNoEnvironment = errors.New("the policy has no such deployment environment")
+
+// Release starts the `on: release` environments for a validated tag; later
+// calls for the same tag change nothing.
+func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha string, actor Actor) error {
+	p, err := o.cfg.Policies.DeployPolicy(ctx, host, repo)
+	if err != nil {
+		return fmt.Errorf("reading the deploy policy of %s: %w", repo, err)
+	}
+	var errs []error
+	for _, env := range p.Deploy {
+		if env.On == "release" && env.After == "" {
+			if _, _, err := o.Start(ctx, StartRequest{Host: host, Repo: repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor, Trigger: "release " + version}); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Rollback starts, by hand, the rollback of an environment to the version
+// deployed before its current one.
+func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment string, actor Actor) (string, error) {
+	cur, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusSucceeded)
+	if err != nil {
+		return "", fmt.Errorf("finding what %s runs: %w", environment, err)
+	}
+	var st State
+	if err := json.Unmarshal(cur.Data, &st); err != nil {
+		return "", fmt.Errorf("decoding deployment %s: %w", cur.ID, err)
+	}
+	target := st.PreviousVersion
+	if st.Kind == KindRollback || target == "" {
+		return "", fmt.Errorf("%s runs %s and Shipgate knows no earlier successful version", environment, cur.Version)
+	}
+	id, _, err := o.Start(ctx, StartRequest{Host: host, Repo: repo, Environment: environment, Version: target, Kind: KindRollback,
+		RolledBack: cur.Version, Actor: actor, Trigger: "/rollback by " + actor.String()})
+	return id, err
+}
+
+// Decide queues a decision on the deployment's current gate; the job checks
+// the decider and applies it (an unauthorised decider is told, privately,
+// and nothing changes). dedupe identifies the request (a Slack action, a
+// comment) so a replay has no second effect.
+func (o *Orchestrator) Decide(ctx context.Context, id string, actor Actor, approve bool, reason, via, dedupe string) error {
+	payload, err := json.Marshal(event{Type: "decision", ID: id, Decision: &decisionEvent{Actor: actor, Approve: approve, Reason: reason, Via: via}})
+	if err != nil {
+		return err
+	}
+	return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "decision:" + dedupe, Event: "deploy", Action: "decision", Payload: payload},
+		store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
+}
+
+// Pending returns the running deployment of an environment (the one a
+// `/approve-deploy ENV` means).
+func (o *Orchestrator) Pending(ctx context.Context, host, repo, environment string) (string, error) {
+	d, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusRunning)
+	if err != nil {
+		return "", err
+	}
+	return d.ID, nil
+}
+
+// WorkflowRunUpdated queues a workflow_run event for the deployment step
+// whose shipgate_id is in the run's name or display title; runs Shipgate
+// did not dispatch are ignored.
+func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, title string, run WorkflowRun) error {
+	marker := markerIn(title)
+	if marker == "" {
+		return nil
+	}
+	id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(event{Type: "run", ID: id, Run: &run, Marker: marker})
+	if err != nil {
+		return err
+	}
+	return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
+		store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
+}
+
+func markerIn(title string) string {
+	for _, f := range strings.Fields(title) {
+		if strings.HasPrefix(f, "sg-") && len(f) == 23 {
+			return f
+		}
+	}
+	return ""
+}
+
+// decide applies a decision to the current step; it reports whether the
+// state changed.
+func (o *Orchestrator) decide(ctx context.Context, p *policies.Policy, st *State, plan []Step, d decisionEvent) bool {
+	if st.Step >= len(plan) {
+		o.refuse(ctx, st, d.Actor, "the "+st.String()+" is not waiting for a decision")
+		return false
+	}
+	gate, ok := plan[st.Step].(approvalStep)
+	cur := st.Current()
+	var from []policies.Principal
+	asking := false
+	if ok {
+		from, _, asking = gate.approvers(st)
+	}
+	if !ok || !asking || cur.Status != stepRunning {
+		o.refuse(ctx, st, d.Actor, "the "+st.String()+" is not waiting for a decision")
+		return false
+	}
+	actor := resolve(p, d.Actor)
+	if ok, why := o.authorize(ctx, p, st, from, actor); !ok {
+		o.audit(ctx, st, "deploy.decision", actor, cur.Name, "refused: "+why)
+		o.refuse(ctx, st, actor, why)
+		return false
+	}
+	person := personOf(actor)
+	for _, prev := range cur.Decisions {
+		if prev.Person == person {
+			o.refuse(ctx, st, actor, "you decided already")
+			return false
+		}
+	}
+	if !d.Approve && strings.TrimSpace(d.Reason) == "" {
+		o.refuse(ctx, st, actor, "a rejection needs a reason")
+		return false
+	}
+	cur.Decisions = append(cur.Decisions, Decision{Person: person, Approve: d.Approve, Reason: d.Reason, At: st.now, Via: d.Via})
+	outcome := "approved"
+	if !d.Approve {
+		outcome = "rejected: " + d.Reason
+	}
+	if _, freeze := gate.(*freezeStep); freeze {
+		o.audit(ctx, st, "deploy.freeze_override", actor, cur.Name, outcome)
+	} else {
+		o.audit(ctx, st, "deploy.decision", actor, cur.Name, outcome)
+	}
+	o.notify(ctx, st, Notice{Event: EventDecided, Line: fmt.Sprintf("%s %s by %s", cur.Name, outcome, actor)})
+	return true
+}
+
+// resolve fills in the other half of an actor through notify.slack.users.
+func resolve(p *policies.Policy, a Actor) Actor {
+	for login, user := range p.Notify.SlackUsers {
+		switch {
+		case a.Login == "" && a.SlackUser != "" && user == a.SlackUser:
+			a.Login = login
+		case a.SlackUser == "" && a.Login != "" && strings.EqualFold(login, a.Login):
+			a.SlackUser = user
+		}
+	}
+	return a
+}
+
+// authorize tells whether actor is one of from, and not the starter.
+func (o *Orchestrator) authorize(ctx context.Context, p *policies.Policy, st *State, from []policies.Principal, a Actor) (bool, string) {
+	starter := resolve(p, st.StartedBy)
+	if (a.Login != "" && strings.EqualFold(a.Login, starter.Login)) || (a.SlackUser != "" && a.SlackUser == starter.SlackUser) {
+		return false, fmt.Sprintf("%s started this deployment and cannot approve it", a)
+	}
+	for _, pr := range from {
+		switch {
+		case pr.Login != "" && a.Login != "" && strings.EqualFold(pr.Login, a.Login):
+			return true, ""
+		case pr.SlackUser != "" && a.SlackUser == pr.SlackUser:
+			return true, ""
+		case pr.Team != "" && a.Login != "" && o.cfg.Teams != nil:
+			if in, err := o.cfg.Teams.IsTeamMember(ctx, pr.Team, a.Login); err == nil && in {
+				return true, ""
+			}
+		case pr.SlackGroup != "" && a.SlackUser != "" && o.cfg.Groups != nil:
+			if in, err := o.cfg.Groups.InSlackGroup(ctx, pr.SlackGroup, a.SlackUser); err == nil && in {
+				return true, ""
+			}
+		}
+	}
+	return false, fmt.Sprintf("%s is not an approver of this gate; approvers: %s", a, mentions(from))
+}

@@ -116,8 +116,14 @@ func runCheckLive(cmd *cobra.Command, o checkOptions) error {
 	case err != nil:
 		return usageError(fmt.Errorf("checking %s#%d: %w", o.repo, o.pr, err))
 	}
-	out := cmd.OutOrStdout()
-	if o.format == "json" {
+	return reportVerdict(cmd.OutOrStdout(), o.format, change, v)
+}
+
+// reportVerdict prints the verdict in the chosen format; a verdict other
+// than success exits 1.
+func reportVerdict(out io.Writer, format string, change *policies.Change, v policies.Verdict) error {
+	var err error
+	if format == "json" {
 		err = writeVerdictJSON(out, v)
 	} else {
 		err = writeVerdictText(out, change, v)
@@ -155,19 +161,7 @@ func runCheck(out io.Writer, o checkOptions) error {
 		return usageError(err)
 	}
 	change := github.BuildChange(in)
-	v := policies.Evaluate(policy, change, now)
-	if o.format == "json" {
-		err = writeVerdictJSON(out, v)
-	} else {
-		err = writeVerdictText(out, change, v)
-	}
-	if err != nil {
-		return err
-	}
-	if v.Conclusion != policies.Success {
-		return unsatisfied()
-	}
-	return nil
+	return reportVerdict(out, o.format, change, policies.Evaluate(policy, change, now))
 }
 
 // changeInput reads the payload and the optional API responses.

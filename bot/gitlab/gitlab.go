@@ -1,0 +1,170 @@
+// Package gitlab is Shipgate's GitLab adapter, on GitLab's Go client
+// (gitlab.com/gitlab-org/api/client-go). It receives GitLab webhooks
+// (POST /webhooks/gitlab), translates them once into jobs, and processes
+// those jobs: it builds the host-neutral policies.Change of a merge request
+// from the API, judges it with the policy read from the target branch, and
+// publishes the commit status `shipgate` and one sticky MR note. Command
+// decisions, the published outcome and the records come from bot/review,
+// shared with bot/github.
+//
+// It must not import actions/ or any other host's adapter.
+package gitlab
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// DefaultURL is GitLab.com.
+const DefaultURL = "https://gitlab.com/"
+
+// StatusName is the commit status Shipgate publishes on an MR's head.
+const StatusName = "shipgate"
+
+// TagStatusName is the commit status Shipgate publishes on a tagged commit.
+const TagStatusName = "shipgate/tag"
+
+// Store is the part of bot/store the adapter uses; *store.Store implements
+// it. Every method is safe for concurrent use.
+type Store interface {
+	// GetPR returns what Shipgate published on an MR, or store.ErrNotFound.
+	GetPR(ctx context.Context, host, repo string, number int) (store.PRState, error)
+	// PutPR replaces it.
+	PutPR(ctx context.Context, p store.PRState) error
+	// RecordCommand records a command once per note ID and index;
+	// inserted is false when it was recorded before.
+	RecordCommand(ctx context.Context, c store.CommandRecord) (inserted bool, err error)
+	// SaveEvaluation appends an evaluation to the history.
+	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
+	// AppendAudit appends to the audit log.
+	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// Config configures the GitLab adapter.
+type Config struct {
+	// URL is GitLab's address (DefaultURL, or a self-managed instance);
+	// "/api/v4/" is added when it does not end so.
+	URL string
+	// Token is a personal, project or group access token with the api
+	// scope, sent as PRIVATE-TOKEN.
+	Token bot.Secret
+	// WebhookSecret is the webhook's secret token, compared with
+	// X-Gitlab-Token. Without it every delivery is refused.
+	WebhookSecret bot.Secret
+	// BotUsername is the user Shipgate writes as. Empty: GET /user once.
+	BotUsername string
+	// Transport is the base HTTP transport (default: GitLab client's own).
+	Transport http.RoundTripper
+	// Tries bounds the tries of one request (default 4).
+	Tries int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger is used where a context carries none.
+	Logger  zerolog.Logger
+	Metrics *bot.Metrics
+	// Store keeps MR state, commands, evaluations and the audit log.
+	Store Store
+	// Acceptor queues the jobs of webhook deliveries, and those the
+	// adapter fans out itself (policy changes).
+	Acceptor bot.Acceptor
+}
+
+// App is Shipgate's GitLab adapter: the webhook Receiver of
+// /webhooks/gitlab and the Processor of the gitlab.* jobs. Create it with
+// New; it is safe for concurrent use.
+type App struct {
+	cfg Config
+	gl  *gl.Client
+
+	mu       sync.Mutex
+	self     string            // the bot's username, once known
+	statuses map[string]string // "repo@sha" → digest of the status last set
+}
+
+var (
+	_ bot.Receiver  = (*App)(nil)
+	_ bot.Processor = (*App)(nil)
+)
+
+// New checks cfg and builds the adapter.
+func New(cfg Config) (*App, error) {
+	if cfg.Token == "" {
+		return nil, fmt.Errorf("gitlab: a token is required")
+	}
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("gitlab: a store is required")
+	}
+	if cfg.URL == "" {
+		cfg.URL = DefaultURL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Tries <= 0 {
+		cfg.Tries = 4
+	}
+	base := cfg.URL
+	if !strings.HasSuffix(strings.TrimSuffix(base, "/"), "/api/v4") {
+		base = strings.TrimSuffix(base, "/") + "/api/v4/"
+	}
+	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(cfg.Tries - 1)}
+	if cfg.Transport != nil {
+		opts = append(opts, gl.WithHTTPClient(&http.Client{Transport: cfg.Transport}))
+	}
+	client, err := gl.NewClient(cfg.Token.Reveal(), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)
+	}
+	return &App{cfg: cfg, gl: client, self: cfg.BotUsername, statuses: map[string]string{}}, nil
+}
+
+// isBot reports whether username is a bot user: Shipgate itself, a
+// token's bot user, or a GitLab service bot. Their notes are never
+// commands.
+func (a *App) isBot(username string) bool {
+	a.mu.Lock()
+	self := a.self
+	a.mu.Unlock()
+	return strings.EqualFold(username, self) || botUsername(username)
+}
+
+// botUsername recognises the users GitLab creates for project and group
+// access tokens (project_123_bot_…, group_45_bot_…) and its service bots
+// (support-bot, alert-bot, …).
+func botUsername(name string) bool {
+	name = strings.ToLower(name)
+	if (strings.HasPrefix(name, "project_") || strings.HasPrefix(name, "group_")) && strings.Contains(name, "_bot") {
+		return true
+	}
+	return strings.HasSuffix(name, "-bot") || name == "ghost"
+}
+
+// selfName is the user the token writes as: BotUsername, or GET /user once.
+func (a *App) selfName(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	self := a.self
+	a.mu.Unlock()
+	if self != "" {
+		return self, nil
+	}
+	u, _, err := a.gl.Users.CurrentUser(gl.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("reading the token's user: %w", err)
+	}
+	a.mu.Lock()
+	a.self = u.Username
+	a.mu.Unlock()
+	return u.Username, nil
+}

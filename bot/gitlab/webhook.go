@@ -1,0 +1,310 @@
+package gitlab
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// Route is where GitLab delivers webhooks.
+const Route = "/webhooks/gitlab"
+
+// MaxBodyBytes is the largest delivery accepted; larger ones are answered
+// 413.
+const MaxBodyBytes = 25 << 20
+
+// Job kinds.
+const (
+	// KindMR evaluates a merge request, after running the commands of the
+	// notes that queued it.
+	KindMR = "gitlab.mr"
+	// KindTag validates a pushed tag.
+	KindTag = "gitlab.tag"
+	// KindPolicyChanged re-evaluates the open MRs into a branch whose
+	// policy changed.
+	KindPolicyChanged = "gitlab.policy_changed"
+)
+
+// KeyMR is the ordering key of a merge request's jobs.
+func KeyMR(repo string, iid int) string { return fmt.Sprintf("gitlab:%s!%d", repo, iid) }
+
+// KeyTag is the ordering key of a tag's jobs.
+func KeyTag(repo, tag string) string { return "gitlab:" + repo + "@refs/tags/" + tag }
+
+// Event is a webhook translated once, as queued: nothing after the
+// receiver reads GitLab payloads.
+type Event struct {
+	DeliveryID string `json:"delivery_id"`
+	// Kind is the payload's object_kind: merge_request, note, tag_push,
+	// push.
+	Kind string `json:"kind"`
+	// Action is the MR action (open, update, reopen, approved, unapproved,
+	// merge, close) or the note's (create, update).
+	Action    string `json:"action,omitempty"`
+	ProjectID int64  `json:"project_id"`
+	// Repo is the project's path with its namespace ("group/sub/proj").
+	Repo          string `json:"repo"`
+	DefaultBranch string `json:"default_branch,omitempty"`
+	// IID is the MR's number in its project.
+	IID     int    `json:"iid,omitempty"`
+	HeadSHA string `json:"head_sha,omitempty"`
+	// Sender is who caused the event.
+	Sender string `json:"sender,omitempty"`
+	// Note is set for note events.
+	Note *Note `json:"note,omitempty"`
+	// Tag and SHA are set for tag pushes; Branch for pushes and policy
+	// changes.
+	Tag    string    `json:"tag,omitempty"`
+	SHA    string    `json:"sha,omitempty"`
+	Branch string    `json:"branch,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Note is a note on an MR as the webhook gave it.
+type Note struct {
+	ID        int64     `json:"id"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Route implements bot.Receiver.
+func (a *App) Route() string { return Route }
+
+// ServeHTTP receives a webhook delivery: it compares X-Gitlab-Token with
+// the webhook secret in constant time, translates the payload once into
+// jobs, and records the delivery with its jobs through the Acceptor before
+// answering. The delivery ID is Idempotency-Key, else X-Gitlab-Event-UUID.
+//
+//   - 401 with a fixed body, nothing stored: no secret configured, no
+//     token or a wrong one (the reason is logged, never the token);
+//   - 413: a body over MaxBodyBytes; 400: no event or delivery ID, an
+//     unreadable payload;
+//   - 200 for a delivery seen before (nothing new queued);
+//   - 202 for an event that needs no work (nothing stored), and for one
+//     whose jobs were queued;
+//   - 500 when the delivery could not be stored: GitLab may retry.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := a.cfg.Now()
+	event := r.Header.Get("X-Gitlab-Event")
+	delivery := r.Header.Get("Idempotency-Key")
+	if delivery == "" {
+		delivery = r.Header.Get("X-Gitlab-Event-UUID")
+	}
+	log := zerolog.Ctx(r.Context()).With().Str(bot.FieldHost, "gitlab").Str(bot.FieldEvent, event).
+		Str(bot.FieldDelivery, delivery).Logger()
+	if log.GetLevel() == zerolog.Disabled {
+		log = a.cfg.Logger.With().Str(bot.FieldHost, "gitlab").Str(bot.FieldEvent, event).Str(bot.FieldDelivery, delivery).Logger()
+	}
+	answer := func(code int, outcome, body string) {
+		if a.cfg.Metrics != nil {
+			a.cfg.Metrics.Deliveries.WithLabelValues("gitlab", metricEvent(event), outcome).Inc()
+			a.cfg.Metrics.AckSeconds.WithLabelValues("gitlab").Observe(a.cfg.Now().Sub(start).Seconds())
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body+"\n")
+	}
+	refuse := func(reason string) {
+		log.Warn().Str("reason", reason).Str("remote", r.RemoteAddr).Msg("webhook refused")
+		answer(http.StatusUnauthorized, "unauthorized", "token verification failed")
+	}
+	secret, token := a.cfg.WebhookSecret.Reveal(), r.Header.Get("X-Gitlab-Token")
+	switch {
+	case secret == "":
+		refuse("no_webhook_secret_configured")
+		return
+	case token == "":
+		refuse("missing_token")
+		return
+	case subtle.ConstantTimeCompare([]byte(token), []byte(secret)) != 1:
+		refuse("wrong_token")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		log.Warn().Int64("limit", tooLarge.Limit).Msg("webhook refused: body too large")
+		answer(http.StatusRequestEntityTooLarge, "too_large", "payload too large")
+		return
+	case err != nil:
+		log.Warn().Err(err).Msg("webhook refused: reading the body")
+		answer(http.StatusBadRequest, "bad_request", "cannot read the body")
+		return
+	}
+	if event == "" || delivery == "" {
+		answer(http.StatusBadRequest, "bad_request", "X-Gitlab-Event and Idempotency-Key or X-Gitlab-Event-UUID are required")
+		return
+	}
+	jobs, ignored, err := a.translate(event, delivery, body, start)
+	if err != nil {
+		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
+		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		return
+	}
+	var first Event
+	if len(jobs) > 0 {
+		_ = json.Unmarshal(jobs[0].Payload, &first)
+	}
+	log = log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.IID).Logger()
+	if ignored != "" {
+		log.Debug().Str("reason", ignored).Msg("webhook ignored")
+		answer(http.StatusAccepted, "ignored", "ignored: "+ignored)
+		return
+	}
+	if a.cfg.Acceptor == nil {
+		log.Error().Msg("no Acceptor configured: the delivery cannot be stored")
+		answer(http.StatusServiceUnavailable, "error", "not configured to receive webhooks")
+		return
+	}
+	dup, err := a.cfg.Acceptor.Accept(r.Context(), store.Delivery{
+		Host: "gitlab", ID: delivery, Event: first.Kind, Action: first.Action, Payload: body, ReceivedAt: start,
+	}, jobs...)
+	switch {
+	case err != nil:
+		log.Error().Err(err).Msg("storing the delivery")
+		answer(http.StatusInternalServerError, "error", "could not store the delivery")
+	case dup:
+		log.Info().Msg("duplicate delivery")
+		answer(http.StatusOK, "duplicate", "duplicate delivery")
+	default:
+		log.Info().Int("jobs", len(jobs)).Msg("delivery queued")
+		answer(http.StatusAccepted, "accepted", "queued")
+	}
+}
+
+// metricEvent bounds the event label to names GitLab sends.
+func metricEvent(event string) string {
+	if len(event) > 40 || strings.ContainsFunc(event, func(r rune) bool {
+		return !(r == ' ' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return "other"
+	}
+	return event
+}
+
+// mrActions are the MR actions that queue work; others (e.g. a title-only
+// system action of another kind) are ignored.
+func mrAction(action string) bool {
+	switch action {
+	case "open", "update", "reopen", "approved", "unapproved", "approval", "unapproval", "merge", "close":
+		return true
+	}
+	return false
+}
+
+// translate turns a verified delivery into jobs, once. ignored says why a
+// delivery needs no work (then there are no jobs).
+func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs []store.Job, ignored string, err error) {
+	job := func(kind, key string, e Event) ([]store.Job, string, error) {
+		e.DeliveryID, e.At = delivery, at
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, "", fmt.Errorf("encoding the %s job: %w", kind, err)
+		}
+		return []store.Job{{Kind: kind, Key: key, Payload: payload}}, "", nil
+	}
+	switch gl.EventType(event) {
+	case gl.EventTypeMergeRequest, gl.EventTypeNote, gl.EventTypeTagPush, gl.EventTypePush:
+	default:
+		return nil, "event " + event + " is not handled", nil
+	}
+	parsed, err := gl.ParseWebhook(gl.EventType(event), body)
+	if err != nil {
+		return nil, "", fmt.Errorf("parsing the %s payload: %w", event, err)
+	}
+	switch ev := parsed.(type) {
+	case *gl.MergeEvent:
+		oa := ev.ObjectAttributes
+		if !mrAction(oa.Action) {
+			return nil, "merge request action " + oa.Action + " changes nothing", nil
+		}
+		e := Event{Kind: "merge_request", Action: oa.Action, ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+			DefaultBranch: ev.Project.DefaultBranch, IID: int(oa.IID), HeadSHA: oa.LastCommit.ID}
+		if ev.User != nil {
+			e.Sender = ev.User.Username
+		}
+		return job(KindMR, KeyMR(e.Repo, e.IID), e)
+	case *gl.MergeCommentEvent:
+		oa := ev.ObjectAttributes
+		switch {
+		case oa.NoteableType != "MergeRequest":
+			return nil, "note on a " + oa.NoteableType, nil
+		case oa.System:
+			return nil, "system note", nil
+		case ev.User != nil && a.isBot(ev.User.Username):
+			return nil, "note by a bot", nil
+		}
+		e := Event{Kind: "note", Action: string(oa.Action), ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+			DefaultBranch: ev.Project.DefaultBranch, IID: int(ev.MergeRequest.IID), HeadSHA: ev.MergeRequest.LastCommit.ID}
+		n := &Note{ID: oa.ID, Body: oa.Note, CreatedAt: parseTime(oa.CreatedAt)}
+		if ev.User != nil {
+			e.Sender, n.Author = ev.User.Username, ev.User.Username
+		}
+		e.Note = n
+		return job(KindMR, KeyMR(e.Repo, e.IID), e)
+	case *gl.TagEvent:
+		tag, _ := strings.CutPrefix(ev.Ref, "refs/tags/")
+		if ev.CheckoutSHA == "" || strings.Trim(ev.After, "0") == "" {
+			return nil, "tag " + tag + " deleted", nil
+		}
+		e := Event{Kind: "tag_push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+			DefaultBranch: ev.Project.DefaultBranch, Tag: tag, SHA: ev.CheckoutSHA, Sender: ev.UserUsername}
+		return job(KindTag, KeyTag(e.Repo, tag), e)
+	case *gl.PushEvent:
+		branch, _ := strings.CutPrefix(ev.Ref, "refs/heads/")
+		if !policyTouched(ev) {
+			return nil, "push to " + branch + " leaves " + review.PolicyFile + " as it was", nil
+		}
+		e := Event{Kind: "push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+			DefaultBranch: ev.Project.DefaultBranch, Branch: branch, SHA: ev.After, Sender: ev.UserUsername}
+		return job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
+	}
+	return nil, "event " + event + " is not handled", nil
+}
+
+// policyTouched reports whether a push may have changed the policy file:
+// a commit adds, modifies or removes it, or GitLab left commits out of the
+// payload (it lists 20 at most).
+func policyTouched(ev *gl.PushEvent) bool {
+	if strings.Trim(ev.After, "0") == "" {
+		return false // the branch was deleted
+	}
+	if ev.TotalCommitsCount > int64(len(ev.Commits)) {
+		return true
+	}
+	for _, c := range ev.Commits {
+		for _, list := range [][]string{c.Added, c.Modified, c.Removed} {
+			for _, p := range list {
+				if p == review.PolicyFile {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// parseTime reads the time formats of GitLab payloads ("2006-01-02
+// 15:04:05 UTC" and RFC 3339); zero when unreadable.
+func parseTime(s string) time.Time {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05 UTC", "2006-01-02 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}

@@ -1,0 +1,202 @@
+// Package review owns the host-neutral part of reviewing a pull or merge
+// request in the bot: what the commands of a comment do (Decide), the /help
+// table, the hold label, the outcome published for an evaluation (Outcome:
+// conclusion, title, summary and sticky-comment text, and their digest),
+// and the records an evaluation and a command leave (InputsDigest,
+// EvaluationRecords, CommandAudit). Host adapters (bot/github, bot/gitlab)
+// fetch, call it, and publish what it returns.
+//
+// It does no I/O. It must not import a host SDK, a host adapter or actions/.
+package review
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// DefaultHoldLabel is the hold label when no valid policy names another.
+const DefaultHoldLabel = "do-not-merge/hold"
+
+// LaterCommand reports whether a command of policies.Commands belongs to a
+// feature the bot does not run yet (it is answered "not enabled yet"), and
+// names the feature.
+func LaterCommand(name string) (feature string, later bool) {
+	switch name {
+	case "release":
+		return "releases", true
+	case "deploy", "rollback":
+		return "deployments", true
+	case "approve-deploy", "reject-deploy":
+		return "deployment gates", true
+	}
+	return "", false
+}
+
+// Decision is what Shipgate does with one command of a comment.
+type Decision struct {
+	// Index is the command's position among the comment's commands.
+	Index   int
+	Command policies.Command
+	// Accepted commands get a 👍; refused ones a line in the reply.
+	Accepted bool
+	// Reason says why a command was refused, or what an accepted one did.
+	Reason string
+	// AddLabels and RemoveLabels are the label changes it makes.
+	AddLabels, RemoveLabels []string
+	// Help asks for the /help table in the reply.
+	Help bool
+}
+
+// Decide is the pure part of command handling: what each command of a
+// comment by author does on change under p (use PolicyForCommands when
+// the base branch has no valid policy). change.Permissions holds the
+// author's role; change.Labels the change's current labels.
+func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, cmds []policies.Command) []Decision {
+	out := make([]Decision, 0, len(cmds))
+	for i, cmd := range cmds {
+		d := Decision{Index: i, Command: cmd}
+		if what, later := LaterCommand(cmd.Name); later {
+			d.Reason = fmt.Sprintf("/%s is not enabled yet: this Shipgate does not run %s", cmd.Name, what)
+			out = append(out, d)
+			continue
+		}
+		if ok, why := p.Authorize(cmd, author, change); !ok {
+			d.Reason = why
+			out = append(out, d)
+			continue
+		}
+		d.Accepted = true
+		args := strings.ToLower(cmd.Args)
+		switch cmd.Name {
+		case "hold":
+			if args == "cancel" {
+				d.RemoveLabels = present(change.Labels, HoldLabel(p))
+			} else {
+				d.AddLabels = absent(change.Labels, HoldLabel(p))
+			}
+		case "unhold":
+			d.RemoveLabels = present(change.Labels, HoldLabel(p))
+		case "semver":
+			b := policies.Bump(args)
+			if b.Rank() < 0 {
+				d.Accepted, d.Reason = false, "give one of major, minor, patch or none: `/semver minor`"
+				break
+			}
+			if p.Semver == nil {
+				break
+			}
+			for _, bump := range []policies.Bump{policies.BumpMajor, policies.BumpMinor, policies.BumpPatch, policies.BumpNone} {
+				label, ok := p.Semver.Labels[bump]
+				switch {
+				case !ok:
+				case bump == b:
+					d.AddLabels = absent(change.Labels, label)
+				default:
+					d.RemoveLabels = append(d.RemoveLabels, present(change.Labels, label)...)
+				}
+			}
+		case "change":
+			if args == "" {
+				d.Accepted, d.Reason = false, "give the change-record ID: `/change ABC-123`"
+			}
+		case "release-note":
+			if args == "" {
+				d.Accepted, d.Reason = false, "give the note on the same line: `/release-note Fixes the login timeout`, or use `/release-note-none`"
+			}
+		case "help":
+			d.Help = true
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// PolicyForCommands is the policy commands are authorised by: p, or an
+// empty one (default roles, default hold label) when the base branch has
+// none or an invalid one (p nil).
+func PolicyForCommands(p *policies.Policy) *policies.Policy {
+	if p != nil {
+		return p
+	}
+	return &policies.Policy{}
+}
+
+// HoldLabel is the policy's hold label.
+func HoldLabel(p *policies.Policy) string {
+	if p.Hold.Label != "" {
+		return p.Hold.Label
+	}
+	return DefaultHoldLabel
+}
+
+// present returns label when labels has it (so that nothing is removed in
+// vain); absent when it does not.
+func present(labels []string, label string) []string {
+	if HasLabel(labels, label) {
+		return []string{label}
+	}
+	return nil
+}
+
+func absent(labels []string, label string) []string {
+	if HasLabel(labels, label) {
+		return nil
+	}
+	return []string{label}
+}
+
+// HasLabel reports whether labels holds label, ignoring case as hosts do.
+func HasLabel(labels []string, label string) bool {
+	for _, l := range labels {
+		if strings.EqualFold(l, label) {
+			return true
+		}
+	}
+	return false
+}
+
+// HelpEntries is the /help table: the commands of policies.Commands that
+// the bot runs, with who may give them under p.
+func HelpEntries(p *policies.Policy) []templates.HelpEntry {
+	var out []templates.HelpEntry
+	for _, spec := range policies.Commands {
+		if _, later := LaterCommand(spec.Name); later {
+			continue
+		}
+		role := spec.Role
+		if r, ok := p.Commands[spec.Name]; ok {
+			role = r
+		}
+		who := role.String() + " access"
+		if spec.AuthorMay {
+			who += ", or the author"
+		}
+		if (spec.Name == "approve" || spec.Name == "lgtm") && !authorMayApprove(p) {
+			who += "; not the author"
+		}
+		out = append(out, templates.HelpEntry{Command: spec.Name, Args: spec.Args, Who: who, Help: spec.Help})
+	}
+	return out
+}
+
+// authorMayApprove mirrors policies' rule: some approval rule lets the
+// author's own approval count.
+func authorMayApprove(p *policies.Policy) bool {
+	for _, r := range p.Approvals {
+		if r.AllowAuthor {
+			return true
+		}
+	}
+	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.AllowAuthor
+}
+
+// CommandText is a command as typed.
+func CommandText(c policies.Command) string {
+	if c.Args == "" {
+		return "/" + c.Name
+	}
+	return "/" + c.Name + " " + c.Args
+}

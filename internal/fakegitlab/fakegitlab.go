@@ -1,0 +1,672 @@
+// Package fakegitlab is an httptest fake of the GitLab REST API (v4) that
+// GitLab's real Go client talks to, for tests. It serves a few projects
+// held in memory under a non-root base path, on exact routes only: any
+// other request fails the test at cleanup. It checks PRIVATE-TOKEN,
+// records every request, and lists the effects of writes readably
+// (StatusesCreated, NotesCreated, NotesEdited, LabelsChanged, AwardsGiven,
+// ReleasesCreated).
+//
+// It is test support: production code must not import it, and it imports
+// no Shipgate package.
+package fakegitlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BasePath is where the API is served, below the server's root, so that
+// absolute-path mistakes fail.
+const BasePath = "/gitlab/api/v4"
+
+// User is a GitLab user.
+type User struct {
+	ID       int64
+	Username string
+	// Bot marks bot users (the /user answer carries it).
+	Bot bool
+}
+
+// Member is a project member with its access level (10 Guest, 15
+// Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner).
+type Member struct {
+	User
+	AccessLevel int
+}
+
+// Commit is one commit of a merge request.
+type Commit struct {
+	SHA, Message, AuthorName string
+	At                       time.Time
+}
+
+// Diff is one changed file of a merge request.
+type Diff struct {
+	OldPath, NewPath              string
+	NewFile, RenamedFile, Deleted bool
+}
+
+// Note is a merge request note.
+type Note struct {
+	ID        int64
+	Author    User
+	Body      string
+	System    bool
+	CreatedAt time.Time
+	// Awards are the award emoji names given on it.
+	Awards []string
+}
+
+// MR is a merge request.
+type MR struct {
+	IID                        int
+	Title, Description         string
+	Author                     User
+	SourceBranch, TargetBranch string
+	SHA                        string
+	// State is opened, closed, merged or locked.
+	State  string
+	Draft  bool
+	Labels []string
+	// ApprovedBy are the users who approved it.
+	ApprovedBy []User
+	Commits    []Commit
+	Diffs      []Diff
+	Notes      []*Note
+	CreatedAt  time.Time
+}
+
+// Status is a commit status.
+type Status struct {
+	SHA, Name, State, Description, TargetURL string
+}
+
+// Release is a release created through the API.
+type Release struct {
+	TagName, Name, Description string
+}
+
+// Project is a GitLab project.
+type Project struct {
+	ID            int64
+	Path          string // "group/sub/proj"
+	DefaultBranch string
+	// Files maps ref → file path → content.
+	Files    map[string]map[string]string
+	Members  []Member
+	MRs      map[int]*MR
+	Tags     map[string]string // name → commit SHA
+	Statuses []Status
+	Releases []Release
+}
+
+// Request is one request the fake received.
+type Request struct {
+	Method, Path, Query string
+	Body                []byte
+}
+
+// Server is the fake. Lock it with Do to change projects while it runs.
+type Server struct {
+	// URL is the API's base URL, ending in BasePath + "/".
+	URL string
+	// Token is the PRIVATE-TOKEN it accepts.
+	Token string
+	// Self is the user the token authenticates (GET /user).
+	Self User
+
+	srv        *httptest.Server
+	mu         sync.Mutex
+	projects   []*Project
+	nextID     int64
+	requests   []Request
+	unexpected []string
+	statuses   []string
+	created    []string
+	edited     []string
+	labels     []string
+	awards     []string
+	releases   []string
+	failNext   map[string]int // route → status to answer once
+}
+
+// New starts a fake with token and the bot user self; it is closed, and
+// unexpected requests fail t, at cleanup.
+func New(t testing.TB, token string, self User) *Server {
+	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL + BasePath + "/"
+	t.Cleanup(func() {
+		s.srv.Close()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, u := range s.unexpected {
+			t.Errorf("fakegitlab: unexpected request %s", u)
+		}
+	})
+	return s
+}
+
+// AddProject adds a project and returns it; change it inside Do once the
+// server is in use.
+func (s *Server) AddProject(p *Project) *Project {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.MRs == nil {
+		p.MRs = map[int]*MR{}
+	}
+	if p.Files == nil {
+		p.Files = map[string]map[string]string{}
+	}
+	if p.Tags == nil {
+		p.Tags = map[string]string{}
+	}
+	s.projects = append(s.projects, p)
+	return p
+}
+
+// Do runs fn with the fake locked, to change its data.
+func (s *Server) Do(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn()
+}
+
+// FailNext makes the next request to "METHOD route" (e.g. "GET
+// /projects/:id/merge_requests/:iid") answer status once.
+func (s *Server) FailNext(route string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext[route] = status
+}
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// StatusesCreated lists commit statuses set, as "group/proj@sha:name:state".
+func (s *Server) StatusesCreated() []string { return s.effects(&s.statuses) }
+
+// NotesCreated lists notes created, as "group/proj!iid:first line".
+func (s *Server) NotesCreated() []string { return s.effects(&s.created) }
+
+// NotesEdited lists notes edited, as "group/proj!iid#note:first line".
+func (s *Server) NotesEdited() []string { return s.effects(&s.edited) }
+
+// LabelsChanged lists label changes, as "group/proj!iid:+label" or
+// "group/proj!iid:-label".
+func (s *Server) LabelsChanged() []string { return s.effects(&s.labels) }
+
+// AwardsGiven lists award emoji given on notes, as
+// "group/proj!iid#note:thumbsup".
+func (s *Server) AwardsGiven() []string { return s.effects(&s.awards) }
+
+// ReleasesCreated lists releases created, as "group/proj@tag".
+func (s *Server) ReleasesCreated() []string { return s.effects(&s.releases) }
+
+// Reset forgets the recorded requests and effects (not the data).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases = nil, nil, nil, nil, nil, nil, nil
+}
+
+func (s *Server) effects(list *[]string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), (*list)...)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
+	if r.Header.Get("PRIVATE-TOKEN") != s.Token {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), BasePath+"/")
+	if !ok {
+		s.unexpected = append(s.unexpected, r.Method+" "+r.URL.String())
+		http.NotFound(w, r)
+		return
+	}
+	var seg []string
+	for _, p := range strings.Split(rest, "/") {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			u = p
+		}
+		seg = append(seg, u)
+	}
+	route, args := routeOf(seg)
+	key := r.Method + " " + route
+	if code, ok := s.failNext[key]; ok {
+		delete(s.failNext, key)
+		writeJSON(w, code, map[string]string{"message": http.StatusText(code)})
+		return
+	}
+	h, known := s.routes()[key]
+	if !known {
+		s.unexpected = append(s.unexpected, r.Method+" "+r.URL.String())
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not Found (unexpected route " + key + ")"})
+		return
+	}
+	if route == "/user" {
+		h(w, r, nil, nil, body)
+		return
+	}
+	p := s.project(args[0])
+	if p == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Project Not Found"})
+		return
+	}
+	var mr *MR
+	if strings.HasPrefix(route, "/projects/:id/merge_requests/:iid") {
+		iid, _ := strconv.Atoi(args[1])
+		if mr = p.MRs[iid]; mr == nil {
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
+			return
+		}
+	}
+	h(w, r, p, mr, body, args...)
+}
+
+// routeOf names the route of a path's segments and returns its
+// parameters: ":id", ":iid", ":note", ":sha", ":path" in order.
+func routeOf(seg []string) (string, []string) {
+	if len(seg) == 1 && seg[0] == "user" {
+		return "/user", nil
+	}
+	if len(seg) < 2 || seg[0] != "projects" {
+		return "/" + strings.Join(seg, "/"), nil
+	}
+	args := []string{seg[1]}
+	route := "/projects/:id"
+	rest := seg[2:]
+	switch {
+	case len(rest) >= 2 && rest[0] == "merge_requests":
+		args = append(args, rest[1])
+		route += "/merge_requests/:iid"
+		rest = rest[2:]
+		if len(rest) >= 2 && rest[0] == "notes" {
+			args = append(args, rest[1])
+			route += "/notes/:note"
+			rest = rest[2:]
+		}
+	case len(rest) >= 4 && rest[0] == "repository" && rest[1] == "files" && rest[len(rest)-1] == "raw":
+		args = append(args, strings.Join(rest[2:len(rest)-1], "/"))
+		return route + "/repository/files/:path/raw", args
+	case len(rest) == 2 && rest[0] == "statuses":
+		args = append(args, rest[1])
+		return route + "/statuses/:sha", args
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && rest[3] == "statuses":
+		args = append(args, rest[2])
+		return route + "/repository/commits/:sha/statuses", args
+	}
+	if len(rest) > 0 {
+		route += "/" + strings.Join(rest, "/")
+	}
+	return route, args
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, body []byte, args ...string)
+
+func (s *Server) routes() map[string]handler {
+	return map[string]handler{
+		"GET /user":                                                      s.getUser,
+		"GET /projects/:id":                                              s.getProject,
+		"GET /projects/:id/merge_requests":                               s.listMRs,
+		"GET /projects/:id/merge_requests/:iid":                          s.getMR,
+		"PUT /projects/:id/merge_requests/:iid":                          s.updateMR,
+		"GET /projects/:id/merge_requests/:iid/approvals":                s.getApprovals,
+		"GET /projects/:id/merge_requests/:iid/approval_state":           s.getApprovalState,
+		"GET /projects/:id/merge_requests/:iid/commits":                  s.listCommits,
+		"GET /projects/:id/merge_requests/:iid/diffs":                    s.listDiffs,
+		"GET /projects/:id/merge_requests/:iid/notes":                    s.listNotes,
+		"POST /projects/:id/merge_requests/:iid/notes":                   s.createNote,
+		"PUT /projects/:id/merge_requests/:iid/notes/:note":              s.editNote,
+		"POST /projects/:id/merge_requests/:iid/notes/:note/award_emoji": s.award,
+		"GET /projects/:id/repository/files/:path/raw":                   s.rawFile,
+		"GET /projects/:id/members/all":                                  s.members,
+		"POST /projects/:id/statuses/:sha":                               s.setStatus,
+		"GET /projects/:id/repository/commits/:sha/statuses":             s.listStatuses,
+		"GET /projects/:id/repository/tags":                              s.listTags,
+		"POST /projects/:id/releases":                                    s.createRelease,
+	}
+}
+
+func (s *Server) project(id string) *Project {
+	for _, p := range s.projects {
+		if p.Path == id || strconv.FormatInt(p.ID, 10) == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func userJSON(u User) map[string]any {
+	return map[string]any{"id": u.ID, "username": u.Username, "name": u.Username, "state": "active", "bot": u.Bot}
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (s *Server) getUser(w http.ResponseWriter, _ *http.Request, _ *Project, _ *MR, _ []byte, _ ...string) {
+	writeJSON(w, http.StatusOK, userJSON(s.Self))
+}
+
+func (s *Server) getProject(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "path_with_namespace": p.Path, "default_branch": p.DefaultBranch,
+		"web_url": "https://gitlab.example/" + p.Path})
+}
+
+func mrJSON(p *Project, mr *MR) map[string]any {
+	labels := mr.Labels
+	if labels == nil {
+		labels = []string{}
+	}
+	return map[string]any{
+		"id": int64(mr.IID) + p.ID*1000, "iid": mr.IID, "project_id": p.ID, "title": mr.Title, "description": mr.Description,
+		"state": mr.State, "draft": mr.Draft, "source_branch": mr.SourceBranch, "target_branch": mr.TargetBranch,
+		"sha": mr.SHA, "author": userJSON(mr.Author), "labels": labels, "created_at": ts(mr.CreatedAt), "updated_at": ts(mr.CreatedAt),
+		"web_url": fmt.Sprintf("https://gitlab.example/%s/-/merge_requests/%d", p.Path, mr.IID),
+	}
+}
+
+func (s *Server) listMRs(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	q := r.URL.Query()
+	var iids []int
+	for iid := range p.MRs {
+		iids = append(iids, iid)
+	}
+	sort.Ints(iids)
+	out := []map[string]any{}
+	for _, iid := range iids {
+		mr := p.MRs[iid]
+		if st := q.Get("state"); st != "" && st != "all" && mr.State != st {
+			continue
+		}
+		if tb := q.Get("target_branch"); tb != "" && mr.TargetBranch != tb {
+			continue
+		}
+		out = append(out, mrJSON(p, mr))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getMR(w http.ResponseWriter, _ *http.Request, p *Project, mr *MR, _ []byte, _ ...string) {
+	writeJSON(w, http.StatusOK, mrJSON(p, mr))
+}
+
+// updateMR applies add_labels and remove_labels (comma-separated) and
+// nothing else.
+func (s *Server) updateMR(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, body []byte, _ ...string) {
+	var in struct {
+		AddLabels    string `json:"add_labels"`
+		RemoveLabels string `json:"remove_labels"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return
+	}
+	ref := fmt.Sprintf("%s!%d", p.Path, mr.IID)
+	for _, l := range splitLabels(in.AddLabels) {
+		if !hasFold(mr.Labels, l) {
+			mr.Labels = append(mr.Labels, l)
+		}
+		s.labels = append(s.labels, ref+":+"+l)
+	}
+	for _, l := range splitLabels(in.RemoveLabels) {
+		kept := mr.Labels[:0:0]
+		for _, have := range mr.Labels {
+			if !strings.EqualFold(have, l) {
+				kept = append(kept, have)
+			}
+		}
+		mr.Labels = kept
+		s.labels = append(s.labels, ref+":-"+l)
+	}
+	writeJSON(w, http.StatusOK, mrJSON(p, mr))
+}
+
+func splitLabels(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func hasFold(list []string, s string) bool {
+	for _, l := range list {
+		if strings.EqualFold(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getApprovals(w http.ResponseWriter, _ *http.Request, p *Project, mr *MR, _ []byte, _ ...string) {
+	by := []map[string]any{}
+	for _, u := range mr.ApprovedBy {
+		by = append(by, map[string]any{"user": userJSON(u)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": int64(mr.IID) + p.ID*1000, "iid": mr.IID, "project_id": p.ID,
+		"approved": len(by) > 0, "approved_by": by, "approvals_required": 0, "approvals_left": 0})
+}
+
+// getApprovalState answers as GitLab Free does: no approval rules.
+func (s *Server) getApprovalState(w http.ResponseWriter, _ *http.Request, _ *Project, _ *MR, _ []byte, _ ...string) {
+	writeJSON(w, http.StatusOK, map[string]any{"approval_rules_overwritten": false, "rules": []any{}})
+}
+
+func (s *Server) listCommits(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	// GitLab lists a merge request's commits newest first.
+	for i := len(mr.Commits) - 1; i >= 0; i-- {
+		c := mr.Commits[i]
+		out = append(out, map[string]any{"id": c.SHA, "short_id": c.SHA[:min(8, len(c.SHA))], "title": firstLine(c.Message),
+			"message": c.Message, "author_name": c.AuthorName, "authored_date": ts(c.At), "committed_date": ts(c.At), "created_at": ts(c.At)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listDiffs(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	for _, d := range mr.Diffs {
+		out = append(out, map[string]any{"old_path": d.OldPath, "new_path": d.NewPath, "new_file": d.NewFile,
+			"renamed_file": d.RenamedFile, "deleted_file": d.Deleted})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func noteJSON(n *Note) map[string]any {
+	return map[string]any{"id": n.ID, "body": n.Body, "system": n.System, "noteable_type": "MergeRequest",
+		"author": userJSON(n.Author), "created_at": ts(n.CreatedAt), "updated_at": ts(n.CreatedAt)}
+}
+
+func (s *Server) listNotes(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	for _, n := range mr.Notes {
+		out = append(out, noteJSON(n))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createNote(w http.ResponseWriter, _ *http.Request, p *Project, mr *MR, body []byte, _ ...string) {
+	var in struct {
+		Body string `json:"body"`
+	}
+	_ = json.Unmarshal(body, &in)
+	s.nextID++
+	n := &Note{ID: s.nextID, Author: s.Self, Body: in.Body, CreatedAt: time.Now().UTC()}
+	mr.Notes = append(mr.Notes, n)
+	s.created = append(s.created, fmt.Sprintf("%s!%d:%s", p.Path, mr.IID, firstLine(in.Body)))
+	writeJSON(w, http.StatusCreated, noteJSON(n))
+}
+
+func (s *Server) findNote(mr *MR, id string) *Note {
+	for _, n := range mr.Notes {
+		if strconv.FormatInt(n.ID, 10) == id {
+			return n
+		}
+	}
+	return nil
+}
+
+func (s *Server) editNote(w http.ResponseWriter, _ *http.Request, p *Project, mr *MR, body []byte, args ...string) {
+	n := s.findNote(mr, args[2])
+	if n == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Note Not Found"})
+		return
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	_ = json.Unmarshal(body, &in)
+	n.Body = in.Body
+	s.edited = append(s.edited, fmt.Sprintf("%s!%d#%d:%s", p.Path, mr.IID, n.ID, firstLine(in.Body)))
+	writeJSON(w, http.StatusOK, noteJSON(n))
+}
+
+func (s *Server) award(w http.ResponseWriter, _ *http.Request, p *Project, mr *MR, body []byte, args ...string) {
+	n := s.findNote(mr, args[2])
+	if n == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Note Not Found"})
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(body, &in)
+	n.Awards = append(n.Awards, in.Name)
+	s.awards = append(s.awards, fmt.Sprintf("%s!%d#%d:%s", p.Path, mr.IID, n.ID, in.Name))
+	s.nextID++
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.nextID, "name": in.Name, "user": userJSON(s.Self), "awardable_id": n.ID})
+}
+
+func (s *Server) rawFile(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	ref := r.URL.Query().Get("ref")
+	if ref == "" {
+		ref = p.DefaultBranch
+	}
+	content, ok := p.Files[ref][args[1]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 File Not Found"})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = io.WriteString(w, content)
+}
+
+func (s *Server) members(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	for _, m := range p.Members {
+		j := userJSON(m.User)
+		j["access_level"] = m.AccessLevel
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, body []byte, args ...string) {
+	var in struct {
+		State       string `json:"state"`
+		Name        string `json:"name"`
+		Context     string `json:"context"`
+		Description string `json:"description"`
+		TargetURL   string `json:"target_url"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return
+	}
+	switch in.State {
+	case "pending", "running", "success", "failed", "canceled", "skipped":
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "state does not have a valid value"})
+		return
+	}
+	name := in.Name
+	if name == "" {
+		name = in.Context
+	}
+	if name == "" {
+		name = "default"
+	}
+	st := Status{SHA: args[1], Name: name, State: in.State, Description: in.Description, TargetURL: in.TargetURL}
+	p.Statuses = append(p.Statuses, st)
+	s.statuses = append(s.statuses, fmt.Sprintf("%s@%s:%s:%s", p.Path, st.SHA, st.Name, st.State))
+	s.nextID++
+	writeJSON(w, http.StatusCreated, map[string]any{"id": s.nextID, "sha": st.SHA, "name": st.Name, "status": st.State,
+		"description": st.Description, "target_url": st.TargetURL})
+}
+
+func (s *Server) listStatuses(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	out := []map[string]any{}
+	for i := len(p.Statuses) - 1; i >= 0; i-- {
+		st := p.Statuses[i]
+		if st.SHA == args[1] {
+			out = append(out, map[string]any{"sha": st.SHA, "name": st.Name, "status": st.State, "description": st.Description, "target_url": st.TargetURL})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listTags(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	var names []string
+	for n := range p.Tags {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := []map[string]any{}
+	for _, n := range names {
+		out = append(out, map[string]any{"name": n, "target": p.Tags[n], "commit": map[string]any{"id": p.Tags[n]}})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createRelease(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, body []byte, _ ...string) {
+	var in struct {
+		TagName     string `json:"tag_name"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	_ = json.Unmarshal(body, &in)
+	for _, rel := range p.Releases {
+		if rel.TagName == in.TagName {
+			writeJSON(w, http.StatusConflict, map[string]string{"message": "Release already exists"})
+			return
+		}
+	}
+	p.Releases = append(p.Releases, Release{TagName: in.TagName, Name: in.Name, Description: in.Description})
+	s.releases = append(s.releases, p.Path+"@"+in.TagName)
+	writeJSON(w, http.StatusCreated, map[string]any{"tag_name": in.TagName, "name": in.Name, "description": in.Description})
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -68,8 +69,8 @@ func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
 // server, and runs them until ctx is done.
 func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	log := newLogger(cfg, logOut)
-	if cfg.gitlabEnabled() || cfg.SlackBotToken != "" {
-		return usageError(errors.New("GitLab and Slack are not in this build yet: unset the SHIPGATE_GITLAB_* and SHIPGATE_SLACK_* settings"))
+	if cfg.SlackBotToken != "" {
+		return usageError(errors.New("Slack is not in this build yet: unset the SHIPGATE_SLACK_* settings"))
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -80,12 +81,26 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
 	acceptor := workers.Acceptor(st)
 
-	gh, err := newGitHub(cfg, log, metrics, st, acceptor)
-	if err != nil {
-		return usageError(err)
+	var (
+		gh        *github.App
+		receivers []bot.Receiver
+	)
+	if cfg.githubEnabled() {
+		if gh, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
+			return usageError(err)
+		}
+		workers.Processors = append(workers.Processors, gh)
+		receivers = append(receivers, gh)
 	}
-	workers.Processors = []bot.Processor{gh}
-	server := &bot.Server{Addr: cfg.Addr, Receivers: []bot.Receiver{gh}, Ready: st.Ping, Metrics: metrics, Logger: log}
+	if cfg.gitlabEnabled() {
+		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
+		if err != nil {
+			return usageError(err)
+		}
+		workers.Processors = append(workers.Processors, gl)
+		receivers = append(receivers, gl)
+	}
+	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")
 	var wg sync.WaitGroup
@@ -104,7 +119,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
 	start("workers", workers.Run)
-	if cfg.ReconcileInterval > 0 {
+	if cfg.ReconcileInterval > 0 && gh != nil {
 		start("reconciliation", func(ctx context.Context) error {
 			return reconcileEvery(ctx, cfg.ReconcileInterval, gh, log)
 		})
@@ -141,6 +156,23 @@ func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.St
 	app, err := github.New(gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("github: %w", err)
+	}
+	return app, nil
+}
+
+// newGitLab builds the GitLab adapter from the configuration.
+func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor) (*gitlab.App, error) {
+	app, err := gitlab.New(gitlab.Config{
+		URL:           cfg.GitLabURL,
+		Token:         cfg.GitLabToken,
+		WebhookSecret: cfg.GitLabWebhookSecret,
+		Logger:        log,
+		Metrics:       m,
+		Store:         st,
+		Acceptor:      a,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gitlab: %w", err)
 	}
 	return app, nil
 }

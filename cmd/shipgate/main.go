@@ -60,6 +60,7 @@ orchestrates deployments.`,
 		newTagCmd,
 		newAuditCmd,
 		newServeCmd,
+		newActionCmd,
 	} {
 		root.AddCommand(newCmd())
 	}

@@ -59,7 +59,8 @@ func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, st
 	id = DeploymentID(r.Host, r.Repo, env.Name, instance, r.Kind)
 	now := o.cfg.Now()
 	st := &State{ID: id, Kind: r.Kind, Host: r.Host, Repo: r.Repo, Environment: env.Name, Version: r.Version, SHA: r.SHA,
-		RolledBack: r.RolledBack, StartedBy: r.Actor, Trigger: r.Trigger, Status: StatusRunning, Attempt: 1, CreatedAt: now, now: now}
+		RolledBack: r.RolledBack, StartedBy: r.Actor, Trigger: r.Trigger, Status: StatusRunning, Attempt: 1, CreatedAt: now, now: now,
+		SlackChannel: p.Notify.SlackChannel}
 	if prev, err := o.cfg.Store.LatestDeployment(ctx, r.Host, r.Repo, env.Name, StatusSucceeded); err == nil {
 		if prev.Version != r.Version {
 			st.PreviousVersion = prev.Version

@@ -128,10 +128,12 @@ type State struct {
 	// HostDeploymentID is the GitHub deployment mirroring this one.
 	HostDeploymentID int64 `json:"host_deployment_id,omitempty"`
 	// Message says why the deployment failed.
-	Message   string         `json:"message,omitempty"`
-	Protect   *ProtectionRun `json:"protection,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	EndedAt   time.Time      `json:"ended_at,omitzero"`
+	Message string         `json:"message,omitempty"`
+	Protect *ProtectionRun `json:"protection,omitempty"`
+	// SlackChannel is the policy's notify.slack.channel when it started.
+	SlackChannel string    `json:"slack_channel,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	EndedAt      time.Time `json:"ended_at,omitzero"`
 
 	// revision is the store revision read; now the clock of this run.
 	revision int64

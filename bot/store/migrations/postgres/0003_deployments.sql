@@ -22,3 +22,13 @@ CREATE TABLE deployment_step_keys (
     deployment_id TEXT    NOT NULL,
     at            BIGINT  NOT NULL
 );
+
+-- The one Slack message of a deployed version (bot/slack): where it is, and
+-- the view it shows (JSON), edited in place with chat.update.
+CREATE TABLE slack_messages (
+    key        TEXT    NOT NULL PRIMARY KEY,
+    channel    TEXT    NOT NULL,
+    ts         TEXT    NOT NULL,
+    view       BYTEA    NOT NULL,
+    updated_at BIGINT NOT NULL
+);

@@ -1,0 +1,224 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// The App is the orchestrator's GitHub: deployments mirror, workflows,
+// protection-rule answers, team membership and the deploy policy.
+var (
+	_ deploy.Mirror          = (*App)(nil)
+	_ deploy.Workflows       = (*App)(nil)
+	_ deploy.ProtectionRules = (*App)(nil)
+	_ deploy.Teams           = (*App)(nil)
+	_ deploy.Policies        = (*App)(nil)
+)
+
+// DeployPolicy reads the policy of repo's default branch. A missing or
+// invalid policy is an error: nothing deploys without a valid policy.
+func (a *App) DeployPolicy(ctx context.Context, host, repo string) (*policies.Policy, error) {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := s.loadPolicyFile(ctx, PolicyFile, "")
+	switch {
+	case err != nil:
+		return nil, err
+	case lp.Missing:
+		return nil, fmt.Errorf("%s has no %s on its default branch", repo, PolicyFile)
+	case lp.Invalid != nil:
+		return nil, fmt.Errorf("the policy of %s is invalid: %w", repo, lp.Invalid)
+	}
+	return lp.Policy, nil
+}
+
+// CreateDeployment creates a deployment of ref to environment:
+// POST /repos/{owner}/{repo}/deployments (auto_merge off, no required
+// contexts: the tag was validated already).
+func (a *App) CreateDeployment(ctx context.Context, repo, ref, environment, description string) (int64, error) {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return 0, err
+	}
+	d, _, err := s.gh.Repositories.CreateDeployment(ctx, s.owner, s.name, &gh.DeploymentRequest{
+		Ref: gh.String(ref), Environment: gh.String(environment), Description: gh.String(description),
+		AutoMerge: gh.Bool(false), RequiredContexts: &[]string{}, ProductionEnvironment: gh.Bool(strings.EqualFold(environment, "production")),
+	})
+	if err != nil {
+		return 0, s.wrap(err, "creating the deployment of %s to %s on %s", ref, environment, repo)
+	}
+	return d.GetID(), nil
+}
+
+// SetDeploymentStatus adds a status to a deployment:
+// POST /repos/{owner}/{repo}/deployments/{id}/statuses.
+func (a *App) SetDeploymentStatus(ctx context.Context, repo string, id int64, state, description string) error {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.gh.Repositories.CreateDeploymentStatus(ctx, s.owner, s.name, id, &gh.DeploymentStatusRequest{
+		State: gh.String(state), Description: gh.String(description), AutoInactive: gh.Bool(true),
+	})
+	if err != nil {
+		return s.wrap(err, "setting deployment %d of %s to %s", id, repo, state)
+	}
+	return nil
+}
+
+// DispatchWorkflow runs a workflow:
+// POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches.
+func (a *App) DispatchWorkflow(ctx context.Context, repo, workflow, ref string, inputs map[string]string) error {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return err
+	}
+	in := make(map[string]any, len(inputs))
+	for k, v := range inputs {
+		in[k] = v
+	}
+	if _, err := s.gh.Actions.CreateWorkflowDispatchEventByFileName(ctx, s.owner, s.name, workflow, gh.CreateWorkflowDispatchEventRequest{Ref: ref, Inputs: in}); err != nil {
+		return s.wrap(err, "dispatching %s at %s on %s", workflow, ref, repo)
+	}
+	return nil
+}
+
+// FindWorkflowRun returns the newest workflow_dispatch run of workflow
+// whose name or display title holds marker:
+// GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs?event=workflow_dispatch.
+func (a *App) FindWorkflowRun(ctx context.Context, repo, workflow, marker string) (deploy.WorkflowRun, error) {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return deploy.WorkflowRun{}, err
+	}
+	runs, _, err := s.gh.Actions.ListWorkflowRunsByFileName(ctx, s.owner, s.name, workflow, &gh.ListWorkflowRunsOptions{
+		Event: "workflow_dispatch", ListOptions: gh.ListOptions{PerPage: 50},
+	})
+	if err != nil {
+		return deploy.WorkflowRun{}, s.wrap(err, "listing the runs of %s on %s", workflow, repo)
+	}
+	for _, r := range runs.WorkflowRuns {
+		if strings.Contains(r.GetDisplayTitle(), marker) || strings.Contains(r.GetName(), marker) {
+			return runOf(r), nil
+		}
+	}
+	return deploy.WorkflowRun{}, deploy.ErrNoRun
+}
+
+// GetWorkflowRun reads a run: GET /repos/{owner}/{repo}/actions/runs/{id}.
+func (a *App) GetWorkflowRun(ctx context.Context, repo string, id int64) (deploy.WorkflowRun, error) {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return deploy.WorkflowRun{}, err
+	}
+	r, _, err := s.gh.Actions.GetWorkflowRunByID(ctx, s.owner, s.name, id)
+	if err != nil {
+		return deploy.WorkflowRun{}, s.wrap(err, "reading run %d of %s", id, repo)
+	}
+	return runOf(r), nil
+}
+
+func runOf(r *gh.WorkflowRun) deploy.WorkflowRun {
+	return deploy.WorkflowRun{ID: r.GetID(), Status: r.GetStatus(), Conclusion: r.GetConclusion(), URL: r.GetHTMLURL()}
+}
+
+// ReviewProtectionRule answers a custom deployment protection rule:
+// POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule.
+// go-github has no method for it; the request is built by hand.
+func (a *App) ReviewProtectionRule(ctx context.Context, repo string, runID int64, environment, state, comment string) error {
+	s, err := a.session(ctx, 0, repo)
+	if err != nil {
+		return err
+	}
+	u := fmt.Sprintf("repos/%s/%s/actions/runs/%d/deployment_protection_rule", s.owner, s.name, runID)
+	req, err := s.gh.NewRequest("POST", u, map[string]string{"environment_name": environment, "state": state, "comment": comment})
+	if err != nil {
+		return fmt.Errorf("answering the protection rule of run %d on %s: %w", runID, repo, err)
+	}
+	if _, err := s.gh.Do(ctx, req, nil); err != nil {
+		return s.wrap(err, "answering the protection rule of run %d on %s", runID, repo)
+	}
+	return nil
+}
+
+// IsTeamMember reports whether login is an active member of team
+// ("org/slug"): GET /orgs/{org}/teams/{slug}/memberships/{login}.
+func (a *App) IsTeamMember(ctx context.Context, team, login string) (bool, error) {
+	org, slug, ok := strings.Cut(team, "/")
+	if !ok {
+		return false, fmt.Errorf("%q is not org/team", team)
+	}
+	c, err := a.client(ctx, 0, org+"/"+slug)
+	if err != nil {
+		return false, err
+	}
+	m, _, err := c.Teams.GetTeamMembershipBySlug(ctx, org, slug, login)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the membership of %s in @%s: %w", login, team, err)
+	}
+	return m.GetState() == "active", nil
+}
+
+// WorkflowRunEvent is the part of a workflow_run webhook the orchestrator
+// follows.
+type WorkflowRunEvent struct {
+	Repo string
+	// Title is the run's display title (its run-name, which carries the
+	// shipgate_id input).
+	Title string
+	Run   deploy.WorkflowRun
+}
+
+// ParseWorkflowRun translates a workflow_run webhook payload.
+func ParseWorkflowRun(payload []byte) (WorkflowRunEvent, error) {
+	var e gh.WorkflowRunEvent
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return WorkflowRunEvent{}, fmt.Errorf("decoding a workflow_run event: %w", err)
+	}
+	if e.WorkflowRun == nil || e.Repo == nil {
+		return WorkflowRunEvent{}, errors.New("a workflow_run event without a run or a repository")
+	}
+	title := e.WorkflowRun.GetDisplayTitle() + " " + e.WorkflowRun.GetName()
+	return WorkflowRunEvent{Repo: e.Repo.GetFullName(), Title: title, Run: runOf(e.WorkflowRun)}, nil
+}
+
+// ProtectionRuleEvent is a deployment_protection_rule webhook, translated.
+type ProtectionRuleEvent struct {
+	Repo, Environment, Ref, Sender string
+	RunID                          int64
+}
+
+// ParseProtectionRule translates a deployment_protection_rule payload; the
+// run is the number at the end of its deployment_callback_url.
+func ParseProtectionRule(payload []byte) (ProtectionRuleEvent, error) {
+	var e gh.DeploymentProtectionRuleEvent
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return ProtectionRuleEvent{}, fmt.Errorf("decoding a deployment_protection_rule event: %w", err)
+	}
+	cb := e.GetDeploymentCallbackURL()
+	var runID int64
+	if i := strings.Index(cb, "/runs/"); i >= 0 {
+		fmt.Sscanf(cb[i+len("/runs/"):], "%d", &runID)
+	}
+	if runID == 0 || e.Repo == nil {
+		return ProtectionRuleEvent{}, fmt.Errorf("a deployment_protection_rule event without a run in its callback URL %q", cb)
+	}
+	ev := ProtectionRuleEvent{Repo: e.Repo.GetFullName(), Environment: e.GetEnvironment(), RunID: runID, Sender: e.GetSender().GetLogin()}
+	if e.Deployment != nil {
+		ev.Ref = e.Deployment.GetRef()
+	}
+	return ev, nil
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -67,7 +68,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body))
+			ds := review.Decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body))
 			var accepted []bool
 			var add, remove []string
 			help := false
@@ -92,7 +93,7 @@ func TestDecide(t *testing.T) {
 func TestHelpListsWhatThePolicyEnables(t *testing.T) {
 	p := mustPolicy(t, "version: 1\ncommands: {hold: maintain}\napprovals: [{required: 1, allow_author: true}]\n")
 	var names []string
-	for _, e := range helpEntries(p) {
+	for _, e := range review.HelpEntries(p) {
 		names = append(names, e.Command)
 		switch e.Command {
 		case "hold":

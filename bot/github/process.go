@@ -2,8 +2,6 @@ package github
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -310,10 +309,7 @@ func (w *prWork) mayChangeVerdict() bool {
 // branch's, or an empty one (default roles, default hold label) when it
 // has none or an invalid one.
 func (w *prWork) policyForCommands() *policies.Policy {
-	if w.policy.Policy != nil {
-		return w.policy.Policy
-	}
-	return &policies.Policy{}
+	return review.PolicyForCommands(w.policy.Policy)
 }
 
 func (w *prWork) repoRef() policies.Repo {
@@ -416,47 +412,24 @@ func applyCommentEvents(comments []*gh.IssueComment, events []Event) []*gh.Issue
 	return out
 }
 
-// inputsDigest summarises what an evaluation read, for the audit trail.
-func inputsDigest(revision string, c *policies.Change) string {
-	h := sha256.New()
-	h.Write([]byte(revision))
-	h.Write([]byte{0})
-	cc := *c
-	cc.CodeOwners = nil // unexported state; its content is in the base branch
-	if err := json.NewEncoder(h).Encode(cc); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // record saves the evaluation, its audit entry and the PR's state.
 func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Change, conclusion string) error {
 	a, s := w.a, w.s
 	now := a.cfg.Now()
-	digest := ""
-	if c != nil {
-		digest = inputsDigest(w.policy.Revision, c)
-	}
-	verdict, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encoding the verdict of %s#%d: %w", s.repo, w.number, err)
-	}
 	head := w.pr.GetHead().GetSHA()
-	if _, err := a.cfg.Store.SaveEvaluation(ctx, store.Evaluation{
+	last := w.events[len(w.events)-1]
+	ev, audit, err := review.Evaluation{
 		Host: "github", Repo: s.repo, Number: w.number, HeadSHA: head, PolicyRevision: w.policy.Revision,
-		InputsDigest: digest, Conclusion: conclusion, Verdict: verdict, At: now,
-	}); err != nil {
+		Change: c, Verdict: v, Conclusion: review.Conclusion(conclusion), Actor: last.Sender, DeliveryID: last.DeliveryID,
+		Events: len(w.events), At: now,
+	}.Records()
+	if err != nil {
 		return err
 	}
-	last := w.events[len(w.events)-1]
-	detail, _ := json.Marshal(map[string]any{
-		"inputs_digest": digest, "policy_revision": w.policy.Revision, "head_sha": head, "verdict": json.RawMessage(verdict),
-		"events": len(w.events),
-	})
-	if _, err := a.cfg.Store.AppendAudit(ctx, store.AuditEvent{
-		At: now, Host: "github", Repo: s.repo, Number: w.number, Kind: store.AuditEvaluation, Actor: last.Sender,
-		Subject: head, Outcome: conclusion, Detail: detail, DeliveryID: last.DeliveryID,
-	}); err != nil {
+	if _, err := a.cfg.Store.SaveEvaluation(ctx, ev); err != nil {
+		return err
+	}
+	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
 		return fmt.Errorf("auditing the evaluation of %s#%d: %w", s.repo, w.number, err)
 	}
 	w.state.LastEvaluatedAt, w.state.LastEvaluatedSHA = now, head

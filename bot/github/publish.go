@@ -2,9 +2,6 @@ package github
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +9,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
@@ -51,25 +49,15 @@ func (w *prWork) evaluateAndPublish(ctx context.Context) error {
 	)
 	switch lp := w.policy; {
 	case lp.Missing:
-		rep.Kind = templates.NoPolicy
-		o = outcome{report: rep, status: "completed", conclusion: "neutral"}
+		o = checkOutcome(review.NoPolicy(rep))
 	case lp.Invalid != nil:
-		rep.Kind, rep.PolicyErrors = templates.InvalidPolicy, policies.FieldErrors(lp.Invalid)
-		if len(rep.PolicyErrors) == 0 {
-			rep.PolicyErrors = []*policies.FieldError{{File: PolicyFile, Msg: lp.Invalid.Error()}}
-		}
-		o = outcome{report: rep, status: "completed", conclusion: "failure", annotations: annotations(rep.PolicyErrors), comment: true}
+		o = checkOutcome(review.InvalidPolicy(rep, lp.Invalid))
 	default:
 		var err error
 		if verdict, change, err = w.evaluate(ctx); err != nil {
 			return err
 		}
-		rep.Kind, rep.Verdict = templates.Evaluated, verdict
-		o = outcome{report: rep, status: "completed", conclusion: string(verdict.Conclusion),
-			comment: verdict.Gated && verdict.Conclusion != policies.Success}
-		if verdict.Conclusion == policies.Pending {
-			o.status, o.conclusion = "in_progress", ""
-		}
+		o = checkOutcome(review.Evaluated(rep, verdict))
 	}
 	if err := w.publishCheck(ctx, o); err != nil {
 		return err
@@ -83,6 +71,20 @@ func (w *prWork) evaluateAndPublish(ctx context.Context) error {
 	}
 	zerolog.Ctx(ctx).Info().Str("conclusion", conclusion).Str("policy_revision", w.policy.Revision).Msg("evaluated")
 	return w.record(ctx, verdict, change, conclusion)
+}
+
+// checkOutcome maps the host-neutral outcome onto a check run: pending is
+// an in-progress run without a conclusion; an invalid policy's errors
+// become annotations.
+func checkOutcome(ro review.Outcome) outcome {
+	o := outcome{report: ro.Report, status: "completed", conclusion: string(ro.Conclusion), comment: ro.Comment}
+	if ro.Conclusion == review.Pending {
+		o.status, o.conclusion = "in_progress", ""
+	}
+	if ro.Report.Kind == templates.InvalidPolicy {
+		o.annotations = annotations(ro.Report.PolicyErrors)
+	}
+	return o
 }
 
 // annotations place policy errors on the lines of the policy file.
@@ -121,10 +123,10 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 		return err
 	}
 	output := &gh.CheckRunOutput{
-		Title: gh.String(truncateText(o.report.Title(), 250)), Summary: gh.String(truncateText(summary, maxSummary)),
+		Title: gh.String(review.Truncate(o.report.Title(), 250)), Summary: gh.String(review.Truncate(summary, maxSummary)),
 		Annotations: o.annotations,
 	}
-	digest := digestOf(o.status, o.conclusion, output)
+	digest := review.Digest(o.status, o.conclusion, output)
 	var status, conclusion *string
 	var completed *gh.Timestamp
 	status = gh.String(o.status)
@@ -177,8 +179,8 @@ func (w *prWork) publishComment(ctx context.Context, o outcome) error {
 	if err != nil {
 		return err
 	}
-	body = truncateText(body, maxCommentBody)
-	digest := digestOf(body)
+	body = review.Truncate(body, maxCommentBody)
+	digest := review.Digest(body)
 	if w.state.CommentID == 0 {
 		if err := w.findComment(ctx); err != nil {
 			return err
@@ -226,7 +228,7 @@ func (w *prWork) findComment(ctx context.Context) error {
 		u := c.GetUser()
 		ours := strings.EqualFold(u.GetLogin(), self) || self == "" && isBot(u)
 		if ours && strings.HasPrefix(c.GetBody(), templates.CommentMarker) {
-			w.state.CommentID, w.state.CommentDigest = c.GetID(), digestOf(c.GetBody())
+			w.state.CommentID, w.state.CommentDigest = c.GetID(), review.Digest(c.GetBody())
 			return nil
 		}
 	}
@@ -255,10 +257,10 @@ func (w *prWork) publishFailure(ctx context.Context, cause error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	rep := templates.Report{
-		Kind: templates.Failed, Repo: w.s.repo, Number: w.number, HeadSHA: w.pr.GetHead().GetSHA(),
-		BaseBranch: w.pr.GetBase().GetRef(), PolicyFile: PolicyFile, Err: cause.Error(),
+		Repo: w.s.repo, Number: w.number, HeadSHA: w.pr.GetHead().GetSHA(),
+		BaseBranch: w.pr.GetBase().GetRef(), PolicyFile: PolicyFile,
 	}
-	o := outcome{report: rep, status: "completed", conclusion: "failure"}
+	o := checkOutcome(review.Failed(rep, cause))
 	if err := w.publishCheck(ctx, o); err != nil {
 		log.Error().Err(err).AnErr("cause", cause).Msg("publishing the failure check")
 		return
@@ -267,28 +269,4 @@ func (w *prWork) publishFailure(ctx context.Context, cause error) {
 		log.Error().Err(err).Msg("storing the state after the failure check")
 	}
 	log.Error().Err(cause).Msg("evaluation failed for good: failure check published")
-}
-
-// digestOf is a stable digest of values, to tell whether a publication
-// changed.
-func digestOf(parts ...any) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for _, p := range parts {
-		_ = enc.Encode(p)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// truncateText cuts s to at most n bytes on a rune boundary, saying so.
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const more = "\n\n… (truncated)"
-	cut := n - len(more)
-	for cut > 0 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return s[:cut] + more
 }

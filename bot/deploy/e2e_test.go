@@ -1,0 +1,352 @@
+package deploy_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/slack"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/fakeslack"
+)
+
+const (
+	e2eRepo       = "acme/widgets"
+	e2eToken      = "ghs_test"
+	slackToken    = "xoxb-test"
+	signingSecret = "slack-signing-secret"
+)
+
+const e2ePolicy = `version: 1
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
+        - health_check: {url: "HEALTH/healthz", expect: 200, interval: 10s, retries: 3}
+        - wait: 15m
+    - name: production
+      after: staging
+      approval: {required: 1, from: [alice, "slack:U0BOB"]}
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+      rollback:
+        - github_workflow: {workflow: rollback.yml}
+notify:
+  slack: {channel: "#releases", users: {alice: U0ALICE}}
+`
+
+type e2eClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *e2eClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *e2eClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// world is a Shipgate process (store, GitHub App, Slack, orchestrator)
+// against fake GitHub and Slack; restart replaces the process.
+type world struct {
+	t        *testing.T
+	ctx      context.Context
+	clock    *e2eClock
+	gh       *fakegithub.Server
+	slack    *fakeslack.Server
+	path     string
+	st       *store.Store
+	app      *github.App
+	sl       *slack.Slack
+	o        *deploy.Orchestrator
+	srv      *httptest.Server
+	delivery int
+}
+
+func newWorld(t *testing.T) *world {
+	w := &world{t: t, ctx: context.Background(), clock: &e2eClock{now: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)},
+		path: filepath.Join(t.TempDir(), "s.db")}
+	w.gh = fakegithub.New(t, fakegithub.WithClock(w.clock.Now), fakegithub.WithToken(e2eToken))
+	w.slack = fakeslack.New(t, slackToken)
+	health := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(health.Close)
+	w.gh.AddRepo(fakegithub.Repo{FullName: e2eRepo})
+	sha := w.gh.AddCommit(e2eRepo, fakegithub.Commit{Message: "feat: widgets"})
+	w.gh.SetBranch(e2eRepo, "main", sha)
+	w.gh.AddTag(e2eRepo, "v1.2.0", sha)
+	w.gh.SetFile(e2eRepo, "main", ".shipgate.yml", strings.ReplaceAll(e2ePolicy, "HEALTH", health.URL))
+	w.open()
+	t.Cleanup(func() { w.srv.Close(); w.st.Close() })
+	return w
+}
+
+func (w *world) open() {
+	var err error
+	if w.st, err = store.OpenWith(w.ctx, w.path, store.Options{Now: w.clock.Now}); err != nil {
+		w.t.Fatal(err)
+	}
+	w.app, err = github.New(github.Config{APIURL: w.gh.URL(), Token: e2eToken, Transport: w.gh.HTTPClient().Transport, Now: w.clock.Now,
+		Sleep: func(context.Context, time.Duration) error { return nil }, Logger: zerolog.Nop(), Store: w.st, Acceptor: w.st})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.sl, err = slack.New(slack.Config{BotToken: slackToken, SigningSecret: signingSecret, APIURL: w.slack.URL(), Store: w.st, Now: w.clock.Now})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.o, err = deploy.New(deploy.Config{Store: w.st, Policies: w.app, Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app,
+		Notifier: w.sl, Groups: w.sl, Now: w.clock.Now})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.sl.SetDecider(w.o)
+	if w.srv != nil {
+		w.srv.Close()
+	}
+	w.srv = httptest.NewServer(w.sl)
+}
+
+func (w *world) restart() { w.st.Close(); w.open() }
+
+func (w *world) drain() {
+	w.t.Helper()
+	for range 200 {
+		bs, err := w.st.Claim(w.ctx, "e2e", time.Minute, 16)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if len(bs) == 0 {
+			return
+		}
+		for _, b := range bs {
+			var ids []int64
+			for _, j := range b.Jobs {
+				ids = append(ids, j.ID)
+			}
+			if err := w.o.Process(w.ctx, b); err != nil {
+				w.t.Fatalf("processing %s: %v", b.Key, err)
+			}
+			if err := w.st.Complete(w.ctx, ids...); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
+	w.t.Fatal("the queue never drained")
+}
+
+func (w *world) after(d time.Duration) { w.clock.Add(d); w.drain() }
+
+// finishRun completes the newest run of a workflow on the fake and
+// delivers its workflow_run webhook payload.
+func (w *world) finishRun(workflow, conclusion string) {
+	w.t.Helper()
+	runs := w.gh.WorkflowRuns(e2eRepo)
+	var run *fakegithub.WorkflowRun
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Workflow == workflow && runs[i].Status != "completed" {
+			run = &runs[i]
+			break
+		}
+	}
+	if run == nil {
+		w.t.Fatalf("no running %s run in %+v", workflow, runs)
+	}
+	w.gh.SetWorkflowRunStatus(e2eRepo, run.ID, "completed", conclusion)
+	payload := w.gh.Payload(&gh.WorkflowRunEvent{Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(e2eRepo)},
+		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
+			Status: gh.String("completed"), Conclusion: gh.String(conclusion)}})
+	ev, err := github.ParseWorkflowRun(payload)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.delivery++
+	if err := w.o.WorkflowRunUpdated(w.ctx, fmt.Sprint("d-", w.delivery), ev.Title, ev.Run); err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+}
+
+// click posts a signed block_actions payload as Slack would.
+func (w *world) click(user, action, value, actionTS string) *http.Response {
+	payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":%q},"trigger_id":"trig-%s","actions":[{"block_id":"deploy_gate","action_id":%q,"value":%q,"action_ts":%q}]}`,
+		user, actionTS, action, value, actionTS)
+	return w.post("payload="+url.QueryEscape(payload), w.clock.Now(), signingSecret)
+}
+
+func (w *world) post(body string, at time.Time, secret string) *http.Response {
+	w.t.Helper()
+	ts := strconv.FormatInt(at.Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, w.srv.URL+slack.Route, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slack.Sign(secret, ts, []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func (w *world) wantStatuses(want ...string) {
+	w.t.Helper()
+	var got []string
+	for _, s := range w.gh.DeploymentStatuses() {
+		if !strings.HasSuffix(s, " (auto)") {
+			got = append(got, strings.TrimPrefix(s, e2eRepo+":"))
+		}
+	}
+	if !slices.Equal(got, want) {
+		w.t.Fatalf("deployment statuses:\n got %q\nwant %q", got, want)
+	}
+}
+
+func (w *world) wantDispatches(want ...string) {
+	w.t.Helper()
+	var got []string
+	for _, d := range w.gh.Dispatches() {
+		d = strings.TrimPrefix(d, e2eRepo+":")
+		got = append(got, d[:strings.Index(d, " shipgate_id=")])
+	}
+	if !slices.Equal(got, want) {
+		w.t.Fatalf("dispatches:\n got %q\nwant %q", got, want)
+	}
+}
+
+// message returns the one Slack message and its thread.
+func (w *world) message() (fakeslack.Message, []string) {
+	w.t.Helper()
+	msgs := w.slack.Messages()
+	if len(msgs) != 1 {
+		w.t.Fatalf("want one Slack message per version, got %d: %+v", len(msgs), msgs)
+	}
+	return msgs[0], w.slack.Thread(msgs[0].TS)
+}
+
+func TestEndToEndReleaseWithSlackApproval(t *testing.T) {
+	w := newWorld(t)
+	// The tag v1.2.0, validated by the tag job, starts the release.
+	if err := w.o.Release(w.ctx, "github", e2eRepo, "v1.2.0", "", deploy.Actor{Login: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress")
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+	msg, thread := w.message()
+	if !strings.Contains(msg.Text, "*acme/widgets v1.2.0* — release v1.2.0 created") || !strings.Contains(msg.Text, "*staging*: running") {
+		t.Fatalf("message: %s", msg.Text)
+	}
+	if len(thread) == 0 || !strings.Contains(thread[0], "Deployment started") {
+		t.Fatalf("thread: %q", thread)
+	}
+
+	// SIGKILL while the workflow runs; the new process dispatches nothing again.
+	w.restart()
+	w.finishRun("deploy.yml", "success")
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+	// Soaking; SIGKILL in the middle of it.
+	w.after(10 * time.Minute)
+	w.restart()
+	w.after(5 * time.Minute)
+	w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress", "staging@v1.2.0:success", "production@v1.2.0:queued")
+
+	msg, _ = w.message()
+	if !strings.Contains(msg.Text, "*staging*: succeeded") || !strings.Contains(msg.Text, "Approval requested for production*: 1 of alice, slack:U0BOB") ||
+		!strings.Contains(msg.Blocks, `"action_id":"deploy_approve"`) || msg.Edits == 0 {
+		t.Fatalf("message with the gate: %s\n%s", msg.Text, msg.Blocks)
+	}
+	prodID := deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+
+	// A non-approver's click: 200, an ephemeral explanation, no change.
+	if r := w.click("U0EVE", slack.ActionApprove, prodID, "1.1"); r.StatusCode != http.StatusOK {
+		t.Fatalf("non-approver click: %d", r.StatusCode)
+	}
+	w.drain()
+	if e := w.slack.Ephemerals(); len(e) != 1 || e[0].User != "U0EVE" || !strings.Contains(e[0].Text, "not an approver") {
+		t.Fatalf("ephemerals: %+v", e)
+	}
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+
+	// alice (U0ALICE through notify.slack.users) approves; a double click does nothing more.
+	w.click("U0ALICE", slack.ActionApprove, prodID, "2.1")
+	w.click("U0ALICE", slack.ActionApprove, prodID, "2.2")
+	w.drain()
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging", "deploy.yml@v1.2.0 environment=production")
+	msg, _ = w.message()
+	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "approval approved by alice at 2026-11-16T09:15:00Z") {
+		t.Fatalf("after the decision, buttons gone and who/when shown: %s\n%s", msg.Text, msg.Blocks)
+	}
+	w.finishRun("deploy.yml", "success")
+	w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress", "staging@v1.2.0:success",
+		"production@v1.2.0:queued", "production@v1.2.0:in_progress", "production@v1.2.0:success")
+	msg, thread = w.message()
+	if !strings.Contains(msg.Text, "*production*: succeeded") {
+		t.Fatalf("final message: %s", msg.Text)
+	}
+	if last := thread[len(thread)-1]; !strings.Contains(last, "Succeeded: v1.2.0 to production succeeded") {
+		t.Fatalf("last thread line: %q", last)
+	}
+}
+
+func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
+	w := newWorld(t)
+	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0", Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	prodID := deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+	w.click("U0BOB", slack.ActionReject, prodID, "3.1")
+	if v := w.slack.Views(); len(v) != 1 || !strings.Contains(v[0], slack.CallbackReject) || !strings.Contains(v[0], prodID) {
+		t.Fatalf("views: %q", v)
+	}
+	sub := fmt.Sprintf(`{"type":"view_submission","user":{"id":"U0BOB"},"view":{"id":"V1","callback_id":%q,"private_metadata":%q,"state":{"values":{"reason":{"reason":{"type":"plain_text_input","value":"error budget spent"}}}}}}`,
+		slack.CallbackReject, prodID)
+	if r := w.post("payload="+url.QueryEscape(sub), w.clock.Now(), signingSecret); r.StatusCode != http.StatusOK {
+		t.Fatalf("submission: %d", r.StatusCode)
+	}
+	w.drain()
+	w.wantStatuses("production@v1.2.0:queued", "production@v1.2.0:failure")
+	w.wantDispatches()
+	msg, _ := w.message()
+	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "rejected: error budget spent by slack:U0BOB") {
+		t.Fatalf("message: %s", msg.Text)
+	}
+}
+
+func TestEndToEndProtectionRule(t *testing.T) {
+	w := newWorld(t)
+	runID := w.gh.AddWorkflowRun(e2eRepo, fakegithub.WorkflowRun{Workflow: "ship.yml", Event: "push"})
+	ev, err := github.ParseProtectionRule(w.gh.Payload(w.gh.DeploymentProtectionRuleEvent(e2eRepo, runID, "production", "dave")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: ev.Repo, Environment: ev.Environment, Kind: deploy.KindProtection, RunID: ev.RunID,
+		Actor: deploy.Actor{Login: ev.Sender}, Trigger: "protection rule"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	if r := w.gh.ProtectionRuleReviews(); len(r) != 0 {
+		t.Fatalf("answered before the gate: %q", r)
+	}
+	id := deploy.DeploymentID("github", e2eRepo, "production", fmt.Sprintf("run-%d", runID), deploy.KindProtection)
+	w.click("U0BOB", slack.ActionApprove, id, "4.1")
+	w.drain()
+	if r := w.gh.ProtectionRuleReviews(); !slices.Equal(r, []string{fmt.Sprintf("%s:run-%d:production=approved", e2eRepo, runID)}) {
+		t.Fatalf("reviews: %q", r)
+	}
+}

@@ -1,0 +1,131 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/fakeslack"
+)
+
+// decisions records Decide calls.
+type decisions struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (d *decisions) Decide(ctx context.Context, id string, a deploy.Actor, approve bool, reason, via, dedupe string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls = append(d.calls, fmt.Sprintf("%s %s approve=%v %s", id, a, approve, reason))
+	return nil
+}
+
+func newTestSlack(t *testing.T, now time.Time) (*Slack, *decisions, *fakeslack.Server) {
+	t.Helper()
+	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "s.db"), store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fake := fakeslack.New(t, "xoxb-t")
+	d := &decisions{}
+	s, err := New(Config{BotToken: "xoxb-t", SigningSecret: "secret", APIURL: fake.URL(), Store: st, Decider: d, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, d, fake
+}
+
+func approveBody(user, ts string) string {
+	return "payload=" + url.QueryEscape(fmt.Sprintf(`{"type":"block_actions","user":{"id":%q},"actions":[{"block_id":"deploy_gate","action_id":"deploy_approve","value":"dep-1","action_ts":%q}]}`, user, ts))
+}
+
+func TestInteractionsAreVerified(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	body := approveBody("U1", "1.1")
+	stamp := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+	tests := []struct {
+		name       string
+		ts, sig    string
+		wantStatus int
+		wantCalls  int
+	}{
+		{"a request signed with the signing secret is queued", stamp(now), Sign("secret", stamp(now), []byte(body)), 200, 1},
+		{"a forged signature is refused", stamp(now), Sign("guess", stamp(now), []byte(body)), 401, 0},
+		{"a request older than five minutes is refused", stamp(now.Add(-6 * time.Minute)), Sign("secret", stamp(now.Add(-6*time.Minute)), []byte(body)), 401, 0},
+		{"a request from the future is refused", stamp(now.Add(6 * time.Minute)), Sign("secret", stamp(now.Add(6*time.Minute)), []byte(body)), 401, 0},
+		{"a request without a signature is refused", stamp(now), "", 401, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, d, _ := newTestSlack(t, now)
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
+			req.Header.Set("X-Slack-Request-Timestamp", tc.ts)
+			req.Header.Set("X-Slack-Signature", tc.sig)
+			s.ServeHTTP(rec, req)
+			if rec.Code != tc.wantStatus || len(d.calls) != tc.wantCalls {
+				t.Fatalf("status %d, calls %q; want %d and %d calls", rec.Code, d.calls, tc.wantStatus, tc.wantCalls)
+			}
+			if rec.Code == 401 && strings.TrimSpace(rec.Body.String()) != "invalid signature" {
+				t.Fatalf("401 body %q", rec.Body.String())
+			}
+		})
+	}
+}
+
+func TestAReplayedInteractionHasNoEffect(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	s, d, _ := newTestSlack(t, now)
+	body := approveBody("U1", "1.1")
+	ts := strconv.FormatInt(now.Unix(), 10)
+	for range 2 {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	if len(d.calls) != 1 || d.calls[0] != "dep-1 slack:U1 approve=true " {
+		t.Fatalf("decisions: %q", d.calls)
+	}
+}
+
+func TestRejectOpensTheReasonModal(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	s, d, fake := newTestSlack(t, now)
+	body := "payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"U1"},"trigger_id":"trig-1","actions":[{"block_id":"deploy_gate","action_id":"deploy_reject","value":"dep-1","action_ts":"1.2"}]}`)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
+	s.ServeHTTP(rec, req)
+	if v := fake.Views(); rec.Code != 200 || len(v) != 1 || !strings.HasPrefix(v[0], "trig-1:") || !strings.Contains(v[0], `"private_metadata":"dep-1"`) || len(d.calls) != 0 {
+		t.Fatalf("status %d, views %q, calls %q", rec.Code, v, d.calls)
+	}
+}
+
+func TestSlackGroups(t *testing.T) {
+	s, _, fake := newTestSlack(t, time.Now())
+	fake.SetGroup("S1", "U1")
+	for user, want := range map[string]bool{"U1": true, "U2": false} {
+		if in, err := s.InSlackGroup(context.Background(), "S1", user); err != nil || in != want {
+			t.Fatalf("InSlackGroup(S1, %s) = %v, %v", user, in, err)
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sl "github.com/slack-go/slack"
+
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// Action IDs of the gate buttons and the rejection modal; the buttons'
+// value is the deployment ID.
+const (
+	ActionApprove  = "deploy_approve"
+	ActionReject   = "deploy_reject"
+	CallbackReject = "deploy_reject_reason"
+	blockReason    = "reason"
+)
+
+// view is what a deployment message shows, kept with it in the store.
+type view struct {
+	templates.SlackDeployment
+	// GateID is the deployment whose gate the buttons decide.
+	GateID string `json:"gate_id,omitempty"`
+}
+
+// messageKey names the one message of a deployed version; a rollback
+// threads under the version it replaces.
+func messageKey(st *deploy.State) string {
+	v := st.Version
+	if st.Kind == deploy.KindRollback && st.RolledBack != "" {
+		v = st.RolledBack
+	}
+	if st.Kind == deploy.KindProtection {
+		v = fmt.Sprintf("%s protection rule", st.Environment)
+	}
+	return st.Repo + "@" + v
+}
+
+// Notify implements deploy.Notifier: it edits (or first posts) the
+// version's message and replies in its thread with n.Line.
+func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
+	st := n.State
+	key := messageKey(st)
+	m, err := s.cfg.Store.GetSlackMessage(ctx, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	var v view
+	if len(m.View) > 0 {
+		if err := json.Unmarshal(m.View, &v); err != nil {
+			return fmt.Errorf("decoding the Slack view %s: %w", key, err)
+		}
+	} else {
+		v.Repo, v.Version = st.Repo, strings.TrimSuffix(strings.TrimPrefix(key, st.Repo+"@"), "")
+		v.Release = strings.HasPrefix(st.Trigger, "release")
+	}
+	update(&v, n)
+	text, blocks, err := render(v)
+	if err != nil {
+		return err
+	}
+	if m.TS == "" {
+		channel := st.SlackChannel
+		if n.Gate != nil && n.Gate.Channel != "" && channel == "" {
+			channel = n.Gate.Channel
+		}
+		if channel == "" {
+			return nil // no notify.slack.channel: nothing to say
+		}
+		ch, ts, err := s.client.PostMessageContext(ctx, channel, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...))
+		if err != nil {
+			return fmt.Errorf("posting the Slack message of %s: %w", key, err)
+		}
+		m = store.SlackMessage{Key: key, Channel: ch, TS: ts}
+	} else if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("updating the Slack message of %s: %w", key, err)
+	}
+	if m.View, err = json.Marshal(v); err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutSlackMessage(ctx, m); err != nil {
+		return err
+	}
+	if n.Line == "" {
+		return nil
+	}
+	var line strings.Builder
+	if err := templates.SlackThread(&line, templates.SlackThreadLine{Event: n.Event, Line: n.Line}); err != nil {
+		return fmt.Errorf("rendering a Slack thread line: %w", err)
+	}
+	if _, _, err := s.client.PostMessageContext(ctx, m.Channel, sl.MsgOptionText(line.String(), false), sl.MsgOptionTS(m.TS)); err != nil {
+		return fmt.Errorf("replying in the thread of %s: %w", key, err)
+	}
+	return nil
+}
+
+// update applies a notice to the view.
+func update(v *view, n deploy.Notice) {
+	st := n.State
+	name := st.Environment
+	if st.Kind == deploy.KindRollback {
+		name += " (rollback to " + st.Version + ")"
+	}
+	status, detail := "running", ""
+	switch {
+	case st.Status == deploy.StatusSucceeded:
+		status = "succeeded"
+	case st.Status == deploy.StatusFailed:
+		status, detail = "failed", st.Message
+	case st.Current() != nil:
+		cur := st.Current()
+		detail = cur.Name
+		if cur.Message != "" {
+			detail += ": " + cur.Message
+		}
+		if n.Gate != nil {
+			status = "waiting"
+		}
+	}
+	found := false
+	for i := range v.Environments {
+		if v.Environments[i].Name == name {
+			v.Environments[i].Status, v.Environments[i].Detail = status, detail
+			found = true
+		}
+	}
+	if !found {
+		v.Environments = append(v.Environments, templates.SlackEnvironment{Name: name, Status: status, Detail: detail})
+	}
+	if n.Gate != nil {
+		v.Gate = &templates.SlackGate{Environment: st.Environment, Required: n.Gate.Required, From: n.Gate.From, Override: n.Gate.Override}
+		v.GateID = st.ID
+		return
+	}
+	if v.GateID != st.ID {
+		return
+	}
+	switch n.Event {
+	case deploy.EventDecided:
+		v.Decisions = append(v.Decisions, fmt.Sprintf("%s at %s", n.Line, st.Now().UTC().Format(time.RFC3339)))
+		if cur := st.Current(); cur != nil && (len(cur.Decisions) >= v.Gate.Required || rejected(cur.Decisions)) {
+			v.Gate, v.GateID = nil, ""
+		}
+	case deploy.EventFailed, deploy.EventSucceeded:
+		if st.Status == deploy.StatusFailed {
+			v.Decisions = append(v.Decisions, fmt.Sprintf("%s at %s", st.Message, st.Now().UTC().Format(time.RFC3339)))
+		}
+		v.Gate, v.GateID = nil, ""
+	}
+}
+
+func rejected(ds []deploy.Decision) bool {
+	for _, d := range ds {
+		if !d.Approve {
+			return true
+		}
+	}
+	return false
+}
+
+// render builds the message: its text from the template, and the blocks
+// (the text as a section, and the buttons while a gate waits).
+func render(v view) (string, []sl.Block, error) {
+	var b strings.Builder
+	if err := templates.SlackMessage(&b, v.SlackDeployment); err != nil {
+		return "", nil, fmt.Errorf("rendering a Slack message: %w", err)
+	}
+	text := b.String()
+	blocks := []sl.Block{sl.NewSectionBlock(sl.NewTextBlockObject(sl.MarkdownType, text, false, false), nil, nil)}
+	if v.Gate != nil {
+		approve := sl.NewButtonBlockElement(ActionApprove, v.GateID, sl.NewTextBlockObject(sl.PlainTextType, "Approve", false, false)).WithStyle(sl.StylePrimary)
+		reject := sl.NewButtonBlockElement(ActionReject, v.GateID, sl.NewTextBlockObject(sl.PlainTextType, "Reject", false, false)).WithStyle(sl.StyleDanger)
+		blocks = append(blocks, sl.NewActionBlock("deploy_gate", approve, reject))
+	}
+	return text, blocks, nil
+}
+
+// Refuse implements deploy.Notifier: an ephemeral message to the Slack
+// user, next to the deployment's message.
+func (s *Slack) Refuse(ctx context.Context, n deploy.Notice, who deploy.Actor, why string) error {
+	if who.SlackUser == "" {
+		return nil
+	}
+	channel := n.State.SlackChannel
+	if m, err := s.cfg.Store.GetSlackMessage(ctx, messageKey(n.State)); err == nil {
+		channel = m.Channel
+	}
+	if channel == "" {
+		return nil
+	}
+	if _, err := s.client.PostEphemeralContext(ctx, channel, who.SlackUser, sl.MsgOptionText("Nothing changed: "+why, false)); err != nil {
+		return fmt.Errorf("telling %s privately: %w", who.SlackUser, err)
+	}
+	return nil
+}

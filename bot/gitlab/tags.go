@@ -2,13 +2,172 @@ package gitlab
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/rs/zerolog"
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/policies/release"
+	"github.com/shipgate/shipgate/templates"
 )
 
-// processTag validates a pushed tag (not in this build yet: the tag is
-// logged and left alone).
+// maxTagProbes caps the version tags tried, highest first, to find the
+// one a new tag follows.
+const maxTagProbes = 20
+
+// processTag validates a pushed tag with the default branch's policy,
+// releases it when the policy asks (tags.release), and reports it: the
+// audit entry, then the commit status TagStatusName on the tagged commit.
+// A project without a policy is left alone: it has not opted in.
 func (a *App) processTag(ctx context.Context, e Event) error {
-	zerolog.Ctx(ctx).Info().Str("tag", e.Tag).Msg("tag pushed: tag validation on GitLab is not in this build yet")
+	log := zerolog.Ctx(ctx).With().Str("tag", e.Tag).Str(bot.FieldSHA, e.SHA).Logger()
+	ctx = log.WithContext(ctx)
+	branch := e.DefaultBranch
+	if branch == "" {
+		// GET /projects/:id
+		p, _, err := a.gl.Projects.GetProject(e.ProjectID, nil, gl.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", e.Repo, err)
+		}
+		branch = p.DefaultBranch
+	}
+	lp, err := a.loadPolicy(ctx, e.ProjectID, e.Repo, branch)
+	if err != nil {
+		return err
+	}
+	if lp.Missing {
+		log.Info().Str("branch", branch).Msg("no policy on the default branch: tag not checked")
+		return nil
+	}
+	r := review.TagReport{Tag: e.Tag, SHA: e.SHA}
+	if lp.Invalid != nil {
+		r.PolicyError = fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", review.PolicyFile, branch)
+		return a.reportTag(ctx, e, r)
+	}
+	st := lp.Policy.Release
+	check, prev, err := a.tagCheck(ctx, e, st)
+	if err != nil {
+		return err
+	}
+	r.Problems = release.ValidateTag(st, check)
+	if r.Valid() && st.CreateRelease {
+		if r.ReleaseURL, err = a.createRelease(ctx, e, st, prev, check.Commits); err != nil {
+			return err
+		}
+		r.Released = true
+	}
+	return a.reportTag(ctx, e, r)
+}
+
+// tagCheck gathers what release.ValidateTag needs: every tag, the
+// branches holding the commit, and the commits since the previous stable
+// version the commit descends from (returned as prev, "" when none).
+func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings) (check release.TagCheck, prev string, err error) {
+	check = release.TagCheck{Name: e.Tag, Commit: e.SHA}
+	opt := &gl.ListTagsOptions{ListOptions: gl.ListOptions{PerPage: 100}}
+	for {
+		// GET /projects/:id/repository/tags
+		tags, resp, err := a.gl.Tags.ListTags(e.ProjectID, opt, gl.WithContext(ctx))
+		if err != nil {
+			return check, "", fmt.Errorf("listing the tags of %s: %w", e.Repo, err)
+		}
+		for _, t := range tags {
+			sha := t.Target
+			if t.Commit != nil {
+				sha = t.Commit.ID
+			}
+			check.AllTags = append(check.AllTags, release.Tag{Name: t.Name, SHA: sha})
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	// GET /projects/:id/repository/commits/:sha/refs?type=branch
+	refs, _, err := a.gl.Commits.GetCommitRefs(e.ProjectID, e.SHA, &gl.GetCommitRefsOptions{Type: gl.Ptr("branch"),
+		ListOptions: gl.ListOptions{PerPage: 100}}, gl.WithContext(ctx))
+	if err != nil {
+		return check, "", fmt.Errorf("reading the branches holding %s in %s: %w", e.SHA, e.Repo, err)
+	}
+	for _, ref := range refs {
+		check.OnBranches = append(check.OnBranches, ref.Name)
+	}
+	v, err := release.ParseTag(st.TagPrefix, e.Tag)
+	if err != nil {
+		return check, "", nil // ValidateTag reports the name
+	}
+	for i, c := range release.PreviousCandidates(st.TagPrefix, check.AllTags, &v) {
+		if i == maxTagProbes {
+			break
+		}
+		// GET /projects/:id/repository/compare?from=TAG&to=SHA: the tag is
+		// an ancestor when nothing of it is missing from SHA.
+		back, _, err := a.gl.Repositories.Compare(e.ProjectID, &gl.CompareOptions{From: gl.Ptr(e.SHA), To: gl.Ptr(c.Name), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
+		if err != nil {
+			return check, "", fmt.Errorf("comparing %s with %s in %s: %w", c.Name, e.SHA, e.Repo, err)
+		}
+		if len(back.Commits) > 0 {
+			continue
+		}
+		fwd, _, err := a.gl.Repositories.Compare(e.ProjectID, &gl.CompareOptions{From: gl.Ptr(c.Name), To: gl.Ptr(e.SHA), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
+		if err != nil {
+			return check, "", fmt.Errorf("comparing %s with %s in %s: %w", c.Name, e.SHA, e.Repo, err)
+		}
+		check.Commits = make([]policies.Commit, 0, len(fwd.Commits))
+		for j := len(fwd.Commits) - 1; j >= 0; j-- { // newest first, as git log
+			cm := fwd.Commits[j]
+			check.Commits = append(check.Commits, policies.Commit{SHA: cm.ID, Message: cm.Message, AuthorName: cm.AuthorName,
+				Time: deref(cm.CommittedDate)})
+		}
+		return check, c.Name, nil
+	}
+	return check, "", nil
+}
+
+// createRelease creates the tag's release with generated notes:
+// POST /projects/:id/releases. It returns the release's web address.
+func (a *App) createRelease(ctx context.Context, e Event, st policies.ReleaseSettings, prev string, commits []policies.Commit) (string, error) {
+	notes := release.BuildNotes(e.Tag, prev, a.cfg.Now(), commits)
+	web := strings.TrimSuffix(strings.TrimSuffix(a.gl.BaseURL().String(), "/"), "/api/v4")
+	notes.LinkChanges(web, e.Repo, "-/merge_requests")
+	body, err := templates.String(templates.Notes, any(notes))
+	if err != nil {
+		return "", err
+	}
+	rel, resp, err := a.gl.Releases.CreateRelease(e.ProjectID, &gl.CreateReleaseOptions{
+		TagName: gl.Ptr(e.Tag), Name: gl.Ptr(e.Tag), Description: gl.Ptr(body),
+	}, gl.WithContext(ctx))
+	switch {
+	case resp != nil && resp.StatusCode == 409:
+		zerolog.Ctx(ctx).Info().Msg("release exists already: kept")
+		return fmt.Sprintf("%s/%s/-/releases/%s", web, e.Repo, e.Tag), nil
+	case err != nil:
+		return "", fmt.Errorf("creating the release %s of %s: %w", e.Tag, e.Repo, err)
+	}
+	if rel.Links.Self != "" {
+		return rel.Links.Self, nil
+	}
+	return fmt.Sprintf("%s/%s/-/releases/%s", web, e.Repo, e.Tag), nil
+}
+
+// reportTag appends the audit entry, then sets the commit status. In that
+// order a retry may audit twice but never loses the record.
+func (a *App) reportTag(ctx context.Context, e Event, r review.TagReport) error {
+	if _, err := a.cfg.Store.AppendAudit(ctx, r.Audit("gitlab", e.Repo, e.Sender, "tag_push", e.DeliveryID, a.cfg.Now())); err != nil {
+		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, e.Repo, err)
+	}
+	ok, desc := r.Status()
+	c := review.Failure
+	if ok {
+		c = review.Success
+	}
+	if err := a.publishStatus(ctx, e.ProjectID, e.Repo, r.SHA, TagStatusName, c, desc, r.ReleaseURL); err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Bool("valid", r.Valid()).Bool("released", r.Released).Msg("tag checked")
 	return nil
 }

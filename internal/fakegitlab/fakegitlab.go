@@ -102,10 +102,14 @@ type Project struct {
 	Path          string // "group/sub/proj"
 	DefaultBranch string
 	// Files maps ref → file path → content.
-	Files    map[string]map[string]string
-	Members  []Member
-	MRs      map[int]*MR
-	Tags     map[string]string // name → commit SHA
+	Files   map[string]map[string]string
+	Members []Member
+	MRs     map[int]*MR
+	Tags    map[string]string // name → commit SHA
+	// History is a linear history, oldest first, for compare and commit
+	// refs; Branches map a branch to its head among it.
+	History  []Commit
+	Branches map[string]string
 	Statuses []Status
 	Releases []Release
 }
@@ -170,6 +174,9 @@ func (s *Server) AddProject(p *Project) *Project {
 	}
 	if p.Tags == nil {
 		p.Tags = map[string]string{}
+	}
+	if p.Branches == nil {
+		p.Branches = map[string]string{}
 	}
 	s.projects = append(s.projects, p)
 	return p
@@ -319,9 +326,9 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
-	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && rest[3] == "statuses":
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs"):
 		args = append(args, rest[2])
-		return route + "/repository/commits/:sha/statuses", args
+		return route + "/repository/commits/:sha/" + rest[3], args
 	}
 	if len(rest) > 0 {
 		route += "/" + strings.Join(rest, "/")
@@ -352,6 +359,8 @@ func (s *Server) routes() map[string]handler {
 		"GET /projects/:id/repository/commits/:sha/statuses":             s.listStatuses,
 		"GET /projects/:id/repository/tags":                              s.listTags,
 		"POST /projects/:id/releases":                                    s.createRelease,
+		"GET /projects/:id/repository/compare":                           s.compare,
+		"GET /projects/:id/repository/commits/:sha/refs":                 s.commitRefs,
 	}
 }
 
@@ -669,4 +678,65 @@ func (s *Server) createRelease(w http.ResponseWriter, _ *http.Request, p *Projec
 	p.Releases = append(p.Releases, Release{TagName: in.TagName, Name: in.Name, Description: in.Description})
 	s.releases = append(s.releases, p.Path+"@"+in.TagName)
 	writeJSON(w, http.StatusCreated, map[string]any{"tag_name": in.TagName, "name": in.Name, "description": in.Description})
+}
+
+// history returns the commits up to ref (a SHA, tag or branch), oldest
+// first; nil when ref is unknown.
+func (p *Project) history(ref string) []Commit {
+	if sha, ok := p.Tags[ref]; ok {
+		ref = sha
+	} else if sha, ok := p.Branches[ref]; ok {
+		ref = sha
+	}
+	for i, c := range p.History {
+		if c.SHA == ref {
+			return p.History[:i+1]
+		}
+	}
+	return nil
+}
+
+func commitJSON(c Commit) map[string]any {
+	return map[string]any{"id": c.SHA, "short_id": c.SHA[:min(8, len(c.SHA))], "title": firstLine(c.Message),
+		"message": c.Message, "author_name": c.AuthorName, "authored_date": ts(c.At), "committed_date": ts(c.At), "created_at": ts(c.At)}
+}
+
+// compare lists the commits of to that from lacks, oldest first.
+func (s *Server) compare(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	q := r.URL.Query()
+	from, to := p.history(q.Get("from")), p.history(q.Get("to"))
+	if from == nil || to == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Ref Not Found"})
+		return
+	}
+	have := map[string]bool{}
+	for _, c := range from {
+		have[c.SHA] = true
+	}
+	out := []map[string]any{}
+	for _, c := range to {
+		if !have[c.SHA] {
+			out = append(out, commitJSON(c))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"commits": out, "diffs": []any{}, "compare_same_ref": q.Get("from") == q.Get("to")})
+}
+
+// commitRefs lists the branches whose history holds the commit.
+func (s *Server) commitRefs(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	var names []string
+	for name := range p.Branches {
+		for _, c := range p.history(name) {
+			if c.SHA == args[1] {
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	out := []map[string]any{}
+	for _, n := range names {
+		out = append(out, map[string]any{"type": "branch", "name": n})
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -81,14 +81,20 @@ type Override struct {
 
 // Link sets the PRURL and AuthorURL of every entry with a PR or an author
 // login: serverURL/repo/pull/N and serverURL/LOGIN, e.g. serverURL
-// "https://github.com" and repo "acme/widgets".
-func (n *Notes) Link(serverURL, repo string) {
+// "https://github.com" and repo "acme/widgets". It is LinkChanges with
+// GitHub's "pull".
+func (n *Notes) Link(serverURL, repo string) { n.LinkChanges(serverURL, repo, "pull") }
+
+// LinkChanges is Link with the host's path of a change below the
+// repository: "pull" on GitHub, "-/merge_requests" on GitLab (whose repo
+// may hold subgroups, "group/sub/project").
+func (n *Notes) LinkChanges(serverURL, repo, changePath string) {
 	serverURL = strings.TrimRight(serverURL, "/")
 	for i := range n.Sections {
 		for j := range n.Sections[i].Entries {
 			e := &n.Sections[i].Entries[j]
 			if e.PR > 0 {
-				e.PRURL = fmt.Sprintf("%s/%s/pull/%d", serverURL, repo, e.PR)
+				e.PRURL = fmt.Sprintf("%s/%s/%s/%d", serverURL, repo, changePath, e.PR)
 			}
 			if e.Author != "" {
 				e.AuthorURL = serverURL + "/" + e.Author

@@ -1,0 +1,72 @@
+package review
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies/release"
+)
+
+// TagReport is the validation of one pushed tag, as published (a commit
+// status on the tagged commit) and audited.
+type TagReport struct {
+	Tag, SHA string
+	// Problems are release.ValidateTag's; PolicyError is set instead when
+	// the policy could not be used.
+	Problems    []release.Problem
+	PolicyError string
+	// ReleaseURL is set when a release was created.
+	ReleaseURL string
+	Released   bool
+}
+
+// Valid reports whether the tag passed.
+func (r TagReport) Valid() bool { return r.PolicyError == "" && len(r.Problems) == 0 }
+
+// Status is what the tag's commit status says: whether it passes, and its
+// description (cut by the host to its limit).
+func (r TagReport) Status() (ok bool, description string) {
+	switch {
+	case r.PolicyError != "":
+		return false, r.Tag + " was not checked: " + r.PolicyError
+	case !r.Valid():
+		kinds := make([]string, len(r.Problems))
+		for i, p := range r.Problems {
+			kinds[i] = string(p.Kind)
+		}
+		return false, fmt.Sprintf("%s is not a valid version tag (%s): %s", r.Tag, strings.Join(kinds, ", "), r.Problems[0].Message)
+	case r.Released:
+		return true, r.Tag + " is a valid version tag, released"
+	}
+	return true, r.Tag + " is a valid version tag"
+}
+
+// Audit is the audit entry of the report on host's repo, caused by actor
+// through deliveryID (event names the host event).
+func (r TagReport) Audit(host, repo, actor, event, deliveryID string, at time.Time) store.AuditEvent {
+	outcome := "valid"
+	switch {
+	case !r.Valid():
+		outcome = "invalid"
+	case r.Released:
+		outcome = "released"
+	}
+	detail := map[string]any{"tag": r.Tag, "sha": r.SHA, "event": event}
+	if len(r.Problems) > 0 {
+		detail["problems"] = r.Problems
+	}
+	if r.PolicyError != "" {
+		detail["policy_error"] = r.PolicyError
+	}
+	if r.ReleaseURL != "" {
+		detail["release_url"] = r.ReleaseURL
+	}
+	data, _ := json.Marshal(detail)
+	return store.AuditEvent{
+		At: at, Host: host, Repo: repo, Kind: store.AuditRelease, Actor: actor,
+		Subject: r.Tag, Outcome: outcome, Detail: data, DeliveryID: deliveryID,
+	}
+}

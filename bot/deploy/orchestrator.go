@@ -85,6 +85,8 @@ type Config struct {
 	Notifier   Notifier
 	Teams      Teams
 	Groups     SlackGroups
+	// Releases gives the default version of `/deploy ENV`.
+	Releases Releases
 	// HTTPClient runs webhook and health_check steps.
 	HTTPClient *http.Client
 	// Getenv reads a webhook step's secret_env; nil means os.Getenv.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 )
@@ -76,5 +77,5 @@ func (w *prWork) cutRelease(ctx context.Context, ev Event, version string) (refu
 		return "", err
 	}
 	e := TagEvent{Event: "release_command", DeliveryID: ev.DeliveryID, Repo: s.repo, Tag: tag, DefaultBranch: branch, Sender: ev.Comment.Author}
-	return "", w.a.reportTag(ctx, s, e, tagOutcome{Tag: tag, SHA: head, Release: &pub})
+	return "", w.a.reportTag(ctx, s, e, review.TagReport{Tag: tag, SHA: head, ReleaseURL: pub.URL, Released: true})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
@@ -129,20 +130,6 @@ func (a *App) processTags(ctx context.Context, jobs []store.Job) error {
 	return a.handleTag(ctx, s, e)
 }
 
-// tagOutcome is the validation of one tag, what was published about it.
-type tagOutcome struct {
-	Tag, SHA string
-	// Problems are ValidateTag's; PolicyError is set instead when the
-	// policy could not be used.
-	Problems    []release.Problem
-	PolicyError string
-	// Release is set when a release was created or updated.
-	Release *Published
-}
-
-// valid reports whether the tag passed.
-func (o tagOutcome) valid() bool { return o.PolicyError == "" && len(o.Problems) == 0 }
-
 // handleTag validates a tag with the default branch's policy, reports it,
 // and releases it when the policy asks for releases. A repository without
 // a policy is left alone: it has not opted in.
@@ -179,7 +166,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		log.Info().Str("branch", branch).Msg("no policy on the default branch: tag not checked")
 		return nil
 	}
-	o := tagOutcome{Tag: e.Tag, SHA: sha}
+	o := review.TagReport{Tag: e.Tag, SHA: sha}
 	if lp.Invalid != nil {
 		o.PolicyError = fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", PolicyFile, branch)
 		return a.reportTag(ctx, s, e, o)
@@ -190,7 +177,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		return err
 	}
 	o.Problems = release.ValidateTag(st, check)
-	if o.valid() && st.CreateRelease {
+	if o.Valid() && st.CreateRelease {
 		v, _ := release.ParseTag(st.TagPrefix, e.Tag) // valid: it parses
 		previous := ""
 		if hasPrev {
@@ -200,7 +187,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		if err != nil {
 			return err
 		}
-		o.Release = &pub
+		o.ReleaseURL, o.Released = pub.URL, true
 	}
 	return a.reportTag(ctx, s, e, o)
 }
@@ -236,52 +223,27 @@ func (s *session) tagReported(ctx context.Context, tag, sha string) (bool, error
 
 // reportTag appends the audit event, then publishes the commit status
 // TagContext on the tagged commit (POST /repos/{owner}/{repo}/statuses/
-// {sha}). In that order, a retry after a failure may audit twice but never
-// loses the record; the status is what marks the tag as done.
-func (a *App) reportTag(ctx context.Context, s *session, e TagEvent, o tagOutcome) error {
-	state, desc := "success", o.Tag+" is a valid version tag"
-	switch {
-	case o.PolicyError != "":
-		state, desc = "failure", o.Tag+" was not checked: "+o.PolicyError
-	case !o.valid():
-		kinds := make([]string, len(o.Problems))
-		for i, p := range o.Problems {
-			kinds[i] = string(p.Kind)
-		}
-		state, desc = "failure", fmt.Sprintf("%s is not a valid version tag (%s): %s", o.Tag, strings.Join(kinds, ", "), o.Problems[0].Message)
-	case o.Release != nil:
-		desc += ", released"
+// {sha}), both as review.TagReport words them for every host. In that
+// order, a retry after a failure may audit twice but never loses the
+// record; the status is what marks the tag as done.
+func (a *App) reportTag(ctx context.Context, s *session, e TagEvent, r review.TagReport) error {
+	audit := r.Audit("github", s.repo, e.Sender, e.Event, e.DeliveryID, a.cfg.Now())
+	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
+		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, s.repo, err)
 	}
-	outcome := "valid"
-	if !o.valid() {
-		outcome = "invalid"
-	} else if o.Release != nil {
-		outcome = "released"
-	}
-	detail := map[string]any{"tag": o.Tag, "sha": o.SHA, "event": e.Event}
-	if len(o.Problems) > 0 {
-		detail["problems"] = o.Problems
-	}
-	if o.PolicyError != "" {
-		detail["policy_error"] = o.PolicyError
-	}
-	if o.Release != nil {
-		detail["release_url"] = o.Release.URL
-	}
-	if _, err := a.cfg.Store.AppendAudit(ctx, store.AuditEvent{
-		At: a.cfg.Now(), Host: "github", Repo: s.repo, Kind: store.AuditRelease, Actor: e.Sender,
-		Subject: o.Tag, Outcome: outcome, Detail: mustJSON(detail), DeliveryID: e.DeliveryID,
-	}); err != nil {
-		return fmt.Errorf("auditing the tag %s of %s: %w", o.Tag, s.repo, err)
+	ok, desc := r.Status()
+	state := "success"
+	if !ok {
+		state = "failure"
 	}
 	status := &gh.RepoStatus{State: gh.String(state), Context: gh.String(TagContext), Description: gh.String(statusDescription(desc))}
-	if o.Release != nil && o.Release.URL != "" {
-		status.TargetURL = gh.String(o.Release.URL)
+	if r.ReleaseURL != "" {
+		status.TargetURL = gh.String(r.ReleaseURL)
 	}
-	if _, _, err := s.gh.Repositories.CreateStatus(ctx, s.owner, s.name, o.SHA, status); err != nil {
-		return s.wrap(err, "reporting the tag %s on %.7s in %s", o.Tag, o.SHA, s.repo)
+	if _, _, err := s.gh.Repositories.CreateStatus(ctx, s.owner, s.name, r.SHA, status); err != nil {
+		return s.wrap(err, "reporting the tag %s on %.7s in %s", r.Tag, r.SHA, s.repo)
 	}
-	zerolog.Ctx(ctx).Info().Str(bot.FieldSHA, o.SHA).Str("outcome", outcome).Msg("tag checked")
+	zerolog.Ctx(ctx).Info().Str(bot.FieldSHA, r.SHA).Str("outcome", audit.Outcome).Msg("tag checked")
 	return nil
 }
 

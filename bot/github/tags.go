@@ -92,29 +92,16 @@ func (s *session) compare(ctx context.Context, base, head string, wantCommits bo
 // and returns it with the commits since; ok is false, with no commits,
 // when there is none.
 func (s *session) previousTag(ctx context.Context, st policies.ReleaseSettings, tags []release.Tag, v *release.Version, sha string) (release.Tag, bool, []policies.Commit, error) {
-	type cand struct {
-		tag release.Tag
-		v   release.Version
-	}
-	var cands []cand
-	for _, t := range tags {
-		tv, err := release.ParseTag(st.TagPrefix, t.Name)
-		if err != nil || tv.IsPrerelease() || (v != nil && tv.Compare(*v) >= 0) {
-			continue
-		}
-		cands = append(cands, cand{t, tv})
-	}
-	slices.SortFunc(cands, func(a, b cand) int { return b.v.Compare(a.v) })
-	for i, c := range cands {
+	for i, c := range release.PreviousCandidates(st.TagPrefix, tags, v) {
 		if i == maxTagProbes {
 			break
 		}
-		ok, commits, err := s.compare(ctx, c.tag.Name, sha, true)
+		ok, commits, err := s.compare(ctx, c.Name, sha, true)
 		if err != nil {
 			return release.Tag{}, false, nil, err
 		}
 		if ok {
-			return c.tag, true, commits, nil
+			return c, true, commits, nil
 		}
 	}
 	return release.Tag{}, false, nil, nil

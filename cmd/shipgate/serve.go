@@ -69,8 +69,8 @@ func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
 // server, and runs them until ctx is done.
 func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	log := newLogger(cfg, logOut)
-	if cfg.SlackBotToken != "" {
-		return usageError(errors.New("Slack is not in this build yet: unset the SHIPGATE_SLACK_* settings"))
+	if cfg.SlackBotToken != "" && !cfg.githubEnabled() {
+		return usageError(errors.New("slack: Slack approvals drive deployments, which need the GitHub settings (SHIPGATE_GITHUB_*)"))
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -99,6 +99,16 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		}
 		workers.Processors = append(workers.Processors, gl)
 		receivers = append(receivers, gl)
+	}
+	if gh != nil {
+		orchestrator, sl, err := newDeploy(cfg, log, st, gh, workers)
+		if err != nil {
+			return usageError(err)
+		}
+		workers.Processors = append(workers.Processors, orchestrator)
+		if sl != nil {
+			receivers = append(receivers, sl)
+		}
 	}
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 

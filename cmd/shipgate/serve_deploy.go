@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/slack"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// newDeploy builds the deployment orchestrator on the GitHub adapter and,
+// when SHIPGATE_SLACK_BOT_TOKEN is set, the Slack integration that
+// notifies and takes approvals. The Slack receiver is nil without Slack.
+func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, gh *github.App, w *bot.Workers) (*deploy.Orchestrator, *slack.Slack, error) {
+	dcfg := deploy.Config{Store: st, Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh,
+		Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
+	var sl *slack.Slack
+	if cfg.SlackBotToken != "" {
+		var err error
+		sl, err = slack.New(slack.Config{BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, APIURL: cfg.SlackAPIURL,
+			Store: st, Logger: log.With().Str(bot.FieldHost, "slack").Logger()})
+		if err != nil {
+			return nil, nil, err
+		}
+		dcfg.Notifier, dcfg.Groups = sl, sl
+	}
+	o, err := deploy.New(dcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deploy: %w", err)
+	}
+	if sl != nil {
+		sl.SetDecider(o)
+	}
+	return o, sl, nil
+}

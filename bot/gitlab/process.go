@@ -120,7 +120,7 @@ func isNotFound(resp *gl.Response, err error) bool {
 type mrWork struct {
 	a      *App
 	repo   string
-	pid    int64
+	pid    any // the project: its ID, or its path
 	iid    int
 	events []Event
 

@@ -17,6 +17,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/slack"
@@ -138,7 +139,11 @@ func (w *world) drain() {
 			for _, j := range b.Jobs {
 				ids = append(ids, j.ID)
 			}
-			if err := w.o.Process(w.ctx, b); err != nil {
+			var p bot.Processor = w.o
+			if b.Jobs[0].Kind == github.KindDeployHook {
+				p = github.DeployHooks{Orchestrator: w.o}
+			}
+			if err := p.Process(w.ctx, b); err != nil {
 				w.t.Fatalf("processing %s: %v", b.Key, err)
 			}
 			if err := w.st.Complete(w.ctx, ids...); err != nil {
@@ -170,12 +175,20 @@ func (w *world) finishRun(workflow, conclusion string) {
 	payload := w.gh.Payload(&gh.WorkflowRunEvent{Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(e2eRepo)},
 		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
 			Status: gh.String("completed"), Conclusion: gh.String(conclusion)}})
-	ev, err := github.ParseWorkflowRun(payload)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	w.deliver("workflow_run", "completed", payload)
+}
+
+// deliver queues a verified webhook as the GitHub receiver does, and runs
+// the jobs.
+func (w *world) deliver(event, action string, payload []byte) {
+	w.t.Helper()
 	w.delivery++
-	if err := w.o.WorkflowRunUpdated(w.ctx, fmt.Sprint("d-", w.delivery), ev.Title, ev.Run); err != nil {
+	id := fmt.Sprint("d-", w.delivery)
+	job, ok := github.DeployHookJob(event, action, id, payload)
+	if !ok {
+		w.t.Fatalf("%s.%s queues no deploy hook", event, action)
+	}
+	if _, err := w.st.Accept(w.ctx, store.Delivery{Host: "github", ID: id, Event: event, Action: action, Payload: payload}, job); err != nil {
 		w.t.Fatal(err)
 	}
 	w.drain()
@@ -331,15 +344,7 @@ func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
 func TestEndToEndProtectionRule(t *testing.T) {
 	w := newWorld(t)
 	runID := w.gh.AddWorkflowRun(e2eRepo, fakegithub.WorkflowRun{Workflow: "ship.yml", Event: "push"})
-	ev, err := github.ParseProtectionRule(w.gh.Payload(w.gh.DeploymentProtectionRuleEvent(e2eRepo, runID, "production", "dave")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: ev.Repo, Environment: ev.Environment, Kind: deploy.KindProtection, RunID: ev.RunID,
-		Actor: deploy.Actor{Login: ev.Sender}, Trigger: "protection rule"}); err != nil {
-		t.Fatal(err)
-	}
-	w.drain()
+	w.deliver("deployment_protection_rule", "requested", w.gh.Payload(w.gh.DeploymentProtectionRuleEvent(e2eRepo, runID, "production", "dave")))
 	if r := w.gh.ProtectionRuleReviews(); len(r) != 0 {
 		t.Fatalf("answered before the gate: %q", r)
 	}
@@ -347,6 +352,12 @@ func TestEndToEndProtectionRule(t *testing.T) {
 	w.click("U0BOB", slack.ActionApprove, id, "4.1")
 	w.drain()
 	if r := w.gh.ProtectionRuleReviews(); !slices.Equal(r, []string{fmt.Sprintf("%s:run-%d:production=approved", e2eRepo, runID)}) {
+		t.Fatalf("reviews: %q", r)
+	}
+	// A run waiting on an environment the policy does not know is rejected at once.
+	other := w.gh.AddWorkflowRun(e2eRepo, fakegithub.WorkflowRun{Workflow: "ship.yml", Event: "push"})
+	w.deliver("deployment_protection_rule", "requested", w.gh.Payload(w.gh.DeploymentProtectionRuleEvent(e2eRepo, other, "qa", "dave")))
+	if r := w.gh.ProtectionRuleReviews(); len(r) != 2 || r[1] != fmt.Sprintf("%s:run-%d:qa=rejected", e2eRepo, other) {
 		t.Fatalf("reviews: %q", r)
 	}
 }

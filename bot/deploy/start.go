@@ -47,6 +47,12 @@ func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, st
 	}
 	env := environment(p, r.Environment)
 	if env == nil {
+		if r.Kind == KindProtection && o.cfg.Protection != nil {
+			// A protection rule is always answered, and fails closed.
+			err := o.cfg.Protection.ReviewProtectionRule(ctx, r.Repo, r.RunID, r.Environment, "rejected",
+				fmt.Sprintf("Shipgate rejected: the policy of %s has no deployment environment %s", r.Repo, r.Environment))
+			return "", false, err
+		}
 		return "", false, fmt.Errorf("starting a deployment to %s: %w", r.Environment, ErrNoEnvironment)
 	}
 	instance := r.Version

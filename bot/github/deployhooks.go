@@ -1,0 +1,89 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// KindDeployHook is the job kind of the webhooks the deployment
+// orchestrator follows: workflow_run and deployment_protection_rule.
+const KindDeployHook = "github.deploy_hook"
+
+// deployHook is a KindDeployHook job's payload: the verified webhook.
+type deployHook struct {
+	Event      string          `json:"event"`
+	DeliveryID string          `json:"delivery_id"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// DeployHookJob returns the job of a workflow_run (completed or
+// in_progress) or deployment_protection_rule delivery; ok is false for
+// every other event. The receiver's translate queues it.
+func DeployHookJob(event, action, deliveryID string, payload []byte) (job store.Job, ok bool) {
+	switch {
+	case event == "workflow_run" && (action == "completed" || action == "in_progress"):
+	case event == "deployment_protection_rule" && action == "requested":
+	default:
+		return store.Job{}, false
+	}
+	p, err := json.Marshal(deployHook{Event: event, DeliveryID: deliveryID, Payload: payload})
+	if err != nil {
+		return store.Job{}, false
+	}
+	return store.Job{Kind: KindDeployHook, Key: "github-deploy-hook:" + deliveryID, Payload: p}, true
+}
+
+// orchestrator is what the deploy hooks need of bot/deploy.
+type orchestrator interface {
+	WorkflowRunUpdated(ctx context.Context, deliveryID, title string, run deploy.WorkflowRun) error
+	Start(ctx context.Context, r deploy.StartRequest) (string, bool, error)
+}
+
+var _ orchestrator = (*deploy.Orchestrator)(nil)
+
+// DeployHooks hands KindDeployHook jobs to the orchestrator: a workflow run
+// moved, or a run waits on Shipgate's deployment protection rule.
+type DeployHooks struct {
+	Orchestrator orchestrator
+}
+
+var _ bot.Processor = DeployHooks{}
+
+// Kinds implements bot.Processor.
+func (DeployHooks) Kinds() []string { return []string{KindDeployHook} }
+
+// Process implements bot.Processor.
+func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
+	for _, j := range b.Jobs {
+		var hook deployHook
+		if err := json.Unmarshal(j.Payload, &hook); err != nil {
+			return bot.Permanent(fmt.Errorf("decoding deploy hook job %d: %w", j.ID, err))
+		}
+		switch hook.Event {
+		case "workflow_run":
+			ev, err := ParseWorkflowRun(hook.Payload)
+			if err != nil {
+				return bot.Permanent(err)
+			}
+			if err := h.Orchestrator.WorkflowRunUpdated(ctx, hook.DeliveryID, ev.Title, ev.Run); err != nil {
+				return err
+			}
+		case "deployment_protection_rule":
+			ev, err := ParseProtectionRule(hook.Payload)
+			if err != nil {
+				return bot.Permanent(err)
+			}
+			if _, _, err := h.Orchestrator.Start(ctx, deploy.StartRequest{Host: "github", Repo: ev.Repo, Environment: ev.Environment,
+				Version: ev.Ref, Kind: deploy.KindProtection, RunID: ev.RunID, Actor: deploy.Actor{Login: ev.Sender},
+				Trigger: "deployment protection rule", DeliveryID: hook.DeliveryID}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

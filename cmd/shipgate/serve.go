@@ -105,7 +105,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		if err != nil {
 			return usageError(err)
 		}
-		workers.Processors = append(workers.Processors, orchestrator)
+		workers.Processors = append(workers.Processors, orchestrator, github.DeployHooks{Orchestrator: orchestrator})
 		if sl != nil {
 			receivers = append(receivers, sl)
 		}

@@ -49,6 +49,9 @@ const (
 // knows no host: the adapter fills it from its Verdict and what it read.
 type Report struct {
 	Kind ReportKind
+	// Host is "github" or "gitlab" ("" reads as GitHub): it names the
+	// change (see Noun).
+	Host string
 	// Repo is "owner/name"; Number the PR or MR number.
 	Repo   string
 	Number int
@@ -66,6 +69,15 @@ type Report struct {
 	PolicyErrors []*policies.FieldError
 	// Err says why the evaluation failed (Failed).
 	Err string
+}
+
+// Noun names the change as its host does: "merge request" on GitLab,
+// "pull request" elsewhere.
+func (r Report) Noun() string {
+	if r.Host == "gitlab" {
+		return "merge request"
+	}
+	return "pull request"
 }
 
 // Counts returns how many rules pass, fail, wait and were skipped.
@@ -94,7 +106,7 @@ func (r Report) Title() string {
 	case InvalidPolicy:
 		return fmt.Sprintf("The policy %s is invalid (%s)", r.PolicyFile, plural(len(r.PolicyErrors), "error"))
 	case Failed:
-		return "Shipgate could not evaluate this pull request"
+		return "Shipgate could not evaluate this " + r.Noun()
 	}
 	v := r.Verdict
 	if !v.Gated {

@@ -25,7 +25,7 @@ func codeOwnersPaths() []string {
 // report is the part of the report every outcome of the MR shares.
 func (w *mrWork) report() templates.Report {
 	return templates.Report{
-		Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, BaseBranch: w.mr.TargetBranch,
+		Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, BaseBranch: w.mr.TargetBranch,
 		PolicyFile: review.PolicyFile, PolicyRevision: w.policy.Revision,
 	}
 }
@@ -335,7 +335,7 @@ func (w *mrWork) publishFailure(ctx context.Context, cause error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	rep := templates.Report{Repo: w.repo, Number: w.iid, HeadSHA: sha, PolicyFile: review.PolicyFile}
+	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, PolicyFile: review.PolicyFile}
 	o := review.Failed(rep, cause)
 	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, StatusName, o.Conclusion, o.Title(maxDescription), url); err != nil {
 		log.Error().Err(err).AnErr("cause", cause).Msg("publishing the failure status")

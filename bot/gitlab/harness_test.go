@@ -297,3 +297,12 @@ func (h *harness) replies(iid int) []string {
 }
 
 func strconvFormat(n int64) string { return fmt.Sprint(n) }
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,94 @@
+package gitlab
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+func TestUnapprovalMovesItBack(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", fixedBody, shaA)
+	h.fake.Do(func() { h.project.MRs[1].Labels = []string{"semver:patch"} })
+	h.approve(1, "alice")
+	h.approve(1, "bob")
+	h.drain()
+	h.wantStatus(shaA, "success")
+	h.fake.Do(func() { h.project.MRs[1].ApprovedBy = h.project.MRs[1].ApprovedBy[:1] })
+	h.mrHook(1, "unapproved", "bob")
+	h.drain()
+	h.wantStatus(shaA, "pending", "Waiting on reviewers")
+}
+
+func TestPolicyChangeReevaluatesOpenMRs(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.open(2, "Other", "alice", "", strings.Repeat("b2", 20))
+	h.drain()
+	h.wantStatus(shaA, "skipped")
+
+	t.Log("a push that leaves the policy alone is ignored")
+	push := func(files ...string) map[string]any {
+		return map[string]any{"object_kind": "push", "event_name": "push", "ref": "refs/heads/main",
+			"before": strings.Repeat("1", 40), "after": strings.Repeat("2", 40), "user_username": "bob",
+			"project_id": testProjectID, "project": h.projectJSON(), "total_commits_count": 1,
+			"commits": []map[string]any{{"id": strings.Repeat("2", 40), "message": "x", "modified": files}}}
+	}
+	body := h.post("Push Hook", "uuid-push-1", testSecret, mustJSON(t, push("README.md")))
+	if !strings.Contains(body.Body.String(), "ignored") {
+		t.Fatalf("push of README.md: %d %s", body.Code, body.Body)
+	}
+
+	t.Log("a push that changes it re-evaluates both open MRs")
+	h.setPolicy(glPolicy)
+	h.deliver("Push Hook", push(".shipgate.yml"))
+	h.drain()
+	h.wantStatus(shaA, "failed")
+	if st := h.lastStatus(strings.Repeat("b2", 20), StatusName); st.State != "failed" {
+		t.Errorf("MR 2: %+v", st)
+	}
+}
+
+func TestMergedMRIsClosedWithoutAStatus(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.drain()
+	before := len(h.fake.StatusesCreated())
+	h.fake.Do(func() { h.project.MRs[1].State = "merged" })
+	h.mrHook(1, "merge", "bob")
+	h.drain()
+	if len(h.fake.StatusesCreated()) != before {
+		t.Errorf("a merged MR got a status: %q", h.fake.StatusesCreated())
+	}
+	st, err := h.store.GetPR(context.Background(), "gitlab", testRepo, 1)
+	if err != nil || st.State != store.PRClosed {
+		t.Errorf("state %+v, %v; want closed", st, err)
+	}
+}
+
+func TestLastAttemptPublishesAFailure(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.fake.FailNext("GET /projects/:id/merge_requests/:iid/approvals", 403)
+	ctx := context.Background()
+	batches, err := h.store.Claim(ctx, "test", time.Hour, 8)
+	if err != nil || len(batches) != 1 {
+		t.Fatalf("claim: %v %d", err, len(batches))
+	}
+	b := batches[0]
+	b.Jobs[0].Attempts = b.Jobs[0].MaxAttempts - 1
+	if err := h.app.Process(ctx, b); err == nil || !strings.Contains(err.Error(), "approvals") {
+		t.Fatalf("Process: %v, want the approvals error", err)
+	}
+	h.wantStatus(shaA, "failed", "could not evaluate this merge request")
+}

@@ -39,6 +39,11 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 	}
 	p := w.policyForCommands()
 	decisions := review.Decide(p, authChange, author, cmds)
+	for i, d := range decisions {
+		if d.Command.Name == "release" {
+			decisions[i] = w.decideRelease(p, authChange, author, d)
+		}
+	}
 	log := zerolog.Ctx(ctx)
 	var reply templates.Reply
 	reply.Actor = cm.Author
@@ -60,6 +65,14 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 		}
 		if !inserted && !retry {
 			continue // recorded by an earlier delivery: nothing is repeated
+		}
+		if d.Accepted && d.Command.Name == "release" {
+			if !inserted {
+				continue // cut once, when first recorded: never from a moved branch
+			}
+			if d.Reason = w.cutRelease(ctx, ev, d.Command.Args); d.Reason != "" {
+				d.Accepted = false
+			}
 		}
 		switch {
 		case d.Accepted && d.Help:

@@ -104,7 +104,7 @@ func (c *Comment) issueComment() *gh.IssueComment {
 // answered 202.
 func usedEvent(event string) bool {
 	switch event {
-	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push":
+	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create":
 		return true
 	}
 	return false
@@ -203,6 +203,8 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 			return noVerdict()
 		}
 		return checkJobs(prJob, base, cr.PullRequests)
+	case "create":
+		return tagJobs(event, deliveryID, payload)
 	case "check_suite":
 		if p.Action != "rerequested" || p.CheckSuite == nil {
 			return noVerdict()
@@ -211,6 +213,8 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 	case "push":
 		branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
 		switch {
+		case !ok && strings.HasPrefix(p.Ref, "refs/tags/"):
+			return tagJobs(event, deliveryID, payload)
 		case !ok:
 			return nil, "push of " + p.Ref + ", not a branch", nil
 		case p.Deleted:

@@ -17,29 +17,36 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// Kinds implements bot.Processor: KindPR and KindPolicyChanged.
-func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged} }
+// Kinds implements bot.Processor: KindPR, KindPolicyChanged and KindTag.
+func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged, KindTag} }
 
 // Process implements bot.Processor. A KindPR batch (the jobs of one PR,
 // oldest first) runs the commands of its new comments in order, then
 // evaluates the PR's latest state once and publishes the check run, the
 // sticky comment and the records. A KindPolicyChanged batch queues a KindPR
-// job for every open PR into the branch.
+// job for every open PR into the branch. A KindTag batch validates, reports
+// and releases one tag (processTags).
 //
 // API failures come back as errors (a *bot.RetryError when GitHub said
 // when to try again) so that the worker retries the batch; when a job of
 // the batch is on its last attempt, the PR first gets a failing check that
 // says Shipgate could not evaluate it, and why.
 func (a *App) Process(ctx context.Context, b store.Batch) error {
-	var prJobs, policyJobs []store.Job
+	var prJobs, policyJobs, tagJobs []store.Job
 	for _, j := range b.Jobs {
-		if j.Kind == KindPolicyChanged {
+		switch j.Kind {
+		case KindPolicyChanged:
 			policyJobs = append(policyJobs, j)
-		} else {
+		case KindTag:
+			tagJobs = append(tagJobs, j)
+		default:
 			prJobs = append(prJobs, j)
 		}
 	}
 	var errs []error
+	if len(tagJobs) > 0 {
+		errs = append(errs, a.processTags(ctx, tagJobs))
+	}
 	if len(policyJobs) > 0 {
 		errs = append(errs, a.fanOut(ctx, policyJobs))
 	}
@@ -171,7 +178,10 @@ func (w *prWork) run(ctx context.Context, installation int64) error {
 	if w.pr.GetState() == "closed" {
 		w.state.State = store.PRClosed
 		w.state.LastActivityAt = w.activityAt()
-		return a.cfg.Store.PutPR(ctx, w.state)
+		if err := a.cfg.Store.PutPR(ctx, w.state); err != nil {
+			return err
+		}
+		return w.closedCommands(ctx) // /release on a merged PR; no evaluation
 	}
 	w.state.State, w.state.BaseBranch, w.state.HeadSHA = store.PROpen, w.pr.GetBase().GetRef(), w.pr.GetHead().GetSHA()
 	w.state.LastActivityAt = w.activityAt()

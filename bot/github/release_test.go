@@ -74,13 +74,20 @@ func newReleaseRig(t *testing.T) *releaseRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &releaseRig{fake: fake, app: app, audit: audit, sha: map[string]string{}}
+	return &releaseRig{fake: fake, app: app, audit: audit, sha: seedReleaseHistory(t, fake)}
+}
+
+// seedReleaseHistory puts newReleaseRig's history, policy and PRs into a
+// fake GitHub and returns the SHAs by name.
+func seedReleaseHistory(t *testing.T, fake *fakegithub.Server) map[string]string {
+	t.Helper()
+	sha := map[string]string{}
 	add := func(name, parent, message, author string) {
 		c := fakegithub.Commit{Message: message, Author: author}
 		if parent != "" {
-			c.Parents = []string{r.sha[parent]}
+			c.Parents = []string{sha[parent]}
 		}
-		r.sha[name] = fake.AddCommit(testRepo, c)
+		sha[name] = fake.AddCommit(testRepo, c)
 	}
 	add("init", "", "chore: init", "alice")
 	add("feat-a", "init", "feat: search", "alice")
@@ -89,21 +96,21 @@ func newReleaseRig(t *testing.T) *releaseRig {
 	add("feat-d", "fix-c", "feat: gift cards (#8)", "carol")
 	add("backport", "fix-b", "fix: backport a crash", "bob")
 	add("unmerged", "feat-d", "feat: unmerged work", "dave")
-	fake.AddTag(testRepo, "v1.0.0", r.sha["init"])
-	fake.AddTag(testRepo, "v1.1.0", r.sha["fix-b"])
-	fake.SetBranch(testRepo, "main", r.sha["feat-d"])
-	fake.SetBranch(testRepo, "release/1.1", r.sha["backport"])
-	fake.SetBranch(testRepo, "feature/x", r.sha["unmerged"])
+	fake.AddTag(testRepo, "v1.0.0", sha["init"])
+	fake.AddTag(testRepo, "v1.1.0", sha["fix-b"])
+	fake.SetBranch(testRepo, "main", sha["feat-d"])
+	fake.SetBranch(testRepo, "release/1.1", sha["backport"])
+	fake.SetBranch(testRepo, "feature/x", sha["unmerged"])
 	fake.SetFile(testRepo, "main", PolicyFile, releasePolicy)
 	fake.AddPR(testRepo, fakegithub.PR{
 		Number: 7, Title: "Fix rounding", Author: "erin", State: "closed", Merged: true, MergedAt: fakegithub.DefaultTime(),
-		MergeCommitSHA: r.sha["fix-c"], Body: "Rounds to cents.\n\n```release-note\nTotals are rounded to the cent\nas receipts show them.\n```\n",
+		MergeCommitSHA: sha["fix-c"], Body: "Rounds to cents.\n\n```release-note\nTotals are rounded to the cent\nas receipts show them.\n```\n",
 	})
 	fake.AddPR(testRepo, fakegithub.PR{
 		Number: 8, Title: "Gift cards", Author: "carol", State: "closed", Merged: true, MergedAt: fakegithub.DefaultTime(),
-		MergeCommitSHA: r.sha["feat-d"], Labels: []string{"release-note-none"},
+		MergeCommitSHA: sha["feat-d"], Labels: []string{"release-note-none"},
 	})
-	return r
+	return sha
 }
 
 // tag runs the bot's handling of a pushed tag at the commit named at.

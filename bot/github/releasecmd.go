@@ -3,12 +3,56 @@ package github
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 )
+
+// closedCommands runs the comments of a closed PR that give /release (a
+// merged PR cuts a release from its base branch); a closed PR is not
+// evaluated, and its other comments are not commands any more.
+func (w *prWork) closedCommands(ctx context.Context) error {
+	loaded := false
+	for _, ev := range w.events {
+		c := ev.Comment
+		if c == nil || c.Edited || c.Deleted || !slices.ContainsFunc(policies.ParseCommands(c.Body), func(cmd policies.Command) bool { return cmd.Name == "release" }) {
+			continue
+		}
+		if !loaded {
+			var err error
+			if w.policy, err = w.s.loadPolicy(ctx, w.pr.GetBase().GetRef()); err != nil {
+				return err
+			}
+			loaded = true
+		}
+		if err := w.runCommands(ctx, ev, retried(w.jobs)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decideRelease decides `/release [VERSION]`, which review.Decide leaves
+// to the hosts that run it: the commenter needs the role the policy's
+// commands table gives it (maintain by default), and the PR must be
+// merged. An accepted /release is cut by cutRelease once recorded.
+func (w *prWork) decideRelease(p *policies.Policy, change *policies.Change, author policies.Actor, d review.Decision) review.Decision {
+	d.Accepted, d.Reason = false, ""
+	switch ok, why := p.Authorize(d.Command, author, change); {
+	case !ok:
+		d.Reason = why
+	case !w.pr.GetMerged():
+		d.Reason = "only a merged pull request can cut a release: merge it first"
+	default:
+		d.Accepted = true
+	}
+	return d
+}
 
 // cutRelease carries out an accepted `/release [VERSION]` on a merged PR:
 // it computes the next version at the head of the PR's base branch (or
@@ -16,16 +60,24 @@ import (
 // tag and the release with notes, and reports it like a pushed tag
 // (commit status TagContext and the audit log). It runs once per command:
 // the caller records the command first, so that a retried job never cuts
-// a second release from a base branch that moved.
+// a second release from a base branch that moved; so a failure is not
+// retried either, and is told to the commenter with the advice to repeat
+// the command.
 //
-// refusal says, for the commenter, why nothing was released ("" when the
-// release was cut); err is for failures worth a retry of the whole job.
-func (w *prWork) cutRelease(ctx context.Context, ev Event, version string) (refusal string, err error) {
+// It returns why nothing was released, "" when the release was cut.
+func (w *prWork) cutRelease(ctx context.Context, ev Event, version string) (refusal string) {
+	refusal, err := w.release(ctx, ev, version)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("/release failed")
+		return fmt.Sprintf("the release could not be cut (%v); comment `/release` again to retry", err)
+	}
+	return refusal
+}
+
+// release is cutRelease's work; err is for API failures.
+func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal string, err error) {
 	s := w.s
-	switch {
-	case !w.pr.GetMerged():
-		return "only a merged pull request can cut a release: merge it first", nil
-	case w.policy.Policy == nil:
+	if w.policy.Policy == nil {
 		return fmt.Sprintf("the base branch %s has no valid %s, so there is no release policy to follow", w.pr.GetBase().GetRef(), PolicyFile), nil
 	}
 	branch := w.pr.GetBase().GetRef()

@@ -166,7 +166,6 @@ func TestTranslateKeysAndPayloads(t *testing.T) {
 	main, _ := h.fake.Ref(testRepo, "heads/main")
 	push := h.fake.PushEvent(testRepo, "refs/heads/main", "", main, "alice")
 	push.Commits = []*gh.HeadCommit{{ID: gh.String(main), Modified: []string{PolicyFile}}}
-	tagPush := h.fake.PushEvent(testRepo, "refs/tags/v1.0.0", "", main, "alice")
 	tests := []struct {
 		name    string
 		event   string
@@ -182,7 +181,7 @@ func TestTranslateKeysAndPayloads(t *testing.T) {
 			[]Event{{Event: "pull_request_review", Action: "submitted", Repo: testRepo, Number: 4, Sender: "alice"}}, "github:acme/shop#4"},
 		{"a push that changes the policy queues its branch", "push", push,
 			[]Event{{Event: "push", Repo: testRepo, Branch: "main", Sender: "alice"}}, "github:acme/shop@main"},
-		{"a tag push is ignored", "push", tagPush, nil, ""},
+		// A tag push queues a KindTag job: TestTagWebhooks.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -126,7 +126,9 @@ func TestFailedStepRollsBack(t *testing.T) {
 	e.wantDispatches("deploy.yml@v1.2.0 environment=production", "rollback.yml@v1.1.0 version=v1.1.0")
 	e.runCompleted("success")
 	e.wantStatuses("production@v1.2.0:queued", "production@v1.2.0:in_progress", "production@v1.2.0:failure",
-		"production@v1.1.0:queued", "production@v1.1.0:in_progress", "production@v1.1.0:success")
+		"production@v1.1.0:queued", "production@v1.1.0:in_progress", "production@v1.1.0:success",
+		// The first deployment of v1.1.0 is superseded by its redeployment.
+		"production@v1.1.0:inactive")
 	if !slices.ContainsFunc(e.notes.Lines, func(l string) bool { return strings.HasPrefix(l, EventRolledBack) }) {
 		t.Fatalf("no rolled-back notice in %q", e.notes.Lines)
 	}

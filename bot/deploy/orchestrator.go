@@ -274,9 +274,13 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 			}
 		}
 	}
+	superseded := o.supersedes(ctx, st)
 	o.succeed(ctx, st)
 	if err := o.save(ctx, st); err != nil {
 		return err
+	}
+	if superseded != nil {
+		o.mirror(ctx, superseded, "inactive", "superseded by "+st.Version)
 	}
 	return o.afterSuccess(ctx, p, st)
 }
@@ -333,6 +337,24 @@ func summary(st *State) string {
 		return "no freeze window is active and no gate is pending"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// supersedes returns the environment's current successful deployment,
+// which st replaces (its host deployment becomes inactive).
+func (o *Orchestrator) supersedes(ctx context.Context, st *State) *State {
+	if st.Kind == KindProtection {
+		return nil
+	}
+	d, err := o.cfg.Store.LatestDeployment(ctx, st.Host, st.Repo, st.Environment, StatusSucceeded)
+	if err != nil || d.ID == st.ID {
+		return nil
+	}
+	var prev State
+	if err := json.Unmarshal(d.Data, &prev); err != nil {
+		return nil
+	}
+	prev.now = st.now
+	return &prev
 }
 
 // afterSuccess marks the superseded deployment inactive and starts the

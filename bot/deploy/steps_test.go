@@ -1,0 +1,70 @@
+package deploy
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"text/template"
+
+	"github.com/shipgate/shipgate/policies"
+)
+
+func TestWebhookStep(t *testing.T) {
+	tests := []struct {
+		name     string
+		statuses []int
+		want     []Outcome
+	}{
+		{"a 2xx answer succeeds", []int{204}, []Outcome{Done}},
+		{"a 5xx answer is retried with the same key", []int{503, 502, 200}, []Outcome{Waiting, Waiting, Done}},
+		{"a 4xx answer fails at once", []int{410}, []Outcome{Failed}},
+		{"five 5xx answers fail", []int{500, 500, 500, 500, 500}, []Outcome{Waiting, Waiting, Waiting, Waiting, Failed}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var keys []string
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				mac := hmac.New(sha256.New, []byte("s3cret"))
+				mac.Write(body)
+				if r.URL.Path != "/hooks/staging" || r.Header.Get(SignatureHeader) != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+					t.Errorf("%s with signature %q", r.URL.Path, r.Header.Get(SignatureHeader))
+				}
+				mu.Lock()
+				keys = append(keys, r.Header.Get("Idempotency-Key"))
+				w.WriteHeader(tc.statuses[calls])
+				calls++
+				mu.Unlock()
+			}))
+			defer srv.Close()
+			e := newEnv(t, monday)
+			e.o.cfg.Getenv = func(name string) string {
+				if name == "HOOK" {
+					return "s3cret"
+				}
+				return ""
+			}
+			e.o.cfg.HTTPClient = srv.Client()
+			step := &webhookStep{o: e.o, call: &policies.WebhookCall{URL: template.Must(template.New("u").Parse(srv.URL + "/hooks/{{.Environment}}")), SecretEnv: "HOOK"}}
+			st := &State{ID: "d1", Repo: repo, Environment: "staging", Version: "v1.2.0", Attempt: 1, Steps: []StepState{{}}, now: monday}
+			for i, want := range tc.want {
+				res, err := step.Run(e.ctx, st)
+				if err != nil || res.Outcome != want {
+					t.Fatalf("try %d: %v %q, %v; want outcome %v", i+1, res.Outcome, res.Message, err, want)
+				}
+			}
+			for _, k := range keys {
+				if k != keys[0] || k == "" {
+					t.Fatalf("idempotency keys %q", keys)
+				}
+			}
+		})
+	}
+}

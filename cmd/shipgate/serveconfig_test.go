@@ -33,6 +33,16 @@ func TestServeConfig(t *testing.T) {
 					t.Errorf("Addr = %q", c.Addr)
 				}
 			}},
+		{name: "GitLab alone is a valid host",
+			env: map[string]string{"SHIPGATE_GITLAB_TOKEN": "glpat-x", "SHIPGATE_GITLAB_WEBHOOK_SECRET": "s3cret"},
+			check: func(t *testing.T, c *serveConfig) {
+				if !c.gitlabEnabled() || c.githubEnabled() || c.GitLabURL != "https://gitlab.com/" {
+					t.Errorf("GitLab settings: %+v", c)
+				}
+			}},
+		{name: "GitLab without its webhook secret is explained",
+			env: map[string]string{"SHIPGATE_GITLAB_TOKEN": "glpat-x"},
+			err: []string{"gitlab:", "SHIPGATE_GITLAB_WEBHOOK_SECRET is not set"}},
 		{name: "nothing configured says which host settings to set",
 			err: []string{"server:", "no host is configured"}},
 		{name: "every problem is listed at once, grouped by integration",

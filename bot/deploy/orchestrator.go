@@ -245,8 +245,10 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 		switch res.Outcome {
 		case Waiting:
 			if !res.RecheckAt.IsZero() {
-				cur.Tries++
-				if err := o.schedule(ctx, st, res.RecheckAt, fmt.Sprintf("timer:%s:%d:%d:%d", st.ID, st.Step, st.Attempt, cur.Tries)); err != nil {
+				// One timer per step attempt and instant: a step that
+				// answers the same RecheckAt again (a gate woken by a
+				// refused click) schedules nothing new.
+				if err := o.schedule(ctx, st, res.RecheckAt, fmt.Sprintf("timer:%s:%d:%d:%d", st.ID, st.Step, st.Attempt, res.RecheckAt.UnixMicro())); err != nil {
 					return err
 				}
 			}

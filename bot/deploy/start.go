@@ -26,8 +26,6 @@ type StartRequest struct {
 	Trigger string
 	// RunID is, for a protection rule, the run waiting on it.
 	RunID int64
-	// DeliveryID, if set, makes the start idempotent per delivery.
-	DeliveryID string
 }
 
 // Start creates the deployment of a version to an environment, mirrors it

@@ -73,7 +73,7 @@ type StepState struct {
 	// Until is when a wait ends or a gate expires; set once, so a restart
 	// never restarts a timer.
 	Until time.Time `json:"until,omitzero"`
-	// Tries counts polls (health checks, timers scheduled, webhook calls).
+	// Tries counts a step's tries (health checks, webhook calls).
 	Tries int `json:"tries,omitempty"`
 	// Key is the idempotency key of the step's attempt (a workflow's
 	// shipgate_id).

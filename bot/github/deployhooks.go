@@ -80,7 +80,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 			}
 			if _, _, err := h.Orchestrator.Start(ctx, deploy.StartRequest{Host: "github", Repo: ev.Repo, Environment: ev.Environment,
 				Version: ev.Ref, Kind: deploy.KindProtection, RunID: ev.RunID, Actor: deploy.Actor{Login: ev.Sender},
-				Trigger: "deployment protection rule", DeliveryID: hook.DeliveryID}); err != nil {
+				Trigger: "deployment protection rule"}); err != nil {
 				return err
 			}
 		}

@@ -2,10 +2,12 @@ package gitlab
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -91,4 +93,35 @@ func TestLastAttemptPublishesAFailure(t *testing.T) {
 		t.Fatalf("Process: %v, want the approvals error", err)
 	}
 	h.wantStatus(shaA, "failed", "could not evaluate this merge request")
+}
+
+func TestRateLimitWaitsAsLongAsGitLabAsks(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.fake.FailNext("GET /projects/:id/merge_requests/:iid", 429)
+	ctx := context.Background()
+	batches, err := h.store.Claim(ctx, "test", time.Hour, 8)
+	if err != nil || len(batches) != 1 {
+		t.Fatalf("claim: %v %d", err, len(batches))
+	}
+	err = h.app.Process(ctx, batches[0])
+	var re *bot.RetryError
+	if !errors.As(err, &re) || !re.At.Equal(h.clock.Now().Add(30*time.Second)) {
+		t.Fatalf("Process: %v, want a retry in 30s", err)
+	}
+}
+
+func TestOwnLabelChangesAreIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.drain() // learns its own user while looking for its note
+	body := mustJSON(t, map[string]any{"object_kind": "merge_request", "user": map[string]any{"username": botUser},
+		"project": h.projectJSON(), "object_attributes": map[string]any{"iid": 1, "action": "update"}})
+	if w := h.post("Merge Request Hook", "uuid-self", testSecret, body); !strings.Contains(w.Body.String(), "ignored") {
+		t.Fatalf("answered %d %s", w.Code, w.Body)
+	}
 }

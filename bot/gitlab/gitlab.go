@@ -140,6 +140,14 @@ func (a *App) isBot(username string) bool {
 	return strings.EqualFold(username, self) || botUsername(username)
 }
 
+// isSelf reports whether username is Shipgate's own user, once known
+// (BotUsername, or the first GET /user).
+func (a *App) isSelf(username string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.self != "" && strings.EqualFold(username, a.self)
+}
+
 // botUsername recognises the users GitLab creates for project and group
 // access tokens (project_123_bot_…, group_45_bot_…) and its service bots
 // (support-bot, alert-bot, …).

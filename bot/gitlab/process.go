@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -50,13 +52,30 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 		if err != nil && lastAttempt(b.Jobs) {
 			w.publishFailure(ctx, err)
 		}
-		return err
+		return a.retryAt(err)
 	case KindTag:
-		return a.processTag(ctx, last)
+		return a.retryAt(a.processTag(ctx, last))
 	case KindPolicyChanged:
-		return a.policyChanged(ctx, last)
+		return a.retryAt(a.policyChanged(ctx, last))
 	}
 	return bot.Permanent(fmt.Errorf("unknown job kind %q", b.Jobs[0].Kind))
+}
+
+// retryAt turns GitLab's rate limiting (429 with Retry-After, or
+// RateLimit-Reset) into a bot.RetryError, so that the job waits as long as
+// GitLab asks; other errors pass unchanged.
+func (a *App) retryAt(err error) error {
+	var e *gl.ErrorResponse
+	if !errors.As(err, &e) || e.Response == nil || e.Response.StatusCode != http.StatusTooManyRequests {
+		return err
+	}
+	at := a.cfg.Now().Add(time.Minute)
+	if s, perr := strconv.Atoi(e.Response.Header.Get("Retry-After")); perr == nil && s >= 0 {
+		at = a.cfg.Now().Add(time.Duration(s) * time.Second)
+	} else if reset, perr := strconv.ParseInt(e.Response.Header.Get("RateLimit-Reset"), 10, 64); perr == nil {
+		at = time.Unix(reset, 0)
+	}
+	return &bot.RetryError{Err: err, At: at}
 }
 
 // lastAttempt reports whether a job of the batch has no try left after

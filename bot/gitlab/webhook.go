@@ -232,6 +232,10 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		if !mrAction(oa.Action) {
 			return nil, "merge request action " + oa.Action + " changes nothing", nil
 		}
+		if oa.Action == "update" && ev.User != nil && a.isSelf(ev.User.Username) {
+			// Shipgate's own label changes, made while it evaluated.
+			return nil, "update by Shipgate itself", nil
+		}
 		e := Event{Kind: "merge_request", Action: oa.Action, ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
 			DefaultBranch: ev.Project.DefaultBranch, IID: int(oa.IID), HeadSHA: oa.LastCommit.ID}
 		if ev.User != nil {

@@ -190,7 +190,8 @@ func (s *Server) Do(fn func()) {
 }
 
 // FailNext makes the next request to "METHOD route" (e.g. "GET
-// /projects/:id/merge_requests/:iid") answer status once.
+// /projects/:id/merge_requests/:iid") answer status once; a 429 says
+// Retry-After: 30.
 func (s *Server) FailNext(route string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -269,6 +270,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	key := r.Method + " " + route
 	if code, ok := s.failNext[key]; ok {
 		delete(s.failNext, key)
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "30")
+		}
 		writeJSON(w, code, map[string]string{"message": http.StatusText(code)})
 		return
 	}

@@ -27,9 +27,9 @@ const (
 	maxBranchProbes = 30
 )
 
-// releaseBranches are the branches whose tags form their own release line
-// (release.ValidateTag's rule).
-var releaseBranches = policies.Glob{Pattern: "release/*"}
+// isReleaseBranch reports whether a branch's tags form their own release
+// line (release.ValidateTag's rule).
+func isReleaseBranch(name string) bool { return (policies.Glob{Pattern: "release/*"}).Match(name) }
 
 // refNames lists the refs under refs/KIND/ ("tags", "heads") by their
 // short names, with the object each points at: GET
@@ -119,7 +119,7 @@ func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSet
 	var out []string
 	probes := 0
 	for _, h := range heads {
-		relevant := h.Name == defaultBranch || releaseBranches.Match(h.Name)
+		relevant := h.Name == defaultBranch || isReleaseBranch(h.Name)
 		for _, g := range st.TagBranches {
 			relevant = relevant || g.Match(h.Name)
 		}

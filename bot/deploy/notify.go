@@ -1,6 +1,9 @@
 package deploy
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Notice events.
 const (
@@ -45,14 +48,22 @@ type Notifier interface {
 	Refuse(ctx context.Context, n Notice, who Actor, why string) error
 }
 
+// notify sends a notice of the current transition, with the state as it
+// is now, once the transition is saved.
 func (o *Orchestrator) notify(ctx context.Context, st *State, n Notice) {
 	if o.cfg.Notifier == nil {
 		return
 	}
-	n.State = st
-	if err := o.cfg.Notifier.Notify(ctx, n); err != nil {
-		o.log(ctx, st).Warn().Err(err).Str("event", n.Event).Msg("notifying")
-	}
+	snap := *st
+	snap.Steps = slices.Clone(st.Steps)
+	snap.effects = nil
+	n.State = &snap
+	log := o.log(ctx, st)
+	st.effects = append(st.effects, func(ctx context.Context) {
+		if err := o.cfg.Notifier.Notify(ctx, n); err != nil {
+			log.Warn().Err(err).Str("event", n.Event).Msg("notifying")
+		}
+	})
 }
 
 func (o *Orchestrator) refuse(ctx context.Context, st *State, who Actor, why string) {

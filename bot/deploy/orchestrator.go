@@ -175,6 +175,9 @@ func (o *Orchestrator) handle(ctx context.Context, e event) error {
 	return err
 }
 
+// handleOnce applies e to the deployment as stored now. The audit events
+// and notices of the transition go out only once it is saved (see
+// effects), so a transition redone after ErrStale reports once.
 func (o *Orchestrator) handleOnce(ctx context.Context, e event) error {
 	st, err := o.load(ctx, e.ID)
 	if err != nil {
@@ -183,6 +186,14 @@ func (o *Orchestrator) handleOnce(ctx context.Context, e event) error {
 		}
 		return err
 	}
+	if err := o.apply(ctx, st, e); err != nil {
+		return err
+	}
+	o.flush(ctx, st)
+	return nil
+}
+
+func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 	if st.Done() {
 		if e.Decision != nil {
 			o.refuse(ctx, st, e.Decision.Actor, fmt.Sprintf("the %s has ended (%s); nothing to decide", st, st.Status))
@@ -426,7 +437,18 @@ func (o *Orchestrator) save(ctx context.Context, st *State) error {
 		return err
 	}
 	st.revision = rev
+	o.flush(ctx, st)
 	return nil
+}
+
+// flush writes the audit events and sends the notices of the transitions
+// saved so far.
+func (o *Orchestrator) flush(ctx context.Context, st *State) {
+	effects := st.effects
+	st.effects = nil
+	for _, fn := range effects {
+		fn(ctx)
+	}
 }
 
 // storedState keeps protection-rule answers out of the environment's
@@ -485,12 +507,18 @@ func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, c
 	o.audit(ctx, st, "deploy.protection_rule", o.botActor(), st.Environment, state)
 }
 
+// audit records an audit event of the current transition; it is appended
+// when the transition is saved.
 func (o *Orchestrator) audit(ctx context.Context, st *State, kind string, actor Actor, subject, outcome string) {
 	detail, _ := json.Marshal(map[string]any{"deployment": st.ID, "version": st.Version, "step": st.Step, "attempt": st.Attempt})
-	if _, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: st.now, Host: st.Host, Repo: st.Repo, Kind: kind, Actor: actor.String(),
-		Subject: st.Environment + "@" + st.Version + ": " + subject, Outcome: truncate(outcome, 500), Detail: detail}); err != nil {
-		o.log(ctx, st).Warn().Err(err).Str("audit", kind).Msg("appending the audit event")
-	}
+	ev := store.AuditEvent{At: st.now, Host: st.Host, Repo: st.Repo, Kind: kind, Actor: actor.String(),
+		Subject: st.Environment + "@" + st.Version + ": " + subject, Outcome: truncate(outcome, 500), Detail: detail}
+	log := o.log(ctx, st)
+	st.effects = append(st.effects, func(ctx context.Context) {
+		if _, err := o.cfg.Store.AppendAudit(ctx, ev); err != nil {
+			log.Warn().Err(err).Str("audit", kind).Msg("appending the audit event")
+		}
+	})
 }
 
 func (o *Orchestrator) botActor() Actor { return Actor{} }

@@ -103,6 +103,7 @@ func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, st
 		}
 	}
 	o.notify(ctx, st, Notice{Event: EventStarted, Line: fmt.Sprintf("%s started by %s (%s)", st, r.Actor, r.Trigger)})
+	o.flush(ctx, st)
 	return id, true, o.schedule(ctx, st, now, "start:"+id)
 }
 

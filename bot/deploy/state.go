@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -135,9 +136,11 @@ type State struct {
 	CreatedAt    time.Time `json:"created_at"`
 	EndedAt      time.Time `json:"ended_at,omitzero"`
 
-	// revision is the store revision read; now the clock of this run.
+	// revision is the store revision read; now the clock of this run;
+	// effects the audit events and notices waiting for the next save.
 	revision int64
 	now      time.Time
+	effects  []func(context.Context)
 }
 
 // Now is the time of the current run of the state machine; steps use it

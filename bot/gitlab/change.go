@@ -37,6 +37,9 @@ type ChangeInput struct {
 	Permissions map[string]policies.Permission
 	// CodeOwners is the parsed CODEOWNERS of the target branch, nil if none.
 	CodeOwners *policies.CodeOwners
+	// Teams holds the members of the groups the policy names (`@group/sub`
+	// entries); nil when not fetched.
+	Teams policies.Membership
 	// IsBot tells bot users (nil: none are).
 	IsBot func(username string) bool
 }
@@ -64,6 +67,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 		Labels:      slices.Clone([]string(mr.Labels)),
 		Permissions: in.Permissions,
 		CodeOwners:  in.CodeOwners,
+		Teams:       in.Teams,
 		CreatedAt:   deref(mr.CreatedAt),
 		UpdatedAt:   deref(mr.UpdatedAt),
 	}

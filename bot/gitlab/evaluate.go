@@ -135,6 +135,12 @@ func (w *mrWork) change(ctx context.Context) (*policies.Change, error) {
 			return err
 		})
 	}
+	if needs.Has(policies.NeedTeams) {
+		g.Go(func() (err error) {
+			in.Teams, err = w.a.groups(gctx, p.Teams())
+			return err
+		})
+	}
 	if needs.Has(policies.NeedCodeOwners) {
 		g.Go(func() (err error) {
 			in.CodeOwners, err = w.codeOwners(gctx)
@@ -145,6 +151,33 @@ func (w *mrWork) change(ctx context.Context) (*policies.Change, error) {
 		return nil, err
 	}
 	return BuildChange(in), nil
+}
+
+// groups reads the members of the groups a policy names as `@group/sub`
+// entries, inherited ones included: GET /groups/:id/members/all. A group
+// that does not exist (or the token cannot see) has no members.
+func (a *App) groups(ctx context.Context, paths []string) (policies.TeamMap, error) {
+	teams := policies.TeamMap{}
+	for _, path := range paths {
+		opt := &gl.ListGroupMembersOptions{ListOptions: gl.ListOptions{PerPage: 100}}
+		for {
+			members, resp, err := a.gl.Groups.ListAllGroupMembers(path, opt, gl.WithContext(ctx))
+			if isNotFound(resp, err) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("reading the members of the group %s: %w", path, err)
+			}
+			for _, m := range members {
+				teams[path] = append(teams[path], m.Username)
+			}
+			if resp.NextPage == 0 {
+				break
+			}
+			opt.Page = resp.NextPage
+		}
+	}
+	return teams, nil
 }
 
 // readNotes reads the MR's notes, oldest first:

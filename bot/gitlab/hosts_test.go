@@ -27,6 +27,7 @@ type scenario struct {
 	comments     [][2]string
 	files        []string
 	commits      []string
+	teams        map[string][]string // "org/team" (GitLab: group path) → members
 	want         policies.Conclusion
 }
 
@@ -61,6 +62,14 @@ semver:
   conventional_title: true
 `
 
+const teamPolicy = `version: 1
+branches: [main]
+approvals:
+  - name: reviewers
+    required: 2
+    from: ["@acme/release-managers", alice]
+`
+
 const completeBody = "Adds gift cards (SHOP-12).\n\n```release-note\nCheckout accepts gift cards.\n```\n"
 
 func scenarios() []scenario {
@@ -82,6 +91,10 @@ func scenarios() []scenario {
 			approvals: []string{"alice", "erin"}, files: []string{"db/migrations/001.sql"}, want: policies.Pending},
 		{name: "a migration approved by the DBA passes", title: "feat: gift cards", body: completeBody, author: "dave",
 			approvals: []string{"alice", "bob"}, files: []string{"db/migrations/001.sql", "app.go"}, want: policies.Success},
+		{name: "a member of a listed team approves", policy: teamPolicy, title: "feat: gift cards", body: completeBody, author: "dave",
+			approvals: []string{"alice", "carol"}, teams: map[string][]string{"acme/release-managers": {"carol"}}, want: policies.Success},
+		{name: "a team nobody is in approves nothing", policy: teamPolicy, title: "feat: gift cards", body: completeBody, author: "dave",
+			approvals: []string{"alice", "carol"}, teams: map[string][]string{"acme/release-managers": {"bob"}}, want: policies.Pending},
 		{name: "a release-note-none label replaces the note", title: "chore: bump deps SHOP-9", author: "dave",
 			labels: []string{"release-note-none", "semver:none"}, approvals: []string{"alice", "bob"}, want: policies.Success},
 	}
@@ -161,6 +174,12 @@ func viaGitHub(t *testing.T, sc scenario) policies.Verdict {
 	for i, c := range sc.comments {
 		fake.AddComment(repo, 1, fakegithub.Comment{Author: c[0], Body: c[1], CreatedAt: created.Add(2*time.Hour + time.Duration(i)*time.Minute)})
 	}
+	for team, members := range sc.teams {
+		org, name, _ := strings.Cut(team, "/")
+		for _, m := range members {
+			fake.AddTeamMember(org, name, m)
+		}
+	}
 	st := openStore(t)
 	app, err := github.New(github.Config{APIURL: fake.URL(), Token: "ghs_token", Transport: fake.HTTPClient().Transport, Store: st,
 		Now: func() time.Time { return created.Add(24 * time.Hour) }})
@@ -205,6 +224,11 @@ func viaGitLab(t *testing.T, sc scenario) policies.Verdict {
 		mr.Notes = append(mr.Notes, &fakegitlab.Note{ID: int64(i + 1), Author: user(c[0]), Body: c[1], CreatedAt: created.Add(2*time.Hour + time.Duration(i)*time.Minute)})
 	}
 	p.MRs[1] = mr
+	for group, members := range sc.teams {
+		for _, m := range members {
+			fake.Groups[group] = append(fake.Groups[group], user(m))
+		}
+	}
 	app, err := gitlab.New(gitlab.Config{URL: fake.URL, Token: "glpat-token", Store: openStore(t), Tries: 1,
 		Now: func() time.Time { return created.Add(24 * time.Hour) }})
 	if err != nil {

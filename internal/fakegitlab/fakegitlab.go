@@ -129,6 +129,10 @@ type Server struct {
 	// Self is the user the token authenticates (GET /user).
 	Self User
 
+	// Groups maps a group's full path to its members (inherited ones
+	// included), for GET /groups/:id/members/all. Change it inside Do.
+	Groups map[string][]User
+
 	srv        *httptest.Server
 	mu         sync.Mutex
 	projects   []*Project
@@ -147,7 +151,7 @@ type Server struct {
 // New starts a fake with token and the bot user self; it is closed, and
 // unexpected requests fail t, at cleanup.
 func New(t testing.TB, token string, self User) *Server {
-	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}}
+	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, Groups: map[string][]User{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + BasePath + "/"
 	t.Cleanup(func() {
@@ -282,8 +286,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not Found (unexpected route " + key + ")"})
 		return
 	}
-	if route == "/user" {
-		h(w, r, nil, nil, body)
+	if !strings.HasPrefix(route, "/projects/") {
+		h(w, r, nil, nil, body, args...)
 		return
 	}
 	p := s.project(args[0])
@@ -307,6 +311,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func routeOf(seg []string) (string, []string) {
 	if len(seg) == 1 && seg[0] == "user" {
 		return "/user", nil
+	}
+	if len(seg) == 4 && seg[0] == "groups" && seg[2] == "members" && seg[3] == "all" {
+		return "/groups/:id/members/all", []string{seg[1]}
 	}
 	if len(seg) < 2 || seg[0] != "projects" {
 		return "/" + strings.Join(seg, "/"), nil
@@ -344,6 +351,7 @@ type handler func(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, bo
 
 func (s *Server) routes() map[string]handler {
 	return map[string]handler{
+		"GET /groups/:id/members/all":                                    s.groupMembers,
 		"GET /user":                                                      s.getUser,
 		"GET /projects/:id":                                              s.getProject,
 		"GET /projects/:id/merge_requests":                               s.listMRs,
@@ -741,6 +749,21 @@ func (s *Server) commitRefs(w http.ResponseWriter, _ *http.Request, p *Project, 
 	out := []map[string]any{}
 	for _, n := range names {
 		out = append(out, map[string]any{"type": "branch", "name": n})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) groupMembers(w http.ResponseWriter, _ *http.Request, _ *Project, _ *MR, _ []byte, args ...string) {
+	users, ok := s.Groups[args[0]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Group Not Found"})
+		return
+	}
+	out := []map[string]any{}
+	for _, u := range users {
+		j := userJSON(u)
+		j["access_level"] = 30
+		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -33,6 +33,12 @@ func newGlob(pattern string) Glob {
 	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && rest != "" && !strings.Contains(rest, "/") && !strings.Contains(rest, "**") {
 		g.base = rest
 	}
+	switch {
+	case g.base != "" && g.suffix != "" && g.base == "*"+g.suffix && !strings.ContainsAny(g.suffix, meta):
+		g.literal = shapeAnyWithSuffix
+	case strings.HasSuffix(pattern, "/**") && g.prefix == strings.TrimSuffix(pattern, "/**") && !strings.ContainsAny(g.prefix, meta):
+		g.literal = shapeTree
+	}
 	return g
 }
 
@@ -41,7 +47,13 @@ func (g Glob) Match(name string) bool {
 	if !strings.HasPrefix(name, g.prefix) || !strings.HasSuffix(name, g.suffix) {
 		return false
 	}
-	if g.base != "" && !strings.HasSuffix(name, "/") {
+	switch g.literal {
+	case shapeAnyWithSuffix:
+		return !strings.HasSuffix(name, "/")
+	case shapeTree:
+		return len(name) == len(g.prefix) || name[len(g.prefix)] == '/'
+	}
+	if g.base != "" && name != "" && !strings.HasSuffix(name, "/") {
 		ok, _ := doublestar.Match(g.base, name[strings.LastIndexByte(name, '/')+1:])
 		return ok
 	}

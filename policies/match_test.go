@@ -52,9 +52,9 @@ db/migrations/**/*.sql @acme/dba
 }
 
 func TestGlobMatchesLikeDoublestar(t *testing.T) {
-	patterns := []string{"**/*.go", "**/logs", "db/migrations/**", "release/*", "*.md", "**/a/*.txt", "docs/**/*.md", "x{a,b}/**", "**/[ab]*", "**", "docs/**", "x/**/y", "**/b/**"}
+	patterns := []string{"**/*.go", "**/logs", "db/migrations/**", "release/*", "*.md", "**/a/*.txt", "docs/**/*.md", "x{a,b}/**", "**/[ab]*", "**", "docs/**", "x/**/y", "**/b/**", "db/**", "**/*", "**/.go", "a/b/**"}
 	names := []string{"main.go", "cmd/x/main.go", "logs", "a/logs", "a/logs/x", "db/migrations/1.sql", "db/x", "release/1.2",
-		"release/1.2/x", "README.md", "docs/README.md", "a/a/b.txt", "docs/x/y.md", "xa/1", "xc/1", "b", "dir/bee", "dir/", "", "db/migrations", "docs", "x"}
+		"release/1.2/x", "README.md", "docs/README.md", "a/a/b.txt", "docs/x/y.md", "xa/1", "xc/1", "b", "dir/bee", "dir/", "", "db/migrations", "docs", "x", "db", "dbx/y", "db/", ".go", "a/.go", "a/b", "a/bc/d", "a/b/c/d", "x.go/", "dir/x.go"}
 	for _, p := range patterns {
 		g, err := NewGlob(p)
 		if err != nil {

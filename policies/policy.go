@@ -46,7 +46,20 @@ type Glob struct {
 	// base is set for "**/X" with no slash in X: only the last path
 	// segment needs matching, which skips trying every directory split.
 	base string
+	// literal names the two commonest shapes, decided by the prefix and
+	// suffix alone: "**/*.ext" (any name ending in .ext) and "dir/**"
+	// (dir and everything below it).
+	literal globShape
 }
+
+// globShape is a glob whose match needs no matcher.
+type globShape uint8
+
+const (
+	shapeGeneral globShape = iota
+	shapeAnyWithSuffix
+	shapeTree
+)
 
 // Condition is a compiled When. The zero Condition matches everything.
 type Condition struct {

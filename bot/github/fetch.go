@@ -193,7 +193,7 @@ func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Pol
 	}
 	if need.Has(policies.NeedTeams) {
 		g.run(func() (err error) {
-			teams, err := s.teams(ctx, policyTeams(p))
+			teams, err := s.teams(ctx, p.Teams())
 			in.Teams = teams
 			return err
 		})
@@ -384,51 +384,6 @@ func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, 
 		})
 	}
 	return out, g.wait()
-}
-
-// policyTeams lists the teams a policy names, "org/slug".
-func policyTeams(p *policies.Policy) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(ps []policies.Principal) {
-		for _, pr := range ps {
-			if pr.Team != "" && !seen[strings.ToLower(pr.Team)] {
-				seen[strings.ToLower(pr.Team)] = true
-				out = append(out, pr.Team)
-			}
-		}
-	}
-	conds := []policies.Condition{}
-	for _, r := range p.Approvals {
-		add(r.From)
-		conds = append(conds, r.When)
-	}
-	if h := p.Hotfix; h != nil && h.Approval != nil {
-		add(h.Approval.From)
-		conds = append(conds, h.Approval.When)
-	}
-	if f := p.Freeze; f != nil && f.Override != nil {
-		add(f.Override.From)
-	}
-	if cr := p.ChangeRecord; cr != nil {
-		conds = append(conds, cr.When)
-	}
-	if rn := p.ReleaseNotes; rn != nil {
-		conds = append(conds, rn.When)
-	}
-	if sr := p.Semver; sr != nil {
-		conds = append(conds, sr.When)
-	}
-	if t := p.Title; t != nil {
-		conds = append(conds, t.When)
-	}
-	if c := p.Checks; c != nil {
-		conds = append(conds, c.When)
-	}
-	for _, c := range conds {
-		add(c.Authors)
-	}
-	return out
 }
 
 // codeOwners reads and parses the base branch's CODEOWNERS; nil when there

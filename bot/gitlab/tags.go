@@ -133,7 +133,7 @@ func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings
 func (a *App) createRelease(ctx context.Context, e Event, st policies.ReleaseSettings, prev string, commits []policies.Commit) (string, error) {
 	notes := release.BuildNotes(e.Tag, prev, a.cfg.Now(), commits)
 	web := strings.TrimSuffix(strings.TrimSuffix(a.gl.BaseURL().String(), "/"), "/api/v4")
-	notes.LinkChanges(web, e.Repo, "-/merge_requests")
+	notes.LinkChanges(web, e.Repo, "-/merge_requests", "!")
 	body, err := templates.String(templates.Notes, any(notes))
 	if err != nil {
 		return "", err

@@ -85,7 +85,8 @@ var mergePrefixes = []string{
 
 // effectiveMessage reads a commit message: a GitHub "Merge pull request #N
 // from owner/branch" commit stands for the PR titled on its body's first
-// line; other merge commits stand for nothing; any other message stands
+// line, and a GitLab merge commit ending "See merge request group/proj!N"
+// for the MR titled there; other merge commits stand for nothing; any other message stands
 // for itself, with the PR number of a "(#N)" suffix on its subject.
 func effectiveMessage(m string) message {
 	subject, body, _ := strings.Cut(m, "\n")
@@ -93,12 +94,38 @@ func effectiveMessage(m string) message {
 		n := leadingNumber(rest)
 		return message{text: strings.TrimSpace(body), pr: n, merge: true}
 	}
+	if strings.HasPrefix(subject, "Merge branch ") {
+		if text, n := gitlabMerge(body); n > 0 {
+			return message{text: text, pr: n, merge: true}
+		}
+	}
 	for _, p := range mergePrefixes {
 		if strings.HasPrefix(subject, p) {
 			return message{merge: true}
 		}
 	}
 	return message{text: m, pr: prSuffix(subject)}
+}
+
+// gitlabMerge reads the body of a GitLab merge commit ("Merge branch 'a'
+// into 'main'", then the MR's title, …, "See merge request group/proj!N"):
+// the body without that last line, and N; 0 when it is not one.
+func gitlabMerge(body string) (text string, n int) {
+	lines := strings.Split(strings.TrimRight(body, "\n\r\t "), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	ref, ok := strings.CutPrefix(last, "See merge request ")
+	if !ok {
+		return "", 0
+	}
+	i := strings.LastIndex(ref, "!")
+	if i < 0 {
+		return "", 0
+	}
+	digits := ref[i+1:]
+	if n = leadingNumber(digits); n == 0 || len(strconv.Itoa(n)) != len(digits) {
+		return "", 0
+	}
+	return strings.TrimSpace(strings.Join(lines[:len(lines)-1], "\n")), n
 }
 
 // prSuffix returns N for a subject ending in "(#N)", as GitHub writes

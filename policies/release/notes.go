@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,21 @@ type Entry struct {
 	// Notes.Link sets them (the template then writes plain "#12" and
 	// "@alice", which GitHub links only in some places).
 	PRURL, AuthorURL string
+	// PRRef is how the host writes the change, "#12" (GitHub) or "!12"
+	// (GitLab); "" until Notes.LinkChanges sets it (Ref then reads "#N").
+	PRRef string
+}
+
+// Ref is how the entry's change is written: PRRef, else "#N"; "" without a
+// change.
+func (e Entry) Ref() string {
+	switch {
+	case e.PRRef != "":
+		return e.PRRef
+	case e.PR > 0:
+		return "#" + strconv.Itoa(e.PR)
+	}
+	return ""
 }
 
 // ShortSHA returns the first seven characters of the SHA.
@@ -82,19 +98,21 @@ type Override struct {
 // Link sets the PRURL and AuthorURL of every entry with a PR or an author
 // login: serverURL/repo/pull/N and serverURL/LOGIN, e.g. serverURL
 // "https://github.com" and repo "acme/widgets". It is LinkChanges with
-// GitHub's "pull".
-func (n *Notes) Link(serverURL, repo string) { n.LinkChanges(serverURL, repo, "pull") }
+// GitHub's "pull" and "#".
+func (n *Notes) Link(serverURL, repo string) { n.LinkChanges(serverURL, repo, "pull", "#") }
 
 // LinkChanges is Link with the host's path of a change below the
-// repository: "pull" on GitHub, "-/merge_requests" on GitLab (whose repo
-// may hold subgroups, "group/sub/project").
-func (n *Notes) LinkChanges(serverURL, repo, changePath string) {
+// repository and the sigil it writes before a change's number (PRRef):
+// "pull" and "#" on GitHub, "-/merge_requests" and "!" on GitLab (whose
+// repo may hold subgroups, "group/sub/project").
+func (n *Notes) LinkChanges(serverURL, repo, changePath, sigil string) {
 	serverURL = strings.TrimRight(serverURL, "/")
 	for i := range n.Sections {
 		for j := range n.Sections[i].Entries {
 			e := &n.Sections[i].Entries[j]
 			if e.PR > 0 {
 				e.PRURL = fmt.Sprintf("%s/%s/%s/%d", serverURL, repo, changePath, e.PR)
+				e.PRRef = sigil + strconv.Itoa(e.PR)
 			}
 			if e.Author != "" {
 				e.AuthorURL = serverURL + "/" + e.Author

@@ -97,6 +97,8 @@ func (p Principal) String() string {
 type ChangeRecordRule struct {
 	When     Condition
 	Patterns []*regexp.Regexp
+	// scanners search for Patterns quickly; Compile fills them.
+	scanners []idScanner
 	// Sources among "title", "body", "branch", "commits".
 	Sources  []string
 	Sections []string

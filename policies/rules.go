@@ -40,16 +40,25 @@ func (s *evaluation) changeRecords() []string {
 			texts = append(texts, cmd.Args)
 		}
 	}
-	seen := map[string]bool{}
+	scanners := cr.scanners
+	if len(scanners) != len(cr.Patterns) { // a rule built without Compile
+		scanners = make([]idScanner, len(cr.Patterns))
+		for i, re := range cr.Patterns {
+			scanners[i] = idScanner{re: re}
+		}
+	}
 	var ids []string
-	for _, t := range texts {
-		for _, re := range cr.Patterns {
-			for _, id := range re.FindAllString(t, -1) {
-				if !seen[id] {
-					seen[id] = true
-					ids = append(ids, id)
-				}
+	add := func(id string) {
+		for _, seen := range ids {
+			if seen == id {
+				return
 			}
+		}
+		ids = append(ids, id)
+	}
+	for _, t := range texts {
+		for _, sc := range scanners {
+			sc.each(t, add)
 		}
 	}
 	s.memo.records = ids

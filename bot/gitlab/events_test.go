@@ -3,6 +3,8 @@ package gitlab
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,48 @@ func TestOwnLabelChangesAreIgnored(t *testing.T) {
 	if w := h.post("Merge Request Hook", "uuid-self", testSecret, body); !strings.Contains(w.Body.String(), "ignored") {
 		t.Fatalf("answered %d %s", w.Code, w.Body)
 	}
+}
+
+func TestReceiverAnswers(t *testing.T) {
+	h := newHarness(t)
+	mr := func(changes map[string]any) []byte {
+		return mustJSON(t, map[string]any{"object_kind": "merge_request", "user": map[string]any{"username": "dave"},
+			"project": h.projectJSON(), "changes": changes, "object_attributes": map[string]any{"iid": 1, "action": "update"}})
+	}
+	t.Run("an update of nothing Shipgate reads is ignored", func(t *testing.T) {
+		w := h.post("Merge Request Hook", "u-1", testSecret, mr(map[string]any{"assignees": map[string]any{}}))
+		if w.Code != http.StatusAccepted || !strings.Contains(w.Body.String(), "ignored") {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	})
+	t.Run("Idempotency-Key wins over the event UUID", func(t *testing.T) {
+		for i, uuid := range []string{"u-2", "u-3"} {
+			r := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(string(mr(map[string]any{"title": map[string]any{}}))))
+			r.Header.Set("X-Gitlab-Event", "Merge Request Hook")
+			r.Header.Set("X-Gitlab-Event-UUID", uuid)
+			r.Header.Set("Idempotency-Key", "same-key")
+			r.Header.Set("X-Gitlab-Token", testSecret)
+			w := httptest.NewRecorder()
+			h.app.ServeHTTP(w, r)
+			if want := []int{http.StatusAccepted, http.StatusOK}[i]; w.Code != want {
+				t.Fatalf("delivery %d: %d %s, want %d", i, w.Code, w.Body, want)
+			}
+		}
+	})
+	t.Run("a delivery without an ID is refused", func(t *testing.T) {
+		if w := h.post("Merge Request Hook", "", testSecret, mr(nil)); w.Code != http.StatusBadRequest {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	})
+	t.Run("a body over the limit is refused", func(t *testing.T) {
+		big := append([]byte(`{"object_kind":"merge_request","x":"`), make([]byte, MaxBodyBytes)...)
+		if w := h.post("Merge Request Hook", "u-4", testSecret, big); w.Code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("%d", w.Code)
+		}
+	})
+	t.Run("an unreadable payload is refused", func(t *testing.T) {
+		if w := h.post("Merge Request Hook", "u-5", testSecret, []byte("{")); w.Code != http.StatusBadRequest {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	})
 }

@@ -203,11 +203,17 @@ func (h *harness) open(iid int, title, author, description, sha string) {
 	h.mrHook(iid, "open", author)
 }
 
-func (h *harness) mrHook(iid int, action, sender string) string {
+// mrHook delivers a Merge Request Hook; changed names the attributes an
+// update changed (GitLab's "changes").
+func (h *harness) mrHook(iid int, action, sender string, changed ...string) string {
 	sha := h.sha(iid)
+	changes := map[string]any{"updated_at": map[string]any{}}
+	for _, c := range changed {
+		changes[c] = map[string]any{"previous": nil, "current": nil}
+	}
 	return h.deliver("Merge Request Hook", map[string]any{
 		"object_kind": "merge_request", "event_type": "merge_request", "user": map[string]any{"username": sender},
-		"project": h.projectJSON(),
+		"project": h.projectJSON(), "changes": changes,
 		"object_attributes": map[string]any{"iid": iid, "action": action, "target_branch": "main",
 			"last_commit": map[string]any{"id": sha}},
 	})

@@ -58,7 +58,7 @@ func TestLifecycle(t *testing.T) {
 
 	t.Log("a description edit fixes the change record and the release note")
 	h.fake.Do(func() { h.project.MRs[1].Description = fixedBody })
-	h.mrHook(1, "update", "dave")
+	h.mrHook(1, "update", "dave", "description")
 	h.drain()
 	h.wantStatus(shaA, "failed", "semver")
 	if len(h.fake.NotesEdited()) == 0 {

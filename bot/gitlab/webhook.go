@@ -236,6 +236,9 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 			// Shipgate's own label changes, made while it evaluated.
 			return nil, "update by Shipgate itself", nil
 		}
+		if oa.Action == "update" && oa.OldRev == "" && !readsChanges(body) {
+			return nil, "the update changes nothing Shipgate reads", nil
+		}
 		e := Event{Kind: "merge_request", Action: oa.Action, ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
 			DefaultBranch: ev.Project.DefaultBranch, IID: int(oa.IID), HeadSHA: oa.LastCommit.ID}
 		if ev.User != nil {
@@ -278,6 +281,25 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		return job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
 	}
 	return nil, "event " + event + " is not handled", nil
+}
+
+// readsChanges reports whether an MR update without a push (no oldrev)
+// changed something a verdict reads: its title, description, labels,
+// draft status or target branch. A payload whose changes cannot be read
+// counts as changing something.
+func readsChanges(body []byte) bool {
+	var p struct {
+		Changes map[string]json.RawMessage `json:"changes"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.Changes == nil {
+		return true
+	}
+	for _, k := range []string{"title", "description", "labels", "draft", "work_in_progress", "target_branch", "state_id"} {
+		if _, ok := p.Changes[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // policyTouched reports whether a push may have changed the policy file:

@@ -112,6 +112,17 @@ type Project struct {
 	Branches map[string]string
 	Statuses []Status
 	Releases []Release
+	// Pipelines are the pipelines created through the API; set Status to
+	// move one along.
+	Pipelines []*Pipeline
+}
+
+// Pipeline is a pipeline created through the API.
+type Pipeline struct {
+	ID        int64
+	Ref       string
+	Status    string
+	Variables map[string]string
 }
 
 // Request is one request the fake received.
@@ -145,6 +156,7 @@ type Server struct {
 	labels     []string
 	awards     []string
 	releases   []string
+	pipelines  []string
 	failNext   map[string]int // route → status to answer once
 }
 
@@ -229,11 +241,15 @@ func (s *Server) AwardsGiven() []string { return s.effects(&s.awards) }
 // ReleasesCreated lists releases created, as "group/proj@tag".
 func (s *Server) ReleasesCreated() []string { return s.effects(&s.releases) }
 
+// PipelinesCreated lists pipelines created, as "group/proj@ref:K=V,K=V"
+// (variables in key order).
+func (s *Server) PipelinesCreated() []string { return s.effects(&s.pipelines) }
+
 // Reset forgets the recorded requests and effects (not the data).
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases = nil, nil, nil, nil, nil, nil, nil
+	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases, s.pipelines = nil, nil, nil, nil, nil, nil, nil, nil
 }
 
 func (s *Server) effects(list *[]string) []string {
@@ -334,6 +350,9 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) >= 4 && rest[0] == "repository" && rest[1] == "files" && rest[len(rest)-1] == "raw":
 		args = append(args, strings.Join(rest[2:len(rest)-1], "/"))
 		return route + "/repository/files/:path/raw", args
+	case len(rest) == 2 && rest[0] == "pipelines":
+		args = append(args, rest[1])
+		return route + "/pipelines/:pipeline", args
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
@@ -371,6 +390,8 @@ func (s *Server) routes() map[string]handler {
 		"GET /projects/:id/repository/commits/:sha/statuses":             s.listStatuses,
 		"GET /projects/:id/repository/tags":                              s.listTags,
 		"POST /projects/:id/releases":                                    s.createRelease,
+		"POST /projects/:id/pipeline":                                    s.createPipeline,
+		"GET /projects/:id/pipelines/:pipeline":                          s.getPipeline,
 		"GET /projects/:id/repository/compare":                           s.compare,
 		"GET /projects/:id/repository/commits/:sha/refs":                 s.commitRefs,
 	}
@@ -766,4 +787,44 @@ func (s *Server) groupMembers(w http.ResponseWriter, _ *http.Request, _ *Project
 		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func pipelineJSON(p *Project, pl *Pipeline) map[string]any {
+	return map[string]any{"id": pl.ID, "project_id": p.ID, "ref": pl.Ref, "status": pl.Status,
+		"web_url": fmt.Sprintf("https://gitlab.example/%s/-/pipelines/%d", p.Path, pl.ID)}
+}
+
+func (s *Server) createPipeline(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, body []byte, _ ...string) {
+	var in struct {
+		Ref       string `json:"ref"`
+		Variables []struct {
+			Key   string `json:"key"`
+			Value string `json:"value"`
+		} `json:"variables"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.Ref == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "ref is missing"})
+		return
+	}
+	s.nextID++
+	pl := &Pipeline{ID: s.nextID, Ref: in.Ref, Status: "created", Variables: map[string]string{}}
+	var kv []string
+	for _, v := range in.Variables {
+		pl.Variables[v.Key] = v.Value
+		kv = append(kv, v.Key+"="+v.Value)
+	}
+	sort.Strings(kv)
+	p.Pipelines = append(p.Pipelines, pl)
+	s.pipelines = append(s.pipelines, p.Path+"@"+in.Ref+":"+strings.Join(kv, ","))
+	writeJSON(w, http.StatusCreated, pipelineJSON(p, pl))
+}
+
+func (s *Server) getPipeline(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	for _, pl := range p.Pipelines {
+		if strconv.FormatInt(pl.ID, 10) == args[1] {
+			writeJSON(w, http.StatusOK, pipelineJSON(p, pl))
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
 }

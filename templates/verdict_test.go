@@ -70,6 +70,12 @@ var (
 		Err: "reading reviews of acme/shop#42: GET /repos/acme/shop/pulls/42/reviews: 502 Bad Gateway"}
 )
 
+// onGitLab is r as the GitLab adapter fills it: a merge request.
+func onGitLab(r Report) Report {
+	r.Host = "gitlab"
+	return r
+}
+
 func TestVerdictGolden(t *testing.T) {
 	reports := []struct {
 		name string
@@ -82,6 +88,8 @@ func TestVerdictGolden(t *testing.T) {
 		{"no_policy", noPolicy},
 		{"invalid_policy", invalid},
 		{"failed", failed},
+		{"gitlab_no_policy", onGitLab(noPolicy)},
+		{"gitlab_failed", onGitLab(failed)},
 	}
 	for _, tt := range reports {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,6 +233,9 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 		copy(steps, st.Steps)
 		st.Steps = steps
 	}
+	if err := o.ensureMirror(ctx, st); err != nil {
+		return err
+	}
 	for st.Step < len(plan) {
 		s, cur := plan[st.Step], &st.Steps[st.Step]
 		cur.Name = s.Name()
@@ -296,6 +299,24 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 		o.mirror(ctx, superseded, "inactive", "superseded by "+st.Version)
 	}
 	return o.afterSuccess(ctx, p, st)
+}
+
+// ensureMirror creates the host deployment, queued, when the deployment
+// first runs (before its freeze and gate), and saves its ID at once. A
+// crash between the two repeats the creation on the retry; a failure of
+// the host is logged and the deployment goes on unmirrored.
+func (o *Orchestrator) ensureMirror(ctx context.Context, st *State) error {
+	if st.Kind == KindProtection || o.cfg.Mirror == nil || st.HostDeploymentID != 0 || st.Step > 0 || (len(st.Steps) > 0 && st.Steps[0].Status != "") {
+		return nil
+	}
+	hid, err := o.cfg.Mirror.CreateDeployment(ctx, st.Repo, st.Version, st.Environment, truncate(fmt.Sprintf("Shipgate: %s (%s)", st, st.Trigger), 140))
+	if err != nil {
+		o.log(ctx, st).Warn().Err(err).Msg("creating the host deployment")
+		return nil
+	}
+	st.HostDeploymentID = hid
+	o.mirror(ctx, st, "queued", "waiting for its freeze windows and gates")
+	return o.save(ctx, st)
 }
 
 // firstWorkStep is the index of the first step after the freeze and the

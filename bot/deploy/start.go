@@ -85,23 +85,17 @@ func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, st
 	}
 	created, err := o.cfg.Store.CreateDeployment(ctx, store.Deployment{ID: id, Host: r.Host, Repo: r.Repo, Environment: env.Name,
 		Version: r.Version, State: storedState(st), Data: data, CreatedAt: now})
-	if err != nil || !created {
+	if err != nil {
 		return id, false, err
+	}
+	if !created {
+		// Queue the start again (once per deployment, by its delivery
+		// ID): a caller retried after a crash between the two writes
+		// must not leave the deployment without a job.
+		return id, false, o.schedule(ctx, st, now, "start:"+id)
 	}
 	st.revision = 1
 	o.audit(ctx, st, "deploy.start", r.Actor, r.Kind, r.Trigger)
-	if r.Kind != KindProtection && o.cfg.Mirror != nil {
-		hid, err := o.cfg.Mirror.CreateDeployment(ctx, r.Repo, r.Version, env.Name, fmt.Sprintf("Shipgate: %s (%s)", st, r.Trigger))
-		if err != nil {
-			o.log(ctx, st).Warn().Err(err).Msg("creating the host deployment")
-		} else {
-			st.HostDeploymentID = hid
-			o.mirror(ctx, st, "queued", "waiting for its gates")
-		}
-		if err := o.save(ctx, st); err != nil {
-			return id, true, err
-		}
-	}
 	o.notify(ctx, st, Notice{Event: EventStarted, Line: fmt.Sprintf("%s started by %s (%s)", st, r.Actor, r.Trigger)})
 	o.flush(ctx, st)
 	return id, true, o.schedule(ctx, st, now, "start:"+id)

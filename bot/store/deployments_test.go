@@ -3,17 +3,13 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 )
 
-func TestDeploymentsCompareAndSwapAndStepKeys(t *testing.T) {
+// testDeployments runs in the store suite, on SQLite and PostgreSQL.
+func testDeployments(t *testing.T, x *suite) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "d.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := x.s
 	d := Deployment{ID: "github:acme/widgets:staging:v1.2.0", Host: "github", Repo: "acme/widgets", Environment: "staging", Version: "v1.2.0", State: "running", Data: []byte(`{}`)}
 	for i, want := range []bool{true, false} {
 		if created, err := s.CreateDeployment(ctx, d); err != nil || created != want {

@@ -58,6 +58,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a database from a newer shipgate is refused", testSchemaTooNew},
 		{"an older database is migrated up", testMigrateUp},
 		{"a closed store refuses work", testClosed},
+		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

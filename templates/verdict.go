@@ -184,6 +184,9 @@ type Reply struct {
 	// Actor is the commenter's login.
 	Actor    string
 	Refusals []Refusal
+	// Done are accepted commands with something to report (a deployment
+	// started); Reason holds the report.
+	Done []Refusal
 	// Help is set when /help was given.
 	Help []HelpEntry
 }

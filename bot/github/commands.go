@@ -9,6 +9,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -38,7 +39,8 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 		Labels: w.labels(), Permissions: map[string]policies.Permission{strings.ToLower(cm.Author): perm},
 	}
 	p := w.policyForCommands()
-	decisions := review.Decide(p, authChange, author, cmds)
+	features := w.a.features()
+	decisions := review.Decide(p, authChange, author, cmds, features)
 	for i, d := range decisions {
 		if d.Command.Name == "release" {
 			decisions[i] = w.decideRelease(p, authChange, author, d)
@@ -74,10 +76,26 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 				d.Accepted = false
 			}
 		}
+		if d.Accepted && deploy.IsCommand(d.Command.Name) {
+			// The orchestrator dedupes by comment and index, so a retry
+			// asks it again and gets the same answer without a second effect.
+			accepted, text, err := w.a.deployer.Command(ctx, deploy.CommandRequest{
+				Host: "github", Repo: s.repo, Number: w.number, Command: d.Command, Actor: author, Change: authChange,
+				Dedupe: fmt.Sprintf("%d:%d", cm.ID, d.Index),
+			})
+			if err != nil {
+				return fmt.Errorf("running /%s of comment %d on %s#%d: %w", d.Command.Name, cm.ID, s.repo, w.number, err)
+			}
+			d.Accepted, d.Reason = accepted, text
+		}
 		switch {
+		case d.Accepted && d.Reason != "" && d.Command.Name != "release":
+			react = true
+			reply.Done = append(reply.Done, templates.Refusal{Command: review.CommandText(d.Command), Reason: d.Reason})
+			replyNeeded = replyNeeded || inserted
 		case d.Accepted && d.Help:
 			react = true
-			reply.Help = review.HelpEntries(p)
+			reply.Help = review.HelpEntries(p, features)
 			replyNeeded = replyNeeded || inserted
 		case d.Accepted:
 			react = true

@@ -57,8 +57,8 @@ func TestDecide(t *testing.T) {
 		{"change needs an ID", strict, change("dave", nil, nil), dave, "/change", []bool{false}, "change-record ID", nil, nil, false},
 		{"release-note needs text", strict, change("dave", nil, nil), dave, "/release-note", []bool{false}, "give the note", nil, nil, false},
 		{"an unknown command is refused", strict, change("dave", nil, nil), dave, "/frobnicate", []bool{false}, "not a Shipgate command", nil, nil, false},
-		{"a later command is not enabled yet", strict, change("dave", nil, map[string]policies.Permission{"dave": policies.PermAdmin}),
-			dave, "/deploy staging", []bool{false}, "not enabled yet", nil, nil, false},
+		{"a deployment command without deployments is not enabled", strict, change("dave", nil, map[string]policies.Permission{"dave": policies.PermAdmin}),
+			dave, "/deploy staging", []bool{false}, "not enabled: this Shipgate does not run deployments", nil, nil, false},
 		{"help asks for the table", strict, change("erin", nil, map[string]policies.Permission{"dave": policies.PermRead}),
 			dave, "/help", []bool{true}, "", nil, nil, true},
 		{"several commands are decided in order", strict, change("erin", nil, map[string]policies.Permission{"dave": policies.PermWrite}),
@@ -68,7 +68,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := review.Decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body))
+			ds := review.Decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body), review.Features{Releases: true})
 			var accepted []bool
 			var add, remove []string
 			help := false
@@ -93,7 +93,7 @@ func TestDecide(t *testing.T) {
 func TestHelpListsWhatThePolicyEnables(t *testing.T) {
 	p := mustPolicy(t, "version: 1\ncommands: {hold: maintain}\napprovals: [{required: 1, allow_author: true}]\n")
 	var names []string
-	for _, e := range review.HelpEntries(p) {
+	for _, e := range review.HelpEntries(p, review.Features{Releases: true}) {
 		names = append(names, e.Command)
 		switch e.Command {
 		case "hold":
@@ -110,9 +110,12 @@ func TestHelpListsWhatThePolicyEnables(t *testing.T) {
 			}
 		}
 	}
-	for _, later := range []string{"deploy", "rollback", "release", "approve-deploy", "reject-deploy"} {
-		if slices.Contains(names, later) {
-			t.Errorf("/help lists /%s, which is not enabled yet", later)
+	if !slices.Contains(names, "release") {
+		t.Error("/help does not list /release, which the GitHub adapter runs")
+	}
+	for _, off := range []string{"deploy", "rollback", "approve-deploy", "reject-deploy"} {
+		if slices.Contains(names, off) {
+			t.Errorf("/help lists /%s without deployments", off)
 		}
 	}
 	if !slices.Contains(names, "recheck") || !slices.Contains(names, "help") {

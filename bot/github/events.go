@@ -104,7 +104,8 @@ func (c *Comment) issueComment() *gh.IssueComment {
 // answered 202.
 func usedEvent(event string) bool {
 	switch event {
-	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create":
+	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create",
+		"workflow_run", "deployment_protection_rule":
 		return true
 	}
 	return false
@@ -205,6 +206,13 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		return checkJobs(prJob, base, cr.PullRequests)
 	case "create":
 		return tagJobs(event, deliveryID, payload)
+	case "workflow_run", "deployment_protection_rule":
+		// Deployment steps follow their workflow runs; protection rules
+		// wait for Shipgate's answer.
+		if j, ok := DeployHookJob(event, p.Action, deliveryID, payload); ok {
+			return []store.Job{j}, "", nil
+		}
+		return nil, "action " + p.Action + " of " + event + " is not followed", nil
 	case "check_suite":
 		if p.Action != "rerequested" || p.CheckSuite == nil {
 			return noVerdict()

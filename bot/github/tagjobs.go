@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -189,7 +190,17 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		}
 		o.ReleaseURL, o.Released = pub.URL, true
 	}
-	return a.reportTag(ctx, s, e, o)
+	if err := a.reportTag(ctx, s, e, o); err != nil {
+		return err
+	}
+	if o.Valid() && a.deployer != nil {
+		// A validated tag starts its release's deployments (DESIGN: one per
+		// environment and version; a second event changes nothing).
+		if err := a.deployer.Release(ctx, "github", e.Repo, e.Tag, sha, deploy.Actor{Login: e.Sender}); err != nil {
+			return fmt.Errorf("starting the deployments of %s on %s: %w", e.Tag, e.Repo, err)
+		}
+	}
+	return nil
 }
 
 // publish renders the notes of tag and creates or updates its release.

@@ -262,7 +262,8 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 		Labels: w.labels, Permissions: map[string]policies.Permission{key: perms[key]},
 	}
 	p := review.PolicyForCommands(w.policy.Policy)
-	decisions := review.Decide(p, authChange, author, cmds)
+	// On GitLab, /release and the deployment commands are not run yet.
+	decisions := review.Decide(p, authChange, author, cmds, review.Features{})
 	log := zerolog.Ctx(ctx)
 	var fresh []review.Decision
 	for _, d := range decisions {
@@ -300,7 +301,7 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 			return fmt.Errorf("awarding 👍 to note %d on %s: %w", n.ID, w.ref(), err)
 		}
 	}
-	if reply, needed := review.Reply(p, n.Author, fresh); needed {
+	if reply, needed := review.Reply(p, n.Author, fresh, review.Features{}); needed {
 		body, err := templates.String(templates.RenderReply, reply)
 		if err != nil {
 			return err

@@ -201,14 +201,18 @@ func CommandAudit(host, repo string, number int, commentID int64, actor, deliver
 	}
 }
 
-// Reply collects the answer to a comment's commands: refusals and /help.
+// Reply collects the answer to a comment's commands: refusals, /help, and
+// what accepted commands started (a Reason on an accepted decision).
 // Needed tells whether there is anything to say.
-func Reply(p *policies.Policy, actor string, ds []Decision) (reply templates.Reply, needed bool) {
+func Reply(p *policies.Policy, actor string, ds []Decision, f Features) (reply templates.Reply, needed bool) {
 	reply.Actor = actor
 	for _, d := range ds {
 		switch {
 		case d.Accepted && d.Help:
-			reply.Help, needed = HelpEntries(p), true
+			reply.Help, needed = HelpEntries(p, f), true
+		case d.Accepted && d.Reason != "":
+			reply.Done = append(reply.Done, templates.Refusal{Command: CommandText(d.Command), Reason: d.Reason})
+			needed = true
 		case !d.Accepted:
 			reply.Refusals = append(reply.Refusals, templates.Refusal{Command: CommandText(d.Command), Reason: d.Reason})
 			needed = true

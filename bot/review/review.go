@@ -20,19 +20,28 @@ import (
 // DefaultHoldLabel is the hold label when no valid policy names another.
 const DefaultHoldLabel = "do-not-merge/hold"
 
-// LaterCommand reports whether a command of policies.Commands belongs to a
-// feature the bot does not run yet (it is answered "not enabled yet"), and
-// names the feature.
-func LaterCommand(name string) (feature string, later bool) {
+// Features are the command families beyond reviewing that a host's
+// adapter runs; the others are answered "not enabled" and left out of
+// /help.
+type Features struct {
+	// Releases: /release cuts a release.
+	Releases bool
+	// Deployments: /deploy, /rollback, /approve-deploy, /reject-deploy.
+	Deployments bool
+}
+
+// Runs reports whether the adapter runs the command; when not, feature
+// names what it would need.
+func (f Features) Runs(name string) (feature string, ok bool) {
 	switch name {
 	case "release":
-		return "releases", true
+		return "releases", f.Releases
 	case "deploy", "rollback":
-		return "deployments", true
+		return "deployments", f.Deployments
 	case "approve-deploy", "reject-deploy":
-		return "deployment gates", true
+		return "deployment gates", f.Deployments
 	}
-	return "", false
+	return "", true
 }
 
 // Decision is what Shipgate does with one command of a comment.
@@ -54,12 +63,12 @@ type Decision struct {
 // comment by author does on change under p (use PolicyForCommands when
 // the base branch has no valid policy). change.Permissions holds the
 // author's role; change.Labels the change's current labels.
-func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, cmds []policies.Command) []Decision {
+func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, cmds []policies.Command, f Features) []Decision {
 	out := make([]Decision, 0, len(cmds))
 	for i, cmd := range cmds {
 		d := Decision{Index: i, Command: cmd}
-		if what, later := LaterCommand(cmd.Name); later {
-			d.Reason = fmt.Sprintf("/%s is not enabled yet: this Shipgate does not run %s", cmd.Name, what)
+		if what, ok := f.Runs(cmd.Name); !ok {
+			d.Reason = fmt.Sprintf("/%s is not enabled: this Shipgate does not run %s here", cmd.Name, what)
 			out = append(out, d)
 			continue
 		}
@@ -159,11 +168,11 @@ func HasLabel(labels []string, label string) bool {
 }
 
 // HelpEntries is the /help table: the commands of policies.Commands that
-// the bot runs, with who may give them under p.
-func HelpEntries(p *policies.Policy) []templates.HelpEntry {
+// the adapter runs (f), with who may give them under p.
+func HelpEntries(p *policies.Policy, f Features) []templates.HelpEntry {
 	var out []templates.HelpEntry
 	for _, spec := range policies.Commands {
-		if _, later := LaterCommand(spec.Name); later {
+		if _, ok := f.Runs(spec.Name); !ok {
 			continue
 		}
 		role := spec.Role

@@ -84,11 +84,11 @@ func TestReplyCollectsRefusalsAndHelp(t *testing.T) {
 		{Command: policies.Command{Name: "hold"}, Reason: "needs triage"},
 		{Command: policies.Command{Name: "help"}, Accepted: true, Help: true},
 	}
-	r, needed := Reply(p, "carol", ds)
+	r, needed := Reply(p, "carol", ds, Features{})
 	if !needed || len(r.Refusals) != 1 || r.Refusals[0].Command != "/hold" || len(r.Help) == 0 {
 		t.Errorf("Reply = %+v, %v", r, needed)
 	}
-	if _, needed := Reply(p, "carol", ds[:1]); needed {
+	if _, needed := Reply(p, "carol", ds[:1], Features{}); needed {
 		t.Error("an accepted command alone needs a reply")
 	}
 }

@@ -130,6 +130,11 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 		}
 		body := deliveryBody(base, i%o.prs+1, i)
 		sem <- struct{}{}
+		if o.rate <= 0 {
+			// Closed loop: a delivery can be sent once a connection is free,
+			// so its latency counts from then.
+			scheduled = time.Now()
+		}
 		wg.Add(1)
 		go func(i int, body []byte, scheduled time.Time) {
 			defer func() { <-sem; wg.Done() }()

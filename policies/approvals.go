@@ -74,7 +74,7 @@ func (s *evaluation) computePositions() []position {
 		if cmd.Name != "approve" && cmd.Name != "lgtm" {
 			continue
 		}
-		for len(reviews) > 0 && !reviews[0].SubmittedAt.After(cmd.at) {
+		for len(reviews) > 0 && !reviews[0].SubmittedAt.After(cmd.in.CreatedAt) {
 			applyReview(reviews[0])
 			reviews = reviews[1:]
 		}
@@ -82,7 +82,7 @@ func (s *evaluation) computePositions() []position {
 		if strings.EqualFold(cmd.Args, "cancel") {
 			st = noStance
 		}
-		apply(cmd.by.Login, st, !s.c.HeadPushedAt.IsZero() && cmd.at.Before(s.c.HeadPushedAt))
+		apply(cmd.in.Author.Login, st, !s.c.HeadPushedAt.IsZero() && cmd.in.CreatedAt.Before(s.c.HeadPushedAt))
 	}
 	for _, r := range reviews {
 		applyReview(r)

@@ -64,11 +64,18 @@ type Command struct {
 // and HTML comments are not commands, so a quoted "/hold" in a reply does
 // nothing. Paths such as "/usr/bin" are not commands either.
 func ParseCommands(body string) []Command {
+	var out []Command
+	eachCommand(body, func(c Command) { out = append(out, c) })
+	return out
+}
+
+// eachCommand calls fn with each command of body, in order; ParseCommands
+// says which lines are commands.
+func eachCommand(body string, fn func(Command)) {
 	if !strings.Contains(body, "/") {
-		return nil // most comments: no command can be in them
+		return // most comments: no command can be in them
 	}
 	var (
-		out     []Command
 		fence   string // the opening fence while inside a code block
 		comment bool   // inside a multi-line HTML comment
 	)
@@ -112,9 +119,8 @@ func ParseCommands(body string) []Command {
 		}
 		name = strings.ToLower(name)
 		_, known := LookupCommand(name)
-		out = append(out, Command{Name: name, Args: strings.TrimSpace(args), Known: known})
+		fn(Command{Name: name, Args: strings.TrimSpace(args), Known: known})
 	}
-	return out
 }
 
 // isCommandName reports whether s looks like a command word: letters,

@@ -85,11 +85,11 @@ type evaluation struct {
 	}
 }
 
-// givenCommand is an authorised command with who gave it and when.
+// givenCommand is an authorised command and the comment that gave it
+// (who and when).
 type givenCommand struct {
 	Command
-	by Actor
-	at time.Time
+	in *Comment
 }
 
 func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
@@ -107,15 +107,16 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 		}
 	}
 	s.cmds = make([]givenCommand, 0, withSlash)
-	for _, cm := range comments {
+	for i := range comments {
+		cm := &comments[i]
 		if cm.Author.Bot {
 			continue
 		}
-		for _, cmd := range ParseCommands(cm.Body) {
+		eachCommand(cm.Body, func(cmd Command) {
 			if ok, _ := p.Authorize(cmd, cm.Author, c); ok {
-				s.cmds = append(s.cmds, givenCommand{Command: cmd, by: cm.Author, at: cm.CreatedAt})
+				s.cmds = append(s.cmds, givenCommand{Command: cmd, in: cm})
 			}
-		}
+		})
 	}
 	s.hotfix = p.Hotfix != nil && matchAny(p.Hotfix.Branches, c.HeadBranch)
 	return s

@@ -194,11 +194,8 @@ func wantedIndex(want []string, heading string) int {
 
 // placeholder reports whether a line is a mark left to be replaced.
 func placeholder(l string) bool {
-	switch strings.ToUpper(strings.Trim(l, "-*_ []")) {
-	case "", "TODO", "TBD", "...", "…":
-		return true
-	}
-	return false
+	l = strings.Trim(l, "-*_ []")
+	return l == "" || l == "..." || l == "…" || strings.EqualFold(l, "TODO") || strings.EqualFold(l, "TBD")
 }
 
 var htmlCommentRE = regexp.MustCompile(`(?s)<!--.*?-->`)
@@ -213,26 +210,31 @@ func stripHTMLComments(s string) string {
 // fencedBlock returns the content of the first fenced code block whose info
 // string is name, and whether there is one.
 func fencedBlock(body, name string) (string, bool) {
-	lines := strings.Split(body, "\n")
-	for i := 0; i < len(lines); i++ {
-		l := strings.TrimSpace(strings.TrimRight(lines[i], "\r"))
+	for rest := body; rest != ""; {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		l := strings.TrimSpace(line)
 		if !(strings.HasPrefix(l, "```") || strings.HasPrefix(l, "~~~")) {
 			continue
 		}
 		fence := l[:3]
 		info := strings.TrimSpace(strings.TrimLeft(l, fence[:1]))
-		var content []string
-		j := i + 1
-		for ; j < len(lines); j++ {
-			if t := strings.TrimSpace(lines[j]); strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+		// The block's content is the text up to the closing fence (or the
+		// end of the body); rest moves past it.
+		start, end := len(body)-len(rest), len(body)
+		for rest != "" {
+			line, next, _ := strings.Cut(rest, "\n")
+			if t := strings.TrimSpace(line); strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "" {
+				end = len(body) - len(rest)
+				rest = next
 				break
 			}
-			content = append(content, strings.TrimRight(lines[j], "\r"))
+			rest = next
 		}
 		if strings.EqualFold(info, name) {
-			return strings.TrimSpace(stripHTMLComments(strings.Join(content, "\n"))), true
+			content := strings.ReplaceAll(body[start:end], "\r\n", "\n")
+			return strings.TrimSpace(stripHTMLComments(content)), true
 		}
-		i = j
 	}
 	return "", false
 }
@@ -265,10 +267,10 @@ func (s *evaluation) findNote() (string, noteSource, string) {
 	}
 	if cmd, ok := s.lastCommand("release-note", "release-note-none"); ok {
 		if cmd.Name == "release-note-none" || strings.EqualFold(cmd.Args, "none") {
-			return "", noteNone, "/release-note-none by @" + cmd.by.Login
+			return "", noteNone, "/release-note-none by @" + cmd.in.Author.Login
 		}
 		if cmd.Args != "" {
-			return cmd.Args, noteText, "/release-note by @" + cmd.by.Login
+			return cmd.Args, noteText, "/release-note by @" + cmd.in.Author.Login
 		}
 	}
 	if text, ok := fencedBlock(s.c.Body, block); ok {
@@ -349,7 +351,7 @@ func (s *evaluation) declarations() (decls []declaration, breaking bool) {
 	}
 	if cmd, ok := s.lastCommand("semver"); ok && Bump(strings.ToLower(cmd.Args)).Rank() >= 0 {
 		// The bot keeps the labels in step with /semver; the command wins.
-		decls = append(decls, declaration{Bump(strings.ToLower(cmd.Args)), "/semver by @" + cmd.by.Login})
+		decls = append(decls, declaration{Bump(strings.ToLower(cmd.Args)), "/semver by @" + cmd.in.Author.Login})
 	} else {
 		for _, b := range []Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
 			if l, ok := sr.Labels[b]; ok && s.hasAnyLabel(l) {
@@ -472,7 +474,7 @@ func (s *evaluation) holdRule() []Result {
 	res := Result{Rule: "hold", Name: "hold", Status: Pass, Message: "not on hold"}
 	label := s.p.Hold.Label
 	if cmd, ok := s.lastCommand("hold", "unhold"); ok && cmd.Name == "hold" && !strings.EqualFold(cmd.Args, "cancel") {
-		res.Status, res.Message = Fail, fmt.Sprintf("on hold by @%s: comment `/hold cancel` (or `/unhold`) when it may go", cmd.by.Login)
+		res.Status, res.Message = Fail, fmt.Sprintf("on hold by @%s: comment `/hold cancel` (or `/unhold`) when it may go", cmd.in.Author.Login)
 	} else if s.hasAnyLabel(label) {
 		res.Status, res.Message = Fail, fmt.Sprintf("on hold by the label %s: remove it (or comment `/hold cancel`) when it may go", label)
 	}

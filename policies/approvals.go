@@ -298,26 +298,50 @@ func mergeBack(h *HotfixRule, msg string) string {
 
 // mentions formats logins as "@a, @b".
 func mentions(logins []string) string {
-	out := make([]string, len(logins))
-	for i, l := range logins {
-		out[i] = "@" + l
+	var b strings.Builder
+	n := 0
+	for _, l := range logins {
+		n += len(l) + 3
 	}
-	return strings.Join(out, ", ")
+	b.Grow(n)
+	for i, l := range logins {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('@')
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 // principalMentions formats principals as "@org/team or @alice".
 func principalMentions(ps []Principal) string {
-	out := make([]string, len(ps))
+	var b strings.Builder
+	n := 0
+	for _, p := range ps {
+		n += len(p.Login) + len(p.Team) + len(p.SlackUser) + len(p.SlackGroup) + 10
+	}
+	b.Grow(n)
 	for i, p := range ps {
-		out[i] = p.String()
-		if p.Login != "" {
-			out[i] = "@" + p.Login
+		switch {
+		case i == 0:
+		case i == len(ps)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		switch {
+		case p.Login != "":
+			b.WriteByte('@')
+			b.WriteString(p.Login)
+		case p.Team != "":
+			b.WriteByte('@')
+			b.WriteString(p.Team)
+		default:
+			b.WriteString(p.String())
 		}
 	}
-	if len(out) > 1 {
-		return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
-	}
-	return strings.Join(out, "")
+	return b.String()
 }
 
 func plural(n int, one, many string) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -428,22 +427,11 @@ func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	now := a.cfg.Now()
 	head := w.pr.GetHead().GetSHA()
 	last := w.events[len(w.events)-1]
-	ev, audit, err := review.Evaluation{
+	if err := (review.Evaluation{
 		Host: "github", Repo: s.repo, Number: w.number, HeadSHA: head, PolicyRevision: w.policy.Revision,
 		Change: c, Verdict: v, Conclusion: review.Conclusion(conclusion), Actor: last.Sender, DeliveryID: last.DeliveryID,
 		Events: len(w.events), At: now,
-	}.Records()
-	if err != nil {
-		return err
-	}
-	if _, err := a.cfg.Store.SaveEvaluation(ctx, ev); err != nil {
-		return err
-	}
-	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
-		return fmt.Errorf("auditing the evaluation of %s#%d: %w", s.repo, w.number, err)
-	}
-	w.state.LastEvaluatedAt, w.state.LastEvaluatedSHA = now, head
-	if err := a.cfg.Store.PutPR(ctx, w.state); err != nil {
+	}).Record(ctx, a.cfg.Store, &w.state); err != nil {
 		return err
 	}
 	a.seen.put(KeyPR(s.repo, w.number), seen{evaluatedAt: now, pr: w.pr, reviews: w.reviews, comments: w.comments, headPushedAt: w.pushedAt})

@@ -4,14 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
@@ -45,24 +41,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := a.cfg.Now()
 	event := r.Header.Get("X-GitHub-Event")
 	delivery := r.Header.Get("X-GitHub-Delivery")
-	log := zerolog.Ctx(r.Context()).With().Str(bot.FieldHost, "github").Str(bot.FieldEvent, event).
-		Str(bot.FieldDelivery, delivery).Logger()
-	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldEvent, event).Str(bot.FieldDelivery, delivery).Logger()
-	}
-	answer := func(code int, outcome, body string) {
-		if a.cfg.Metrics != nil {
-			a.cfg.Metrics.Deliveries.WithLabelValues("github", metricEvent(event), outcome).Inc()
-			a.cfg.Metrics.AckSeconds.WithLabelValues("github").Observe(a.cfg.Now().Sub(start).Seconds())
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(code)
-		_, _ = io.WriteString(w, body+"\n")
-	}
-	refuse := func(reason string) {
-		log.Warn().Str("reason", reason).Str("remote", r.RemoteAddr).Msg("webhook refused")
-		answer(http.StatusUnauthorized, "unauthorized", "signature verification failed")
-	}
+	ans := bot.NewAnswer(w, r, "github", event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
+	refuse := func(reason string) { ans.Refuse(r, reason, "signature verification failed") }
 
 	secret := a.cfg.WebhookSecret.Reveal()
 	signature := r.Header.Get("X-Hub-Signature-256")
@@ -77,16 +57,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse("missing_signature")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		log.Warn().Int64("limit", tooLarge.Limit).Msg("webhook refused: body too large")
-		answer(http.StatusRequestEntityTooLarge, "too_large", "payload too large")
-		return
-	case err != nil:
-		log.Warn().Err(err).Msg("webhook refused: reading the body")
-		answer(http.StatusBadRequest, "bad_request", "cannot read the body")
+	body, ok := ans.ReadBody(r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	if !validSignature(signature, body, secret) {
@@ -94,52 +66,37 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if delivery == "" || event == "" {
-		answer(http.StatusBadRequest, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required")
+		ans.Send(http.StatusBadRequest, "bad_request", "X-GitHub-Event and X-GitHub-Delivery are required")
 		return
 	}
 	if event == "ping" {
-		answer(http.StatusOK, "ignored", "pong")
+		ans.Send(http.StatusOK, "ignored", "pong")
 		return
+	}
+	unreadable := func(err error) {
+		ans.Log.Warn().Err(err).Msg("webhook refused: unreadable payload")
+		ans.Send(http.StatusBadRequest, "bad_request", "unreadable payload")
 	}
 	payload, err := jsonPayload(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
-		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		unreadable(err)
 		return
 	}
 	jobs, ignored, err := a.translate(event, delivery, payload)
 	if err != nil {
-		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
-		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		unreadable(err)
 		return
 	}
 	first := firstEvent(jobs)
-	action := first.Action
-	log = log.With().Str(bot.FieldAction, action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.Number).Logger()
+	ans.Log = ans.Log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.Number).Logger()
 	if ignored != "" {
-		log.Debug().Str("reason", ignored).Msg("webhook ignored")
-		answer(http.StatusAccepted, "ignored", "ignored: "+ignored)
+		ans.Log.Debug().Str("reason", ignored).Msg("webhook ignored")
+		ans.Send(http.StatusAccepted, "ignored", "ignored: "+ignored)
 		return
 	}
-	if a.cfg.Acceptor == nil {
-		log.Error().Msg("no Acceptor configured: the delivery cannot be stored")
-		answer(http.StatusServiceUnavailable, "error", "not configured to receive webhooks")
-		return
-	}
-	dup, err := a.cfg.Acceptor.Accept(r.Context(), store.Delivery{
-		Host: "github", ID: delivery, Event: event, Action: action, Payload: payload, ReceivedAt: start,
-	}, jobs...)
-	switch {
-	case err != nil:
-		log.Error().Err(err).Msg("storing the delivery")
-		answer(http.StatusInternalServerError, "error", "could not store the delivery")
-	case dup:
-		log.Info().Msg("duplicate delivery")
-		answer(http.StatusOK, "duplicate", "duplicate delivery")
-	default:
-		log.Info().Int("jobs", len(jobs)).Msg("delivery queued")
-		answer(http.StatusAccepted, "accepted", "queued")
-	}
+	ans.Queue(r.Context(), a.cfg.Acceptor, store.Delivery{
+		Host: "github", ID: delivery, Event: event, Action: first.Action, Payload: payload, ReceivedAt: start,
+	}, jobs)
 }
 
 // validSignature checks "sha256=HEX" against the HMAC-SHA256 of body.

@@ -330,22 +330,11 @@ func (w *mrWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	a := w.a
 	now := a.cfg.Now()
 	last := w.events[len(w.events)-1]
-	ev, audit, err := review.Evaluation{
+	return review.Evaluation{
 		Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, PolicyRevision: w.policy.Revision,
 		Change: c, Verdict: v, Conclusion: conclusion, Actor: last.Sender, DeliveryID: last.DeliveryID,
 		Events: len(w.events), At: now,
-	}.Records()
-	if err != nil {
-		return err
-	}
-	if _, err := a.cfg.Store.SaveEvaluation(ctx, ev); err != nil {
-		return err
-	}
-	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
-		return fmt.Errorf("auditing the evaluation of %s: %w", w.ref(), err)
-	}
-	w.state.LastEvaluatedAt, w.state.LastEvaluatedSHA = now, w.mr.SHA
-	return a.cfg.Store.PutPR(ctx, w.state)
+	}.Record(ctx, a.cfg.Store, &w.state)
 }
 
 // publishFailure tells the MR that Shipgate could not evaluate it, after

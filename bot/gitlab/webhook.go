@@ -3,14 +3,11 @@ package gitlab
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/rs/zerolog"
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
@@ -103,24 +100,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if delivery == "" {
 		delivery = r.Header.Get("X-Gitlab-Event-UUID")
 	}
-	log := zerolog.Ctx(r.Context()).With().Str(bot.FieldHost, "gitlab").Str(bot.FieldEvent, event).
-		Str(bot.FieldDelivery, delivery).Logger()
-	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, "gitlab").Str(bot.FieldEvent, event).Str(bot.FieldDelivery, delivery).Logger()
-	}
-	answer := func(code int, outcome, body string) {
-		if a.cfg.Metrics != nil {
-			a.cfg.Metrics.Deliveries.WithLabelValues("gitlab", metricEvent(event), outcome).Inc()
-			a.cfg.Metrics.AckSeconds.WithLabelValues("gitlab").Observe(a.cfg.Now().Sub(start).Seconds())
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(code)
-		_, _ = io.WriteString(w, body+"\n")
-	}
-	refuse := func(reason string) {
-		log.Warn().Str("reason", reason).Str("remote", r.RemoteAddr).Msg("webhook refused")
-		answer(http.StatusUnauthorized, "unauthorized", "token verification failed")
-	}
+	ans := bot.NewAnswer(w, r, "gitlab", event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
+	refuse := func(reason string) { ans.Refuse(r, reason, "token verification failed") }
 	secret, token := a.cfg.WebhookSecret.Reveal(), r.Header.Get("X-Gitlab-Token")
 	switch {
 	case secret == "":
@@ -133,57 +114,33 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse("wrong_token")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		log.Warn().Int64("limit", tooLarge.Limit).Msg("webhook refused: body too large")
-		answer(http.StatusRequestEntityTooLarge, "too_large", "payload too large")
-		return
-	case err != nil:
-		log.Warn().Err(err).Msg("webhook refused: reading the body")
-		answer(http.StatusBadRequest, "bad_request", "cannot read the body")
+	body, ok := ans.ReadBody(r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	if event == "" || delivery == "" {
-		answer(http.StatusBadRequest, "bad_request", "X-Gitlab-Event and Idempotency-Key or X-Gitlab-Event-UUID are required")
+		ans.Send(http.StatusBadRequest, "bad_request", "X-Gitlab-Event and Idempotency-Key or X-Gitlab-Event-UUID are required")
 		return
 	}
 	jobs, ignored, err := a.translate(event, delivery, body, start)
 	if err != nil {
-		log.Warn().Err(err).Msg("webhook refused: unreadable payload")
-		answer(http.StatusBadRequest, "bad_request", "unreadable payload")
+		ans.Log.Warn().Err(err).Msg("webhook refused: unreadable payload")
+		ans.Send(http.StatusBadRequest, "bad_request", "unreadable payload")
 		return
 	}
 	var first Event
 	if len(jobs) > 0 {
 		_ = json.Unmarshal(jobs[0].Payload, &first)
 	}
-	log = log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.IID).Logger()
+	ans.Log = ans.Log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.IID).Logger()
 	if ignored != "" {
-		log.Debug().Str("reason", ignored).Msg("webhook ignored")
-		answer(http.StatusAccepted, "ignored", "ignored: "+ignored)
+		ans.Log.Debug().Str("reason", ignored).Msg("webhook ignored")
+		ans.Send(http.StatusAccepted, "ignored", "ignored: "+ignored)
 		return
 	}
-	if a.cfg.Acceptor == nil {
-		log.Error().Msg("no Acceptor configured: the delivery cannot be stored")
-		answer(http.StatusServiceUnavailable, "error", "not configured to receive webhooks")
-		return
-	}
-	dup, err := a.cfg.Acceptor.Accept(r.Context(), store.Delivery{
+	ans.Queue(r.Context(), a.cfg.Acceptor, store.Delivery{
 		Host: "gitlab", ID: delivery, Event: first.Kind, Action: first.Action, Payload: body, ReceivedAt: start,
-	}, jobs...)
-	switch {
-	case err != nil:
-		log.Error().Err(err).Msg("storing the delivery")
-		answer(http.StatusInternalServerError, "error", "could not store the delivery")
-	case dup:
-		log.Info().Msg("duplicate delivery")
-		answer(http.StatusOK, "duplicate", "duplicate delivery")
-	default:
-		log.Info().Int("jobs", len(jobs)).Msg("delivery queued")
-		answer(http.StatusAccepted, "accepted", "queued")
-	}
+	}, jobs)
 }
 
 // metricEvent bounds the event label to names GitLab sends.

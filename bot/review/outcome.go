@@ -1,6 +1,7 @@
 package review
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -219,4 +220,28 @@ func Reply(p *policies.Policy, actor string, ds []Decision, f Features) (reply t
 		}
 	}
 	return reply, needed
+}
+
+// Recorder is the part of the store that recording an evaluation uses.
+type Recorder interface {
+	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
+	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+	PutPR(ctx context.Context, p store.PRState) error
+}
+
+// Record saves the evaluation and its audit entry, then marks state as
+// evaluated at e.At on e.HeadSHA and stores it.
+func (e Evaluation) Record(ctx context.Context, r Recorder, state *store.PRState) error {
+	ev, audit, err := e.Records()
+	if err != nil {
+		return err
+	}
+	if _, err := r.SaveEvaluation(ctx, ev); err != nil {
+		return err
+	}
+	if _, err := r.AppendAudit(ctx, audit); err != nil {
+		return fmt.Errorf("auditing the evaluation of %s#%d: %w", e.Repo, e.Number, err)
+	}
+	state.LastEvaluatedAt, state.LastEvaluatedSHA = e.At, e.HeadSHA
+	return r.PutPR(ctx, *state)
 }

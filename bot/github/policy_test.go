@@ -188,6 +188,19 @@ func TestReconcile(t *testing.T) {
 		h.wantCheck(shaA, "completed", "success")
 	})
 
+	t.Run("a PR whose every webhook was missed is found in a known repository", func(t *testing.T) {
+		h.addPR(fakegithub.PR{Number: 2, Title: "Add vouchers", Author: "dave", HeadSHA: shaB})
+		repos, err := h.store.KnownRepos(context.Background(), "github")
+		if err != nil || len(repos) != 1 || repos[0] != testRepo {
+			t.Fatalf("KnownRepos = %v, %v", repos, err)
+		}
+		if n, err := h.app.ReconcileRepo(ctx, 0, repos[0], 10); err != nil || n != 1 {
+			t.Fatalf("ReconcileRepo queued %d (%v), want the unseen PR", n, err)
+		}
+		h.drain()
+		h.wantCheck(shaB, "completed", "success")
+	})
+
 	t.Run("the rate-limit reserve stops it", func(t *testing.T) {
 		h.app.rate.remaining.Store(100)
 		h.app.rate.reset.Store(h.clock.Now().Add(3600e9).Unix())

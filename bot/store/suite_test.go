@@ -711,6 +711,16 @@ func testOpenPRsInto(t *testing.T, x *suite) {
 	if want := []int{2, 9}; !slices.Equal(numbers, want) {
 		t.Errorf("OpenPRsInto = %v, want %v", numbers, want)
 	}
+	repos, err := x.s.KnownRepos(ctx, "github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"acme/a", "acme/b"}; !slices.Equal(repos, want) {
+		t.Errorf("KnownRepos = %v, want %v", repos, want)
+	}
+	if repos, err := x.s.KnownRepos(ctx, "gitlab"); err != nil || len(repos) != 0 {
+		t.Errorf("KnownRepos(gitlab) = %v, %v; want none", repos, err)
+	}
 }
 
 func testExportAudit(t *testing.T, x *suite) {

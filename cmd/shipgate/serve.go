@@ -132,7 +132,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	start("workers", workers.Run)
 	if cfg.ReconcileInterval > 0 && gh != nil {
 		start("reconciliation", func(ctx context.Context) error {
-			return reconcileEvery(ctx, cfg.ReconcileInterval, gh, log)
+			return reconcileEvery(ctx, cfg.ReconcileInterval, gh, st, log)
 		})
 	}
 	wg.Wait()
@@ -189,8 +189,13 @@ func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.St
 }
 
 // reconcileEvery re-evaluates stale PRs periodically, with the first run
-// after one interval so that a restart loop cannot burn the rate limit.
-func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, log zerolog.Logger) error {
+// after one interval so that a restart loop cannot burn the rate limit:
+// the PRs the store knows to be stale, then the open PRs of every
+// repository Shipgate has seen, listed through the API (one conditional
+// request a repository, free when nothing changed), which finds the PRs
+// whose every webhook was missed.
+func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, st *store.Store, log zerolog.Logger) error {
+	const perRound = 100
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -198,13 +203,27 @@ func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, lo
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			n, err := gh.Reconcile(ctx, 100)
-			if err != nil && ctx.Err() == nil {
-				log.Warn().Err(err).Msg("reconciliation")
+		}
+		queued, err := gh.Reconcile(ctx, perRound)
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("reconciliation")
+		}
+		repos, err := st.KnownRepos(ctx, "github")
+		if err != nil && ctx.Err() == nil {
+			log.Warn().Err(err).Msg("reconciliation: listing repositories")
+		}
+		for _, repo := range repos {
+			if queued >= perRound || ctx.Err() != nil {
+				break
+			}
+			n, err := gh.ReconcileRepo(ctx, 0, repo, perRound-queued)
+			if err != nil {
+				log.Warn().Err(err).Str(bot.FieldRepo, repo).Msg("reconciliation")
 				continue
 			}
-			log.Info().Int("queued", n).Msg("reconciliation")
+			queued += n
 		}
+		log.Info().Int("queued", queued).Msg("reconciliation")
 	}
 }
 

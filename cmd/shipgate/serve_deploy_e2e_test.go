@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+const serveDeployPolicy = `version: 1
+tags:
+  prefix: v
+  branches: [main]
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml}
+        - wait: 3s
+`
+
+// TestServeDeploymentSurvivesSIGKILL releases a tag through a real
+// `shipgate serve` process and SIGKILLs it twice: while the deployment's
+// workflow runs, and during the soak that follows. Each new process
+// resumes from the database: the workflow is dispatched exactly once and
+// the deployment ends in success.
+func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	const (
+		repo   = "acme/widgets"
+		secret = "e2e-secret"
+		token  = "ghs_e2e"
+	)
+	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now))
+	fake.AddRepo(fakegithub.Repo{FullName: repo})
+	sha := fake.AddCommit(repo, fakegithub.Commit{Message: "feat: widgets", Author: "alice"})
+	fake.SetBranch(repo, "main", sha)
+	fake.SetFile(repo, "main", ".shipgate.yml", serveDeployPolicy)
+	fake.AddTag(repo, "v1.0.0", sha)
+
+	db := t.TempDir() + "/shipgate.db"
+	env := []string{
+		"SHIPGATE_DATABASE_URL=" + db,
+		"SHIPGATE_GITHUB_API_URL=" + fake.URL(),
+		"SHIPGATE_GITHUB_TOKEN=" + token,
+		"SHIPGATE_GITHUB_WEBHOOK_SECRET=" + secret,
+		"SHIPGATE_JOB_LEASE=2s",
+		"SHIPGATE_RECONCILE_INTERVAL=0",
+		"SHIPGATE_LOG_LEVEL=warn",
+	}
+	deliver := func(p *serveProcess, event, id string, payload []byte) {
+		t.Helper()
+		resp, err := fakegithub.SignedWebhook("http://"+p.addr+"/webhooks/github", event, id, payload, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s delivery %s answered %d\n%s", event, id, resp.StatusCode, p.out)
+		}
+	}
+	kill := func(p *serveProcess) {
+		t.Helper()
+		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = p.cmd.Wait()
+	}
+	waitFor := func(p *serveProcess, what string, d time.Duration, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(d)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\ndispatches: %q\nstatuses: %q\naudit:\n%s\nserver:\n%s",
+					what, fake.Dispatches(), fake.DeploymentStatuses(), deployAudit(t, db), p.out)
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	deployDispatches := func() []string {
+		var out []string
+		for _, d := range fake.Dispatches() {
+			if strings.HasPrefix(d, repo+":deploy.yml@") {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	statuses := func() []string {
+		var out []string
+		for _, s := range fake.DeploymentStatuses() {
+			if !strings.HasSuffix(s, " (auto)") {
+				out = append(out, strings.TrimPrefix(s, repo+":"))
+			}
+		}
+		return out
+	}
+
+	// 1. The tag is pushed: its validation starts the staging deployment,
+	// which dispatches deploy.yml.
+	first := startServe(t, env)
+	deliver(first, "push", "push-v1.0.0", fake.Payload(fake.PushEvent(repo, "refs/tags/v1.0.0", "", sha, "alice")))
+	waitFor(first, "the deploy.yml dispatch", 30*time.Second, func() bool { return len(deployDispatches()) >= 1 })
+	if d := deployDispatches(); len(d) != 1 || !strings.HasPrefix(d[0], repo+":deploy.yml@v1.0.0 shipgate_id=sg-") {
+		t.Fatalf("dispatches: %q", d)
+	}
+	runs := fake.WorkflowRuns(repo)
+	if len(runs) != 1 || runs[0].Workflow != "deploy.yml" || runs[0].Status == "completed" {
+		t.Fatalf("workflow runs: %+v", runs)
+	}
+	run := runs[0]
+	fake.SetWorkflowRunStatus(repo, run.ID, "in_progress", "")
+	// Let the transition that dispatched be saved (its audit events are
+	// appended with it): the kill comes while the run is in progress.
+	waitFor(first, "the dispatching transition saved", 30*time.Second, func() bool {
+		return strings.Contains(deployAudit(t, db), "deploy.dispatch,shipgate,staging@v1.0.0: deploy.yml,sg-")
+	})
+	if got := statuses(); !slices.Equal(got, []string{"staging@v1.0.0:queued", "staging@v1.0.0:in_progress"}) {
+		t.Fatalf("deployment statuses while the workflow runs: %q", got)
+	}
+
+	// 2. SIGKILL while the workflow runs; a new process on the same
+	// database learns of the run's end from its workflow_run webhook.
+	kill(first)
+	second := startServe(t, env)
+	time.Sleep(500 * time.Millisecond) // a chance to dispatch again, which it must not take
+	fake.SetWorkflowRunStatus(repo, run.ID, "completed", "success")
+	deliver(second, "workflow_run", "run-completed", fake.Payload(&gh.WorkflowRunEvent{
+		Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(repo)},
+		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
+			Status: gh.String("completed"), Conclusion: gh.String("success")},
+	}))
+	waitFor(second, "the soak to start", 30*time.Second, func() bool {
+		return strings.Contains(deployAudit(t, db), "staging@v1.0.0: wait 3s,started")
+	})
+	soakStarted := time.Now()
+
+	// SIGKILL during the soak; the next process finishes it.
+	kill(second)
+	if time.Since(soakStarted) > 2*time.Second {
+		t.Logf("the kill came %s after the soak started: it may not have been during it", time.Since(soakStarted))
+	}
+	if got := statuses(); slices.Contains(got, "staging@v1.0.0:success") {
+		t.Fatalf("the deployment succeeded before the soak was over: %q", got)
+	}
+	third := startServe(t, env)
+
+	// 3. The deployment ends in success, deploy.yml dispatched once.
+	waitFor(third, "the deployment's success", 30*time.Second, func() bool {
+		return slices.Contains(statuses(), "staging@v1.0.0:success")
+	})
+	if since := time.Since(soakStarted); since < 3*time.Second {
+		t.Errorf("the deployment succeeded %s after the soak started, before its 3s were over", since)
+	}
+	time.Sleep(time.Second) // anything late would show now
+	if d := deployDispatches(); len(d) != 1 {
+		t.Errorf("deploy.yml dispatched %d times, want once: %q", len(d), d)
+	}
+	if runs := fake.WorkflowRuns(repo); len(runs) != 1 {
+		t.Errorf("workflow runs: %+v", runs)
+	}
+	want := []string{"staging@v1.0.0:queued", "staging@v1.0.0:in_progress", "staging@v1.0.0:success"}
+	if got := statuses(); !slices.Equal(got, want) {
+		t.Errorf("deployment statuses:\n got %q\nwant %q", got, want)
+	}
+	if deps := fake.Deployments(repo); len(deps) != 1 {
+		t.Errorf("deployments: %+v", deps)
+	}
+	// No step started twice: the restarts resumed the saved state.
+	audit := deployAudit(t, db)
+	for _, line := range []string{
+		"deploy.dispatch,shipgate,staging@v1.0.0: deploy.yml,sg-",
+		"staging@v1.0.0: workflow deploy.yml,started",
+		"staging@v1.0.0: wait 3s,started",
+		"staging@v1.0.0: wait 3s,done: soaked 3s",
+		"deploy.deploy,shipgate,staging@v1.0.0: staging,succeeded",
+	} {
+		if n := strings.Count(audit, line); n != 1 {
+			t.Errorf("audit has %d %q, want 1:\n%s", n, line, audit)
+		}
+	}
+	kill(third)
+}
+
+// deployAudit returns the deployment audit trail of the database, read as
+// `shipgate audit export` reads it, next to a running server.
+func deployAudit(t *testing.T, db string) string {
+	t.Helper()
+	var out, errs bytes.Buffer
+	if code := run([]string{"audit", "export", "--database-url", db, "--format", "csv"}, &out, &errs); code != 0 {
+		return "audit export failed: " + errs.String()
+	}
+	return out.String()
+}

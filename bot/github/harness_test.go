@@ -78,6 +78,7 @@ type harness struct {
 	store    *store.Store
 	acceptor *countingAcceptor
 	app      *App
+	cfg      Config
 	metrics  *bot.Metrics
 	logs     *syncBuffer
 	// deliveries counts webhook deliveries that queued work, for the
@@ -128,8 +129,20 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.cfg = cfg
 	fake.AddRepo(fakegithub.Repo{FullName: testRepo})
 	return h
+}
+
+// restart replaces the adapter with a new one on the same store and fake,
+// as a new process would be: every in-memory cache is gone.
+func (h *harness) restart() {
+	h.t.Helper()
+	app, err := New(h.cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.app = app
 }
 
 // syncBuffer collects log lines from concurrent writers.

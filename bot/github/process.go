@@ -299,6 +299,9 @@ func (w *prWork) headPushedAt() time.Time {
 	if sn, ok := w.seen(); ok && sn.pr.GetHead().GetSHA() == head {
 		return sn.headPushedAt
 	}
+	if w.state.LastEvaluatedSHA == head && !w.state.HeadPushedAt.IsZero() {
+		return w.state.HeadPushedAt // remembered across restarts and replicas
+	}
 	return time.Time{}
 }
 
@@ -348,6 +351,7 @@ func (w *prWork) evaluate(ctx context.Context) (policies.Verdict, *policies.Chan
 		c.HeadPushedAt = k.HeadPushedAt
 	}
 	w.pushedAt = c.HeadPushedAt
+	w.state.HeadPushedAt = c.HeadPushedAt // of this head: headPushedAt trusts it only while LastEvaluatedSHA is the head
 	w.comments, w.reviews = in.Comments, in.Reviews
 	return policies.Evaluate(p, c, w.a.cfg.Now()), c, nil
 }

@@ -137,6 +137,10 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 	if id := w.state.CheckRunID; id != 0 && w.state.LastEvaluatedSHA == head {
 		key := fmt.Sprintf("%s/%d", s.repo, id)
 		prev, known := a.checks.get(key)
+		if !known && w.state.CheckDigest != "" {
+			// After a restart the store remembers what was published.
+			prev, known = published{w.state.CheckDigest, w.state.CheckStatus}, true
+		}
 		switch {
 		case known && prev.digest == digest:
 			return nil
@@ -146,6 +150,7 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 			})
 			if err == nil {
 				a.checks.put(key, published{digest, o.status})
+				w.state.CheckDigest, w.state.CheckStatus = digest, o.status
 				return nil
 			}
 			if !isNotFound(err) {
@@ -164,6 +169,7 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 		return s.wrap(err, "creating the check run of %s#%d", s.repo, w.number)
 	}
 	w.state.CheckRunID, w.state.LastEvaluatedSHA = cr.GetID(), head
+	w.state.CheckDigest, w.state.CheckStatus = digest, o.status
 	a.checks.put(fmt.Sprintf("%s/%d", s.repo, cr.GetID()), published{digest, o.status})
 	return nil
 }

@@ -147,18 +147,27 @@ type PRState struct {
 	LastActivityAt time.Time
 	// LastEvaluatedSHA is the head SHA of that evaluation.
 	LastEvaluatedSHA string
+	// HeadPushedAt is when HeadSHA was pushed, as far as the adapter knows
+	// (zero: unknown); dismiss_stale compares commands with it.
+	HeadPushedAt time.Time
+	// CheckStatus and CheckDigest are the status ("in_progress",
+	// "completed") and content digest of the check run last published, so
+	// that an unchanged check is not edited and a completed one is not
+	// reopened after a restart.
+	CheckStatus string
+	CheckDigest string
 }
 
-const prColumns = `host, repo, number, base_branch, head_sha, state, check_run_id, comment_id, comment_digest, last_evaluated_at, last_activity_at, last_evaluated_sha`
+const prColumns = `host, repo, number, base_branch, head_sha, state, check_run_id, comment_id, comment_digest, last_evaluated_at, last_activity_at, last_evaluated_sha, head_pushed_at, check_status, check_digest`
 
 func scanPR(sc interface{ Scan(...any) error }) (PRState, error) {
 	var p PRState
-	var evaluated, activity sql.NullInt64
+	var evaluated, activity, pushed sql.NullInt64
 	if err := sc.Scan(&p.Host, &p.Repo, &p.Number, &p.BaseBranch, &p.HeadSHA, &p.State, &p.CheckRunID, &p.CommentID,
-		&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA); err != nil {
+		&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA, &pushed, &p.CheckStatus, &p.CheckDigest); err != nil {
 		return PRState{}, err
 	}
-	p.LastEvaluatedAt, p.LastActivityAt = fromNullMicros(evaluated), fromNullMicros(activity)
+	p.LastEvaluatedAt, p.LastActivityAt, p.HeadPushedAt = fromNullMicros(evaluated), fromNullMicros(activity), fromNullMicros(pushed)
 	return p, nil
 }
 
@@ -191,7 +200,7 @@ func (s *Store) PutPR(ctx context.Context, p PRState) error {
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO prs (`+prColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (host, repo, number) DO UPDATE SET
     base_branch = excluded.base_branch,
     head_sha = excluded.head_sha,
@@ -201,9 +210,13 @@ ON CONFLICT (host, repo, number) DO UPDATE SET
     comment_digest = excluded.comment_digest,
     last_evaluated_at = excluded.last_evaluated_at,
     last_activity_at = excluded.last_activity_at,
-    last_evaluated_sha = excluded.last_evaluated_sha`,
+    last_evaluated_sha = excluded.last_evaluated_sha,
+    head_pushed_at = excluded.head_pushed_at,
+    check_status = excluded.check_status,
+    check_digest = excluded.check_digest`,
 			p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
-			nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA)
+			nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA,
+			nullMicros(p.HeadPushedAt), p.CheckStatus, p.CheckDigest)
 		return err
 	})
 	if err != nil {

@@ -634,6 +634,7 @@ func testPRState(t *testing.T, x *suite) {
 	p := pr("acme/widgets", 42, func(p *PRState) {
 		p.CheckRunID, p.CommentID, p.CommentDigest = 7, 9, "digest"
 		p.LastEvaluatedAt, p.LastActivityAt, p.LastEvaluatedSHA = now, now.Add(-time.Minute), "sha1"
+		p.HeadPushedAt, p.CheckStatus, p.CheckDigest = now.Add(-time.Hour), "completed", "d1"
 	})
 	x.putPRs(t, p)
 	got, err := x.s.GetPR(ctx, "github", "acme/widgets", 42)

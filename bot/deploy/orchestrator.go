@@ -531,15 +531,28 @@ func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, c
 // audit records an audit event of the current transition; it is appended
 // when the transition is saved.
 func (o *Orchestrator) audit(ctx context.Context, st *State, kind string, actor Actor, subject, outcome string) {
-	detail, _ := json.Marshal(map[string]any{"deployment": st.ID, "version": st.Version, "step": st.Step, "attempt": st.Attempt})
-	ev := store.AuditEvent{At: st.now, Host: st.Host, Repo: st.Repo, Kind: kind, Actor: actor.String(),
-		Subject: st.Environment + "@" + st.Version + ": " + subject, Outcome: truncate(outcome, 500), Detail: detail}
+	ev := auditEvent(st, kind, actor, subject, outcome)
 	log := o.log(ctx, st)
 	st.effects = append(st.effects, func(ctx context.Context) {
 		if _, err := o.cfg.Store.AppendAudit(ctx, ev); err != nil {
 			log.Warn().Err(err).Str("audit", kind).Msg("appending the audit event")
 		}
 	})
+}
+
+// auditNow records an effect outside Shipgate (a workflow dispatched) at
+// once: unlike a transition, it has happened whether or not the state that
+// follows is saved, and a retry will not repeat it (its step key is spent).
+func (o *Orchestrator) auditNow(ctx context.Context, st *State, kind string, actor Actor, subject, outcome string) {
+	if _, err := o.cfg.Store.AppendAudit(ctx, auditEvent(st, kind, actor, subject, outcome)); err != nil {
+		o.log(ctx, st).Warn().Err(err).Str("audit", kind).Msg("appending the audit event")
+	}
+}
+
+func auditEvent(st *State, kind string, actor Actor, subject, outcome string) store.AuditEvent {
+	detail, _ := json.Marshal(map[string]any{"deployment": st.ID, "version": st.Version, "step": st.Step, "attempt": st.Attempt})
+	return store.AuditEvent{At: st.now, Host: st.Host, Repo: st.Repo, Kind: kind, Actor: actor.String(),
+		Subject: st.Environment + "@" + st.Version + ": " + subject, Outcome: truncate(outcome, 500), Detail: detail}
 }
 
 func (o *Orchestrator) botActor() Actor { return Actor{} }

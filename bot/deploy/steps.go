@@ -85,7 +85,7 @@ func (s *workflowStep) Run(ctx context.Context, st *State) (Result, error) {
 				// rather than dispatching twice.
 				return Result{}, fmt.Errorf("dispatching %s for %s: %w", s.wf.Workflow, st, err)
 			}
-			s.o.audit(ctx, st, "deploy.dispatch", s.o.botActor(), s.wf.Workflow, cur.Key)
+			s.o.auditNow(ctx, st, "deploy.dispatch", s.o.botActor(), s.wf.Workflow, cur.Key)
 		}
 	}
 	timeout := s.wf.Timeout

@@ -79,7 +79,10 @@ type world struct {
 	delivery int
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, e2ePolicy) }
+
+// newWorldWith is newWorld under another policy.
+func newWorldWith(t *testing.T, policy string) *world {
 	w := &world{t: t, ctx: context.Background(), clock: &e2eClock{now: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)},
 		path: filepath.Join(t.TempDir(), "s.db")}
 	w.gh = fakegithub.New(t, fakegithub.WithClock(w.clock.Now), fakegithub.WithToken(e2eToken))
@@ -90,7 +93,7 @@ func newWorld(t *testing.T) *world {
 	sha := w.gh.AddCommit(e2eRepo, fakegithub.Commit{Message: "feat: widgets"})
 	w.gh.SetBranch(e2eRepo, "main", sha)
 	w.gh.AddTag(e2eRepo, "v1.2.0", sha)
-	w.gh.SetFile(e2eRepo, "main", ".shipgate.yml", strings.ReplaceAll(e2ePolicy, "HEALTH", health.URL))
+	w.gh.SetFile(e2eRepo, "main", ".shipgate.yml", strings.ReplaceAll(policy, "HEALTH", health.URL))
 	w.open()
 	t.Cleanup(func() { w.srv.Close(); w.st.Close() })
 	return w
@@ -359,5 +362,55 @@ func TestEndToEndProtectionRule(t *testing.T) {
 	w.deliver("deployment_protection_rule", "requested", w.gh.Payload(w.gh.DeploymentProtectionRuleEvent(e2eRepo, other, "qa", "dave")))
 	if r := w.gh.ProtectionRuleReviews(); len(r) != 2 || r[1] != fmt.Sprintf("%s:run-%d:qa=rejected", e2eRepo, other) {
 		t.Fatalf("reviews: %q", r)
+	}
+}
+
+// TestEndToEndAGateAsksInItsOwnChannel: approval.slack_channel overrides
+// notify.slack.channel for that gate — the buttons are asked in #prod, in
+// a message of their own, while the version's message in #releases shows
+// production waiting; the decision clears the buttons there.
+func TestEndToEndAGateAsksInItsOwnChannel(t *testing.T) {
+	policy := strings.Replace(e2ePolicy, `approval: {required: 1, from: [alice, "slack:U0BOB"]}`,
+		`approval: {required: 1, from: [alice, "slack:U0BOB"], slack_channel: "#prod"}`, 1)
+	w := newWorldWith(t, policy)
+	if err := w.o.Release(w.ctx, "github", e2eRepo, "v1.2.0", "", deploy.Actor{Login: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	w.finishRun("deploy.yml", "success")
+	w.after(15 * time.Minute)
+	byChannel := func() map[string]fakeslack.Message {
+		out := map[string]fakeslack.Message{}
+		for _, m := range w.slack.Messages() {
+			out[m.Channel] = m
+		}
+		return out
+	}
+	msgs := byChannel()
+	main, gate := msgs["#releases"], msgs["#prod"]
+	if len(msgs) != 2 || main.TS == "" || gate.TS == "" {
+		t.Fatalf("want the version's message in #releases and the gate's in #prod: %+v", w.slack.Messages())
+	}
+	if strings.Contains(main.Blocks, "deploy_approve") || !strings.Contains(main.Text, "*production*: waiting") {
+		t.Fatalf("#releases shows production waiting, without buttons: %s\n%s", main.Text, main.Blocks)
+	}
+	if !strings.Contains(gate.Blocks, `"action_id":"deploy_approve"`) || !strings.Contains(gate.Text, "Approval requested for production") {
+		t.Fatalf("#prod asks for the approval with buttons: %s\n%s", gate.Text, gate.Blocks)
+	}
+	prodID := deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+	w.click("U0EVE", slack.ActionApprove, prodID, "1.1")
+	w.drain()
+	if e := w.slack.Ephemerals(); len(e) != 1 || e[0].Channel != gate.Channel {
+		t.Fatalf("the refusal goes where the buttons are: %+v", e)
+	}
+	w.click("U0ALICE", slack.ActionApprove, prodID, "2.1")
+	w.drain()
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging", "deploy.yml@v1.2.0 environment=production")
+	gate = byChannel()["#prod"]
+	if strings.Contains(gate.Blocks, "deploy_approve") || !strings.Contains(gate.Text, "approval approved by alice") || gate.Edits == 0 {
+		t.Fatalf("after the decision #prod shows who decided, without buttons: %s\n%s", gate.Text, gate.Blocks)
+	}
+	if n := len(w.slack.Messages()); n != 2 {
+		t.Errorf("%d Slack messages, want the same two edited in place", n)
 	}
 }

@@ -29,6 +29,10 @@ type view struct {
 	templates.SlackDeployment
 	// GateID is the deployment whose gate the buttons decide.
 	GateID string `json:"gate_id,omitempty"`
+	// GateChannel is the waiting gate's own channel (approval.slack_channel)
+	// and GateKey the message that asks there, while it is open.
+	GateChannel string `json:"gate_channel,omitempty"`
+	GateKey     string `json:"gate_key,omitempty"`
 }
 
 // messageKey names the one message of a deployed version; a rollback
@@ -63,7 +67,18 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 		v.Release = strings.HasPrefix(st.Trigger, "release")
 	}
 	update(&v, n)
-	text, blocks, err := render(v)
+	// A gate with a channel of its own (approval.slack_channel, DESIGN: it
+	// overrides notify.slack.channel for that gate) asks there, in a message
+	// of its own with the buttons, edited like this one; the version's
+	// message shows the environment waiting.
+	shown := v
+	if v.GateKey != "" || (v.Gate != nil && v.GateChannel != "" && st.SlackChannel != "" && v.GateChannel != st.SlackChannel) {
+		if err := s.gateMessage(ctx, key, &v); err != nil {
+			return err
+		}
+		shown.Gate = nil
+	}
+	text, blocks, err := render(shown)
 	if err != nil {
 		return err
 	}
@@ -98,6 +113,42 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 	}
 	if _, _, err := s.client.PostMessageContext(ctx, m.Channel, sl.MsgOptionText(line.String(), false), sl.MsgOptionTS(m.TS)); err != nil {
 		return fmt.Errorf("replying in the thread of %s: %w", key, err)
+	}
+	return nil
+}
+
+// gateMessage posts or edits the message that asks a gate's own channel,
+// with the whole view and, while the gate waits, its buttons; once the
+// gate is decided it shows the decision and forgets the message.
+func (s *Slack) gateMessage(ctx context.Context, key string, v *view) error {
+	gk := v.GateKey
+	if gk == "" {
+		gk = key + "#gate:" + v.GateID
+	}
+	m, err := s.cfg.Store.GetSlackMessage(ctx, gk)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	text, blocks, err := render(*v)
+	if err != nil {
+		return err
+	}
+	if m.TS == "" {
+		ch, ts, err := s.client.PostMessageContext(ctx, v.GateChannel, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...))
+		if err != nil {
+			return fmt.Errorf("asking %s for the gate of %s: %w", v.GateChannel, key, err)
+		}
+		m = store.SlackMessage{Key: gk, Channel: ch, TS: ts}
+	} else if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("updating the gate message of %s: %w", key, err)
+	}
+	if err := s.cfg.Store.PutSlackMessage(ctx, m); err != nil {
+		return err
+	}
+	if v.Gate == nil {
+		v.GateKey, v.GateChannel = "", ""
+	} else {
+		v.GateKey = gk
 	}
 	return nil
 }
@@ -137,7 +188,7 @@ func update(v *view, n deploy.Notice) {
 	}
 	if n.Gate != nil {
 		v.Gate = &templates.SlackGate{Environment: st.Environment, Required: n.Gate.Required, From: n.Gate.From, Override: n.Gate.Override}
-		v.GateID = st.ID
+		v.GateID, v.GateChannel = st.ID, n.Gate.Channel
 		return
 	}
 	if v.GateID != st.ID {
@@ -192,6 +243,13 @@ func (s *Slack) Refuse(ctx context.Context, n deploy.Notice, who deploy.Actor, w
 	channel := n.State.SlackChannel
 	if m, err := s.cfg.Store.GetSlackMessage(ctx, messageKey(n.State)); err == nil {
 		channel = m.Channel
+		// The clicker is where the buttons are: a gate's own channel.
+		var v view
+		if json.Unmarshal(m.View, &v) == nil && v.GateKey != "" {
+			if gm, err := s.cfg.Store.GetSlackMessage(ctx, v.GateKey); err == nil {
+				channel = gm.Channel
+			}
+		}
 	}
 	if channel == "" {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
@@ -50,6 +51,10 @@ var _ orchestrator = (*deploy.Orchestrator)(nil)
 // moved, or a run waits on Shipgate's deployment protection rule.
 type DeployHooks struct {
 	Orchestrator orchestrator
+	// Protection answers a waiting run when the orchestrator cannot, on
+	// the job's last try: a protection rule is always answered (GitHub
+	// would otherwise hold the run for 30 days). *App implements it.
+	Protection deploy.ProtectionRules
 }
 
 var _ bot.Processor = DeployHooks{}
@@ -78,11 +83,20 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 			if err != nil {
 				return bot.Permanent(err)
 			}
-			if _, _, err := h.Orchestrator.Start(ctx, deploy.StartRequest{Host: "github", Repo: ev.Repo, Environment: ev.Environment,
+			_, _, err = h.Orchestrator.Start(ctx, deploy.StartRequest{Host: "github", Repo: ev.Repo, Environment: ev.Environment,
 				Version: ev.Ref, Kind: deploy.KindProtection, RunID: ev.RunID, Actor: deploy.Actor{Login: ev.Sender},
-				Trigger: "deployment protection rule"}); err != nil {
+				Trigger: "deployment protection rule"})
+			if err == nil {
+				break
+			}
+			if j.Attempts+1 < j.MaxAttempts || h.Protection == nil {
 				return err
 			}
+			comment := fmt.Sprintf("Shipgate could not check this deployment (%v). Fix the cause, then re-run the job.", err)
+			if rerr := h.Protection.ReviewProtectionRule(ctx, ev.Repo, ev.RunID, ev.Environment, "rejected", comment); rerr != nil {
+				return fmt.Errorf("rejecting run %d after the last try (%v): %w", ev.RunID, err, rerr)
+			}
+			zerolog.Ctx(ctx).Error().Err(err).Int64("run", ev.RunID).Msg("protection rule rejected after the last try")
 		}
 	}
 	return nil

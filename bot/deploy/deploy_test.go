@@ -171,12 +171,21 @@ func TestFreezeWaitsOrIsOverridden(t *testing.T) {
 	}
 	e.drain()
 	e.wantDispatches()
+	// carol may override, but not without saying why.
+	if err := e.o.Decide(e.ctx, stagingID(), Actor{Login: "carol"}, true, "", "slack", "o-2a"); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	e.wantDispatches()
+	if got := e.audit("deploy.freeze_override"); len(got) != 0 {
+		t.Fatalf("an override without a reason was recorded: %q", got)
+	}
 	if err := e.o.Decide(e.ctx, stagingID(), Actor{Login: "carol"}, true, "hotfix for INC-7", "slack", "o-2"); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()
 	e.wantDispatches("deploy.yml@v1.2.0 environment=staging")
-	if got := e.audit("deploy.freeze_override"); len(got) != 1 || !strings.HasPrefix(got[0], "carol") {
+	if got := e.audit("deploy.freeze_override"); len(got) != 1 || !strings.HasPrefix(got[0], "carol") || !strings.Contains(got[0], "hotfix for INC-7") {
 		t.Fatalf("override audit: %q", got)
 	}
 }

@@ -228,16 +228,25 @@ func (o *Orchestrator) decide(ctx context.Context, p *policies.Policy, st *State
 			return false
 		}
 	}
-	if !d.Approve && strings.TrimSpace(d.Reason) == "" {
+	_, freeze := gate.(*freezeStep)
+	switch {
+	case !d.Approve && strings.TrimSpace(d.Reason) == "":
 		o.refuse(ctx, st, actor, "a rejection needs a reason")
+		return false
+	case freeze && d.Approve && strings.TrimSpace(d.Reason) == "":
+		// Overriding a freeze is loud: it says why (DESIGN, issue 5).
+		o.refuse(ctx, st, actor, "overriding a freeze needs a reason: the Override button asks for one, or comment `/approve-deploy "+st.Environment+" REASON`")
 		return false
 	}
 	cur.Decisions = append(cur.Decisions, Decision{Person: person, Approve: d.Approve, Reason: d.Reason, At: st.now, Via: d.Via})
 	outcome := "approved"
-	if !d.Approve {
+	switch {
+	case !d.Approve:
 		outcome = "rejected: " + d.Reason
+	case d.Reason != "":
+		outcome = "approved: " + d.Reason
 	}
-	if _, freeze := gate.(*freezeStep); freeze {
+	if freeze {
 		o.audit(ctx, st, "deploy.freeze_override", actor, cur.Name, outcome)
 	} else {
 		o.audit(ctx, st, "deploy.decision", actor, cur.Name, outcome)

@@ -88,12 +88,13 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case sl.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == CallbackReject {
+		if cb.View.CallbackID == CallbackReject || cb.View.CallbackID == CallbackOverride {
 			reason := strings.TrimSpace(cb.View.State.Values[blockReason][blockReason].Value)
 			id := cb.View.PrivateMetadata
-			if err := s.cfg.Decider.Decide(ctx, id, deploy.Actor{SlackUser: cb.User.ID}, false, reason, "slack",
+			approve := cb.View.CallbackID == CallbackOverride
+			if err := s.cfg.Decider.Decide(ctx, id, deploy.Actor{SlackUser: cb.User.ID}, approve, reason, "slack",
 				"slack:"+cb.User.ID+":"+cb.View.ID); err != nil {
-				s.cfg.Logger.Error().Err(err).Msg("queueing a slack rejection")
+				s.cfg.Logger.Error().Err(err).Msg("queueing a slack decision")
 				http.Error(w, "try again", http.StatusServiceUnavailable)
 				return
 			}
@@ -102,30 +103,38 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// action handles one button: Approve queues the decision; Reject opens
-// the modal that asks for the reason (within the trigger's 3 seconds).
+// action handles one button: Approve queues the decision; Reject and
+// Override open the modal that asks for the reason (within the trigger's 3
+// seconds), and its submission decides.
 func (s *Slack) action(ctx context.Context, cb sl.InteractionCallback, a *sl.BlockAction) error {
 	switch a.ActionID {
 	case ActionApprove:
 		return s.cfg.Decider.Decide(ctx, a.Value, deploy.Actor{SlackUser: cb.User.ID}, true, "", "slack", "slack:"+cb.User.ID+":"+a.ActionTs)
 	case ActionReject:
-		input := sl.NewPlainTextInputBlockElement(sl.NewTextBlockObject(sl.PlainTextType, "Why?", false, false), blockReason)
-		input.Multiline = true
-		modal := sl.ModalViewRequest{
-			Type:            sl.VTModal,
-			CallbackID:      CallbackReject,
-			PrivateMetadata: a.Value,
-			Title:           sl.NewTextBlockObject(sl.PlainTextType, "Reject deployment", false, false),
-			Submit:          sl.NewTextBlockObject(sl.PlainTextType, "Reject", false, false),
-			Close:           sl.NewTextBlockObject(sl.PlainTextType, "Cancel", false, false),
-			Blocks: sl.Blocks{BlockSet: []sl.Block{
-				sl.NewInputBlock(blockReason, sl.NewTextBlockObject(sl.PlainTextType, "Reason", false, false), nil, input),
-			}},
-		}
-		_, err := s.client.OpenViewContext(ctx, cb.TriggerID, modal)
+		_, err := s.client.OpenViewContext(ctx, cb.TriggerID, reasonModal(CallbackReject, a.Value, "Reject deployment", "Reject", "Why?"))
+		return err
+	case ActionOverride:
+		_, err := s.client.OpenViewContext(ctx, cb.TriggerID, reasonModal(CallbackOverride, a.Value, "Override the freeze", "Override", "Why must it ship now?"))
 		return err
 	}
 	return nil
+}
+
+// reasonModal asks for the reason of a decision on deployment id.
+func reasonModal(callback, id, title, submit, prompt string) sl.ModalViewRequest {
+	input := sl.NewPlainTextInputBlockElement(sl.NewTextBlockObject(sl.PlainTextType, prompt, false, false), blockReason)
+	input.Multiline = true
+	return sl.ModalViewRequest{
+		Type:            sl.VTModal,
+		CallbackID:      callback,
+		PrivateMetadata: id,
+		Title:           sl.NewTextBlockObject(sl.PlainTextType, title, false, false),
+		Submit:          sl.NewTextBlockObject(sl.PlainTextType, submit, false, false),
+		Close:           sl.NewTextBlockObject(sl.PlainTextType, "Cancel", false, false),
+		Blocks: sl.Blocks{BlockSet: []sl.Block{
+			sl.NewInputBlock(blockReason, sl.NewTextBlockObject(sl.PlainTextType, "Reason", false, false), nil, input),
+		}},
+	}
 }
 
 // verify returns "" for a request signed with the signing secret within

@@ -129,3 +129,34 @@ func TestSlackGroups(t *testing.T) {
 		}
 	}
 }
+
+// TestOverrideAsksWhyThenDecides: the Override button of a freeze opens the
+// reason modal; its submission approves with the reason.
+func TestOverrideAsksWhyThenDecides(t *testing.T) {
+	now := time.Date(2026, 12, 22, 10, 0, 0, 0, time.UTC)
+	s, d, fake := newTestSlack(t, now)
+	post := func(payload string) int {
+		body := "payload=" + url.QueryEscape(payload)
+		ts := strconv.FormatInt(now.Unix(), 10)
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := post(`{"type":"block_actions","user":{"id":"U1"},"trigger_id":"trig-9","actions":[{"block_id":"deploy_gate","action_id":"deploy_override","value":"dep-1","action_ts":"1.3"}]}`); code != 200 {
+		t.Fatalf("click: %d", code)
+	}
+	if v := fake.Views(); len(v) != 1 || !strings.Contains(v[0], `"callback_id":"deploy_override_reason"`) || len(d.calls) != 0 {
+		t.Fatalf("views %q, calls %q: want the reason modal and no decision yet", v, d.calls)
+	}
+	submit := `{"type":"view_submission","user":{"id":"U1"},"view":{"id":"V1","callback_id":"deploy_override_reason","private_metadata":"dep-1",` +
+		`"state":{"values":{"reason":{"reason":{"type":"plain_text_input","value":"hotfix for INC-7"}}}}}}`
+	if code := post(submit); code != 200 {
+		t.Fatalf("submit: %d", code)
+	}
+	if len(d.calls) != 1 || !strings.HasSuffix(d.calls[0], "approve=true hotfix for INC-7") {
+		t.Errorf("calls %q: want the override approved with its reason", d.calls)
+	}
+}

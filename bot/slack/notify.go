@@ -21,7 +21,10 @@ const (
 	ActionApprove  = "deploy_approve"
 	ActionReject   = "deploy_reject"
 	CallbackReject = "deploy_reject_reason"
-	blockReason    = "reason"
+	// ActionOverride approves a freeze override; like Reject it asks why.
+	ActionOverride   = "deploy_override"
+	CallbackOverride = "deploy_override_reason"
+	blockReason      = "reason"
 )
 
 // view is what a deployment message shows, kept with it in the store.
@@ -227,7 +230,11 @@ func render(v view) (string, []sl.Block, error) {
 	text := b.String()
 	blocks := []sl.Block{sl.NewSectionBlock(sl.NewTextBlockObject(sl.MarkdownType, text, false, false), nil, nil)}
 	if v.Gate != nil {
-		approve := sl.NewButtonBlockElement(ActionApprove, v.GateID, sl.NewTextBlockObject(sl.PlainTextType, "Approve", false, false)).WithStyle(sl.StylePrimary)
+		action, label := ActionApprove, "Approve"
+		if v.Gate.Override {
+			action, label = ActionOverride, "Override"
+		}
+		approve := sl.NewButtonBlockElement(action, v.GateID, sl.NewTextBlockObject(sl.PlainTextType, label, false, false)).WithStyle(sl.StylePrimary)
 		reject := sl.NewButtonBlockElement(ActionReject, v.GateID, sl.NewTextBlockObject(sl.PlainTextType, "Reject", false, false)).WithStyle(sl.StyleDanger)
 		blocks = append(blocks, sl.NewActionBlock("deploy_gate", approve, reject))
 	}

@@ -34,7 +34,7 @@ var Commands = []CommandSpec{
 	{Name: "release", Args: "[VERSION]", Role: PermMaintain, Help: "cut the next release from the base branch (merged PRs)"},
 	{Name: "deploy", Args: "ENV [VERSION]", Role: PermMaintain, Help: "deploy a version (default: the latest release) to ENV"},
 	{Name: "rollback", Args: "ENV", Role: PermMaintain, Help: "roll ENV back to the previous successful version"},
-	{Name: "approve-deploy", Args: "ENV", Role: PermRead, Help: "approve the waiting deployment gate of ENV (gate approvers only)"},
+	{Name: "approve-deploy", Args: "ENV [REASON]", Role: PermRead, Help: "approve the waiting deployment gate of ENV (gate approvers only; overriding a freeze needs a REASON)"},
 	{Name: "reject-deploy", Args: "ENV REASON", Role: PermRead, Help: "reject the waiting deployment gate of ENV, with a reason"},
 }
 

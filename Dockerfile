@@ -13,7 +13,9 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/shipgate ./cmd/shipgate
+# -tags shipgate_action: the Action's slim build (only `shipgate action`; no
+# database drivers or server), about half the size of the full binary.
+RUN CGO_ENABLED=0 go build -tags shipgate_action -trimpath -ldflags='-s -w' -o /out/shipgate ./cmd/shipgate
 
 FROM alpine:3.22 AS git
 RUN apk add --no-cache git \

@@ -4,6 +4,7 @@
 #
 #   git-cliff --unreleased --bumped-version   vs   shipgate version next
 #   git-cliff --unreleased                    vs   shipgate notes
+#   and the GitHub Action's version and notes (shipgate action) in the same run
 #
 # It builds shipgate, generates the repository with scripts/genrepo (git
 # fast-import), installs git-cliff 2.14.2 from npm into a temp dir when it
@@ -143,6 +144,12 @@ read -r nv_s nv_s_min nv_s_max nv_s_cpu < <(measure "$shipgate" version next --r
 read -r nv_c nv_c_min nv_c_max nv_c_cpu < <(measure "${cliff_cmd[@]}" --unreleased --bumped-version)
 read -r nt_s nt_s_min nt_s_max nt_s_cpu < <(measure "$shipgate" notes --repo "$repo")
 read -r nt_c nt_c_min nt_c_max nt_c_cpu < <(measure "${cliff_cmd[@]}" --unreleased)
+# The GitHub Action's version and notes commands, as the runner starts them
+# (same code as the CLI, through `shipgate action`; no token: git only).
+action_env=(env -i PATH="$PATH" HOME="$work" GITHUB_WORKSPACE="$repo" GITHUB_REPOSITORY=acme/big
+  INPUT_TOKEN= GITHUB_OUTPUT="$work/action-output" GITHUB_STEP_SUMMARY="$work/action-summary")
+read -r av_s av_s_min av_s_max av_s_cpu < <(measure "${action_env[@]}" INPUT_COMMAND=version "$shipgate" action)
+read -r an_s an_s_min an_s_max an_s_cpu < <(measure "${action_env[@]}" INPUT_COMMAND=notes "$shipgate" action)
 
 echo
 echo "Repository: $COMMITS commits, $TAGS tags; next version $ours (both tools); $RUNS runs, $timer"
@@ -154,6 +161,8 @@ row "shipgate version next" "$nv_s" "$nv_s_min" "$nv_s_max" "$nv_s_cpu"
 row "git-cliff --unreleased --bumped-version" "$nv_c" "$nv_c_min" "$nv_c_max" "$nv_c_cpu"
 row "shipgate notes" "$nt_s" "$nt_s_min" "$nt_s_max" "$nt_s_cpu"
 row "git-cliff --unreleased" "$nt_c" "$nt_c_min" "$nt_c_max" "$nt_c_cpu"
+row "shipgate action (command: version)" "$av_s" "$av_s_min" "$av_s_max" "$av_s_cpu"
+row "shipgate action (command: notes)" "$an_s" "$an_s_min" "$an_s_max" "$an_s_cpu"
 echo
 awk -v a="$nv_c" -v b="$nv_s" -v c="$nt_c" -v d="$nt_s" -v e="$nv_c_cpu" -v f="$nv_s_cpu" -v g="$nt_c_cpu" -v h="$nt_s_cpu" 'BEGIN {
   printf "version next: git-cliff / shipgate = %.1fx wall (median), %.1fx CPU\n", a / b, e / f

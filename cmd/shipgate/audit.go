@@ -1,3 +1,5 @@
+//go:build !shipgate_action
+
 package main
 
 import (
@@ -52,12 +54,6 @@ in a spreadsheet.`,
 	return cmd
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
 
 // auditRecord is the exported shape of an audit event.
 type auditRecord struct {

@@ -51,17 +51,9 @@ orchestrates deployments.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	// Each constructor lives in the file named after its command.
-	for _, newCmd := range []func() *cobra.Command{
-		newCheckCmd,
-		newPolicyCmd,
-		newVersionCmd,
-		newNotesCmd,
-		newTagCmd,
-		newAuditCmd,
-		newServeCmd,
-		newActionCmd,
-	} {
+	// Each constructor lives in the file named after its command; the
+	// Action's slim build has the action command only.
+	for _, newCmd := range append([]func() *cobra.Command{newActionCmd}, moreCommands()...) {
 		root.AddCommand(newCmd())
 	}
 	return root
@@ -93,4 +85,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "shipgate:", err)
 	fmt.Fprintln(stderr, "Run 'shipgate --help' for usage.")
 	return exitUsage
+}
+
+// envOr returns the environment variable key, or def when it is unset.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

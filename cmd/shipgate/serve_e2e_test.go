@@ -1,3 +1,5 @@
+//go:build !shipgate_action
+
 package main
 
 import (

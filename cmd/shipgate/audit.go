@@ -54,7 +54,6 @@ in a spreadsheet.`,
 	return cmd
 }
 
-
 // auditRecord is the exported shape of an audit event.
 type auditRecord struct {
 	ID         int64           `json:"id"`

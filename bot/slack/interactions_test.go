@@ -108,13 +108,7 @@ func TestAReplayedInteractionHasNoEffect(t *testing.T) {
 func TestRejectOpensTheReasonModal(t *testing.T) {
 	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	s, d, fake := newTestSlack(t, now)
-	body := "payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"U1"},"trigger_id":"trig-1","actions":[{"block_id":"deploy_gate","action_id":"deploy_reject","value":"dep-1","action_ts":"1.2"}]}`)
-	ts := strconv.FormatInt(now.Unix(), 10)
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
-	s.ServeHTTP(rec, req)
+	rec := postPayload(s, now, `{"type":"block_actions","user":{"id":"U1"},"trigger_id":"trig-1","actions":[{"block_id":"deploy_gate","action_id":"deploy_reject","value":"dep-1","action_ts":"1.2"}]}`)
 	if v := fake.Views(); rec.Code != 200 || len(v) != 1 || !strings.HasPrefix(v[0], "trig-1:") || !strings.Contains(v[0], `"private_metadata":"dep-1"`) || len(d.calls) != 0 {
 		t.Fatalf("status %d, views %q, calls %q", rec.Code, v, d.calls)
 	}
@@ -135,16 +129,7 @@ func TestSlackGroups(t *testing.T) {
 func TestOverrideAsksWhyThenDecides(t *testing.T) {
 	now := time.Date(2026, 12, 22, 10, 0, 0, 0, time.UTC)
 	s, d, fake := newTestSlack(t, now)
-	post := func(payload string) int {
-		body := "payload=" + url.QueryEscape(payload)
-		ts := strconv.FormatInt(now.Unix(), 10)
-		rec := httptest.NewRecorder()
-		req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
-		req.Header.Set("X-Slack-Request-Timestamp", ts)
-		req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
-		s.ServeHTTP(rec, req)
-		return rec.Code
-	}
+	post := func(payload string) int { return postPayload(s, now, payload).Code }
 	if code := post(`{"type":"block_actions","user":{"id":"U1"},"trigger_id":"trig-9","actions":[{"block_id":"deploy_gate","action_id":"deploy_override","value":"dep-1","action_ts":"1.3"}]}`); code != 200 {
 		t.Fatalf("click: %d", code)
 	}
@@ -159,4 +144,16 @@ func TestOverrideAsksWhyThenDecides(t *testing.T) {
 	if len(d.calls) != 1 || !strings.HasSuffix(d.calls[0], "approve=true hotfix for INC-7") {
 		t.Errorf("calls %q: want the override approved with its reason", d.calls)
 	}
+}
+
+// postPayload sends an interaction payload signed at now.
+func postPayload(s *Slack, now time.Time, payload string) *httptest.ResponseRecorder {
+	body := "payload=" + url.QueryEscape(payload)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, Route, strings.NewReader(body))
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
+	s.ServeHTTP(rec, req)
+	return rec
 }

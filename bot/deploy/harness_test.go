@@ -39,14 +39,17 @@ func (s staticPolicy) DeployPolicy(context.Context, string, string) (*policies.P
 // fakeHost records deployment statuses, dispatches and protection-rule
 // answers, and serves workflow runs, in the format of internal/fakegithub.
 type fakeHost struct {
-	mu         sync.Mutex
-	next       int64
-	deploys    map[int64]string // id → "env@ref"
-	Statuses   []string
-	Dispatches []string
-	Reviews    []string
-	runs       []WorkflowRun
-	titles     []string
+	mu sync.Mutex
+	// failDispatches makes that many dispatches fail before reaching
+	// "GitHub", as a crash between claiming a step key and dispatching.
+	failDispatches int
+	next           int64
+	deploys        map[int64]string // id → "env@ref"
+	Statuses       []string
+	Dispatches     []string
+	Reviews        []string
+	runs           []WorkflowRun
+	titles         []string
 }
 
 func newFakeHost() *fakeHost { return &fakeHost{deploys: map[int64]string{}, next: 100} }
@@ -69,6 +72,10 @@ func (h *fakeHost) SetDeploymentStatus(ctx context.Context, repo string, id int6
 func (h *fakeHost) DispatchWorkflow(ctx context.Context, repo, wf, ref string, inputs map[string]string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.failDispatches > 0 {
+		h.failDispatches--
+		return errors.New("connection reset before the dispatch reached GitHub")
+	}
 	var keys []string
 	for k := range inputs {
 		keys = append(keys, k)

@@ -79,6 +79,11 @@ type StepState struct {
 	// Key is the idempotency key of the step's attempt (a workflow's
 	// shipgate_id).
 	Key string `json:"key,omitempty"`
+	// Unconfirmed tells that the key was claimed by a process that may have
+	// died before its dispatch reached GitHub; Redispatched that the one
+	// dispatch again, under the same key, was made.
+	Unconfirmed  bool `json:"unconfirmed,omitempty"`
+	Redispatched bool `json:"redispatched,omitempty"`
 	// RunID, RunStatus, Conclusion and URL follow a workflow run.
 	RunID      int64  `json:"run_id,omitempty"`
 	RunStatus  string `json:"run_status,omitempty"`

@@ -75,17 +75,12 @@ func (s *workflowStep) Run(ctx context.Context, st *State) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		if first {
-			ref, inputs, err := s.inputs(st)
-			if err != nil {
-				return failed("%v", err)
-			}
-			if err := s.o.cfg.Workflows.DispatchWorkflow(ctx, st.Repo, s.wf.Workflow, ref, inputs); err != nil {
-				// The key is spent: the next try looks for the run
-				// rather than dispatching twice.
-				return Result{}, fmt.Errorf("dispatching %s for %s: %w", s.wf.Workflow, st, err)
-			}
-			s.o.auditNow(ctx, st, "deploy.dispatch", s.o.botActor(), s.wf.Workflow, cur.Key)
+		if !first {
+			// Claimed before, by a process that died before saving: its
+			// dispatch may never have reached GitHub.
+			cur.Unconfirmed = true
+		} else if res, ok, err := s.dispatch(ctx, st, ""); !ok {
+			return res, err
 		}
 	}
 	timeout := s.wf.Timeout
@@ -104,6 +99,15 @@ func (s *workflowStep) Run(ctx context.Context, st *State) (Result, error) {
 	}
 	switch {
 	case errors.Is(err, ErrNoRun):
+		// No run under the marker long after an unconfirmed dispatch: that
+		// dispatch never happened. Dispatch once more under the same
+		// marker, so that either run is the step's.
+		if cur.Unconfirmed && !cur.Redispatched && !st.now.Before(cur.StartedAt.Add(redispatchAfter)) {
+			cur.Redispatched = true
+			if res, ok, err := s.dispatch(ctx, st, " (again: no run followed an unconfirmed dispatch)"); !ok {
+				return res, err
+			}
+		}
 	case err != nil:
 		return Result{}, fmt.Errorf("following %s for %s: %w", s.wf.Workflow, st, err)
 	default:
@@ -113,6 +117,30 @@ func (s *workflowStep) Run(ctx context.Context, st *State) (Result, error) {
 		}
 	}
 	return waiting(st.now.Add(pollRuns), "workflow %s is %s", s.wf.Workflow, orDefault(cur.RunStatus, "queued"))
+}
+
+// redispatchAfter is how long a step waits for the run of an unconfirmed
+// dispatch before dispatching again: GitHub lists a run seconds after its
+// dispatch.
+const redispatchAfter = 3 * time.Minute
+
+// dispatch starts the workflow under the step's key and audits it at once
+// (the dispatch happened whether or not the next state is saved), its
+// outcome the key and note. ok false ends the step's try with res and err.
+func (s *workflowStep) dispatch(ctx context.Context, st *State, note string) (res Result, ok bool, err error) {
+	ref, inputs, err := s.inputs(st)
+	if err != nil {
+		res, err = failed("%v", err)
+		return res, false, err
+	}
+	if err := s.o.cfg.Workflows.DispatchWorkflow(ctx, st.Repo, s.wf.Workflow, ref, inputs); err != nil {
+		// The key is spent: the next tries look for the run rather than
+		// dispatching twice, and dispatch once more only if none appears.
+		st.Current().Unconfirmed = true
+		return Result{}, false, fmt.Errorf("dispatching %s for %s: %w", s.wf.Workflow, st, err)
+	}
+	s.o.auditNow(ctx, st, "deploy.dispatch", s.o.botActor(), s.wf.Workflow, st.Current().Key+note)
+	return Result{}, true, nil
 }
 
 func applyRun(cur *StepState, run WorkflowRun) {

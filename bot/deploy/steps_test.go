@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"text/template"
+	"time"
 
 	"github.com/shipgate/shipgate/policies"
 )
@@ -67,4 +69,48 @@ func TestWebhookStep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnUnconfirmedDispatchIsMadeOnceMore: a dispatch that never reached
+// GitHub after its step key was claimed (a crash, a dropped connection)
+// leaves no run; after redispatchAfter the step dispatches once more under
+// the same key, and never a third time.
+func TestAnUnconfirmedDispatchIsMadeOnceMore(t *testing.T) {
+	e := newEnv(t, monday)
+	e.host.mu.Lock()
+	e.host.failDispatches = 1
+	e.host.mu.Unlock()
+	if err := e.o.Release(e.ctx, "github", repo, "v1.2.0", "abc", Actor{Login: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	// The failed try is retried at once, as the workers would after backoff.
+	for range 5 {
+		bs, err := e.st.Claim(e.ctx, "test", time.Minute, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			perr := e.o.Process(e.ctx, b)
+			for _, j := range b.Jobs {
+				if perr != nil {
+					err = e.st.Retry(e.ctx, j.ID, perr, e.clock.Now())
+				} else {
+					err = e.st.Complete(e.ctx, j.ID)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	e.wantDispatches()
+	e.after(time.Minute)
+	e.wantDispatches() // a run may still appear: wait
+	e.after(3 * time.Minute)
+	e.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+	if got := e.audit("deploy.dispatch"); len(got) != 1 || !strings.Contains(got[0], "again: no run followed an unconfirmed dispatch") {
+		t.Fatalf("dispatch audit: %q", got)
+	}
+	e.after(10 * time.Minute)
+	e.wantDispatches("deploy.yml@v1.2.0 environment=staging")
 }

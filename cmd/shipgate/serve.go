@@ -27,16 +27,19 @@ func newServeCmd() *cobra.Command {
 	var cfg serveConfig
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the webhook bot (GitHub App or token)",
+		Short: "Run the webhook bot (GitHub App or token, GitLab webhook, Slack)",
 		Long: `Run the webhook server: it verifies and durably queues every delivery before
-answering, evaluates pull requests against the base branch's .shipgate.yml,
-and publishes a check run named shipgate and one sticky comment, and answers
-PR comment commands.
+answering, evaluates pull requests (GitHub) and merge requests (GitLab) against
+the base branch's .shipgate.yml, publishes a check run or commit status named
+shipgate and one sticky comment, answers comment commands, validates tags, and
+drives deployments with approvals from Slack or comments.
 
 Every flag has a SHIPGATE_* environment variable; flags win. The configuration
 is checked at start and every problem is listed at once.
 
-Routes: POST /webhooks/github, GET /healthz, GET /readyz, GET /metrics.
+Routes: POST /webhooks/github (with the GitHub settings), POST /webhooks/gitlab
+(with the GitLab settings), POST /slack/interactions (with Slack), GET /healthz,
+GET /readyz, GET /metrics.
 SIGTERM or SIGINT stops accepting, lets running jobs finish (20s), and exits;
 queued work stays in the database for the next start.`,
 		Example: `  SHIPGATE_GITHUB_TOKEN=ghp_… SHIPGATE_GITHUB_WEBHOOK_SECRET=… shipgate serve

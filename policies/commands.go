@@ -152,7 +152,7 @@ func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason
 		return false, fmt.Sprintf("/%s is not a Shipgate command; /help lists the commands", cmd.Name)
 	}
 	isAuthor := strings.EqualFold(actor.Login, c.Author.Login)
-	if (cmd.Name == "approve" || cmd.Name == "lgtm") && isAuthor && !p.authorMayApprove() {
+	if (cmd.Name == "approve" || cmd.Name == "lgtm") && isAuthor && !p.AuthorMayApprove() {
 		return false, fmt.Sprintf("@%s, you opened this change and cannot approve it yourself; ask a reviewer", actor.Login)
 	}
 	if c.Permissions == nil || (spec.AuthorMay && isAuthor) {
@@ -173,10 +173,10 @@ func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason
 	return false, fmt.Sprintf("/%s needs %s to the repository; @%s has %s", spec.Name, who, actor.Login, have)
 }
 
-// authorMayApprove reports whether some approval rule lets the author's own
+// AuthorMayApprove reports whether some approval rule lets the author's own
 // approval count; then the author's /approve is accepted and each rule
 // decides.
-func (p *Policy) authorMayApprove() bool {
+func (p *Policy) AuthorMayApprove() bool {
 	for _, r := range p.Approvals {
 		if r.AllowAuthor {
 			return true

@@ -183,23 +183,12 @@ func HelpEntries(p *policies.Policy, f Features) []templates.HelpEntry {
 		if spec.AuthorMay {
 			who += ", or the author"
 		}
-		if (spec.Name == "approve" || spec.Name == "lgtm") && !authorMayApprove(p) {
+		if (spec.Name == "approve" || spec.Name == "lgtm") && !p.AuthorMayApprove() {
 			who += "; not the author"
 		}
 		out = append(out, templates.HelpEntry{Command: spec.Name, Args: spec.Args, Who: who, Help: spec.Help})
 	}
 	return out
-}
-
-// authorMayApprove mirrors policies' rule: some approval rule lets the
-// author's own approval count.
-func authorMayApprove(p *policies.Policy) bool {
-	for _, r := range p.Approvals {
-		if r.AllowAuthor {
-			return true
-		}
-	}
-	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.AllowAuthor
 }
 
 // CommandText is a command as typed.

@@ -99,6 +99,22 @@ func listDeployments(c *call) {
 	c.json(http.StatusOK, out)
 }
 
+// findByID returns the item whose ID is the path parameter param, or
+// answers 404 (or 400 for a malformed ID) and returns nil.
+func findByID[T any](c *call, param string, items []*T, id func(*T) int64) *T {
+	want, ok := c.number(param)
+	if !ok {
+		return nil
+	}
+	for _, it := range items {
+		if id(it) == want {
+			return it
+		}
+	}
+	c.notFound()
+	return nil
+}
+
 // matches is true when the query does not filter on name or its value is v.
 func matches(c *call, name, v string) bool {
 	q := c.query.Get(name)
@@ -106,17 +122,7 @@ func matches(c *call, name, v string) bool {
 }
 
 func (c *call) findDeployment(r *repoState) *Deployment {
-	id, ok := c.number("deployment_id")
-	if !ok {
-		return nil
-	}
-	for _, d := range r.deployments {
-		if d.ID == id {
-			return d
-		}
-	}
-	c.notFound()
-	return nil
+	return findByID(c, "deployment_id", r.deployments, func(x *Deployment) int64 { return x.ID })
 }
 
 func getDeployment(c *call) {
@@ -329,17 +335,7 @@ func listWorkflowRuns(c *call) {
 }
 
 func (c *call) findRun(r *repoState) *WorkflowRun {
-	id, ok := c.number("run_id")
-	if !ok {
-		return nil
-	}
-	for _, run := range r.runs {
-		if run.ID == id {
-			return run
-		}
-	}
-	c.notFound()
-	return nil
+	return findByID(c, "run_id", r.runs, func(x *WorkflowRun) int64 { return x.ID })
 }
 
 func getWorkflowRun(c *call) {

@@ -377,17 +377,7 @@ func createComment(c *call) {
 }
 
 func (c *call) findComment(r *repoState) *commentState {
-	id, ok := c.number("comment_id")
-	if !ok {
-		return nil
-	}
-	for _, cs := range r.comments {
-		if cs.ID == id {
-			return cs
-		}
-	}
-	c.notFound()
-	return nil
+	return findByID(c, "comment_id", r.comments, func(x *commentState) int64 { return x.ID })
 }
 
 func editComment(c *call) {

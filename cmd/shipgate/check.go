@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -260,14 +260,11 @@ func readJSON(path string, dst any) error {
 // readPolicy loads and compiles a policy file; a missing file says how to
 // create one.
 func readPolicy(path string) (*policies.Policy, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	p, found, err := githistory.LoadPolicy(path)
+	if err == nil && !found {
 		return nil, fmt.Errorf("no policy at %s: create one (examples/.shipgate.yml is a start) or pass --policy FILE", path)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading policy: %w", err)
-	}
-	return policies.Load(path, data)
+	return p, err
 }
 
 // verdictJSON is the stable JSON shape of `shipgate check --format json`.

@@ -23,6 +23,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 const (
@@ -30,33 +31,6 @@ const (
 	testSecret = "It's a Secret to Everybody"
 	testToken  = "ghs_test_token"
 )
-
-// clock is the tests' shared clock: the fake, the store and the adapter
-// read it, and the retrier's sleeps move it instead of waiting.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-}
 
 // countingAcceptor records what reached the store through Accept.
 type countingAcceptor struct {
@@ -73,7 +47,7 @@ func (c *countingAcceptor) Accept(ctx context.Context, d store.Delivery, jobs ..
 // in-memory stand-in for the worker loop.
 type harness struct {
 	t        *testing.T
-	clock    *clock
+	clock    *testclock.Clock
 	fake     *fakegithub.Server
 	store    *store.Store
 	acceptor *countingAcceptor
@@ -97,7 +71,7 @@ type harnessOption struct {
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	fakeOpts := []fakegithub.Option{fakegithub.WithClock(clk.Now), fakegithub.WithToken(testToken)}
 	for _, o := range opts {
 		fakeOpts = append(fakeOpts, o.fake...)
@@ -221,7 +195,7 @@ func (h *harness) drain() {
 			if next.IsZero() {
 				return
 			}
-			h.clock.Set(next)
+			h.clock.AdvanceTo(next)
 			next = time.Time{}
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 func TestRouteOf(t *testing.T) {
@@ -106,7 +107,7 @@ func TestRetrier(t *testing.T) {
 			script := &scripted{steps: tt.steps}
 			srv := httptest.NewServer(script)
 			defer srv.Close()
-			clk := &clock{now: start}
+			clk := testclock.New(start)
 			var slept time.Duration
 			rt := &retrier{
 				next: srv.Client().Transport, now: clk.Now, tries: 4, budget: 60 * time.Second, timeout: 100 * time.Millisecond,

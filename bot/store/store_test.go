@@ -10,9 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 // testDatabaseURLEnv names the PostgreSQL server the PostgreSQL tests use;
@@ -82,30 +83,12 @@ func TestPostgres(t *testing.T) {
 	runStoreSuite(t, postgresBackend(t))
 }
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 // openStore opens url with clock and closes it at cleanup.
-func openStore(t testing.TB, url string, clock *fakeClock) *Store {
+func openStore(t testing.TB, url string, clock *testclock.Clock) *Store {
 	t.Helper()
 	opts := Options{}
 	if clock != nil {

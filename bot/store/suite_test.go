@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 // suite is what each test of the store suite gets: a fresh database of one
@@ -19,7 +21,7 @@ import (
 type suite struct {
 	b     backend
 	url   string
-	clock *fakeClock
+	clock *testclock.Clock
 	s     *Store
 }
 

@@ -42,6 +42,9 @@ type Workers struct {
 	// Grace is how long in-flight batches may finish after shutdown starts
 	// (default 20s); then their contexts are cancelled and their jobs retried.
 	Grace time.Duration
+	// StatsEvery is how often the queue gauges are refreshed (default
+	// 15s): Stats counts the whole queue, so not on every poll.
+	StatsEvery time.Duration
 	// Name identifies this worker set in leases (default "shipgate").
 	Name    string
 	Now     func() time.Time
@@ -65,6 +68,9 @@ func (w *Workers) init() {
 		}
 		if w.Grace <= 0 {
 			w.Grace = 20 * time.Second
+		}
+		if w.StatsEvery <= 0 {
+			w.StatsEvery = 15 * time.Second
 		}
 		if w.Name == "" {
 			w.Name = "shipgate"
@@ -120,6 +126,9 @@ func (w *Workers) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	ticker := time.NewTicker(w.Poll)
 	defer ticker.Stop()
+	stats := time.NewTicker(w.StatsEvery)
+	defer stats.Stop()
+	w.observeQueue(ctx)
 	for ctx.Err() == nil {
 		free := w.Concurrency - len(slots)
 		if free > 0 {
@@ -143,6 +152,7 @@ func (w *Workers) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-w.wake:
 		case <-ticker.C:
+		case <-stats.C:
 			w.observeQueue(ctx)
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
-	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/slack"
@@ -129,32 +128,12 @@ func (w *world) restart() { w.st.Close(); w.open() }
 
 func (w *world) drain() {
 	w.t.Helper()
-	for range 200 {
-		bs, err := w.st.Claim(w.ctx, "e2e", time.Minute, 16)
-		if err != nil {
-			w.t.Fatal(err)
+	deploy.DrainQueue(w.t, w.ctx, w.st, func(ctx context.Context, b store.Batch) error {
+		if b.Jobs[0].Kind == github.KindDeployHook {
+			return github.DeployHooks{Orchestrator: w.o}.Process(ctx, b)
 		}
-		if len(bs) == 0 {
-			return
-		}
-		for _, b := range bs {
-			var ids []int64
-			for _, j := range b.Jobs {
-				ids = append(ids, j.ID)
-			}
-			var p bot.Processor = w.o
-			if b.Jobs[0].Kind == github.KindDeployHook {
-				p = github.DeployHooks{Orchestrator: w.o}
-			}
-			if err := p.Process(w.ctx, b); err != nil {
-				w.t.Fatalf("processing %s: %v", b.Key, err)
-			}
-			if err := w.st.Complete(w.ctx, ids...); err != nil {
-				w.t.Fatal(err)
-			}
-		}
-	}
-	w.t.Fatal("the queue never drained")
+		return w.o.Process(ctx, b)
+	})
 }
 
 func (w *world) after(d time.Duration) { w.clock.Add(d); w.drain() }

@@ -246,28 +246,36 @@ func (e *env) restart() {
 // drain runs every due job, as the workers would, until none is due.
 func (e *env) drain() {
 	e.t.Helper()
+	DrainQueue(e.t, e.ctx, e.st, e.o.Process)
+}
+
+// DrainQueue claims and processes every due job in st, as the workers
+// would, until none is due; process handles one batch. It is exported for
+// the end-to-end world in package deploy_test.
+func DrainQueue(t testing.TB, ctx context.Context, st *store.Store, process func(context.Context, store.Batch) error) {
+	t.Helper()
 	for range 100 {
-		bs, err := e.st.Claim(e.ctx, "test", time.Minute, 16)
+		bs, err := st.Claim(ctx, "test", time.Minute, 16)
 		if err != nil {
-			e.t.Fatal(err)
+			t.Fatal(err)
 		}
 		if len(bs) == 0 {
 			return
 		}
 		for _, b := range bs {
-			var ids []int64
-			for _, j := range b.Jobs {
-				ids = append(ids, j.ID)
+			if err := process(ctx, b); err != nil {
+				t.Fatalf("processing %s: %v", b.Key, err)
 			}
-			if err := e.o.Process(e.ctx, b); err != nil {
-				e.t.Fatalf("processing %s: %v", b.Key, err)
+			ids := make([]int64, len(b.Jobs))
+			for i, j := range b.Jobs {
+				ids[i] = j.ID
 			}
-			if err := e.st.Complete(e.ctx, ids...); err != nil {
-				e.t.Fatal(err)
+			if err := st.Complete(ctx, ids...); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
-	e.t.Fatal("the queue never drained")
+	t.Fatal("the queue never drained")
 }
 
 // after moves the clock and runs what became due.

@@ -45,6 +45,7 @@ type State struct {
 	now       func() time.Time
 	transport http.RoundTripper
 	app       *github.App
+	rel       *github.Releases
 	outputs   map[string]string
 	report    templates.ActionReport
 }
@@ -159,13 +160,20 @@ func (st *State) api() (*github.App, error) {
 	return app, nil
 }
 
-// releases returns the release side of the run's repository.
+// releases returns the release side of the run's repository, made once
+// per run: the release command and its notes share one session.
 func (st *State) releases(ctx context.Context) (*github.Releases, error) {
+	if st.rel != nil {
+		return st.rel, nil
+	}
 	app, err := st.api()
 	if err != nil {
 		return nil, err
 	}
-	return app.Releases(ctx, st.Repo)
+	if st.rel, err = app.Releases(ctx, st.Repo); err != nil {
+		return nil, err
+	}
+	return st.rel, nil
 }
 
 // annotatePolicy writes one error annotation per policy error, on the

@@ -79,17 +79,10 @@ func TestMergedMRIsClosedWithoutAStatus(t *testing.T) {
 }
 
 func TestLastAttemptPublishesAFailure(t *testing.T) {
-	h := newHarness(t)
-	h.people()
-	h.setPolicy(glPolicy)
-	h.open(1, "Add gift cards", "dave", "", shaA)
+	h := openedGiftCards(t)
 	h.fake.FailNext("GET /projects/:id/merge_requests/:iid/approvals", 403)
 	ctx := context.Background()
-	batches, err := h.store.Claim(ctx, "test", time.Hour, 8)
-	if err != nil || len(batches) != 1 {
-		t.Fatalf("claim: %v %d", err, len(batches))
-	}
-	b := batches[0]
+	b := h.claimOne(ctx)
 	b.Jobs[0].Attempts = b.Jobs[0].MaxAttempts - 1
 	if err := h.app.Process(ctx, b); err == nil || !strings.Contains(err.Error(), "approvals") {
 		t.Fatalf("Process: %v, want the approvals error", err)
@@ -98,17 +91,10 @@ func TestLastAttemptPublishesAFailure(t *testing.T) {
 }
 
 func TestRateLimitWaitsAsLongAsGitLabAsks(t *testing.T) {
-	h := newHarness(t)
-	h.people()
-	h.setPolicy(glPolicy)
-	h.open(1, "Add gift cards", "dave", "", shaA)
+	h := openedGiftCards(t)
 	h.fake.FailNext("GET /projects/:id/merge_requests/:iid", 429)
 	ctx := context.Background()
-	batches, err := h.store.Claim(ctx, "test", time.Hour, 8)
-	if err != nil || len(batches) != 1 {
-		t.Fatalf("claim: %v %d", err, len(batches))
-	}
-	err = h.app.Process(ctx, batches[0])
+	err := h.app.Process(ctx, h.claimOne(ctx))
 	var re *bot.RetryError
 	if !errors.As(err, &re) || !re.At.Equal(h.clock.Now().Add(30*time.Second)) {
 		t.Fatalf("Process: %v, want a retry in 30s", err)
@@ -170,4 +156,24 @@ func TestReceiverAnswers(t *testing.T) {
 			t.Fatalf("%d %s", w.Code, w.Body)
 		}
 	})
+}
+
+// openedGiftCards is a harness with people, glPolicy and MR 1 opened by
+// dave at shaA, its evaluation queued but not yet run.
+func openedGiftCards(t *testing.T) *harness {
+	h := newHarness(t)
+	h.people()
+	h.setPolicy(glPolicy)
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	return h
+}
+
+// claimOne claims the queue's batches and fails unless there is exactly one.
+func (h *harness) claimOne(ctx context.Context) store.Batch {
+	h.t.Helper()
+	batches, err := h.store.Claim(ctx, "test", time.Hour, 8)
+	if err != nil || len(batches) != 1 {
+		h.t.Fatalf("claim: %v %d", err, len(batches))
+	}
+	return batches[0]
 }

@@ -63,14 +63,10 @@ func (s *Store) CreateDeployment(ctx context.Context, d Deployment) (created boo
 	if d.UpdatedAt.IsZero() {
 		d.UpdatedAt = d.CreatedAt
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO deployments (`+deploymentColumns+`)
+	n, err := s.exec(ctx, `INSERT INTO deployments (`+deploymentColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9)
 ON CONFLICT (id) DO NOTHING`,
 		d.ID, d.Host, d.Repo, d.Environment, d.Version, d.State, nonNil(d.Data), micros(d.CreatedAt), micros(d.UpdatedAt))
-	if err != nil {
-		return false, fmt.Errorf("creating deployment %s: %w", d.ID, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("creating deployment %s: %w", d.ID, err)
 	}
@@ -103,12 +99,8 @@ func (s *Store) UpdateDeployment(ctx context.Context, d Deployment) (int64, erro
 	if at.IsZero() {
 		at = s.now()
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE deployments SET state = $1, data = $2, revision = revision + 1, updated_at = $3
+	n, err := s.exec(ctx, `UPDATE deployments SET state = $1, data = $2, revision = revision + 1, updated_at = $3
 WHERE id = $4 AND revision = $5`, d.State, nonNil(d.Data), micros(at), d.ID, d.Revision)
-	if err != nil {
-		return 0, fmt.Errorf("updating deployment %s: %w", d.ID, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("updating deployment %s: %w", d.ID, err)
 	}
@@ -152,12 +144,8 @@ func (s *Store) ClaimStepKey(ctx context.Context, key, deploymentID string) (fir
 	if key == "" {
 		return false, fmt.Errorf("claiming a step key: %w: key is required", ErrInvalid)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO deployment_step_keys (key, deployment_id, at) VALUES ($1, $2, $3)
+	n, err := s.exec(ctx, `INSERT INTO deployment_step_keys (key, deployment_id, at) VALUES ($1, $2, $3)
 ON CONFLICT (key) DO NOTHING`, key, deploymentID, micros(s.now()))
-	if err != nil {
-		return false, fmt.Errorf("claiming step key %s: %w", key, err)
-	}
-	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("claiming step key %s: %w", key, err)
 	}

@@ -48,18 +48,10 @@ func (s *Store) RecordCommand(ctx context.Context, c CommandRecord) (inserted bo
 	if at.IsZero() {
 		at = s.now()
 	}
-	var n int64
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO commands (host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at)
+	n, err := s.exec(ctx, `INSERT INTO commands (host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (host, repo, comment_id, idx) DO NOTHING`,
-			c.Host, c.Repo, c.Number, c.CommentID, c.Index, c.Actor, c.Name, c.Args, c.Accepted, c.Reason, micros(at))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
+		c.Host, c.Repo, c.Number, c.CommentID, c.Index, c.Actor, c.Name, c.Args, c.Accepted, c.Reason, micros(at))
 	if err != nil {
 		return false, fmt.Errorf("recording command %d of comment %d on %s#%d: %w", c.Index, c.CommentID, c.Repo, c.Number, err)
 	}
@@ -198,8 +190,7 @@ func (s *Store) PutPR(ctx context.Context, p PRState) error {
 	if p.State != PROpen && p.State != PRClosed {
 		return fmt.Errorf("storing state of %s#%d: %w: state %q (allowed values: %s, %s)", p.Repo, p.Number, ErrInvalid, p.State, PROpen, PRClosed)
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO prs (`+prColumns+`)
+	_, err := s.exec(ctx, `INSERT INTO prs (`+prColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (host, repo, number) DO UPDATE SET
     base_branch = excluded.base_branch,
@@ -214,11 +205,9 @@ ON CONFLICT (host, repo, number) DO UPDATE SET
     head_pushed_at = excluded.head_pushed_at,
     check_status = excluded.check_status,
     check_digest = excluded.check_digest`,
-			p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
-			nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA,
-			nullMicros(p.HeadPushedAt), p.CheckStatus, p.CheckDigest)
-		return err
-	})
+		p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
+		nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA,
+		nullMicros(p.HeadPushedAt), p.CheckStatus, p.CheckDigest)
 	if err != nil {
 		return fmt.Errorf("storing state of %s#%d: %w", p.Repo, p.Number, err)
 	}

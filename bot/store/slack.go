@@ -43,7 +43,7 @@ func (s *Store) PutSlackMessage(ctx context.Context, m SlackMessage) error {
 	if m.Key == "" || m.Channel == "" || m.TS == "" {
 		return fmt.Errorf("storing a Slack message: %w: key, channel and ts are required", ErrInvalid)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO slack_messages (key, channel, ts, view, updated_at) VALUES ($1, $2, $3, $4, $5)
+	_, err := s.exec(ctx, `INSERT INTO slack_messages (key, channel, ts, view, updated_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (key) DO UPDATE SET view = excluded.view, updated_at = excluded.updated_at`,
 		m.Key, m.Channel, m.TS, nonNil(m.View), micros(s.now()))
 	if err != nil {

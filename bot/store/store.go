@@ -308,6 +308,21 @@ func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return <-req.res
 }
 
+// exec runs one write statement through writeTx (so it shares the group
+// commit) and returns the rows it affected.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // inTx is writeTx for the group-commit writer, which finishes its batch
 // even while Close waits for it.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {

@@ -66,7 +66,7 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 			return fmt.Errorf("decoding the Slack view %s: %w", key, err)
 		}
 	} else {
-		v.Repo, v.Version = st.Repo, strings.TrimSuffix(strings.TrimPrefix(key, st.Repo+"@"), "")
+		v.Repo, v.Version = st.Repo, strings.TrimPrefix(key, st.Repo+"@")
 		v.Release = strings.HasPrefix(st.Trigger, "release")
 	}
 	update(&v, n)

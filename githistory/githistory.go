@@ -75,38 +75,15 @@ func (r *Repo) Resolve(ctx context.Context, ref string) (string, error) {
 
 // Tags returns the tags reachable from the commit mergedInto (all tags
 // when mergedInto is ""), each with the commit it points to (annotated
-// tags peeled), in git's ref order. One git process.
+// tags peeled), in name order. One git process.
 func (r *Repo) Tags(ctx context.Context, mergedInto string) ([]release.Tag, error) {
-	args := []string{"for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(objecttype)%00%(*objecttype)"}
-	if mergedInto != "" {
-		args = append(args, "--merged="+mergedInto)
-	}
-	args = append(args, "refs/tags")
-	out, err := r.git(ctx, args...)
+	timed, err := r.tagsWithTimes(ctx, mergedInto)
 	if err != nil {
-		if mergedInto == "" {
-			return nil, fmt.Errorf("listing tags in %s: %w", r.dir, err)
-		}
-		return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", mergedInto, r.dir, err)
+		return nil, err
 	}
 	var tags []release.Tag
-	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		if line == "" {
-			continue
-		}
-		f := strings.Split(line, "\x00")
-		if len(f) != 5 {
-			return nil, fmt.Errorf("listing tags in %s: unexpected line %q", r.dir, line)
-		}
-		name, sha, peeled, typ, peeledType := f[0], f[1], f[2], f[3], f[4]
-		switch {
-		case typ == "commit":
-		case typ == "tag" && peeledType == "commit":
-			sha = peeled
-		default:
-			continue // a tag of a tree, a blob or another tag is no release
-		}
-		tags = append(tags, release.Tag{Name: name, SHA: sha})
+	for _, t := range timed {
+		tags = append(tags, t.tag)
 	}
 	return tags, nil
 }

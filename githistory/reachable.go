@@ -35,7 +35,7 @@ const skewSlack = 24 * 60 * 60
 // them all. A commit dated more than a day before its parent (badly skewed
 // clocks) can hide a tag from it.
 func (r *Repo) ReleaseTags(ctx context.Context, to, prefix string, below *release.Version) ([]release.Tag, error) {
-	all, err := r.tagsWithTimes(ctx)
+	all, err := r.tagsWithTimes(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -141,13 +141,21 @@ type timedTag struct {
 }
 
 // tagsWithTimes lists every tag that points (maybe through an annotated
-// tag) at a commit, with the commit's time, in one git process.
-func (r *Repo) tagsWithTimes(ctx context.Context) ([]timedTag, error) {
-	out, err := r.git(ctx, "for-each-ref",
-		"--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)%00%(committerdate:unix)%00%(*objectname)%00%(*objecttype)%00%(*committerdate:unix)",
-		"refs/tags")
+// tag) at a commit, with the commit's time, in one git process: all of
+// them when mergedInto is "", else those reachable from that commit.
+func (r *Repo) tagsWithTimes(ctx context.Context, mergedInto string) ([]timedTag, error) {
+	args := []string{"for-each-ref",
+		"--format=%(refname:strip=2)%00%(objectname)%00%(objecttype)%00%(committerdate:unix)%00%(*objectname)%00%(*objecttype)%00%(*committerdate:unix)"}
+	if mergedInto != "" {
+		args = append(args, "--merged="+mergedInto)
+	}
+	args = append(args, "refs/tags")
+	out, err := r.git(ctx, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing tags in %s: %w", r.dir, err)
+		if mergedInto == "" {
+			return nil, fmt.Errorf("listing tags in %s: %w", r.dir, err)
+		}
+		return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", mergedInto, r.dir, err)
 	}
 	var tags []timedTag
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
@@ -165,7 +173,7 @@ func (r *Repo) tagsWithTimes(ctx context.Context) ([]timedTag, error) {
 		case f[2] == "tag" && f[5] == "commit":
 			sha, ts = f[4], f[6]
 		default:
-			continue
+			continue // a tag of a tree, a blob or another tag is no release
 		}
 		t, err := strconv.ParseInt(ts, 10, 64)
 		if err != nil {

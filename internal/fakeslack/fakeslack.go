@@ -49,7 +49,6 @@ type Server struct {
 	ephemerals []Ephemeral
 	views      []string
 	groups     map[string][]string
-	calls      []string
 }
 
 // New starts a fake that accepts token and stops with the test.
@@ -93,7 +92,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.calls = append(s.calls, method)
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		s.t.Errorf("fakeslack: unexpected %s %s", r.Method, r.URL.Path)
 		http.Error(w, "method", http.StatusMethodNotAllowed)
@@ -184,11 +182,4 @@ func (s *Server) Views() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.views)
-}
-
-// Calls returns the methods called, in order.
-func (s *Server) Calls() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.calls)
 }

@@ -81,11 +81,16 @@ func (r *Repo) Tags(ctx context.Context, mergedInto string) ([]release.Tag, erro
 	if err != nil {
 		return nil, err
 	}
+	return tagsOf(timed), nil
+}
+
+// tagsOf drops the times of timed tags.
+func tagsOf(timed []timedTag) []release.Tag {
 	var tags []release.Tag
 	for _, t := range timed {
 		tags = append(tags, t.tag)
 	}
-	return tags, nil
+	return tags
 }
 
 // Commits returns the commits reachable from to but not from from (all of

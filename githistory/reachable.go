@@ -39,6 +39,12 @@ func (r *Repo) ReleaseTags(ctx context.Context, to, prefix string, below *releas
 	if err != nil {
 		return nil, err
 	}
+	return r.releaseTags(ctx, all, to, prefix, below)
+}
+
+// releaseTags is ReleaseTags on the repository's tags as tagsWithTimes
+// listed them, for a caller that has them already.
+func (r *Repo) releaseTags(ctx context.Context, all []timedTag, to, prefix string, below *release.Version) ([]release.Tag, error) {
 	type candidate struct {
 		tag     release.Tag
 		version release.Version

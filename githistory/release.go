@@ -85,9 +85,11 @@ func (r *Repo) Plan(ctx context.Context, s policies.ReleaseSettings, ref, prerel
 // previous version's tag, ok false when there is none.
 func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, sha string) (check release.TagCheck, prev release.Tag, ok bool, err error) {
 	check = release.TagCheck{Name: name, Commit: sha}
-	if check.AllTags, err = r.Tags(ctx, ""); err != nil {
+	all, err := r.tagsWithTimes(ctx, "") // listed once, for AllTags and the reachable versions
+	if err != nil {
 		return check, prev, false, err
 	}
+	check.AllTags = tagsOf(all)
 	if check.OnBranches, err = r.BranchesContaining(ctx, sha); err != nil {
 		return check, prev, false, err
 	}
@@ -95,7 +97,7 @@ func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, s
 	if verr != nil {
 		return check, prev, false, nil // ValidateTag reports the name
 	}
-	reachable, err := r.ReleaseTags(ctx, sha, s.TagPrefix, &v)
+	reachable, err := r.releaseTags(ctx, all, sha, s.TagPrefix, &v)
 	if err != nil {
 		return check, prev, false, err
 	}

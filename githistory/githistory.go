@@ -55,9 +55,6 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	return r, nil
 }
 
-// Dir returns the directory the repository was opened at.
-func (r *Repo) Dir() string { return r.dir }
-
 // Resolve returns the commit SHA a ref (branch, tag, SHA, HEAD~2…) names,
 // peeling annotated tags. A ref that names no commit gives an error
 // wrapping ErrUnknownRef.

@@ -101,7 +101,7 @@ var (
 // New checks cfg and builds the adapter.
 func New(cfg Config) (*App, error) {
 	if cfg.Token == "" {
-		return nil, fmt.Errorf("gitlab: a token is required")
+		return nil, fmt.Errorf("gitlab: a token with the api scope (SHIPGATE_GITLAB_TOKEN) is required")
 	}
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("gitlab: a store is required")

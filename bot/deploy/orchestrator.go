@@ -562,9 +562,13 @@ func (o *Orchestrator) log(ctx context.Context, st *State) *zerolog.Logger {
 	return &l
 }
 
+// truncate cuts s to at most n characters, ending with "…" when it cuts,
+// without splitting a UTF-8 sequence: GitHub counts its limits (140 for a
+// deployment status) in characters and refuses invalid UTF-8.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return string(r[:n-1]) + "…"
 }

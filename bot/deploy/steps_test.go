@@ -12,6 +12,7 @@ import (
 	"testing"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shipgate/shipgate/policies"
 )
@@ -113,4 +114,14 @@ func TestAnUnconfirmedDispatchIsMadeOnceMore(t *testing.T) {
 	}
 	e.after(10 * time.Minute)
 	e.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+}
+
+func TestTruncateKeepsWholeCharacters(t *testing.T) {
+	if got := truncate("short", 140); got != "short" {
+		t.Errorf("truncate(short) = %q", got)
+	}
+	got := truncate(strings.Repeat("é", 200), 140)
+	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 140 || !strings.HasSuffix(got, "…") {
+		t.Errorf("truncate = %q (%d characters), want 140 valid characters ending in …", got, utf8.RuneCountInString(got))
+	}
 }

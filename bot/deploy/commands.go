@@ -82,7 +82,7 @@ func (o *Orchestrator) Command(ctx context.Context, r CommandRequest) (accepted 
 		if version == "" {
 			return false, "give the version: `/deploy " + env.Name + " v1.2.3`", nil
 		}
-		_, started, err := o.Start(ctx, StartRequest{Host: r.Host, Repo: r.Repo, Environment: env.Name, Version: version, Actor: actor,
+		_, started, err := o.start(ctx, p, StartRequest{Host: r.Host, Repo: r.Repo, Environment: env.Name, Version: version, Actor: actor,
 			Trigger: fmt.Sprintf("/deploy by %s on #%d", actor, r.Number)})
 		if err != nil {
 			return false, "", err

@@ -399,7 +399,7 @@ func (o *Orchestrator) afterSuccess(ctx context.Context, p *policies.Policy, st 
 	}
 	for _, env := range p.Deploy {
 		if env.After == st.Environment && st.Kind == KindDeploy {
-			if _, _, err := o.Start(ctx, StartRequest{Host: st.Host, Repo: st.Repo, Environment: env.Name, Version: st.Version, SHA: st.SHA,
+			if _, _, err := o.start(ctx, p, StartRequest{Host: st.Host, Repo: st.Repo, Environment: env.Name, Version: st.Version, SHA: st.SHA,
 				Actor: st.StartedBy, Trigger: "after " + st.Environment}); err != nil {
 				return err
 			}
@@ -419,7 +419,7 @@ func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env
 		o.notify(ctx, st, Notice{Event: EventStep, Line: "No previous successful version of " + st.Environment + " to roll back to"})
 		return nil
 	}
-	_, _, err := o.Start(ctx, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
+	_, _, err := o.start(ctx, p, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
 		Kind: KindRollback, RolledBack: st.Version, Actor: Actor{}, Trigger: "failure of " + st.Version})
 	return err
 }

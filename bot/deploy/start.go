@@ -33,15 +33,23 @@ type StartRequest struct {
 // environment, version and kind: started is false when it exists already,
 // and nothing changes.
 func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, started bool, err error) {
-	if r.Kind == "" {
-		r.Kind = KindDeploy
-	}
 	if r.Host == "" {
 		r.Host = "github"
 	}
 	p, err := o.cfg.Policies.DeployPolicy(ctx, r.Host, r.Repo)
 	if err != nil {
 		return "", false, fmt.Errorf("reading the deploy policy of %s: %w", r.Repo, err)
+	}
+	return o.start(ctx, p, r)
+}
+
+// start is Start under the policy p, already read.
+func (o *Orchestrator) start(ctx context.Context, p *policies.Policy, r StartRequest) (id string, started bool, err error) {
+	if r.Kind == "" {
+		r.Kind = KindDeploy
+	}
+	if r.Host == "" {
+		r.Host = "github"
 	}
 	env := environment(p, r.Environment)
 	if env == nil {
@@ -114,7 +122,7 @@ func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha str
 	var errs []error
 	for _, env := range p.Deploy {
 		if env.On == "release" && env.After == "" {
-			if _, _, err := o.Start(ctx, StartRequest{Host: host, Repo: repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor, Trigger: "release " + version}); err != nil {
+			if _, _, err := o.start(ctx, p, StartRequest{Host: host, Repo: repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor, Trigger: "release " + version}); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 const (
@@ -28,24 +28,6 @@ const (
 	testToken     = "glpat-test-token"
 	botUser       = "shipgate-bot"
 )
-
-// clock is the tests' clock, shared by the store and the adapter.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // countingAcceptor counts what reached the store through Accept.
 type countingAcceptor struct {
@@ -62,7 +44,7 @@ func (c *countingAcceptor) Accept(ctx context.Context, d store.Delivery, jobs ..
 // in-memory stand-in for the worker loop.
 type harness struct {
 	t        *testing.T
-	clock    *clock
+	clock    *testclock.Clock
 	fake     *fakegitlab.Server
 	project  *fakegitlab.Project
 	store    *store.Store
@@ -75,7 +57,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	fake := fakegitlab.New(t, testToken, fakegitlab.User{ID: 99, Username: botUser, Bot: true})
 	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "shipgate.db"), store.Options{Now: clk.Now})
 	if err != nil {

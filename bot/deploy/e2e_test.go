@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fakeslack"
+	"github.com/shipgate/shipgate/internal/testclock"
 )
 
 const (
@@ -52,21 +52,12 @@ notify:
   slack: {channel: "#releases", users: {alice: U0ALICE}}
 `
 
-type e2eClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *e2eClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *e2eClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 // world is a Shipgate process (store, GitHub App, Slack, orchestrator)
 // against fake GitHub and Slack; restart replaces the process.
 type world struct {
 	t        *testing.T
 	ctx      context.Context
-	clock    *e2eClock
+	clock    *testclock.Clock
 	gh       *fakegithub.Server
 	slack    *fakeslack.Server
 	path     string
@@ -82,7 +73,7 @@ func newWorld(t *testing.T) *world { return newWorldWith(t, e2ePolicy) }
 
 // newWorldWith is newWorld under another policy.
 func newWorldWith(t *testing.T, policy string) *world {
-	w := &world{t: t, ctx: context.Background(), clock: &e2eClock{now: time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)},
+	w := &world{t: t, ctx: context.Background(), clock: testclock.New(time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)),
 		path: filepath.Join(t.TempDir(), "s.db")}
 	w.gh = fakegithub.New(t, fakegithub.WithClock(w.clock.Now), fakegithub.WithToken(e2eToken))
 	w.slack = fakeslack.New(t, slackToken)
@@ -136,7 +127,7 @@ func (w *world) drain() {
 	})
 }
 
-func (w *world) after(d time.Duration) { w.clock.Add(d); w.drain() }
+func (w *world) after(d time.Duration) { w.clock.Advance(d); w.drain() }
 
 // finishRun completes the newest run of a workflow on the fake and
 // delivers its workflow_run webhook payload.

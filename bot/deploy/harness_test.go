@@ -14,20 +14,9 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/testclock"
 	"github.com/shipgate/shipgate/policies"
 )
-
-// clock is a settable clock shared by the store and the orchestrator.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // staticPolicy serves one policy for every repository.
 type staticPolicy struct{ p *policies.Policy }
@@ -166,7 +155,7 @@ type env struct {
 	t      *testing.T
 	ctx    context.Context
 	path   string
-	clock  *clock
+	clock  *testclock.Clock
 	st     *store.Store
 	host   *fakeHost
 	notes  *recorder
@@ -204,7 +193,7 @@ notify:
 
 func newEnv(t *testing.T, start time.Time) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "s.db"), clock: &clock{now: start},
+	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "s.db"), clock: testclock.New(start),
 		host: newFakeHost(), notes: &recorder{}, healthStatus: 200}
 	e.health = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hmu.Lock()
@@ -279,7 +268,7 @@ func DrainQueue(t testing.TB, ctx context.Context, st *store.Store, process func
 }
 
 // after moves the clock and runs what became due.
-func (e *env) after(d time.Duration) { e.clock.Add(d); e.drain() }
+func (e *env) after(d time.Duration) { e.clock.Advance(d); e.drain() }
 
 func (e *env) state(id string) *State {
 	e.t.Helper()

@@ -64,6 +64,14 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	// retryLater answers 503 and forgets the request, so that Slack's retry
+	// of it is done, not refused as a replay.
+	retryLater := func(msg string) {
+		if err := s.cfg.Store.ForgetDelivery(context.WithoutCancel(ctx), "slack", "sig:"+sig); err != nil {
+			s.cfg.Logger.Error().Err(err).Msg("forgetting a slack interaction that failed")
+		}
+		http.Error(w, msg, http.StatusServiceUnavailable)
+	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -75,7 +83,7 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Decider == nil {
-		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		retryLater("not ready")
 		return
 	}
 	switch cb.Type {
@@ -83,7 +91,7 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, a := range cb.ActionCallback.BlockActions {
 			if err := s.action(ctx, cb, a); err != nil {
 				s.cfg.Logger.Error().Err(err).Str("action", a.ActionID).Msg("handling a slack action")
-				http.Error(w, "try again", http.StatusServiceUnavailable)
+				retryLater("try again")
 				return
 			}
 		}
@@ -95,7 +103,7 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if err := s.cfg.Decider.Decide(ctx, id, deploy.Actor{SlackUser: cb.User.ID}, approve, reason, "slack",
 				"slack:"+cb.User.ID+":"+cb.View.ID); err != nil {
 				s.cfg.Logger.Error().Err(err).Msg("queueing a slack decision")
-				http.Error(w, "try again", http.StatusServiceUnavailable)
+				retryLater("try again")
 				return
 			}
 		}

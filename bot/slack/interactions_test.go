@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -156,4 +157,41 @@ func postPayload(s *Slack, now time.Time, payload string) *httptest.ResponseReco
 	req.Header.Set("X-Slack-Signature", Sign("secret", ts, []byte(body)))
 	s.ServeHTTP(rec, req)
 	return rec
+}
+
+// flakyDecider fails its first Decide, as a store that is briefly down.
+type flakyDecider struct {
+	decisions
+	failed bool
+}
+
+func (f *flakyDecider) Decide(ctx context.Context, id string, a deploy.Actor, approve bool, reason, via, dedupe string) error {
+	if !f.failed {
+		f.failed = true
+		return errors.New("database is locked")
+	}
+	return f.decisions.Decide(ctx, id, a, approve, reason, via, dedupe)
+}
+
+// TestAFailedClickIsDoneOnSlacksRetry: a click whose decision could not be
+// queued is answered 503 and forgotten, so Slack's retry of the same
+// request is done rather than refused as a replay.
+func TestAFailedClickIsDoneOnSlacksRetry(t *testing.T) {
+	now := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	s, _, _ := newTestSlack(t, now)
+	flaky := &flakyDecider{}
+	s.SetDecider(flaky)
+	body := `{"type":"block_actions","user":{"id":"U1"},"actions":[{"block_id":"deploy_gate","action_id":"deploy_approve","value":"dep-1","action_ts":"1.1"}]}`
+	if rec := postPayload(s, now, body); rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("first try: %d, want 503", rec.Code)
+	}
+	if rec := postPayload(s, now, body); rec.Code != http.StatusOK {
+		t.Fatalf("Slack's retry: %d, want 200", rec.Code)
+	}
+	if len(flaky.calls) != 1 || flaky.calls[0] != "dep-1 slack:U1 approve=true " {
+		t.Fatalf("decisions: %q, want the click decided once", flaky.calls)
+	}
+	if rec := postPayload(s, now, body); rec.Code != http.StatusOK || len(flaky.calls) != 1 {
+		t.Fatalf("a replay after success: %d, decisions %q", rec.Code, flaky.calls)
+	}
 }

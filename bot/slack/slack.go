@@ -35,6 +35,9 @@ const DefaultAPIURL = "https://slack.com/api/"
 // *store.Store implements it.
 type Store interface {
 	bot.Acceptor
+	// ForgetDelivery un-records a request whose work failed, so that its
+	// retry is not refused as a replay.
+	ForgetDelivery(ctx context.Context, host, id string) error
 	GetSlackMessage(ctx context.Context, key string) (store.SlackMessage, error)
 	PutSlackMessage(ctx context.Context, m store.SlackMessage) error
 }

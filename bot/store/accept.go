@@ -373,6 +373,22 @@ ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args..
 // so that it never holds SQLite's write lock for long.
 const pruneChunk = 1000
 
+// ForgetDelivery deletes the record of a delivery that queued no job, so
+// that the host's retry of it is not taken for a duplicate: for a receiver
+// that records a request first (to refuse replays) and then fails to do
+// its work. A delivery with jobs is kept.
+func (s *Store) ForgetDelivery(ctx context.Context, host, id string) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	_, err := s.exec(ctx, `DELETE FROM deliveries WHERE host = $1 AND id = $2
+AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.delivery_id = $2)`, host, id)
+	if err != nil {
+		return fmt.Errorf("forgetting %s delivery %s: %w", host, id, err)
+	}
+	return nil
+}
+
 // PruneDeliveries deletes the deliveries received before before and returns
 // how many it deleted. Their jobs are not touched (jobs carry their own
 // payload). A pruned delivery is no longer recognised as a duplicate, so

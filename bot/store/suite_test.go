@@ -60,6 +60,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a database from a newer shipgate is refused", testSchemaTooNew},
 		{"an older database is migrated up", testMigrateUp},
 		{"a closed store refuses work", testClosed},
+		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
 	for _, tt := range tests {
@@ -930,5 +931,22 @@ func testClosed(t *testing.T, x *suite) {
 	}
 	if err := x.s.Ping(ctx); !errors.Is(err, ErrClosed) {
 		t.Errorf("Ping = %v, want ErrClosed", err)
+	}
+}
+
+func testForgetDelivery(t *testing.T, x *suite) {
+	x.accept(t, "plain")
+	if err := x.s.ForgetDelivery(ctx, "github", "plain"); err != nil {
+		t.Fatal(err)
+	}
+	if dup, err := x.s.Accept(ctx, delivery("plain")); err != nil || dup {
+		t.Fatalf("Accept after ForgetDelivery = %v, %v; want false, nil", dup, err)
+	}
+	x.accept(t, "queued", job("k", "1"))
+	if err := x.s.ForgetDelivery(ctx, "github", "queued"); err != nil {
+		t.Fatal(err)
+	}
+	if dup, err := x.s.Accept(ctx, delivery("queued")); err != nil || !dup {
+		t.Fatalf("a delivery with jobs was forgotten: Accept = %v, %v", dup, err)
 	}
 }

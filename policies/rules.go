@@ -374,6 +374,10 @@ func (s *evaluation) declarations() (decls []declaration, breaking bool) {
 	return decls, breaking || hasBreakingFooter(s.c.Body)
 }
 
+// breakingFooterRE finds a BREAKING CHANGE line anywhere in a PR body. Not
+// conventional.Parse: a PR body is Markdown with sections, and the
+// Conventional Commits grammar only reads footers in the last paragraph,
+// so a breaking change noted under "## Impact" would be missed.
 var breakingFooterRE = regexp.MustCompile(`(?m)^\s*BREAKING[ -]CHANGE:\s*\S`)
 
 func hasBreakingFooter(body string) bool {

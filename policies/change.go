@@ -155,6 +155,12 @@ type Check struct {
 	HeadSHA    string
 	// StartedAt orders re-runs of one check; the latest decides.
 	StartedAt time.Time
+	// App is the slug of the App that reported a check run (GitHub), ""
+	// for a commit status.
+	App string
+	// Creator is the login that posted a commit status (GitHub: its
+	// creator; GitLab: its author), "" for a check run.
+	Creator string
 }
 
 // Membership answers whether a login belongs to a team ("org/team").

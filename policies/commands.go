@@ -29,6 +29,8 @@ var Commands = []CommandSpec{
 	{Name: "release-note-none", Role: PermWrite, AuthorMay: true, Help: "declare that no release note is needed"},
 	{Name: "semver", Args: "major|minor|patch|none", Role: PermWrite, AuthorMay: true, Help: "declare the version bump (sets the matching label)"},
 	{Name: "change", Args: "ID", Role: PermWrite, AuthorMay: true, Help: "attach a change-record ID"},
+	{Name: "hotfix", Args: "REASON", Role: PermMaintain, Help: "declare this change a hotfix (its head must match hotfix.branches and its base hotfix.into), with the reason"},
+	{Name: "override-freeze", Args: "REASON", Role: PermRead, Help: "let this change through the active freeze window until it ends (freeze.override.from only), with the reason"},
 	{Name: "recheck", Role: PermRead, Help: "evaluate the policy again"},
 	{Name: "help", Role: PermRead, Help: "list the commands"},
 	{Name: "release", Args: "[VERSION]", Role: PermMaintain, Help: "cut the next release from the base branch (merged PRs)"},

@@ -57,6 +57,8 @@ type policyCompiler struct {
 	// them are left out as consequences.
 	bad  map[string]bool
 	errs []*FieldError
+	// warnings are problems that weaken the policy without breaking it.
+	warnings []*FieldError
 }
 
 // errorf records a problem at path, placed at the path's value (or the
@@ -72,6 +74,12 @@ func (c *policyCompiler) errorf(path, format string, args ...any) {
 	}
 	at := c.pos.Lookup(path)
 	c.errs = append(c.errs, &FieldError{File: c.file, Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
+}
+
+// warnf records a warning at path, placed as errorf places errors.
+func (c *policyCompiler) warnf(path, format string, args ...any) {
+	at := c.pos.Lookup(path)
+	c.warnings = append(c.warnings, &FieldError{File: c.file, Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
 }
 
 // oneLine escapes line breaks so that each error stays on one line.
@@ -125,11 +133,19 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 	p.Notify = c.notify(cfg.Notify)
 	p.Freeze = c.freeze(cfg.Freeze, p.Notify.SlackUsers)
 	p.Checks = c.checks(cfg.Checks)
-	p.Hotfix = c.hotfix(cfg.Hotfix)
+	p.Hotfix = c.hotfix(cfg.Hotfix, cfg.Tags)
 	p.Commands = c.commands(cfg.Commands)
 	if cfg.Deploy != nil {
 		p.Deploy = c.deploy(cfg.Deploy, p.Notify.SlackUsers)
+		p.DeployAllowRefs = cfg.Deploy.AllowRefs
 	}
+	if cfg.Freeze != nil {
+		c.windowEnvironments(cfg.Freeze.Windows, p.Deploy)
+	}
+	slices.SortStableFunc(c.warnings, func(a, b *FieldError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	p.Warnings = c.warnings
 	return p
 }
 
@@ -345,13 +361,16 @@ func (c *policyCompiler) approvals(list []ApprovalConfig) []ApprovalRule {
 // approval compiles one approval rule (also `hotfix.approvals`).
 func (c *policyCompiler) approval(path string, a ApprovalConfig, name string) ApprovalRule {
 	r := ApprovalRule{
-		Name:         name,
-		When:         c.when(pathKey(path, "when"), a.When),
-		Required:     c.count(pathKey(path, "required"), a.Required, 1),
-		From:         c.principals(pathKey(path, "from"), a.From, false),
-		CodeOwners:   a.CodeOwners,
-		AllowAuthor:  a.AllowAuthor,
-		DismissStale: a.DismissStale,
+		Name:             name,
+		When:             c.when(pathKey(path, "when"), a.When),
+		Required:         c.count(pathKey(path, "required"), a.Required, 1),
+		From:             c.principals(pathKey(path, "from"), a.From, false),
+		CodeOwners:       a.CodeOwners,
+		AllowAuthor:      a.AllowAuthor,
+		AllowContributor: a.AllowContributor,
+		// What was approved is what ships: stale approvals are dismissed
+		// unless the rule says otherwise.
+		DismissStale: a.DismissStale == nil || *a.DismissStale,
 	}
 	c.checkEnough(pathKey(path, "required"), r.Required, r.From, nil)
 	return r
@@ -445,6 +464,11 @@ func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) 
 			rs.PreMajorFeatures = b
 		}
 	}
+	if s.ReleaseLineFeatures != "" {
+		if b, ok := c.bump("semver.release_line_features", s.ReleaseLineFeatures, "error", "patch"); ok && b == BumpPatch {
+			rs.ReleaseLineFeatures = BumpPatch
+		}
+	}
 	if s.Initial != "" {
 		if _, err := semver.StrictNewVersion(s.Initial); err != nil {
 			c.errorf("semver.initial", "%s is not a strict semantic version; write MAJOR.MINOR.PATCH without prefix, e.g. 0.1.0", quoteValue(s.Initial))
@@ -499,37 +523,75 @@ func (c *policyCompiler) title(t *TitleConfig) *TitleRule {
 	return r
 }
 
-// checks compiles the `checks` rule.
+// checks compiles the `checks` rule. A check named without its source is
+// kept but warned about: anyone with write access can post a commit
+// status of that name.
 func (c *policyCompiler) checks(ch *ChecksConfig) *ChecksRule {
 	if ch == nil {
 		return nil
 	}
 	r := &ChecksRule{When: c.when("checks.when", ch.When)}
 	if len(ch.Required) == 0 {
-		c.errorf("checks.required", "missing; list the check names that must succeed, e.g. [build, test]")
+		c.errorf("checks.required", "missing; list the check names that must succeed, e.g. [build, {name: test, app: github-actions}]")
 	}
-	for i, name := range ch.Required {
+	for i, rc := range ch.Required {
 		at := pathIndex("checks.required", i)
-		switch {
-		case strings.TrimSpace(name) == "":
-			c.errorf(at, "empty check name")
-		case slices.Contains(r.Required, name):
-			c.errorf(at, "check %s is listed twice", quoteValue(name))
-		default:
-			r.Required = append(r.Required, name)
+		if check, ok := c.requiredCheck(at, rc); ok {
+			if slices.ContainsFunc(r.Required, func(have RequiredCheck) bool { return have.Name == check.Name }) {
+				c.errorf(at, "check %s is listed twice", quoteValue(check.Name))
+				continue
+			}
+			r.Required = append(r.Required, check)
 		}
 	}
 	return r
 }
 
-// hotfix compiles `hotfix`.
-func (c *policyCompiler) hotfix(h *HotfixConfig) *HotfixRule {
+// appSlug matches a GitHub App's slug.
+var appSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// requiredCheck compiles one entry of checks.required.
+func (c *policyCompiler) requiredCheck(at string, rc RequiredCheckConfig) (RequiredCheck, bool) {
+	check := RequiredCheck{Name: rc.Name, App: rc.App, From: rc.From}
+	switch {
+	case strings.TrimSpace(rc.Name) == "":
+		c.errorf(at, "empty check name")
+		return check, false
+	case rc.App != "" && rc.From != "":
+		c.errorf(at, "give either app (the App whose check run counts) or from (who posts the commit status), not both")
+		return check, false
+	case rc.App != "" && !appSlug.MatchString(rc.App):
+		c.errorf(pathKey(at, "app"), "%s is not an App slug; write it as in the App's URL, e.g. github-actions", quoteValue(rc.App))
+		return check, false
+	case rc.From != "":
+		if p, err := ParsePrincipal(rc.From); err != nil || p.Login == "" {
+			c.errorf(pathKey(at, "from"), "%s is not a login; write the account that posts the status, e.g. jenkins-bot", quoteValue(rc.From))
+			return check, false
+		}
+	case rc.App == "":
+		c.warnf(at, "anyone with write access can post a commit status named %s and satisfy this check; name its source: {name: %s, app: github-actions} or {name: %s, from: ci-bot}",
+			quoteValue(rc.Name), rc.Name, rc.Name)
+	}
+	return check, true
+}
+
+// defaultHotfixLabel is the label that declares a hotfix by default.
+const defaultHotfixLabel = "hotfix"
+
+// hotfix compiles `hotfix`; tags gives the default of hotfix.into.
+func (c *policyCompiler) hotfix(h *HotfixConfig, tags *TagsConfig) *HotfixRule {
 	if h == nil {
 		return nil
 	}
-	r := &HotfixRule{Branches: c.globs("hotfix.branches", h.Branches)}
+	r := &HotfixRule{Branches: c.globs("hotfix.branches", h.Branches), Label: defaultHotfixLabel, CodeOwners: h.CodeOwners == nil || *h.CodeOwners}
 	if len(h.Branches) == 0 {
-		c.errorf("hotfix.branches", `missing; give the head-branch globs that mark a hotfix, e.g. ["hotfix/*"]`)
+		c.errorf("hotfix.branches", `missing; give the head-branch globs that may be hotfixes, e.g. ["hotfix/*"]`)
+	}
+	if h.Label != "" {
+		if strings.TrimSpace(h.Label) != h.Label {
+			c.errorf("hotfix.label", "label %s has surrounding spaces", quoteValue(h.Label))
+		}
+		r.Label = h.Label
 	}
 	if h.Approvals != nil {
 		a := c.approval("hotfix.approvals", *h.Approvals, cmp.Or(h.Approvals.Name, "hotfix"))
@@ -542,7 +604,38 @@ func (c *policyCompiler) hotfix(h *HotfixConfig) *HotfixRule {
 			r.MergeBackTo = h.MergeBackTo
 		}
 	}
+	if len(h.Into) > 0 {
+		r.Into = c.globs("hotfix.into", h.Into)
+	} else {
+		r.Into = defaultHotfixInto(tags, r.MergeBackTo)
+	}
+	for i, g := range r.Into {
+		if r.MergeBackTo != "" && g.Match(r.MergeBackTo) {
+			c.errorf(pathIndex("hotfix.into", i), "%s matches merge_back_to %s, the main line: a hotfix goes into a release line and is merged back", quoteValue(g.Pattern), quoteValue(r.MergeBackTo))
+		}
+	}
 	return r
+}
+
+// defaultHotfixInto is hotfix.into when not given: the release lines of
+// tags.branches (its pattern entries, e.g. release/*, other than the main
+// line mergeBack), or release/* when it names none.
+func defaultHotfixInto(tags *TagsConfig, mergeBack string) []Glob {
+	var out []Glob
+	if tags != nil {
+		for _, b := range tags.Branches {
+			g, err := NewGlob(b)
+			if err != nil || !strings.ContainsAny(b, "*?[{") || (mergeBack != "" && g.Match(mergeBack)) {
+				continue
+			}
+			out = append(out, g)
+		}
+	}
+	if len(out) == 0 {
+		g, _ := NewGlob("release/*")
+		out = []Glob{g}
+	}
+	return out
 }
 
 // branchNameProblem says why name is not a usable branch name (git's

@@ -63,8 +63,13 @@ type ApprovalConfig struct {
 	CodeOwners bool `yaml:"codeowners,omitempty" json:"codeowners,omitempty"`
 	// AllowAuthor lets the PR author's own approval count.
 	AllowAuthor bool `yaml:"allow_author,omitempty" json:"allow_author,omitempty"`
-	// DismissStale: an approval counts only for the SHA it approved.
-	DismissStale bool `yaml:"dismiss_stale,omitempty" json:"dismiss_stale,omitempty"`
+	// AllowContributor lets people who authored or committed a commit of
+	// the change count as its approvers (default false, as in policy-bot).
+	AllowContributor bool `yaml:"allow_contributor,omitempty" json:"allow_contributor,omitempty"`
+	// DismissStale: an approval counts only for the SHA it approved
+	// (default true; a push that only merges the base branch in, made by
+	// the host's update-branch button, keeps approvals).
+	DismissStale *bool `yaml:"dismiss_stale,omitempty" json:"dismiss_stale,omitempty"`
 }
 
 // ReleaseNotesConfig is the `release_notes` rule.
@@ -94,6 +99,11 @@ type SemverConfig struct {
 	// PreMajorFeatures is the bump of a feature below 1.0.0: minor
 	// (default) or patch.
 	PreMajorFeatures string `yaml:"pre_major_features,omitempty" json:"pre_major_features,omitempty"`
+	// ReleaseLineFeatures is what a feature or breaking change does on a
+	// release line (a branch whose tags share MAJOR.MINOR, such as
+	// release/1.4): error (default: the line takes patches only) or patch
+	// (capped at a patch).
+	ReleaseLineFeatures string `yaml:"release_line_features,omitempty" json:"release_line_features,omitempty"`
 	// Initial is the first version when there is no tag (default 0.1.0).
 	Initial string `yaml:"initial,omitempty" json:"initial,omitempty"`
 }
@@ -132,6 +142,9 @@ type WindowConfig struct {
 	Timezone string `yaml:"timezone,omitempty" json:"timezone,omitempty"`
 	// Branches limits the window to some base branches (default: all gated).
 	Branches []string `yaml:"branches,omitempty" json:"branches,omitempty"`
+	// Environments limits the window to some deployment environments
+	// (default: every environment), e.g. [production].
+	Environments []string `yaml:"environments,omitempty" json:"environments,omitempty"`
 }
 
 // OverrideConfig says who may override a freeze.
@@ -143,14 +156,41 @@ type OverrideConfig struct {
 // ChecksConfig is the `checks` rule.
 type ChecksConfig struct {
 	When *When `yaml:"when,omitempty" json:"when,omitempty"`
-	// Required are check names that must succeed on the head SHA.
-	Required []string `yaml:"required" json:"required"`
+	// Required are the checks that must succeed on the head SHA: a name,
+	// or {name, app} / {name, from} naming who may report it.
+	Required []RequiredCheckConfig `yaml:"required" json:"required"`
 }
 
-// HotfixConfig is the `hotfix` key.
+// RequiredCheckConfig is one required check: a bare name (any source, which
+// anyone with write access can fake) or a mapping that names its source.
+type RequiredCheckConfig struct {
+	// Name is the check run's name or the commit status's context.
+	Name string `yaml:"name" json:"name"`
+	// App is the slug of the App whose check run counts (GitHub), e.g.
+	// github-actions.
+	App string `yaml:"app,omitempty" json:"app,omitempty"`
+	// From is the login whose commit status counts (GitHub: the status's
+	// creator; GitLab: its author).
+	From string `yaml:"from,omitempty" json:"from,omitempty"`
+}
+
+// HotfixConfig is the `hotfix` key. A change is a hotfix when its head
+// matches branches, its base matches into, and someone allowed to declared
+// it (`/hotfix REASON`, or the label added by them); a branch name alone
+// never is.
 type HotfixConfig struct {
-	// Branches are head-branch globs that mark a hotfix.
+	// Branches are head-branch globs that may be hotfixes.
 	Branches []string `yaml:"branches" json:"branches"`
+	// Into are the base-branch globs a hotfix may target (default: the
+	// pattern entries of tags.branches other than merge_back_to, else
+	// release/*: the release lines, never the main line).
+	Into []string `yaml:"into,omitempty" json:"into,omitempty"`
+	// Label declares a hotfix when added by someone with the permission
+	// that commands gives hotfix (default maintain); default hotfix.
+	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+	// CodeOwners keeps the code owners' approval on hotfixes when an
+	// approval rule asks for it (default true).
+	CodeOwners *bool `yaml:"codeowners,omitempty" json:"codeowners,omitempty"`
 	// Approvals replaces the `approvals` rules for hotfixes.
 	Approvals *ApprovalConfig `yaml:"approvals,omitempty" json:"approvals,omitempty"`
 	// MergeBackTo is the main line a hotfix must be merged back into.
@@ -170,6 +210,9 @@ type TagsConfig struct {
 // DeployConfig is the `deploy` key.
 type DeployConfig struct {
 	Environments []EnvironmentConfig `yaml:"environments" json:"environments"`
+	// AllowRefs lets `/deploy ENV REF` deploy a branch or a commit SHA,
+	// not only a release tag Shipgate validated (audited as such).
+	AllowRefs bool `yaml:"allow_refs,omitempty" json:"allow_refs,omitempty"`
 }
 
 // EnvironmentConfig is one deployment environment.

@@ -70,6 +70,13 @@ func (d *configDecoder) decodeAt(n, at *yaml.Node, path string, v reflect.Value)
 		d.errorf(at, path, "want %s, got nothing (null); give a value or remove the key", describeType(v.Type()))
 		return
 	}
+	if n.Kind == yaml.ScalarNode && v.Kind() == reflect.Struct {
+		if sh, ok := v.Addr().Interface().(shorthand); ok {
+			// A plain string stands for the mapping with one key set.
+			d.decodeAt(n, at, path, v.FieldByName(sh.shorthandField()))
+			return
+		}
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
@@ -113,6 +120,15 @@ func (d *configDecoder) decodeAt(n, at *yaml.Node, path string, v reflect.Value)
 		panic(fmt.Sprintf("policies: cannot decode into %s at %s", v.Type(), path))
 	}
 }
+
+// shorthand is a Config type that may also be written as a plain string,
+// which sets one of its fields (a required check's name).
+type shorthand interface {
+	// shorthandField names the field a plain string sets.
+	shorthandField() string
+}
+
+func (*RequiredCheckConfig) shorthandField() string { return "Name" }
 
 // decodeStruct decodes a mapping into a struct by its fields' yaml tags.
 func (d *configDecoder) decodeStruct(n, at *yaml.Node, path string, v reflect.Value) {

@@ -76,8 +76,11 @@ func TestEvaluateConditionsAndCodeOwners(t *testing.T) {
 		{name: "with permissions known an anyone-rule counts only reviewers with write access", status: Wait, msg: "needs 1 more",
 			policy: "version: 1\napprovals:\n  - name: any\n    required: 2\n",
 			change: func(c *Change) { c.Permissions = map[string]Permission{"carol": PermWrite, "dave": PermRead} }},
-		{name: "a stale approval counts without dismiss_stale", status: Pass, msg: "@carol, @dave",
+		{name: "a stale approval does not count by default", status: Wait, msg: "older commit",
 			policy: "version: 1\napprovals:\n  - name: any\n    required: 2\n",
+			change: func(c *Change) { c.Reviews[0].CommitSHA = "old" }},
+		{name: "a stale approval counts with dismiss_stale: false", status: Pass, msg: "@carol, @dave",
+			policy: "version: 1\napprovals:\n  - name: any\n    required: 2\n    dismiss_stale: false\n",
 			change: func(c *Change) { c.Reviews[0].CommitSHA = "old" }},
 	}
 	for _, tt := range tests {

@@ -54,7 +54,7 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify`},
 		{"an unknown key unlike any other only lists the allowed keys",
 			"approvals:\n  - colour: red\n",
-			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, dismiss_stale`},
+			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale`},
 		{"swapped letters count as a likely typo",
 			"hold: {lable: x}\n",
 			`p.yml:2:8: hold.lable: unknown key "lable" (did you mean "label"?); allowed keys: label`},
@@ -208,13 +208,13 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 			`p.yml:2:18: title.scopes[0]: "a b" is not a scope; a scope is one word without spaces or parentheses`},
 		{"checks need names",
 			"checks: {required: []}\n",
-			`p.yml:2:20: checks.required: missing; list the check names that must succeed, e.g. [build, test]`},
+			`p.yml:2:20: checks.required: missing; list the check names that must succeed, e.g. [build, {name: test, app: github-actions}]`},
 		{"a check listed twice",
 			"checks: {required: [build, build]}\n",
 			`p.yml:2:28: checks.required[1]: check "build" is listed twice`},
 		{"hotfix needs branches",
 			"hotfix: {merge_back_to: main}\n",
-			`p.yml:2:9: hotfix.branches: missing; give the head-branch globs that mark a hotfix, e.g. ["hotfix/*"]`},
+			`p.yml:2:9: hotfix.branches: missing; give the head-branch globs that may be hotfixes, e.g. ["hotfix/*"]`},
 		{"merge_back_to is a branch, not a glob",
 			"hotfix: {branches: [\"hotfix/*\"], merge_back_to: \"release/*\"}\n",
 			`p.yml:2:49: hotfix.merge_back_to: "release/*" is not a branch name: it holds a space or one of ~ ^ : ? * [ \`},
@@ -223,10 +223,10 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 			`p.yml:2:56: hotfix.approvals.required: 0 is out of range; allowed: 1 to 100`},
 		{"an unknown command suggests the closest",
 			"commands: {aprove: admin}\n",
-			`p.yml:2:20: commands.aprove: unknown command "aprove" (did you mean "approve"?); commands: approve, lgtm, hold, unhold, release-note, release-note-none, semver, change, recheck, help, release, deploy, rollback, approve-deploy, reject-deploy`},
+			`p.yml:2:20: commands.aprove: unknown command "aprove" (did you mean "approve"?); commands: approve, lgtm, hold, unhold, release-note, release-note-none, semver, change, hotfix, override-freeze, recheck, help, release, deploy, rollback, approve-deploy, reject-deploy`},
 		{"a command written with its slash",
 			"commands: {\"/hold\": write}\n",
-			`p.yml:2:21: commands["/hold"]: unknown command "/hold" (did you mean "hold"?); commands: approve, lgtm, hold, unhold, release-note, release-note-none, semver, change, recheck, help, release, deploy, rollback, approve-deploy, reject-deploy`},
+			`p.yml:2:21: commands["/hold"]: unknown command "/hold" (did you mean "hold"?); commands: approve, lgtm, hold, unhold, release-note, release-note-none, semver, change, hotfix, override-freeze, recheck, help, release, deploy, rollback, approve-deploy, reject-deploy`},
 		{"an unknown role lists the roles",
 			"commands: {hold: boss}\n",
 			`p.yml:2:18: commands.hold: "boss" is not a role; allowed roles: read, triage, write, maintain, admin`},
@@ -464,7 +464,7 @@ freeze:
 `
 	want := []string{
 		`p.yml:2:11: branches: want a list of strings, got the string "main"; write ["main"]`,
-		`p.yml:5:5: approvals[0].requried: unknown key "requried" (did you mean "required"?); allowed keys: name, when, required, from, codeowners, allow_author, dismiss_stale`,
+		`p.yml:5:5: approvals[0].requried: unknown key "requried" (did you mean "required"?); allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale`,
 		`p.yml:6:19: approvals[0].from[1]: "slack:U1" is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team`,
 		`p.yml:8:18: semver.labels.huge: "huge" is not allowed; allowed values: major, minor, patch, none`,
 		`p.yml:9:18: commands.hold: "boss" is not a role; allowed roles: read, triage, write, maintain, admin`,
@@ -519,7 +519,7 @@ notify: {}
 		t.Errorf("change_record.sources = %v", got)
 	}
 	a := p.Approvals[0]
-	if a.Name != "approvals" || a.Required != 1 || a.From != nil || a.CodeOwners || a.AllowAuthor || a.DismissStale {
+	if a.Name != "approvals" || a.Required != 1 || a.From != nil || a.CodeOwners || a.AllowAuthor || a.AllowContributor || !a.DismissStale {
 		t.Errorf("approval rule = %+v", a)
 	}
 	if rn := p.ReleaseNotes; rn.Block != "release-note" || rn.NoneLabel != "" || rn.Fragments != nil {

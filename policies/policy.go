@@ -33,7 +33,13 @@ type Policy struct {
 	// Commands is the minimum role per comment command, defaults filled in.
 	Commands map[string]Permission
 	Deploy   []Environment
-	Notify   Notify
+	// DeployAllowRefs lets `/deploy` take a branch or a SHA (deploy.allow_refs).
+	DeployAllowRefs bool
+	Notify          Notify
+	// Warnings are problems that do not stop the policy from working but
+	// weaken it (a required check anyone can fake): `policy validate`
+	// prints them.
+	Warnings []*FieldError
 }
 
 // Glob is a compiled glob: `*` stays within a path segment, `**` crosses.
@@ -106,13 +112,16 @@ type ChangeRecordRule struct {
 
 // ApprovalRule is one compiled approval requirement.
 type ApprovalRule struct {
-	Name         string
-	When         Condition
-	Required     int
-	From         []Principal
-	CodeOwners   bool
-	AllowAuthor  bool
-	DismissStale bool
+	Name        string
+	When        Condition
+	Required    int
+	From        []Principal
+	CodeOwners  bool
+	AllowAuthor bool
+	// AllowContributor lets the authors and committers of the change's
+	// commits count as approvers.
+	AllowContributor bool
+	DismissStale     bool
 }
 
 // ReleaseNotesRule requires a release note.
@@ -145,6 +154,9 @@ type ReleaseSettings struct {
 	TagBranches []Glob
 	// CreateRelease: the bot creates a release for a valid tag.
 	CreateRelease bool
+	// ReleaseLineFeatures is BumpPatch when a feature or breaking change on
+	// a release line is capped at a patch; "" when it is an error.
+	ReleaseLineFeatures Bump
 }
 
 // TitleRule requires a conventional PR title.
@@ -182,6 +194,9 @@ type Window struct {
 	EndSchedule Schedule
 	Location    *time.Location
 	Branches    []Glob
+	// Environments limits the window to these deployment environments
+	// (compared without case); empty: every environment.
+	Environments []string
 }
 
 // Schedule is a parsed cron expression.
@@ -193,12 +208,41 @@ type Schedule interface {
 // ChecksRule requires named CI checks to succeed.
 type ChecksRule struct {
 	When     Condition
-	Required []string
+	Required []RequiredCheck
 }
 
-// HotfixRule replaces the approval rules for hotfix branches.
+// RequiredCheck is one required check and, when the policy names it, the
+// only source whose result counts.
+type RequiredCheck struct {
+	Name string
+	// App is the slug of the App whose check runs count; From the login
+	// whose commit statuses count. Both empty: any source.
+	App, From string
+}
+
+// String describes the check for messages: "test", "test via
+// github-actions" (a check run of that App), "ci/jenkins by @jenkins-bot"
+// (a commit status of that account).
+func (r RequiredCheck) String() string {
+	switch {
+	case r.App != "":
+		return r.Name + " via " + r.App
+	case r.From != "":
+		return r.Name + " by @" + r.From
+	}
+	return r.Name
+}
+
+// HotfixRule replaces the approval rules for declared hotfixes.
 type HotfixRule struct {
+	// Branches are the head branches that may be hotfixes; Into the bases
+	// they may target.
 	Branches []Glob
+	Into     []Glob
+	// Label declares a hotfix when added by someone allowed to.
+	Label string
+	// CodeOwners keeps the code owners' approval on hotfixes.
+	CodeOwners bool
 	// Approval is nil when hotfixes keep the normal approval rules.
 	Approval    *ApprovalRule
 	MergeBackTo string

@@ -494,12 +494,13 @@ func (s *evaluation) checksRule() []Result {
 	if skipped, ok := s.skippedUnless(cr.When, res.Rule, res.Name); ok {
 		return []Result{skipped}
 	}
-	var failed, waiting []string
-	for _, name := range cr.Required {
+	var failed, waiting, names []string
+	for _, req := range cr.Required {
+		names = append(names, req.Name)
 		var latest *Check
 		for i := range s.c.Checks {
 			ch := &s.c.Checks[i]
-			if !strings.EqualFold(ch.Name, name) || (ch.HeadSHA != "" && s.c.HeadSHA != "" && ch.HeadSHA != s.c.HeadSHA) {
+			if !strings.EqualFold(ch.Name, req.Name) || (ch.HeadSHA != "" && s.c.HeadSHA != "" && ch.HeadSHA != s.c.HeadSHA) || !req.from(ch) {
 				continue
 			}
 			if latest == nil || !ch.StartedAt.Before(latest.StartedAt) {
@@ -508,11 +509,11 @@ func (s *evaluation) checksRule() []Result {
 		}
 		switch {
 		case latest == nil:
-			waiting = append(waiting, name+" (not started)")
+			waiting = append(waiting, req.String()+" (not started)")
 		case latest.Status != CheckCompleted:
-			waiting = append(waiting, name+" ("+strings.ReplaceAll(string(latest.Status), "_", " ")+")")
+			waiting = append(waiting, req.String()+" ("+strings.ReplaceAll(string(latest.Status), "_", " ")+")")
 		case !passingConclusions[latest.Conclusion]:
-			failed = append(failed, name+" ("+latest.Conclusion+")")
+			failed = append(failed, req.String()+" ("+latest.Conclusion+")")
 		}
 	}
 	switch {
@@ -521,9 +522,23 @@ func (s *evaluation) checksRule() []Result {
 	case len(waiting) > 0:
 		res.Status, res.Message = Wait, "waiting for "+strings.Join(waiting, ", ")
 	default:
-		res.Status, res.Message = Pass, "required checks passed: "+strings.Join(cr.Required, ", ")
+		res.Status, res.Message = Pass, "required checks passed: "+strings.Join(names, ", ")
 	}
 	return []Result{res}
+}
+
+// from reports whether ch comes from the source the requirement names: a
+// check run of its App, or a commit status posted by its login. Results
+// from anyone else are not looked at, so a faked one can neither pass nor
+// fail the check.
+func (r RequiredCheck) from(ch *Check) bool {
+	switch {
+	case r.App != "":
+		return strings.EqualFold(ch.App, r.App)
+	case r.From != "":
+		return ch.App == "" && strings.EqualFold(ch.Creator, r.From)
+	}
+	return true
 }
 
 func (s *evaluation) freezeRule() []Result {

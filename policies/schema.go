@@ -164,6 +164,7 @@ func refineSchema(s *jsonschema.Schema) error {
 		p.MinItems = &one
 	}
 
+	one := uint64(1)
 	var commandNames []string
 	for _, c := range Commands {
 		commandNames = append(commandNames, c.Name)
@@ -196,6 +197,7 @@ func refineSchema(s *jsonschema.Schema) error {
 	nonEmpty(prop("DeployConfig", "environments"))
 
 	prop("EnvironmentConfig", "name").Pattern = envName.String()
+	prop("WindowConfig", "environments").Items.Pattern = envName.String()
 	prop("EnvironmentConfig", "on").Enum = enum("release")
 	for _, def := range []string{"GateConfig"} {
 		prop(def, "slack_channel").Pattern = slackChannel.String()
@@ -203,7 +205,16 @@ func refineSchema(s *jsonschema.Schema) error {
 	prop("SlackConfig", "channel").Pattern = slackChannel.String()
 	prop("SlackConfig", "users").AdditionalProperties = &jsonschema.Schema{Type: "string", Pattern: slackUserID.String()}
 
-	one := uint64(1)
+	prop("SemverConfig", "release_line_features").Enum = enum("error", "patch")
+	prop("RequiredCheckConfig", "app").Pattern = appSlug.String()
+	if rc := s.Definitions["RequiredCheckConfig"]; rc != nil {
+		// A required check is also written as its bare name.
+		object := *rc
+		object.Description = ""
+		*rc = jsonschema.Schema{Description: rc.Description, OneOf: []*jsonschema.Schema{{Type: "string", MinLength: &one}, &object}}
+	} else {
+		missing = append(missing, "RequiredCheckConfig")
+	}
 	if step := s.Definitions["StepConfig"]; step != nil {
 		step.MinProperties, step.MaxProperties = &one, &one
 	} else {

@@ -80,6 +80,15 @@ func TestSchemaHasExactlyTheKeysOfEveryConfigType(t *testing.T) {
 			t.Errorf("no schema for %s", typ.Name())
 			return
 		}
+		if alts, ok := obj["oneOf"].([]any); ok {
+			// A type with a shorthand (a bare string) is one of two forms:
+			// the mapping form holds the keys.
+			for _, alt := range alts {
+				if m, _ := alt.(map[string]any); m["properties"] != nil {
+					obj = m
+				}
+			}
+		}
 		if obj["additionalProperties"] != false {
 			t.Errorf("%s allows unknown keys", typ.Name())
 		}
@@ -232,7 +241,7 @@ func TestSchemaDescribesKeysFromTheirDocComments(t *testing.T) {
 	}
 	for _, want := range []string{
 		`"description": "The number of distinct approvers (default 1)."`,
-		`"description": "An approval counts only for the SHA it approved."`,
+		`"description": "An approval counts only for the SHA it approved (default true; a push that only merges the base branch in, made by the host's update-branch button, keeps approvals)."`,
 		`"description": "Dispatches a workflow and follows its run."`,
 	} {
 		if !strings.Contains(string(b), want) {

@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,7 +204,7 @@ func (c *policyCompiler) freeze(f *FreezeConfig, slackUsers map[string]string) *
 
 // window compiles one freeze window in one of its three forms.
 func (c *policyCompiler) window(path string, wc WindowConfig) (Window, bool) {
-	w := Window{Name: wc.Name, Location: time.UTC, Branches: c.globs(pathKey(path, "branches"), wc.Branches)}
+	w := Window{Name: wc.Name, Location: time.UTC, Branches: c.globs(pathKey(path, "branches"), wc.Branches), Environments: wc.Environments}
 	before := len(c.errs)
 	fixed := wc.Start != "" || wc.End != ""
 	recurring := wc.Cron != "" || wc.Duration != "" || wc.EndCron != ""
@@ -261,4 +262,44 @@ func (c *policyCompiler) timestamp(path, s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// windowEnvironments checks that the environments freeze windows name are
+// deployment environments of the policy.
+func (c *policyCompiler) windowEnvironments(windows []WindowConfig, envs []Environment) {
+	var names []string
+	for _, e := range envs {
+		names = append(names, e.Name)
+	}
+	for i, wc := range windows {
+		for j, name := range wc.Environments {
+			at := pathIndex(pathKey(pathIndex("freeze.windows", i), "environments"), j)
+			switch {
+			case !envName.MatchString(name):
+				c.errorf(at, "%s is not an environment name; use the name of one of deploy.environments", quoteValue(name))
+			case len(names) == 0:
+				c.errorf(at, "names the environment %s, but the policy has no deploy.environments", quoteValue(name))
+			case !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) }):
+				msg := fmt.Sprintf("unknown environment %s", quoteValue(name))
+				if s := closestName(name, names); s != "" {
+					msg += fmt.Sprintf(" (did you mean %s?)", quoteValue(s))
+				}
+				c.errorf(at, "%s; environments: %s", msg, strings.Join(names, ", "))
+			}
+		}
+	}
+}
+
+// AppliesTo reports whether the window freezes the deployment environment
+// env (every environment when the window names none).
+func (w Window) AppliesTo(env string) bool {
+	if len(w.Environments) == 0 {
+		return true
+	}
+	for _, e := range w.Environments {
+		if strings.EqualFold(e, env) {
+			return true
+		}
+	}
+	return false
 }

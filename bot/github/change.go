@@ -128,6 +128,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 				Conclusion: cr.GetConclusion(),
 				HeadSHA:    cr.GetHeadSHA(),
 				StartedAt:  cr.GetStartedAt().Time,
+				App:        cr.GetApp().GetSlug(),
 			})
 		}
 		for _, st := range in.Statuses {
@@ -140,7 +141,8 @@ func BuildChange(in ChangeInput) *policies.Change {
 // statusCheck maps a legacy commit status onto a check: pending → in
 // progress; success; failure and error → failure.
 func statusCheck(st *gh.RepoStatus, sha string) policies.Check {
-	ch := policies.Check{Name: st.GetContext(), HeadSHA: sha, StartedAt: st.GetCreatedAt().Time, Status: policies.CheckCompleted}
+	ch := policies.Check{Name: st.GetContext(), HeadSHA: sha, StartedAt: st.GetCreatedAt().Time, Status: policies.CheckCompleted,
+		Creator: st.GetCreator().GetLogin()}
 	switch st.GetState() {
 	case "pending":
 		ch.Status = policies.CheckInProgress

@@ -39,9 +39,11 @@ expressions, timezones, durations and templates that compile.
 FILE defaults to .shipgate.yml; "-" reads standard input, e.g.
   git show origin/main:.shipgate.yml | shipgate policy validate -
 
-Exit status: 0 when valid (it prints "FILE: ok" and what the policy
-enables), 2 when not: every problem is printed on standard error, one per
-line, as FILE:LINE:COLUMN: key.path: message.`,
+Exit status: 0 when valid (it prints "FILE: ok", what the policy
+enables, and a "warning:" line for each setting that weakens it, such as
+a required check anyone with write access could fake), 2 when not: every
+problem is printed on standard error, one per line, as
+FILE:LINE:COLUMN: key.path: message.`,
 		Example: `  shipgate policy validate
   shipgate policy validate examples/.shipgate.yml`,
 		Args: cobra.MaximumNArgs(1),
@@ -107,6 +109,11 @@ func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string) e
 		return usageError(fmt.Errorf("%s is not a valid policy: %d %s", file, len(fes), plural(len(fes), "problem", "problems")))
 	}
 	fmt.Fprintf(stdout, "%s: ok\n%s\n", file, policySummary(p))
+	for _, w := range p.Warnings {
+		// Warnings go with the result: the policy works, but is weaker
+		// than it looks.
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
 	return nil
 }
 
@@ -155,7 +162,11 @@ func policySummary(p *policies.Policy) string {
 		rules = append(rules, "freeze ("+desc+")")
 	}
 	if c := p.Checks; c != nil {
-		rules = append(rules, "checks ("+strings.Join(c.Required, ", ")+")")
+		var names []string
+		for _, r := range c.Required {
+			names = append(names, r.String())
+		}
+		rules = append(rules, "checks ("+strings.Join(names, ", ")+")")
 	}
 	if p.Hotfix != nil {
 		rules = append(rules, "hotfix")

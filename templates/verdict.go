@@ -43,6 +43,11 @@ const (
 	InvalidPolicy ReportKind = "invalid_policy"
 	// Failed: Shipgate could not evaluate the change (Err says why).
 	Failed ReportKind = "failed"
+	// Withdrawn: the verdict Shipgate published on this commit for this
+	// base no longer applies (Err says why: the change was retargeted or
+	// closed), so it is replaced by a failure until a change from this
+	// commit into the base is judged on its own.
+	Withdrawn ReportKind = "withdrawn"
 )
 
 // Report is what the check-run summary and the sticky comment render. It
@@ -107,6 +112,8 @@ func (r Report) Title() string {
 		return fmt.Sprintf("The policy %s is invalid (%s)", r.PolicyFile, plural(len(r.PolicyErrors), "error"))
 	case Failed:
 		return "Shipgate could not evaluate this " + r.Noun()
+	case Withdrawn:
+		return fmt.Sprintf("No verdict for %s: #%d %s", r.BaseBranch, r.Number, r.Err)
 	}
 	v := r.Verdict
 	if !v.Gated {
@@ -219,7 +226,19 @@ func verdictFuncs() template.FuncMap {
 		"cell":  cell,
 		"short": short,
 		"code":  code,
+		"quote": quote,
 	}
+}
+
+// quote renders user text as a Markdown block quote indented by n spaces
+// (to sit in a list item): every line starts with "> ", so no line of it
+// can be read as a comment command, and an HTML comment opener is escaped
+// so that it can neither hide the rest of the comment nor fake
+// CommentMarker.
+func quote(n int, s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "<!--", "&lt;!--")
+	pad := strings.Repeat(" ", n) + "> "
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }
 
 func icon(status any) string {

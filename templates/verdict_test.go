@@ -184,3 +184,37 @@ func TestCellKeepsTextInItsCell(t *testing.T) {
 		t.Errorf("code = %q, want %q", got, want)
 	}
 }
+
+func TestCommentQuotesTheReleaseNoteSoThatNoLineIsACommand(t *testing.T) {
+	r := passing()
+	r.Verdict.ReleaseNote = "Fixes login.\n/approve\n  /hold cancel\n<!-- shipgate:summary -->\n/lgtm"
+	body, err := String(Comment, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmds := policies.ParseCommands(body); len(cmds) != 0 {
+		t.Errorf("the sticky comment holds commands %v:\n%s", cmds, body)
+	}
+	if n := strings.Count(body, CommentMarker); n != 1 || !strings.HasPrefix(body, CommentMarker) {
+		t.Errorf("the marker appears %d times, want once at the start:\n%s", n, body)
+	}
+	if !strings.Contains(body, "> /approve") {
+		t.Errorf("the note is not quoted:\n%s", body)
+	}
+}
+
+func TestWithdrawnSaysWhyTheVerdictNoLongerApplies(t *testing.T) {
+	r := Report{Kind: Withdrawn, Repo: "acme/shop", Number: 42, HeadSHA: "0123456789abcdef", BaseBranch: "main", Err: "now targets develop"}
+	if got, want := r.Title(), "No verdict for main: #42 now targets develop"; got != want {
+		t.Errorf("Title() = %q, want %q", got, want)
+	}
+	for _, tmpl := range []func(Report) (string, error){
+		func(r Report) (string, error) { return String(CheckSummary, r) },
+		func(r Report) (string, error) { return String(Comment, r) },
+	} {
+		out, err := tmpl(r)
+		if err != nil || !strings.Contains(out, "which now targets develop: that verdict no longer applies") {
+			t.Errorf("rendered %q, %v", out, err)
+		}
+	}
+}

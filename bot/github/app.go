@@ -38,6 +38,10 @@ type Store interface {
 	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
 	// AppendAudit appends to the audit log.
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+	// OpenPRsWithHead lists the open PRs whose head is a commit.
+	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
+	// CommandsOf lists the commands recorded on a PR, as given.
+	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
 }
 
 var _ Store = (*store.Store)(nil)

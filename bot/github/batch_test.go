@@ -63,7 +63,7 @@ func TestRerequestedCheckIsEvaluatedAgain(t *testing.T) {
 	h.drain()
 	h.wantCheck(shaA, "completed", "success")
 	payload := []byte(`{"action":"rerequested","repository":{"full_name":"` + testRepo + `"},"sender":{"login":"dave"},
-		"check_run":{"name":"shipgate","head_sha":"` + shaA + `","pull_requests":[{"number":1,"head":{"sha":"` + shaA + `"}}]}}`)
+		"check_run":{"name":"shipgate: main","head_sha":"` + shaA + `","pull_requests":[{"number":1,"head":{"sha":"` + shaA + `"}}]}}`)
 	h.deliver("check_run", payload)
 	if h.deliveries != 2 {
 		t.Fatalf("the rerequest queued nothing")
@@ -89,9 +89,12 @@ func TestAClosedPRIsRecordedNotEvaluated(t *testing.T) {
 	h.fake.ResetRequests()
 	h.prEvent(1, "closed", "dave")
 	h.drain()
-	if n := len(h.fake.Requests()); n != 0 {
-		t.Errorf("a closed PR cost %d requests", n)
+	// The only call withdraws the verdict, which must not serve another PR
+	// of the same head.
+	if reqs := h.fake.Requests(); len(reqs) != 1 || reqs[0].Method != "PATCH" {
+		t.Errorf("a closed PR cost %v, want one PATCH of its check run", reqs)
 	}
+	h.wantCheck(shaA, "completed", "failure", "was closed without merging")
 	st, err := h.store.GetPR(h.logCtx(), "github", testRepo, 1)
 	if err != nil || st.State != "closed" {
 		t.Errorf("state %+v (%v), want closed", st, err)

@@ -10,6 +10,7 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -193,11 +194,11 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		case cr == nil:
 			return nil, "", fmt.Errorf("reading the %s payload: no check run", event)
 		case p.Action == "rerequested" || p.Action == "requested_action":
-			if cr.Name != CheckName {
+			if !review.IsVerdictCheck(cr.Name) {
 				return nil, "check run " + cr.Name + " is not Shipgate's", nil
 			}
 		case p.Action == "completed":
-			if cr.Name == CheckName {
+			if review.IsVerdictCheck(cr.Name) {
 				return nil, "Shipgate's own check run", nil
 			}
 		default:

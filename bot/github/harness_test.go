@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/testclock"
@@ -288,20 +289,37 @@ func (h *harness) review(n int, author, state string) {
 	h.deliver("pull_request_review", h.fake.PullRequestReviewEvent(testRepo, n, id, "submitted"))
 }
 
-// check returns the newest check run named shipgate on sha.
+// check returns the newest `shipgate: main` check run on sha (the base
+// of the harness's PRs unless they say otherwise).
 func (h *harness) check(sha string) fakegithub.CheckRun {
 	h.t.Helper()
+	return h.checkFor(sha, "main")
+}
+
+// checkFor returns the newest `shipgate: <base>` check run on sha.
+func (h *harness) checkFor(sha, base string) fakegithub.CheckRun {
+	h.t.Helper()
+	cr, ok := h.newestCheck(sha, base)
+	if !ok {
+		h.t.Fatalf("no %s check run on %s", review.CheckName(base), sha)
+	}
+	return cr
+}
+
+// newestCheck returns the newest `shipgate: <base>` check run on sha, the
+// one GitHub's required checks read.
+func (h *harness) newestCheck(sha, base string) (fakegithub.CheckRun, bool) {
 	var last *fakegithub.CheckRun
 	runs := h.fake.CheckRuns(testRepo, sha)
 	for i := range runs {
-		if runs[i].Name == CheckName {
+		if runs[i].Name == review.CheckName(base) && (last == nil || runs[i].ID > last.ID) {
 			last = &runs[i]
 		}
 	}
 	if last == nil {
-		h.t.Fatalf("no %s check run on %s", CheckName, sha)
+		return fakegithub.CheckRun{}, false
 	}
-	return *last
+	return *last, true
 }
 
 // wantCheck asserts the newest check run's status and conclusion.

@@ -51,7 +51,12 @@ func TestUngatedBranchIsSkipped(t *testing.T) {
 	h.fake.SetFile(testRepo, "experiments", PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "try", Author: "dave", Base: "experiments"}, shaA)
 	h.drain()
-	h.wantCheck(shaA, "completed", "success", "not gated")
+	if cr := h.checkFor(shaA, "experiments"); cr.Conclusion != "success" || !strings.Contains(cr.Summary, "not gated") {
+		t.Errorf("check %s is %s: %s", cr.Name, cr.Conclusion, cr.Summary)
+	}
+	if _, ok := h.newestCheck(shaA, "main"); ok {
+		t.Errorf("an ungated PR published a verdict for main")
+	}
 	if n := len(h.fake.Comments(testRepo, 1)); n != 0 {
 		t.Errorf("%d comments on an ungated PR, want none", n)
 	}

@@ -174,6 +174,19 @@ func (w *prWork) run(ctx context.Context, installation int64) error {
 	if w.pr, err = w.currentPR(ctx); err != nil {
 		return err
 	}
+	if w.state.CheckBase == "" && w.state.CheckRunID != 0 {
+		w.state.CheckBase = w.state.BaseBranch // published before check_base was kept
+	}
+	switch base := w.pr.GetBase().GetRef(); {
+	case w.pr.GetState() == "closed" && !w.pr.GetMerged():
+		if err := w.withdraw(ctx, "was closed without merging"); err != nil {
+			return err
+		}
+	case w.state.CheckBase != "" && w.state.CheckBase != base:
+		if err := w.withdraw(ctx, "now targets "+base); err != nil {
+			return err
+		}
+	}
 	if w.pr.GetState() == "closed" {
 		w.state.State = store.PRClosed
 		w.state.LastActivityAt = w.activityAt()

@@ -9,13 +9,12 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
-
-// CheckName is the name of Shipgate's check run.
-const CheckName = "shipgate"
 
 // GitHub's limits on a check run's output and a comment's body.
 const (
@@ -108,16 +107,17 @@ func annotations(errs []*policies.FieldError) []*gh.CheckRunAnnotation {
 	return out
 }
 
-// publishCheck creates the check run named CheckName on the head SHA, or
-// updates the one already there for that SHA (its ID is in the PR's
-// state), unless what it would say is what it says already; a completed
-// run that becomes pending again is replaced by a new run, as GitHub keeps
-// a conclusion once given:
+// publishCheck creates the check run named `shipgate: <base>`
+// (review.CheckName) on the head SHA, or updates the one already there for
+// that SHA and base (its ID is in the PR's state), unless what it would say
+// is what it says already; a completed run that becomes pending again is
+// replaced by a new run, as GitHub keeps a conclusion once given:
 // POST /repos/{owner}/{repo}/check-runs or
 // PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}.
 func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 	s, a := w.s, w.a
-	head := w.pr.GetHead().GetSHA()
+	head, base := w.pr.GetHead().GetSHA(), w.pr.GetBase().GetRef()
+	name := review.CheckName(base)
 	summary, err := templates.String(templates.CheckSummary, o.report)
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 		conclusion = gh.String(o.conclusion)
 		completed = &gh.Timestamp{Time: a.cfg.Now().UTC().Truncate(time.Second)}
 	}
-	if id := w.state.CheckRunID; id != 0 && w.state.LastEvaluatedSHA == head {
+	if id := w.state.CheckRunID; id != 0 && w.state.LastEvaluatedSHA == head && w.state.CheckBase == base && !w.freshCheck() {
 		key := fmt.Sprintf("%s/%d", s.repo, id)
 		prev, known := a.checks.get(key)
 		if !known && w.state.CheckDigest != "" {
@@ -146,7 +146,7 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 			return nil
 		case o.status == "completed" || known && prev.status != "completed":
 			_, _, err := s.gh.Checks.UpdateCheckRun(ctx, s.owner, s.name, id, gh.UpdateCheckRunOptions{
-				Name: CheckName, Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
+				Name: name, Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
 			})
 			if err == nil {
 				a.checks.put(key, published{digest, o.status})
@@ -162,13 +162,13 @@ func (w *prWork) publishCheck(ctx context.Context, o outcome) error {
 		// is pending again gets a new run, which GitHub shows instead.
 	}
 	cr, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, gh.CreateCheckRunOptions{
-		Name: CheckName, HeadSHA: head, ExternalID: gh.String(KeyPR(s.repo, w.number)),
+		Name: name, HeadSHA: head, ExternalID: gh.String(KeyPR(s.repo, w.number)),
 		Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
 	})
 	if err != nil {
 		return s.wrap(err, "creating the check run of %s#%d", s.repo, w.number)
 	}
-	w.state.CheckRunID, w.state.LastEvaluatedSHA = cr.GetID(), head
+	w.state.CheckRunID, w.state.LastEvaluatedSHA, w.state.CheckBase = cr.GetID(), head, base
 	w.state.CheckDigest, w.state.CheckStatus = digest, o.status
 	a.checks.put(fmt.Sprintf("%s/%d", s.repo, cr.GetID()), published{digest, o.status})
 	return nil
@@ -275,4 +275,78 @@ func (w *prWork) publishFailure(ctx context.Context, cause error) {
 		log.Error().Err(err).Msg("storing the state after the failure check")
 	}
 	log.Error().Err(cause).Msg("evaluation failed for good: failure check published")
+}
+
+// freshCheck reports whether the batch asks for a new check run rather
+// than an edit of the PR's own: another PR's withdrawn verdict on the same
+// commit and base may be newer than this PR's run, and GitHub reads the
+// newest run of a name.
+func (w *prWork) freshCheck() bool {
+	for _, e := range w.events {
+		if e.Event == eventWithdrawn {
+			return true
+		}
+	}
+	return false
+}
+
+// eventWithdrawn is the adapter's own event that re-evaluates the open PRs
+// on a commit whose verdict for their base another PR withdrew.
+const eventWithdrawn = "withdrawn"
+
+// withdraw replaces the verdict the PR last published, for the base it
+// had then, with a failure that says why (it was retargeted or closed
+// unmerged): a check run belongs to a commit, and that verdict must not let
+// another PR of the same head into that base merge unjudged. The other
+// open PRs on the commit are then queued to publish their own verdicts:
+// PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}.
+func (w *prWork) withdraw(ctx context.Context, why string) error {
+	s, st := w.s, &w.state
+	id, sha, base := st.CheckRunID, st.LastEvaluatedSHA, st.CheckBase
+	if id == 0 || sha == "" || base == "" {
+		return nil
+	}
+	rep := templates.Report{Repo: s.repo, Number: w.number, HeadSHA: sha, BaseBranch: base, PolicyFile: PolicyFile}
+	o := checkOutcome(review.Withdrawn(rep, why))
+	summary, err := templates.String(templates.CheckSummary, o.report)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.gh.Checks.UpdateCheckRun(ctx, s.owner, s.name, id, gh.UpdateCheckRunOptions{
+		Name: review.CheckName(base), Status: gh.String(o.status), Conclusion: gh.String(o.conclusion),
+		CompletedAt: &gh.Timestamp{Time: w.a.cfg.Now().UTC().Truncate(time.Second)},
+		Output:      &gh.CheckRunOutput{Title: gh.String(review.Truncate(o.report.Title(), 250)), Summary: gh.String(review.Truncate(summary, maxSummary))},
+	})
+	if err != nil && !isNotFound(err) {
+		return s.wrap(err, "withdrawing the check run of %s#%d for %s", s.repo, w.number, base)
+	}
+	zerolog.Ctx(ctx).Info().Str("base", base).Str(bot.FieldSHA, sha).Str("why", why).Msg("verdict withdrawn")
+	st.CheckRunID, st.CheckDigest, st.CheckStatus, st.CheckBase = 0, "", "", ""
+	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
+		return err
+	}
+	return w.requeueOthersOn(ctx, sha)
+}
+
+// requeueOthersOn queues an evaluation of every other open PR whose head
+// is sha, once per withdrawal.
+func (w *prWork) requeueOthersOn(ctx context.Context, sha string) error {
+	others, err := w.a.cfg.Store.OpenPRsWithHead(ctx, "github", w.s.repo, sha)
+	if err != nil {
+		return err
+	}
+	var jobs []store.Job
+	for _, o := range others {
+		if o.Number == w.number {
+			continue
+		}
+		e := Event{Event: eventWithdrawn, Repo: w.s.repo, Number: o.Number, HeadSHA: sha}
+		jobs = append(jobs, store.Job{Kind: KindPR, Key: KeyPR(w.s.repo, o.Number), Payload: mustJSON(e)})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	id := fmt.Sprintf("withdrawn/%s#%d@%s/%d", w.s.repo, w.number, sha, w.a.cfg.Now().UnixMicro())
+	_, err = w.a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "github", ID: id, Event: eventWithdrawn, Payload: []byte("{}")}, jobs...)
+	return err
 }

@@ -2,11 +2,11 @@ package gitlab
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -122,7 +122,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 	if in.Statuses != nil {
 		c.Checks = make([]policies.Check, 0, len(in.Statuses))
 		for _, st := range in.Statuses {
-			if st.Name == StatusName || strings.HasPrefix(st.Name, StatusName+"/") {
+			if review.IsVerdictCheck(st.Name) || st.Name == TagStatusName {
 				continue // Shipgate's own
 			}
 			c.Checks = append(c.Checks, statusCheck(st, c.HeadSHA))

@@ -51,9 +51,10 @@ func (w *mrWork) evaluateAndPublish(ctx context.Context) error {
 		v = policies.Evaluate(lp.Policy, change, w.a.cfg.Now())
 		o = review.Evaluated(w.report(), v)
 	}
-	if err := w.a.publishStatus(ctx, w.pid, w.repo, w.mr.SHA, StatusName, o.Conclusion, o.Title(maxDescription), w.mr.WebURL); err != nil {
+	if err := w.a.publishStatus(ctx, w.pid, w.repo, w.mr.SHA, review.CheckName(w.mr.TargetBranch), o.Conclusion, o.Title(maxDescription), w.mr.WebURL); err != nil {
 		return err
 	}
+	w.state.CheckBase = w.mr.TargetBranch
 	if err := w.publishNote(ctx, o); err != nil {
 		return err
 	}
@@ -342,14 +343,14 @@ func (w *mrWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 // only logged.
 func (w *mrWork) publishFailure(ctx context.Context, cause error) {
 	log := zerolog.Ctx(ctx)
-	sha, url := "", ""
+	sha, url, base := "", "", w.state.BaseBranch
 	for _, e := range w.events {
 		if e.HeadSHA != "" {
 			sha = e.HeadSHA
 		}
 	}
 	if w.mr != nil {
-		sha, url = w.mr.SHA, w.mr.WebURL
+		sha, url, base = w.mr.SHA, w.mr.WebURL, w.mr.TargetBranch
 	}
 	if sha == "" {
 		log.Error().Err(cause).Msg("evaluation failed for good, and the head SHA is unknown: no status published")
@@ -357,9 +358,9 @@ func (w *mrWork) publishFailure(ctx context.Context, cause error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, PolicyFile: review.PolicyFile}
+	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
 	o := review.Failed(rep, cause)
-	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, StatusName, o.Conclusion, o.Title(maxDescription), url); err != nil {
+	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, review.CheckName(base), o.Conclusion, o.Title(maxDescription), url); err != nil {
 		log.Error().Err(err).AnErr("cause", cause).Msg("publishing the failure status")
 		return
 	}
@@ -405,4 +406,49 @@ func (a *App) policyChanged(ctx context.Context, e Event) error {
 	}
 	zerolog.Ctx(ctx).Info().Int("mrs", len(jobs)).Str("branch", e.Branch).Msg("policy changed: MRs queued")
 	return nil
+}
+
+// withdraw replaces the verdict the MR last published, for the target it
+// had then, with a failed status that says why (it was retargeted, or
+// closed unmerged): a status belongs to a commit, and that verdict must
+// not let another MR of the same head into that branch merge unjudged.
+// The other open MRs on the commit are then queued to publish their own.
+func (w *mrWork) withdraw(ctx context.Context, why string) error {
+	st := &w.state
+	sha, base := st.LastEvaluatedSHA, st.CheckBase
+	if sha == "" || base == "" {
+		return nil
+	}
+	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
+	o := review.Withdrawn(rep, why)
+	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, review.CheckName(base), o.Conclusion, o.Title(maxDescription), w.mr.WebURL); err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("base", base).Str("why", why).Msg("verdict withdrawn")
+	st.CheckBase = ""
+	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
+		return err
+	}
+	others, err := w.a.cfg.Store.OpenPRsWithHead(ctx, "gitlab", w.repo, sha)
+	if err != nil {
+		return err
+	}
+	var jobs []store.Job
+	for _, o := range others {
+		if o.Number == w.iid {
+			continue
+		}
+		je := Event{Kind: "withdrawn", Action: "withdrawn", ProjectID: int64(w.mr.ProjectID), Repo: w.repo, IID: o.Number, HeadSHA: sha, At: w.a.cfg.Now()}
+		payload, err := json.Marshal(je)
+		if err != nil {
+			return fmt.Errorf("encoding a job: %w", err)
+		}
+		jobs = append(jobs, store.Job{Kind: KindMR, Key: KeyMR(w.repo, o.Number), Payload: payload})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	id := fmt.Sprintf("withdrawn/%s!%d@%s/%d", w.repo, w.iid, sha, w.a.cfg.Now().UnixMicro())
+	_, err = w.a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "gitlab", ID: id, Event: "withdrawn", Payload: []byte("{}")}, jobs...)
+	return err
 }

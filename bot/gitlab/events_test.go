@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -54,7 +55,7 @@ func TestPolicyChangeReevaluatesOpenMRs(t *testing.T) {
 	h.deliver("Push Hook", push(".shipgate.yml"))
 	h.drain()
 	h.wantStatus(shaA, "failed")
-	if st := h.lastStatus(strings.Repeat("b2", 20), StatusName); st.State != "failed" {
+	if st := h.lastStatus(strings.Repeat("b2", 20), review.CheckName("main")); st.State != "failed" {
 		t.Errorf("MR 2: %+v", st)
 	}
 }

@@ -28,9 +28,6 @@ import (
 // DefaultURL is GitLab.com.
 const DefaultURL = "https://gitlab.com/"
 
-// StatusName is the commit status Shipgate publishes on an MR's head.
-const StatusName = "shipgate"
-
 // TagStatusName is the commit status Shipgate publishes on a tagged commit.
 const TagStatusName = "shipgate/tag"
 
@@ -48,6 +45,10 @@ type Store interface {
 	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
 	// AppendAudit appends to the audit log.
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+	// OpenPRsWithHead lists the open MRs whose head is a commit.
+	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
+	// CommandsOf lists the commands recorded on an MR, as given.
+	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
 }
 
 var _ Store = (*store.Store)(nil)

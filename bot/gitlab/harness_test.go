@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/testclock"
@@ -247,7 +248,7 @@ func (h *harness) lastStatus(sha, name string) fakegitlab.Status {
 
 func (h *harness) wantStatus(sha, state string, descriptionHas ...string) {
 	h.t.Helper()
-	st := h.lastStatus(sha, StatusName)
+	st := h.lastStatus(sha, review.CheckName("main"))
 	if st.State != state {
 		h.t.Fatalf("status of %s = %q (%s), want %q", sha[:7], st.State, st.Description, state)
 	}

@@ -44,7 +44,7 @@ func TestLifecycle(t *testing.T) {
 	if got := h.sticky(1); len(got) != 1 || !strings.Contains(got[0], "change_record") || !strings.Contains(got[0], "semver") {
 		t.Fatalf("sticky notes: %q", got)
 	}
-	if got, want := h.fake.StatusesCreated(), []string{testRepo + "@" + shaA + ":shipgate:failed"}; !slices.Equal(got, want) {
+	if got, want := h.fake.StatusesCreated(), []string{testRepo + "@" + shaA + ":shipgate: main:failed"}; !slices.Equal(got, want) {
 		t.Errorf("StatusesCreated = %q, want %q", got, want)
 	}
 

@@ -177,6 +177,19 @@ func (w *mrWork) run(ctx context.Context) error {
 	w.mr, w.labels = mr, append([]string(nil), mr.Labels...)
 	log := zerolog.Ctx(ctx).With().Int(bot.FieldNumber, w.iid).Str(bot.FieldSHA, mr.SHA).Logger()
 	ctx = log.WithContext(ctx)
+	if w.state.CheckBase == "" && w.state.LastEvaluatedSHA != "" {
+		w.state.CheckBase = w.state.BaseBranch // published before check_base was kept
+	}
+	switch {
+	case mr.State == "closed":
+		if err := w.withdraw(ctx, "was closed without merging"); err != nil {
+			return err
+		}
+	case mr.State == "opened" && w.state.CheckBase != "" && w.state.CheckBase != mr.TargetBranch:
+		if err := w.withdraw(ctx, "now targets "+mr.TargetBranch); err != nil {
+			return err
+		}
+	}
 	w.state.BaseBranch, w.state.HeadSHA, w.state.LastActivityAt = mr.TargetBranch, mr.SHA, a.cfg.Now()
 	if mr.State != "opened" {
 		w.state.State = store.PRClosed

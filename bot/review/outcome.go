@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/bot/store"
@@ -244,4 +245,29 @@ func (e Evaluation) Record(ctx context.Context, r Recorder, state *store.PRState
 	}
 	state.LastEvaluatedAt, state.LastEvaluatedSHA = e.At, e.HeadSHA
 	return r.PutPR(ctx, *state)
+}
+
+// CheckPrefix starts the name of every verdict Shipgate publishes on a
+// change's head commit.
+const CheckPrefix = "shipgate: "
+
+// CheckName is the name of the check run (GitHub) or commit status
+// (GitLab) that carries the verdict of a change into base, "shipgate:
+// main". A verdict belongs to a commit and a base, while a check belongs
+// to the commit alone: under one name for every base, a second PR of the
+// same head into a lax branch would satisfy main's required check
+// (policy-bot names its status after the base for the same reason).
+func CheckName(base string) string { return CheckPrefix + base }
+
+// IsVerdictCheck reports whether a check run or status name is one of
+// Shipgate's verdicts.
+func IsVerdictCheck(name string) bool { return strings.HasPrefix(name, CheckPrefix) }
+
+// Withdrawn is the outcome that replaces a verdict that no longer applies
+// on its commit: the change was retargeted to another base, or closed
+// without merging. It fails, so that no other change on the same commit
+// and base can merge on it before Shipgate has judged that change.
+func Withdrawn(rep templates.Report, why string) Outcome {
+	rep.Kind, rep.Err = templates.Withdrawn, why
+	return Outcome{Report: rep, Conclusion: Failure}
 }

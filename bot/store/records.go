@@ -148,15 +148,18 @@ type PRState struct {
 	// reopened after a restart.
 	CheckStatus string
 	CheckDigest string
+	// CheckBase is the base branch of the check run last published: its
+	// name is `shipgate: <base>`, so a PR retargeted since needs a new one.
+	CheckBase string
 }
 
-const prColumns = `host, repo, number, base_branch, head_sha, state, check_run_id, comment_id, comment_digest, last_evaluated_at, last_activity_at, last_evaluated_sha, head_pushed_at, check_status, check_digest`
+const prColumns = `host, repo, number, base_branch, head_sha, state, check_run_id, comment_id, comment_digest, last_evaluated_at, last_activity_at, last_evaluated_sha, head_pushed_at, check_status, check_digest, check_base`
 
 func scanPR(sc interface{ Scan(...any) error }) (PRState, error) {
 	var p PRState
 	var evaluated, activity, pushed sql.NullInt64
 	if err := sc.Scan(&p.Host, &p.Repo, &p.Number, &p.BaseBranch, &p.HeadSHA, &p.State, &p.CheckRunID, &p.CommentID,
-		&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA, &pushed, &p.CheckStatus, &p.CheckDigest); err != nil {
+		&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA, &pushed, &p.CheckStatus, &p.CheckDigest, &p.CheckBase); err != nil {
 		return PRState{}, err
 	}
 	p.LastEvaluatedAt, p.LastActivityAt, p.HeadPushedAt = fromNullMicros(evaluated), fromNullMicros(activity), fromNullMicros(pushed)
@@ -191,7 +194,7 @@ func (s *Store) PutPR(ctx context.Context, p PRState) error {
 		return fmt.Errorf("storing state of %s#%d: %w: state %q (allowed values: %s, %s)", p.Repo, p.Number, ErrInvalid, p.State, PROpen, PRClosed)
 	}
 	_, err := s.exec(ctx, `INSERT INTO prs (`+prColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 ON CONFLICT (host, repo, number) DO UPDATE SET
     base_branch = excluded.base_branch,
     head_sha = excluded.head_sha,
@@ -204,10 +207,11 @@ ON CONFLICT (host, repo, number) DO UPDATE SET
     last_evaluated_sha = excluded.last_evaluated_sha,
     head_pushed_at = excluded.head_pushed_at,
     check_status = excluded.check_status,
-    check_digest = excluded.check_digest`,
+    check_digest = excluded.check_digest,
+    check_base = excluded.check_base`,
 		p.Host, p.Repo, p.Number, p.BaseBranch, p.HeadSHA, p.State, p.CheckRunID, p.CommentID, p.CommentDigest,
 		nullMicros(p.LastEvaluatedAt), nullMicros(p.LastActivityAt), p.LastEvaluatedSHA,
-		nullMicros(p.HeadPushedAt), p.CheckStatus, p.CheckDigest)
+		nullMicros(p.HeadPushedAt), p.CheckStatus, p.CheckDigest, p.CheckBase)
 	if err != nil {
 		return fmt.Errorf("storing state of %s#%d: %w", p.Repo, p.Number, err)
 	}
@@ -235,6 +239,51 @@ func (s *Store) OpenPRsInto(ctx context.Context, host, repo, baseBranch string) 
 	return s.queryPRs(ctx, "listing open PRs of "+repo+" into "+baseBranch, `SELECT `+prColumns+` FROM prs
 WHERE host = $1 AND repo = $2 AND base_branch = $3 AND state = 'open'
 ORDER BY number`, host, repo, baseBranch)
+}
+
+// OpenPRsWithHead returns the open PRs of repo whose head is sha, by
+// number: the other PRs that share a commit's checks.
+func (s *Store) OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]PRState, error) {
+	return s.queryPRs(ctx, "listing open PRs of "+repo+" at "+sha, `SELECT `+prColumns+` FROM prs
+WHERE host = $1 AND repo = $2 AND head_sha = $3 AND state = 'open'
+ORDER BY number`, host, repo, sha)
+}
+
+// OpenPRsOf returns the open PRs of repo, by number.
+func (s *Store) OpenPRsOf(ctx context.Context, host, repo string) ([]PRState, error) {
+	return s.queryPRs(ctx, "listing open PRs of "+repo, `SELECT `+prColumns+` FROM prs
+WHERE host = $1 AND repo = $2 AND state = 'open'
+ORDER BY number`, host, repo)
+}
+
+// CommandsOf returns the commands recorded on a change, in the order they
+// were given (by comment time, then comment and index): the commands as
+// their comments were written when created.
+func (s *Store) CommandsOf(ctx context.Context, host, repo string, number int) ([]CommandRecord, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT host, repo, number, comment_id, idx, actor, name, args, accepted, reason, at
+FROM commands WHERE host = $1 AND repo = $2 AND number = $3
+ORDER BY at, comment_id, idx`, host, repo, number)
+	if err != nil {
+		return nil, fmt.Errorf("reading the commands of %s#%d: %w", repo, number, err)
+	}
+	defer rows.Close()
+	var out []CommandRecord
+	for rows.Next() {
+		var c CommandRecord
+		var at int64
+		if err := rows.Scan(&c.Host, &c.Repo, &c.Number, &c.CommentID, &c.Index, &c.Actor, &c.Name, &c.Args, &c.Accepted, &c.Reason, &at); err != nil {
+			return nil, fmt.Errorf("reading the commands of %s#%d: %w", repo, number, err)
+		}
+		c.At = fromMicros(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the commands of %s#%d: %w", repo, number, err)
+	}
+	return out, nil
 }
 
 func (s *Store) queryPRs(ctx context.Context, doing, query string, args ...any) ([]PRState, error) {

@@ -53,6 +53,8 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"PR state round-trips and a missing PR is not found", testPRState},
 		{"stale PRs are the open ones not evaluated since their last activity", testStalePRs},
 		{"open PRs into a base branch are listed by number", testOpenPRsInto},
+		{"open PRs on one head commit, and of a repository, are listed by number", testOpenPRsWithHead},
+		{"a change's commands are read back in the order they were given", testCommandsOf},
 		{"the audit export streams in time order and filters", testExportAudit},
 		{"the audit export stops at the callback's error", testExportAuditStops},
 		{"the audit log refuses updates and deletes", testAuditAppendOnly},
@@ -637,7 +639,7 @@ func testPRState(t *testing.T, x *suite) {
 	p := pr("acme/widgets", 42, func(p *PRState) {
 		p.CheckRunID, p.CommentID, p.CommentDigest = 7, 9, "digest"
 		p.LastEvaluatedAt, p.LastActivityAt, p.LastEvaluatedSHA = now, now.Add(-time.Minute), "sha1"
-		p.HeadPushedAt, p.CheckStatus, p.CheckDigest = now.Add(-time.Hour), "completed", "d1"
+		p.HeadPushedAt, p.CheckStatus, p.CheckDigest, p.CheckBase = now.Add(-time.Hour), "completed", "d1", "main"
 	})
 	x.putPRs(t, p)
 	got, err := x.s.GetPR(ctx, "github", "acme/widgets", 42)
@@ -693,6 +695,63 @@ func testStalePRs(t *testing.T, x *suite) {
 		if !slices.Equal(numbers, tt.want) {
 			t.Errorf("%s: StalePRs = %v, want %v", tt.name, numbers, tt.want)
 		}
+	}
+}
+
+func testOpenPRsWithHead(t *testing.T, x *suite) {
+	x.putPRs(t,
+		pr("acme/a", 7, func(p *PRState) { p.HeadSHA = "shared" }),
+		pr("acme/a", 3, func(p *PRState) { p.HeadSHA, p.BaseBranch = "shared", "develop" }),
+		pr("acme/a", 4, func(p *PRState) { p.HeadSHA, p.State = "shared", PRClosed }),
+		pr("acme/a", 5, func(p *PRState) { p.HeadSHA = "other" }),
+		pr("acme/b", 6, func(p *PRState) { p.HeadSHA = "shared" }),
+	)
+	numbers := func(prs []PRState, err error) []int {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, p := range prs {
+			out = append(out, p.Number)
+		}
+		return out
+	}
+	if got, want := numbers(x.s.OpenPRsWithHead(ctx, "github", "acme/a", "shared")), []int{3, 7}; !slices.Equal(got, want) {
+		t.Errorf("OpenPRsWithHead = %v, want %v", got, want)
+	}
+	if got, want := numbers(x.s.OpenPRsOf(ctx, "github", "acme/a")), []int{3, 5, 7}; !slices.Equal(got, want) {
+		t.Errorf("OpenPRsOf = %v, want %v", got, want)
+	}
+}
+
+func testCommandsOf(t *testing.T, x *suite) {
+	t0 := x.clock.Now()
+	for _, c := range []CommandRecord{
+		{Host: "github", Repo: "acme/a", Number: 1, CommentID: 20, Index: 1, Actor: "bob", Name: "hold", At: t0.Add(time.Minute)},
+		{Host: "github", Repo: "acme/a", Number: 1, CommentID: 20, Index: 0, Actor: "bob", Name: "approve", At: t0.Add(time.Minute)},
+		{Host: "github", Repo: "acme/a", Number: 1, CommentID: 10, Index: 0, Actor: "alice", Name: "semver", Args: "minor", Accepted: true, Reason: "r", At: t0},
+		{Host: "github", Repo: "acme/a", Number: 2, CommentID: 30, Actor: "carol", Name: "hold", At: t0},
+		{Host: "gitlab", Repo: "acme/a", Number: 1, CommentID: 40, Actor: "dave", Name: "hold", At: t0},
+	} {
+		if _, err := x.s.RecordCommand(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := x.s.CommandsOf(ctx, "github", "acme/a", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, fmt.Sprintf("%d/%d %s %s %s", c.CommentID, c.Index, c.Actor, c.Name, c.Args))
+	}
+	want := []string{"10/0 alice semver minor", "20/0 bob approve ", "20/1 bob hold "}
+	if !slices.Equal(names, want) {
+		t.Errorf("CommandsOf = %q, want %q", names, want)
+	}
+	if len(got) > 0 && (!got[0].At.Equal(t0) || !got[0].Accepted || got[0].Reason != "r") {
+		t.Errorf("the first command reads back as %+v", got[0])
 	}
 }
 

@@ -171,7 +171,7 @@ func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
 	time.Sleep(time.Second)
 	for n := 1; n <= prs; n++ {
 		runs := fake.CheckRuns(repo, headSHA(t, fake, repo, n))
-		if len(runs) != 1 || runs[0].Name != "shipgate" {
+		if len(runs) != 1 || runs[0].Name != "shipgate: main" {
 			t.Errorf("PR %d has %d check runs, want exactly one named shipgate: %+v", n, len(runs), runs)
 		}
 	}

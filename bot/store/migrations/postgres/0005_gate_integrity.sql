@@ -1,0 +1,8 @@
+-- The gate's integrity (issue 9). A check run belongs to a commit and a
+-- base: check_base is the base of the one last published, so a retargeted
+-- PR gets a new run and the old base's is withdrawn. Commands are read
+-- back as they were written (an edited comment changes nothing), and the
+-- other open PRs on a commit are found to re-evaluate them.
+ALTER TABLE prs ADD COLUMN check_base TEXT NOT NULL DEFAULT '';
+CREATE INDEX prs_by_head ON prs (host, repo, head_sha);
+CREATE INDEX commands_by_change ON commands (host, repo, number);

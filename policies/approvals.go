@@ -20,9 +20,9 @@ const (
 type position struct {
 	login  string
 	stance stance
-	// stale is true for an approval given on an older head (by review SHA,
-	// or by a command before the last push).
-	stale bool
+	// stale is set for an approval whose content changed since it was
+	// given: it says which head was approved and which push changed it.
+	stale *staleness
 }
 
 // positions merges reviews and approval commands into each person's latest
@@ -48,7 +48,7 @@ func (s *evaluation) computePositions() []position {
 		slices.SortStableFunc(reviews, byTime)
 	}
 	out := make([]position, 0, 16)
-	apply := func(login string, st stance, stale bool) {
+	apply := func(login string, st stance, stale *staleness) {
 		for i := range out {
 			if strings.EqualFold(out[i].login, login) {
 				out[i].stance, out[i].stale = st, stale
@@ -63,11 +63,15 @@ func (s *evaluation) computePositions() []position {
 		}
 		switch r.State {
 		case ReviewApproved:
-			apply(r.Author.Login, approving, r.CommitSHA != "" && s.c.HeadSHA != "" && r.CommitSHA != s.c.HeadSHA)
+			if r.CommitSHA != "" {
+				apply(r.Author.Login, approving, s.staleSince(r.CommitSHA))
+			} else {
+				apply(r.Author.Login, approving, s.staleAt(r.SubmittedAt)) // GitLab: no SHA, a time
+			}
 		case ReviewChangesRequested:
-			apply(r.Author.Login, requestingChanges, false)
+			apply(r.Author.Login, requestingChanges, nil)
 		case ReviewDismissed:
-			apply(r.Author.Login, noStance, false)
+			apply(r.Author.Login, noStance, nil)
 		}
 	}
 	for _, cmd := range s.cmds {
@@ -78,11 +82,11 @@ func (s *evaluation) computePositions() []position {
 			applyReview(reviews[0])
 			reviews = reviews[1:]
 		}
-		st := approving
 		if strings.EqualFold(cmd.Args, "cancel") {
-			st = noStance
+			apply(cmd.in.Author.Login, noStance, nil)
+		} else {
+			apply(cmd.in.Author.Login, approving, s.staleAt(cmd.in.CreatedAt))
 		}
-		apply(cmd.in.Author.Login, st, !s.c.HeadPushedAt.IsZero() && cmd.in.CreatedAt.Before(s.c.HeadPushedAt))
 	}
 	for _, r := range reviews {
 		applyReview(r)
@@ -94,7 +98,9 @@ func (s *evaluation) computePositions() []position {
 type approvalTally struct {
 	approvers []string // distinct qualifying approvers, in order
 	blockers  []string // qualifying people requesting changes
-	stale     []string // qualifying approvals that no longer count
+	stale     []staleApproval // qualifying approvals that no longer count
+	// contributors approved but authored or committed the change's commits.
+	contributors []string
 	// uncovered are the first files whose code owners have not approved
 	// (messages name at most shownUncovered); moreUncovered counts the rest.
 	uncovered     []uncoveredFile
@@ -116,6 +122,12 @@ func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool)
 	if !allowAuthor && strings.EqualFold(login, s.c.Author.Login) {
 		return false
 	}
+	return s.inFrom(login, from)
+}
+
+// inFrom reports whether login is one of from (anyone who could push when
+// from is empty and permissions are known).
+func (s *evaluation) inFrom(login string, from []Principal) bool {
 	if len(from) > 0 {
 		return includesAny(from, login, s.c.Teams)
 	}
@@ -138,9 +150,15 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 	for _, p := range ps {
 		switch p.stance {
 		case approving:
-			if p.stale && r.DismissStale {
+			if p.stale != nil && r.DismissStale {
 				if s.qualifies(p.login, r.From, r.AllowAuthor) {
-					t.stale = append(t.stale, p.login)
+					t.stale = append(t.stale, staleApproval{p.login, *p.stale})
+				}
+				continue
+			}
+			if !r.AllowContributor && s.contributed(p.login) {
+				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+					t.contributors = append(t.contributors, p.login)
 				}
 				continue
 			}
@@ -211,6 +229,10 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Status, res.Message = Wait, "the changed files are not known yet, so code owners cannot be checked"
 		return res
 	}
+	if why, ok := s.unknownFacts(r); ok {
+		res.Status, res.Message = Wait, why
+		return res
+	}
 	t := s.tally(r)
 	if len(t.blockers) > 0 {
 		res.Status = Fail
@@ -227,7 +249,10 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 			m += fmt.Sprintf(" (has %d of %d: %s)", len(t.approvers), r.Required, mentions(t.approvers))
 		}
 		if len(t.stale) > 0 {
-			m += fmt.Sprintf("; approvals by %s were for an older commit and need renewing", mentions(t.stale))
+			m += "; " + staleText(t.stale)
+		}
+		if len(t.contributors) > 0 {
+			m += fmt.Sprintf("; %s authored or committed commits of this change and may not approve it (allow_contributor: false)", mentions(t.contributors))
 		}
 		if !r.AllowAuthor {
 			m += "; the author's own approval does not count"
@@ -253,47 +278,6 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		}
 	}
 	return res
-}
-
-// approvalRules evaluates the `approvals` list; a hotfix uses hotfix.approvals
-// instead when configured.
-func (s *evaluation) approvalRules() []Result {
-	out := make([]Result, 0, len(s.p.Approvals))
-	for _, r := range s.p.Approvals {
-		if s.hotfix && s.p.Hotfix.Approval != nil {
-			out = append(out, Result{Rule: "approvals", Name: r.Name, Status: Skipped,
-				Message: "replaced by hotfix.approvals for hotfix branch " + s.c.HeadBranch})
-			continue
-		}
-		out = append(out, s.approvalResult("approvals", r))
-	}
-	return out
-}
-
-// hotfixRule applies hotfix.approvals on hotfix branches.
-func (s *evaluation) hotfixRule() []Result {
-	h := s.p.Hotfix
-	if !s.hotfix {
-		return []Result{{Rule: "hotfix", Name: "hotfix", Status: Skipped,
-			Message: "head branch " + s.c.HeadBranch + " is not a hotfix branch (" + globList(h.Branches) + ")"}}
-	}
-	if h.Approval == nil {
-		return []Result{{Rule: "hotfix", Name: "hotfix", Status: Pass, Message: mergeBack(h, "hotfix branch: the normal approval rules apply")}}
-	}
-	r := *h.Approval
-	r.Name = "hotfix"
-	res := s.approvalResult("hotfix", r)
-	if res.Status == Pass {
-		res.Message = mergeBack(h, res.Message)
-	}
-	return []Result{res}
-}
-
-func mergeBack(h *HotfixRule, msg string) string {
-	if h.MergeBackTo == "" {
-		return msg
-	}
-	return msg + "; after the release, merge this fix back into " + h.MergeBackTo
 }
 
 // mentions formats logins as "@a, @b".

@@ -58,8 +58,46 @@ type Change struct {
 	// BodyTemplate is the repository's PR/MR description template when the
 	// adapter fetched it: lines copied from it unchanged are not content.
 	BodyTemplate string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// LabelEvents are the labels added to and removed from the change,
+	// oldest first, with who did it (GitHub: the labeled and
+	// unlabeled events; GitLab: resource label events). Nil when not
+	// fetched: a label that declares something (hotfix) then counts only
+	// offline (Permissions nil).
+	LabelEvents []LabelEvent
+	// Heads are the head commits the change had, oldest first, as the bot
+	// saw them, each with the digest of the content of the change's files
+	// at that head. An approval given on an older head still counts when
+	// that head's content is the current head's (a push that only merged
+	// the base branch in). Nil when unknown: approvals given before
+	// HeadPushedAt are then stale.
+	Heads []Head
+	// Incomplete names the facts that could not be read whole (a host's
+	// cap on a list, a list too long to read), with why. Rules that need
+	// a fact read in part are pending, never passing, and say why.
+	Incomplete map[Facts]string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// LabelEvent is one label added to or removed from a change.
+type LabelEvent struct {
+	Label string
+	// Actor added or removed it.
+	Actor Actor
+	// Added is false for a removal.
+	Added bool
+	At    time.Time
+}
+
+// Head is one head commit a change had.
+type Head struct {
+	SHA string
+	// Since is when the bot first saw the change at SHA (the push).
+	Since time.Time
+	// Content is a digest of the change's files at SHA (path, status and
+	// blob of each); "" when unknown (a file list that was not read
+	// whole), which matches no other head.
+	Content string
 }
 
 // Repo names a repository.
@@ -89,6 +127,9 @@ type Commit struct {
 	Author  Actor
 	// AuthorName is the git author name, used where no host login is known.
 	AuthorName string
+	// Committer is who committed it (GitHub's web-flow, for commits made
+	// in the web interface, is not a person and is left empty).
+	Committer Actor
 	// PR is the number of the pull request that brought the commit, when known.
 	PR   int
 	Time time.Time
@@ -132,6 +173,16 @@ type Comment struct {
 	Body   string
 	// CreatedAt orders commands; an edit does not move a command in time.
 	CreatedAt time.Time
+	// Edited is true when the comment changed after it was created
+	// (GitHub and GitLab: updated_at after created_at). Anyone with write
+	// access can edit anyone's comment, so an edited Body is never read
+	// for commands: an edit adds none and cancels none.
+	Edited bool
+	// Commands, when not nil, are the comment's commands as they were
+	// written when it was created (the bot records them from the comment's
+	// created webhook); they are used instead of Body, and they stand for
+	// a comment deleted since.
+	Commands []Command
 }
 
 // CheckStatus is the lifecycle state of a CI check.

@@ -64,8 +64,8 @@ type evaluation struct {
 	now time.Time
 	// cmds are the authorised commands of the conversation, oldest first.
 	cmds []givenCommand
-	// hotfix is true when the head branch is a hotfix branch.
-	hotfix bool
+	// hotfix says whether the change is a declared hotfix, and if not why.
+	hotfix hotfixStatus
 	// positionCache holds positions() once computed.
 	positionCache []position
 	positionsDone bool
@@ -112,13 +112,24 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 		if cm.Author.Bot {
 			continue
 		}
-		eachCommand(cm.Body, func(cmd Command) {
+		give := func(cmd Command) {
 			if ok, _ := p.Authorize(cmd, cm.Author, c); ok {
 				s.cmds = append(s.cmds, givenCommand{Command: cmd, in: cm})
 			}
-		})
+		}
+		switch {
+		case cm.Commands != nil:
+			// As written when the comment was created.
+			for _, cmd := range cm.Commands {
+				give(cmd)
+			}
+		case cm.Edited:
+			// The text is not what its author wrote: it counts for nothing.
+		default:
+			eachCommand(cm.Body, give)
+		}
 	}
-	s.hotfix = p.Hotfix != nil && matchAny(p.Hotfix.Branches, c.HeadBranch)
+	s.hotfix = s.declaredHotfix()
 	return s
 }
 
@@ -150,10 +161,16 @@ func (s *evaluation) applies(w Condition) bool {
 	return true
 }
 
-// skippedUnless returns a skipped result when the condition does not hold.
+// skippedUnless returns a skipped result when the condition does not hold,
+// and a pending one when it may hold through a changed file that could not
+// be read.
 func (s *evaluation) skippedUnless(w Condition, key, name string) (Result, bool) {
 	if s.applies(w) {
 		return Result{}, false
+	}
+	if why, ok := s.incomplete(NeedFiles); ok && len(w.Paths) > 0 {
+		return Result{Rule: key, Name: name, Status: Wait,
+			Message: "not every changed file could be read (" + why + "), so whether this rule applies (" + w.String() + ") is not known"}, true
 	}
 	return Result{Rule: key, Name: name, Status: Skipped, Message: "does not apply to this change (" + w.String() + ")"}, true
 }

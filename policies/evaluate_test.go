@@ -191,7 +191,50 @@ func TestEvaluate(t *testing.T) {
 			want: []want{{"reviewers", "pass", ""}}},
 		{name: "with dismiss_stale an approval of an older commit stops counting", conclusion: Pending,
 			change: func(c *Change) { c.Reviews[1].CommitSHA = "head1" },
-			want:   []want{{"reviewers", "pending", "approvals by @dave were for an older commit"}}},
+			want:   []want{{"reviewers", "pending", "@dave approved head1, an older commit: what was approved is not what would merge"}}},
+		{name: "an approval of a head whose content the current head keeps still counts (the push only merged the base)", conclusion: Success,
+			change: func(c *Change) {
+				c.Reviews[1].CommitSHA = "head1"
+				c.Heads = []Head{{SHA: "head1", Since: t0.Add(-2 * time.Hour), Content: "c1"}, {SHA: "head2", Since: t0.Add(-time.Hour), Content: "c1"}}
+			},
+			want: []want{{"reviewers", "pass", "@carol, @dave"}}},
+		{name: "the message names the push that changed what was approved", conclusion: Pending,
+			change: func(c *Change) {
+				c.Reviews[1].CommitSHA = "head0"
+				c.Heads = []Head{{SHA: "head0", Content: "c0"}, {SHA: "base-merge", Content: "c0"}, {SHA: "head1", Content: "c1"}, {SHA: "head2", Content: "c1"}}
+			},
+			want: []want{{"reviewers", "pending", "@dave approved head0, which the push of head1 changed"}}},
+		{name: "an approval of a head whose content is unknown is stale", conclusion: Pending,
+			change: func(c *Change) {
+				c.Reviews[1].CommitSHA = "head1"
+				c.Heads = []Head{{SHA: "head1", Content: ""}, {SHA: "head2", Content: ""}}
+			},
+			want: []want{{"reviewers", "pending", "@dave approved head1"}}},
+		{name: "a contributor's approval does not count", conclusion: Pending,
+			change: func(c *Change) { c.Commits[0].Committer = Actor{Login: "dave"} },
+			want: []want{{"reviewers", "pending", "@dave authored or committed commits of this change and may not approve it (allow_contributor: false)"}}},
+		{name: "a commit author's approval does not count either", conclusion: Pending,
+			change: func(c *Change) { c.Commits[1].Author = Actor{Login: "carol"} },
+			want: []want{{"reviewers", "pending", "@carol authored or committed"}}},
+		{name: "allow_contributor lets a contributor approve", conclusion: Success,
+			policy: mustLoad(t, "version: 1\napprovals:\n  - {name: reviewers, required: 2, allow_contributor: true}\n"),
+			change: func(c *Change) { c.Commits[0].Committer = Actor{Login: "dave"} },
+			want: []want{{"reviewers", "pass", "@carol, @dave"}}},
+		{name: "with the commits unknown, approvals wait: a contributor cannot be told apart", conclusion: Pending,
+			change: func(c *Change) { c.Commits = nil },
+			want: []want{{"reviewers", "pending", "commits are not known yet"}}},
+		{name: "with the commits read in part, approvals wait and say why", conclusion: Pending,
+			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedCommits: "GitHub lists at most 250 commits of a pull request"} },
+			want: []want{{"reviewers", "pending", "GitHub lists at most 250 commits"}}},
+		{name: "with the reviews read in part, approvals wait: a request for changes may be missing", conclusion: Pending,
+			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedReviews: "over 10000 reviews"} },
+			want: []want{{"reviewers", "pending", "a request for changes may be missing"}}},
+		{name: "a GitLab approval given before the last push is stale", conclusion: Pending,
+			change: func(c *Change) { c.Reviews[1].CommitSHA, c.Reviews[1].SubmittedAt = "", t0.Add(-2*time.Hour) },
+			want: []want{{"reviewers", "pending", "@dave approved before the last push"}}},
+		{name: "a GitLab approval given after the last push counts", conclusion: Success,
+			change: func(c *Change) { c.Reviews[1].CommitSHA = "" },
+			want: []want{{"reviewers", "pass", "@carol, @dave"}}},
 		{name: "an /approve command counts as an approval", conclusion: Success,
 			change: func(c *Change) {
 				c.Reviews = c.Reviews[:1]
@@ -212,7 +255,14 @@ func TestEvaluate(t *testing.T) {
 				c.Reviews = c.Reviews[:1]
 				c.Comments = []Comment{comment("bob", "/approve", t0.Add(-2*time.Hour))}
 			},
-			want: []want{{"reviewers", "pending", "@bob were for an older commit"}}},
+			want: []want{{"reviewers", "pending", "@bob approved before the last push"}}},
+		{name: "an /approve given while the change was at a head with the current content still counts", conclusion: Success,
+			change: func(c *Change) {
+				c.Reviews = c.Reviews[:1]
+				c.Comments = []Comment{comment("bob", "/approve", t0.Add(-90*time.Minute))}
+				c.Heads = []Head{{SHA: "head1", Since: t0.Add(-2 * time.Hour), Content: "c"}, {SHA: "head2", Since: t0.Add(-time.Hour), Content: "c"}}
+			},
+			want: []want{{"reviewers", "pass", "@bob, @carol"}}},
 		{name: "the author's /approve is refused", conclusion: Pending,
 			change: func(c *Change) { c.Reviews = c.Reviews[:1]; c.Comments = []Comment{comment("alice", "/approve", t0)} },
 			want:   []want{{"reviewers", "pending", "needs 1 more"}}},
@@ -251,12 +301,82 @@ func TestEvaluate(t *testing.T) {
 			want: []want{{"dba", "pass", "@Erin"}}},
 
 		// hotfix
-		{name: "a hotfix branch swaps the approval rules for hotfix.approvals", conclusion: Success,
-			change: func(c *Change) { c.HeadBranch = "hotfix/ABC-1-crash"; c.Reviews = c.Reviews[:1] },
-			want: []want{{"reviewers", "skipped", "replaced by hotfix.approvals"},
+		{name: "a declared hotfix into a release line swaps the approval rules for hotfix.approvals", conclusion: Success,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Comments = []Comment{comment("bob", "/hotfix the checkout crashes on every order", t0)}
+			},
+			want: []want{{"reviewers", "skipped", "replaced by hotfix.approvals: /hotfix by @bob"},
+				{"hotfix", "pass", `hotfix declared by /hotfix by @bob: "the checkout crashes on every order"`},
 				{"hotfix", "pass", "merge this fix back into main"}}},
+		{name: "a hotfix/ branch into the main line is not a hotfix", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.Reviews = "hotfix/ABC-1-crash", c.Reviews[:1]
+				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0)}
+			},
+			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "hotfix/ABC-1-crash into main is not a hotfix: hotfixes go into release/*"}}},
+		{name: "an undeclared hotfix branch into a release line keeps the normal rules", conclusion: Pending,
+			change: func(c *Change) { c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1] },
+			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "declares it with `/hotfix REASON` (or adds the label hotfix)"}}},
+		{name: "a hotfix declared by someone without maintain declares nothing", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Comments = []Comment{comment("mallory", "/hotfix trust me", t0)}
+				c.Permissions = map[string]Permission{"mallory": PermWrite, "carol": PermWrite, "dave": PermWrite}
+			},
+			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "may be a hotfix"}}},
+		{name: "the hotfix label added by a maintainer declares a hotfix", conclusion: Success,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Labels = append(c.Labels, "hotfix")
+				c.LabelEvents = []LabelEvent{{Label: "hotfix", Actor: Actor{Login: "bob"}, Added: true, At: t0}}
+				c.Permissions = map[string]Permission{"bob": PermMaintain, "carol": PermWrite}
+			},
+			want: []want{{"hotfix", "pass", "the label hotfix added by @bob"}}},
+		{name: "the hotfix label added by a writer declares nothing", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Labels = append(c.Labels, "hotfix")
+				c.LabelEvents = []LabelEvent{{Label: "hotfix", Actor: Actor{Login: "mallory"}, Added: true, At: t0}}
+				c.Permissions = map[string]Permission{"mallory": PermWrite, "carol": PermWrite}
+			},
+			want: []want{{"hotfix", "skipped", "added by @mallory, who may not declare a hotfix (needs maintain access, has write)"}}},
+		{name: "the hotfix label whose adder is unknown declares nothing", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Labels = append(c.Labels, "hotfix")
+				c.Permissions = map[string]Permission{"carol": PermWrite}
+			},
+			want: []want{{"hotfix", "skipped", "who added the label hotfix is not known"}}},
+		{name: "/hotfix cancel withdraws the declaration", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0), comment("bob", "/hotfix cancel", t0.Add(time.Minute))}
+			},
+			want: []want{{"reviewers", "pending", ""}, {"hotfix", "skipped", "cancelled by @bob"}}},
+		{name: "code owners still apply to a hotfix", conclusion: Pending,
+			policy: mustLoad(t, "version: 1\napprovals:\n  - {name: owners, codeowners: true}\nhotfix:\n  branches: [\"hotfix/*\"]\n  approvals: {required: 1}\n"),
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch = "hotfix/ABC-1-crash", "release/1.2"
+				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0)}
+				c.Files = []File{{Path: "db/schema.sql"}}
+				c.CodeOwners, _ = ParseCodeOwners([]byte("db/ @acme/dba\n"))
+			},
+			want: []want{{"owners", "skipped", "replaced"}, {"hotfix", "pending", "db/schema.sql needs approval from a code owner (@acme/dba)"}}},
+		{name: "hotfix.codeowners false lets a hotfix go without code owners", conclusion: Success,
+			policy: mustLoad(t, "version: 1\napprovals:\n  - {name: owners, codeowners: true}\nhotfix:\n  branches: [\"hotfix/*\"]\n  codeowners: false\n  approvals: {required: 1}\n"),
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch = "hotfix/ABC-1-crash", "release/1.2"
+				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0)}
+				c.Files = []File{{Path: "db/schema.sql"}}
+				c.CodeOwners, _ = ParseCodeOwners([]byte("db/ @acme/dba\n"))
+			},
+			want: []want{{"hotfix", "pass", "approved by"}}},
 		{name: "a hotfix without its approval is pending", conclusion: Pending,
-			change: func(c *Change) { c.HeadBranch = "hotfix/ABC-1-crash"; c.Reviews = nil },
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", nil
+				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0)}
+			},
 			want:   []want{{"hotfix", "pending", "needs 1 more approval"}}},
 
 		// release_notes
@@ -375,16 +495,88 @@ func TestEvaluate(t *testing.T) {
 		// freeze
 		{name: "inside a fixed freeze window the change fails and the message names the window and its end", conclusion: Failure,
 			now:  time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
-			want: []want{{"freeze", "fail", `"year-end" until Mon 2027-01-04 00:00 UTC; to ship anyway, get 1 override approval from @acme/cab`}}},
+			want: []want{{"freeze", "fail", `"year-end" until Mon 2027-01-04 00:00 UTC; to ship anyway, 1 of @acme/cab comment ` + "`/override-freeze REASON`"}}},
 		{name: "inside a weekly window the end is given in the window's timezone", conclusion: Failure,
 			now:  time.Date(2026, 11, 7, 12, 0, 0, 0, time.UTC), // Saturday
 			want: []want{{"freeze", "fail", `"weekend" until Mon 2026-11-09 08:00 CET`}}},
-		{name: "an override approval lets a frozen change through", conclusion: Success,
+		{name: "/override-freeze from an override approver during the window lets the change through", conclusion: Success,
+			now: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("frank", "/override-freeze payment outage fix", time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC))}
+			},
+			want: []want{{"freeze", "pass", `overridden by @frank ("payment outage fix")`}}},
+		{name: "an approving review by an override approver is no override", conclusion: Failure,
 			now: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
 			change: func(c *Change) {
 				c.Reviews = append(c.Reviews, Review{Author: Actor{Login: "frank"}, State: ReviewApproved, CommitSHA: "head2", SubmittedAt: t0})
 			},
+			want: []want{{"freeze", "fail", "frozen"}}},
+		{name: "/override-freeze given before the window started does not count", conclusion: Failure,
+			now: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("frank", "/override-freeze ship it early", time.Date(2026, 12, 19, 9, 0, 0, 0, time.UTC))}
+			},
+			want: []want{{"freeze", "fail", "frozen"}}},
+		{name: "/override-freeze from someone not in override.from does not count", conclusion: Failure,
+			now: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("mallory", "/override-freeze trust me", time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC))}
+			},
+			want: []want{{"freeze", "fail", "frozen"}}},
+		{name: "/override-freeze without a reason does not count", conclusion: Failure,
+			now: time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("frank", "/override-freeze", time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC))}
+			},
+			want: []want{{"freeze", "fail", "frozen"}}},
+		{name: "last weekend's override does not hold this weekend", conclusion: Failure,
+			now: time.Date(2026, 11, 14, 12, 0, 0, 0, time.UTC), // Saturday
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("frank", "/override-freeze hotfix", time.Date(2026, 11, 7, 12, 0, 0, 0, time.UTC))}
+			},
+			want: []want{{"freeze", "fail", `"weekend" until Mon 2026-11-16 08:00 CET`}}},
+		{name: "an override through the Slack user notify.slack.users maps the commenter to", conclusion: Success,
+			policy: mustLoad(t, "version: 1\nfreeze:\n  windows: [{name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}]\n  override: {approvals: 1, from: [\"slack:U0FRANK\"]}\nnotify:\n  slack: {users: {frank: U0FRANK}}\n"),
+			now:    time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC),
+			change: func(c *Change) {
+				c.Comments = []Comment{comment("frank", "/override-freeze outage", time.Date(2026, 12, 24, 8, 0, 0, 0, time.UTC))}
+			},
 			want: []want{{"freeze", "pass", "overridden by @frank"}}},
+
+		// facts read in part
+		{name: "with the files read in part a paths rule that matched none waits", conclusion: Pending,
+			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedFiles: "GitHub lists at most 3000 files of a pull request; this one has 3001"} },
+			want: []want{{"dba", "pending", "whether this rule applies (when paths db/migrations/**) is not known"}}},
+		{name: "with the files read in part a paths rule that matched a listed file applies", conclusion: Pending,
+			change: func(c *Change) {
+				c.Files = append(c.Files, File{Path: "db/migrations/1.sql"})
+				c.Incomplete = map[Facts]string{NeedFiles: "3001 files"}
+			},
+			want: []want{{"dba", "pending", "needs 1 more approval"}}},
+		{name: "with the comments read in part the hold waits: a /hold may be missing", conclusion: Pending,
+			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedComments: "over 10000 comments"} },
+			want: []want{{"hold", "pending", "a /hold may be missing"}}},
+		{name: "with the files read in part a missing release note waits for a fragment", conclusion: Failure,
+			change: func(c *Change) { c.Body = "ABC-1"; c.Incomplete = map[Facts]string{NeedFiles: "3001 files"} },
+			want: []want{{"release_notes", "pending", "to look for a fragment"}}},
+
+		// commands as written
+		{name: "an edited comment's /hold holds nothing", conclusion: Success,
+			change: func(c *Change) {
+				c.Comments = []Comment{{Author: Actor{Login: "carol"}, Body: "/hold", CreatedAt: t0, Edited: true}}
+			},
+			want: []want{{"hold", "pass", "not on hold"}}},
+		{name: "an edited comment keeps the commands it was created with", conclusion: Failure,
+			change: func(c *Change) {
+				c.Comments = []Comment{{Author: Actor{Login: "carol"}, Body: "looks good", CreatedAt: t0, Edited: true, Commands: []Command{{Name: "hold", Known: true}}}}
+			},
+			want: []want{{"hold", "fail", "on hold by @carol"}}},
+		{name: "an edited comment's /approve does not approve", conclusion: Pending,
+			change: func(c *Change) {
+				c.Reviews = c.Reviews[:1]
+				c.Comments = []Comment{{Author: Actor{Login: "dave"}, Body: "/approve", CreatedAt: t0, Edited: true, Commands: []Command{}}}
+			},
+			want: []want{{"reviewers", "pending", "needs 1 more approval"}}},
 		{name: "outside every window the freeze passes", conclusion: Success,
 			now:  time.Date(2026, 11, 4, 12, 0, 0, 0, time.UTC),
 			want: []want{{"freeze", "pass", "no freeze"}}},

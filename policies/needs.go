@@ -1,5 +1,7 @@
 package policies
 
+import "strings"
+
 // Facts is a set of facts about a change that an adapter may fetch beyond
 // what an event's payload holds. The policy declares which it needs, so an
 // adapter spends API calls only on those (policy-bot's trigger idea).
@@ -16,6 +18,12 @@ const (
 	NeedCodeOwners
 	// NeedPermissions: commenters' and reviewers' repository roles.
 	NeedPermissions
+	// NeedLabelEvents: who added the labels that declare something (the
+	// hotfix label); adapters read them only when such a label is on.
+	NeedLabelEvents
+	// NeedHeads: the heads the change had and their content (approvals
+	// that go stale on a push that changes the content).
+	NeedHeads
 )
 
 // Has reports whether all of want are in f.
@@ -35,18 +43,24 @@ func (p *Policy) Needs() Facts {
 		if hasTeam(r.From) {
 			f |= NeedTeams
 		}
+		if !r.AllowContributor {
+			f |= NeedCommits // who contributed may not approve
+		}
+		if r.DismissStale {
+			f |= NeedHeads
+		}
 	}
 	for _, r := range p.Approvals {
 		addApproval(r)
 	}
-	if p.Hotfix != nil && p.Hotfix.Approval != nil {
-		addApproval(*p.Hotfix.Approval)
-	}
-	if p.Freeze != nil && p.Freeze.Override != nil {
-		f |= NeedReviews
-		if hasTeam(p.Freeze.Override.From) {
-			f |= NeedTeams
+	if h := p.Hotfix; h != nil {
+		f |= NeedLabelEvents
+		if h.Approval != nil {
+			addApproval(*h.Approval)
 		}
+	}
+	if p.Freeze != nil && p.Freeze.Override != nil && hasTeam(p.Freeze.Override.From) {
+		f |= NeedTeams
 	}
 	if cr := p.ChangeRecord; cr != nil {
 		conds = append(conds, cr.When)
@@ -81,6 +95,18 @@ func (p *Policy) Needs() Facts {
 		}
 	}
 	return f
+}
+
+// String names the facts, for messages and logs: "files, commits".
+func (f Facts) String() string {
+	names := []string{"reviews", "comments", "files", "commits", "checks", "teams", "code owners", "permissions", "label events", "heads"}
+	var out []string
+	for i, n := range names {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 func hasTeam(ps []Principal) bool {

@@ -3,8 +3,8 @@ package policies
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/shipgate/shipgate/policies/conventional"
 )
@@ -73,6 +73,10 @@ func (s *evaluation) changeRecordRule() []Result {
 	}
 	var problems []string
 	ids := s.changeRecords()
+	if why, ok := s.incomplete(NeedCommits); ok && len(ids) == 0 && slices.Contains(cr.Sources, "commits") {
+		res.Status, res.Message = Wait, "no change record found yet, and not every commit could be read ("+why+"); put the ID in the title or body"
+		return []Result{res}
+	}
 	if len(ids) == 0 {
 		pats := make([]string, len(cr.Patterns))
 		for i, re := range cr.Patterns {
@@ -328,6 +332,10 @@ func (s *evaluation) releaseNotesRule() []Result {
 			ways = append(ways, "a file matching "+rn.Fragments.Pattern)
 		}
 		ways = append(ways, "a `/release-note TEXT` or `/release-note-none` comment")
+		if why, ok := s.incomplete(NeedFiles); ok && rn.Fragments != nil && src == noNote {
+			res.Status, res.Message = Wait, "no release note found yet, and not every changed file could be read ("+why+") to look for a fragment"
+			return []Result{res}
+		}
 		res.Status = Fail
 		res.Message = "no release note: add " + strings.Join(ways, ", or ")
 		if src == noteEmptyBlock {
@@ -476,6 +484,10 @@ func (s *evaluation) titleRule() []Result {
 
 func (s *evaluation) holdRule() []Result {
 	res := Result{Rule: "hold", Name: "hold", Status: Pass, Message: "not on hold"}
+	if why, ok := s.incomplete(NeedComments); ok {
+		// A /hold may be in the part that was not read.
+		res.Status, res.Message = Wait, "not every comment could be read ("+why+"), so a /hold may be missing"
+	}
 	label := s.p.Hold.Label
 	if cmd, ok := s.lastCommand("hold", "unhold"); ok && cmd.Name == "hold" && !strings.EqualFold(cmd.Args, "cancel") {
 		res.Status, res.Message = Fail, fmt.Sprintf("on hold by @%s: comment `/hold cancel` (or `/unhold`) when it may go", cmd.in.Author.Login)
@@ -539,47 +551,6 @@ func (r RequiredCheck) from(ch *Check) bool {
 		return ch.App == "" && strings.EqualFold(ch.Creator, r.From)
 	}
 	return true
-}
-
-func (s *evaluation) freezeRule() []Result {
-	f := s.p.Freeze
-	res := Result{Rule: "freeze", Name: "freeze", Status: Pass, Message: "no freeze window is active"}
-	var active []string
-	var until time.Time
-	for _, w := range f.Windows {
-		if len(w.Branches) > 0 && !matchAny(w.Branches, s.c.BaseBranch) {
-			continue
-		}
-		on, end := w.Active(s.now)
-		if !on {
-			continue
-		}
-		loc := w.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		active = append(active, fmt.Sprintf("%q until %s", w.Name, end.In(loc).Format("Mon 2006-01-02 15:04 MST")))
-		if end.After(until) {
-			until = end
-		}
-	}
-	if len(active) == 0 {
-		return []Result{res}
-	}
-	msg := "frozen: " + strings.Join(active, " and ")
-	if f.Override == nil {
-		res.Status, res.Message = Fail, msg+"; this freeze has no override: wait until it ends"
-		return []Result{res}
-	}
-	t := s.tally(ApprovalRule{Required: f.Override.Approvals, From: f.Override.From})
-	if len(t.approvers) >= f.Override.Approvals {
-		res.Message = msg + "; overridden by " + mentions(t.approvers)
-		return []Result{res}
-	}
-	res.Status = Fail
-	res.Message = fmt.Sprintf("%s; to ship anyway, get %d %s from %s", msg, f.Override.Approvals-len(t.approvers),
-		plural(f.Override.Approvals-len(t.approvers), "override approval", "override approvals"), principalMentions(f.Override.From))
-	return []Result{res}
 }
 
 func containsFold(list []string, s string) bool {

@@ -1,0 +1,161 @@
+package policies
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// activeWindow is a freeze window in force on the change's base now.
+type activeWindow struct {
+	w     *Window
+	until time.Time
+}
+
+// activeWindows returns the windows that freeze the change's base at t.
+func (s *evaluation) activeWindows(t time.Time) []activeWindow {
+	var out []activeWindow
+	for i := range s.p.Freeze.Windows {
+		w := &s.p.Freeze.Windows[i]
+		if len(w.Branches) > 0 && !matchAny(w.Branches, s.c.BaseBranch) {
+			continue
+		}
+		if on, until := w.Active(t); on {
+			out = append(out, activeWindow{w: w, until: until})
+		}
+	}
+	return out
+}
+
+// freezeRule fails while a window freezes the base, unless the window's
+// override holds: `/override-freeze REASON` from enough people of
+// freeze.override.from, given while this very occurrence of the window was
+// active (an override lasts until the window ends; an approving review is
+// no override, nor is a command given before the window started).
+func (s *evaluation) freezeRule() []Result {
+	f := s.p.Freeze
+	res := Result{Rule: "freeze", Name: "freeze", Status: Pass, Message: "no freeze window is active"}
+	active := s.activeWindows(s.now)
+	if len(active) == 0 {
+		return []Result{res}
+	}
+	var frozen, overridden []string
+	for _, a := range active {
+		desc := fmt.Sprintf("%q until %s", a.w.Name, untilText(a))
+		if f.Override == nil {
+			frozen = append(frozen, desc)
+			continue
+		}
+		by := s.overrides(a)
+		if len(by) >= f.Override.Approvals {
+			overridden = append(overridden, desc+" (overridden by "+strings.Join(by, ", ")+")")
+			continue
+		}
+		frozen = append(frozen, desc)
+	}
+	if len(frozen) == 0 {
+		res.Message = "frozen: " + strings.Join(overridden, " and ")
+		return []Result{res}
+	}
+	res.Status = Fail
+	msg := "frozen: " + strings.Join(frozen, " and ")
+	if f.Override == nil {
+		res.Message = msg + "; this freeze has no override: wait until it ends"
+		return []Result{res}
+	}
+	res.Message = fmt.Sprintf("%s; to ship anyway, %d of %s comment `/override-freeze REASON` while the window is active",
+		msg, f.Override.Approvals, principalMentions(f.Override.From))
+	return []Result{res}
+}
+
+// untilText formats when a window ends, in its timezone.
+func untilText(a activeWindow) string {
+	if a.until.IsZero() {
+		return "an end its end_cron never reaches"
+	}
+	loc := a.w.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return a.until.In(loc).Format("Mon 2006-01-02 15:04 MST")
+}
+
+// overrides returns who overrode this occurrence of a window, once each,
+// as `@login ("reason")`.
+func (s *evaluation) overrides(a activeWindow) []string {
+	var out, seen []string
+	for _, cmd := range s.cmds {
+		login := cmd.in.Author.Login
+		if cmd.Name != "override-freeze" || strings.TrimSpace(cmd.Args) == "" || containsFold(seen, login) || !s.mayOverride(login) {
+			continue
+		}
+		// The command counts for the occurrence that was active when it
+		// was given, and for no other.
+		on, until := a.w.Active(cmd.in.CreatedAt)
+		if !on || !until.Equal(a.until) {
+			continue
+		}
+		seen = append(seen, login)
+		out = append(out, fmt.Sprintf("@%s (%q)", login, cmd.Args))
+	}
+	return out
+}
+
+// mayOverride reports whether login is in freeze.override.from: a login,
+// a team member, or the GitHub login notify.slack.users maps to a Slack
+// user listed there.
+func (s *evaluation) mayOverride(login string) bool {
+	from := s.p.Freeze.Override.From
+	if includesAny(from, login, s.c.Teams) {
+		return true
+	}
+	for l, id := range s.p.Notify.SlackUsers {
+		if !strings.EqualFold(l, login) {
+			continue
+		}
+		for _, p := range from {
+			if p.SlackUser == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// NextChange returns the first instant after t at which a window of the
+// rule starts or ends (for a change into base), zero when none ever will:
+// the bot evaluates the open changes again at that instant, so a verdict
+// follows the freeze without an event on the change.
+func (f *FreezeRule) NextChange(t time.Time, base string) time.Time {
+	var next time.Time
+	for _, w := range f.Windows {
+		if len(w.Branches) > 0 && !matchAny(w.Branches, base) {
+			continue
+		}
+		if c := w.nextChange(t); !c.IsZero() && (next.IsZero() || c.Before(next)) {
+			next = c
+		}
+	}
+	return next
+}
+
+// nextChange is the first instant after t at which the window starts or
+// ends.
+func (w Window) nextChange(t time.Time) time.Time {
+	if w.Schedule == nil {
+		for _, c := range []time.Time{w.Start, w.End} {
+			if c.After(t) {
+				return c
+			}
+		}
+		return time.Time{}
+	}
+	if on, until := w.Active(t); on {
+		return until
+	}
+	loc := w.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return w.Schedule.Next(t.In(loc))
+}

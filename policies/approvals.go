@@ -96,8 +96,8 @@ func (s *evaluation) computePositions() []position {
 
 // approvalTally is the outcome of counting one approval rule.
 type approvalTally struct {
-	approvers []string // distinct qualifying approvers, in order
-	blockers  []string // qualifying people requesting changes
+	approvers []string        // distinct qualifying approvers, in order
+	blockers  []string        // qualifying people requesting changes
 	stale     []staleApproval // qualifying approvals that no longer count
 	// contributors approved but authored or committed the change's commits.
 	contributors []string

@@ -212,29 +212,31 @@ func TestEvaluate(t *testing.T) {
 			want: []want{{"reviewers", "pending", "@dave approved head1"}}},
 		{name: "a contributor's approval does not count", conclusion: Pending,
 			change: func(c *Change) { c.Commits[0].Committer = Actor{Login: "dave"} },
-			want: []want{{"reviewers", "pending", "@dave authored or committed commits of this change and may not approve it (allow_contributor: false)"}}},
+			want:   []want{{"reviewers", "pending", "@dave authored or committed commits of this change and may not approve it (allow_contributor: false)"}}},
 		{name: "a commit author's approval does not count either", conclusion: Pending,
 			change: func(c *Change) { c.Commits[1].Author = Actor{Login: "carol"} },
-			want: []want{{"reviewers", "pending", "@carol authored or committed"}}},
+			want:   []want{{"reviewers", "pending", "@carol authored or committed"}}},
 		{name: "allow_contributor lets a contributor approve", conclusion: Success,
 			policy: mustLoad(t, "version: 1\napprovals:\n  - {name: reviewers, required: 2, allow_contributor: true}\n"),
 			change: func(c *Change) { c.Commits[0].Committer = Actor{Login: "dave"} },
-			want: []want{{"reviewers", "pass", "@carol, @dave"}}},
+			want:   []want{{"reviewers", "pass", "@carol, @dave"}}},
 		{name: "with the commits unknown, approvals wait: a contributor cannot be told apart", conclusion: Pending,
 			change: func(c *Change) { c.Commits = nil },
-			want: []want{{"reviewers", "pending", "commits are not known yet"}}},
+			want:   []want{{"reviewers", "pending", "commits are not known yet"}}},
 		{name: "with the commits read in part, approvals wait and say why", conclusion: Pending,
-			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedCommits: "GitHub lists at most 250 commits of a pull request"} },
+			change: func(c *Change) {
+				c.Incomplete = map[Facts]string{NeedCommits: "GitHub lists at most 250 commits of a pull request"}
+			},
 			want: []want{{"reviewers", "pending", "GitHub lists at most 250 commits"}}},
 		{name: "with the reviews read in part, approvals wait: a request for changes may be missing", conclusion: Pending,
 			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedReviews: "over 10000 reviews"} },
-			want: []want{{"reviewers", "pending", "a request for changes may be missing"}}},
+			want:   []want{{"reviewers", "pending", "a request for changes may be missing"}}},
 		{name: "a GitLab approval given before the last push is stale", conclusion: Pending,
 			change: func(c *Change) { c.Reviews[1].CommitSHA, c.Reviews[1].SubmittedAt = "", t0.Add(-2*time.Hour) },
-			want: []want{{"reviewers", "pending", "@dave approved before the last push"}}},
+			want:   []want{{"reviewers", "pending", "@dave approved before the last push"}}},
 		{name: "a GitLab approval given after the last push counts", conclusion: Success,
 			change: func(c *Change) { c.Reviews[1].CommitSHA = "" },
-			want: []want{{"reviewers", "pass", "@carol, @dave"}}},
+			want:   []want{{"reviewers", "pass", "@carol, @dave"}}},
 		{name: "an /approve command counts as an approval", conclusion: Success,
 			change: func(c *Change) {
 				c.Reviews = c.Reviews[:1]
@@ -316,7 +318,9 @@ func TestEvaluate(t *testing.T) {
 			},
 			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "hotfix/ABC-1-crash into main is not a hotfix: hotfixes go into release/*"}}},
 		{name: "an undeclared hotfix branch into a release line keeps the normal rules", conclusion: Pending,
-			change: func(c *Change) { c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1] },
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+			},
 			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "declares it with `/hotfix REASON` (or adds the label hotfix)"}}},
 		{name: "a hotfix declared by someone without maintain declares nothing", conclusion: Pending,
 			change: func(c *Change) {
@@ -377,7 +381,7 @@ func TestEvaluate(t *testing.T) {
 				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", nil
 				c.Comments = []Comment{comment("bob", "/hotfix urgent", t0)}
 			},
-			want:   []want{{"hotfix", "pending", "needs 1 more approval"}}},
+			want: []want{{"hotfix", "pending", "needs 1 more approval"}}},
 
 		// release_notes
 		{name: "no release note fails and lists every way to add one", conclusion: Failure,
@@ -545,7 +549,9 @@ func TestEvaluate(t *testing.T) {
 
 		// facts read in part
 		{name: "with the files read in part a paths rule that matched none waits", conclusion: Pending,
-			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedFiles: "GitHub lists at most 3000 files of a pull request; this one has 3001"} },
+			change: func(c *Change) {
+				c.Incomplete = map[Facts]string{NeedFiles: "GitHub lists at most 3000 files of a pull request; this one has 3001"}
+			},
 			want: []want{{"dba", "pending", "whether this rule applies (when paths db/migrations/**) is not known"}}},
 		{name: "with the files read in part a paths rule that matched a listed file applies", conclusion: Pending,
 			change: func(c *Change) {
@@ -555,10 +561,10 @@ func TestEvaluate(t *testing.T) {
 			want: []want{{"dba", "pending", "needs 1 more approval"}}},
 		{name: "with the comments read in part the hold waits: a /hold may be missing", conclusion: Pending,
 			change: func(c *Change) { c.Incomplete = map[Facts]string{NeedComments: "over 10000 comments"} },
-			want: []want{{"hold", "pending", "a /hold may be missing"}}},
+			want:   []want{{"hold", "pending", "a /hold may be missing"}}},
 		{name: "with the files read in part a missing release note waits for a fragment", conclusion: Failure,
 			change: func(c *Change) { c.Body = "ABC-1"; c.Incomplete = map[Facts]string{NeedFiles: "3001 files"} },
-			want: []want{{"release_notes", "pending", "to look for a fragment"}}},
+			want:   []want{{"release_notes", "pending", "to look for a fragment"}}},
 
 		// commands as written
 		{name: "an edited comment's /hold holds nothing", conclusion: Success,

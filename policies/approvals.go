@@ -229,11 +229,11 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Status, res.Message = Wait, "the changed files are not known yet, so code owners cannot be checked"
 		return res
 	}
-	if why, ok := s.unknownFacts(r); ok {
+	t := s.tally(r)
+	if why, ok := s.unknownFacts(r, len(t.approvers) > 0); ok {
 		res.Status, res.Message = Wait, why
 		return res
 	}
-	t := s.tally(r)
 	if len(t.blockers) > 0 {
 		res.Status = Fail
 		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))

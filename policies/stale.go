@@ -122,8 +122,10 @@ func (s *evaluation) incomplete(f Facts) (string, bool) {
 }
 
 // unknownFacts reports, for an approval rule, a fact it needs that is
-// missing or was read in part: its result is then pending with why.
-func (s *evaluation) unknownFacts(r ApprovalRule) (string, bool) {
+// missing or was read in part: its result is then pending with why. The
+// commits matter only when someone approved (approved), as a contributor
+// among them would not count.
+func (s *evaluation) unknownFacts(r ApprovalRule, approved bool) (string, bool) {
 	if why, ok := s.incomplete(NeedReviews); ok {
 		return "not every review could be read (" + why + "), so a request for changes may be missing", true
 	}
@@ -132,7 +134,7 @@ func (s *evaluation) unknownFacts(r ApprovalRule) (string, bool) {
 			return "not every changed file could be read (" + why + "), so code owners cannot be checked", true
 		}
 	}
-	if !r.AllowContributor {
+	if !r.AllowContributor && approved {
 		if s.c.Commits == nil {
 			return "the change's commits are not known yet, so its contributors cannot be told apart from its approvers", true
 		}

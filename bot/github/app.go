@@ -38,10 +38,16 @@ type Store interface {
 	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
 	// AppendAudit appends to the audit log.
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
-	// OpenPRsWithHead lists the open PRs whose head is a commit.
+	// OpenPRsWithHead lists the open PRs whose head is a commit;
+	// OpenPRsOf those of a repository; KnownRepos the repositories with PRs.
 	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
+	OpenPRsOf(ctx context.Context, host, repo string) ([]store.PRState, error)
+	KnownRepos(ctx context.Context, host string) ([]string, error)
 	// CommandsOf lists the commands recorded on a PR, as given.
 	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
+	// RecordHead and Heads keep the heads a PR had, with their content.
+	RecordHead(ctx context.Context, host, repo string, number int, h store.Head) error
+	Heads(ctx context.Context, host, repo string, number int) ([]store.Head, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -67,8 +73,7 @@ type Config struct {
 	// delivery is refused.
 	WebhookSecret bot.Secret
 	// BotLogin is the login Shipgate comments as. Empty: "<slug>[bot]" from
-	// GET /app for an App; for a token, any bot account's comment carrying
-	// the summary marker is taken as Shipgate's.
+	// GET /app for an App, the token's user from GET /user (see Identify).
 	BotLogin string
 	// Transport is the base HTTP transport (default: a clone of
 	// http.DefaultTransport).
@@ -281,25 +286,39 @@ func (a *App) installationOf(ctx context.Context, repo string) (int64, error) {
 	return inst.GetID(), nil
 }
 
-// self returns the login Shipgate comments as, "" when unknown (token
-// auth without Config.BotLogin). For an App it is asked once: GET /app.
-func (a *App) self(ctx context.Context) string {
+// Identify learns the login Shipgate acts as, once: Config.BotLogin, else
+// "<slug>[bot]" from GET /app for an App, else the token's user from
+// GET /user. Shipgate never takes its own comments as commands, so the
+// server calls it before it processes anything, and Process calls it
+// before each batch (a cached answer after the first).
+func (a *App) Identify(ctx context.Context) (string, error) {
 	a.mu.Lock()
 	login := a.botLogin
 	a.mu.Unlock()
-	if login != "" || a.apps == nil {
-		return login
+	if login != "" {
+		return login, nil
 	}
-	app, _, err := a.appClient().Apps.Get(ctx, "")
-	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("reading the App's slug")
-		return ""
+	if a.apps != nil {
+		app, _, err := a.appClient().Apps.Get(ctx, "")
+		if err != nil {
+			return "", fmt.Errorf("reading the App's slug (GET /app), to know Shipgate's own comments: %w", classify(err, a.cfg.Now()))
+		}
+		login = app.GetSlug() + "[bot]"
+	} else {
+		c, err := a.client(ctx, 0, "")
+		if err != nil {
+			return "", err
+		}
+		u, _, err := c.Users.Get(ctx, "")
+		if err != nil {
+			return "", fmt.Errorf("reading the token's user (GET /user), to know Shipgate's own comments: %w", classify(err, a.cfg.Now()))
+		}
+		login = u.GetLogin()
 	}
-	login = app.GetSlug() + "[bot]"
 	a.mu.Lock()
 	a.botLogin = login
 	a.mu.Unlock()
-	return login
+	return login, nil
 }
 
 // splitRepo splits "owner/name".

@@ -40,17 +40,35 @@ type ChangeInput struct {
 	CodeOwners *policies.CodeOwners
 	// Permissions maps lower-cased logins to roles; nil when not fetched.
 	Permissions map[string]policies.Permission
+	// LabelEvents: GET /repos/{owner}/{repo}/issues/{n}/events (labeled
+	// and unlabeled); nil when not fetched.
+	LabelEvents []*gh.IssueEvent
+	// Heads are the PR's heads as the bot saw them (store); nil when not
+	// known (the Action, the CLI).
+	Heads []policies.Head
+	// Incomplete names the facts read in part, and why.
+	Incomplete map[policies.Facts]string
+	// Self is Shipgate's own login: its comments and reviews are a bot's,
+	// whatever type GitHub gives its account (a token's user).
+	Self string
 }
 
 // BuildChange turns GitHub data into a Change.
 func BuildChange(in ChangeInput) *policies.Change {
 	pr := in.PR
+	actor := func(u *gh.User) policies.Actor {
+		a := actorOf(u)
+		a.Bot = a.Bot || in.Self != "" && strings.EqualFold(a.Login, in.Self)
+		return a
+	}
 	c := &policies.Change{
 		Host:        "github",
 		Number:      pr.GetNumber(),
 		Title:       pr.GetTitle(),
 		Body:        pr.GetBody(),
 		Author:      actor(pr.GetUser()),
+		Heads:       in.Heads,
+		Incomplete:  in.Incomplete,
 		BaseBranch:  pr.GetBase().GetRef(),
 		HeadBranch:  pr.GetHead().GetRef(),
 		HeadSHA:     pr.GetHead().GetSHA(),
@@ -87,6 +105,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 				Author:    actor(cm.GetUser()),
 				Body:      cm.GetBody(),
 				CreatedAt: cm.GetCreatedAt().Time,
+				Edited:    cm.GetUpdatedAt().After(cm.GetCreatedAt().Time),
 			})
 		}
 	}
@@ -107,6 +126,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 				SHA:        rc.GetSHA(),
 				Message:    rc.GetCommit().GetMessage(),
 				Author:     actor(rc.GetAuthor()),
+				Committer:  committer(rc.GetCommitter()),
 				AuthorName: rc.GetCommit().GetAuthor().GetName(),
 				PR:         c.Number,
 				Time:       rc.GetCommit().GetCommitter().GetDate().Time,
@@ -117,6 +137,17 @@ func BuildChange(in ChangeInput) *policies.Change {
 			if cm.SHA == c.HeadSHA {
 				c.HeadPushedAt = cm.Time
 			}
+		}
+	}
+	if in.LabelEvents != nil {
+		c.LabelEvents = make([]policies.LabelEvent, 0, len(in.LabelEvents))
+		for _, e := range in.LabelEvents {
+			if e.GetEvent() != "labeled" && e.GetEvent() != "unlabeled" {
+				continue
+			}
+			c.LabelEvents = append(c.LabelEvents, policies.LabelEvent{
+				Label: e.GetLabel().GetName(), Actor: actor(e.GetActor()), Added: e.GetEvent() == "labeled", At: e.GetCreatedAt().Time,
+			})
 		}
 	}
 	if in.CheckRuns != nil || in.Statuses != nil {
@@ -154,8 +185,20 @@ func statusCheck(st *gh.RepoStatus, sha string) policies.Check {
 	return ch
 }
 
-// actor maps a GitHub user; Apps and "[bot]" accounts are bots.
-func actor(u *gh.User) policies.Actor {
+// actorOf maps a GitHub user; Apps and "[bot]" accounts are bots.
+func actorOf(u *gh.User) policies.Actor {
 	login := u.GetLogin()
-	return policies.Actor{Login: login, Bot: u.GetType() == "Bot" || strings.HasSuffix(login, "[bot]")}
+	return policies.Actor{Login: login, Bot: isBot(u)}
+}
+
+// webFlow is the account GitHub commits as for changes made in its web
+// interface: the person is the commit's author, not this committer.
+const webFlow = "web-flow"
+
+// committer maps a commit's committer; web-flow is GitHub, not a person.
+func committer(u *gh.User) policies.Actor {
+	if strings.EqualFold(u.GetLogin(), webFlow) {
+		return policies.Actor{}
+	}
+	return actorOf(u)
 }

@@ -25,8 +25,8 @@ import (
 func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 	cm := ev.Comment
 	cmds := policies.ParseCommands(cm.Body)
-	if len(cmds) == 0 || cm.Bot {
-		return nil
+	if len(cmds) == 0 || cm.Bot || strings.EqualFold(cm.Author, w.a.knownSelf()) {
+		return nil // a bot's comment, or Shipgate's own, is never a command
 	}
 	s := w.s
 	author := policies.Actor{Login: cm.Author}
@@ -35,7 +35,8 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 		return err
 	}
 	authChange := &policies.Change{
-		Host: "github", Repo: w.repoRef(), Number: w.number, Author: actor(w.pr.GetUser()),
+		Host: "github", Repo: w.repoRef(), Number: w.number, Author: actorOf(w.pr.GetUser()),
+		BaseBranch: w.pr.GetBase().GetRef(), HeadBranch: w.pr.GetHead().GetRef(),
 		Labels: w.labels(), Permissions: map[string]policies.Permission{strings.ToLower(cm.Author): perm},
 	}
 	p := w.policyForCommands()

@@ -83,6 +83,8 @@ type Comment struct {
 	Bot       bool      `json:"bot,omitempty"`
 	Body      string    `json:"body"`
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt moves past CreatedAt when the comment is edited.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	// Edited and Deleted are set for issue_comment edited and deleted:
 	// neither runs a command, they only lead to a new evaluation.
 	Edited  bool `json:"edited,omitempty"`
@@ -95,9 +97,13 @@ func (c *Comment) issueComment() *gh.IssueComment {
 	if c.Bot {
 		kind = "Bot"
 	}
+	updated := c.UpdatedAt
+	if c.Edited && !updated.After(c.CreatedAt) {
+		updated = c.CreatedAt.Add(time.Second) // an edit event: edited, whatever the payload's clock says
+	}
 	return &gh.IssueComment{
 		ID: gh.Int64(c.ID), Body: gh.String(c.Body), User: &gh.User{Login: gh.String(c.Author), Type: gh.String(kind)},
-		CreatedAt: &gh.Timestamp{Time: c.CreatedAt},
+		CreatedAt: &gh.Timestamp{Time: c.CreatedAt}, UpdatedAt: &gh.Timestamp{Time: updated},
 	}
 }
 
@@ -106,7 +112,7 @@ func (c *Comment) issueComment() *gh.IssueComment {
 func usedEvent(event string) bool {
 	switch event {
 	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create",
-		"workflow_run", "deployment_protection_rule":
+		"workflow_run", "deployment_protection_rule", "status", "membership", "team":
 		return true
 	}
 	return false
@@ -184,7 +190,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		e.Number, e.At = p.Issue.Number, p.Comment.UpdatedAt.Time
 		e.Comment = &Comment{
 			ID: p.Comment.ID, Author: p.Comment.User.login(), Body: p.Comment.Body, CreatedAt: p.Comment.CreatedAt.Time,
-			Edited: p.Action == "edited", Deleted: p.Action == "deleted",
+			UpdatedAt: p.Comment.UpdatedAt.Time, Edited: p.Action == "edited", Deleted: p.Action == "deleted",
 		}
 		e.Issue = p.Issue.github()
 		return []store.Job{prJob(e)}, "", nil
@@ -215,10 +221,14 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		}
 		return nil, "action " + p.Action + " of " + event + " is not followed", nil
 	case "check_suite":
-		if p.Action != "rerequested" || p.CheckSuite == nil {
+		if (p.Action != "rerequested" && p.Action != "completed") || p.CheckSuite == nil {
 			return noVerdict()
 		}
 		return checkJobs(prJob, base, p.CheckSuite.PullRequests)
+	case "status":
+		return statusJobs(base, p.SHA, p.Context)
+	case "membership", "team":
+		return teamJobs(base, p.Organization.login())
 	case "push":
 		branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
 		switch {
@@ -228,8 +238,8 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 			return nil, "push of " + p.Ref + ", not a branch", nil
 		case p.Deleted:
 			return nil, "branch deleted", nil
-		case !p.touchesPolicy():
-			return nil, "push does not change " + PolicyFile, nil
+		case !p.touchesGate():
+			return nil, "push does not change " + PolicyFile + " or CODEOWNERS", nil
 		}
 		e := base
 		e.Branch = branch
@@ -275,6 +285,11 @@ type hookPayload struct {
 	CheckSuite *struct {
 		PullRequests []hookPRRef `json:"pull_requests"`
 	} `json:"check_suite"`
+	// status
+	SHA     string `json:"sha"`
+	Context string `json:"context"`
+	// membership, team
+	Organization *hookUser `json:"organization"`
 	// push
 	Ref        string       `json:"ref"`
 	Deleted    bool         `json:"deleted"`
@@ -340,23 +355,28 @@ func (b *hookBranch) github() *gh.PullRequestBranch {
 
 // hookPR is a pull request in a payload, with what a Change is built from.
 type hookPR struct {
-	Number    int         `json:"number"`
-	Title     string      `json:"title"`
-	Body      string      `json:"body"`
-	State     string      `json:"state"`
-	Draft     bool        `json:"draft"`
-	Merged    bool        `json:"merged"`
-	User      *hookUser   `json:"user"`
-	Labels    []hookLabel `json:"labels"`
-	Base      *hookBranch `json:"base"`
-	Head      *hookBranch `json:"head"`
-	CreatedAt hookTime    `json:"created_at"`
-	UpdatedAt hookTime    `json:"updated_at"`
+	Number int `json:"number"`
+	// ChangedFiles and Commits are GitHub's counts, against which the
+	// listed files and commits (capped at 3000 and 250) are checked.
+	ChangedFiles int         `json:"changed_files"`
+	Commits      int         `json:"commits"`
+	Title        string      `json:"title"`
+	Body         string      `json:"body"`
+	State        string      `json:"state"`
+	Draft        bool        `json:"draft"`
+	Merged       bool        `json:"merged"`
+	User         *hookUser   `json:"user"`
+	Labels       []hookLabel `json:"labels"`
+	Base         *hookBranch `json:"base"`
+	Head         *hookBranch `json:"head"`
+	CreatedAt    hookTime    `json:"created_at"`
+	UpdatedAt    hookTime    `json:"updated_at"`
 }
 
 func (p *hookPR) github() *gh.PullRequest {
 	return &gh.PullRequest{
-		Number: gh.Int(p.Number), Title: gh.String(p.Title), Body: gh.String(p.Body), State: gh.String(p.State),
+		Number: gh.Int(p.Number), ChangedFiles: gh.Int(p.ChangedFiles), Commits: gh.Int(p.Commits),
+		Title: gh.String(p.Title), Body: gh.String(p.Body), State: gh.String(p.State),
 		Draft: gh.Bool(p.Draft), Merged: gh.Bool(p.Merged), User: p.User.github(), Labels: labels(p.Labels),
 		Base: p.Base.github(), Head: p.Head.github(),
 		CreatedAt: &gh.Timestamp{Time: p.CreatedAt.Time}, UpdatedAt: &gh.Timestamp{Time: p.UpdatedAt.Time},
@@ -414,10 +434,15 @@ type hookCommit struct {
 	Modified []string `json:"modified"`
 }
 
-// touchesPolicy reports whether a push may change the policy file. A push
-// of more commits than the payload lists (GitHub lists 20), or a forced
-// one, is assumed to.
-func (p *hookPayload) touchesPolicy() bool {
+// gateFiles are the files of a base branch whose change can change the
+// verdict of the PRs into it: the policy, and CODEOWNERS where GitHub
+// looks for it.
+var gateFiles = []string{PolicyFile, ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+
+// touchesGate reports whether a push may change a gate file. A push of
+// more commits than the payload lists (GitHub lists 20), or a forced one,
+// is assumed to.
+func (p *hookPayload) touchesGate() bool {
 	if len(p.Commits) >= 20 || p.Forced {
 		return true
 	}
@@ -427,8 +452,10 @@ func (p *hookPayload) touchesPolicy() bool {
 	}
 	for _, c := range commits {
 		for _, list := range [][]string{c.Added, c.Modified, c.Removed} {
-			if slices.Contains(list, PolicyFile) {
-				return true
+			for _, f := range gateFiles {
+				if slices.Contains(list, f) {
+					return true
+				}
 			}
 		}
 	}
@@ -491,6 +518,7 @@ func slimPR(pr *gh.PullRequest) *gh.PullRequest {
 	}
 	out := &gh.PullRequest{
 		Number: pr.Number, Title: pr.Title, Body: pr.Body, State: pr.State, Draft: pr.Draft, Merged: pr.Merged,
+		ChangedFiles: pr.ChangedFiles, Commits: pr.Commits,
 		CreatedAt: pr.CreatedAt, UpdatedAt: pr.UpdatedAt, Base: ref(pr.Base), Head: ref(pr.Head),
 	}
 	if u := pr.User; u != nil {

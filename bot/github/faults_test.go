@@ -44,7 +44,7 @@ func TestFaults(t *testing.T) {
 
 			h.wantCheck(heads[1], "completed", "success")
 			h.wantCheck(heads[2], "completed", "failure", "on hold")
-			h.wantCheck(heads[3], "in_progress", "", "older commit")
+			h.wantCheck(heads[3], "in_progress", "", "need renewing")
 			faults := 0
 			for _, r := range h.fake.Requests() {
 				if r.Fault != "" {

@@ -18,13 +18,15 @@ import (
 // policy file.
 var ErrNoPolicy = errors.New("no " + PolicyFile + " on the base branch")
 
-// Caps on what is read of one PR: GitHub itself lists at most 3000 files
-// and 250 commits of a PR.
+// What is read of one PR. GitHub itself lists at most 3000 files and 250
+// commits of a PR; the other lists are read whole, up to a bound that no
+// real PR reaches, past which the rules that need them wait (Incomplete)
+// rather than judge on a part.
 const (
 	maxFiles    = 3000
 	maxCommits  = 250
-	maxListed   = 1000 // reviews, comments, check runs, statuses
-	maxParallel = 8    // concurrent requests of one evaluation
+	maxListed   = 10_000 // reviews, comments, check runs, statuses
+	maxParallel = 8      // concurrent requests of one evaluation
 )
 
 // session reads one repository with one client, for one unit of work. It
@@ -137,58 +139,46 @@ type known struct {
 }
 
 // facts fetches what the policy needs beyond the PR itself and what the
-// caller knows, concurrently and page by page, into a ChangeInput.
+// caller knows, concurrently and page by page, into a ChangeInput. A list
+// read in part (a host cap, the bound maxListed) is named in Incomplete.
 func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Policy, k known) (ChangeInput, error) {
 	need := p.Needs()
-	in := ChangeInput{PR: pr, Reviews: k.Reviews, Comments: k.Comments}
-	n, head, base := pr.GetNumber(), pr.GetHead().GetSHA(), pr.GetBase().GetRef()
+	in := ChangeInput{PR: pr, Reviews: k.Reviews, Comments: k.Comments, Incomplete: map[policies.Facts]string{}}
+	var mu sync.Mutex
+	partial := func(f policies.Facts, why string) {
+		mu.Lock()
+		in.Incomplete[f] = why
+		mu.Unlock()
+	}
 	var g group
 	if need.Has(policies.NeedReviews) && in.Reviews == nil {
-		g.run(func() (err error) {
-			in.Reviews, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
-				return s.gh.PullRequests.ListReviews(ctx, s.owner, s.name, n, &o)
-			})
-			return s.wrapIf(err, "reading reviews of %s#%d", s.repo, n)
-		})
+		g.run(func() error { return s.readReviews(ctx, pr.GetNumber(), &in, partial) })
 	}
 	if need.Has(policies.NeedComments) && in.Comments == nil {
 		g.run(func() (err error) {
-			in.Comments, err = s.comments(ctx, n)
+			var cut bool
+			in.Comments, cut, err = s.listComments(ctx, pr.GetNumber())
+			if cut {
+				partial(policies.NeedComments, fmt.Sprintf("it has over %d comments", maxListed))
+			}
 			return err
 		})
 	}
-	if need.Has(policies.NeedFiles) {
-		g.run(func() (err error) {
-			in.Files, err = listAll(maxFiles, func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
-				return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, n, &o)
-			})
-			return s.wrapIf(err, "reading files of %s#%d", s.repo, n)
-		})
+	if need.Has(policies.NeedFiles) || need.Has(policies.NeedHeads) {
+		g.run(func() error { return s.readFiles(ctx, pr, &in, partial) })
 	}
 	if need.Has(policies.NeedCommits) || dismissesStale(p) && k.HeadPushedAt.IsZero() {
-		g.run(func() (err error) {
-			in.Commits, err = listAll(maxCommits, func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
-				return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, n, &o)
-			})
-			return s.wrapIf(err, "reading commits of %s#%d", s.repo, n)
-		})
+		g.run(func() error { return s.readCommits(ctx, pr, &in, partial) })
 	}
 	if need.Has(policies.NeedChecks) {
+		g.run(func() error { return s.readChecks(ctx, pr.GetHead().GetSHA(), &in, partial) })
+	}
+	if need.Has(policies.NeedLabelEvents) && p.Hotfix != nil && hasLabel(pr, p.Hotfix.Label) {
 		g.run(func() (err error) {
-			in.CheckRuns, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
-				res, resp, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, head, &gh.ListCheckRunsOptions{ListOptions: o})
-				if err != nil {
-					return nil, resp, err
-				}
-				return res.CheckRuns, resp, nil
+			in.LabelEvents, _, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueEvent, *gh.Response, error) {
+				return s.gh.Issues.ListIssueEvents(ctx, s.owner, s.name, pr.GetNumber(), &o)
 			})
-			return s.wrapIf(err, "reading check runs of %s@%s", s.repo, head)
-		})
-		g.run(func() (err error) {
-			in.Statuses, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.RepoStatus, *gh.Response, error) {
-				return s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, head, &o)
-			})
-			return s.wrapIf(err, "reading commit statuses of %s@%s", s.repo, head)
+			return s.wrapIf(err, "reading the label events of %s#%d", s.repo, pr.GetNumber())
 		})
 	}
 	if need.Has(policies.NeedTeams) {
@@ -200,7 +190,7 @@ func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Pol
 	}
 	if need.Has(policies.NeedCodeOwners) {
 		g.run(func() (err error) {
-			in.CodeOwners, err = s.codeOwners(ctx, base)
+			in.CodeOwners, err = s.codeOwners(ctx, pr.GetBase().GetRef())
 			return err
 		})
 	}
@@ -217,6 +207,86 @@ func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Pol
 	return in, nil
 }
 
+// readReviews lists a PR's reviews: GET /repos/{owner}/{repo}/pulls/{n}/reviews.
+func (s *session) readReviews(ctx context.Context, n int, in *ChangeInput, partial func(policies.Facts, string)) error {
+	reviews, cut, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+		return s.gh.PullRequests.ListReviews(ctx, s.owner, s.name, n, &o)
+	})
+	in.Reviews = reviews
+	if cut {
+		partial(policies.NeedReviews, fmt.Sprintf("it has over %d reviews", maxListed))
+	}
+	return s.wrapIf(err, "reading reviews of %s#%d", s.repo, n)
+}
+
+// readFiles lists a PR's files, checked against its changed_files:
+// GET /repos/{owner}/{repo}/pulls/{n}/files.
+func (s *session) readFiles(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) error {
+	files, cut, err := listAll(maxFiles, func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, pr.GetNumber(), &o)
+	})
+	in.Files = files
+	switch total := pr.GetChangedFiles(); {
+	case total > len(files):
+		partial(policies.NeedFiles, fmt.Sprintf("GitHub lists at most %d files of a pull request, and this one changes %d", maxFiles, total))
+	case cut || total == 0 && len(files) >= maxFiles:
+		partial(policies.NeedFiles, fmt.Sprintf("GitHub lists at most %d files of a pull request, and this one may change more", maxFiles))
+	}
+	return s.wrapIf(err, "reading files of %s#%d", s.repo, pr.GetNumber())
+}
+
+// readCommits lists a PR's commits, checked against its commit count:
+// GET /repos/{owner}/{repo}/pulls/{n}/commits.
+func (s *session) readCommits(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) error {
+	commits, cut, err := listAll(maxCommits, func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, pr.GetNumber(), &o)
+	})
+	in.Commits = commits
+	switch total := pr.GetCommits(); {
+	case total > len(commits):
+		partial(policies.NeedCommits, fmt.Sprintf("GitHub lists at most %d commits of a pull request, and this one has %d", maxCommits, total))
+	case cut || total == 0 && len(commits) >= maxCommits:
+		partial(policies.NeedCommits, fmt.Sprintf("GitHub lists at most %d commits of a pull request, and this one may have more", maxCommits))
+	}
+	return s.wrapIf(err, "reading commits of %s#%d", s.repo, pr.GetNumber())
+}
+
+// readChecks lists the check runs and commit statuses of head:
+// GET /repos/{owner}/{repo}/commits/{ref}/check-runs and …/statuses.
+func (s *session) readChecks(ctx context.Context, head string, in *ChangeInput, partial func(policies.Facts, string)) error {
+	runs, cutRuns, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
+		res, resp, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, head, &gh.ListCheckRunsOptions{ListOptions: o})
+		if err != nil {
+			return nil, resp, err
+		}
+		return res.CheckRuns, resp, nil
+	})
+	if err != nil {
+		return s.wrap(err, "reading check runs of %s@%s", s.repo, head)
+	}
+	statuses, cutStatuses, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.RepoStatus, *gh.Response, error) {
+		return s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, head, &o)
+	})
+	if err != nil {
+		return s.wrap(err, "reading commit statuses of %s@%s", s.repo, head)
+	}
+	in.CheckRuns, in.Statuses = runs, statuses
+	if cutRuns || cutStatuses {
+		partial(policies.NeedChecks, fmt.Sprintf("its head has over %d check runs or statuses", maxListed))
+	}
+	return nil
+}
+
+// hasLabel reports whether the PR carries label.
+func hasLabel(pr *gh.PullRequest, label string) bool {
+	for _, l := range pr.Labels {
+		if strings.EqualFold(l.GetName(), label) {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *session) wrapIf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
@@ -227,10 +297,16 @@ func (s *session) wrapIf(err error, format string, args ...any) error {
 // comments lists a PR's conversation: GET
 // /repos/{owner}/{repo}/issues/{issue_number}/comments.
 func (s *session) comments(ctx context.Context, n int) ([]*gh.IssueComment, error) {
-	cs, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
+	cs, _, err := s.listComments(ctx, n)
+	return cs, err
+}
+
+// listComments is comments, telling whether the list was cut at maxListed.
+func (s *session) listComments(ctx context.Context, n int) ([]*gh.IssueComment, bool, error) {
+	cs, cut, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
 		return s.gh.Issues.ListComments(ctx, s.owner, s.name, n, &gh.IssueListCommentsOptions{ListOptions: o})
 	})
-	return cs, s.wrapIf(err, "reading comments of %s#%d", s.repo, n)
+	return cs, cut, s.wrapIf(err, "reading comments of %s#%d", s.repo, n)
 }
 
 // dismissesStale reports whether an approval rule counts approvals only
@@ -367,7 +443,7 @@ func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, 
 	for _, team := range teams {
 		g.run(func() error {
 			org, slug, _ := strings.Cut(team, "/")
-			members, err := listAll(maxListed*10, func(o gh.ListOptions) ([]*gh.User, *gh.Response, error) {
+			members, _, err := listAll(maxListed*10, func(o gh.ListOptions) ([]*gh.User, *gh.Response, error) {
 				return s.gh.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{ListOptions: o})
 			})
 			if err != nil && !isNotFound(err) {
@@ -407,18 +483,20 @@ func (s *session) codeOwners(ctx context.Context, branch string) (*policies.Code
 	return nil, nil
 }
 
-// listAll reads every page of a list, 100 at a time, up to max items.
-func listAll[T any](max int, list func(gh.ListOptions) ([]T, *gh.Response, error)) ([]T, error) {
+// listAll reads every page of a list, 100 at a time, up to max items;
+// cut tells that more pages were left unread.
+func listAll[T any](max int, list func(gh.ListOptions) ([]T, *gh.Response, error)) (items []T, cut bool, err error) {
 	opts := gh.ListOptions{PerPage: 100}
 	all := []T{}
 	for {
 		page, resp, err := list(opts)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		all = append(all, page...)
-		if resp == nil || resp.NextPage == 0 || len(all) >= max {
-			return all, nil
+		more := resp != nil && resp.NextPage != 0
+		if !more || len(all) >= max {
+			return all, more, nil
 		}
 		opts.Page = resp.NextPage
 	}

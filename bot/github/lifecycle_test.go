@@ -100,7 +100,7 @@ func TestLifecycle(t *testing.T) {
 	step("a push makes the approvals stale")
 	h.push(1, shaB, "fix: handle expired cards", "dave")
 	h.drain()
-	h.wantCheck(shaB, "in_progress", "", "older commit")
+	h.wantCheck(shaB, "in_progress", "", "need renewing")
 
 	step("someone who may only read cannot hold it")
 	h.comment(1, "carol", "/hold")

@@ -70,11 +70,11 @@ func (a *App) CheckPR(ctx context.Context, repo string, number int, o CheckOptio
 	case lp.Invalid != nil:
 		return out, fmt.Errorf("the policy of %s on %s is invalid: %w", repo, pr.GetBase().GetRef(), lp.Invalid)
 	}
-	in, err := s.facts(ctx, pr, lp.Policy, known{})
+	_, c, err := s.changeOf(ctx, pr, lp.Policy, known{})
 	if err != nil {
 		return out, err
 	}
-	out.Change = BuildChange(in)
+	out.Change = c
 	out.Verdict = policies.Evaluate(lp.Policy, out.Change, a.cfg.Now())
 	return out, nil
 }

@@ -17,7 +17,9 @@ import (
 )
 
 // Kinds implements bot.Processor: KindPR, KindPolicyChanged and KindTag.
-func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged, KindTag} }
+func (a *App) Kinds() []string {
+	return []string{KindPR, KindPolicyChanged, KindTag, KindHeadChanged, KindTeamChanged}
+}
 
 // Process implements bot.Processor. A KindPR batch (the jobs of one PR,
 // oldest first) runs the commands of its new comments in order, then
@@ -31,18 +33,28 @@ func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged, Kind
 // the batch is on its last attempt, the PR first gets a failing check that
 // says Shipgate could not evaluate it, and why.
 func (a *App) Process(ctx context.Context, b store.Batch) error {
-	var prJobs, policyJobs, tagJobs []store.Job
+	var prJobs, policyJobs, tagJobs, headJobs, teamJobs []store.Job
 	for _, j := range b.Jobs {
 		switch j.Kind {
 		case KindPolicyChanged:
 			policyJobs = append(policyJobs, j)
 		case KindTag:
 			tagJobs = append(tagJobs, j)
+		case KindHeadChanged:
+			headJobs = append(headJobs, j)
+		case KindTeamChanged:
+			teamJobs = append(teamJobs, j)
 		default:
 			prJobs = append(prJobs, j)
 		}
 	}
 	var errs []error
+	if len(headJobs) > 0 {
+		errs = append(errs, a.headChanged(ctx, headJobs))
+	}
+	if len(teamJobs) > 0 {
+		errs = append(errs, a.teamChanged(ctx, teamJobs))
+	}
 	if len(tagJobs) > 0 {
 		errs = append(errs, a.processTags(ctx, tagJobs))
 	}
@@ -159,6 +171,10 @@ func (a *App) processPR(ctx context.Context, jobs []store.Job) error {
 func (w *prWork) run(ctx context.Context, installation int64) error {
 	a := w.a
 	last := w.events[len(w.events)-1]
+	// Shipgate's own comments are never commands: know them first.
+	if _, err := a.Identify(ctx); err != nil {
+		return err
+	}
 	s, err := a.session(ctx, installation, last.Repo)
 	if err != nil {
 		return err
@@ -323,7 +339,7 @@ func (w *prWork) headPushedAt() time.Time {
 // rule (policy-bot's trigger idea: skip what an event cannot affect).
 func (w *prWork) mayChangeVerdict() bool {
 	for _, e := range w.events {
-		if !(e.Event == "check_run" && e.Action == "completed") {
+		if !(e.Event == "check_run" && e.Action == "completed") && e.Event != "status" {
 			return true
 		}
 	}
@@ -355,13 +371,9 @@ func (w *prWork) evaluate(ctx context.Context) (policies.Verdict, *policies.Chan
 	p := w.policy.Policy
 	k := w.known()
 	k.HeadPushedAt = w.headPushedAt()
-	in, err := w.s.facts(ctx, w.pr, p, k)
+	in, c, err := w.s.changeOf(ctx, w.pr, p, k)
 	if err != nil {
 		return policies.Verdict{}, nil, err
-	}
-	c := BuildChange(in)
-	if !k.HeadPushedAt.IsZero() {
-		c.HeadPushedAt = k.HeadPushedAt
 	}
 	w.pushedAt = c.HeadPushedAt
 	w.state.HeadPushedAt = c.HeadPushedAt // of this head: headPushedAt trusts it only while LastEvaluatedSHA is the head
@@ -438,6 +450,13 @@ func applyCommentEvents(comments []*gh.IssueComment, events []Event) []*gh.Issue
 	return out
 }
 
+// FreezeJob is the review.ChangeJob of GitHub: the evaluation of a PR
+// again when a freeze window starts or ends.
+func FreezeJob(repo string, number int, cause string) (store.Job, error) {
+	e := Event{Event: "freeze", DeliveryID: cause, Repo: repo, Number: number}
+	return store.Job{Kind: KindPR, Key: KeyPR(repo, number), Payload: mustJSON(e)}, nil
+}
+
 // record saves the evaluation, its audit entry and the PR's state.
 func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Change, conclusion string) error {
 	a, s := w.a, w.s
@@ -452,5 +471,5 @@ func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 		return err
 	}
 	a.seen.put(KeyPR(s.repo, w.number), seen{evaluatedAt: now, pr: w.pr, reviews: w.reviews, comments: w.comments, headPushedAt: w.pushedAt})
-	return nil
+	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, "github", s.repo, w.pr.GetBase().GetRef(), w.policy.Policy, now)
 }

@@ -229,11 +229,12 @@ func (w *prWork) findComment(ctx context.Context) error {
 		}
 		w.comments = comments
 	}
-	self := w.a.self(ctx)
+	self, err := w.a.Identify(ctx)
+	if err != nil {
+		return err
+	}
 	for _, c := range comments {
-		u := c.GetUser()
-		ours := strings.EqualFold(u.GetLogin(), self) || self == "" && isBot(u)
-		if ours && strings.HasPrefix(c.GetBody(), templates.CommentMarker) {
+		if strings.EqualFold(c.GetUser().GetLogin(), self) && strings.HasPrefix(c.GetBody(), templates.CommentMarker) {
 			w.state.CommentID, w.state.CommentDigest = c.GetID(), review.Digest(c.GetBody())
 			return nil
 		}

@@ -32,7 +32,7 @@ func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
 		if err != nil {
 			return err
 		}
-		prs, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequest, *gh.Response, error) {
+		prs, _, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequest, *gh.Response, error) {
 			return s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Base: e.Branch, ListOptions: o})
 		})
 		if err != nil {
@@ -61,7 +61,10 @@ func (a *App) queue(ctx context.Context, deliveryID string, cause Event, prs []*
 	for i, pr := range prs {
 		e := Event{
 			Event: cause.Event, Action: cause.Action, DeliveryID: deliveryID, Installation: cause.Installation,
-			Repo: cause.Repo, Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(), Sender: cause.Sender, PR: slimPR(pr),
+			Repo: cause.Repo, Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(), Sender: cause.Sender,
+		}
+		if pr.GetBase() != nil {
+			e.PR = slimPR(pr) // a PR as listed: the job need not read it again
 		}
 		jobs = append(jobs, store.Job{
 			Kind: KindPR, Key: KeyPR(e.Repo, e.Number), Payload: mustJSON(e), RunAt: now.Add(time.Duration(i) * spacing),

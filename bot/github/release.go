@@ -212,7 +212,7 @@ func (r *Releases) PullRequestNotes(ctx context.Context, p *policies.Policy, com
 		n := pr.GetNumber()
 		out[i].PR = n
 		if out[i].Author.Login == "" {
-			out[i].Author = actor(pr.GetUser())
+			out[i].Author = actorOf(pr.GetUser())
 		}
 		if seen[n] {
 			continue

@@ -331,11 +331,24 @@ func (w *mrWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	a := w.a
 	now := a.cfg.Now()
 	last := w.events[len(w.events)-1]
-	return review.Evaluation{
+	if err := (review.Evaluation{
 		Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, PolicyRevision: w.policy.Revision,
 		Change: c, Verdict: v, Conclusion: conclusion, Actor: last.Sender, DeliveryID: last.DeliveryID,
 		Events: len(w.events), At: now,
-	}.Record(ctx, a.cfg.Store, &w.state)
+	}).Record(ctx, a.cfg.Store, &w.state); err != nil {
+		return err
+	}
+	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, "gitlab", w.repo, w.mr.TargetBranch, w.policy.Policy, now)
+}
+
+// FreezeJob is the review.ChangeJob of GitLab: the evaluation of an MR
+// again when a freeze window starts or ends.
+func FreezeJob(repo string, iid int, cause string) (store.Job, error) {
+	payload, err := json.Marshal(Event{Kind: "freeze", Action: "freeze", Repo: repo, IID: iid, DeliveryID: cause})
+	if err != nil {
+		return store.Job{}, err
+	}
+	return store.Job{Kind: KindMR, Key: KeyMR(repo, iid), Payload: payload}, nil
 }
 
 // publishFailure tells the MR that Shipgate could not evaluate it, after

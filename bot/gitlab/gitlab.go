@@ -160,6 +160,11 @@ func botUsername(name string) bool {
 	return strings.HasSuffix(name, "-bot") || name == "ghost"
 }
 
+// Identify learns the user Shipgate writes as (BotUsername, or GET /user
+// once): its notes are never commands, so the server calls it before it
+// processes anything, and Process before each batch.
+func (a *App) Identify(ctx context.Context) (string, error) { return a.selfName(ctx) }
+
 // selfName is the user the token writes as: BotUsername, or GET /user once.
 func (a *App) selfName(ctx context.Context) (string, error) {
 	a.mu.Lock()

@@ -43,11 +43,20 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 		events = append(events, e)
 	}
 	last := events[len(events)-1]
+	// Shipgate's own notes are never commands: know them first (after a
+	// restart too), or wait.
+	if _, err := a.selfName(ctx); err != nil {
+		return err
+	}
 	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "gitlab").Str(bot.FieldRepo, last.Repo).Str(bot.FieldKey, b.Key).Logger()
 	ctx = log.WithContext(ctx)
 	switch b.Jobs[0].Kind {
 	case KindMR:
-		w := &mrWork{a: a, repo: last.Repo, pid: last.ProjectID, iid: last.IID, events: events}
+		var pid any = last.ProjectID
+		if last.ProjectID == 0 {
+			pid = last.Repo // the adapter's own jobs may know the path only
+		}
+		w := &mrWork{a: a, repo: last.Repo, pid: pid, iid: last.IID, events: events}
 		err := w.run(ctx)
 		if err != nil && lastAttempt(b.Jobs) {
 			w.publishFailure(ctx, err)
@@ -272,6 +281,7 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 	key := strings.ToLower(n.Author)
 	authChange := &policies.Change{
 		Host: "gitlab", Repo: repoRef(w.repo), Number: w.iid, Author: policies.Actor{Login: w.mr.Author.Username},
+		BaseBranch: w.mr.TargetBranch, HeadBranch: w.mr.SourceBranch,
 		Labels: w.labels, Permissions: map[string]policies.Permission{key: perms[key]},
 	}
 	p := review.PolicyForCommands(w.policy.Policy)

@@ -115,12 +115,58 @@ func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, 
 			if args == "" {
 				d.Accepted, d.Reason = false, "give the note on the same line: `/release-note Fixes the login timeout`, or use `/release-note-none`"
 			}
+		case "hotfix":
+			d = decideHotfix(p, change, d)
+		case "override-freeze":
+			d = decideOverride(p, d)
 		case "help":
 			d.Help = true
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// decideHotfix refuses a /hotfix that cannot declare one: no reason, no
+// hotfix key, or a head or base the policy does not take. The verdict
+// then applies it (see policies' hotfix rule).
+func decideHotfix(p *policies.Policy, change *policies.Change, d Decision) Decision {
+	h := p.Hotfix
+	switch {
+	case strings.EqualFold(d.Command.Args, "cancel"):
+	case d.Command.Args == "":
+		d.Accepted, d.Reason = false, "give the reason on the same line, as the audit trail keeps it: `/hotfix checkout crashes on expired cards`"
+	case h == nil:
+		d.Accepted, d.Reason = false, "the policy has no hotfix key, so nothing is a hotfix here"
+	case change.HeadBranch != "" && !globsMatch(h.Branches, change.HeadBranch):
+		d.Accepted, d.Reason = false, "head branch "+change.HeadBranch+" is not a hotfix branch (hotfix.branches): open the fix from one"
+	case change.BaseBranch != "" && !globsMatch(h.Into, change.BaseBranch):
+		d.Accepted, d.Reason = false, "a hotfix goes into a release line (hotfix.into), not "+change.BaseBranch+"; retarget the change"
+	}
+	return d
+}
+
+// decideOverride refuses an /override-freeze that cannot count: no reason,
+// or no override in the policy. Whether the giver is in
+// freeze.override.from (teams included) and a window is active when it is
+// given, the verdict decides, and says.
+func decideOverride(p *policies.Policy, d Decision) Decision {
+	switch {
+	case strings.TrimSpace(d.Command.Args) == "":
+		d.Accepted, d.Reason = false, "give the reason on the same line, as the audit trail keeps it: `/override-freeze fixes the payment outage`"
+	case p.Freeze == nil || p.Freeze.Override == nil:
+		d.Accepted, d.Reason = false, "the policy's freeze has no override: a frozen change waits until the window ends"
+	}
+	return d
+}
+
+func globsMatch(globs []policies.Glob, name string) bool {
+	for _, g := range globs {
+		if g.Match(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // PolicyForCommands is the policy commands are authorised by: p, or an

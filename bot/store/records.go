@@ -308,3 +308,58 @@ func (s *Store) queryPRs(ctx context.Context, doing, query string, args ...any) 
 	}
 	return prs, nil
 }
+
+// Head is one head commit a PR had, as the bot saw it.
+type Head struct {
+	SHA string
+	// Content digests the PR's files at SHA ("" when they were not read
+	// whole); Since is when the bot first saw the PR at SHA.
+	Content string
+	Since   time.Time
+}
+
+// RecordHead records that PR number of repo had head sha with content,
+// seen since since. The first sighting's time is kept; a content learnt
+// later fills one that was unknown, and never replaces a known one.
+func (s *Store) RecordHead(ctx context.Context, host, repo string, number int, h Head) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	if host == "" || repo == "" || h.SHA == "" {
+		return fmt.Errorf("recording a head: %w: host, repo and SHA are required", ErrInvalid)
+	}
+	_, err := s.exec(ctx, `INSERT INTO pr_heads (host, repo, number, sha, content, since) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (host, repo, number, sha) DO UPDATE SET content = excluded.content WHERE pr_heads.content = ''`,
+		host, repo, number, h.SHA, h.Content, micros(h.Since))
+	if err != nil {
+		return fmt.Errorf("recording head %s of %s#%d: %w", h.SHA, repo, number, err)
+	}
+	return nil
+}
+
+// Heads returns the heads PR number of repo had, in the order the bot saw
+// them.
+func (s *Store) Heads(ctx context.Context, host, repo string, number int) ([]Head, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT sha, content, since FROM pr_heads WHERE host = $1 AND repo = $2 AND number = $3 ORDER BY since, sha`, host, repo, number)
+	if err != nil {
+		return nil, fmt.Errorf("reading the heads of %s#%d: %w", repo, number, err)
+	}
+	defer rows.Close()
+	var out []Head
+	for rows.Next() {
+		var h Head
+		var since int64
+		if err := rows.Scan(&h.SHA, &h.Content, &since); err != nil {
+			return nil, fmt.Errorf("reading the heads of %s#%d: %w", repo, number, err)
+		}
+		h.Since = fromMicros(since)
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the heads of %s#%d: %w", repo, number, err)
+	}
+	return out, nil
+}

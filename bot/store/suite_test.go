@@ -55,6 +55,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"open PRs into a base branch are listed by number", testOpenPRsInto},
 		{"open PRs on one head commit, and of a repository, are listed by number", testOpenPRsWithHead},
 		{"a change's commands are read back in the order they were given", testCommandsOf},
+		{"a change's heads keep their first sighting and learn an unknown content once", testHeads},
 		{"the audit export streams in time order and filters", testExportAudit},
 		{"the audit export stops at the callback's error", testExportAuditStops},
 		{"the audit log refuses updates and deletes", testAuditAppendOnly},
@@ -752,6 +753,32 @@ func testCommandsOf(t *testing.T, x *suite) {
 	}
 	if len(got) > 0 && (!got[0].At.Equal(t0) || !got[0].Accepted || got[0].Reason != "r") {
 		t.Errorf("the first command reads back as %+v", got[0])
+	}
+}
+
+func testHeads(t *testing.T, x *suite) {
+	t0 := x.clock.Now()
+	for _, h := range []Head{
+		{SHA: "b", Content: "", Since: t0.Add(time.Minute)},
+		{SHA: "a", Content: "c1", Since: t0},
+		{SHA: "b", Content: "c2", Since: t0.Add(time.Hour)}, // fills the unknown content, keeps the time
+		{SHA: "b", Content: "c3", Since: t0.Add(time.Hour)}, // never replaces a known content
+		{SHA: "a", Content: "c1", Since: t0.Add(2 * time.Hour)},
+	} {
+		if err := x.s.RecordHead(ctx, "github", "acme/a", 1, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.s.RecordHead(ctx, "github", "acme/a", 2, Head{SHA: "z", Content: "c9", Since: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.s.Heads(ctx, "github", "acme/a", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Head{{SHA: "a", Content: "c1", Since: t0}, {SHA: "b", Content: "c2", Since: t0.Add(time.Minute)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Heads = %+v, want %+v", got, want)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -89,22 +90,30 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	var (
 		gh        *github.App
 		receivers []bot.Receiver
+		// freeze re-evaluates each host's open changes when a window
+		// starts or ends.
+		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[string]review.ChangeJob{}}
 	)
 	if cfg.githubEnabled() {
 		if gh, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
 			return usageError(err)
 		}
+		identify(ctx, log, "github", gh.Identify)
 		workers.Processors = append(workers.Processors, gh)
 		receivers = append(receivers, gh)
+		freeze.Jobs["github"] = github.FreezeJob
 	}
 	if cfg.gitlabEnabled() {
 		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
 		if err != nil {
 			return usageError(err)
 		}
+		identify(ctx, log, "gitlab", gl.Identify)
 		workers.Processors = append(workers.Processors, gl)
 		receivers = append(receivers, gl)
+		freeze.Jobs["gitlab"] = gitlab.FreezeJob
 	}
+	workers.Processors = append(workers.Processors, freeze)
 	if gh != nil {
 		orchestrator, sl, err := newDeploy(cfg, log, st, gh, workers)
 		if err != nil {
@@ -148,6 +157,21 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	log.Info().Msg("stopped")
 	return errors.Join(all...)
+}
+
+// identify learns who Shipgate is on a host before any work is processed,
+// so that its own comments are never taken as commands. A failure is
+// logged and not fatal: each batch asks again before it is processed, and
+// waits (retries) until the host answers.
+func identify(ctx context.Context, log zerolog.Logger, host string, id func(context.Context) (string, error)) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	login, err := id(ctx)
+	if err != nil {
+		log.Error().Err(err).Str(bot.FieldHost, host).Msg("cannot tell who Shipgate is yet: no work is processed until it can")
+		return
+	}
+	log.Info().Str(bot.FieldHost, host).Str("login", login).Msg("acting as")
 }
 
 // newGitHub builds the GitHub adapter from the configuration.

@@ -1,6 +1,7 @@
 package fakegithub
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -186,8 +187,11 @@ func listPullFiles(c *call) {
 	if is == nil {
 		return
 	}
-	out := make([]*github.CommitFile, 0, len(is.files))
-	for _, f := range paginate(c, is.files) {
+	// GitHub lists at most 3000 files of a pull request, whatever its
+	// changed_files says.
+	files := is.files[:min(len(is.files), maxListedFiles)]
+	out := make([]*github.CommitFile, 0, len(files))
+	for _, f := range paginate(c, files) {
 		status := f.Status
 		if status == "" {
 			status = "modified"
@@ -220,7 +224,7 @@ func (c *call) commit(r *repoState, sha string) *github.RepositoryCommit {
 			URL: ptr(c.apiURL("repos/%s/git/commits/%s", r.FullName, sha)),
 		},
 		Author:    c.user(cm.Author),
-		Committer: c.user(cm.Author),
+		Committer: c.user(cmp.Or(cm.Committer, cm.Author)),
 		URL:       ptr(c.apiURL("repos/%s/commits/%s", r.FullName, sha)),
 		HTMLURL:   ptr(fmt.Sprintf("%s/%s/commit/%s", c.s.srv.URL, r.FullName, sha)),
 	}
@@ -228,6 +232,38 @@ func (c *call) commit(r *repoState, sha string) *github.RepositoryCommit {
 		rc.Parents = append(rc.Parents, &github.Commit{SHA: ptr(p), URL: ptr(c.apiURL("repos/%s/commits/%s", r.FullName, p))})
 	}
 	return rc
+}
+
+// GitHub's caps on the lists of one pull request.
+const (
+	maxListedFiles   = 3000
+	maxListedCommits = 250
+)
+
+// listIssueEvents lists an issue's labeled and unlabeled events (the
+// events the fake keeps).
+func listIssueEvents(c *call) {
+	r := c.repo()
+	if r == nil {
+		return
+	}
+	is := c.issue(r, "issue_number", false)
+	if is == nil {
+		return
+	}
+	out := make([]*github.IssueEvent, 0, len(is.labelEvents))
+	for _, e := range paginate(c, is.labelEvents) {
+		event := "unlabeled"
+		if e.Added {
+			event = "labeled"
+		}
+		out = append(out, &github.IssueEvent{
+			ID: ptr(e.ID), Event: ptr(event), Actor: c.user(e.Actor),
+			Label: &github.Label{Name: ptr(e.Label), Color: ptr("ededed")}, CreatedAt: stamp(e.CreatedAt),
+			URL: ptr(c.apiURL("repos/%s/issues/events/%d", r.FullName, e.ID)),
+		})
+	}
+	c.json(http.StatusOK, out)
 }
 
 func listPullCommits(c *call) {
@@ -239,8 +275,10 @@ func listPullCommits(c *call) {
 	if is == nil {
 		return
 	}
-	out := make([]*github.RepositoryCommit, 0, len(is.commits))
-	for _, sha := range paginate(c, is.commits) {
+	// GitHub lists at most 250 commits of a pull request.
+	commits := is.commits[:min(len(is.commits), maxListedCommits)]
+	out := make([]*github.RepositoryCommit, 0, len(commits))
+	for _, sha := range paginate(c, commits) {
 		out = append(out, c.commit(r, sha))
 	}
 	c.json(http.StatusOK, out)
@@ -466,7 +504,7 @@ func addLabels(c *call) {
 	}
 	for _, name := range names {
 		if !slices.Contains(is.Labels, name) {
-			is.Labels = append(is.Labels, name)
+			c.s.labelEvent(is, name, c.s.bot, true)
 			c.s.effects.labelsAdded = append(c.s.effects.labelsAdded, fmt.Sprintf("%s#%d:%s", r.FullName, is.Number, name))
 		}
 	}
@@ -488,7 +526,7 @@ func removeLabel(c *call) {
 		c.fail(http.StatusNotFound, "Label does not exist")
 		return
 	}
-	is.Labels = slices.Delete(is.Labels, i, i+1)
+	c.s.labelEvent(is, name, c.s.bot, false)
 	c.s.effects.labelsRemoved = append(c.s.effects.labelsRemoved, fmt.Sprintf("%s#%d:%s", r.FullName, is.Number, name))
 	c.json(http.StatusOK, c.labels(r, is.Labels))
 }

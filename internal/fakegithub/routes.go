@@ -47,6 +47,7 @@ func routeTable() []*route {
 		// Issues: comments, reactions, labels.
 		{"GET", "/repos/{owner}/{repo}/issues/{issue_number}", authToken, getIssue},
 		{"GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", authToken, listComments},
+		{"GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", authToken, listIssueEvents},
 		{"POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", authToken, createComment},
 		{"PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, editComment},
 		{"POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", authToken, createReaction},
@@ -64,6 +65,9 @@ func routeTable() []*route {
 		{"GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", authToken, getPermission},
 		{"GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", authToken, getTeamMembership},
 		{"GET", "/orgs/{org}/teams/{team_slug}/members", authToken, listTeamMembers},
+
+		// Who the caller is (token authentication).
+		{"GET", "/user", authToken, getAuthenticatedUser},
 
 		// App authentication.
 		{"GET", "/app", authJWT, getApp},

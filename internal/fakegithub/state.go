@@ -105,9 +105,11 @@ type File struct {
 
 // Commit is a commit of the repository's history.
 type Commit struct {
-	SHA         string // made up from the message when empty
-	Message     string
-	Author      string // GitHub login; may be empty
+	SHA     string // made up from the message when empty
+	Message string
+	Author  string // GitHub login; may be empty
+	// Committer is the committer's login; the Author when empty.
+	Committer   string
 	AuthorName  string
 	AuthorEmail string
 	Date        time.Time
@@ -274,6 +276,18 @@ type issueState struct {
 	reviews []*Review
 	files   []File
 	commits []string
+	// labelEvents are the labeled and unlabeled events, oldest first.
+	labelEvents []LabelEvent
+}
+
+// LabelEvent is a label added to or removed from an issue or PR.
+type LabelEvent struct {
+	ID    int64
+	Label string
+	Actor string
+	// Added is false for an unlabeled event.
+	Added     bool
+	CreatedAt time.Time
 }
 
 type commentState struct {
@@ -865,4 +879,57 @@ func (r *repoState) association(login, override string) string {
 		return "COLLABORATOR"
 	}
 	return "CONTRIBUTOR"
+}
+
+// LabelBy adds (or, with added false, removes) a label on an issue or PR as
+// login did in GitHub's interface, recording the labeled or unlabeled event
+// that GET /repos/{owner}/{repo}/issues/{number}/events lists.
+func (s *Server) LabelBy(repo string, number int, label, login string, added bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.pr(repo, number)
+	s.labelEvent(is, label, login, added)
+}
+
+// labelEvent changes is's labels and records the event; s.mu is held.
+func (s *Server) labelEvent(is *issueState, label, login string, added bool) {
+	i := slices.Index(is.Labels, label)
+	switch {
+	case added && i < 0:
+		is.Labels = append(is.Labels, label)
+	case !added && i >= 0:
+		is.Labels = slices.Delete(is.Labels, i, i+1)
+	default:
+		return
+	}
+	is.labelEvents = append(is.labelEvents, LabelEvent{ID: s.st.id(), Label: label, Actor: login, Added: added, CreatedAt: s.clock()})
+}
+
+// EditComment changes a comment's body as someone did in GitHub's
+// interface (anyone with write access may edit any comment): its
+// updated_at moves to the fake's clock.
+func (s *Server) EditComment(repo string, id int64, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, cs := range s.repo(repo).comments {
+		if cs.ID == id {
+			cs.Body, cs.UpdatedAt = body, s.clock()
+			return
+		}
+	}
+	s.t.Fatalf("fakegithub: EditComment: no comment %d in %s", id, repo)
+}
+
+// DeleteComment deletes a comment as someone did in GitHub's interface.
+func (s *Server) DeleteComment(repo string, id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repo(repo)
+	for i, cs := range r.comments {
+		if cs.ID == id {
+			r.comments = slices.Delete(r.comments, i, i+1)
+			return
+		}
+	}
+	s.t.Fatalf("fakegithub: DeleteComment: no comment %d in %s", id, repo)
 }

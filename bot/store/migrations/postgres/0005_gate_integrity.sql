@@ -6,3 +6,15 @@
 ALTER TABLE prs ADD COLUMN check_base TEXT NOT NULL DEFAULT '';
 CREATE INDEX prs_by_head ON prs (host, repo, head_sha);
 CREATE INDEX commands_by_change ON commands (host, repo, number);
+-- The heads a change had, with the digest of its files' content at each:
+-- an approval of an older head still counts when the content is the same
+-- (a push that only merged the base in), and not otherwise.
+CREATE TABLE pr_heads (
+    host    TEXT   NOT NULL,
+    repo    TEXT   NOT NULL,
+    number  BIGINT NOT NULL,
+    sha     TEXT   NOT NULL,
+    content TEXT   NOT NULL,
+    since   BIGINT NOT NULL,
+    PRIMARY KEY (host, repo, number, sha)
+);

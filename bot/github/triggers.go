@@ -1,0 +1,146 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
+)
+
+// Job kinds that re-evaluate the PRs an event may change the verdict of,
+// when the event does not name them.
+const (
+	// KindHeadChanged is a commit status posted on a commit (Jenkins and
+	// other CI report that way): the open PRs whose head it is are
+	// evaluated again. Key: KeyHead.
+	KindHeadChanged = "github.head_changed"
+	// KindTeamChanged is a team's membership that changed: the open PRs of
+	// the organisation's repositories are evaluated again (a policy may
+	// name the team). Key: "github:ORG@teams".
+	KindTeamChanged = "github.team_changed"
+)
+
+// KeyHead is the ordering key of a commit's jobs, "github:OWNER/REPO@SHA".
+func KeyHead(repo, sha string) string { return "github:" + repo + "@" + sha }
+
+// statusJobs translates a status webhook into a KindHeadChanged job;
+// Shipgate's own statuses (the Action's verdicts, tag validations) change
+// nothing.
+func statusJobs(base Event, sha, context string) ([]store.Job, string, error) {
+	switch {
+	case sha == "":
+		return nil, "", fmt.Errorf("reading the status payload: no sha")
+	case review.IsVerdictCheck(context) || context == TagContext:
+		return nil, "Shipgate's own status", nil
+	}
+	e := base
+	e.HeadSHA = sha
+	return []store.Job{{Kind: KindHeadChanged, Key: KeyHead(e.Repo, sha), Payload: mustJSON(e)}}, "", nil
+}
+
+// teamJobs translates a membership or team webhook into a
+// KindTeamChanged job for the organisation.
+func teamJobs(base Event, org string) ([]store.Job, string, error) {
+	if org == "" {
+		return nil, "no organisation in the payload", nil
+	}
+	e := base
+	e.Branch = org // the organisation whose repositories to re-evaluate
+	return []store.Job{{Kind: KindTeamChanged, Key: "github:" + org + "@teams", Payload: mustJSON(e)}}, "", nil
+}
+
+// headChanged queues an evaluation of every open PR whose head is the
+// job's commit: those the store knows, else those GitHub lists for it
+// (GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls).
+func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
+	for _, e := range decodeJobs(ctx, jobs) {
+		known, err := a.cfg.Store.OpenPRsWithHead(ctx, "github", e.Repo, e.HeadSHA)
+		if err != nil {
+			return err
+		}
+		var prs []*gh.PullRequest
+		for _, st := range known {
+			prs = append(prs, &gh.PullRequest{Number: gh.Int(st.Number), Head: &gh.PullRequestBranch{SHA: gh.String(st.HeadSHA)}})
+		}
+		if len(prs) == 0 {
+			if prs, err = a.openPRsOn(ctx, e); err != nil {
+				return err
+			}
+		}
+		cause := e
+		cause.Event, cause.Action = "status", ""
+		queued, err := a.queueAll(ctx, "status:"+e.DeliveryID, cause, prs)
+		if err != nil {
+			return err
+		}
+		zerolog.Ctx(ctx).Info().Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.HeadSHA).Int("queued", queued).Msg("status posted: pull requests on the commit queued")
+	}
+	return nil
+}
+
+// openPRsOn lists the open PRs whose head is e.HeadSHA.
+func (a *App) openPRsOn(ctx context.Context, e Event) ([]*gh.PullRequest, error) {
+	s, err := a.session(ctx, e.Installation, e.Repo)
+	if err != nil {
+		return nil, err
+	}
+	all, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, e.HeadSHA, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, s.wrap(err, "listing the pull requests of %.7s in %s", e.HeadSHA, e.Repo)
+	}
+	var out []*gh.PullRequest
+	for _, pr := range all {
+		if pr.GetState() == "open" && pr.GetHead().GetSHA() == e.HeadSHA {
+			out = append(out, pr)
+		}
+	}
+	return out, nil
+}
+
+// teamChanged queues an evaluation of every open PR the store knows in the
+// organisation's repositories.
+func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
+	for _, e := range decodeJobs(ctx, jobs) {
+		org := e.Branch
+		repos, err := a.cfg.Store.KnownRepos(ctx, "github")
+		if err != nil {
+			return err
+		}
+		for _, repo := range repos {
+			if owner, _, _ := strings.Cut(repo, "/"); !strings.EqualFold(owner, org) {
+				continue
+			}
+			open, err := a.cfg.Store.OpenPRsOf(ctx, "github", repo)
+			if err != nil {
+				return err
+			}
+			var prs []*gh.PullRequest
+			for _, st := range open {
+				prs = append(prs, &gh.PullRequest{Number: gh.Int(st.Number), Head: &gh.PullRequestBranch{SHA: gh.String(st.HeadSHA)}})
+			}
+			cause := e
+			cause.Repo, cause.Event, cause.Action = repo, "team_changed", ""
+			if _, err := a.queueAll(ctx, "team:"+e.DeliveryID+":"+repo, cause, prs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// queueAll queues an evaluation of each PR at once, as one delivery of the
+// adapter's own (a retry queues nothing twice). The payloads name the PRs
+// only: each job reads its PR.
+func (a *App) queueAll(ctx context.Context, deliveryID string, cause Event, prs []*gh.PullRequest) (int, error) {
+	slim := make([]*gh.PullRequest, len(prs))
+	for i, pr := range prs {
+		slim[i] = &gh.PullRequest{Number: pr.Number, Head: &gh.PullRequestBranch{SHA: gh.String(pr.GetHead().GetSHA())}}
+	}
+	return a.queue(ctx, deliveryID, cause, slim, 0)
+}

@@ -1,7 +1,9 @@
 package gitlab
 
 import (
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -40,6 +42,14 @@ type ChangeInput struct {
 	// Teams holds the members of the groups the policy names (`@group/sub`
 	// entries); nil when not fetched.
 	Teams policies.Membership
+	// LabelEvents: GET /projects/:id/merge_requests/:iid/resource_label_events;
+	// nil when not fetched.
+	LabelEvents []*gl.LabelEvent
+	// Heads are the MR's heads as the bot saw them (store); nil when not
+	// known.
+	Heads []policies.Head
+	// Incomplete names the facts read in part, and why.
+	Incomplete map[policies.Facts]string
 	// IsBot tells bot users (nil: none are).
 	IsBot func(username string) bool
 }
@@ -68,19 +78,28 @@ func BuildChange(in ChangeInput) *policies.Change {
 		Permissions: in.Permissions,
 		CodeOwners:  in.CodeOwners,
 		Teams:       in.Teams,
+		Heads:       in.Heads,
+		Incomplete:  in.Incomplete,
 		CreatedAt:   deref(mr.CreatedAt),
 		UpdatedAt:   deref(mr.UpdatedAt),
 	}
 	if mr.Author != nil {
 		c.Author = actor(mr.Author.Username)
 	}
+	sys := readSystemNotes(in.Notes)
 	if in.Approvals != nil {
 		c.Reviews = make([]policies.Review, 0, len(in.Approvals.ApprovedBy))
 		for _, u := range in.Approvals.ApprovedBy {
 			if u == nil || u.User == nil {
 				continue
 			}
-			c.Reviews = append(c.Reviews, policies.Review{Author: actor(u.User.Username), State: policies.ReviewApproved, CommitSHA: mr.SHA})
+			// GitLab names no commit for an approval: its time (from its
+			// system note) against the pushes decides whether it is stale.
+			r := policies.Review{Author: actor(u.User.Username), State: policies.ReviewApproved, SubmittedAt: sys.approvedAt[strings.ToLower(u.User.Username)]}
+			if in.Notes == nil {
+				r.CommitSHA = mr.SHA // no notes read: as GitLab lists it, for the current head
+			}
+			c.Reviews = append(c.Reviews, r)
 		}
 	}
 	if in.Notes != nil {
@@ -89,9 +108,18 @@ func BuildChange(in ChangeInput) *policies.Change {
 			if n.System {
 				continue
 			}
-			c.Comments = append(c.Comments, policies.Comment{ID: n.ID, Author: actor(n.Author.Username), Body: n.Body, CreatedAt: deref(n.CreatedAt)})
+			created := deref(n.CreatedAt)
+			c.Comments = append(c.Comments, policies.Comment{ID: n.ID, Author: actor(n.Author.Username), Body: n.Body, CreatedAt: created,
+				Edited: deref(n.UpdatedAt).After(created)})
 		}
 		slices.SortStableFunc(c.Comments, func(a, b policies.Comment) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		c.HeadPushedAt = pushedAt(in, time.Time{})
+	}
+	if in.LabelEvents != nil {
+		c.LabelEvents = make([]policies.LabelEvent, 0, len(in.LabelEvents))
+		for _, e := range in.LabelEvents {
+			c.LabelEvents = append(c.LabelEvents, policies.LabelEvent{Label: e.Label.Name, Actor: actor(e.User.Username), Added: e.Action == "add", At: deref(e.CreatedAt)})
+		}
 	}
 	if in.Diffs != nil {
 		c.Files = make([]policies.File, 0, len(in.Diffs))
@@ -113,8 +141,12 @@ func BuildChange(in ChangeInput) *policies.Change {
 		for i := len(in.Commits) - 1; i >= 0; i-- { // oldest first
 			rc := in.Commits[i]
 			cm := policies.Commit{SHA: rc.ID, Message: rc.Message, AuthorName: rc.AuthorName, PR: c.Number, Time: deref(rc.CommittedDate)}
+			if pusher := sys.pusherOf(rc.ID); pusher != "" {
+				// GitLab names no user for a commit; who pushed it did commit it.
+				cm.Committer = actor(pusher)
+			}
 			c.Commits = append(c.Commits, cm)
-			if cm.SHA == c.HeadSHA {
+			if cm.SHA == c.HeadSHA && c.HeadPushedAt.IsZero() {
 				c.HeadPushedAt = cm.Time
 			}
 		}
@@ -135,7 +167,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 // running, waiting_for_resource, preparing, scheduled and manual → in
 // progress; success; skipped; canceled → cancelled; failed → failure.
 func statusCheck(st *gl.CommitStatus, sha string) policies.Check {
-	ch := policies.Check{Name: st.Name, HeadSHA: sha, StartedAt: deref(st.CreatedAt), Status: policies.CheckCompleted}
+	ch := policies.Check{Name: st.Name, HeadSHA: sha, StartedAt: deref(st.CreatedAt), Status: policies.CheckCompleted, Creator: st.Author.Username}
 	switch st.Status {
 	case "success":
 		ch.Conclusion = "success"
@@ -156,4 +188,64 @@ func deref(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// systemNotes is what GitLab's system notes tell of an MR: when each
+// person last approved it, who pushed which commits, and when the last
+// push was.
+type systemNotes struct {
+	approvedAt map[string]time.Time // by lower-cased username
+	pushers    map[string]string    // short SHA → username
+	lastPush   time.Time
+}
+
+// pushedCommit matches a commit in an "added N commits" note's list:
+// "<li>abc1234 - message</li>" (or "* abc1234 - message" in Markdown).
+var pushedCommit = regexp.MustCompile(`(?m)(?:<li>|^\*\s+)([0-9a-f]{7,40}) - `)
+
+// readSystemNotes reads the approvals and pushes of an MR from its system
+// notes, oldest first.
+func readSystemNotes(notes []*gl.Note) systemNotes {
+	out := systemNotes{approvedAt: map[string]time.Time{}, pushers: map[string]string{}}
+	for _, n := range notes {
+		if !n.System || n.Author.Username == "" {
+			continue
+		}
+		at := deref(n.CreatedAt)
+		switch body := strings.TrimSpace(n.Body); {
+		case strings.HasPrefix(body, "approved this merge request"):
+			out.approvedAt[strings.ToLower(n.Author.Username)] = at
+		case strings.HasPrefix(body, "added ") && strings.Contains(body, "commit"):
+			if at.After(out.lastPush) {
+				out.lastPush = at
+			}
+			for _, m := range pushedCommit.FindAllStringSubmatch(body, -1) {
+				out.pushers[m[1]] = n.Author.Username
+			}
+		}
+	}
+	return out
+}
+
+// pushedAt is when the MR's head was pushed as its notes tell (its last
+// push note, else its creation), or def when its notes were not read.
+func pushedAt(in ChangeInput, def time.Time) time.Time {
+	if in.Notes == nil {
+		return def
+	}
+	at := deref(in.MR.CreatedAt)
+	if last := readSystemNotes(in.Notes).lastPush; last.After(at) {
+		at = last
+	}
+	return at
+}
+
+// pusherOf returns who pushed commit sha, "" when no note says.
+func (s systemNotes) pusherOf(sha string) string {
+	for short, who := range s.pushers {
+		if strings.HasPrefix(sha, short) {
+			return who
+		}
+	}
+	return ""
 }

@@ -2,8 +2,11 @@ package gitlab
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +89,14 @@ func (w *mrWork) change(ctx context.Context) (*policies.Change, error) {
 			return err
 		})
 	}
-	if needs.Has(policies.NeedFiles) {
+	if needs.Has(policies.NeedLabelEvents) && p.Hotfix != nil && review.HasLabel(w.labels, p.Hotfix.Label) {
+		g.Go(func() (err error) {
+			// GET /projects/:id/merge_requests/:iid/resource_label_events
+			in.LabelEvents, err = w.labelEvents(gctx)
+			return err
+		})
+	}
+	if needs.Has(policies.NeedFiles) || needs.Has(policies.NeedHeads) {
 		g.Go(func() error {
 			opt := &gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100}}
 			in.Diffs = []*gl.MergeRequestDiff{}
@@ -151,7 +161,73 @@ func (w *mrWork) change(ctx context.Context) (*policies.Change, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return BuildChange(in), nil
+	if needs.Has(policies.NeedHeads) {
+		heads, err := w.heads(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		in.Heads = heads
+	}
+	c := BuildChange(in)
+	records, err := a.cfg.Store.CommandsOf(ctx, "gitlab", w.repo, w.iid)
+	if err != nil {
+		return nil, err
+	}
+	c.Comments = review.AsWritten(c.Comments, records)
+	return c, nil
+}
+
+// labelEvents lists the MR's resource label events, page by page.
+func (w *mrWork) labelEvents(ctx context.Context) ([]*gl.LabelEvent, error) {
+	opt := &gl.ListLabelEventsOptions{ListOptions: gl.ListOptions{PerPage: 100}}
+	var out []*gl.LabelEvent
+	for {
+		page, resp, err := w.a.gl.ResourceLabelEvents.ListMergeRequestsLabelEvents(w.pid, int64(w.iid), opt, gl.WithContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("reading the label events of %s: %w", w.ref(), err)
+		}
+		out = append(out, page...)
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// heads records the MR's current head with the digest of its diffs, then
+// reads every head it had.
+func (w *mrWork) heads(ctx context.Context, in ChangeInput) ([]policies.Head, error) {
+	st := w.a.cfg.Store
+	h := store.Head{SHA: w.mr.SHA, Content: diffDigest(in.Diffs), Since: pushedAt(in, w.a.cfg.Now())}
+	if err := st.RecordHead(ctx, "gitlab", w.repo, w.iid, h); err != nil {
+		return nil, err
+	}
+	stored, err := st.Heads(ctx, "gitlab", w.repo, w.iid)
+	if err != nil || len(stored) == 0 {
+		return nil, err
+	}
+	out := make([]policies.Head, 0, len(stored))
+	for _, h := range stored {
+		out = append(out, policies.Head{SHA: h.SHA, Since: h.Since, Content: h.Content})
+	}
+	return out, nil
+}
+
+// diffDigest digests what an MR changes: each file's paths, flags and diff.
+// Two heads with the same digest change the same files the same way. ""
+// when nothing was listed: such a head matches no other.
+func diffDigest(diffs []*gl.MergeRequestDiff) string {
+	if len(diffs) == 0 {
+		return ""
+	}
+	lines := make([]string, 0, len(diffs))
+	for _, d := range diffs {
+		sum := sha256.Sum256([]byte(d.Diff))
+		lines = append(lines, fmt.Sprintf("%s\x00%s\x00%t%t%t\x00%x", d.OldPath, d.NewPath, d.NewFile, d.RenamedFile, d.DeletedFile, sum[:8]))
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:16])
 }
 
 // groups reads the members of the groups a policy names as `@group/sub`

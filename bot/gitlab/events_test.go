@@ -24,7 +24,7 @@ func TestUnapprovalMovesItBack(t *testing.T) {
 	h.approve(1, "bob")
 	h.drain()
 	h.wantStatus(shaA, "success")
-	h.fake.Do(func() { h.project.MRs[1].ApprovedBy = h.project.MRs[1].ApprovedBy[:1] })
+	h.fake.Do(func() { h.project.MRs[1].Unapprove(h.user("bob"), h.clock.Now()) })
 	h.mrHook(1, "unapproved", "bob")
 	h.drain()
 	h.wantStatus(shaA, "pending", "Waiting on reviewers")

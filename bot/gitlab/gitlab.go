@@ -49,6 +49,9 @@ type Store interface {
 	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
 	// CommandsOf lists the commands recorded on an MR, as given.
 	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
+	// RecordHead and Heads keep the heads an MR had, with their content.
+	RecordHead(ctx context.Context, host, repo string, number int, h store.Head) error
+	Heads(ctx context.Context, host, repo string, number int) ([]store.Head, error)
 }
 
 var _ Store = (*store.Store)(nil)

@@ -210,7 +210,7 @@ func (h *harness) sha(iid int) string {
 
 // approve records an approval by who and delivers the approved hook.
 func (h *harness) approve(iid int, who string) {
-	h.fake.Do(func() { mr := h.project.MRs[iid]; mr.ApprovedBy = append(mr.ApprovedBy, h.user(who)) })
+	h.fake.Do(func() { h.project.MRs[iid].Approve(h.user(who), h.clock.Now()) })
 	h.mrHook(iid, "approved", who)
 }
 

@@ -217,8 +217,8 @@ func viaGitLab(t *testing.T, sc scenario) policies.Verdict {
 	for _, f := range sc.files {
 		mr.Diffs = append(mr.Diffs, fakegitlab.Diff{OldPath: f, NewPath: f, NewFile: true})
 	}
-	for _, who := range sc.approvals {
-		mr.ApprovedBy = append(mr.ApprovedBy, user(who))
+	for i, who := range sc.approvals {
+		mr.Approve(user(who), created.Add(time.Hour+time.Duration(i)*time.Minute))
 	}
 	for i, c := range sc.comments {
 		mr.Notes = append(mr.Notes, &fakegitlab.Note{ID: int64(i + 1), Author: user(c[0]), Body: c[1], CreatedAt: created.Add(2*time.Hour + time.Duration(i)*time.Minute)})

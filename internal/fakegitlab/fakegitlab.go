@@ -63,6 +63,8 @@ type Note struct {
 	Body      string
 	System    bool
 	CreatedAt time.Time
+	// UpdatedAt is CreatedAt unless the note was edited.
+	UpdatedAt time.Time
 	// Awards are the award emoji names given on it.
 	Awards []string
 }
@@ -84,11 +86,71 @@ type MR struct {
 	Diffs      []Diff
 	Notes      []*Note
 	CreatedAt  time.Time
+	// LabelEvents are the resource label events, oldest first.
+	LabelEvents []LabelEvent
+}
+
+// LabelEvent is a label added to or removed from a merge request.
+type LabelEvent struct {
+	ID     int64
+	Label  string
+	User   User
+	Action string // add or remove
+	At     time.Time
+}
+
+// Approve records an approval by u at at, with the system note GitLab
+// writes for it. Call it inside Do once the server runs.
+func (mr *MR) Approve(u User, at time.Time) {
+	mr.ApprovedBy = append(mr.ApprovedBy, u)
+	mr.systemNote(u, "approved this merge request", at)
+}
+
+// Unapprove withdraws u's approval, with GitLab's system note.
+func (mr *MR) Unapprove(u User, at time.Time) {
+	for i, a := range mr.ApprovedBy {
+		if a.Username == u.Username {
+			mr.ApprovedBy = append(mr.ApprovedBy[:i:i], mr.ApprovedBy[i+1:]...)
+			break
+		}
+	}
+	mr.systemNote(u, "unapproved this merge request", at)
+}
+
+// Push adds a commit by pusher as the new head, with the system note
+// GitLab writes for a push ("added 1 commit" and the commit's short SHA).
+func (mr *MR) Push(c Commit, pusher User) {
+	mr.Commits = append(mr.Commits, c)
+	mr.SHA = c.SHA
+	mr.systemNote(pusher, fmt.Sprintf("added 1 commit\n\n<ul><li>%s - %s</li></ul>", c.SHA[:min(8, len(c.SHA))], firstLine(c.Message)), c.At)
+}
+
+// Label adds (action "add") or removes ("remove") a label as u did, with
+// its resource label event.
+func (mr *MR) Label(label string, u User, action string, at time.Time) {
+	if action == "add" && !hasFold(mr.Labels, label) {
+		mr.Labels = append(mr.Labels, label)
+	}
+	if action == "remove" {
+		for i, l := range mr.Labels {
+			if strings.EqualFold(l, label) {
+				mr.Labels = append(mr.Labels[:i:i], mr.Labels[i+1:]...)
+				break
+			}
+		}
+	}
+	mr.LabelEvents = append(mr.LabelEvents, LabelEvent{ID: int64(len(mr.LabelEvents) + 1), Label: label, User: u, Action: action, At: at})
+}
+
+func (mr *MR) systemNote(u User, body string, at time.Time) {
+	mr.Notes = append(mr.Notes, &Note{ID: 100000 + int64(len(mr.Notes)), Author: u, Body: body, System: true, CreatedAt: at})
 }
 
 // Status is a commit status.
 type Status struct {
 	SHA, Name, State, Description, TargetURL string
+	// Author posted it (the token's user for statuses set through the API).
+	Author User
 }
 
 // Release is a release created through the API.
@@ -381,6 +443,7 @@ func (s *Server) routes() map[string]handler {
 		"GET /projects/:id/merge_requests/:iid/commits":                  s.listCommits,
 		"GET /projects/:id/merge_requests/:iid/diffs":                    s.listDiffs,
 		"GET /projects/:id/merge_requests/:iid/notes":                    s.listNotes,
+		"GET /projects/:id/merge_requests/:iid/resource_label_events":    s.listLabelEvents,
 		"POST /projects/:id/merge_requests/:iid/notes":                   s.createNote,
 		"PUT /projects/:id/merge_requests/:iid/notes/:note":              s.editNote,
 		"POST /projects/:id/merge_requests/:iid/notes/:note/award_emoji": s.award,
@@ -550,8 +613,21 @@ func (s *Server) listDiffs(w http.ResponseWriter, _ *http.Request, _ *Project, m
 }
 
 func noteJSON(n *Note) map[string]any {
+	updated := n.UpdatedAt
+	if updated.IsZero() {
+		updated = n.CreatedAt
+	}
 	return map[string]any{"id": n.ID, "body": n.Body, "system": n.System, "noteable_type": "MergeRequest",
-		"author": userJSON(n.Author), "created_at": ts(n.CreatedAt), "updated_at": ts(n.CreatedAt)}
+		"author": userJSON(n.Author), "created_at": ts(n.CreatedAt), "updated_at": ts(updated)}
+}
+
+func (s *Server) listLabelEvents(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	for _, e := range mr.LabelEvents {
+		out = append(out, map[string]any{"id": e.ID, "action": e.Action, "created_at": ts(e.At), "resource_type": "MergeRequest",
+			"resource_id": mr.IID, "user": userJSON(e.User), "label": map[string]any{"id": e.ID, "name": e.Label}})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) listNotes(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, _ ...string) {
@@ -593,7 +669,7 @@ func (s *Server) editNote(w http.ResponseWriter, _ *http.Request, p *Project, mr
 		Body string `json:"body"`
 	}
 	_ = json.Unmarshal(body, &in)
-	n.Body = in.Body
+	n.Body, n.UpdatedAt = in.Body, time.Now().UTC()
 	s.edited = append(s.edited, fmt.Sprintf("%s!%d#%d:%s", p.Path, mr.IID, n.ID, firstLine(in.Body)))
 	writeJSON(w, http.StatusOK, noteJSON(n))
 }
@@ -663,7 +739,7 @@ func (s *Server) setStatus(w http.ResponseWriter, _ *http.Request, p *Project, _
 	if name == "" {
 		name = "default"
 	}
-	st := Status{SHA: args[1], Name: name, State: in.State, Description: in.Description, TargetURL: in.TargetURL}
+	st := Status{SHA: args[1], Name: name, State: in.State, Description: in.Description, TargetURL: in.TargetURL, Author: s.Self}
 	p.Statuses = append(p.Statuses, st)
 	s.statuses = append(s.statuses, fmt.Sprintf("%s@%s:%s:%s", p.Path, st.SHA, st.Name, st.State))
 	s.nextID++
@@ -676,7 +752,8 @@ func (s *Server) listStatuses(w http.ResponseWriter, _ *http.Request, p *Project
 	for i := len(p.Statuses) - 1; i >= 0; i-- {
 		st := p.Statuses[i]
 		if st.SHA == args[1] {
-			out = append(out, map[string]any{"sha": st.SHA, "name": st.Name, "status": st.State, "description": st.Description, "target_url": st.TargetURL})
+			out = append(out, map[string]any{"sha": st.SHA, "name": st.Name, "status": st.State, "description": st.Description, "target_url": st.TargetURL,
+				"author": userJSON(st.Author)})
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -323,7 +323,8 @@ func dismissesStale(p *policies.Policy) bool {
 }
 
 // deciders are the people whose role matters to the verdict: authors of
-// comments with commands, and reviewers who approved.
+// comments with commands, and reviewers who approved or requested changes
+// (a rule that takes anyone who may push counts both by their role).
 func deciders(in ChangeInput) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -340,7 +341,8 @@ func deciders(in ChangeInput) []string {
 		}
 	}
 	for _, r := range in.Reviews {
-		if strings.EqualFold(r.GetState(), string(policies.ReviewApproved)) {
+		switch strings.ToUpper(r.GetState()) {
+		case string(policies.ReviewApproved), string(policies.ReviewChangesRequested):
 			add(r.GetUser())
 		}
 	}

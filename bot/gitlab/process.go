@@ -209,7 +209,7 @@ func (w *mrWork) run(ctx context.Context) error {
 		return err
 	}
 	for _, e := range w.events {
-		if e.Note != nil {
+		if e.Note != nil && !e.Note.Edited {
 			if err := w.runCommands(ctx, e); err != nil {
 				return err
 			}

@@ -75,6 +75,9 @@ type Note struct {
 	Author    string    `json:"author"`
 	Body      string    `json:"body"`
 	CreatedAt time.Time `json:"created_at"`
+	// Edited is set for an update hook: it runs no command, it only leads
+	// to a new evaluation (Author is then the editor).
+	Edited bool `json:"edited,omitempty"`
 }
 
 // Route implements bot.Receiver.
@@ -215,6 +218,9 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		e := Event{Kind: "note", Action: string(oa.Action), ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
 			DefaultBranch: ev.Project.DefaultBranch, IID: int(ev.MergeRequest.IID), HeadSHA: ev.MergeRequest.LastCommit.ID}
 		n := &Note{ID: oa.ID, Body: oa.Note, CreatedAt: parseTime(oa.CreatedAt)}
+		// An edit is no command: its user is the editor, who may be anyone
+		// with Maintainer access, not the note's author.
+		n.Edited = oa.Action == "update" || oa.Action == "" && oa.UpdatedAt != "" && oa.UpdatedAt != oa.CreatedAt
 		if ev.User != nil {
 			e.Sender, n.Author = ev.User.Username, ev.User.Username
 		}

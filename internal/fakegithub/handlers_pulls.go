@@ -197,7 +197,7 @@ func listPullFiles(c *call) {
 			status = "modified"
 		}
 		out = append(out, &github.CommitFile{
-			SHA:              ptr(madeUpSHA(r.FullName, is.HeadSHA, f.Filename)),
+			SHA:              ptr(cmp.Or(f.SHA, madeUpSHA(r.FullName, is.HeadSHA, f.Filename))),
 			Filename:         ptr(f.Filename),
 			Status:           ptr(status),
 			Additions:        ptr(f.Additions),

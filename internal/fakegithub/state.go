@@ -101,6 +101,9 @@ type File struct {
 	Deletions        int
 	Patch            string
 	PreviousFilename string
+	// SHA is the file's blob at the PR's head; made up from the head SHA
+	// when empty (so that every push changes it).
+	SHA string
 }
 
 // Commit is a commit of the repository's history.

@@ -1,0 +1,108 @@
+// Package testbed builds whole worlds for end-to-end tests of the bot: a
+// fake host (internal/fakegithub, internal/fakegitlab) that the real
+// client libraries talk to, a real SQLite store, the real adapters, a
+// settable clock and a worker loop that drains the queue, timers included.
+// The attack catalogue (bot/attacks_test.go) runs on it.
+//
+// It is test support: production code must not import it.
+package testbed
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/testclock"
+)
+
+// Secret is the webhook secret of every world.
+const Secret = "It's a Secret to Everybody"
+
+// world is what the GitHub and GitLab worlds share: the clock, the store
+// and the worker loop over the processors.
+type world struct {
+	t          testing.TB
+	Clock      *testclock.Clock
+	Store      *store.Store
+	processors map[string]bot.Processor
+	seq        int
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	clk := testclock.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "shipgate.db"), store.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &world{t: t, Clock: clk, Store: st}
+}
+
+// register routes the kinds of ps to them, and freeze changes to the
+// host's job builder.
+func (w *world) register(host string, p bot.Processor, job review.ChangeJob) {
+	w.processors = map[string]bot.Processor{}
+	for _, k := range p.Kinds() {
+		w.processors[k] = p
+	}
+	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[string]review.ChangeJob{host: job}}
+	for _, k := range freeze.Kinds() {
+		w.processors[k] = freeze
+	}
+}
+
+// Drain processes every job that is due, as the workers would, until none
+// is left; a failed batch fails the test.
+func (w *world) Drain() {
+	w.t.Helper()
+	ctx := zerolog.Nop().WithContext(context.Background())
+	for range 500 {
+		batches, err := w.Store.Claim(ctx, "testbed", time.Hour, 8)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if len(batches) == 0 {
+			return
+		}
+		for _, b := range batches {
+			p, ok := w.processors[b.Jobs[0].Kind]
+			if !ok {
+				w.t.Fatalf("no processor for job kind %s", b.Jobs[0].Kind)
+			}
+			if err := p.Process(ctx, b); err != nil {
+				w.t.Fatalf("processing %s (permanent %v): %v", b.Key, errors.Is(err, bot.ErrPermanent), err)
+			}
+			ids := make([]int64, len(b.Jobs))
+			for i, j := range b.Jobs {
+				ids[i] = j.ID
+			}
+			if err := w.Store.Complete(ctx, ids...); err != nil {
+				w.t.Fatal(err)
+			}
+		}
+	}
+	w.t.Fatal("the queue did not drain")
+}
+
+// AdvanceTo moves the clock to at and drains what became due (freeze
+// changes, timers).
+func (w *world) AdvanceTo(at time.Time) {
+	w.t.Helper()
+	w.Clock.AdvanceTo(at)
+	w.Drain()
+}
+
+// nextDelivery numbers deliveries.
+func (w *world) nextDelivery(prefix string) string {
+	w.seq++
+	return prefix + "-" + strconv.Itoa(w.seq)
+}

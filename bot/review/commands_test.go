@@ -13,9 +13,9 @@ import (
 func TestAsWritten(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	comments := []policies.Comment{
-		{ID: 1, Author: policies.Actor{Login: "bob"}, Body: "/approve", CreatedAt: t0, Edited: true},             // edited from "/hold"
+		{ID: 1, Author: policies.Actor{Login: "bob"}, Body: "/approve", CreatedAt: t0, Edited: true},                    // edited from "/hold"
 		{ID: 2, Author: policies.Actor{Login: "carol"}, Body: "/approve", CreatedAt: t0.Add(time.Minute), Edited: true}, // edited from "nice"
-		{ID: 3, Author: policies.Actor{Login: "dave"}, Body: "/semver minor", CreatedAt: t0.Add(2 * time.Minute)},      // never recorded
+		{ID: 3, Author: policies.Actor{Login: "dave"}, Body: "/semver minor", CreatedAt: t0.Add(2 * time.Minute)},       // never recorded
 	}
 	records := []store.CommandRecord{
 		{CommentID: 1, Index: 0, Actor: "bob", Name: "hold", At: t0},

@@ -125,11 +125,24 @@ func (rc *releaseRepo) resolve(ctx context.Context, ref string) (string, error) 
 }
 
 // plan computes the next release at ref and returns it with the commits
-// since the previous tag (githistory's Plan, the Action's too).
+// since the previous tag (githistory's Plan, the Action's too). With
+// commits that the release line does not take, the plan and the commits
+// come with the error (see releaseError).
 func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (release.Plan, []policies.Commit, error) {
-	plan, commits, err := rc.repo.Plan(ctx, rc.settings, ref, prerelease)
+	plan, commits, err := rc.repo.Plan(ctx, rc.settings, githistory.Target{Ref: ref}, prerelease)
 	if err != nil {
-		return release.Plan{}, nil, usageError(err)
+		return plan, commits, releaseError(err)
 	}
 	return plan, commits, nil
+}
+
+// releaseError maps an error of the version math to its exit status:
+// commits that their release line does not take are a policy failure
+// (exit 1), the rest usage errors (exit 2).
+func releaseError(err error) error {
+	var lineErr *release.LineError
+	if errors.As(err, &lineErr) {
+		return &exitError{code: exitUnsatisfied, err: err}
+	}
+	return usageError(err)
 }

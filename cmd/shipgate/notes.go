@@ -30,9 +30,12 @@ Breaking changes, Features, Fixes, Performance and Other, each entry with
 its scope, PR number (or short SHA) and author.
 
 --from defaults to the previous version tag reachable from --to (the whole
-history when there is none), --to to HEAD and --version to the next
-version that 'shipgate version next' computes (with --from: the release
-that follows the version tag at or before --from). --template renders with your
+history when there is none; on a release line, the line's previous tag),
+--to to HEAD and --version to the next version that 'shipgate version next'
+computes (with --from: the release that follows the version tag at or
+before --from). When that version cannot be computed because the release
+line does not take the commits, notes exit 1 with the reason, unless
+--version names one. --template renders with your
 own Go text/template instead of the built-in one; it receives the same data
 and may use {{template "entry" .}} for one entry.`,
 		Example: `  shipgate notes > NOTES.md

@@ -128,12 +128,18 @@ func (st *State) target() string {
 // it pushed (else the workspace tells) and the repository's default
 // branch from the event (else the workspace tells).
 func (st *State) releaseTarget() githistory.Target {
-	t := githistory.Target{Ref: st.target()}
+	t := githistory.Target{Ref: st.target(), Default: st.defaultBranch()}
 	t.Branch, _ = strings.CutPrefix(st.Ref, "refs/heads/")
-	if st.payload.Repository != nil {
-		t.Default = st.payload.Repository.DefaultBranch
-	}
 	return t
+}
+
+// defaultBranch is the repository's default branch as the event tells,
+// "" when it does not (the workspace tells then).
+func (st *State) defaultBranch() string {
+	if st.payload.Repository == nil {
+		return ""
+	}
+	return st.payload.Repository.DefaultBranch
 }
 
 // plan computes the next version at the run's commit with the prerelease

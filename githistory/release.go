@@ -185,9 +185,10 @@ func (r *Repo) DefaultBranch(ctx context.Context) (string, error) {
 // version tags below the name reachable from sha, and the commits since
 // the previous stable version among them (none for a first release or
 // a name that is no version, which ValidateTag reports). prev is that
-// previous version's tag, ok false when there is none.
-func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, sha string) (check release.TagCheck, prev release.Tag, ok bool, err error) {
-	check = release.TagCheck{Name: name, Commit: sha}
+// previous version's tag, ok false when there is none. defaultBranch is
+// the repository's default branch, "" to read it (DefaultBranch).
+func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, sha, defaultBranch string) (check release.TagCheck, prev release.Tag, ok bool, err error) {
+	check = release.TagCheck{Name: name, Commit: sha, Default: defaultBranch}
 	all, err := r.tagsWithTimes(ctx, "") // listed once, for AllTags and the reachable versions
 	if err != nil {
 		return check, prev, false, err
@@ -196,8 +197,10 @@ func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, s
 	if check.OnBranches, err = r.BranchesContaining(ctx, sha); err != nil {
 		return check, prev, false, err
 	}
-	if check.Default, err = r.DefaultBranch(ctx); err != nil {
-		return check, prev, false, err
+	if check.Default == "" {
+		if check.Default, err = r.DefaultBranch(ctx); err != nil {
+			return check, prev, false, err
+		}
 	}
 	v, verr := release.ParseTag(s.TagPrefix, name)
 	if verr != nil {

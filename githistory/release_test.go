@@ -144,7 +144,7 @@ func TestPlanOfAFeatureOnAReleaseLine(t *testing.T) {
 
 func TestTagCheckTellsTheLine(t *testing.T) {
 	r, sha := lineHistory(t, "fix: d")
-	check, prev, ok, err := open(t, r.dir).TagCheck(context.Background(), policies.DefaultReleaseSettings(), "v1.1.2", sha["next"])
+	check, prev, ok, err := open(t, r.dir).TagCheck(context.Background(), policies.DefaultReleaseSettings(), "v1.1.2", sha["next"], "")
 	if err != nil || !ok || prev.Name != "v1.1.1" {
 		t.Fatalf("TagCheck = prev %v (%v), %v; want v1.1.1", prev, ok, err)
 	}

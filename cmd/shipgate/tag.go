@@ -68,7 +68,7 @@ func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha)
+	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha, "")
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -74,10 +72,7 @@ func TestVersionNextOnAReleaseLine(t *testing.T) {
 func TestNotesOnAReleaseLine(t *testing.T) {
 	fix := lineFixture(t, "fix: another backport")
 	feature := lineFixture(t, "feat: search (#21)")
-	custom := filepath.Join(t.TempDir(), "custom.tmpl")
-	if err := os.WriteFile(custom, []byte("{{ .Version }} after {{ .Previous }}: {{ range .Sections }}{{ .Title }}={{ len .Entries }} {{ end }}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	custom := countsTemplate(t)
 	tests := []struct {
 		name     string
 		args     []string

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -68,10 +69,14 @@ func TestTagsOnAReleaseLineInTheBot(t *testing.T) {
 func TestReleaseCommandOnAReleaseLine(t *testing.T) {
 	tests := []struct {
 		name, policy, line, body string
-		wantTag                  string // "" when nothing is released
-		wantReply                string
+		// mainReleases are versions main released after v1.2.0.
+		mainReleases int
+		wantTag      string // "" when nothing is released
+		wantReply    string
 	}{
 		{name: "a maintainer cuts the line's next patch, not main's next minor", policy: releasePolicy, line: "backport", body: "/release", wantTag: "v1.1.1"},
+		{name: "the line's previous tag is found however many versions main released since", policy: releasePolicy, line: "line-feat", body: "/release",
+			mainReleases: 2 * maxTagProbes, wantReply: "nothing released from release/1.1: " + lineRefusal},
 		{name: "a feature on the line is refused with how to ship it", policy: releasePolicy, line: "line-feat", body: "/release",
 			wantReply: "nothing released from release/1.1: " + lineRefusal},
 		{name: "a feature on the line is cut as its next patch when the policy caps it", policy: cappedPolicy, line: "line-feat", body: "/release", wantTag: "v1.1.1"},
@@ -83,6 +88,9 @@ func TestReleaseCommandOnAReleaseLine(t *testing.T) {
 			h := newHarness(t)
 			sha := seedReleaseHistory(t, h.fake)
 			seedReleaseLine(h.fake, sha, tt.line, tt.policy)
+			for i := 1; i <= tt.mainReleases; i++ {
+				h.fake.AddTag(testRepo, fmt.Sprintf("v1.%d.0", 2+i), sha["feat-d"])
+			}
 			h.fake.AddPR(testRepo, fakegithub.PR{Number: 11, Title: "fix: backport a crash", Author: "erin", State: "closed", Merged: true,
 				Base: "release/1.1", MergedAt: fakegithub.DefaultTime(), MergeCommitSHA: sha[tt.line]})
 			h.fake.SetPermission(testRepo, "maria", "maintain")

@@ -183,7 +183,15 @@ func (s *session) plan(ctx context.Context, st policies.ReleaseSettings, sha, br
 	if err != nil {
 		return release.Plan{}, nil, err
 	}
-	prev, ok, commits, err := s.previousTag(ctx, st, tags, nil, sha)
+	// A release line's previous tag is below the next line: looked for
+	// there first, it is found within maxTagProbes however many versions
+	// the main line has released since.
+	var below *release.Version
+	if l, named := release.LineInName(branch); named && release.IsReleaseBranch(branch) {
+		next := l.First().Bump(policies.BumpMinor)
+		below = &next
+	}
+	prev, ok, commits, err := s.previousTag(ctx, st, tags, below, sha)
 	if err != nil {
 		return release.Plan{}, nil, err
 	}

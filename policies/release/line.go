@@ -116,13 +116,24 @@ func LineOf(prefix string, at At) (Line, bool) {
 	return line, true
 }
 
-// namedLine reads the line a release branch's name ends with: "1.4",
-// "v1.4" or "1.4.x" after the last slash. The name counts only when it
-// fits the branch's latest version (when it has one): not below its line,
-// and at most one major above it, so that release/2026.1 in a repository
-// of 1.x versions is not line 2026.1, nor release/1.2 holding v1.3.0 line
-// 1.2.
+// namedLine is the line a release branch's name ends with (LineInName),
+// when it fits the branch's latest version (when it has one): not below
+// its line, and at most one major above it, so that release/2026.1 in a
+// repository of 1.x versions is not line 2026.1, nor release/1.2 holding
+// v1.3.0 line 1.2.
 func namedLine(branch string, latest versionTag, hasLatest bool) (Line, bool) {
+	l, ok := LineInName(branch)
+	if !ok || (hasLatest && (lineBelow(l.First(), latest.version) || l.Major > latest.version.Major+1)) {
+		return Line{}, false
+	}
+	return l, true
+}
+
+// LineInName returns the line a branch's name ends with: "1.4", "v1.4" or
+// "1.4.x" after the last slash; ok is false when it names none. Whether
+// the branch is that line is LineOf's to say; a host adapter that cannot
+// list a branch's tags looks for the line's own tags first with it.
+func LineInName(branch string) (Line, bool) {
 	s := branch[strings.LastIndexByte(branch, '/')+1:]
 	s = strings.TrimPrefix(s, "v")
 	s = strings.TrimSuffix(strings.TrimSuffix(s, ".x"), ".X")
@@ -132,11 +143,10 @@ func namedLine(branch string, latest versionTag, hasLatest bool) (Line, bool) {
 	}
 	m, okM := versionNumber(major)
 	n, okN := versionNumber(minor)
-	l := Line{Major: m, Minor: n, Branch: branch}
-	if !okM || !okN || (hasLatest && (lineBelow(l.First(), latest.version) || m > latest.version.Major+1)) {
+	if !okM || !okN {
 		return Line{}, false
 	}
-	return l, true
+	return Line{Major: m, Minor: n, Branch: branch}, true
 }
 
 // versionNumber parses one numeric part of a version: digits without a
@@ -175,10 +185,11 @@ func nextInLine(l Line, tags []versionTag) (next Version, passed string) {
 	return l.First(), ""
 }
 
-// LineError is Next's error when the commits cannot be released on their
-// release line: they hold a feature or a breaking change and the line
-// takes patches only (unless semver.release_line_features caps them).
-// The message names them and says how to ship them.
+// LineError is Next's error when the commits need more than their
+// release line takes: a feature or a breaking change where the line takes
+// patches only, or a breaking change where it opens with a minor version
+// (unless semver.release_line_features caps them). The message names the
+// commits and says how to ship them.
 type LineError struct {
 	Line Line
 	msg  string

@@ -71,6 +71,21 @@ func TestLineOf(t *testing.T) {
 	}
 }
 
+func TestLineInName(t *testing.T) {
+	for name, want := range map[string]string{
+		"release/1.4": "1.4", "release/v1.4": "1.4", "release/1.4.x": "1.4", "support/2.0.X": "2.0",
+		"release/next": "", "release/1.04": "", "release/1": "", "release/1.4.2": "", "release/1.x": "",
+	} {
+		got := ""
+		if l, ok := LineInName(name); ok {
+			got = fmt.Sprintf("%d.%d", l.Major, l.Minor)
+		}
+		if got != want {
+			t.Errorf("LineInName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestIsReleaseBranch(t *testing.T) {
 	for name, want := range map[string]bool{"release/1.4": true, "release/next": true, "main": false, "releases/1.4": false, "release/1.4/fix": false} {
 		if got := IsReleaseBranch(name); got != want {

@@ -85,14 +85,20 @@ func IsReleaseBranch(name string) bool { return releaseBranches.Match(name) }
 // The commit is on a line when every one of at.Branches is that line; on
 // no branch, on the main line as well, or on two lines, it is not.
 func LineOf(prefix string, at At) (Line, bool) {
-	if len(at.Branches) == 0 {
+	reachable := parseTags(prefix, at.Reachable)
+	return lineOf(at.Branches, at.Default, reachable, append(parseTags(prefix, at.All), reachable...))
+}
+
+// lineOf is LineOf on parsed tags: reachable from the commit, and known
+// (every tag, reachable or not).
+func lineOf(branches []string, defaultBranch string, reachable, known []versionTag) (Line, bool) {
+	if len(branches) == 0 {
 		return Line{}, false
 	}
-	reachable := parseTags(prefix, at.Reachable)
 	latest, hasLatest := highestStableTag(reachable)
-	top, hasTop := highestStableTag(append(parseTags(prefix, at.All), reachable...))
+	top, hasTop := highestStableTag(known)
 	var line Line
-	for i, b := range at.Branches {
+	for i, b := range branches {
 		var l Line
 		var ok bool
 		switch {
@@ -102,7 +108,7 @@ func LineOf(prefix string, at At) (Line, bool) {
 				l, ok = Line{Major: latest.version.Major, Minor: latest.version.Minor, Branch: b,
 					Why: "its latest version is " + latest.name}, true
 			}
-		case b != at.Default && hasLatest && hasTop && lineBelow(latest.version, top.version):
+		case b != defaultBranch && hasLatest && hasTop && lineBelow(latest.version, top.version):
 			l, ok = Line{Major: latest.version.Major, Minor: latest.version.Minor, Branch: b,
 				Why: fmt.Sprintf("it has %s but not %s, the highest version", latest.name, top.name)}, true
 		}

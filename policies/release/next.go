@@ -71,7 +71,10 @@ func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelea
 		return Plan{}, fmt.Errorf("pre-release identifier %q: want letters, digits and hyphens with at least one non-digit, e.g. rc", prerelease)
 	}
 	reachable := parseTags(s.TagPrefix, at.Reachable)
-	known := append(parseTags(s.TagPrefix, at.All), reachable...)
+	known := reachable // every tag, reachable or not
+	if len(at.All) > 0 {
+		known = append(parseTags(s.TagPrefix, at.All), reachable...)
+	}
 	p := Plan{Commits: len(commits)}
 	base, err := ParseVersion(s.Initial)
 	if prev, ok := highestStableTag(reachable); ok {
@@ -83,7 +86,7 @@ func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelea
 	}
 	p.Required = Required(s, base, commits)
 	p.Bump = p.Required
-	if l, ok := LineOf(s.TagPrefix, at); ok {
+	if l, ok := lineOf(at.Branches, at.Default, reachable, known); ok {
 		p.Line = &l
 		err = p.onLine(s, l, base, known, commits)
 	} else {

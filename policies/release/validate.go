@@ -81,13 +81,13 @@ func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
 	if err != nil {
 		return []Problem{{Kind: ProblemSemver, Message: err.Error()}}
 	}
-	others, reachable := without(c.AllTags, c.Name), without(c.Reachable, c.Name)
+	others := without(parseTags(s.TagPrefix, c.AllTags), c.Name)
+	reachable := without(parseTags(s.TagPrefix, c.Reachable), c.Name)
 	var problems []Problem
-	at := At{Branches: c.OnBranches, Default: c.Default, Reachable: reachable, All: others}
-	if l, ok := LineOf(s.TagPrefix, at); ok {
-		problems = validateOnLine(s, c, v, l, parseTags(s.TagPrefix, others), parseTags(s.TagPrefix, reachable))
+	if l, ok := lineOf(c.OnBranches, c.Default, reachable, append(others, reachable...)); ok {
+		problems = validateOnLine(s, c, v, l, others, reachable)
 	} else {
-		problems = validateOnMainLine(s, c, v, parseTags(s.TagPrefix, others))
+		problems = validateOnMainLine(s, c, v, others)
 	}
 	if len(s.TagBranches) > 0 && !onAllowedBranch(s.TagBranches, c.OnBranches) {
 		patterns := make([]string, len(s.TagBranches))
@@ -184,15 +184,9 @@ func orderProblem(s policies.ReleaseSettings, name string, v Version, tags []ver
 		name, highest.name, where, name, highest.name, highest.version.Bump(policies.BumpPatch).Tag(s.TagPrefix))}, true
 }
 
-// without returns tags without the one named name.
-func without(tags []Tag, name string) []Tag {
-	out := make([]Tag, 0, len(tags))
-	for _, t := range tags {
-		if t.Name != name {
-			out = append(out, t)
-		}
-	}
-	return out
+// without drops the tag named name from tags, in place.
+func without(tags []versionTag, name string) []versionTag {
+	return slices.DeleteFunc(tags, func(t versionTag) bool { return t.name == name })
 }
 
 func onAllowedBranch(globs []policies.Glob, branches []string) bool {

@@ -185,7 +185,8 @@ func (s *session) plan(ctx context.Context, st policies.ReleaseSettings, sha, br
 	}
 	// A release line's previous tag is below the next line: looked for
 	// there first, it is found within maxTagProbes however many versions
-	// the main line has released since.
+	// the main line has released since. (A release/1.2 that holds v1.3.0,
+	// which git would see as line 1.3, is line 1.2 to the bot.)
 	var below *release.Version
 	if l, named := release.LineInName(branch); named && release.IsReleaseBranch(branch) {
 		next := l.First().Bump(policies.BumpMinor)

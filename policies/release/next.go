@@ -44,9 +44,9 @@ type Plan struct {
 // one, the highest stable of them. It never proposes a version that
 // exists in at.All.
 //
-// Without a previous version, the next version is s.Initial whatever the
-// commits. With a bump of none, it is the previous one (nothing to
-// release). Otherwise:
+// Without a previous version, the next version is s.Initial (on a release
+// line, the line's first version) whatever the commits. With a bump of
+// none, it is the previous one (nothing to release). Otherwise:
 //   - on the main line, it is the previous version bumped by what the
 //     commits require; when that is not above the repository's highest
 //     stable version (released on a branch the commit does not hold), it is

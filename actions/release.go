@@ -89,7 +89,7 @@ func releaseTag(ctx context.Context, st *State, ws *workspace, rel *github.Relea
 	if err != nil {
 		return fmt.Errorf("finding the commit of the tag %s: %w", tag, err)
 	}
-	check, prev, hasPrev, err := ws.repo.TagCheck(ctx, ws.settings, tag, sha)
+	check, prev, hasPrev, err := ws.repo.TagCheck(ctx, ws.settings, tag, sha, st.defaultBranch())
 	if err != nil {
 		return fmt.Errorf("checking the tag %s: %w", tag, err)
 	}
@@ -121,7 +121,7 @@ func releaseBranch(ctx context.Context, st *State, ws *workspace, rel *github.Re
 	if err != nil {
 		return err
 	}
-	check, prev, hasPrev, err := ws.repo.TagCheck(ctx, ws.settings, plan.NextTag, sha)
+	check, prev, hasPrev, err := ws.repo.TagCheck(ctx, ws.settings, plan.NextTag, sha, st.defaultBranch())
 	if err != nil {
 		return fmt.Errorf("checking the tag %s: %w", plan.NextTag, err)
 	}

@@ -124,14 +124,39 @@ func (st *State) target() string {
 	return "HEAD"
 }
 
-// plan computes the next version at the run's commit with the prerelease
-// input: githistory's Plan, as `shipgate version next` does.
-func (ws *workspace) plan(ctx context.Context, st *State) (release.Plan, []policies.Commit, error) {
-	plan, commits, err := ws.repo.Plan(ctx, ws.settings, st.target(), st.input(inPrerelease))
-	if errors.Is(err, githistory.ErrUnknownRef) {
-		return release.Plan{}, nil, fmt.Errorf("the run's commit %s is not in the workspace %s: check the repository out first (actions/checkout with `fetch-depth: 0`)", st.target(), st.Workspace)
+// releaseTarget is where the run releases from: its commit, the branch
+// it pushed (else the workspace tells) and the repository's default
+// branch from the event (else the workspace tells).
+func (st *State) releaseTarget() githistory.Target {
+	t := githistory.Target{Ref: st.target(), Default: st.defaultBranch()}
+	t.Branch, _ = strings.CutPrefix(st.Ref, "refs/heads/")
+	return t
+}
+
+// defaultBranch is the repository's default branch as the event tells,
+// "" when it does not (the workspace tells then).
+func (st *State) defaultBranch() string {
+	if st.payload.Repository == nil {
+		return ""
 	}
-	if err != nil {
+	return st.payload.Repository.DefaultBranch
+}
+
+// plan computes the next version at the run's commit with the prerelease
+// input: githistory's Plan, as `shipgate version next` does. Commits that
+// the release line does not take end the command unsatisfied, with the
+// reason annotated.
+func (ws *workspace) plan(ctx context.Context, st *State) (release.Plan, []policies.Commit, error) {
+	plan, commits, err := ws.repo.Plan(ctx, ws.settings, st.releaseTarget(), st.input(inPrerelease))
+	var lineErr *release.LineError
+	switch {
+	case errors.As(err, &lineErr):
+		st.gha.WithFieldsMap(map[string]string{"title": "Not releasable on " + lineErr.Line.String()}).Errorf("%s", err)
+		st.report.Refused = err.Error()
+		return release.Plan{}, nil, &reported{code: ExitUnsatisfied, why: err.Error()}
+	case errors.Is(err, githistory.ErrUnknownRef):
+		return release.Plan{}, nil, fmt.Errorf("the run's commit %s is not in the workspace %s: check the repository out first (actions/checkout with `fetch-depth: 0`)", st.target(), st.Workspace)
+	case err != nil:
 		return release.Plan{}, nil, fmt.Errorf("computing the next version: %w", err)
 	}
 	st.report.Plan = &plan

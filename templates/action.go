@@ -37,6 +37,9 @@ type ActionReport struct {
 	Err string
 	// Skipped says why the command had nothing to do on this event.
 	Skipped string
+	// Refused says why the policy does not let the commits be released
+	// (commits that their release line does not take).
+	Refused string
 	// Check is the check's report, rendered as the check run's summary.
 	Check *Report
 	// Tag is a tag's validation.

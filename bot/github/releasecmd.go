@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,6 +88,10 @@ func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal
 	}
 	head := ref.GetObject().GetSHA()
 	st := w.policy.Policy.Release
+	defaultBranch, err := s.defaultBranch(ctx, w.pr.GetBase().GetRepo().GetDefaultBranch())
+	if err != nil {
+		return "", err
+	}
 
 	tag := strings.TrimSpace(version)
 	if tag != "" && !strings.HasPrefix(tag, st.TagPrefix) {
@@ -95,7 +100,11 @@ func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal
 		}
 	}
 	if tag == "" {
-		plan, _, err := s.plan(ctx, st, head)
+		plan, _, err := s.plan(ctx, st, head, branch, defaultBranch)
+		var lineErr *release.LineError
+		if errors.As(err, &lineErr) {
+			return fmt.Sprintf("nothing released from %s: %v", branch, err), nil
+		}
 		if err != nil {
 			return "", err
 		}
@@ -104,7 +113,7 @@ func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal
 		}
 		tag = plan.NextTag
 	}
-	check, prev, hasPrev, err := s.tagCheck(ctx, st, tag, head, branch)
+	check, prev, hasPrev, err := s.tagCheck(ctx, st, tag, head, defaultBranch, branch)
 	if err != nil {
 		return "", err
 	}

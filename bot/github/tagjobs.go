@@ -151,13 +151,9 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		}
 		return err
 	}
-	branch := e.DefaultBranch
-	if branch == "" {
-		repo, _, err := s.gh.Repositories.Get(ctx, s.owner, s.name)
-		if err != nil {
-			return s.wrap(err, "reading %s", s.repo)
-		}
-		branch = repo.GetDefaultBranch()
+	branch, err := s.defaultBranch(ctx, e.DefaultBranch)
+	if err != nil {
+		return err
 	}
 	lp, err := s.loadPolicy(ctx, branch)
 	if err != nil {
@@ -173,7 +169,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		return a.reportTag(ctx, s, e, o)
 	}
 	st := lp.Policy.Release
-	check, prev, hasPrev, err := s.tagCheck(ctx, st, e.Tag, sha, branch)
+	check, prev, hasPrev, err := s.tagCheck(ctx, st, e.Tag, sha, branch, "")
 	if err != nil {
 		return err
 	}
@@ -214,6 +210,19 @@ func (r *Releases) publish(ctx context.Context, p *policies.Policy, tag, previou
 		return Published{}, err
 	}
 	return r.PublishRelease(ctx, Release{Tag: tag, Target: sha, Body: body, Prerelease: prerelease})
+}
+
+// defaultBranch returns the repository's default branch: known when the
+// payload named it, else from GET /repos/{owner}/{repo}.
+func (s *session) defaultBranch(ctx context.Context, known string) (string, error) {
+	if known != "" {
+		return known, nil
+	}
+	repo, _, err := s.gh.Repositories.Get(ctx, s.owner, s.name)
+	if err != nil {
+		return "", s.wrap(err, "reading %s", s.repo)
+	}
+	return repo.GetDefaultBranch(), nil
 }
 
 // tagReported reports whether Shipgate already published the status of

@@ -27,10 +27,6 @@ const (
 	maxBranchProbes = 30
 )
 
-// isReleaseBranch reports whether a branch's tags form their own release
-// line (release.ValidateTag's rule).
-func isReleaseBranch(name string) bool { return (policies.Glob{Pattern: "release/*"}).Match(name) }
-
 // refNames lists the refs under refs/KIND/ ("tags", "heads") by their
 // short names, with the object each points at: GET
 // /repos/{owner}/{repo}/git/matching-refs/{ref}.
@@ -108,10 +104,12 @@ func (s *session) previousTag(ctx context.Context, st policies.ReleaseSettings, 
 }
 
 // branchesContaining returns the branches that hold sha among those that
-// matter to release.ValidateTag: the default branch, release/* and the
-// policy's tags.branches (at most maxBranchProbes of them), each compared
-// with sha.
-func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSettings, defaultBranch, sha string) ([]string, error) {
+// matter to release.ValidateTag: the default branch, release/* branches,
+// the policy's tags.branches and cutFrom (the branch a release is cut
+// from, "" for none), at most maxBranchProbes of them, each compared with
+// sha. A maintenance branch by another name (support/1.x) is a release
+// line to the bot when tags.branches lists it.
+func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSettings, defaultBranch, cutFrom, sha string) ([]string, error) {
 	heads, err := s.refNames(ctx, "heads")
 	if err != nil {
 		return nil, err
@@ -119,7 +117,7 @@ func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSet
 	var out []string
 	probes := 0
 	for _, h := range heads {
-		relevant := h.Name == defaultBranch || isReleaseBranch(h.Name)
+		relevant := h.Name == defaultBranch || h.Name == cutFrom || release.IsReleaseBranch(h.Name)
 		for _, g := range st.TagBranches {
 			relevant = relevant || g.Match(h.Name)
 		}
@@ -146,15 +144,16 @@ func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSet
 
 // tagCheck gathers through the API what release.ValidateTag needs about
 // the tag name at sha, like githistory's TagCheck does from git: every
-// tag, the branches holding sha (see branchesContaining), and the commits
-// since the previous stable version sha descends from, which it returns.
-func (s *session) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, sha, defaultBranch string) (release.TagCheck, release.Tag, bool, error) {
-	check := release.TagCheck{Name: name, Commit: sha}
+// tag, the branches holding sha (see branchesContaining), the default
+// branch, and the previous stable version sha descends from with the
+// commits since, which it returns.
+func (s *session) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, sha, defaultBranch, cutFrom string) (release.TagCheck, release.Tag, bool, error) {
+	check := release.TagCheck{Name: name, Commit: sha, Default: defaultBranch}
 	var err error
 	if check.AllTags, err = s.refNames(ctx, "tags"); err != nil {
 		return check, release.Tag{}, false, err
 	}
-	if check.OnBranches, err = s.branchesContaining(ctx, st, defaultBranch, sha); err != nil {
+	if check.OnBranches, err = s.branchesContaining(ctx, st, defaultBranch, cutFrom, sha); err != nil {
 		return check, release.Tag{}, false, err
 	}
 	v, err := release.ParseTag(st.TagPrefix, name)
@@ -165,37 +164,48 @@ func (s *session) tagCheck(ctx context.Context, st policies.ReleaseSettings, nam
 	if err != nil {
 		return check, release.Tag{}, false, err
 	}
+	if ok {
+		check.Reachable = []release.Tag{prev}
+	}
 	check.Commits = commits
 	return check, prev, ok, nil
 }
 
-// plan computes the next release at sha through the API: the previous
-// stable version it descends from, the commits since, and release.Next
-// over that tag and the pre-releases above it. Without a previous version
-// the release is the initial one and no commits are read (the API has no
-// cheap way to list a whole history), so its notes list none.
-func (s *session) plan(ctx context.Context, st policies.ReleaseSettings, sha string) (release.Plan, []policies.Commit, error) {
+// plan computes the next release at sha, cut from branch, through the
+// API: the previous stable version it descends from, the commits since,
+// and release.Next over that tag and the pre-releases above it, on the
+// branch's release line when it is one. Without a previous version the
+// release is the initial one and no commits are read (the API has no
+// cheap way to list a whole history), so its notes list none. Commits
+// that the line does not take give a *release.LineError.
+func (s *session) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch, defaultBranch string) (release.Plan, []policies.Commit, error) {
 	tags, err := s.refNames(ctx, "tags")
 	if err != nil {
 		return release.Plan{}, nil, err
 	}
-	prev, ok, commits, err := s.previousTag(ctx, st, tags, nil, sha)
+	// A release line's previous tag is below the next line: looked for
+	// there first, it is found within maxTagProbes however many versions
+	// the main line has released since. (A release/1.2 that holds v1.3.0,
+	// which git would see as line 1.3, is line 1.2 to the bot.)
+	var below *release.Version
+	if l, named := release.LineInName(branch); named && release.IsReleaseBranch(branch) {
+		next := l.First().Bump(policies.BumpMinor)
+		below = &next
+	}
+	prev, ok, commits, err := s.previousTag(ctx, st, tags, below, sha)
 	if err != nil {
 		return release.Plan{}, nil, err
 	}
-	var known []release.Tag
+	at := release.At{Branches: []string{branch}, Default: defaultBranch, All: tags}
 	if ok {
-		known = append(known, prev)
+		at.Reachable = append(at.Reachable, prev)
 		pv, _ := release.ParseTag(st.TagPrefix, prev.Name)
 		for _, t := range tags {
 			if tv, err := release.ParseTag(st.TagPrefix, t.Name); err == nil && tv.IsPrerelease() && pv.Less(tv) {
-				known = append(known, t)
+				at.Reachable = append(at.Reachable, t)
 			}
 		}
 	}
-	plan, err := release.Next(st, known, commits, "")
-	if err != nil {
-		return release.Plan{}, nil, err
-	}
-	return plan, commits, nil
+	plan, err := release.Next(st, at, commits, "")
+	return plan, commits, err
 }

@@ -49,7 +49,7 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		return a.reportTag(ctx, e, r)
 	}
 	st := lp.Policy.Release
-	check, prev, err := a.tagCheck(ctx, e, st)
+	check, prev, err := a.tagCheck(ctx, e, st, branch)
 	if err != nil {
 		return err
 	}
@@ -64,10 +64,11 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 }
 
 // tagCheck gathers what release.ValidateTag needs: every tag, the
-// branches holding the commit, and the commits since the previous stable
-// version the commit descends from (returned as prev, "" when none).
-func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings) (check release.TagCheck, prev string, err error) {
-	check = release.TagCheck{Name: e.Tag, Commit: e.SHA}
+// branches holding the commit, the default branch, and the previous stable
+// version the commit descends from (returned as prev, "" when none) with
+// the commits since.
+func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings, defaultBranch string) (check release.TagCheck, prev string, err error) {
+	check = release.TagCheck{Name: e.Tag, Commit: e.SHA, Default: defaultBranch}
 	opt := &gl.ListTagsOptions{ListOptions: gl.ListOptions{PerPage: 100}}
 	for {
 		// GET /projects/:id/repository/tags
@@ -117,6 +118,7 @@ func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings
 		if err != nil {
 			return check, "", fmt.Errorf("comparing %s with %s in %s: %w", c.Name, e.SHA, e.Repo, err)
 		}
+		check.Reachable = []release.Tag{c}
 		check.Commits = make([]policies.Commit, 0, len(fwd.Commits))
 		for j := len(fwd.Commits) - 1; j >= 0; j-- { // newest first, as git log
 			cm := fwd.Commits[j]

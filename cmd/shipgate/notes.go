@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 	"github.com/shipgate/shipgate/templates"
@@ -28,9 +30,12 @@ Breaking changes, Features, Fixes, Performance and Other, each entry with
 its scope, PR number (or short SHA) and author.
 
 --from defaults to the previous version tag reachable from --to (the whole
-history when there is none), --to to HEAD and --version to the next
-version that 'shipgate version next' computes (with --from: the release
-that follows the version tag at or before --from). --template renders with your
+history when there is none; on a release line, the line's previous tag),
+--to to HEAD and --version to the next version that 'shipgate version next'
+computes (with --from: the release that follows the version tag at or
+before --from). When that version cannot be computed because the release
+line does not take the commits, notes exit 1 with the reason, unless
+--version names one. --template renders with your
 own Go text/template instead of the built-in one; it receives the same data
 and may use {{template "entry" .}} for one entry.`,
 		Example: `  shipgate notes > NOTES.md
@@ -77,8 +82,9 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 	var previous, version string
 	if o.from == "" {
 		plan, planCommits, err := rc.plan(ctx, o.to, "")
-		if err != nil {
-			return err
+		var lineErr *release.LineError
+		if err != nil && !(o.version != "" && errors.As(err, &lineErr)) {
+			return err // an explicit --version needs no computed one
 		}
 		commits, previous, version = planCommits, plan.PreviousTag, plan.NextTag
 	} else {
@@ -95,16 +101,9 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 		}
 		previous = o.from
 		if o.version == "" {
-			// The version after the range is the one after --from's release.
-			tags, err := rc.repo.ReleaseTags(ctx, from, rc.settings.TagPrefix, nil)
-			if err != nil {
+			if version, err = rc.versionAfter(ctx, from, o.to, to, commits); err != nil {
 				return err
 			}
-			plan, err := release.Next(rc.settings, tags, commits, "")
-			if err != nil {
-				return usageError(err)
-			}
-			version = plan.NextTag
 		}
 	}
 	if o.version != "" {
@@ -116,4 +115,24 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 		return custom.Execute(out, notes)
 	}
 	return templates.Notes(out, notes)
+}
+
+// versionAfter returns the version that follows --from's release with the
+// commits of from..to: release.Next on toRef's branch and release line,
+// with the tags reachable from from. It is a past release's version, which
+// may exist now: the tags made since are left out.
+func (rc *releaseRepo) versionAfter(ctx context.Context, from, toRef, to string, commits []policies.Commit) (string, error) {
+	at, err := rc.repo.At(ctx, rc.settings.TagPrefix, githistory.Target{Ref: toRef}, to)
+	if err != nil {
+		return "", err
+	}
+	if at.Reachable, err = rc.repo.ReleaseTags(ctx, from, rc.settings.TagPrefix, nil); err != nil {
+		return "", err
+	}
+	at.All = nil
+	plan, err := release.Next(rc.settings, at, commits, "")
+	if err != nil {
+		return "", releaseError(err)
+	}
+	return plan.NextTag, nil
 }

@@ -15,10 +15,7 @@ func TestNotes(t *testing.T) {
 	f.commit("Merge branch 'topic'")
 	f.commit("perf(store)!: cache policies\n\nBREAKING CHANGE: the cache directory moved.")
 
-	custom := filepath.Join(t.TempDir(), "custom.tmpl")
-	if err := os.WriteFile(custom, []byte("{{ .Version }} after {{ .Previous }}: {{ range .Sections }}{{ .Title }}={{ len .Entries }} {{ end }}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	custom := countsTemplate(t)
 	tests := []struct {
 		name   string
 		args   []string
@@ -49,6 +46,18 @@ func TestNotes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countsTemplate writes a notes template that prints the version, the
+// previous one and the number of entries of each section, and returns its
+// path.
+func countsTemplate(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "custom.tmpl")
+	if err := os.WriteFile(path, []byte("{{ .Version }} after {{ .Previous }}: {{ range .Sections }}{{ .Title }}={{ len .Entries }} {{ end }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func TestNotesDateDefaultsToToday(t *testing.T) {

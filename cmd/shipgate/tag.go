@@ -32,10 +32,16 @@ func newTagCheckCmd() *cobra.Command {
 		Short: "Check that an existing tag is a valid next version",
 		Long: `Check an existing tag against the release policy: its name is the tag
 prefix and a strict semantic version; it is greater than every tag of its
-release line (its major.minor when the commit is only on release/* branches);
-it skips no version; its bump is at least what the conventional commits
-since the previous tag require; and its commit is on a branch allowed by
-tags.branches in .shipgate.yml.
+release line and skips no version; its bump is at least what the
+conventional commits since the previous tag require; and its commit is on a
+branch allowed by tags.branches in .shipgate.yml.
+
+A tag whose commit is only on a release line (a release/* branch such as
+release/1.4, or a branch that the repository's highest version is not on)
+must be a version of that line and its next patch, and the commits since
+the line's previous tag must hold no feature or breaking change unless
+semver.release_line_features: patch caps them. Elsewhere it is compared
+with every tag of the repository. A version it advises never exists.
 
 Exit status: 0 when valid, 1 when not (each problem is listed with how to
 fix it), 2 when the tag does not exist or the policy is invalid.`,
@@ -62,7 +68,7 @@ func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha)
+	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha, "")
 	if err != nil {
 		return err
 	}

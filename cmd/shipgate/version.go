@@ -45,11 +45,23 @@ require (feat: minor; fix, perf, revert: patch; a breaking change: major;
 below 1.0.0 as semver.pre_major_* say). Without a tag it is semver.initial
 (default 0.1.0); when nothing needs a release it is the previous version.
 
+On a release line (a release/* branch such as release/1.4, or a branch that
+the repository's highest version is not on) the next version is the line's
+next patch: a feature or a breaking change is refused (exit 1) unless
+semver.release_line_features: patch caps it at a patch. The branch is the
+one --to names (HEAD: the one checked out), else every branch holding it.
+The version proposed never exists already: one released on another branch
+is passed over.
+
 The semver and tags keys of REPO/.shipgate.yml apply when the file exists.
-The repository needs its full history (not a shallow clone).`,
+The repository needs its full history (not a shallow clone).
+
+Exit status: 0 with the version, 1 when the release line does not take the
+commits, 2 on a usage or policy error.`,
 		Example: `  shipgate version next
   shipgate version next --repo ../app --to origin/main --format json
-  shipgate version next --prerelease rc     # v1.3.0-rc.1, then v1.3.0-rc.2…`,
+  shipgate version next --prerelease rc     # v1.3.0-rc.1, then v1.3.0-rc.2…
+  shipgate version next --to origin/release/1.4   # v1.4.3: release lines take patches`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVersionNext(cmd.Context(), cmd.OutOrStdout(), o)
@@ -125,11 +137,24 @@ func (rc *releaseRepo) resolve(ctx context.Context, ref string) (string, error) 
 }
 
 // plan computes the next release at ref and returns it with the commits
-// since the previous tag (githistory's Plan, the Action's too).
+// since the previous tag (githistory's Plan, the Action's too). With
+// commits that the release line does not take, the plan and the commits
+// come with the error (see releaseError).
 func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (release.Plan, []policies.Commit, error) {
-	plan, commits, err := rc.repo.Plan(ctx, rc.settings, ref, prerelease)
+	plan, commits, err := rc.repo.Plan(ctx, rc.settings, githistory.Target{Ref: ref}, prerelease)
 	if err != nil {
-		return release.Plan{}, nil, usageError(err)
+		return plan, commits, releaseError(err)
 	}
 	return plan, commits, nil
+}
+
+// releaseError maps an error of the version math to its exit status:
+// commits that their release line does not take are a policy failure
+// (exit 1), the rest usage errors (exit 2).
+func releaseError(err error) error {
+	var lineErr *release.LineError
+	if errors.As(err, &lineErr) {
+		return &exitError{code: exitUnsatisfied, err: err}
+	}
+	return usageError(err)
 }

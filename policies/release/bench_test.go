@@ -39,7 +39,7 @@ func BenchmarkNext(b *testing.B) {
 		b.Run(fmt.Sprintf("commits=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Next(s, tags, commits, "rc"); err != nil {
+				if _, err := Next(s, At{Reachable: tags}, commits, "rc"); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -67,7 +67,7 @@ func TestNext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			commits := commitsOf(tt.messages...)
-			p, err := Next(tt.settings, tt.tags, commits, tt.prerelease)
+			p, err := Next(tt.settings, At{Reachable: tt.tags}, commits, tt.prerelease)
 			if err != nil {
 				t.Fatalf("Next: %v", err)
 			}
@@ -101,7 +101,7 @@ func TestNextRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Next(tt.settings, nil, nil, tt.prerelease)
+			_, err := Next(tt.settings, At{}, nil, tt.prerelease)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Next error = %v, want one containing %q", err, tt.wantErr)
 			}

@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shipgate/shipgate/policies"
@@ -16,11 +17,17 @@ type TagCheck struct {
 	// AllTags are the repository's tags; the tag itself may be among them
 	// and is skipped by name. Names that are not version tags are ignored.
 	AllTags []Tag
+	// Reachable are the version tags below Name reachable from Commit: at
+	// least the highest stable one (the previous version), which tells a
+	// release line that its name does not; nil when unknown.
+	Reachable []Tag
 	// Commits are the commits since the previous version tag, up to Commit.
 	Commits []policies.Commit
 	// OnBranches are the branches whose history contains Commit, without
 	// remote prefixes (e.g. "main", "release/1.2").
 	OnBranches []string
+	// Default is the repository's default branch, "" when unknown.
+	Default string
 }
 
 // ProblemKind names the check a tag failed.
@@ -36,6 +43,10 @@ const (
 	ProblemSkip ProblemKind = "skip"
 	// ProblemBump: the increment is less than the commits require.
 	ProblemBump ProblemKind = "bump"
+	// ProblemLine: on a release line, the version is not of the line, or
+	// the commits hold a feature or a breaking change the line does not
+	// take.
+	ProblemLine ProblemKind = "line"
 	// ProblemBranch: the commit is on no allowed branch.
 	ProblemBranch ProblemKind = "branch"
 )
@@ -50,76 +61,33 @@ type Problem struct {
 // String returns the message.
 func (p Problem) String() string { return p.Message }
 
-// releaseBranch is the branch pattern whose tags form their own release
-// line (one major.minor).
-var releaseBranch = policies.Glob{Pattern: "release/*"}
-
 // ValidateTag checks a new version tag and returns its problems, none when
 // it is valid:
 //   - its name is s.TagPrefix followed by a strict SemVer 2.0.0 version;
-//   - it is greater than every tag of its release line — the tags with the
-//     same major.minor when the commit is only on release/* branches, all
-//     version tags otherwise;
-//   - it skips no version: it is the next patch, minor or major of the
-//     highest stable tag of its line, or a pre-release of one of them;
-//   - its increment over that tag is at least what c.Commits require;
+//   - on a release line (LineOf the commit's branches), it is a version of
+//     the line, above every tag of the line, and the line's next patch (its
+//     first version when it has none) or a pre-release of it; and the
+//     commits since the previous version hold no feature or breaking
+//     change, unless s.ReleaseLineFeatures caps them at a patch;
+//   - on the main line, it is above every version tag, it is the next
+//     patch, minor or major of the highest stable one or a pre-release of
+//     one of them, and its increment is at least what c.Commits require;
 //   - its commit is on a branch matching s.TagBranches (empty: any).
 //
-// When the name is not a version, that is the only problem reported.
+// When the name is not a version, that is the only problem reported. A
+// version it advises instead never exists already.
 func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
 	v, err := ParseTag(s.TagPrefix, c.Name)
 	if err != nil {
 		return []Problem{{Kind: ProblemSemver, Message: err.Error()}}
 	}
+	others := without(parseTags(s.TagPrefix, c.AllTags), c.Name)
+	reachable := without(parseTags(s.TagPrefix, c.Reachable), c.Name)
 	var problems []Problem
-
-	lineOnly := len(c.OnBranches) > 0
-	for _, b := range c.OnBranches {
-		lineOnly = lineOnly && releaseBranch.Match(b)
-	}
-	var highest, prev Version
-	var highestName, prevName string
-	for _, t := range c.AllTags {
-		if t.Name == c.Name {
-			continue
-		}
-		tv, err := ParseTag(s.TagPrefix, t.Name)
-		if err != nil || (lineOnly && (tv.Major != v.Major || tv.Minor != v.Minor)) {
-			continue
-		}
-		if highestName == "" || highest.Less(tv) {
-			highest, highestName = tv, t.Name
-		}
-		if !tv.IsPrerelease() && (prevName == "" || prev.Less(tv)) {
-			prev, prevName = tv, t.Name
-		}
-	}
-	line := "the repository"
-	if lineOnly {
-		line = fmt.Sprintf("release line %d.%d", v.Major, v.Minor)
-	}
-	if highestName != "" && v.Compare(highest) <= 0 {
-		problems = append(problems, Problem{Kind: ProblemOrder, Message: fmt.Sprintf(
-			"%s is not greater than %s, the highest tag of %s: delete %s and tag a version above %s, e.g. %s",
-			c.Name, highestName, line, c.Name, highestName, highest.Bump(policies.BumpPatch).Tag(s.TagPrefix))})
-	}
-	if prevName != "" && v.Compare(prev) > 0 {
-		allowed := []Version{prev.Bump(policies.BumpPatch), prev.Bump(policies.BumpMinor), prev.Bump(policies.BumpMajor)}
-		ok := false
-		for _, a := range allowed {
-			ok = ok || v.Core() == a
-		}
-		if !ok {
-			problems = append(problems, Problem{Kind: ProblemSkip, Message: fmt.Sprintf(
-				"%s skips versions after %s: tag the next patch %s, minor %s or major %s (or a pre-release of one of them) instead",
-				c.Name, prevName, allowed[0].Tag(s.TagPrefix), allowed[1].Tag(s.TagPrefix), allowed[2].Tag(s.TagPrefix))})
-		}
-		actual := bumpBetween(prev, v)
-		if required := Required(s, prev, c.Commits); actual.Rank() < required.Rank() {
-			problems = append(problems, Problem{Kind: ProblemBump, Message: fmt.Sprintf(
-				"%s is a %s release, but the commits since %s require a %s release (%s): tag %s instead",
-				c.Name, actual, prevName, required, describeCommits(s, prev, c.Commits, required), prev.Bump(required).Tag(s.TagPrefix))})
-		}
+	if l, ok := lineOf(c.OnBranches, c.Default, reachable, append(others, reachable...)); ok {
+		problems = validateOnLine(s, c, v, l, others, reachable)
+	} else {
+		problems = validateOnMainLine(s, c, v, others)
 	}
 	if len(s.TagBranches) > 0 && !onAllowedBranch(s.TagBranches, c.OnBranches) {
 		patterns := make([]string, len(s.TagBranches))
@@ -137,6 +105,90 @@ func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
 	return problems
 }
 
+// validateOnMainLine checks v against every version tag of the
+// repository (others, without the tag itself).
+func validateOnMainLine(s policies.ReleaseSettings, c TagCheck, v Version, others []versionTag) []Problem {
+	var problems []Problem
+	if p, ok := orderProblem(s, c.Name, v, others, "the repository"); ok {
+		problems = append(problems, p)
+	}
+	prev, ok := highestStableTag(others)
+	if !ok || v.Compare(prev.version) <= 0 {
+		return problems
+	}
+	allowed := []Version{prev.version.Bump(policies.BumpPatch), prev.version.Bump(policies.BumpMinor), prev.version.Bump(policies.BumpMajor)}
+	if !slices.Contains(allowed, v.Core()) {
+		problems = append(problems, Problem{Kind: ProblemSkip, Message: fmt.Sprintf(
+			"%s skips versions after %s: tag the next patch %s, minor %s or major %s (or a pre-release of one of them) instead",
+			c.Name, prev.name, allowed[0].Tag(s.TagPrefix), allowed[1].Tag(s.TagPrefix), allowed[2].Tag(s.TagPrefix))})
+	}
+	actual := bumpBetween(prev.version, v)
+	if required := Required(s, prev.version, c.Commits); actual.Rank() < required.Rank() {
+		which := describeCommits(s, prev.version, c.Commits, func(b policies.Bump) bool { return b == required })
+		problems = append(problems, Problem{Kind: ProblemBump, Message: fmt.Sprintf(
+			"%s is a %s release, but the commits since %s require a %s release (%s): tag %s instead",
+			c.Name, actual, prev.name, required, which, prev.version.Bump(required).Tag(s.TagPrefix))})
+	}
+	return problems
+}
+
+// validateOnLine checks v on release line l: against the line's tags
+// among others (every version tag but the tag itself), and the commits
+// since the highest stable version in reachable.
+func validateOnLine(s policies.ReleaseSettings, c TagCheck, v Version, l Line, others, reachable []versionTag) []Problem {
+	next, _ := nextInLine(l, others)
+	if !l.Holds(v) {
+		return []Problem{{Kind: ProblemLine, Message: fmt.Sprintf(
+			"%s is not a version of its release line: %s, which takes %d.%d.x versions only: tag %s instead, and release newer versions from the main line",
+			c.Name, l.describe(), l.Major, l.Minor, next.Tag(s.TagPrefix))}}
+	}
+	var problems []Problem
+	if p, ok := orderProblem(s, c.Name, v, inLine(others, l), l.String()); ok {
+		problems = append(problems, p)
+	} else if v.Core() != next {
+		problems = append(problems, Problem{Kind: ProblemSkip, Message: fmt.Sprintf(
+			"%s skips versions of %s: tag its next version %s (or a pre-release of it) instead",
+			c.Name, l, next.Tag(s.TagPrefix))})
+	}
+	prev, ok := highestStableTag(reachable)
+	if !ok {
+		prev, ok = highestStableTag(inLine(others, l))
+	}
+	var base *Version
+	if ok {
+		base = &prev.version
+	}
+	takes := takesAfter(l, base)
+	if required := Required(s, prev.version, c.Commits); ok && required.Rank() > takes.Rank() && s.ReleaseLineFeatures != policies.BumpPatch {
+		problems = append(problems, Problem{Kind: ProblemLine, Message: fmt.Sprintf("%s is on a release line: %s",
+			c.Name, tooMuch(s, l, prev.name, prev.version, required, takes, c.Commits, next))})
+	}
+	return problems
+}
+
+// orderProblem reports v when it is not above every tag of tags, the tags
+// of where ("the repository", "release line 1.2").
+func orderProblem(s policies.ReleaseSettings, name string, v Version, tags []versionTag, where string) (Problem, bool) {
+	var highest versionTag
+	found := false
+	for _, t := range tags {
+		if !found || highest.version.Less(t.version) {
+			highest, found = t, true
+		}
+	}
+	if !found || v.Compare(highest.version) > 0 {
+		return Problem{}, false
+	}
+	return Problem{Kind: ProblemOrder, Message: fmt.Sprintf(
+		"%s is not greater than %s, the highest tag of %s: delete %s and tag a version above %s, e.g. %s",
+		name, highest.name, where, name, highest.name, highest.version.Bump(policies.BumpPatch).Tag(s.TagPrefix))}, true
+}
+
+// without drops the tag named name from tags, in place.
+func without(tags []versionTag, name string) []versionTag {
+	return slices.DeleteFunc(tags, func(t versionTag) bool { return t.name == name })
+}
+
 func onAllowedBranch(globs []policies.Glob, branches []string) bool {
 	for _, b := range branches {
 		for _, g := range globs {
@@ -148,13 +200,14 @@ func onAllowedBranch(globs []policies.Glob, branches []string) bool {
 	return false
 }
 
-// describeCommits names up to three commits that require bump.
-func describeCommits(s policies.ReleaseSettings, prev Version, commits []policies.Commit, bump policies.Bump) string {
+// describeCommits names up to three commits whose bump (after the pre-1.0
+// rules at prev) matches.
+func describeCommits(s policies.ReleaseSettings, prev Version, commits []policies.Commit, match func(policies.Bump) bool) string {
 	const max = 3
 	var names []string
 	n := 0
 	for _, c := range commits {
-		if adjust(s, prev, BumpOf(s, c.Message)) != bump {
+		if !match(adjust(s, prev, BumpOf(s, c.Message))) {
 			continue
 		}
 		n++

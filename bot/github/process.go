@@ -16,28 +16,32 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// Kinds implements bot.Processor: KindPR, KindPolicyChanged and KindTag.
-func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged, KindTag} }
+// Kinds implements bot.Processor: KindPR, KindPolicyChanged, KindTag and
+// KindMergeGroup.
+func (a *App) Kinds() []string { return []string{KindPR, KindPolicyChanged, KindTag, KindMergeGroup} }
 
 // Process implements bot.Processor. A KindPR batch (the jobs of one PR,
 // oldest first) runs the commands of its new comments in order, then
 // evaluates the PR's latest state once and publishes the check run, the
 // sticky comment and the records. A KindPolicyChanged batch queues a KindPR
 // job for every open PR into the branch. A KindTag batch validates, reports
-// and releases one tag (processTags).
+// and releases one tag (processTags); a KindMergeGroup batch judges one
+// merge queue group (processMergeGroups).
 //
 // API failures come back as errors (a *bot.RetryError when GitHub said
 // when to try again) so that the worker retries the batch; when a job of
 // the batch is on its last attempt, the PR first gets a failing check that
 // says Shipgate could not evaluate it, and why.
 func (a *App) Process(ctx context.Context, b store.Batch) error {
-	var prJobs, policyJobs, tagJobs []store.Job
+	var prJobs, policyJobs, tagJobs, groupJobs []store.Job
 	for _, j := range b.Jobs {
 		switch j.Kind {
 		case KindPolicyChanged:
 			policyJobs = append(policyJobs, j)
 		case KindTag:
 			tagJobs = append(tagJobs, j)
+		case KindMergeGroup:
+			groupJobs = append(groupJobs, j)
 		default:
 			prJobs = append(prJobs, j)
 		}
@@ -45,6 +49,9 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 	var errs []error
 	if len(tagJobs) > 0 {
 		errs = append(errs, a.processTags(ctx, tagJobs))
+	}
+	if len(groupJobs) > 0 {
+		errs = append(errs, a.processMergeGroups(ctx, groupJobs))
 	}
 	if len(policyJobs) > 0 {
 		errs = append(errs, a.fanOut(ctx, policyJobs))

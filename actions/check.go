@@ -14,17 +14,21 @@ import (
 
 // checkCommand judges the pull request of a pull_request,
 // pull_request_target, pull_request_review or issue_comment run (on a pull
-// request) exactly as the bot does: the Change is built through the API by bot/github and the policy is
+// request), or the merge group of a merge_group run, exactly as the bot
+// does: the Change is built through the API by bot/github and the policy is
 // read at the PR's base commit, never from the workspace, which holds the
 // PR's own version. It writes the verdict as the commit status
 // `shipgate: <base>` on the commit it is about, because the job's own check
-// run is attached to another commit on a review or a comment, and is
-// named after the job for every base.
+// run is attached to another commit on a review, a comment or a merge
+// group, and is named after the job for every base.
 type checkCommand struct{}
 
 func (checkCommand) Name() string { return "check" }
 
 func (checkCommand) Run(ctx context.Context, st *State) error {
+	if st.Event == "merge_group" {
+		return checkMergeGroup(ctx, st)
+	}
 	number, err := st.pullRequest()
 	if err != nil {
 		return err
@@ -79,7 +83,7 @@ func (st *State) pullRequest() (int, error) {
 		}
 		return p.Issue.Number, nil
 	}
-	return 0, skip("a %s run has no pull request to check; run the check command on pull_request, pull_request_target, pull_request_review or issue_comment", eventName(st.Event))
+	return 0, skip("a %s run has no pull request to check; run the check command on pull_request, pull_request_target, pull_request_review, issue_comment or merge_group", eventName(st.Event))
 }
 
 // notEvaluated reports a pull request the policy could not judge: no

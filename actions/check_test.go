@@ -189,7 +189,7 @@ func TestCheckHasNothingToDoOutsidePullRequests(t *testing.T) {
 	if res.code != 0 || len(res.outputs) != 0 {
 		t.Fatalf("exit %d, outputs %v; want 0 and none", res.code, res.outputs)
 	}
-	want := "::notice::nothing to do: a push run has no pull request to check; run the check command on pull_request, pull_request_target, pull_request_review or issue_comment"
+	want := "::notice::nothing to do: a push run has no pull request to check; run the check command on pull_request, pull_request_target, pull_request_review, issue_comment or merge_group"
 	if !slices.Contains(annotations(res.stdout), want) {
 		t.Errorf("log lacks %q:\n%s", want, res.stdout)
 	}

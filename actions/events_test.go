@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/golden"
 )
 
 // readyPR meets basePolicy but for its approval.
@@ -131,4 +132,78 @@ func TestCheckFailsWhenItCannotWriteTheStatus(t *testing.T) {
 	if res.code != 2 || !strings.Contains(res.stdout, "the workflow needs `permissions: statuses: write`") {
 		t.Fatalf("exit %d, want 2 naming statuses: write:\n%s", res.code, res.stdout)
 	}
+}
+
+// groupRunner is a merge_group run on the group of PRs 1…n (the queue's
+// merge method) into main, whose policy is basePolicy; every PR is ready
+// and approved by bob, but those failing names have no release note.
+func groupRunner(t *testing.T, n int, failing ...int) (*runner, string) {
+	t.Helper()
+	r := newRunner(t)
+	r.fake.SetBranch(testRepo, "main", r.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"}))
+	r.fake.SetFile(testRepo, "main", ".shipgate.yml", basePolicy)
+	r.fake.SetPermission(testRepo, "bob", "write")
+	numbers := make([]int, n)
+	for i := range numbers {
+		numbers[i] = i + 1
+		pr := readyPR()
+		pr.Number, pr.Title = i+1, "WID-1"+string(rune('0'+i))+" Part "+string(rune('A'+i))
+		if slices.Contains(failing, i+1) {
+			pr.Body = "Why: customers asked."
+		}
+		r.fake.AddPR(testRepo, pr)
+		r.fake.SetPRCommits(testRepo, i+1, []fakegithub.Commit{{Message: pr.Title, Author: "alice"}})
+		r.fake.AddReview(testRepo, i+1, fakegithub.Review{Author: "bob", State: "APPROVED"})
+	}
+	ev := r.fake.QueueMergeGroup(testRepo, "main", fakegithub.QueueMerge, "bob", numbers...)
+	head := ev.GetMergeGroup().GetHeadSHA()
+	r.event("merge_group", ev.GetMergeGroup().GetHeadRef(), head, r.fake.Payload(ev))
+	return r, head
+}
+
+func TestCheckOnAMergeGroup(t *testing.T) {
+	tests := []struct {
+		name   string
+		prs    int
+		fail   []int
+		code   int
+		state  string
+		desc   string
+		golden string
+	}{
+		{"the Action passes a merge group of one passing PR", 1, nil, 0, "success", "The merge group's pull request passes", ""},
+		{"the Action passes a merge group of three passing PRs", 3, nil, 0, "success", "All 3 pull requests of the merge group pass", "check_merge_group_success"},
+		{"a merge group with one failing PR of three fails", 3, []int{2}, 1, "failure", "1 of 3 pull requests fail: #2", "check_merge_group_failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, head := groupRunner(t, tt.prs, tt.fail...)
+			res := r.run()
+			r.wantStatus(res, tt.code, head, tt.state, tt.desc)
+			if tt.golden != "" {
+				golden.Assert(t, tt.golden, []byte(r.scrub(res.summary)))
+			}
+		})
+	}
+}
+
+func TestCheckFailsAMergeGroupWhoseCommitsNoPullRequestOwns(t *testing.T) {
+	r := newRunner(t)
+	tip := r.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"})
+	r.fake.SetBranch(testRepo, "main", tip)
+	r.fake.SetFile(testRepo, "main", ".shipgate.yml", basePolicy)
+	r.fake.SetPermission(testRepo, "bob", "write")
+	pr := readyPR()
+	pr.Number = 1
+	r.fake.AddPR(testRepo, pr)
+	r.fake.AddReview(testRepo, 1, fakegithub.Review{Author: "bob", State: "APPROVED"})
+	// The PR is built on a commit that is neither on main nor one of its
+	// own: the group would bring it into main unjudged.
+	stray := r.fake.AddCommit(testRepo, fakegithub.Commit{Message: "unreviewed", Parents: []string{tip}})
+	r.fake.SetPRCommits(testRepo, 1, []fakegithub.Commit{{Message: pr.Title, Author: "alice", Parents: []string{stray}}})
+	ev := r.fake.QueueMergeGroup(testRepo, "main", fakegithub.QueueMerge, "bob", 1)
+	head := ev.GetMergeGroup().GetHeadSHA()
+	r.event("merge_group", ev.GetMergeGroup().GetHeadRef(), head, r.fake.Payload(ev))
+	res := r.run()
+	r.wantStatus(res, 1, head, "failure", "Shipgate cannot pass this merge group: commit "+stray[:7]+" belongs to no open pull request into main and heads no merge queue branch")
 }

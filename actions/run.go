@@ -14,6 +14,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -215,6 +216,8 @@ type payload struct {
 			Type  string `json:"type"`
 		} `json:"user"`
 	} `json:"comment"`
+	// MergeGroup is merge_group's.
+	MergeGroup *github.MergeGroup `json:"merge_group"`
 	// Ref and RefType are the create event's; push has Ref only.
 	Ref        string `json:"ref"`
 	RefType    string `json:"ref_type"`

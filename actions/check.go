@@ -33,12 +33,7 @@ func (checkCommand) Run(ctx context.Context, st *State) error {
 	if err != nil {
 		return err
 	}
-	st.report.Subject = fmt.Sprintf("%s#%d", st.Repo, number)
-	failOnPending, err := st.boolInput(inFailOnPending)
-	if err != nil {
-		return err
-	}
-	app, err := st.api()
+	app, failOnPending, err := st.startCheck(fmt.Sprintf("%s#%d", st.Repo, number))
 	if err != nil {
 		return err
 	}
@@ -53,6 +48,17 @@ func (checkCommand) Run(ctx context.Context, st *State) error {
 		return st.notEvaluated(ctx, &rep, err)
 	}
 	return st.evaluated(ctx, &rep, res.Verdict, failOnPending)
+}
+
+// startCheck names what the check judges, and reads what every check
+// needs: the fail-on-pending input and the API.
+func (st *State) startCheck(subject string) (app *github.App, failOnPending bool, err error) {
+	st.report.Subject = subject
+	if failOnPending, err = st.boolInput(inFailOnPending); err != nil {
+		return nil, false, err
+	}
+	app, err = st.api()
+	return app, failOnPending, err
 }
 
 // pullRequest is the number of the pull request the run's event is

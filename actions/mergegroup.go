@@ -22,12 +22,7 @@ func checkMergeGroup(ctx context.Context, st *State) error {
 	if g == nil || g.HeadSHA == "" || g.BaseRef == "" {
 		return errors.New("the event file has no merge group (merge_group.head_sha and base_ref)")
 	}
-	st.report.Subject = fmt.Sprintf("%s merge group %.7s into %s", st.Repo, g.HeadSHA, g.Base())
-	failOnPending, err := st.boolInput(inFailOnPending)
-	if err != nil {
-		return err
-	}
-	app, err := st.api()
+	app, failOnPending, err := st.startCheck(fmt.Sprintf("%s merge group %.7s into %s", st.Repo, g.HeadSHA, g.Base()))
 	if err != nil {
 		return err
 	}

@@ -247,3 +247,22 @@ func TestMergeGroupFixtures(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeGroupIntoABranchWithASlash(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	base := "release/1.x"
+	h.fake.SetFile(testRepo, base, PolicyFile, "version: 1\nbranches: [\"release/*\"]\napprovals:\n  - name: reviewers\n    required: 1\n")
+	h.fake.SetBranch(testRepo, base, h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"}))
+	for n, head := range map[int]string{1: shaA, 2: shaB} {
+		h.open(fakegithub.PR{Number: n, Title: fmt.Sprintf("Fix %d", n), Author: "dave", Base: base}, head)
+		h.review(n, "alice", "APPROVED")
+	}
+	ev := h.fake.QueueMergeGroup(testRepo, base, fakegithub.QueueMerge, "dave", 1, 2)
+	h.deliver("merge_group", ev)
+	h.drain()
+	cr := h.checkFor(ev.GetMergeGroup().GetHeadSHA(), base)
+	if cr.Conclusion != "success" || !strings.Contains(cr.Summary, "| ✅ | #1 Fix 1 |") || !strings.Contains(cr.Summary, "| ✅ | #2 Fix 2 |") {
+		t.Fatalf("the group's check %q is %s, want success naming #1 and #2:\n%s", cr.Name, cr.Conclusion, cr.Summary)
+	}
+}

@@ -35,7 +35,8 @@ import (
 //   - a commit that is the head of a queue branch gh-readonly-queue/
 //     <base>/pr-<M>-… belongs to M: the queue writes those branches and
 //     their group commits (merge commits, squash commits, the last rebased
-//     commit), and a push cannot (GET /repos/{owner}/{repo}/git/
+//     commit), and Shipgate takes them as the queue's, as their name says
+//     they are read-only to everyone else (GET /repos/{owner}/{repo}/git/
 //     matching-refs/heads/gh-readonly-queue/<base>);
 //   - any other commit is a pull request's own (the merge method keeps
 //     them): GET /repos/{owner}/{repo}/commits/{sha}/pulls, which GitHub

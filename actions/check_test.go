@@ -36,6 +36,15 @@ const (
 // the PR's own, permissive policy.
 func checkRunner(t *testing.T, number int, pr fakegithub.PR, policyAtBase string) *runner {
 	t.Helper()
+	r := prRunner(t, number, pr, policyAtBase)
+	return r.prEvent("pull_request", number, r.fake.PullRequestEvent(testRepo, number, "synchronize", pr.Author))
+}
+
+// prRunner is a runner with PR number into main, whose base commit holds
+// policyAtBase ("" for none) while main's tip and the workspace hold the
+// PR's own, permissive policy; give it its event with prEvent.
+func prRunner(t *testing.T, number int, pr fakegithub.PR, policyAtBase string) *runner {
+	t.Helper()
 	r := newRunner(t)
 	r.fake.SetBranch(testRepo, "main", tipSHA)
 	r.fake.SetFile(testRepo, tipSHA, ".shipgate.yml", "version: 1\n")
@@ -45,8 +54,14 @@ func checkRunner(t *testing.T, number int, pr fakegithub.PR, policyAtBase string
 	pr.Number, pr.Base, pr.BaseSHA = number, "main", baseSHA
 	r.fake.AddPR(testRepo, pr)
 	r.ws.write(".shipgate.yml", "version: 1\n") // the PR weakens the policy: ignored
-	payload := r.fake.Payload(r.fake.PullRequestEvent(testRepo, number, "synchronize", pr.Author))
-	return r.event("pull_request", "refs/pull/"+strconv.Itoa(number)+"/merge", "3333333333333333333333333333333333333333", payload)
+	return r
+}
+
+// prEvent makes the run an event on PR number, with GitHub's ref and
+// merge commit of a pull request's runs.
+func (r *runner) prEvent(name string, number int, payload any) *runner {
+	r.t.Helper()
+	return r.event(name, "refs/pull/"+strconv.Itoa(number)+"/merge", "3333333333333333333333333333333333333333", r.fake.Payload(payload))
 }
 
 func TestCheck(t *testing.T) {
@@ -174,7 +189,7 @@ func TestCheckHasNothingToDoOutsidePullRequests(t *testing.T) {
 	if res.code != 0 || len(res.outputs) != 0 {
 		t.Fatalf("exit %d, outputs %v; want 0 and none", res.code, res.outputs)
 	}
-	want := "::notice::nothing to do: a push run has no pull request to check; run the check command on pull_request or pull_request_target"
+	want := "::notice::nothing to do: a push run has no pull request to check; run the check command on pull_request, pull_request_target, pull_request_review, issue_comment or merge_group"
 	if !slices.Contains(annotations(res.stdout), want) {
 		t.Errorf("log lacks %q:\n%s", want, res.stdout)
 	}

@@ -41,9 +41,9 @@ const (
 // with these defaults (a test holds the two in step).
 func Inputs() []Param {
 	return []Param{
-		{inCommand, "What to do: check (judge the pull request of the run), version (compute the next version), notes (write the release notes of the next version) or release (validate a pushed tag and create its GitHub release; on a branch push with create-tag, tag and release the next version).", "check"},
+		{inCommand, "What to do: check (judge the pull request or the merge group of the run, and write the verdict as the commit status shipgate: <base>), version (compute the next version), notes (write the release notes of the next version) or release (validate a pushed tag and create its GitHub release; on a branch push with create-tag, tag and release the next version).", "check"},
 		{inPolicy, "Path of the policy file in the repository. check reads it at the pull request's base commit, release on the default branch, version and notes in the workspace.", ".shipgate.yml"},
-		{inToken, "Token for the GitHub API: reading the pull request, its reviews and the policy, finding the pull requests of commits, creating tags and releases.", "${{ github.token }}"},
+		{inToken, "Token for the GitHub API: reading the pull request, its reviews and the policy, writing the commit status shipgate: <base> (check), finding the pull requests of commits, creating tags and releases.", "${{ github.token }}"},
 		{inPrerelease, "Pre-release identifier for version, notes and release with create-tag, e.g. rc: the next version becomes v1.3.0-rc.1, then v1.3.0-rc.2.", ""},
 		{inFailOnPending, "check: fail the step when the policy is still waiting (pending), not only when it fails.", "true"},
 		{inCreateTag, "release on a branch push: create the next version's tag and its release (nothing when no commit needs a release).", "false"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -203,6 +204,20 @@ type payload struct {
 	PullRequest *struct {
 		Number int `json:"number"`
 	} `json:"pull_request"`
+	// Issue and Comment are issue_comment's; the issue has pull_request
+	// when it is a pull request.
+	Issue *struct {
+		Number      int             `json:"number"`
+		PullRequest json.RawMessage `json:"pull_request"`
+	} `json:"issue"`
+	Comment *struct {
+		User *struct {
+			Login string `json:"login"`
+			Type  string `json:"type"`
+		} `json:"user"`
+	} `json:"comment"`
+	// MergeGroup is merge_group's.
+	MergeGroup *github.MergeGroup `json:"merge_group"`
 	// Ref and RefType are the create event's; push has Ref only.
 	Ref        string `json:"ref"`
 	RefType    string `json:"ref_type"`
@@ -220,7 +235,7 @@ func (st *State) readContext() error {
 		return fmt.Errorf("reading the workflow run's context: %w", err)
 	}
 	st.Event, st.Repo, st.Workspace, st.Ref, st.SHA = c.EventName, c.Repository, c.Workspace, c.Ref, c.SHA
-	st.APIURL, st.ServerURL = c.APIURL, c.ServerURL
+	st.APIURL, st.ServerURL, st.RunID = c.APIURL, c.ServerURL, c.RunID
 	if c.Event != nil {
 		b, err := json.Marshal(c.Event)
 		if err == nil {

@@ -28,7 +28,7 @@ const outputDelimiter = "_GitHubActionsFileCommandDelimeter_"
 // State is one run of the Action: the runner's context, read once, the
 // inputs, and where results go. Commands read and fill it.
 type State struct {
-	// Event is GITHUB_EVENT_NAME (pull_request, push, create…).
+	// Event is GITHUB_EVENT_NAME (pull_request, merge_group, push…).
 	Event string
 	// Repo is GITHUB_REPOSITORY, "owner/name".
 	Repo string
@@ -38,6 +38,9 @@ type State struct {
 	Ref, SHA string
 	// APIURL and ServerURL are GITHUB_API_URL and GITHUB_SERVER_URL.
 	APIURL, ServerURL string
+	// RunID is GITHUB_RUN_ID (0 outside a runner): the commit status
+	// links to the run.
+	RunID int64
 
 	payload   payload
 	gha       *githubactions.Action

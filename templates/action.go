@@ -24,6 +24,7 @@ var action = template.Must(template.Must(verdicts.Clone()).Funcs(template.FuncMa
 		err := Plan(&b, p)
 		return strings.TrimSuffix(b.String(), "\n"), err
 	},
+	"group": func(r MergeGroupReport) (string, error) { return String(MergeGroupSummary, r) },
 }).ParseFS(actionFS, actionName))
 
 // ActionReport is the Action's job summary of one command. Set the parts
@@ -42,6 +43,9 @@ type ActionReport struct {
 	Refused string
 	// Check is the check's report, rendered as the check run's summary.
 	Check *Report
+	// Group is a merge group's report, rendered as the bot's check run
+	// summary of the group.
+	Group *MergeGroupReport
 	// Tag is a tag's validation.
 	Tag *TagReport
 	// Plan is the next version.

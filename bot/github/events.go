@@ -112,7 +112,7 @@ func (c *Comment) issueComment() *gh.IssueComment {
 func usedEvent(event string) bool {
 	switch event {
 	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create",
-		"workflow_run", "deployment_protection_rule", "status", "membership", "team":
+		"workflow_run", "deployment_protection_rule", "status", "membership", "team", "merge_group":
 		return true
 	}
 	return false
@@ -213,6 +213,8 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		return checkJobs(prJob, base, cr.PullRequests)
 	case "create":
 		return tagJobs(event, deliveryID, payload)
+	case "merge_group":
+		return mergeGroupJobs(base, payload)
 	case "workflow_run", "deployment_protection_rule":
 		// Deployment steps follow their workflow runs; protection rules
 		// wait for Shipgate's answer.

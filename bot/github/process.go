@@ -16,53 +16,45 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// Kinds implements bot.Processor: KindPR, KindPolicyChanged and KindTag.
+// Kinds implements bot.Processor.
 func (a *App) Kinds() []string {
-	return []string{KindPR, KindPolicyChanged, KindTag, KindHeadChanged, KindTeamChanged}
+	return []string{KindPR, KindPolicyChanged, KindTag, KindHeadChanged, KindTeamChanged, KindMergeGroup}
 }
 
 // Process implements bot.Processor. A KindPR batch (the jobs of one PR,
 // oldest first) runs the commands of its new comments in order, then
 // evaluates the PR's latest state once and publishes the check run, the
-// sticky comment and the records. A KindPolicyChanged batch queues a KindPR
-// job for every open PR into the branch. A KindTag batch validates, reports
-// and releases one tag (processTags).
+// sticky comment and the records. A KindPolicyChanged, KindHeadChanged or
+// KindTeamChanged batch queues a KindPR job for every open PR the change
+// may concern. A KindTag batch validates, reports and releases one tag
+// (processTags); a KindMergeGroup batch judges one merge queue group
+// (processMergeGroups).
 //
 // API failures come back as errors (a *bot.RetryError when GitHub said
 // when to try again) so that the worker retries the batch; when a job of
 // the batch is on its last attempt, the PR first gets a failing check that
 // says Shipgate could not evaluate it, and why.
 func (a *App) Process(ctx context.Context, b store.Batch) error {
-	var prJobs, policyJobs, tagJobs, headJobs, teamJobs []store.Job
+	handlers := []struct {
+		kind   string
+		handle func(context.Context, []store.Job) error
+	}{
+		{KindHeadChanged, a.headChanged},
+		{KindTeamChanged, a.teamChanged},
+		{KindTag, a.processTags},
+		{KindMergeGroup, a.processMergeGroups},
+		{KindPolicyChanged, a.fanOut},
+		{KindPR, a.processPR},
+	}
+	byKind := map[string][]store.Job{}
 	for _, j := range b.Jobs {
-		switch j.Kind {
-		case KindPolicyChanged:
-			policyJobs = append(policyJobs, j)
-		case KindTag:
-			tagJobs = append(tagJobs, j)
-		case KindHeadChanged:
-			headJobs = append(headJobs, j)
-		case KindTeamChanged:
-			teamJobs = append(teamJobs, j)
-		default:
-			prJobs = append(prJobs, j)
-		}
+		byKind[j.Kind] = append(byKind[j.Kind], j)
 	}
 	var errs []error
-	if len(headJobs) > 0 {
-		errs = append(errs, a.headChanged(ctx, headJobs))
-	}
-	if len(teamJobs) > 0 {
-		errs = append(errs, a.teamChanged(ctx, teamJobs))
-	}
-	if len(tagJobs) > 0 {
-		errs = append(errs, a.processTags(ctx, tagJobs))
-	}
-	if len(policyJobs) > 0 {
-		errs = append(errs, a.fanOut(ctx, policyJobs))
-	}
-	if len(prJobs) > 0 {
-		errs = append(errs, a.processPR(ctx, prJobs))
+	for _, h := range handlers {
+		if jobs := byKind[h.kind]; len(jobs) > 0 {
+			errs = append(errs, h.handle(ctx, jobs))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -291,6 +291,7 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 				Number int `json:"number"`
 			} `json:"pull_requests"`
 		} `json:"check_suite"`
+		MergeGroup *MergeGroup `json:"merge_group"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.Repository == nil {
 		return
@@ -308,6 +309,9 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 	if is := p.Issue; is != nil && len(is.PullRequest) > 0 {
 		add(is.Number, "", "")
 	}
+	if g := p.MergeGroup; g != nil {
+		seedMergeGroup(fake, repo, *g)
+	}
 	for _, c := range []*struct {
 		PullRequests []struct {
 			Number int `json:"number"`
@@ -319,4 +323,21 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 			}
 		}
 	}
+}
+
+// seedMergeGroup gives the fake the group a merge_group payload names: its
+// base branch at base_sha, the pull request of its queue branch with one
+// commit, and the group's merge commit on its queue branch.
+func seedMergeGroup(fake *fakegithub.Server, repo string, g MergeGroup) {
+	n, ok := g.queuedPR()
+	if !ok {
+		return
+	}
+	fake.AddCommit(repo, fakegithub.Commit{SHA: g.BaseSHA, Message: "base"})
+	fake.SetBranch(repo, g.Base(), g.BaseSHA)
+	fake.AddPR(repo, fakegithub.PR{Number: n, Title: "fixture", Author: "octocat", Base: g.Base()})
+	head := strings.Repeat("f1", 20)
+	fake.SetPRCommits(repo, n, []fakegithub.Commit{{SHA: head, Message: "fixture"}})
+	fake.AddCommit(repo, fakegithub.Commit{SHA: g.HeadSHA, Message: "Merge pull request", Parents: []string{g.BaseSHA, head}})
+	fake.SetBranch(repo, strings.TrimPrefix(g.HeadRef, "refs/heads/"), g.HeadSHA)
 }

@@ -15,6 +15,8 @@ const (
 	AuditOverride   = "override"
 	AuditRelease    = "release"
 	AuditDeployment = "deployment"
+	// AuditMergeGroup is a merge queue group judged as a whole.
+	AuditMergeGroup = "merge_group"
 )
 
 // exportPage is how many audit rows ExportAudit holds at a time.

@@ -1,0 +1,146 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	gh "github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/templates"
+)
+
+// KindMergeGroup is a merge queue's group asking for checks
+// (merge_group checks_requested): judge each pull request of the group now
+// (CheckMergeGroup) and publish one check run `shipgate: <base>` on the
+// group's commit, which GitHub's merge queue requires as it requires it of
+// pull requests. Key: KeyMergeGroup.
+const KindMergeGroup = "github.merge_group"
+
+// KeyMergeGroup is the ordering key of a group's jobs,
+// "github:OWNER/REPO@merge_group/SHA": a redelivery waits for the first.
+func KeyMergeGroup(repo, headSHA string) string { return "github:" + repo + "@merge_group/" + headSHA }
+
+// MergeGroupEvent is the payload of a KindMergeGroup job, translated once
+// from the webhook.
+type MergeGroupEvent struct {
+	DeliveryID string `json:"delivery_id,omitempty"`
+	// Installation is the App installation (0 with a token).
+	Installation int64  `json:"installation,omitempty"`
+	Repo         string `json:"repo"`
+	// Sender is who queued the last pull request of the group.
+	Sender string     `json:"sender,omitempty"`
+	Group  MergeGroup `json:"merge_group"`
+}
+
+// mergeGroupJobs translates a merge_group delivery into its job: only
+// checks_requested asks for a verdict (destroyed says the group merged or
+// was given up).
+func mergeGroupJobs(base Event, payload []byte) (jobs []store.Job, ignored string, err error) {
+	if base.Action != "checks_requested" {
+		return nil, "action " + base.Action + " of merge_group asks for no check", nil
+	}
+	var p struct {
+		MergeGroup *MergeGroup `json:"merge_group"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, "", fmt.Errorf("reading the merge_group payload: %w", err)
+	}
+	if p.MergeGroup == nil || p.MergeGroup.HeadSHA == "" || p.MergeGroup.BaseRef == "" {
+		return nil, "", errors.New("reading the merge_group payload: no merge group, head SHA or base ref")
+	}
+	e := MergeGroupEvent{DeliveryID: base.DeliveryID, Installation: base.Installation, Repo: base.Repo, Sender: base.Sender, Group: *p.MergeGroup}
+	return []store.Job{{Kind: KindMergeGroup, Key: KeyMergeGroup(e.Repo, e.Group.HeadSHA), Payload: mustJSON(e)}}, "", nil
+}
+
+// processMergeGroups handles a batch of one group's jobs (redeliveries
+// name the same group): it judges the group and reports it once. An API
+// failure is returned for a retry; on the last try the group gets a
+// failing check that says why, never a silent or a green one.
+func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
+	var e MergeGroupEvent
+	for _, j := range jobs {
+		var d MergeGroupEvent
+		if err := json.Unmarshal(j.Payload, &d); err == nil && d.Repo != "" && d.Group.HeadSHA != "" {
+			e = d
+		}
+	}
+	if e.Repo == "" {
+		zerolog.Ctx(ctx).Error().Msg("unreadable merge group job payload: skipped")
+		return nil
+	}
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindMergeGroup).
+		Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Str(bot.FieldDelivery, e.DeliveryID).Logger()
+	if log.GetLevel() == zerolog.Disabled {
+		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindMergeGroup).
+			Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Logger()
+	}
+	ctx = log.WithContext(ctx)
+	rep, err := a.checkMergeGroup(ctx, e.Installation, e.Repo, e.Group, CheckOptions{})
+	if err != nil {
+		if !lastAttempt(jobs) {
+			return err
+		}
+		rep.Conclusion, rep.Reason = string(review.Failure), "Shipgate could not judge it: "+err.Error()
+		ctx = context.WithoutCancel(ctx)
+	}
+	if perr := a.reportMergeGroup(ctx, e, rep); perr != nil {
+		return errors.Join(err, perr)
+	}
+	log.Info().Str("conclusion", rep.Conclusion).Int("pull_requests", len(rep.Members)).Str("reason", rep.Reason).Msg("merge group judged")
+	return err
+}
+
+// reportMergeGroup appends the audit event, then creates the check run
+// `shipgate: <base>` on the group's commit: POST /repos/{owner}/{repo}/
+// check-runs. In that order a retry may audit twice but never loses the
+// record. A pending group is an in-progress run.
+func (a *App) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templates.MergeGroupReport) error {
+	now := a.cfg.Now()
+	type member struct {
+		Number     int    `json:"number"`
+		Conclusion string `json:"conclusion"`
+	}
+	members := make([]member, 0, len(rep.Members))
+	for _, m := range rep.Members {
+		members = append(members, member{m.Number, m.Conclusion})
+	}
+	detail, _ := json.Marshal(map[string]any{
+		"base_ref": e.Group.BaseRef, "head_ref": e.Group.HeadRef, "base_sha": e.Group.BaseSHA,
+		"pull_requests": members, "reason": rep.Reason,
+	})
+	audit := store.AuditEvent{
+		At: now, Host: "github", Repo: e.Repo, Kind: store.AuditMergeGroup, Actor: e.Sender,
+		Subject: e.Group.HeadSHA, Outcome: rep.Conclusion, Detail: detail, DeliveryID: e.DeliveryID,
+	}
+	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
+		return fmt.Errorf("auditing the merge group %.7s of %s: %w", e.Group.HeadSHA, e.Repo, err)
+	}
+	summary, err := templates.String(templates.MergeGroupSummary, rep)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(ctx, e.Installation, e.Repo)
+	if err != nil {
+		return err
+	}
+	opts := gh.CreateCheckRunOptions{
+		Name: review.CheckName(e.Group.Base()), HeadSHA: e.Group.HeadSHA, ExternalID: gh.String(KeyMergeGroup(e.Repo, e.Group.HeadSHA)),
+		Status: gh.String("in_progress"),
+		Output: &gh.CheckRunOutput{Title: gh.String(review.Truncate(rep.Title(), 250)), Summary: gh.String(review.Truncate(summary, maxSummary))},
+	}
+	if rep.Conclusion != string(review.Pending) {
+		opts.Status, opts.Conclusion = gh.String("completed"), gh.String(rep.Conclusion)
+		opts.CompletedAt = &gh.Timestamp{Time: now.UTC().Truncate(time.Second)}
+	}
+	if _, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, opts); err != nil {
+		return s.wrap(err, "creating the check run of the merge group %.7s in %s", e.Group.HeadSHA, s.repo)
+	}
+	return nil
+}

@@ -261,7 +261,7 @@ func (s *Slack) Refuse(ctx context.Context, n deploy.Notice, who deploy.Actor, w
 	if channel == "" {
 		return nil
 	}
-	if _, err := s.client.PostEphemeralContext(ctx, channel, who.SlackUser, sl.MsgOptionText("Nothing changed: "+why, false)); err != nil {
+	if _, err := s.client.PostEphemeralContext(ctx, channel, who.SlackUser, sl.MsgOptionText("Nothing changed: "+templates.Mrkdwn(why), false)); err != nil {
 		return fmt.Errorf("telling %s privately: %w", who.SlackUser, err)
 	}
 	return nil

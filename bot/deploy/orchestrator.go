@@ -212,8 +212,8 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 	plan := o.plan(p, env, st.Kind)
 	switch {
 	case e.Run != nil:
-		if cur := st.Current(); cur != nil && cur.Key == e.Marker && cur.Conclusion == "" {
-			applyRun(cur, *e.Run)
+		if moved, err := o.runEvent(ctx, st, plan, e); err != nil || !moved {
+			return err
 		}
 	case e.Decision != nil:
 		if !o.decide(ctx, p, st, plan, *e.Decision) {
@@ -221,6 +221,26 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 		}
 	}
 	return o.advance(ctx, p, env, st, plan)
+}
+
+// runEvent applies a workflow run's webhook to the current step: moved is
+// true when the run is the step's own dispatch. A run that carries the
+// step's key without being it is audited (once) and changes nothing else;
+// a run of another step or attempt is ignored.
+func (o *Orchestrator) runEvent(ctx context.Context, st *State, plan []Step, e event) (moved bool, err error) {
+	cur := st.Current()
+	if cur == nil || st.Step >= len(plan) || cur.Key != e.Marker || cur.Conclusion != "" {
+		return false, nil
+	}
+	ws, ok := plan[st.Step].(*workflowStep)
+	if !ok {
+		return false, nil
+	}
+	ws.ensureDispatch(st, cur)
+	if moved, err = o.adopt(ctx, st, cur, *e.Run); err != nil || moved {
+		return moved, err
+	}
+	return false, o.save(ctx, st)
 }
 
 // advance runs the plan from the current step until a step waits or the

@@ -173,36 +173,36 @@ func (o *Orchestrator) Pending(ctx context.Context, host, repo, environment stri
 	return d.ID, nil
 }
 
-// WorkflowRunUpdated queues a workflow_run event for the deployment step
-// whose shipgate_id is in the run's name or display title; runs Shipgate
-// did not dispatch are ignored.
-func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, title string, run WorkflowRun) error {
-	marker := markerIn(title)
-	if marker == "" {
-		return nil
-	}
-	id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	payload, err := json.Marshal(event{Type: "run", ID: id, Run: &run, Marker: marker})
-	if err != nil {
-		return err
-	}
-	return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
-		store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
-}
-
-func markerIn(title string) string {
-	for _, f := range strings.Fields(title) {
-		if strings.HasPrefix(f, "sg-") && len(f) == 23 {
-			return f
+// WorkflowRunUpdated queues a workflow_run event of repo for the
+// deployment step whose shipgate_id the run carries (IDsOf); the job checks
+// that the run is Shipgate's dispatch before it moves the step. A run that
+// carries no shipgate_id is not a deployment's and is ignored; one whose
+// shipgate_id no step has (a guess, or a stale copy) is ignored and
+// audited.
+func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, repo string, run WorkflowRun) error {
+	ids := IDsOf(run)
+	for _, marker := range ids {
+		id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
 		}
+		if err != nil {
+			return err
+		}
+		payload, err := json.Marshal(event{Type: "run", ID: id, Run: &run, Marker: marker})
+		if err != nil {
+			return err
+		}
+		return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
+			store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
 	}
-	return ""
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: "github", Repo: repo, Kind: AuditRunMismatch,
+		Actor: orDefault(run.Actor, "unknown"), Subject: fmt.Sprintf("run %d of %s", run.ID, orDefault(run.Path, "an unknown workflow")),
+		Outcome: fmt.Sprintf("ignored: no deployment step has the shipgate_id %s", strings.Join(ids, ", ")), DeliveryID: deliveryID})
+	return err
 }
 
 // decide applies a decision to the current step; it reports whether the

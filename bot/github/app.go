@@ -116,6 +116,9 @@ type App struct {
 	clients  map[int64]*gh.Client // by installation; 0 for the token
 	installs map[string]int64     // repository → installation, for jobs without one
 	botLogin string
+	// tokenUser is who the token acts as (GET /user), once asked; kept
+	// apart from botLogin, which with a token decides comment ownership.
+	tokenUser string
 	// deployer is set once by SetDeployer before the workers start.
 	deployer Deployer
 }
@@ -280,22 +283,55 @@ func (a *App) installationOf(ctx context.Context, repo string) (int64, error) {
 // self returns the login Shipgate comments as, "" when unknown (token
 // auth without Config.BotLogin). For an App it is asked once: GET /app.
 func (a *App) self(ctx context.Context) string {
-	a.mu.Lock()
-	login := a.botLogin
-	a.mu.Unlock()
-	if login != "" || a.apps == nil {
-		return login
+	if a.apps == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.botLogin
 	}
-	app, _, err := a.appClient().Apps.Get(ctx, "")
+	login, err := a.Self(ctx)
 	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("reading the App's slug")
-		return ""
 	}
-	login = app.GetSlug() + "[bot]"
-	a.mu.Lock()
-	a.botLogin = login
-	a.mu.Unlock()
 	return login
+}
+
+// Self implements deploy.Workflows: the login Shipgate's API calls act
+// as, which every workflow run it dispatches names as its actor. It is
+// Config.BotLogin when set, else "<slug>[bot]" for an App (GET /app),
+// else the token's user (GET /user); asked once.
+func (a *App) Self(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	login := a.botLogin
+	if login == "" && a.apps == nil {
+		login = a.tokenUser
+	}
+	a.mu.Unlock()
+	if login != "" {
+		return login, nil
+	}
+	if a.apps != nil {
+		app, _, err := a.appClient().Apps.Get(ctx, "")
+		if err != nil {
+			return "", fmt.Errorf("reading the App's slug: %w", classify(err, a.cfg.Now()))
+		}
+		login = app.GetSlug() + "[bot]"
+		a.mu.Lock()
+		a.botLogin = login
+		a.mu.Unlock()
+		return login, nil
+	}
+	c, err := a.client(ctx, 0, "")
+	if err != nil {
+		return "", err
+	}
+	u, _, err := c.Users.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("reading the token's user: %w", classify(err, a.cfg.Now()))
+	}
+	a.mu.Lock()
+	a.tokenUser = u.GetLogin()
+	a.mu.Unlock()
+	return u.GetLogin(), nil
 }
 
 // splitRepo splits "owner/name".

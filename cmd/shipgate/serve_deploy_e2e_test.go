@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v62/github"
-
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -136,11 +134,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 	second := startServe(t, env)
 	time.Sleep(500 * time.Millisecond) // a chance to dispatch again, which it must not take
 	fake.SetWorkflowRunStatus(repo, run.ID, "completed", "success")
-	deliver(second, "workflow_run", "run-completed", fake.Payload(&gh.WorkflowRunEvent{
-		Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(repo)},
-		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
-			Status: gh.String("completed"), Conclusion: gh.String("success")},
-	}))
+	deliver(second, "workflow_run", "run-completed", fake.Payload(fake.WorkflowRunEvent(repo, run.ID, "completed")))
 	waitFor(second, "the soak to start", 30*time.Second, func() bool {
 		return strings.Contains(deployAudit(t, db), "staging@v1.0.0: wait 3s,started")
 	})

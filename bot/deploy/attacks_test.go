@@ -1,0 +1,118 @@
+package deploy_test
+
+// The deployment attacks Shipgate defends against, each a test named for
+// the attack, against the fake GitHub and the fake Slack (DESIGN: "every
+// gate has its attack written as a test").
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+// runNames are run-names of the shapes workflows use; the README shows
+// the same.
+var runNames = []string{
+	"deploy ${{ inputs.shipgate_id }}",
+	"Deploy ${{ inputs.environment }} (${{ inputs.shipgate_id }})",
+	"id=${{ inputs.shipgate_id }}",
+	"${{ inputs.shipgate_id }}",
+}
+
+// TestRunsAreFollowedThroughWebhooksWhateverTheirRunName: wherever the
+// run-name puts the shipgate_id, the run's workflow_run webhooks move the
+// step, and the API is never asked about the run.
+func TestRunsAreFollowedThroughWebhooksWhateverTheirRunName(t *testing.T) {
+	for _, name := range runNames {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			w.gh.SetRunName(e2eRepo, "deploy.yml", name)
+			w.release("dave")
+			run := w.lastRun("deploy.yml")
+			if len(deploy.IDsOf(deploy.WorkflowRun{DisplayTitle: run.DisplayTitle})) != 1 {
+				t.Fatalf("display title %q", run.DisplayTitle)
+			}
+			w.gh.SetWorkflowRunStatus(e2eRepo, run.ID, "in_progress", "")
+			w.deliver("workflow_run", "in_progress", w.gh.Payload(w.gh.WorkflowRunEvent(e2eRepo, run.ID, "in_progress")))
+			w.finishRun("deploy.yml", "success")
+			if w.healthHits.Load() == 0 {
+				t.Fatalf("the health check did not follow the run's completed webhook; audit:\n%s", strings.Join(w.audit(), "\n"))
+			}
+			if n := w.runCalls(); n != 0 {
+				t.Errorf("the API was asked %d times about runs; the webhooks alone must move the step", n)
+			}
+		})
+	}
+}
+
+// TestSpoofedRunsAreIgnoredAndAudited: a run that carries the step's
+// shipgate_id (copied from the real run's title, which is public) but was
+// not Shipgate's dispatch fakes neither staging's success nor its failure,
+// through the webhook or through the API fallback; it is audited once.
+func TestSpoofedRunsAreIgnoredAndAudited(t *testing.T) {
+	tests := []struct {
+		name       string
+		conclusion string
+		spoof      func(real fakegithub.WorkflowRun, now time.Time) fakegithub.WorkflowRun
+		want       string
+	}{
+		{"a run dispatched by another user with the right id is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun { r.Actor = "mallory"; return r }, "dispatched by mallory, not by Shipgate"},
+		{"a run from the attacker's own branch with the right run-name is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun {
+				r.Actor, r.HeadBranch = "mallory", "mallory/fake"
+				return r
+			}, "ran at mallory/fake, not at the dispatched ref v1.2.0"},
+		{"a run at another ref is ignored and audited", "failure",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun { r.HeadBranch = "main"; return r }, "ran at main"},
+		{"a run of another workflow is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun {
+				r.Workflow, r.Path = "evil.yml", ""
+				return r
+			}, "runs .github/workflows/evil.yml, not the policy's workflow deploy.yml"},
+		{"a push run is ignored and audited", "failure",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun { r.Event = "push"; return r }, "its event is push"},
+		{"a run created before the dispatch is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, now time.Time) fakegithub.WorkflowRun {
+				r.CreatedAt = now.Add(-time.Hour)
+				return r
+			}, "before Shipgate's dispatch"},
+		{"a run without an actor is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun { r.Actor = ""; return r }, "dispatched by nobody known"},
+		{"a run with a guessed id is ignored and audited", "success",
+			func(r fakegithub.WorkflowRun, _ time.Time) fakegithub.WorkflowRun {
+				r.Actor, r.DisplayTitle = "mallory", "deploy sg-00000000000000000000000000000001"
+				return r
+			}, "no deployment step has the shipgate_id sg-00000000000000000000000000000001"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.gh.SetRunName(e2eRepo, "deploy.yml", "Deploy ${{ inputs.environment }} (${{ inputs.shipgate_id }})")
+			w.release("dave")
+			real := w.lastRun("deploy.yml")
+			fake := tc.spoof(real, w.clock.Now())
+			fake.ID, fake.Status, fake.Conclusion, fake.Inputs = 0, "completed", tc.conclusion, nil
+			id := w.gh.AddWorkflowRun(e2eRepo, fake)
+			w.deliver("workflow_run", "completed", w.gh.Payload(w.gh.WorkflowRunEvent(e2eRepo, id, "completed")))
+			w.after(time.Minute) // the API fallback lists the runs, the spoof among them
+			w.after(time.Minute)
+			w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress")
+			if w.healthHits.Load() != 0 {
+				t.Fatal("the spoofed run moved staging to its health check")
+			}
+			got := w.audit(deploy.AuditRunMismatch)
+			if len(got) != 1 || !strings.Contains(got[0], tc.want) || !strings.HasPrefix(got[0], fake.Actor+" ") && fake.Actor != "" {
+				t.Fatalf("mismatch audit: %q, want one naming %q", got, tc.want)
+			}
+			// The real run still moves staging.
+			w.finishRun("deploy.yml", "success")
+			if w.healthHits.Load() == 0 {
+				t.Fatalf("the real run did not move staging; audit:\n%s", strings.Join(w.audit(), "\n"))
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -114,5 +115,121 @@ func TestSpoofedRunsAreIgnoredAndAudited(t *testing.T) {
 				t.Fatalf("the real run did not move staging; audit:\n%s", strings.Join(w.audit(), "\n"))
 			}
 		})
+	}
+}
+
+// gatePolicy asks two approvals for production, from logins and a Slack
+// user group.
+const gatePolicy = `version: 1
+deploy:
+  environments:
+    - name: production
+      approval: {required: 2, from: [alice, erin, "slack:S0SRE"]}
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+notify:
+  slack: {channel: "#releases", users: {alice: U0ALICE}}
+`
+
+// gateWorld starts dave's deployment of v1.2.0 to production, waiting
+// for its gate; mappings are added to notify.slack.users.
+func gateWorld(t *testing.T, mappings ...string) (*world, string) {
+	t.Helper()
+	policy := gatePolicy
+	for _, m := range mappings {
+		policy = strings.Replace(policy, "users: {", "users: {"+m+", ", 1)
+	}
+	w := newWorldWith(t, policy)
+	w.slack.SetGroup("S0SRE", "U0DAVE", "U0ERIN", "U0FRANK")
+	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0",
+		Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy by dave"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	return w, deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+}
+
+// comment gives a decision as a PR comment would.
+func (w *world) comment(id, login string, approve bool, dedupe string) {
+	w.t.Helper()
+	if err := w.o.Decide(w.ctx, id, deploy.Actor{Login: login}, approve, "", "comment", dedupe); err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+}
+
+func (w *world) wantEphemeral(user, has string) {
+	w.t.Helper()
+	for _, e := range w.slack.Ephemerals() {
+		if e.User == user && strings.Contains(e.Text, has) {
+			return
+		}
+	}
+	w.t.Fatalf("no ephemeral to %s saying %q: %+v", user, has, w.slack.Ephemerals())
+}
+
+// TestTheStarterCannotApproveFromAnUnmappedSlackAccount: dave started the
+// deployment; a Slack account of the approvers' group that nothing links
+// to a login may be his, so its click is refused with the way out.
+func TestTheStarterCannotApproveFromAnUnmappedSlackAccount(t *testing.T) {
+	w, id := gateWorld(t)
+	w.click("U0DAVE", slack.ActionApprove, id, "1.1")
+	w.drain()
+	w.wantEphemeral("U0DAVE", "cannot tell slack:U0DAVE apart from dave, who started this deployment")
+	w.wantEphemeral("U0DAVE", "notify.slack.users of .shipgate.yml (`dave: U…` with dave's Slack user, or `LOGIN: U0DAVE` with the GitHub login of slack:U0DAVE)")
+	if got := w.audit("deploy.decision"); len(got) != 1 || !strings.Contains(got[0], "refused: Shipgate cannot tell") {
+		t.Fatalf("decision audit: %q", got)
+	}
+	w.wantDispatches()
+}
+
+// TestOnePersonCannotCountTwiceThroughGitHubAndAnUnmappedSlackAccount:
+// erin approves by comment; a Slack account known only to Slack may be
+// hers, so it cannot fill the second approval.
+func TestOnePersonCannotCountTwiceThroughGitHubAndAnUnmappedSlackAccount(t *testing.T) {
+	w, id := gateWorld(t, "dave: U0DAVE")
+	w.comment(id, "erin", true, "c-1")
+	w.click("U0ERIN", slack.ActionApprove, id, "1.1")
+	w.drain()
+	w.wantEphemeral("U0ERIN", "cannot tell slack:U0ERIN apart from erin, who approved already")
+	w.wantDispatches()
+}
+
+// TestAMappedApproverCountsOnce: alice by comment and by her mapped Slack
+// account is one person; frank, another, completes the gate.
+func TestAMappedApproverCountsOnce(t *testing.T) {
+	w, id := gateWorld(t, "dave: U0DAVE")
+	w.comment(id, "alice", true, "c-1")
+	w.click("U0ALICE", slack.ActionApprove, id, "1.1")
+	w.drain()
+	w.wantEphemeral("U0ALICE", "you decided already")
+	w.wantDispatches()
+	w.click("U0FRANK", slack.ActionApprove, id, "1.2")
+	w.drain()
+	w.wantDispatches("deploy.yml@v1.2.0 environment=production")
+}
+
+// TestASlackAccountLinkedByEmailIsItsLogin: dave's public e-mail is his
+// Slack profile's: his click is the starter's, refused as such, and the
+// link tells frank apart from him. The link is looked up once.
+func TestASlackAccountLinkedByEmailIsItsLogin(t *testing.T) {
+	w, id := gateWorld(t)
+	w.gh.SetUserEmail("dave", "dave@acme.example")
+	w.slack.SetEmail("U0DAVE", "Dave@Acme.example")
+	w.click("U0DAVE", slack.ActionApprove, id, "1.1")
+	w.drain()
+	w.wantEphemeral("U0DAVE", "dave started this deployment and cannot approve it")
+	w.click("U0FRANK", slack.ActionApprove, id, "1.2")
+	w.click("U0ERIN", slack.ActionApprove, id, "1.3")
+	w.drain()
+	w.wantDispatches("deploy.yml@v1.2.0 environment=production")
+	n := 0
+	for _, r := range w.gh.Requests() {
+		if r.Path == "/users/dave" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("dave's profile was read %d times, want once (cached)", n)
 	}
 }

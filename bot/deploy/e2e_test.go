@@ -49,7 +49,7 @@ deploy:
       rollback:
         - github_workflow: {workflow: rollback.yml}
 notify:
-  slack: {channel: "#releases", users: {alice: U0ALICE}}
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
 `
 
 // world is a Shipgate process (store, GitHub App, Slack, orchestrator)
@@ -106,7 +106,7 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	w.o, err = deploy.New(deploy.Config{Store: w.st, Policies: w.app, Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app,
-		Notifier: w.sl, Groups: w.sl, Now: w.clock.Now})
+		Notifier: w.sl, Groups: w.sl, Emails: w.app, Directory: w.sl, Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
 	w.wantStatuses("production@v1.2.0:queued", "production@v1.2.0:failure")
 	w.wantDispatches()
 	msg, _ := w.message()
-	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "rejected: error budget spent by slack:U0BOB") {
+	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "rejected: error budget spent by bob") {
 		t.Fatalf("message: %s", msg.Text)
 	}
 }

@@ -214,7 +214,7 @@ deploy:
       rollback:
         - github_workflow: {workflow: rollback.yml, inputs: {version: "{{.PreviousVersion}}"}}
 notify:
-  slack: {channel: "#releases", users: {alice: U0ALICE}}
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
 `
 
 func newEnv(t *testing.T, start time.Time) *env {

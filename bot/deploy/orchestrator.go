@@ -85,6 +85,11 @@ type Config struct {
 	Notifier   Notifier
 	Teams      Teams
 	Groups     SlackGroups
+	// Emails and Directory link a GitHub login to a Slack user by e-mail
+	// address, beside notify.slack.users; without both only the policy's
+	// mapping links them.
+	Emails    Emails
+	Directory SlackDirectory
 	// Releases gives the default version of `/deploy ENV`.
 	Releases Releases
 	// HTTPClient runs webhook and health_check steps.
@@ -99,7 +104,11 @@ type Config struct {
 }
 
 // Orchestrator runs deployments. It is a bot.Processor of KindEvent jobs.
-type Orchestrator struct{ cfg Config }
+type Orchestrator struct {
+	cfg Config
+	// links caches the Slack users found for logins by e-mail.
+	links *linkCache
+}
 
 var _ bot.Processor = (*Orchestrator)(nil)
 
@@ -124,7 +133,7 @@ func New(cfg Config) (*Orchestrator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Orchestrator{cfg: cfg}, nil
+	return &Orchestrator{cfg: cfg, links: &linkCache{}}, nil
 }
 
 // event is a KindEvent job's payload.

@@ -57,10 +57,14 @@ func (a Actor) String() string {
 type Decision struct {
 	// Person is who decided, once per person (a login when known, else
 	// "slack:U…").
-	Person  string    `json:"person"`
-	Approve bool      `json:"approve"`
-	Reason  string    `json:"reason,omitempty"`
-	At      time.Time `json:"at"`
+	Person string `json:"person"`
+	// Login and SlackUser are the decider's identities as Shipgate knew
+	// them then; a later decision by either counts as the same person's.
+	Login     string    `json:"login,omitempty"`
+	SlackUser string    `json:"slack_user,omitempty"`
+	Approve   bool      `json:"approve"`
+	Reason    string    `json:"reason,omitempty"`
+	At        time.Time `json:"at"`
 	// Via is "slack" or "comment".
 	Via string `json:"via"`
 }

@@ -5,6 +5,7 @@ package deploy_test
 // gate has its attack written as a test").
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
 )
 
 // runNames are run-names of the shapes workflows use; the README shows
@@ -231,5 +234,109 @@ func TestASlackAccountLinkedByEmailIsItsLogin(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("dave's profile was read %d times, want once (cached)", n)
+	}
+}
+
+// command runs a deployment command as login, with role, as a PR comment
+// gives it, and returns the reply as the comment Shipgate would post.
+func (w *world) command(login string, role policies.Permission, name, args string) (bool, string) {
+	w.t.Helper()
+	w.delivery++
+	ok, reply, err := w.o.Command(w.ctx, deploy.CommandRequest{Repo: e2eRepo, Number: 7, Actor: policies.Actor{Login: login},
+		Command: policies.Command{Name: name, Args: args, Known: true},
+		Change:  &policies.Change{Permissions: map[string]policies.Permission{login: role}}, Dedupe: fmt.Sprint("c-", w.delivery)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r := templates.Reply{Actor: login}
+	if ok {
+		r.Done = []templates.Refusal{{Command: "/" + name + " " + args, Reason: reply}}
+	} else {
+		r.Refusals = []templates.Refusal{{Command: "/" + name + " " + args, Reason: reply}}
+	}
+	body, err := templates.String(templates.RenderReply, r)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+	return ok, body
+}
+
+// validate posts the shipgate/tag status of a tag as creator would.
+func (w *world) validate(tag, creator string) {
+	sha, _ := w.gh.Ref(e2eRepo, "refs/tags/"+tag)
+	w.gh.AddStatus(e2eRepo, fakegithub.Status{SHA: sha, Context: "shipgate/tag", State: "success", Description: tag + " is a valid version tag", Creator: creator})
+}
+
+// TestDeployTakesOnlyReleasesShipgateValidated: /deploy takes a release tag
+// whose shipgate/tag status Shipgate posted, or latest; not a tag whose
+// status someone else forged, not a branch, not a path.
+func TestDeployTakesOnlyReleasesShipgateValidated(t *testing.T) {
+	w := newWorld(t)
+	main, _ := w.gh.Ref(e2eRepo, "refs/heads/main")
+	w.gh.AddTag(e2eRepo, "v6.6.6", main)
+	w.validate("v1.2.0", "shipgate[bot]")
+	w.validate("v6.6.6", "mallory")
+	for _, tc := range []struct{ name, args, want string }{
+		{"a tag whose shipgate/tag status another user forged is refused", "production v6.6.6", "v6.6.6 is not a release tag that Shipgate validated"},
+		{"/deploy production main is refused", "production main", "main is not a release tag that Shipgate validated"},
+		{"/deploy production ../x is refused", "production ../x", "../x is not a tag, a branch or a commit name"},
+		{"/deploy production with no release yet is refused", "production", "the repository has no release yet"},
+	} {
+		if ok, body := w.command("mia", policies.PermMaintain, "deploy", tc.args); ok || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %v\n%s", tc.name, ok, body)
+		}
+	}
+	w.wantStatuses()
+	if ok, body := w.command("mia", policies.PermMaintain, "deploy", "production v1.2.0"); !ok || !strings.Contains(body, "deploying v1.2.0 to production") {
+		t.Fatalf("a validated release: %v\n%s", ok, body)
+	}
+	w.wantStatuses("production@v1.2.0:queued")
+}
+
+// TestDeployingABranchNeedsAllowRefsAndIsAuditedAsSuch.
+func TestDeployingABranchNeedsAllowRefsAndIsAuditedAsSuch(t *testing.T) {
+	w := newWorldWith(t, strings.Replace(e2ePolicy, "deploy:\n", "deploy:\n  allow_refs: true\n", 1))
+	if ok, body := w.command("mia", policies.PermMaintain, "deploy", "production main"); !ok {
+		t.Fatalf("refused:\n%s", body)
+	}
+	if ok, body := w.command("mia", policies.PermMaintain, "deploy", "production ../x"); ok || !strings.Contains(body, "is not a tag, a branch or a commit name") {
+		t.Errorf("../x with allow_refs: %v\n%s", ok, body)
+	}
+	w.wantStatuses("production@main:queued")
+	if got := w.audit("deploy.start"); len(got) != 1 || !strings.Contains(got[0], "a ref and not a validated release (deploy.allow_refs)") {
+		t.Fatalf("start audit: %q", got)
+	}
+}
+
+// TestUserTextIsInertInSlackAndInComments: `<!channel>` in a rejection's
+// reason notifies nobody in Slack; markup in a version cannot close the
+// reply comment's markup or fake the summary marker.
+func TestUserTextIsInertInSlackAndInComments(t *testing.T) {
+	w := newWorld(t)
+	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0", Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy"}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	const attack = "<!channel> ship it</code><!-- shipgate:summary -->"
+	ok, body := w.command("alice", policies.PermRead, "reject-deploy", "production "+attack)
+	if !ok {
+		t.Fatalf("rejection refused:\n%s", body)
+	}
+	msg, thread := w.message()
+	for _, text := range append([]string{msg.Text, msg.Blocks}, thread...) {
+		if strings.Contains(text, "<!channel>") || strings.Contains(text, "<!--") {
+			t.Errorf("Slack shows the reason live: %s", text)
+		}
+	}
+	if !strings.Contains(msg.Text, "&lt;!channel&gt; ship it&lt;/code&gt;&lt;!-- shipgate:summary --&gt;") {
+		t.Errorf("the reason is not shown as written: %s", msg.Text)
+	}
+	// The command is echoed in a code span, where HTML is text; the
+	// reason, outside it, quotes the version inert.
+	_, body = w.command("mia", policies.PermMaintain, "deploy", "production v1</code><!--x")
+	_, reason, _ := strings.Cut(body, "`: ")
+	if strings.Contains(reason, "<") || !strings.Contains(reason, "v1&lt;/code&gt;&lt;!--x is not a release tag") {
+		t.Errorf("the reply comment lets the version out:\n%s", body)
 	}
 }

@@ -106,7 +106,7 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	w.o, err = deploy.New(deploy.Config{Store: w.st, Policies: w.app, Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app,
-		Notifier: w.sl, Groups: w.sl, Emails: w.app, Directory: w.sl, Now: w.clock.Now})
+		Notifier: w.sl, Groups: w.sl, Emails: w.app, Directory: w.sl, Releases: w.app, Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
 	}

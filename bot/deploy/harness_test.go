@@ -141,6 +141,26 @@ func (h *fakeHost) complete(conclusion string) WorkflowRun {
 	return h.runs[i]
 }
 
+// Releases: v1.1.0, v1.2.0 and v1.3.0 are validated release tags,
+// v1.3.0 the latest; main is a branch and v9.9.9 a tag nobody validated.
+func (h *fakeHost) LatestRelease(ctx context.Context, repo string) (string, error) { return "v1.3.0", nil }
+
+func (h *fakeHost) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
+	switch tag {
+	case "v1.1.0", "v1.2.0", "v1.3.0":
+		return "sha-" + tag, true, nil
+	}
+	return "", false, nil
+}
+
+func (h *fakeHost) ResolveRef(ctx context.Context, repo, ref string) (string, bool, error) {
+	switch ref {
+	case "main", "v9.9.9", "v1.1.0", "v1.2.0", "v1.3.0":
+		return "sha-" + ref, true, nil
+	}
+	return "", false, nil
+}
+
 func (h *fakeHost) ReviewProtectionRule(ctx context.Context, repo string, runID int64, env, state, comment string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -246,7 +266,7 @@ func (e *env) open() {
 	}
 	e.st = s
 	e.o, err = New(Config{Store: s, Policies: staticPolicy{e.policy}, Mirror: e.host, Workflows: e.host, Protection: e.host,
-		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
+		Releases: e.host, Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
 	if err != nil {
 		e.t.Fatal(err)
 	}

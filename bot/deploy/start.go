@@ -9,6 +9,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
 )
 
 // StartRequest asks for a deployment.
@@ -131,9 +132,13 @@ func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha str
 }
 
 // Rollback starts, by hand, the rollback of an environment to the version
-// deployed before its current one.
+// deployed before its current one. An environment with nothing to roll
+// back to is a refusal, whose text says so.
 func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment string, actor Actor) (string, error) {
 	cur, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusSucceeded)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", refusal(environment + " has no successful deployment to roll back")
+	}
 	if err != nil {
 		return "", fmt.Errorf("finding what %s runs: %w", environment, err)
 	}
@@ -143,7 +148,8 @@ func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment str
 	}
 	target := st.PreviousVersion
 	if st.Kind == KindRollback || target == "" {
-		return "", fmt.Errorf("%s runs %s and Shipgate knows no earlier successful version", environment, cur.Version)
+		return "", refusal(fmt.Sprintf("%s runs %s and Shipgate knows no earlier successful version to roll back to; deploy one with `/deploy %s VERSION`",
+			environment, templates.Inert(cur.Version), environment))
 	}
 	id, _, err := o.Start(ctx, StartRequest{Host: host, Repo: repo, Environment: environment, Version: target, Kind: KindRollback,
 		RolledBack: cur.Version, Actor: actor, Trigger: "/rollback by " + actor.String()})

@@ -217,19 +217,31 @@ func (r *Releases) publish(ctx context.Context, p *policies.Policy, tag, previou
 }
 
 // tagReported reports whether Shipgate already published the status of
-// this tag on its commit (an earlier delivery, the push or the create):
-// GET /repos/{owner}/{repo}/commits/{ref}/statuses.
+// this tag on its commit (an earlier delivery, the push or the create).
 func (s *session) tagReported(ctx context.Context, tag, sha string) (bool, error) {
+	st, err := s.tagStatus(ctx, tag, sha)
+	return st != nil, err
+}
+
+// tagStatus returns the newest TagContext status of tag on its commit
+// that Shipgate itself posted, nil when there is none: GET
+// /repos/{owner}/{repo}/commits/{ref}/statuses. Statuses by anyone else
+// are ignored: anyone with write access can post one of that name.
+func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
+	self, err := s.a.Self(ctx)
+	if err != nil {
+		return nil, err
+	}
 	statuses, _, err := s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
 	if err != nil {
-		return false, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
+		return nil, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
 	}
 	for _, st := range statuses {
-		if st.GetContext() == TagContext && strings.HasPrefix(st.GetDescription(), tag+" ") {
-			return true, nil
+		if st.GetContext() == TagContext && strings.HasPrefix(st.GetDescription(), tag+" ") && strings.EqualFold(st.GetCreator().GetLogin(), self) {
+			return st, nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
 
 // reportTag appends the audit event, then publishes the commit status

@@ -59,3 +59,20 @@ func listCommits(c *call) {
 	}
 	c.json(http.StatusOK, out)
 }
+
+// getCommit answers the commit a SHA, a branch or a tag names (GET
+// /repos/{owner}/{repo}/commits/{ref}); 422 when it names none, as GitHub
+// answers.
+func getCommit(c *call) {
+	r := c.repo()
+	if r == nil {
+		return
+	}
+	ref := c.params["ref"]
+	sha := r.resolve(ref)
+	if _, ok := r.commits[sha]; !ok {
+		c.fail(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref)
+		return
+	}
+	c.json(http.StatusOK, c.commit(r, sha))
+}

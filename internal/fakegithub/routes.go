@@ -85,6 +85,7 @@ func routeTable() []*route {
 		{"PATCH", "/repos/{owner}/{repo}/releases/{release_id}", authToken, updateRelease},
 		{"GET", "/repos/{owner}/{repo}/compare/{basehead...}", authToken, compareCommits},
 		{"GET", "/repos/{owner}/{repo}/commits", authToken, listCommits},
+		{"GET", "/repos/{owner}/{repo}/commits/{ref}", authToken, getCommit},
 
 		// Deployments and Actions.
 		{"POST", "/repos/{owner}/{repo}/deployments", authToken, createDeployment},

@@ -143,7 +143,9 @@ func (h *fakeHost) complete(conclusion string) WorkflowRun {
 
 // Releases: v1.1.0, v1.2.0 and v1.3.0 are validated release tags,
 // v1.3.0 the latest; main is a branch and v9.9.9 a tag nobody validated.
-func (h *fakeHost) LatestRelease(ctx context.Context, repo string) (string, error) { return "v1.3.0", nil }
+func (h *fakeHost) LatestRelease(ctx context.Context, repo string) (string, error) {
+	return "v1.3.0", nil
+}
 
 func (h *fakeHost) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
 	switch tag {

@@ -340,3 +340,39 @@ func TestUserTextIsInertInSlackAndInComments(t *testing.T) {
 		t.Errorf("the reply comment lets the version out:\n%s", body)
 	}
 }
+
+// freezePolicy freezes production, and only production, for the year
+// end; there is no override.
+const freezePolicy = `version: 1
+freeze:
+  windows:
+    - {name: year-end, start: 2026-11-01T00:00:00Z, end: 2027-01-04T00:00:00Z, environments: [production]}
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
+    - name: production
+      after: staging
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+notify:
+  slack: {channel: "#releases"}
+`
+
+// TestStagingDeploysDuringAProductionOnlyFreeze: a window that names
+// production freezes production; staging moves.
+func TestStagingDeploysDuringAProductionOnlyFreeze(t *testing.T) {
+	w := newWorldWith(t, freezePolicy)
+	w.release("dave")
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+	w.finishRun("deploy.yml", "success")
+	w.after(time.Hour)
+	w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress", "staging@v1.2.0:success", "production@v1.2.0:queued")
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
+	// The window ends; production goes.
+	w.clock.AdvanceTo(time.Date(2027, 1, 4, 0, 0, 1, 0, time.UTC))
+	w.drain()
+	w.wantDispatches("deploy.yml@v1.2.0 environment=staging", "deploy.yml@v1.2.0 environment=production")
+}

@@ -210,8 +210,10 @@ type env struct {
 	policy *policies.Policy
 	o      *Orchestrator
 	health *httptest.Server
-	// healthStatus is what the health endpoint answers.
+	// healthStatus is what the health endpoint answers; healthHits
+	// counts its requests.
 	healthStatus int
+	healthHits   int
 	hmu          sync.Mutex
 }
 
@@ -247,6 +249,7 @@ func newEnv(t *testing.T, start time.Time) *env {
 	e.health = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hmu.Lock()
 		defer e.hmu.Unlock()
+		e.healthHits++
 		w.WriteHeader(e.healthStatus)
 	}))
 	t.Cleanup(e.health.Close)

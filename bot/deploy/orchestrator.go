@@ -326,6 +326,7 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 	}
 	if superseded != nil {
 		o.mirror(ctx, superseded, "inactive", "superseded by "+st.Version)
+		o.flush(ctx, superseded)
 	}
 	return o.afterSuccess(ctx, p, st)
 }
@@ -534,15 +535,23 @@ func (o *Orchestrator) enqueue(ctx context.Context, d store.Delivery, j store.Jo
 	return nil
 }
 
-// mirror sets the host deployment's status; failures are logged, never
+// mirror sets the host deployment's status once the transition is saved,
+// and once per state: a transition redone after a crash or a stale save
+// finds the state set (Mirrored) and sets nothing again. A crash between
+// the save and the call loses that status rather than posting it twice;
+// the deployment's next status still goes out. Failures are logged, never
 // fatal (the mirror is a view).
 func (o *Orchestrator) mirror(ctx context.Context, st *State, state, description string) {
-	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 {
+	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 || st.Mirrored == state {
 		return
 	}
-	if err := o.cfg.Mirror.SetDeploymentStatus(ctx, st.Repo, st.HostDeploymentID, state, truncate(description, 140)); err != nil {
-		o.log(ctx, st).Warn().Err(err).Str("state", state).Msg("setting the deployment status")
-	}
+	st.Mirrored = state
+	repo, id, desc, log := st.Repo, st.HostDeploymentID, truncate(description, 140), o.log(ctx, st)
+	st.effects = append(st.effects, func(ctx context.Context) {
+		if err := o.cfg.Mirror.SetDeploymentStatus(ctx, repo, id, state, desc); err != nil {
+			log.Warn().Err(err).Str("state", state).Msg("setting the deployment status")
+		}
+	})
 }
 
 func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, comment string) {

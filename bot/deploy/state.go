@@ -147,8 +147,10 @@ type State struct {
 	Step    int         `json:"step"`
 	Attempt int         `json:"attempt"`
 	Steps   []StepState `json:"steps"`
-	// HostDeploymentID is the GitHub deployment mirroring this one.
-	HostDeploymentID int64 `json:"host_deployment_id,omitempty"`
+	// HostDeploymentID is the GitHub deployment mirroring this one;
+	// Mirrored the last status Shipgate set on it, saved before it is set.
+	HostDeploymentID int64  `json:"host_deployment_id,omitempty"`
+	Mirrored         string `json:"mirrored,omitempty"`
 	// Message says why the deployment failed.
 	Message string         `json:"message,omitempty"`
 	Protect *ProtectionRun `json:"protection,omitempty"`

@@ -2,8 +2,6 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -78,18 +76,11 @@ func (o *Orchestrator) Command(ctx context.Context, r CommandRequest) (accepted 
 	case errors.As(err, &ref):
 		return false, string(ref), nil
 	}
-	id := errorID()
-	o.cfg.Logger.Error().Err(err).Str("error_id", id).Str(bot.FieldRepo, r.Repo).Int(bot.FieldNumber, r.Number).
+	id := bot.NewErrorID()
+	o.cfg.Logger.Error().Err(err).Str(bot.FieldErrorID, id).Str(bot.FieldRepo, r.Repo).Int(bot.FieldNumber, r.Number).
 		Str("command", r.Command.Name).Msg("a deployment command failed")
 	return false, fmt.Sprintf("Shipgate could not carry it out: something failed on its side (error ID `%s`; Shipgate's log has the details under that ID). "+
 		"Nothing changed; comment the command again later", id), nil
-}
-
-// errorID names one internal failure in the log and in the reply.
-func errorID() string {
-	var b [6]byte
-	rand.Read(b[:]) // never fails (crypto/rand.Read, Go 1.24)
-	return "sg-err-" + hex.EncodeToString(b[:])
 }
 
 // command runs r; a refusal error is the reply to a command refused.

@@ -45,6 +45,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 	sha := fake.AddCommit(repo, fakegithub.Commit{Message: "feat: widgets", Author: "alice"})
 	fake.SetBranch(repo, "main", sha)
 	fake.SetFile(repo, "main", ".shipgate.yml", serveDeployPolicy)
+	fake.SetPermission(repo, "alice", "maintain") // who pushes the tag may release
 	fake.AddTag(repo, "v1.0.0", sha)
 
 	db := t.TempDir() + "/shipgate.db"

@@ -4,13 +4,21 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/fakeslack"
 )
 
 const serveDeployPolicy = `version: 1
@@ -197,4 +205,180 @@ func deployAudit(t *testing.T, db string) string {
 		return "audit export failed: " + errs.String()
 	}
 	return out.String()
+}
+
+const serveReleasePolicy = `version: 1
+tags:
+  prefix: v
+  branches: [main]
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
+        - health_check: {url: "HEALTH/healthz", expect: 200, interval: 1s, retries: 5}
+        - wait: 2s
+    - name: production
+      after: staging
+      approval: {required: 1, from: [bob]}
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+notify:
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
+`
+
+// TestServeReleaseThroughSlackApprovalFollowsRunsByWebhook takes a tag
+// through a real `shipgate serve`: the staging workflow, whose run-name
+// puts the shipgate_id in parentheses, is followed by its webhooks alone
+// (the health check starts within a second of the completed webhook, and
+// the API is never asked about runs), then the health check, the soak,
+// bob's approval in Slack, production's workflow, and success.
+func TestServeReleaseThroughSlackApprovalFollowsRunsByWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	const (
+		repo          = "acme/widgets"
+		secret        = "e2e-secret"
+		token         = "ghs_e2e"
+		slackToken    = "xoxb-e2e"
+		signingSecret = "slack-e2e-secret"
+	)
+	var healthHits []time.Time
+	var hmu sync.Mutex
+	health := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hmu.Lock()
+		healthHits = append(healthHits, time.Now())
+		hmu.Unlock()
+	}))
+	t.Cleanup(health.Close)
+	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now))
+	fake.AddRepo(fakegithub.Repo{FullName: repo})
+	sha := fake.AddCommit(repo, fakegithub.Commit{Message: "feat: widgets", Author: "alice"})
+	fake.SetBranch(repo, "main", sha)
+	fake.SetFile(repo, "main", ".shipgate.yml", strings.ReplaceAll(serveReleasePolicy, "HEALTH", health.URL))
+	fake.SetPermission(repo, "alice", "maintain")
+	fake.SetRunName(repo, "deploy.yml", "Deploy ${{ inputs.environment }} (${{ inputs.shipgate_id }})")
+	fake.AddTag(repo, "v1.0.0", sha)
+	slackFake := fakeslack.New(t, slackToken)
+
+	db := t.TempDir() + "/shipgate.db"
+	p := startServe(t, []string{
+		"SHIPGATE_DATABASE_URL=" + db,
+		"SHIPGATE_GITHUB_API_URL=" + fake.URL(),
+		"SHIPGATE_GITHUB_TOKEN=" + token,
+		"SHIPGATE_GITHUB_WEBHOOK_SECRET=" + secret,
+		"SHIPGATE_SLACK_BOT_TOKEN=" + slackToken,
+		"SHIPGATE_SLACK_SIGNING_SECRET=" + signingSecret,
+		"SHIPGATE_SLACK_API_URL=" + slackFake.URL(),
+		"SHIPGATE_RECONCILE_INTERVAL=0",
+		"SHIPGATE_LOG_LEVEL=warn",
+	})
+	deliveries := 0
+	deliver := func(event string, payload []byte) {
+		t.Helper()
+		deliveries++
+		resp, err := fakegithub.SignedWebhook("http://"+p.addr+"/webhooks/github", event, fmt.Sprint("d-", deliveries), payload, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("%s delivery answered %d\n%s", event, resp.StatusCode, p.out)
+		}
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\ndispatches: %q\nstatuses: %q\nslack: %+v\naudit:\n%s\nserver:\n%s",
+					what, fake.Dispatches(), fake.DeploymentStatuses(), slackFake.Messages(), deployAudit(t, db), p.out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	runOf := func(env string) fakegithub.WorkflowRun {
+		for _, r := range fake.WorkflowRuns(repo) {
+			if r.Inputs["environment"] == env {
+				return r
+			}
+		}
+		return fakegithub.WorkflowRun{}
+	}
+	finish := func(env string) time.Time {
+		t.Helper()
+		run := runOf(env)
+		if !strings.HasPrefix(run.DisplayTitle, "Deploy "+env+" (sg-") || !strings.HasSuffix(run.DisplayTitle, ")") {
+			t.Fatalf("the %s run's title: %q", env, run.DisplayTitle)
+		}
+		fake.SetWorkflowRunStatus(repo, run.ID, "in_progress", "")
+		deliver("workflow_run", fake.Payload(fake.WorkflowRunEvent(repo, run.ID, "in_progress")))
+		fake.SetWorkflowRunStatus(repo, run.ID, "completed", "success")
+		at := time.Now()
+		deliver("workflow_run", fake.Payload(fake.WorkflowRunEvent(repo, run.ID, "completed")))
+		return at
+	}
+
+	deliver("push", fake.Payload(fake.PushEvent(repo, "refs/tags/v1.0.0", "", sha, "alice")))
+	waitFor("the staging run", func() bool { return runOf("staging").ID != 0 })
+	completed := finish("staging")
+	waitFor("the health check", func() bool { hmu.Lock(); defer hmu.Unlock(); return len(healthHits) > 0 })
+	hmu.Lock()
+	d := healthHits[0].Sub(completed)
+	t.Logf("the health check came %s after the completed webhook", d)
+	if d > time.Second {
+		t.Errorf("the health check came %s after the run's completed webhook, want within a second", d)
+	}
+	hmu.Unlock()
+
+	// After the soak, production asks bob in Slack; bob clicks Approve.
+	prodID := "github:" + repo + ":production:v1.0.0"
+	waitFor("the approval buttons", func() bool {
+		msgs := slackFake.Messages()
+		return len(msgs) == 1 && strings.Contains(msgs[0].Blocks, `"action_id":"deploy_approve"`)
+	})
+	payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":"U0BOB"},"trigger_id":"t1","actions":[{"block_id":"deploy_gate","action_id":"deploy_approve","value":%q,"action_ts":"1.1"}]}`, prodID)
+	body := "payload=" + url.QueryEscape(payload)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/slack/interactions", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slack.Sign(signingSecret, ts, []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("click answered %d", resp.StatusCode)
+	}
+	waitFor("the production run", func() bool { return runOf("production").ID != 0 })
+	finish("production")
+	want := []string{"staging@v1.0.0:queued", "staging@v1.0.0:in_progress", "staging@v1.0.0:success",
+		"production@v1.0.0:queued", "production@v1.0.0:in_progress", "production@v1.0.0:success"}
+	waitFor("production's success", func() bool { return slices.Contains(fake.DeploymentStatuses(), repo+":production@v1.0.0:success") })
+	var got []string
+	for _, s := range fake.DeploymentStatuses() {
+		if !strings.HasSuffix(s, " (auto)") {
+			got = append(got, strings.TrimPrefix(s, repo+":"))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("deployment statuses:\n got %q\nwant %q", got, want)
+	}
+	calls := fake.CallsByRoute()
+	if n := calls["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"] + calls["GET /repos/{owner}/{repo}/actions/runs/{run_id}"]; n != 0 {
+		t.Errorf("the API was asked %d times about runs; webhooks alone must move the steps", n)
+	}
+	waitFor("Slack to show production's success", func() bool {
+		return strings.Contains(slackFake.Messages()[0].Text, "*production*: succeeded")
+	})
+	if msg := slackFake.Messages()[0]; !strings.Contains(msg.Text, "approval approved by bob") {
+		t.Errorf("Slack message: %s", msg.Text)
+	}
+	if a := deployAudit(t, db); !strings.Contains(a, "deploy.decision,bob,production@v1.0.0: approval,approved") {
+		t.Errorf("audit lacks bob's approval:\n%s", a)
+	}
 }

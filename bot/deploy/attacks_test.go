@@ -144,12 +144,7 @@ func gateWorld(t *testing.T, mappings ...string) (*world, string) {
 	}
 	w := newWorldWith(t, policy)
 	w.slack.SetGroup("S0SRE", "U0DAVE", "U0ERIN", "U0FRANK")
-	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0",
-		Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy by dave"}); err != nil {
-		t.Fatal(err)
-	}
-	w.drain()
-	return w, deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+	return w, w.deployProduction()
 }
 
 // comment gives a decision as a PR comment would.
@@ -314,10 +309,7 @@ func TestDeployingABranchNeedsAllowRefsAndIsAuditedAsSuch(t *testing.T) {
 // reply comment's markup or fake the summary marker.
 func TestUserTextIsInertInSlackAndInComments(t *testing.T) {
 	w := newWorld(t)
-	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0", Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy"}); err != nil {
-		t.Fatal(err)
-	}
-	w.drain()
+	w.deployProduction()
 	const attack = "<!channel> ship it</code><!-- shipgate:summary -->"
 	ok, body := w.command("alice", policies.PermRead, "reject-deploy", "production "+attack)
 	if !ok {
@@ -341,25 +333,13 @@ func TestUserTextIsInertInSlackAndInComments(t *testing.T) {
 	}
 }
 
-// freezePolicy freezes production, and only production, for the year
-// end; there is no override.
-const freezePolicy = `version: 1
+// freezePolicy is the e2e policy with a year-end freeze of production, and
+// only production; there is no override.
+var freezePolicy = strings.Replace(e2ePolicy, "version: 1\n", `version: 1
 freeze:
   windows:
     - {name: year-end, start: 2026-11-01T00:00:00Z, end: 2027-01-04T00:00:00Z, environments: [production]}
-deploy:
-  environments:
-    - name: staging
-      on: release
-      steps:
-        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
-    - name: production
-      after: staging
-      steps:
-        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
-notify:
-  slack: {channel: "#releases"}
-`
+`, 1)
 
 // TestStagingDeploysDuringAProductionOnlyFreeze: a window that names
 // production freezes production; staging moves.
@@ -368,11 +348,16 @@ func TestStagingDeploysDuringAProductionOnlyFreeze(t *testing.T) {
 	w.release("dave")
 	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
 	w.finishRun("deploy.yml", "success")
+	w.after(15 * time.Minute) // staging's soak
 	w.after(time.Hour)
 	w.wantStatuses("staging@v1.2.0:queued", "staging@v1.2.0:in_progress", "staging@v1.2.0:success", "production@v1.2.0:queued")
-	w.wantDispatches("deploy.yml@v1.2.0 environment=staging")
-	// The window ends; production goes.
+	if msg, _ := w.message(); strings.Contains(msg.Text, "Approval requested") {
+		t.Fatalf("production asks for approval inside its freeze: %s", msg.Text)
+	}
+	// The window ends; production goes on to its gate.
 	w.clock.AdvanceTo(time.Date(2027, 1, 4, 0, 0, 1, 0, time.UTC))
 	w.drain()
-	w.wantDispatches("deploy.yml@v1.2.0 environment=staging", "deploy.yml@v1.2.0 environment=production")
+	if msg, _ := w.message(); !strings.Contains(msg.Text, "Approval requested for production") {
+		t.Fatalf("production after the freeze: %s", msg.Text)
+	}
 }

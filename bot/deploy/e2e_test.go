@@ -131,6 +131,19 @@ func (w *world) drain() {
 
 func (w *world) after(d time.Duration) { w.clock.Advance(d); w.drain() }
 
+// deployProduction starts dave's deployment of v1.2.0 to production, as
+// his /deploy does, runs the jobs and returns its ID.
+func (w *world) deployProduction() string {
+	w.t.Helper()
+	id, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0",
+		Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy by dave"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+	return id
+}
+
 // release starts the release of v1.2.0, as the tag pushed by pusher does,
 // and runs the jobs.
 func (w *world) release(pusher string) {
@@ -332,11 +345,7 @@ func TestEndToEndReleaseWithSlackApproval(t *testing.T) {
 
 func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
 	w := newWorld(t)
-	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0", Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy"}); err != nil {
-		t.Fatal(err)
-	}
-	w.drain()
-	prodID := deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+	prodID := w.deployProduction()
 	w.click("U0BOB", slack.ActionReject, prodID, "3.1")
 	if v := w.slack.Views(); len(v) != 1 || !strings.Contains(v[0], slack.CallbackReject) || !strings.Contains(v[0], prodID) {
 		t.Fatalf("views: %q", v)

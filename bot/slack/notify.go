@@ -127,14 +127,7 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 		}
 	}
 	v.Shown = sum
-	// The line is remembered before it is posted: a crash between the two
-	// loses it rather than posting it twice.
-	lineKey := digest(st.ID, st.Step, st.Attempt, n.Event, n.Line)
-	post := n.Line != "" && !slices.Contains(v.Lines, lineKey)
-	if post {
-		v.Lines = append(v.Lines, lineKey)
-		v.Lines = v.Lines[max(0, len(v.Lines)-maxLines):]
-	}
+	post := v.remember(n)
 	if m.View, err = json.Marshal(v); err != nil {
 		return err
 	}
@@ -144,12 +137,31 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 	if !post {
 		return nil
 	}
+	return s.threadLine(ctx, m, n)
+}
+
+// remember records that n's thread line is posted, and reports whether it
+// is new. The line is remembered before it is posted: a crash between the
+// two loses it rather than posting it twice.
+func (v *view) remember(n deploy.Notice) bool {
+	st := n.State
+	key := digest(st.ID, st.Step, st.Attempt, n.Event, n.Line)
+	if n.Line == "" || slices.Contains(v.Lines, key) {
+		return false
+	}
+	v.Lines = append(v.Lines, key)
+	v.Lines = v.Lines[max(0, len(v.Lines)-maxLines):]
+	return true
+}
+
+// threadLine posts n's line in the thread of the message m.
+func (s *Slack) threadLine(ctx context.Context, m store.SlackMessage, n deploy.Notice) error {
 	var line strings.Builder
 	if err := templates.SlackThread(&line, templates.SlackThreadLine{Event: n.Event, Line: n.Line}); err != nil {
 		return fmt.Errorf("rendering a Slack thread line: %w", err)
 	}
 	if _, _, err := s.client.PostMessageContext(ctx, m.Channel, sl.MsgOptionText(line.String(), false), sl.MsgOptionTS(m.TS)); err != nil {
-		return fmt.Errorf("replying in the thread of %s: %w", key, err)
+		return fmt.Errorf("replying in the thread of %s: %w", m.Key, err)
 	}
 	return nil
 }

@@ -174,7 +174,44 @@ func (c *policyCompiler) gate(path string, g *GateConfig, slackUsers map[string]
 		c.errorf(pathKey(path, "from"), "missing; list who may approve: logins, @org/team, slack:U… or slack:S…")
 	}
 	c.checkEnough(pathKey(path, "required"), out.Required, out.From, slackUsers)
+	c.warnUnlinked(pathKey(path, "from"), out.From, slackUsers)
 	return out
+}
+
+// warnUnlinked warns when a gate's approvers come from both GitHub and
+// Slack while notify.slack.users leaves some of them unlinked: Shipgate
+// cannot tell an unlinked Slack user apart from an unlinked login (the
+// deployment's starter, or another approver), so it refuses approvals that
+// could be one person's twice. Members of teams and Slack groups cannot be
+// checked here; they count as unlinked only when nothing is mapped.
+func (c *policyCompiler) warnUnlinked(path string, from []Principal, slackUsers map[string]string) {
+	logins, users := map[string]bool{}, map[string]bool{}
+	for login, user := range slackUsers {
+		logins[strings.ToLower(login)], users[user] = true, true
+	}
+	var github, slack, unlinked []string
+	for _, p := range from {
+		switch {
+		case p.Login != "" || p.Team != "":
+			github = append(github, p.String())
+			if (p.Login != "" && !logins[strings.ToLower(p.Login)]) || (p.Team != "" && len(slackUsers) == 0) {
+				unlinked = append(unlinked, p.String())
+			}
+		case p.SlackUser != "" || p.SlackGroup != "":
+			slack = append(slack, p.String())
+			if (p.SlackUser != "" && !users[p.SlackUser]) || (p.SlackGroup != "" && len(slackUsers) == 0) {
+				unlinked = append(unlinked, p.String())
+			}
+		}
+	}
+	if len(github) == 0 || len(slack) == 0 || len(unlinked) == 0 {
+		return
+	}
+	c.warnf(path, "approvers come from GitHub (%s) and Slack (%s), but notify.slack.users does not link %s: "+
+		"Shipgate cannot tell a Slack user linked to no login apart from a login linked to no Slack user, so it refuses such approvals "+
+		"when they could be the starter's or a second one of the same person; map each login to its Slack user in notify.slack.users, "+
+		"e.g. {alice: U0123ABCD}",
+		strings.Join(github, ", "), strings.Join(slack, ", "), strings.Join(unlinked, ", "))
 }
 
 // steps compiles a list of steps.

@@ -10,7 +10,10 @@ import (
 var slackFS embed.FS
 
 // slack holds the Slack templates (mrkdwn), parsed once.
+// Every value a Slack template prints goes through mrkdwn (Mrkdwn): user
+// text must not mention or link.
 var slack = template.Must(template.New("slack").Funcs(template.FuncMap{
+	"mrkdwn": Mrkdwn,
 	"emoji": func(status string) string {
 		switch status {
 		case "succeeded":

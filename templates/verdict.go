@@ -218,6 +218,7 @@ func String[T any](fn func(io.Writer, T) error, data T) (string, error) {
 // verdictFuncs are the functions of the verdict templates:
 //   - icon maps a rule status or a conclusion to an emoji;
 //   - cell makes a string safe for one Markdown table cell;
+//   - inert makes user text safe anywhere outside a code span (Inert);
 //   - short shortens a commit SHA to 7 characters;
 //   - code wraps a string in backticks, longer ones when it holds some.
 func verdictFuncs() template.FuncMap {
@@ -227,6 +228,7 @@ func verdictFuncs() template.FuncMap {
 		"short": short,
 		"code":  code,
 		"quote": quote,
+		"inert": Inert,
 	}
 }
 
@@ -254,8 +256,12 @@ func icon(status any) string {
 	}
 }
 
-// cell escapes pipes and folds line breaks so that text stays in its cell.
+// cell escapes pipes and folds line breaks so that text stays in its cell,
+// and escapes HTML so that user text quoted in a rule's message (a PR
+// title, a label) cannot open a comment or close the table's markup.
+// Backticks stay: messages quote values in code spans.
 func cell(s string) string {
+	s = entityEscaper.Replace(s)
 	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", "<br>")

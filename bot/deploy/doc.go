@@ -12,7 +12,13 @@
 // Run(ctx, *State) (Result, error); asynchronous steps answer Waiting.
 //
 // Hosts and Slack are reached through the narrow interfaces declared here
-// (Mirror, Workflows, Notifier, ProtectionRules, Members), implemented in
-// bot/github and bot/slack. This package must not import bot/github,
+// (Mirror, Workflows, Releases, ProtectionRules, Teams, Emails, Notifier,
+// SlackGroups, SlackDirectory), implemented in bot/github and bot/slack.
+//
+// Nothing outside Shipgate moves a deployment: a workflow run counts for a
+// step only if it carries the step's random shipgate_id and Shipgate's own
+// dispatch made it (runs.go); a person counts once across GitHub and
+// Slack, and an approval that may be the starter's is refused
+// (identity.go, decide.go). This package must not import bot/github,
 // bot/gitlab, bot/slack, actions, or any host SDK.
 package deploy

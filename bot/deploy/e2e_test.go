@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot/deploy"
@@ -49,7 +49,7 @@ deploy:
       rollback:
         - github_workflow: {workflow: rollback.yml}
 notify:
-  slack: {channel: "#releases", users: {alice: U0ALICE}}
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
 `
 
 // world is a Shipgate process (store, GitHub App, Slack, orchestrator)
@@ -67,6 +67,8 @@ type world struct {
 	o        *deploy.Orchestrator
 	srv      *httptest.Server
 	delivery int
+	// healthHits counts the health check's requests.
+	healthHits atomic.Int32
 }
 
 func newWorld(t *testing.T) *world { return newWorldWith(t, e2ePolicy) }
@@ -77,7 +79,7 @@ func newWorldWith(t *testing.T, policy string) *world {
 		path: filepath.Join(t.TempDir(), "s.db")}
 	w.gh = fakegithub.New(t, fakegithub.WithClock(w.clock.Now), fakegithub.WithToken(e2eToken))
 	w.slack = fakeslack.New(t, slackToken)
-	health := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {}))
+	health := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.healthHits.Add(1) }))
 	t.Cleanup(health.Close)
 	w.gh.AddRepo(fakegithub.Repo{FullName: e2eRepo})
 	sha := w.gh.AddCommit(e2eRepo, fakegithub.Commit{Message: "feat: widgets"})
@@ -104,7 +106,7 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	w.o, err = deploy.New(deploy.Config{Store: w.st, Policies: w.app, Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app,
-		Notifier: w.sl, Groups: w.sl, Now: w.clock.Now})
+		Notifier: w.sl, Groups: w.sl, Emails: w.app, Directory: w.sl, Releases: w.app, Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -129,6 +131,29 @@ func (w *world) drain() {
 
 func (w *world) after(d time.Duration) { w.clock.Advance(d); w.drain() }
 
+// deployProduction starts dave's deployment of v1.2.0 to production, as
+// his /deploy does, runs the jobs and returns its ID.
+func (w *world) deployProduction() string {
+	w.t.Helper()
+	id, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0",
+		Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy by dave"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+	return id
+}
+
+// release starts the release of v1.2.0, as the tag pushed by pusher does,
+// and runs the jobs.
+func (w *world) release(pusher string) {
+	w.t.Helper()
+	if err := w.o.Release(w.ctx, "github", e2eRepo, "v1.2.0", "", deploy.Actor{Login: pusher}); err != nil {
+		w.t.Fatal(err)
+	}
+	w.drain()
+}
+
 // finishRun completes the newest run of a workflow on the fake and
 // delivers its workflow_run webhook payload.
 func (w *world) finishRun(workflow, conclusion string) {
@@ -145,10 +170,7 @@ func (w *world) finishRun(workflow, conclusion string) {
 		w.t.Fatalf("no running %s run in %+v", workflow, runs)
 	}
 	w.gh.SetWorkflowRunStatus(e2eRepo, run.ID, "completed", conclusion)
-	payload := w.gh.Payload(&gh.WorkflowRunEvent{Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(e2eRepo)},
-		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
-			Status: gh.String("completed"), Conclusion: gh.String(conclusion)}})
-	w.deliver("workflow_run", "completed", payload)
+	w.deliver("workflow_run", "completed", w.gh.Payload(w.gh.WorkflowRunEvent(e2eRepo, run.ID, "completed")))
 }
 
 // deliver queues a verified webhook as the GitHub receiver does, and runs
@@ -212,6 +234,38 @@ func (w *world) wantDispatches(want ...string) {
 	if !slices.Equal(got, want) {
 		w.t.Fatalf("dispatches:\n got %q\nwant %q", got, want)
 	}
+}
+
+// audit returns the audit events of kinds as "actor subject outcome".
+func (w *world) audit(kinds ...string) []string {
+	w.t.Helper()
+	var out []string
+	if err := w.st.ExportAudit(w.ctx, store.AuditFilter{Kinds: kinds}, func(a store.AuditEvent) error {
+		out = append(out, a.Actor+" "+a.Subject+" "+a.Outcome)
+		return nil
+	}); err != nil {
+		w.t.Fatal(err)
+	}
+	return out
+}
+
+// lastRun returns the newest run of a workflow on the fake.
+func (w *world) lastRun(workflow string) fakegithub.WorkflowRun {
+	w.t.Helper()
+	runs := w.gh.WorkflowRuns(e2eRepo)
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Workflow == workflow {
+			return runs[i]
+		}
+	}
+	w.t.Fatalf("no run of %s in %+v", workflow, runs)
+	return fakegithub.WorkflowRun{}
+}
+
+// runCalls counts the API reads of workflow runs: polling.
+func (w *world) runCalls() int {
+	calls := w.gh.CallsByRoute()
+	return calls["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"] + calls["GET /repos/{owner}/{repo}/actions/runs/{run_id}"]
 }
 
 // message returns the one Slack message and its thread.
@@ -291,11 +345,7 @@ func TestEndToEndReleaseWithSlackApproval(t *testing.T) {
 
 func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
 	w := newWorld(t)
-	if _, _, err := w.o.Start(w.ctx, deploy.StartRequest{Repo: e2eRepo, Environment: "production", Version: "v1.2.0", Actor: deploy.Actor{Login: "dave"}, Trigger: "/deploy"}); err != nil {
-		t.Fatal(err)
-	}
-	w.drain()
-	prodID := deploy.DeploymentID("github", e2eRepo, "production", "v1.2.0", deploy.KindDeploy)
+	prodID := w.deployProduction()
 	w.click("U0BOB", slack.ActionReject, prodID, "3.1")
 	if v := w.slack.Views(); len(v) != 1 || !strings.Contains(v[0], slack.CallbackReject) || !strings.Contains(v[0], prodID) {
 		t.Fatalf("views: %q", v)
@@ -309,7 +359,7 @@ func TestEndToEndRejectionOpensAModalAndFailsTheDeployment(t *testing.T) {
 	w.wantStatuses("production@v1.2.0:queued", "production@v1.2.0:failure")
 	w.wantDispatches()
 	msg, _ := w.message()
-	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "rejected: error budget spent by slack:U0BOB") {
+	if strings.Contains(msg.Blocks, "deploy_approve") || !strings.Contains(msg.Text, "rejected: error budget spent by bob") {
 		t.Fatalf("message: %s", msg.Text)
 	}
 }

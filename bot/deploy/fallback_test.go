@@ -56,6 +56,9 @@ func TestApproversThroughTeamsAndSlackGroups(t *testing.T) {
 	gate.From = append(gate.From[:0:0], mustPrincipal(t, "@acme/sre"), mustPrincipal(t, "slack:S0SRE"))
 	e.o.cfg.Teams = teams{"acme/sre": {"alice", "erin"}}
 	e.o.cfg.Groups = groups{"S0SRE": {"U0ALICE", "U0FRANK"}}
+	// The starter's Slack user is known, so frank, known only on Slack,
+	// cannot be him.
+	e.policy.Notify.SlackUsers["dave"] = "U0DAVE"
 	if _, _, err := e.o.Start(e.ctx, StartRequest{Repo: repo, Environment: "production", Version: "v1.2.0", Actor: Actor{Login: "dave"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,22 +26,33 @@ func (s staticPolicy) DeployPolicy(context.Context, string, string) (*policies.P
 }
 
 // fakeHost records deployment statuses, dispatches and protection-rule
-// answers, and serves workflow runs, in the format of internal/fakegithub.
+// answers, and serves workflow runs as GitHub makes them: a dispatch makes
+// a run of event workflow_dispatch by Shipgate (self) at the dispatched
+// ref, created at the clock, titled by runName.
 type fakeHost struct {
 	mu sync.Mutex
 	// failDispatches makes that many dispatches fail before reaching
 	// "GitHub", as a crash between claiming a step key and dispatching.
 	failDispatches int
-	next           int64
-	deploys        map[int64]string // id → "env@ref"
-	Statuses       []string
-	Dispatches     []string
-	Reviews        []string
-	runs           []WorkflowRun
-	titles         []string
+	now            func() time.Time
+	self           string
+	// runName makes a dispatched run's display title from its inputs.
+	runName    func(inputs map[string]string) string
+	next       int64
+	deploys    map[int64]string // id → "env@ref"
+	Statuses   []string
+	Dispatches []string
+	Reviews    []string
+	// Calls counts the API reads of runs (list and get), to show that
+	// webhooks alone move a step.
+	Calls int
+	runs  []WorkflowRun
 }
 
-func newFakeHost() *fakeHost { return &fakeHost{deploys: map[int64]string{}, next: 100} }
+func newFakeHost(now func() time.Time) *fakeHost {
+	return &fakeHost{deploys: map[int64]string{}, next: 100, now: now, self: "shipgate[bot]",
+		runName: func(in map[string]string) string { return "deploy " + in["shipgate_id"] }}
+}
 
 func (h *fakeHost) CreateDeployment(ctx context.Context, repo, ref, env, desc string) (int64, error) {
 	h.mu.Lock()
@@ -57,6 +68,8 @@ func (h *fakeHost) SetDeploymentStatus(ctx context.Context, repo string, id int6
 	h.Statuses = append(h.Statuses, h.deploys[id]+":"+state)
 	return nil
 }
+
+func (h *fakeHost) Self(context.Context) (string, error) { return h.self, nil }
 
 func (h *fakeHost) DispatchWorkflow(ctx context.Context, repo, wf, ref string, inputs map[string]string) error {
 	h.mu.Lock()
@@ -78,25 +91,38 @@ func (h *fakeHost) DispatchWorkflow(ctx context.Context, repo, wf, ref string, i
 	}
 	h.Dispatches = append(h.Dispatches, line)
 	h.next++
-	h.runs = append(h.runs, WorkflowRun{ID: h.next, Status: "queued"})
-	h.titles = append(h.titles, wf+" "+inputs["shipgate_id"])
+	h.runs = append(h.runs, WorkflowRun{ID: h.next, Status: "queued", Name: strings.TrimSuffix(wf, ".yml"), DisplayTitle: h.runName(inputs),
+		Event: "workflow_dispatch", Path: ".github/workflows/" + wf, HeadBranch: ref, Actor: h.self, CreatedAt: h.now()})
 	return nil
 }
 
-func (h *fakeHost) FindWorkflowRun(ctx context.Context, repo, wf, marker string) (WorkflowRun, error) {
+// addRun adds a run made outside Shipgate and returns it.
+func (h *fakeHost) addRun(run WorkflowRun) WorkflowRun {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.next++
+	run.ID = h.next
+	h.runs = append(h.runs, run)
+	return run
+}
+
+func (h *fakeHost) ListWorkflowRuns(ctx context.Context, repo, wf string) ([]WorkflowRun, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.Calls++
+	var out []WorkflowRun
 	for i := len(h.runs) - 1; i >= 0; i-- {
-		if strings.Contains(h.titles[i], marker) {
-			return h.runs[i], nil
+		if r := h.runs[i]; r.Path == ".github/workflows/"+wf && r.Event == "workflow_dispatch" {
+			out = append(out, r)
 		}
 	}
-	return WorkflowRun{}, ErrNoRun
+	return out, nil
 }
 
 func (h *fakeHost) GetWorkflowRun(ctx context.Context, repo string, id int64) (WorkflowRun, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.Calls++
 	for _, r := range h.runs {
 		if r.ID == id {
 			return r, nil
@@ -105,14 +131,36 @@ func (h *fakeHost) GetWorkflowRun(ctx context.Context, repo string, id int64) (W
 	return WorkflowRun{}, errors.New("404")
 }
 
-// complete marks the last run completed and returns it with its title, as
-// a workflow_run webhook would carry them.
-func (h *fakeHost) complete(conclusion string) (WorkflowRun, string) {
+// complete marks the last run completed and returns it, as a
+// workflow_run webhook would carry it.
+func (h *fakeHost) complete(conclusion string) WorkflowRun {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	i := len(h.runs) - 1
 	h.runs[i].Status, h.runs[i].Conclusion = "completed", conclusion
-	return h.runs[i], h.titles[i]
+	return h.runs[i]
+}
+
+// Releases: v1.1.0, v1.2.0 and v1.3.0 are validated release tags,
+// v1.3.0 the latest; main is a branch and v9.9.9 a tag nobody validated.
+func (h *fakeHost) LatestRelease(ctx context.Context, repo string) (string, error) {
+	return "v1.3.0", nil
+}
+
+func (h *fakeHost) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
+	switch tag {
+	case "v1.1.0", "v1.2.0", "v1.3.0":
+		return "sha-" + tag, true, nil
+	}
+	return "", false, nil
+}
+
+func (h *fakeHost) ResolveRef(ctx context.Context, repo, ref string) (string, bool, error) {
+	switch ref {
+	case "main", "v9.9.9", "v1.1.0", "v1.2.0", "v1.3.0":
+		return "sha-" + ref, true, nil
+	}
+	return "", false, nil
 }
 
 func (h *fakeHost) ReviewProtectionRule(ctx context.Context, repo string, runID int64, env, state, comment string) error {
@@ -162,8 +210,10 @@ type env struct {
 	policy *policies.Policy
 	o      *Orchestrator
 	health *httptest.Server
-	// healthStatus is what the health endpoint answers.
+	// healthStatus is what the health endpoint answers; healthHits
+	// counts its requests.
 	healthStatus int
+	healthHits   int
 	hmu          sync.Mutex
 }
 
@@ -188,16 +238,18 @@ deploy:
       rollback:
         - github_workflow: {workflow: rollback.yml, inputs: {version: "{{.PreviousVersion}}"}}
 notify:
-  slack: {channel: "#releases", users: {alice: U0ALICE}}
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
 `
 
 func newEnv(t *testing.T, start time.Time) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "s.db"), clock: testclock.New(start),
-		host: newFakeHost(), notes: &recorder{}, healthStatus: 200}
+		notes: &recorder{}, healthStatus: 200}
+	e.host = newFakeHost(e.clock.Now)
 	e.health = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hmu.Lock()
 		defer e.hmu.Unlock()
+		e.healthHits++
 		w.WriteHeader(e.healthStatus)
 	}))
 	t.Cleanup(e.health.Close)
@@ -219,7 +271,7 @@ func (e *env) open() {
 	}
 	e.st = s
 	e.o, err = New(Config{Store: s, Policies: staticPolicy{e.policy}, Mirror: e.host, Workflows: e.host, Protection: e.host,
-		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
+		Releases: e.host, Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -282,8 +334,13 @@ func (e *env) state(id string) *State {
 // runCompleted delivers the workflow_run webhook of the last run.
 func (e *env) runCompleted(conclusion string) {
 	e.t.Helper()
-	run, title := e.host.complete(conclusion)
-	if err := e.o.WorkflowRunUpdated(e.ctx, fmt.Sprintf("run-%d-%s", run.ID, conclusion), title, run); err != nil {
+	e.webhook(e.host.complete(conclusion))
+}
+
+// webhook delivers a workflow_run webhook of run and runs the jobs.
+func (e *env) webhook(run WorkflowRun) {
+	e.t.Helper()
+	if err := e.o.WorkflowRunUpdated(e.ctx, fmt.Sprintf("run-%d-%s-%s", run.ID, run.Status, run.Conclusion), repo, run); err != nil {
 		e.t.Fatal(err)
 	}
 	e.drain()

@@ -85,6 +85,11 @@ type Config struct {
 	Notifier   Notifier
 	Teams      Teams
 	Groups     SlackGroups
+	// Emails and Directory link a GitHub login to a Slack user by e-mail
+	// address, beside notify.slack.users; without both only the policy's
+	// mapping links them.
+	Emails    Emails
+	Directory SlackDirectory
 	// Releases gives the default version of `/deploy ENV`.
 	Releases Releases
 	// HTTPClient runs webhook and health_check steps.
@@ -99,7 +104,11 @@ type Config struct {
 }
 
 // Orchestrator runs deployments. It is a bot.Processor of KindEvent jobs.
-type Orchestrator struct{ cfg Config }
+type Orchestrator struct {
+	cfg Config
+	// links caches the Slack users found for logins by e-mail.
+	links *linkCache
+}
 
 var _ bot.Processor = (*Orchestrator)(nil)
 
@@ -124,7 +133,7 @@ func New(cfg Config) (*Orchestrator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Orchestrator{cfg: cfg}, nil
+	return &Orchestrator{cfg: cfg, links: &linkCache{}}, nil
 }
 
 // event is a KindEvent job's payload.
@@ -212,8 +221,8 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 	plan := o.plan(p, env, st.Kind)
 	switch {
 	case e.Run != nil:
-		if cur := st.Current(); cur != nil && cur.Key == e.Marker && cur.Conclusion == "" {
-			applyRun(cur, *e.Run)
+		if moved, err := o.runEvent(ctx, st, plan, e); err != nil || !moved {
+			return err
 		}
 	case e.Decision != nil:
 		if !o.decide(ctx, p, st, plan, *e.Decision) {
@@ -221,6 +230,26 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 		}
 	}
 	return o.advance(ctx, p, env, st, plan)
+}
+
+// runEvent applies a workflow run's webhook to the current step: moved is
+// true when the run is the step's own dispatch. A run that carries the
+// step's key without being it is audited (once) and changes nothing else;
+// a run of another step or attempt is ignored.
+func (o *Orchestrator) runEvent(ctx context.Context, st *State, plan []Step, e event) (moved bool, err error) {
+	cur := st.Current()
+	if cur == nil || st.Step >= len(plan) || cur.Key != e.Marker || cur.Conclusion != "" {
+		return false, nil
+	}
+	ws, ok := plan[st.Step].(*workflowStep)
+	if !ok {
+		return false, nil
+	}
+	ws.ensureDispatch(st, cur)
+	if moved, err = o.adopt(ctx, st, cur, *e.Run); err != nil || moved {
+		return moved, err
+	}
+	return false, o.save(ctx, st)
 }
 
 // advance runs the plan from the current step until a step waits or the
@@ -297,6 +326,7 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 	}
 	if superseded != nil {
 		o.mirror(ctx, superseded, "inactive", "superseded by "+st.Version)
+		o.flush(ctx, superseded)
 	}
 	return o.afterSuccess(ctx, p, st)
 }
@@ -505,15 +535,23 @@ func (o *Orchestrator) enqueue(ctx context.Context, d store.Delivery, j store.Jo
 	return nil
 }
 
-// mirror sets the host deployment's status; failures are logged, never
+// mirror sets the host deployment's status once the transition is saved,
+// and once per state: a transition redone after a crash or a stale save
+// finds the state set (Mirrored) and sets nothing again. A crash between
+// the save and the call loses that status rather than posting it twice;
+// the deployment's next status still goes out. Failures are logged, never
 // fatal (the mirror is a view).
 func (o *Orchestrator) mirror(ctx context.Context, st *State, state, description string) {
-	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 {
+	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 || st.Mirrored == state {
 		return
 	}
-	if err := o.cfg.Mirror.SetDeploymentStatus(ctx, st.Repo, st.HostDeploymentID, state, truncate(description, 140)); err != nil {
-		o.log(ctx, st).Warn().Err(err).Str("state", state).Msg("setting the deployment status")
-	}
+	st.Mirrored = state
+	repo, id, desc, log := st.Repo, st.HostDeploymentID, truncate(description, 140), o.log(ctx, st)
+	st.effects = append(st.effects, func(ctx context.Context) {
+		if err := o.cfg.Mirror.SetDeploymentStatus(ctx, repo, id, state, desc); err != nil {
+			log.Warn().Err(err).Str("state", state).Msg("setting the deployment status")
+		}
+	})
 }
 
 func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, comment string) {

@@ -215,12 +215,16 @@ type freezeStep struct {
 
 func (s *freezeStep) Name() string { return "freeze" }
 
-// active returns the first active window and its end.
-func (s *freezeStep) active(now time.Time) (string, time.Time, bool) {
+// active returns the first window active at now that freezes env (a
+// window that names environments freezes only those), and its end.
+func (s *freezeStep) active(now time.Time, env string) (string, time.Time, bool) {
 	if s.freeze == nil {
 		return "", time.Time{}, false
 	}
 	for _, w := range s.freeze.Windows {
+		if !w.AppliesTo(env) {
+			continue
+		}
 		if on, until := w.Active(now); on {
 			return w.Name, until, true
 		}
@@ -232,13 +236,13 @@ func (s *freezeStep) approvers(st *State) ([]policies.Principal, int, bool) {
 	if s.freeze == nil || s.freeze.Override == nil {
 		return nil, 0, false
 	}
-	_, _, frozen := s.active(st.now)
+	_, _, frozen := s.active(st.now, st.Environment)
 	return s.freeze.Override.From, max(s.freeze.Override.Approvals, 1), frozen
 }
 
 func (s *freezeStep) Run(ctx context.Context, st *State) (Result, error) {
 	cur := st.Current()
-	name, until, frozen := s.active(st.now)
+	name, until, frozen := s.active(st.now, st.Environment)
 	if !frozen {
 		if cur.Requested {
 			return done("the freeze ended")

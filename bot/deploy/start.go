@@ -9,6 +9,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
 )
 
 // StartRequest asks for a deployment.
@@ -131,9 +132,13 @@ func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha str
 }
 
 // Rollback starts, by hand, the rollback of an environment to the version
-// deployed before its current one.
+// deployed before its current one. An environment with nothing to roll
+// back to is a refusal, whose text says so.
 func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment string, actor Actor) (string, error) {
 	cur, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusSucceeded)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", refusal(environment + " has no successful deployment to roll back")
+	}
 	if err != nil {
 		return "", fmt.Errorf("finding what %s runs: %w", environment, err)
 	}
@@ -143,7 +148,8 @@ func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment str
 	}
 	target := st.PreviousVersion
 	if st.Kind == KindRollback || target == "" {
-		return "", fmt.Errorf("%s runs %s and Shipgate knows no earlier successful version", environment, cur.Version)
+		return "", refusal(fmt.Sprintf("%s runs %s and Shipgate knows no earlier successful version to roll back to; deploy one with `/deploy %s VERSION`",
+			environment, templates.Inert(cur.Version), environment))
 	}
 	id, _, err := o.Start(ctx, StartRequest{Host: host, Repo: repo, Environment: environment, Version: target, Kind: KindRollback,
 		RolledBack: cur.Version, Actor: actor, Trigger: "/rollback by " + actor.String()})
@@ -173,130 +179,34 @@ func (o *Orchestrator) Pending(ctx context.Context, host, repo, environment stri
 	return d.ID, nil
 }
 
-// WorkflowRunUpdated queues a workflow_run event for the deployment step
-// whose shipgate_id is in the run's name or display title; runs Shipgate
-// did not dispatch are ignored.
-func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, title string, run WorkflowRun) error {
-	marker := markerIn(title)
-	if marker == "" {
+// WorkflowRunUpdated queues a workflow_run event of repo for the
+// deployment step whose shipgate_id the run carries (IDsOf); the job checks
+// that the run is Shipgate's dispatch before it moves the step. A run that
+// carries no shipgate_id is not a deployment's and is ignored; one whose
+// shipgate_id no step has (a guess, or a stale copy) is ignored and
+// audited.
+func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, repo string, run WorkflowRun) error {
+	ids := IDsOf(run)
+	for _, marker := range ids {
+		id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		payload, err := json.Marshal(event{Type: "run", ID: id, Run: &run, Marker: marker})
+		if err != nil {
+			return err
+		}
+		return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
+			store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
+	}
+	if len(ids) == 0 {
 		return nil
 	}
-	id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	payload, err := json.Marshal(event{Type: "run", ID: id, Run: &run, Marker: marker})
-	if err != nil {
-		return err
-	}
-	return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
-		store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
-}
-
-func markerIn(title string) string {
-	for _, f := range strings.Fields(title) {
-		if strings.HasPrefix(f, "sg-") && len(f) == 23 {
-			return f
-		}
-	}
-	return ""
-}
-
-// decide applies a decision to the current step; it reports whether the
-// state changed.
-func (o *Orchestrator) decide(ctx context.Context, p *policies.Policy, st *State, plan []Step, d decisionEvent) bool {
-	if st.Step >= len(plan) {
-		o.refuse(ctx, st, d.Actor, "the "+st.String()+" is not waiting for a decision")
-		return false
-	}
-	gate, ok := plan[st.Step].(approvalStep)
-	cur := st.Current()
-	var from []policies.Principal
-	asking := false
-	if ok {
-		from, _, asking = gate.approvers(st)
-	}
-	if !ok || !asking || cur.Status != stepRunning {
-		o.refuse(ctx, st, d.Actor, "the "+st.String()+" is not waiting for a decision")
-		return false
-	}
-	actor := resolve(p, d.Actor)
-	if ok, why := o.authorize(ctx, p, st, from, actor); !ok {
-		o.audit(ctx, st, "deploy.decision", actor, cur.Name, "refused: "+why)
-		o.refuse(ctx, st, actor, why)
-		return false
-	}
-	person := personOf(actor)
-	for _, prev := range cur.Decisions {
-		if prev.Person == person {
-			o.refuse(ctx, st, actor, "you decided already")
-			return false
-		}
-	}
-	_, freeze := gate.(*freezeStep)
-	switch {
-	case !d.Approve && strings.TrimSpace(d.Reason) == "":
-		o.refuse(ctx, st, actor, "a rejection needs a reason")
-		return false
-	case freeze && d.Approve && strings.TrimSpace(d.Reason) == "":
-		// Overriding a freeze is loud: it says why (DESIGN, issue 5).
-		o.refuse(ctx, st, actor, "overriding a freeze needs a reason: the Override button asks for one, or comment `/approve-deploy "+st.Environment+" REASON`")
-		return false
-	}
-	cur.Decisions = append(cur.Decisions, Decision{Person: person, Approve: d.Approve, Reason: d.Reason, At: st.now, Via: d.Via})
-	outcome := "approved"
-	switch {
-	case !d.Approve:
-		outcome = "rejected: " + d.Reason
-	case d.Reason != "":
-		outcome = "approved: " + d.Reason
-	}
-	if freeze {
-		o.audit(ctx, st, "deploy.freeze_override", actor, cur.Name, outcome)
-	} else {
-		o.audit(ctx, st, "deploy.decision", actor, cur.Name, outcome)
-	}
-	o.notify(ctx, st, Notice{Event: EventDecided, Line: fmt.Sprintf("%s %s by %s", cur.Name, outcome, actor)})
-	return true
-}
-
-// resolve fills in the other half of an actor through notify.slack.users.
-func resolve(p *policies.Policy, a Actor) Actor {
-	for login, user := range p.Notify.SlackUsers {
-		switch {
-		case a.Login == "" && a.SlackUser != "" && user == a.SlackUser:
-			a.Login = login
-		case a.SlackUser == "" && a.Login != "" && strings.EqualFold(login, a.Login):
-			a.SlackUser = user
-		}
-	}
-	return a
-}
-
-// authorize tells whether actor is one of from, and not the starter.
-func (o *Orchestrator) authorize(ctx context.Context, p *policies.Policy, st *State, from []policies.Principal, a Actor) (bool, string) {
-	starter := resolve(p, st.StartedBy)
-	if (a.Login != "" && strings.EqualFold(a.Login, starter.Login)) || (a.SlackUser != "" && a.SlackUser == starter.SlackUser) {
-		return false, fmt.Sprintf("%s started this deployment and cannot approve it", a)
-	}
-	for _, pr := range from {
-		switch {
-		case pr.Login != "" && a.Login != "" && strings.EqualFold(pr.Login, a.Login):
-			return true, ""
-		case pr.SlackUser != "" && a.SlackUser == pr.SlackUser:
-			return true, ""
-		case pr.Team != "" && a.Login != "" && o.cfg.Teams != nil:
-			if in, err := o.cfg.Teams.IsTeamMember(ctx, pr.Team, a.Login); err == nil && in {
-				return true, ""
-			}
-		case pr.SlackGroup != "" && a.SlackUser != "" && o.cfg.Groups != nil:
-			if in, err := o.cfg.Groups.InSlackGroup(ctx, pr.SlackGroup, a.SlackUser); err == nil && in {
-				return true, ""
-			}
-		}
-	}
-	return false, fmt.Sprintf("%s is not an approver of this gate; approvers: %s", a, mentions(from))
+	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: "github", Repo: repo, Kind: AuditRunMismatch,
+		Actor: orDefault(run.Actor, "unknown"), Subject: fmt.Sprintf("run %d of %s", run.ID, orDefault(run.Path, "an unknown workflow")),
+		Outcome: fmt.Sprintf("ignored: no deployment step has the shipgate_id %s", strings.Join(ids, ", ")), DeliveryID: deliveryID})
+	return err
 }

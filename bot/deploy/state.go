@@ -57,10 +57,14 @@ func (a Actor) String() string {
 type Decision struct {
 	// Person is who decided, once per person (a login when known, else
 	// "slack:U…").
-	Person  string    `json:"person"`
-	Approve bool      `json:"approve"`
-	Reason  string    `json:"reason,omitempty"`
-	At      time.Time `json:"at"`
+	Person string `json:"person"`
+	// Login and SlackUser are the decider's identities as Shipgate knew
+	// them then; a later decision by either counts as the same person's.
+	Login     string    `json:"login,omitempty"`
+	SlackUser string    `json:"slack_user,omitempty"`
+	Approve   bool      `json:"approve"`
+	Reason    string    `json:"reason,omitempty"`
+	At        time.Time `json:"at"`
 	// Via is "slack" or "comment".
 	Via string `json:"via"`
 }
@@ -77,13 +81,25 @@ type StepState struct {
 	// Tries counts a step's tries (health checks, webhook calls).
 	Tries int `json:"tries,omitempty"`
 	// Key is the idempotency key of the step's attempt (a workflow's
-	// shipgate_id).
+	// shipgate_id, a webhook's Idempotency-Key): random (newKey), and saved
+	// before it is used, so that a crash after the use finds it again.
 	Key string `json:"key,omitempty"`
+	// Dispatch is what a workflow step dispatched, which its run must
+	// match; Claimed tells that the key was claimed in the store, just
+	// before the dispatch.
+	Dispatch *Dispatch `json:"dispatch,omitempty"`
+	Claimed  bool      `json:"claimed,omitempty"`
 	// Unconfirmed tells that the key was claimed by a process that may have
 	// died before its dispatch reached GitHub; Redispatched that the one
 	// dispatch again, under the same key, was made.
 	Unconfirmed  bool `json:"unconfirmed,omitempty"`
 	Redispatched bool `json:"redispatched,omitempty"`
+	// CheckAt is when a workflow step next asks the API about its run, in
+	// case the run's webhooks are lost; events before it ask nothing.
+	CheckAt time.Time `json:"check_at,omitzero"`
+	// Ignored are the runs that carried the step's key but were not
+	// Shipgate's dispatch; each is audited once.
+	Ignored []int64 `json:"ignored,omitempty"`
 	// RunID, RunStatus, Conclusion and URL follow a workflow run.
 	RunID      int64  `json:"run_id,omitempty"`
 	RunStatus  string `json:"run_status,omitempty"`
@@ -131,8 +147,10 @@ type State struct {
 	Step    int         `json:"step"`
 	Attempt int         `json:"attempt"`
 	Steps   []StepState `json:"steps"`
-	// HostDeploymentID is the GitHub deployment mirroring this one.
-	HostDeploymentID int64 `json:"host_deployment_id,omitempty"`
+	// HostDeploymentID is the GitHub deployment mirroring this one;
+	// Mirrored the last status Shipgate set on it, saved before it is set.
+	HostDeploymentID int64  `json:"host_deployment_id,omitempty"`
+	Mirrored         string `json:"mirrored,omitempty"`
 	// Message says why the deployment failed.
 	Message string         `json:"message,omitempty"`
 	Protect *ProtectionRun `json:"protection,omitempty"`

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,168 +16,6 @@ import (
 
 	"github.com/shipgate/shipgate/policies"
 )
-
-// WorkflowRun is a GitHub Actions run as the orchestrator follows it.
-type WorkflowRun struct {
-	ID int64
-	// Status is queued, in_progress or completed; Conclusion is set once
-	// completed (success, failure, cancelled, …).
-	Status     string
-	Conclusion string
-	URL        string
-}
-
-// ErrNoRun is returned by Workflows.FindWorkflowRun when no run carries the
-// marker yet.
-var ErrNoRun = errors.New("no workflow run found")
-
-// Workflows dispatches and reads GitHub Actions workflow runs.
-type Workflows interface {
-	// DispatchWorkflow creates a workflow_dispatch event (POST
-	// /repos/{repo}/actions/workflows/{workflow}/dispatches).
-	DispatchWorkflow(ctx context.Context, repo, workflow, ref string, inputs map[string]string) error
-	// FindWorkflowRun returns the newest run of workflow whose name or
-	// display title contains marker (the shipgate_id input); ErrNoRun when
-	// there is none.
-	FindWorkflowRun(ctx context.Context, repo, workflow, marker string) (WorkflowRun, error)
-	// GetWorkflowRun reads a run by ID.
-	GetWorkflowRun(ctx context.Context, repo string, id int64) (WorkflowRun, error)
-}
-
-// pollRuns is how often a followed run is read through the API, in case its
-// workflow_run webhook is lost.
-const pollRuns = time.Minute
-
-// workflowStep dispatches a workflow once per attempt and follows its run
-// through workflow_run events, with the API as a fallback.
-type workflowStep struct {
-	o  *Orchestrator
-	wf *policies.WorkflowStep
-}
-
-func (s *workflowStep) Name() string { return "workflow " + s.wf.Workflow }
-
-func (s *workflowStep) Run(ctx context.Context, st *State) (Result, error) {
-	if s.o.cfg.Workflows == nil {
-		return failed("github_workflow steps need the GitHub App")
-	}
-	cur := st.Current()
-	if cur.Conclusion != "" {
-		if cur.Conclusion == "success" {
-			return done("workflow %s succeeded", s.wf.Workflow)
-		}
-		return failed("workflow %s concluded %s", s.wf.Workflow, cur.Conclusion)
-	}
-	if cur.Key == "" {
-		cur.Key = stepKey(st)
-		first, err := s.o.cfg.Store.ClaimStepKey(ctx, cur.Key, st.ID)
-		if err != nil {
-			return Result{}, err
-		}
-		if !first {
-			// Claimed before, by a process that died before saving: its
-			// dispatch may never have reached GitHub.
-			cur.Unconfirmed = true
-		} else if res, ok, err := s.dispatch(ctx, st, ""); !ok {
-			return res, err
-		}
-	}
-	timeout := s.wf.Timeout
-	if timeout <= 0 {
-		timeout = time.Hour
-	}
-	if !st.now.Before(cur.StartedAt.Add(timeout)) {
-		return failed("workflow %s did not finish within %s", s.wf.Workflow, timeout)
-	}
-	var run WorkflowRun
-	var err error
-	if cur.RunID == 0 {
-		run, err = s.o.cfg.Workflows.FindWorkflowRun(ctx, st.Repo, s.wf.Workflow, cur.Key)
-	} else {
-		run, err = s.o.cfg.Workflows.GetWorkflowRun(ctx, st.Repo, cur.RunID)
-	}
-	switch {
-	case errors.Is(err, ErrNoRun):
-		// No run under the marker long after an unconfirmed dispatch: that
-		// dispatch never happened. Dispatch once more under the same
-		// marker, so that either run is the step's.
-		if cur.Unconfirmed && !cur.Redispatched && !st.now.Before(cur.StartedAt.Add(redispatchAfter)) {
-			cur.Redispatched = true
-			if res, ok, err := s.dispatch(ctx, st, " (again: no run followed an unconfirmed dispatch)"); !ok {
-				return res, err
-			}
-		}
-	case err != nil:
-		return Result{}, fmt.Errorf("following %s for %s: %w", s.wf.Workflow, st, err)
-	default:
-		applyRun(cur, run)
-		if cur.Conclusion != "" {
-			return s.Run(ctx, st)
-		}
-	}
-	return waiting(st.now.Add(pollRuns), "workflow %s is %s", s.wf.Workflow, orDefault(cur.RunStatus, "queued"))
-}
-
-// redispatchAfter is how long a step waits for the run of an unconfirmed
-// dispatch before dispatching again: GitHub lists a run seconds after its
-// dispatch.
-const redispatchAfter = 3 * time.Minute
-
-// dispatch starts the workflow under the step's key and audits it at once
-// (the dispatch happened whether or not the next state is saved), its
-// outcome the key and note. ok false ends the step's try with res and err.
-func (s *workflowStep) dispatch(ctx context.Context, st *State, note string) (res Result, ok bool, err error) {
-	ref, inputs, err := s.inputs(st)
-	if err != nil {
-		res, err = failed("%v", err)
-		return res, false, err
-	}
-	if err := s.o.cfg.Workflows.DispatchWorkflow(ctx, st.Repo, s.wf.Workflow, ref, inputs); err != nil {
-		// The key is spent: the next tries look for the run rather than
-		// dispatching twice, and dispatch once more only if none appears.
-		st.Current().Unconfirmed = true
-		return Result{}, false, fmt.Errorf("dispatching %s for %s: %w", s.wf.Workflow, st, err)
-	}
-	s.o.auditNow(ctx, st, "deploy.dispatch", s.o.botActor(), s.wf.Workflow, st.Current().Key+note)
-	return Result{}, true, nil
-}
-
-func applyRun(cur *StepState, run WorkflowRun) {
-	cur.RunID, cur.RunStatus, cur.URL = run.ID, run.Status, orDefault(run.URL, cur.URL)
-	if run.Status == "completed" {
-		cur.Conclusion = orDefault(run.Conclusion, "unknown")
-	}
-}
-
-// inputs renders the ref (default: the version's tag) and inputs, adding
-// shipgate_id.
-func (s *workflowStep) inputs(st *State) (string, map[string]string, error) {
-	data := templateData(st)
-	ref := st.Version
-	if s.wf.Ref != nil {
-		r, err := execute(s.wf.Ref, data)
-		if err != nil {
-			return "", nil, fmt.Errorf("workflow %s ref: %w", s.wf.Workflow, err)
-		}
-		ref = r
-	}
-	inputs := map[string]string{"shipgate_id": st.Current().Key}
-	for k, t := range s.wf.Inputs {
-		v, err := execute(t, data)
-		if err != nil {
-			return "", nil, fmt.Errorf("workflow %s input %s: %w", s.wf.Workflow, k, err)
-		}
-		inputs[k] = v
-	}
-	return ref, inputs, nil
-}
-
-// stepKey is the idempotency key of the current step's attempt; it is the
-// shipgate_id a workflow run carries, so it stays short and plain.
-func stepKey(st *State) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d", st.ID, st.Step, st.Attempt))
-	return "sg-" + hex.EncodeToString(sum[:10])
-}
 
 func templateData(st *State) policies.StepTemplateData {
 	return policies.StepTemplateData{Version: st.Version, PreviousVersion: st.PreviousVersion, Environment: st.Environment, Repo: st.Repo, SHA: st.SHA}
@@ -233,7 +70,12 @@ func (s *webhookStep) Name() string { return "webhook" }
 func (s *webhookStep) Run(ctx context.Context, st *State) (Result, error) {
 	cur := st.Current()
 	if cur.Key == "" {
-		cur.Key = stepKey(st)
+		// Saved before the first call: every retry, after a crash too,
+		// carries the same key, by which the receiver dedupes.
+		cur.Key = newKey()
+		if err := s.o.save(ctx, st); err != nil {
+			return Result{}, err
+		}
 	}
 	url, err := execute(s.call.URL, templateData(st))
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -57,6 +58,11 @@ func TestWebhookStep(t *testing.T) {
 			e.o.cfg.HTTPClient = srv.Client()
 			step := &webhookStep{o: e.o, call: &policies.WebhookCall{URL: template.Must(template.New("u").Parse(srv.URL + "/hooks/{{.Environment}}")), SecretEnv: "HOOK"}}
 			st := &State{ID: "d1", Repo: repo, Environment: "staging", Version: "v1.2.0", Attempt: 1, Steps: []StepState{{}}, now: monday}
+			if _, err := e.st.CreateDeployment(e.ctx, store.Deployment{ID: st.ID, Host: "github", Repo: repo, Environment: "staging", Version: "v1.2.0",
+				State: StatusRunning, Data: []byte("{}"), CreatedAt: monday}); err != nil {
+				t.Fatal(err)
+			}
+			st.revision = 1
 			for i, want := range tc.want {
 				res, err := step.Run(e.ctx, st)
 				if err != nil || res.Outcome != want {

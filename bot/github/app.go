@@ -321,6 +321,11 @@ func (a *App) Identify(ctx context.Context) (string, error) {
 	return login, nil
 }
 
+// Self implements deploy.Workflows: the login Shipgate's API calls act
+// as, which every workflow run it dispatches names as its actor
+// (Identify's answer).
+func (a *App) Self(ctx context.Context) (string, error) { return a.Identify(ctx) }
+
 // splitRepo splits "owner/name".
 func splitRepo(repo string) (owner, name string, err error) {
 	owner, name, ok := strings.Cut(repo, "/")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
@@ -93,26 +94,30 @@ func (a *App) DispatchWorkflow(ctx context.Context, repo, workflow, ref string, 
 	return nil
 }
 
-// FindWorkflowRun returns the newest workflow_dispatch run of workflow
-// whose name or display title holds marker:
+// ListWorkflowRuns returns the newest workflow_dispatch runs of workflow:
 // GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs?event=workflow_dispatch.
-func (a *App) FindWorkflowRun(ctx context.Context, repo, workflow, marker string) (deploy.WorkflowRun, error) {
+// go-github's WorkflowRun has no path, so the answer is decoded here.
+func (a *App) ListWorkflowRuns(ctx context.Context, repo, workflow string) ([]deploy.WorkflowRun, error) {
 	s, err := a.session(ctx, 0, repo)
 	if err != nil {
-		return deploy.WorkflowRun{}, err
+		return nil, err
 	}
-	runs, _, err := s.gh.Actions.ListWorkflowRunsByFileName(ctx, s.owner, s.name, workflow, &gh.ListWorkflowRunsOptions{
-		Event: "workflow_dispatch", ListOptions: gh.ListOptions{PerPage: 50},
-	})
+	u := fmt.Sprintf("repos/%s/%s/actions/workflows/%s/runs?event=workflow_dispatch&per_page=50", url.PathEscape(s.owner), url.PathEscape(s.name), url.PathEscape(workflow))
+	req, err := s.gh.NewRequest("GET", u, nil)
 	if err != nil {
-		return deploy.WorkflowRun{}, s.wrap(err, "listing the runs of %s on %s", workflow, repo)
+		return nil, fmt.Errorf("listing the runs of %s on %s: %w", workflow, repo, err)
 	}
-	for _, r := range runs.WorkflowRuns {
-		if strings.Contains(r.GetDisplayTitle(), marker) || strings.Contains(r.GetName(), marker) {
-			return runOf(r), nil
-		}
+	var page struct {
+		WorkflowRuns []*workflowRun `json:"workflow_runs"`
 	}
-	return deploy.WorkflowRun{}, deploy.ErrNoRun
+	if _, err := s.gh.Do(ctx, req, &page); err != nil {
+		return nil, s.wrap(err, "listing the runs of %s on %s", workflow, repo)
+	}
+	out := make([]deploy.WorkflowRun, 0, len(page.WorkflowRuns))
+	for _, r := range page.WorkflowRuns {
+		out = append(out, r.run())
+	}
+	return out, nil
 }
 
 // GetWorkflowRun reads a run: GET /repos/{owner}/{repo}/actions/runs/{id}.
@@ -121,15 +126,29 @@ func (a *App) GetWorkflowRun(ctx context.Context, repo string, id int64) (deploy
 	if err != nil {
 		return deploy.WorkflowRun{}, err
 	}
-	r, _, err := s.gh.Actions.GetWorkflowRunByID(ctx, s.owner, s.name, id)
+	req, err := s.gh.NewRequest("GET", fmt.Sprintf("repos/%s/%s/actions/runs/%d", url.PathEscape(s.owner), url.PathEscape(s.name), id), nil)
 	if err != nil {
+		return deploy.WorkflowRun{}, fmt.Errorf("reading run %d of %s: %w", id, repo, err)
+	}
+	var r workflowRun
+	if _, err := s.gh.Do(ctx, req, &r); err != nil {
 		return deploy.WorkflowRun{}, s.wrap(err, "reading run %d of %s", id, repo)
 	}
-	return runOf(r), nil
+	return r.run(), nil
 }
 
-func runOf(r *gh.WorkflowRun) deploy.WorkflowRun {
-	return deploy.WorkflowRun{ID: r.GetID(), Status: r.GetStatus(), Conclusion: r.GetConclusion(), URL: r.GetHTMLURL()}
+// workflowRun is a run as GitHub sends it: go-github's WorkflowRun and the
+// workflow's path, which go-github leaves out.
+type workflowRun struct {
+	gh.WorkflowRun
+	Path string `json:"path"`
+}
+
+// run translates a run into the facts the orchestrator checks.
+func (r *workflowRun) run() deploy.WorkflowRun {
+	return deploy.WorkflowRun{ID: r.GetID(), Status: r.GetStatus(), Conclusion: r.GetConclusion(), URL: r.GetHTMLURL(),
+		Name: r.GetName(), DisplayTitle: r.GetDisplayTitle(), Event: r.GetEvent(), Path: r.Path, WorkflowID: r.GetWorkflowID(),
+		HeadBranch: r.GetHeadBranch(), Actor: r.GetActor().GetLogin(), CreatedAt: r.GetCreatedAt().Time}
 }
 
 // ReviewProtectionRule answers a custom deployment protection rule:
@@ -176,23 +195,24 @@ func (a *App) IsTeamMember(ctx context.Context, team, login string) (bool, error
 // follows.
 type WorkflowRunEvent struct {
 	Repo string
-	// Title is the run's display title (its run-name, which carries the
-	// shipgate_id input).
-	Title string
-	Run   deploy.WorkflowRun
+	Run  deploy.WorkflowRun
 }
 
-// ParseWorkflowRun translates a workflow_run webhook payload.
+// ParseWorkflowRun translates a workflow_run webhook payload, with the
+// facts that tell whether Shipgate dispatched the run (event, path, head
+// branch, actor, created_at).
 func ParseWorkflowRun(payload []byte) (WorkflowRunEvent, error) {
-	var e gh.WorkflowRunEvent
+	var e struct {
+		WorkflowRun *workflowRun   `json:"workflow_run"`
+		Repo        *gh.Repository `json:"repository"`
+	}
 	if err := json.Unmarshal(payload, &e); err != nil {
 		return WorkflowRunEvent{}, fmt.Errorf("decoding a workflow_run event: %w", err)
 	}
 	if e.WorkflowRun == nil || e.Repo == nil {
 		return WorkflowRunEvent{}, errors.New("a workflow_run event without a run or a repository")
 	}
-	title := e.WorkflowRun.GetDisplayTitle() + " " + e.WorkflowRun.GetName()
-	return WorkflowRunEvent{Repo: e.Repo.GetFullName(), Title: title, Run: runOf(e.WorkflowRun)}, nil
+	return WorkflowRunEvent{Repo: e.Repo.GetFullName(), Run: e.WorkflowRun.run()}, nil
 }
 
 // ProtectionRuleEvent is a deployment_protection_rule webhook, translated.

@@ -18,6 +18,8 @@ type recordingDeployer struct {
 	mu       sync.Mutex
 	releases []string // "repo@version:sha by login"
 	commands []string // "/name args by login (dedupe)"
+	// refuse, when set, is the orchestrator's refusal of every command.
+	refuse string
 }
 
 func (d *recordingDeployer) Release(_ context.Context, host, repo, version, sha string, by deploy.Actor) error {
@@ -31,6 +33,9 @@ func (d *recordingDeployer) Command(_ context.Context, r deploy.CommandRequest) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.commands = append(d.commands, fmt.Sprintf("/%s %s by %s (%s)", r.Command.Name, r.Command.Args, r.Actor.Login, r.Dedupe))
+	if d.refuse != "" {
+		return false, d.refuse, nil
+	}
 	return true, "deploying v1.2.0 to " + r.Command.Args, nil
 }
 
@@ -101,5 +106,30 @@ func TestWorkflowRunsAndProtectionRulesAreQueuedForTheOrchestrator(t *testing.T)
 	}
 	if st.Ready != 2 {
 		t.Errorf("ready jobs = %d, want the 2 deploy hooks", st.Ready)
+	}
+}
+
+// TestARefusedDeploymentCommandGetsTheReasonAndNoThumbsUp: the orchestrator
+// judges /approve-deploy before the comment is answered; a refusal is the
+// reply, without the 👍 of an accepted command.
+func TestARefusedDeploymentCommandGetsTheReasonAndNoThumbsUp(t *testing.T) {
+	h := newHarness(t)
+	d := &recordingDeployer{refuse: "mallory is not an approver of this gate; approvers: alice"}
+	h.app.SetDeployer(d)
+	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetPermission(testRepo, "mallory", "write")
+	h.open(fakegithub.PR{Number: 3, Title: "feat: x", Author: "alice"}, "")
+	h.drain()
+	h.comment(3, "mallory", "/approve-deploy production")
+	h.drain()
+	if len(d.commands) != 1 {
+		t.Fatalf("commands = %q", d.commands)
+	}
+	if r := h.fake.Reactions(); len(r) != 0 {
+		t.Errorf("reactions = %q, want none", r)
+	}
+	replies := strings.Join(h.replies(3), "\n---\n")
+	if !strings.Contains(replies, "- `/approve-deploy production`: mallory is not an approver of this gate; approvers: alice.") || strings.Contains(replies, "recorded") {
+		t.Errorf("replies:\n%s", replies)
 	}
 }

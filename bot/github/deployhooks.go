@@ -41,7 +41,7 @@ func DeployHookJob(event, action, deliveryID string, payload []byte) (job store.
 
 // orchestrator is what the deploy hooks need of bot/deploy.
 type orchestrator interface {
-	WorkflowRunUpdated(ctx context.Context, deliveryID, title string, run deploy.WorkflowRun) error
+	WorkflowRunUpdated(ctx context.Context, deliveryID, repo string, run deploy.WorkflowRun) error
 	Start(ctx context.Context, r deploy.StartRequest) (string, bool, error)
 }
 
@@ -75,7 +75,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 			if err != nil {
 				return bot.Permanent(err)
 			}
-			if err := h.Orchestrator.WorkflowRunUpdated(ctx, hook.DeliveryID, ev.Title, ev.Run); err != nil {
+			if err := h.Orchestrator.WorkflowRunUpdated(ctx, hook.DeliveryID, ev.Repo, ev.Run); err != nil {
 				return err
 			}
 		case "deployment_protection_rule":

@@ -102,6 +102,7 @@ func seedReleaseHistory(t *testing.T, fake *fakegithub.Server) map[string]string
 	fake.SetBranch(testRepo, "release/1.1", sha["backport"])
 	fake.SetBranch(testRepo, "feature/x", sha["unmerged"])
 	fake.SetFile(testRepo, "main", PolicyFile, releasePolicy)
+	fake.SetPermission(testRepo, "alice", "maintain") // who pushes the tags
 	fake.AddPR(testRepo, fakegithub.PR{
 		Number: 7, Title: "Fix rounding", Author: "erin", State: "closed", Merged: true, MergedAt: fakegithub.DefaultTime(),
 		MergeCommitSHA: sha["fix-c"], Body: "Rounds to cents.\n\n```release-note\nTotals are rounded to the cent\nas receipts show them.\n```\n",

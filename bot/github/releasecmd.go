@@ -9,6 +9,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
@@ -69,8 +71,9 @@ func (w *prWork) decideRelease(p *policies.Policy, change *policies.Change, auth
 func (w *prWork) cutRelease(ctx context.Context, ev Event, version string) (refusal string) {
 	refusal, err := w.release(ctx, ev, version)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Msg("/release failed")
-		return fmt.Sprintf("the release could not be cut (%v); comment `/release` again to retry", err)
+		id := bot.NewErrorID()
+		zerolog.Ctx(ctx).Error().Err(err).Str(bot.FieldErrorID, id).Msg("/release failed")
+		return fmt.Sprintf("the release could not be cut: something failed on Shipgate's side (error ID `%s`; Shipgate's log has the details under that ID); comment `/release` again to retry", id)
 	}
 	return refusal
 }
@@ -138,5 +141,16 @@ func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal
 		return "", err
 	}
 	e := TagEvent{Event: "release_command", DeliveryID: ev.DeliveryID, Repo: s.repo, Tag: tag, DefaultBranch: branch, Sender: ev.Comment.Author}
-	return "", w.a.reportTag(ctx, s, e, review.TagReport{Tag: tag, SHA: head, ReleaseURL: pub.URL, Released: true})
+	if err := w.a.reportTag(ctx, s, e, review.TagReport{Tag: tag, SHA: head, ReleaseURL: pub.URL, Released: true}); err != nil {
+		return "", err
+	}
+	if w.a.deployer != nil {
+		// The tag's own push webhook finds it reported and starts nothing:
+		// the release's deployments start here, started by the commenter,
+		// who may then not approve them.
+		if err := w.a.deployer.Release(ctx, "github", s.repo, tag, head, deploy.Actor{Login: ev.Comment.Author}); err != nil {
+			return "", fmt.Errorf("starting the deployments of %s on %s: %w", tag, s.repo, err)
+		}
+	}
+	return "", nil
 }

@@ -174,6 +174,11 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		return err
 	}
 	o.Problems = release.ValidateTag(st, check)
+	if o.Valid() {
+		if o.Refused, err = a.mayRelease(ctx, s, lp.Policy, e.Sender); err != nil {
+			return err
+		}
+	}
 	if o.Valid() && st.CreateRelease {
 		v, _ := release.ParseTag(st.TagPrefix, e.Tag) // valid: it parses
 		previous := ""
@@ -197,6 +202,40 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 		}
 	}
 	return nil
+}
+
+// mayRelease says why a tag pushed by pusher does not count as a release,
+// "" when it does: the pusher must hold the role the policy's commands:
+// table gives `release` (default maintain), as /release asks, or be
+// Shipgate itself (a tag it made for an authorised /release or a release
+// train). Anyone with write access can push a tag; without this, any of
+// them could start a release's deployments.
+func (a *App) mayRelease(ctx context.Context, s *session, p *policies.Policy, pusher string) (string, error) {
+	if pusher == "" {
+		return "the webhook names no pusher, so Shipgate cannot tell who made the tag", nil
+	}
+	self, err := a.Self(ctx)
+	if err != nil {
+		return "", err
+	}
+	if strings.EqualFold(pusher, self) {
+		return "", nil
+	}
+	perm, err := s.permission(ctx, pusher)
+	if err != nil {
+		return "", err
+	}
+	who := policies.Actor{Login: pusher}
+	change := &policies.Change{Permissions: map[string]policies.Permission{strings.ToLower(pusher): perm}}
+	if ok, _ := p.Authorize(policies.Command{Name: "release", Known: true}, who, change); ok {
+		return "", nil
+	}
+	need, _ := policies.LookupCommand("release")
+	role := need.Role
+	if r, ok := p.Commands["release"]; ok {
+		role = r
+	}
+	return fmt.Sprintf("pushed by %s, who has %s access; releasing needs %s", pusher, perm, role), nil
 }
 
 // publish renders the notes of tag and creates or updates its release.
@@ -226,19 +265,31 @@ func (s *session) defaultBranch(ctx context.Context, known string) (string, erro
 }
 
 // tagReported reports whether Shipgate already published the status of
-// this tag on its commit (an earlier delivery, the push or the create):
-// GET /repos/{owner}/{repo}/commits/{ref}/statuses.
+// this tag on its commit (an earlier delivery, the push or the create).
 func (s *session) tagReported(ctx context.Context, tag, sha string) (bool, error) {
+	st, err := s.tagStatus(ctx, tag, sha)
+	return st != nil, err
+}
+
+// tagStatus returns the newest TagContext status of tag on its commit
+// that Shipgate itself posted, nil when there is none: GET
+// /repos/{owner}/{repo}/commits/{ref}/statuses. Statuses by anyone else
+// are ignored: anyone with write access can post one of that name.
+func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
+	self, err := s.a.Self(ctx)
+	if err != nil {
+		return nil, err
+	}
 	statuses, _, err := s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
 	if err != nil {
-		return false, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
+		return nil, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
 	}
 	for _, st := range statuses {
-		if st.GetContext() == TagContext && strings.HasPrefix(st.GetDescription(), tag+" ") {
-			return true, nil
+		if st.GetContext() == TagContext && strings.HasPrefix(st.GetDescription(), tag+" ") && strings.EqualFold(st.GetCreator().GetLogin(), self) {
+			return st, nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
 
 // reportTag appends the audit event, then publishes the commit status

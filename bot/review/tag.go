@@ -18,13 +18,18 @@ type TagReport struct {
 	// the policy could not be used.
 	Problems    []release.Problem
 	PolicyError string
+	// Refused says why a valid tag does not count as a release (who
+	// pushed it may not release); nothing is released or deployed.
+	Refused string
 	// ReleaseURL is set when a release was created.
 	ReleaseURL string
 	Released   bool
 }
 
-// Valid reports whether the tag passed.
-func (r TagReport) Valid() bool { return r.PolicyError == "" && len(r.Problems) == 0 }
+// Valid reports whether the tag passed, as a release.
+func (r TagReport) Valid() bool {
+	return r.PolicyError == "" && len(r.Problems) == 0 && r.Refused == ""
+}
 
 // Status is what the tag's commit status says: whether it passes, and its
 // description (cut by the host to its limit).
@@ -32,6 +37,8 @@ func (r TagReport) Status() (ok bool, description string) {
 	switch {
 	case r.PolicyError != "":
 		return false, r.Tag + " was not checked: " + r.PolicyError
+	case r.Refused != "":
+		return false, r.Tag + " is not a release: " + r.Refused
 	case !r.Valid():
 		kinds := make([]string, len(r.Problems))
 		for i, p := range r.Problems {
@@ -49,6 +56,8 @@ func (r TagReport) Status() (ok bool, description string) {
 func (r TagReport) Audit(host, repo, actor, event, deliveryID string, at time.Time) store.AuditEvent {
 	outcome := "valid"
 	switch {
+	case r.Refused != "":
+		outcome = "refused"
 	case !r.Valid():
 		outcome = "invalid"
 	case r.Released:
@@ -60,6 +69,9 @@ func (r TagReport) Audit(host, repo, actor, event, deliveryID string, at time.Ti
 	}
 	if r.PolicyError != "" {
 		detail["policy_error"] = r.PolicyError
+	}
+	if r.Refused != "" {
+		detail["refused"] = r.Refused
 	}
 	if r.ReleaseURL != "" {
 		detail["release_url"] = r.ReleaseURL

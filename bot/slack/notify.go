@@ -2,9 +2,12 @@ package slack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +39,25 @@ type view struct {
 	// and GateKey the message that asks there, while it is open.
 	GateChannel string `json:"gate_channel,omitempty"`
 	GateKey     string `json:"gate_key,omitempty"`
+	// Shown is the digest of the message as last posted or edited, and
+	// Lines those of the thread lines posted (the newest maxLines): the
+	// same state again, after a restart too, makes no second call.
+	Shown string   `json:"shown,omitempty"`
+	Lines []string `json:"lines,omitempty"`
+}
+
+// maxLines bounds the thread lines a view remembers.
+const maxLines = 50
+
+// digest names rendered content, to tell whether it changed.
+func digest(parts ...any) string {
+	h := sha256.New()
+	for _, p := range parts {
+		b, _ := json.Marshal(p)
+		h.Write(b)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // messageKey names the one message of a deployed version; a rollback
@@ -85,6 +107,7 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 	if err != nil {
 		return err
 	}
+	sum := digest(text, blocks)
 	if m.TS == "" {
 		channel := st.SlackChannel
 		if n.Gate != nil && n.Gate.Channel != "" && channel == "" {
@@ -98,24 +121,47 @@ func (s *Slack) Notify(ctx context.Context, n deploy.Notice) error {
 			return fmt.Errorf("posting the Slack message of %s: %w", key, err)
 		}
 		m = store.SlackMessage{Key: key, Channel: ch, TS: ts}
-	} else if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
-		return fmt.Errorf("updating the Slack message of %s: %w", key, err)
+	} else if sum != v.Shown {
+		if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
+			return fmt.Errorf("updating the Slack message of %s: %w", key, err)
+		}
 	}
+	v.Shown = sum
+	post := v.remember(n)
 	if m.View, err = json.Marshal(v); err != nil {
 		return err
 	}
 	if err := s.cfg.Store.PutSlackMessage(ctx, m); err != nil {
 		return err
 	}
-	if n.Line == "" {
+	if !post {
 		return nil
 	}
+	return s.threadLine(ctx, m, n)
+}
+
+// remember records that n's thread line is posted, and reports whether it
+// is new. The line is remembered before it is posted: a crash between the
+// two loses it rather than posting it twice.
+func (v *view) remember(n deploy.Notice) bool {
+	st := n.State
+	key := digest(st.ID, st.Step, st.Attempt, n.Event, n.Line)
+	if n.Line == "" || slices.Contains(v.Lines, key) {
+		return false
+	}
+	v.Lines = append(v.Lines, key)
+	v.Lines = v.Lines[max(0, len(v.Lines)-maxLines):]
+	return true
+}
+
+// threadLine posts n's line in the thread of the message m.
+func (s *Slack) threadLine(ctx context.Context, m store.SlackMessage, n deploy.Notice) error {
 	var line strings.Builder
 	if err := templates.SlackThread(&line, templates.SlackThreadLine{Event: n.Event, Line: n.Line}); err != nil {
 		return fmt.Errorf("rendering a Slack thread line: %w", err)
 	}
 	if _, _, err := s.client.PostMessageContext(ctx, m.Channel, sl.MsgOptionText(line.String(), false), sl.MsgOptionTS(m.TS)); err != nil {
-		return fmt.Errorf("replying in the thread of %s: %w", key, err)
+		return fmt.Errorf("replying in the thread of %s: %w", m.Key, err)
 	}
 	return nil
 }
@@ -136,14 +182,24 @@ func (s *Slack) gateMessage(ctx context.Context, key string, v *view) error {
 	if err != nil {
 		return err
 	}
+	var shown view
+	if len(m.View) > 0 {
+		_ = json.Unmarshal(m.View, &shown) // an unreadable digest only costs an edit
+	}
+	sum := digest(text, blocks)
 	if m.TS == "" {
 		ch, ts, err := s.client.PostMessageContext(ctx, v.GateChannel, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...))
 		if err != nil {
 			return fmt.Errorf("asking %s for the gate of %s: %w", v.GateChannel, key, err)
 		}
 		m = store.SlackMessage{Key: gk, Channel: ch, TS: ts}
-	} else if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
-		return fmt.Errorf("updating the gate message of %s: %w", key, err)
+	} else if sum != shown.Shown {
+		if _, _, _, err := s.client.UpdateMessageContext(ctx, m.Channel, m.TS, sl.MsgOptionText(text, false), sl.MsgOptionBlocks(blocks...)); err != nil {
+			return fmt.Errorf("updating the gate message of %s: %w", key, err)
+		}
+	}
+	if m.View, err = json.Marshal(view{Shown: sum}); err != nil {
+		return err
 	}
 	if err := s.cfg.Store.PutSlackMessage(ctx, m); err != nil {
 		return err
@@ -261,7 +317,7 @@ func (s *Slack) Refuse(ctx context.Context, n deploy.Notice, who deploy.Actor, w
 	if channel == "" {
 		return nil
 	}
-	if _, err := s.client.PostEphemeralContext(ctx, channel, who.SlackUser, sl.MsgOptionText("Nothing changed: "+why, false)); err != nil {
+	if _, err := s.client.PostEphemeralContext(ctx, channel, who.SlackUser, sl.MsgOptionText("Nothing changed: "+templates.Mrkdwn(why), false)); err != nil {
 		return fmt.Errorf("telling %s privately: %w", who.SlackUser, err)
 	}
 	return nil

@@ -77,9 +77,10 @@ type Slack struct {
 }
 
 var (
-	_ deploy.Notifier    = (*Slack)(nil)
-	_ deploy.SlackGroups = (*Slack)(nil)
-	_ bot.Receiver       = (*Slack)(nil)
+	_ deploy.Notifier       = (*Slack)(nil)
+	_ deploy.SlackGroups    = (*Slack)(nil)
+	_ deploy.SlackDirectory = (*Slack)(nil)
+	_ bot.Receiver          = (*Slack)(nil)
 )
 
 // New checks cfg and returns the integration.
@@ -115,6 +116,21 @@ func New(cfg Config) (*Slack, error) {
 
 // SetDecider sets the orchestrator once it exists (it takes the notifier).
 func (s *Slack) SetDecider(d Decider) { s.cfg.Decider = d }
+
+// SlackUserByEmail implements deploy.SlackDirectory: the user whose
+// profile has the address, "" when none: users.lookupByEmail (scope
+// users:read.email).
+func (s *Slack) SlackUserByEmail(ctx context.Context, email string) (string, error) {
+	u, err := s.client.GetUserByEmailContext(ctx, email)
+	var se sl.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "users_not_found" {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("looking a Slack user up by e-mail: %w", err)
+	}
+	return u.ID, nil
+}
 
 // InSlackGroup reports whether user is in the user group:
 // usergroups.users.list (scope usergroups:read).

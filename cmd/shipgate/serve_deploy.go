@@ -18,7 +18,7 @@ import (
 // when SHIPGATE_SLACK_BOT_TOKEN is set, the Slack integration that
 // notifies and takes approvals. The Slack receiver is nil without Slack.
 func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, gh *github.App, w *bot.Workers) (*deploy.Orchestrator, *slack.Slack, error) {
-	dcfg := deploy.Config{Store: st, Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh,
+	dcfg := deploy.Config{Store: st, Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh, Emails: gh, Releases: gh,
 		Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
 	var sl *slack.Slack
 	if cfg.SlackBotToken != "" {
@@ -28,7 +28,7 @@ func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, gh *github.
 		if err != nil {
 			return nil, nil, err
 		}
-		dcfg.Notifier, dcfg.Groups = sl, sl
+		dcfg.Notifier, dcfg.Groups, dcfg.Directory = sl, sl, sl
 	}
 	o, err := deploy.New(dcfg)
 	if err != nil {

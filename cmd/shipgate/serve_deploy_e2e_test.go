@@ -4,15 +4,21 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v62/github"
-
+	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/fakeslack"
 )
 
 const serveDeployPolicy = `version: 1
@@ -47,6 +53,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 	sha := fake.AddCommit(repo, fakegithub.Commit{Message: "feat: widgets", Author: "alice"})
 	fake.SetBranch(repo, "main", sha)
 	fake.SetFile(repo, "main", ".shipgate.yml", serveDeployPolicy)
+	fake.SetPermission(repo, "alice", "maintain") // who pushes the tag may release
 	fake.AddTag(repo, "v1.0.0", sha)
 
 	db := t.TempDir() + "/shipgate.db"
@@ -60,15 +67,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 		"SHIPGATE_LOG_LEVEL=warn",
 	}
 	deliver := func(p *serveProcess, event, id string, payload []byte) {
-		t.Helper()
-		resp, err := fakegithub.SignedWebhook("http://"+p.addr+"/webhooks/github", event, id, payload, secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("%s delivery %s answered %d\n%s", event, id, resp.StatusCode, p.out)
-		}
+		deliverWebhook(t, p, secret, event, id, payload)
 	}
 	kill := func(p *serveProcess) {
 		t.Helper()
@@ -97,15 +96,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 		}
 		return out
 	}
-	statuses := func() []string {
-		var out []string
-		for _, s := range fake.DeploymentStatuses() {
-			if !strings.HasSuffix(s, " (auto)") {
-				out = append(out, strings.TrimPrefix(s, repo+":"))
-			}
-		}
-		return out
-	}
+	statuses := func() []string { return deploymentStatuses(fake, repo) }
 
 	// 1. The tag is pushed: its validation starts the staging deployment,
 	// which dispatches deploy.yml.
@@ -136,11 +127,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 	second := startServe(t, env)
 	time.Sleep(500 * time.Millisecond) // a chance to dispatch again, which it must not take
 	fake.SetWorkflowRunStatus(repo, run.ID, "completed", "success")
-	deliver(second, "workflow_run", "run-completed", fake.Payload(&gh.WorkflowRunEvent{
-		Action: gh.String("completed"), Repo: &gh.Repository{FullName: gh.String(repo)},
-		WorkflowRun: &gh.WorkflowRun{ID: gh.Int64(run.ID), Name: gh.String(run.Name), DisplayTitle: gh.String(run.DisplayTitle),
-			Status: gh.String("completed"), Conclusion: gh.String("success")},
-	}))
+	deliver(second, "workflow_run", "run-completed", fake.Payload(fake.WorkflowRunEvent(repo, run.ID, "completed")))
 	waitFor(second, "the soak to start", 30*time.Second, func() bool {
 		return strings.Contains(deployAudit(t, db), "staging@v1.0.0: wait 3s,started")
 	})
@@ -193,6 +180,54 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 	kill(third)
 }
 
+// deliverWebhook delivers a signed GitHub webhook to the server and
+// fails unless it is acknowledged.
+func deliverWebhook(t *testing.T, p *serveProcess, secret, event, id string, payload []byte) {
+	t.Helper()
+	resp, err := fakegithub.SignedWebhook("http://"+p.addr+"/webhooks/github", event, id, payload, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s delivery %s answered %d\n%s", event, id, resp.StatusCode, p.out)
+	}
+}
+
+// deploymentStatuses lists the deployment statuses Shipgate set on repo,
+// as "env@ref:state", without those GitHub added itself.
+func deploymentStatuses(fake *fakegithub.Server, repo string) []string {
+	var out []string
+	for _, s := range fake.DeploymentStatuses() {
+		if !strings.HasSuffix(s, " (auto)") {
+			out = append(out, strings.TrimPrefix(s, repo+":"))
+		}
+	}
+	return out
+}
+
+// clickSlack posts a signed block_actions payload to the server, as Slack
+// does when user clicks a button.
+func clickSlack(t *testing.T, p *serveProcess, signingSecret, user, action, value string) {
+	t.Helper()
+	payload := fmt.Sprintf(`{"type":"block_actions","user":{"id":%q},"trigger_id":"t1","actions":[{"block_id":"deploy_gate","action_id":%q,"value":%q,"action_ts":"1.1"}]}`,
+		user, action, value)
+	body := "payload=" + url.QueryEscape(payload)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+slack.Route, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slack.Sign(signingSecret, ts, []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the click answered %d", resp.StatusCode)
+	}
+}
+
 // deployAudit returns the deployment audit trail of the database, read as
 // `shipgate audit export` reads it, next to a running server.
 func deployAudit(t *testing.T, db string) string {
@@ -202,4 +237,178 @@ func deployAudit(t *testing.T, db string) string {
 		return "audit export failed: " + errs.String()
 	}
 	return out.String()
+}
+
+const serveReleasePolicy = `version: 1
+tags:
+  prefix: v
+  branches: [main]
+deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: staging}}
+        - health_check: {url: "HEALTH/healthz", expect: 200, interval: 1s, retries: 5}
+        - wait: 2s
+    - name: production
+      after: staging
+      approval: {required: 1, from: [bob]}
+      steps:
+        - github_workflow: {workflow: deploy.yml, inputs: {environment: production}}
+notify:
+  slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB}}
+`
+
+// releaseServer is a real `shipgate serve` against fake GitHub and Slack,
+// with a health endpoint that records when it is asked.
+type releaseServer struct {
+	t          *testing.T
+	repo, sha  string
+	fake       *fakegithub.Server
+	slack      *fakeslack.Server
+	p          *serveProcess
+	db         string
+	deliveries int
+	mu         sync.Mutex
+	healthHits []time.Time
+}
+
+const (
+	releaseSecret        = "e2e-secret"
+	releaseToken         = "ghs_e2e"
+	releaseSlackToken    = "xoxb-e2e"
+	releaseSigningSecret = "slack-e2e-secret"
+)
+
+func newReleaseServer(t *testing.T) *releaseServer {
+	w := &releaseServer{t: t, repo: "acme/widgets", db: t.TempDir() + "/shipgate.db"}
+	health := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		w.mu.Lock()
+		w.healthHits = append(w.healthHits, time.Now())
+		w.mu.Unlock()
+	}))
+	t.Cleanup(health.Close)
+	w.fake = fakegithub.New(t, fakegithub.WithToken(releaseToken), fakegithub.WithClock(time.Now))
+	w.fake.AddRepo(fakegithub.Repo{FullName: w.repo})
+	w.sha = w.fake.AddCommit(w.repo, fakegithub.Commit{Message: "feat: widgets", Author: "alice"})
+	w.fake.SetBranch(w.repo, "main", w.sha)
+	w.fake.SetFile(w.repo, "main", ".shipgate.yml", strings.ReplaceAll(serveReleasePolicy, "HEALTH", health.URL))
+	w.fake.SetPermission(w.repo, "alice", "maintain")
+	w.fake.SetRunName(w.repo, "deploy.yml", "Deploy ${{ inputs.environment }} (${{ inputs.shipgate_id }})")
+	w.fake.AddTag(w.repo, "v1.0.0", w.sha)
+	w.slack = fakeslack.New(t, releaseSlackToken)
+	w.p = startServe(t, []string{
+		"SHIPGATE_DATABASE_URL=" + w.db,
+		"SHIPGATE_GITHUB_API_URL=" + w.fake.URL(),
+		"SHIPGATE_GITHUB_TOKEN=" + releaseToken,
+		"SHIPGATE_GITHUB_WEBHOOK_SECRET=" + releaseSecret,
+		"SHIPGATE_SLACK_BOT_TOKEN=" + releaseSlackToken,
+		"SHIPGATE_SLACK_SIGNING_SECRET=" + releaseSigningSecret,
+		"SHIPGATE_SLACK_API_URL=" + w.slack.URL(),
+		"SHIPGATE_RECONCILE_INTERVAL=0",
+		"SHIPGATE_LOG_LEVEL=warn",
+	})
+	return w
+}
+
+func (w *releaseServer) deliver(event string, payload []byte) {
+	w.t.Helper()
+	w.deliveries++
+	deliverWebhook(w.t, w.p, releaseSecret, event, fmt.Sprint("d-", w.deliveries), payload)
+}
+
+func (w *releaseServer) waitFor(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("timed out waiting for %s\ndispatches: %q\nstatuses: %q\nslack: %+v\naudit:\n%s\nserver:\n%s",
+				what, w.fake.Dispatches(), w.fake.DeploymentStatuses(), w.slack.Messages(), deployAudit(w.t, w.db), w.p.out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// run returns the workflow run of an environment, zero until dispatched.
+func (w *releaseServer) run(env string) fakegithub.WorkflowRun {
+	for _, r := range w.fake.WorkflowRuns(w.repo) {
+		if r.Inputs["environment"] == env {
+			return r
+		}
+	}
+	return fakegithub.WorkflowRun{}
+}
+
+// finish waits for an environment's run, checks its title, moves it to
+// success with its in_progress and completed webhooks, and returns when
+// the completed one was sent.
+func (w *releaseServer) finish(env string) time.Time {
+	w.t.Helper()
+	w.waitFor("the "+env+" run", func() bool { return w.run(env).ID != 0 })
+	run := w.run(env)
+	if !strings.HasPrefix(run.DisplayTitle, "Deploy "+env+" (sg-") || !strings.HasSuffix(run.DisplayTitle, ")") {
+		w.t.Fatalf("the %s run's title: %q", env, run.DisplayTitle)
+	}
+	w.fake.SetWorkflowRunStatus(w.repo, run.ID, "in_progress", "")
+	w.deliver("workflow_run", w.fake.Payload(w.fake.WorkflowRunEvent(w.repo, run.ID, "in_progress")))
+	w.fake.SetWorkflowRunStatus(w.repo, run.ID, "completed", "success")
+	at := time.Now()
+	w.deliver("workflow_run", w.fake.Payload(w.fake.WorkflowRunEvent(w.repo, run.ID, "completed")))
+	return at
+}
+
+// firstHealthCheck waits for the health endpoint's first request.
+func (w *releaseServer) firstHealthCheck() time.Time {
+	w.t.Helper()
+	w.waitFor("the health check", func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.healthHits) > 0 })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.healthHits[0]
+}
+
+// TestServeReleaseThroughSlackApprovalFollowsRunsByWebhook takes a tag
+// through a real `shipgate serve`: the staging workflow, whose run-name
+// puts the shipgate_id in parentheses, is followed by its webhooks alone
+// (the health check starts within a second of the completed webhook, and
+// the API is never asked about runs), then the health check, the soak,
+// bob's approval in Slack, production's workflow, and success.
+func TestServeReleaseThroughSlackApprovalFollowsRunsByWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	w := newReleaseServer(t)
+	w.deliver("push", w.fake.Payload(w.fake.PushEvent(w.repo, "refs/tags/v1.0.0", "", w.sha, "alice")))
+	completed := w.finish("staging")
+	d := w.firstHealthCheck().Sub(completed)
+	t.Logf("the health check came %s after the completed webhook", d)
+	if d > time.Second {
+		t.Errorf("the health check came %s after the run's completed webhook, want within a second", d)
+	}
+
+	// After the soak, production asks bob in Slack; bob clicks Approve.
+	w.waitFor("the approval buttons", func() bool {
+		msgs := w.slack.Messages()
+		return len(msgs) == 1 && strings.Contains(msgs[0].Blocks, `"action_id":"deploy_approve"`)
+	})
+	clickSlack(t, w.p, releaseSigningSecret, "U0BOB", slack.ActionApprove, "github:"+w.repo+":production:v1.0.0")
+	w.finish("production")
+	w.waitFor("Slack to show production's success", func() bool {
+		return strings.Contains(w.slack.Messages()[0].Text, "*production*: succeeded")
+	})
+	want := []string{"staging@v1.0.0:queued", "staging@v1.0.0:in_progress", "staging@v1.0.0:success",
+		"production@v1.0.0:queued", "production@v1.0.0:in_progress", "production@v1.0.0:success"}
+	if got := deploymentStatuses(w.fake, w.repo); !slices.Equal(got, want) {
+		t.Errorf("deployment statuses:\n got %q\nwant %q", got, want)
+	}
+	calls := w.fake.CallsByRoute()
+	if n := calls["GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"] + calls["GET /repos/{owner}/{repo}/actions/runs/{run_id}"]; n != 0 {
+		t.Errorf("the API was asked %d times about runs; webhooks alone must move the steps", n)
+	}
+	if msg := w.slack.Messages()[0]; !strings.Contains(msg.Text, "approval approved by bob") {
+		t.Errorf("Slack message: %s", msg.Text)
+	}
+	if a := deployAudit(t, w.db); !strings.Contains(a, "deploy.decision,bob,production@v1.0.0: approval,approved") {
+		t.Errorf("audit lacks bob's approval:\n%s", a)
+	}
 }

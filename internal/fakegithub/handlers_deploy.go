@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -256,15 +254,11 @@ func dispatchWorkflow(c *call) {
 		return
 	}
 	file := c.params["workflow_id"]
-	title := file
-	if id, ok := in.Inputs["shipgate_id"]; ok {
-		title = fmt.Sprintf("%s %v", file, id)
-	}
 	run := &WorkflowRun{
-		ID: c.s.st.id(), Workflow: file, Name: strings.TrimSuffix(file, path.Ext(file)), DisplayTitle: title,
-		HeadBranch: strings.TrimPrefix(strings.TrimPrefix(in.Ref, "refs/heads/"), "refs/tags/"), HeadSHA: sha,
+		ID: c.s.st.id(), Workflow: file, Name: workflowName(file), HeadBranch: shortRef(in.Ref), HeadSHA: sha,
 		Event: "workflow_dispatch", Status: "queued", Actor: c.s.bot, Inputs: in.Inputs, CreatedAt: c.s.clock(),
 	}
+	run.DisplayTitle = r.displayTitle(run, in.Ref)
 	r.runs = append(r.runs, run)
 	names := make([]string, 0, len(in.Inputs))
 	for k := range in.Inputs {
@@ -279,28 +273,29 @@ func dispatchWorkflow(c *call) {
 	c.noContent()
 }
 
-func (c *call) workflowRun(r *repoState, run *WorkflowRun) *github.WorkflowRun {
-	return &github.WorkflowRun{
-		ID:           ptr(run.ID),
-		NodeID:       ptr(fmt.Sprintf("WFR_%d", run.ID)),
-		Name:         ptr(run.Name),
-		DisplayTitle: ptr(run.DisplayTitle),
-		HeadBranch:   ptr(run.HeadBranch),
-		HeadSHA:      ptr(run.HeadSHA),
-		RunNumber:    ptr(int(run.ID % 10000)),
-		RunAttempt:   ptr(1),
-		Event:        ptr(run.Event),
-		Status:       ptr(run.Status),
-		Conclusion:   optional(run.Conclusion),
-		WorkflowID:   ptr(workflowID(run.Workflow)),
-		CreatedAt:    stamp(run.CreatedAt),
-		UpdatedAt:    stamp(run.CreatedAt),
-		Actor:        c.user(run.Actor),
-		URL:          ptr(c.apiURL("repos/%s/actions/runs/%d", r.FullName, run.ID)),
-		HTMLURL:      ptr(fmt.Sprintf("%s/%s/actions/runs/%d", c.s.srv.URL, r.FullName, run.ID)),
-		WorkflowURL:  ptr(c.apiURL("repos/%s/actions/workflows/%d", r.FullName, workflowID(run.Workflow))),
-		Repository:   c.repository(r),
-	}
+func (c *call) workflowRun(r *repoState, run *WorkflowRun) runJSON {
+	return runJSON{Path: run.path(), WorkflowRun: &github.WorkflowRun{
+		ID:              ptr(run.ID),
+		NodeID:          ptr(fmt.Sprintf("WFR_%d", run.ID)),
+		Name:            ptr(run.Name),
+		DisplayTitle:    ptr(run.DisplayTitle),
+		HeadBranch:      ptr(run.HeadBranch),
+		HeadSHA:         ptr(run.HeadSHA),
+		RunNumber:       ptr(int(run.ID % 10000)),
+		RunAttempt:      ptr(1),
+		Event:           ptr(run.Event),
+		Status:          ptr(run.Status),
+		Conclusion:      optional(run.Conclusion),
+		WorkflowID:      ptr(workflowID(run.Workflow)),
+		CreatedAt:       stamp(run.CreatedAt),
+		UpdatedAt:       stamp(run.CreatedAt),
+		Actor:           c.user(run.Actor),
+		TriggeringActor: c.user(run.Actor),
+		URL:             ptr(c.apiURL("repos/%s/actions/runs/%d", r.FullName, run.ID)),
+		HTMLURL:         ptr(fmt.Sprintf("%s/%s/actions/runs/%d", c.s.srv.URL, r.FullName, run.ID)),
+		WorkflowURL:     ptr(c.apiURL("repos/%s/actions/workflows/%d", r.FullName, workflowID(run.Workflow))),
+		Repository:      c.repository(r),
+	}}
 }
 
 // listWorkflowRuns filters by workflow (for the per-workflow route),
@@ -327,11 +322,11 @@ func listWorkflowRuns(c *call) {
 		}
 		list = append(list, run)
 	}
-	out := make([]*github.WorkflowRun, 0, len(list))
+	out := make([]runJSON, 0, len(list))
 	for _, run := range paginate(c, list) {
 		out = append(out, c.workflowRun(r, run))
 	}
-	c.json(http.StatusOK, &github.WorkflowRuns{TotalCount: ptr(len(list)), WorkflowRuns: out})
+	c.json(http.StatusOK, map[string]any{"total_count": len(list), "workflow_runs": out})
 }
 
 func (c *call) findRun(r *repoState) *WorkflowRun {

@@ -194,10 +194,6 @@ func (c *call) app() *github.App {
 
 func getApp(c *call) { c.json(http.StatusOK, c.app()) }
 
-// getAuthenticatedUser answers who the token acts as: the fake's bot
-// login (WithBotLogin).
-func getAuthenticatedUser(c *call) { c.json(http.StatusOK, c.user(c.s.bot)) }
-
 func (c *call) installation(id int64, account string) *github.Installation {
 	app := c.app()
 	return &github.Installation{

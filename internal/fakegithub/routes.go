@@ -61,13 +61,12 @@ func routeTable() []*route {
 		{"GET", "/repos/{owner}/{repo}/commits/{ref...}/statuses", authToken, listStatuses},
 		{"POST", "/repos/{owner}/{repo}/statuses/{sha...}", authToken, createStatus},
 
-		// People: permissions and teams.
+		// People: who the credentials are, profiles, permissions and teams.
+		{"GET", "/user", authToken, getAuthenticatedUser},
+		{"GET", "/users/{username}", authToken, getUser},
 		{"GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", authToken, getPermission},
 		{"GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", authToken, getTeamMembership},
 		{"GET", "/orgs/{org}/teams/{team_slug}/members", authToken, listTeamMembers},
-
-		// Who the caller is (token authentication).
-		{"GET", "/user", authToken, getAuthenticatedUser},
 
 		// App authentication.
 		{"GET", "/app", authJWT, getApp},
@@ -86,6 +85,8 @@ func routeTable() []*route {
 		{"POST", "/repos/{owner}/{repo}/releases", authToken, createRelease},
 		{"PATCH", "/repos/{owner}/{repo}/releases/{release_id}", authToken, updateRelease},
 		{"GET", "/repos/{owner}/{repo}/compare/{basehead...}", authToken, compareCommits},
+		{"GET", "/repos/{owner}/{repo}/commits", authToken, listCommits},
+		{"GET", "/repos/{owner}/{repo}/commits/{ref}", authToken, getCommit},
 
 		// Deployments and Actions.
 		{"POST", "/repos/{owner}/{repo}/deployments", authToken, createDeployment},

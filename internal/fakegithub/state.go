@@ -117,6 +117,8 @@ type Commit struct {
 	AuthorEmail string
 	Date        time.Time
 	Parents     []string
+	// Verified is GitHub's verification of the commit's signature.
+	Verified bool
 }
 
 // CheckRun is a check run, set up or created through the API.
@@ -209,12 +211,16 @@ type DeploymentStatus struct {
 }
 
 // WorkflowRun is a GitHub Actions workflow run. A workflow dispatch creates
-// one, queued, whose DisplayTitle is the workflow file name followed by the
-// shipgate_id input when there is one (the run-name a Shipgate deploy
-// workflow declares).
+// one, queued, as GitHub does: event workflow_dispatch, the dispatched ref
+// as its head branch, the caller as its actor, created at the fake's
+// clock, and a DisplayTitle from the workflow's run-name (see
+// [Server.SetRunName]).
 type WorkflowRun struct {
-	ID           int64  // assigned when zero
-	Workflow     string // file name, such as "deploy.yml"
+	ID       int64  // assigned when zero
+	Workflow string // file name, such as "deploy.yml"
+	// Path is the workflow's path, ".github/workflows/<Workflow>" when
+	// empty.
+	Path         string
 	Name         string
 	DisplayTitle string
 	HeadBranch   string
@@ -222,9 +228,19 @@ type WorkflowRun struct {
 	Event        string // workflow_dispatch, push, …
 	Status       string // queued, in_progress, completed, …
 	Conclusion   string
-	Actor        string
-	Inputs       map[string]any
-	CreatedAt    time.Time
+	// Actor is who made the run; a workflow_dispatch's caller.
+	Actor  string
+	Inputs map[string]any
+	// CreatedAt defaults to the fake's clock.
+	CreatedAt time.Time
+}
+
+// path is the run's workflow path as GitHub reports it.
+func (run *WorkflowRun) path() string {
+	if run.Path != "" {
+		return run.Path
+	}
+	return ".github/workflows/" + run.Workflow
 }
 
 // roleRank orders the roles a user can have on a repository; ok is false
@@ -251,6 +267,7 @@ func roleRank(role string) (rank int, ok bool) {
 type state struct {
 	repos   map[string]*repoState
 	teams   map[string]*teamState // "org/slug", lower case
+	emails  map[string]string     // lower-case login → public e-mail
 	tokens  map[string]int64      // installation tokens issued → installation
 	nextID  int64
 	nextTok int
@@ -271,6 +288,7 @@ type repoState struct {
 	releases    []*Release
 	deployments []*Deployment
 	runs        []*WorkflowRun
+	runNames    map[string]*string // workflow file → its run-name (nil: the fake's default)
 }
 
 type issueState struct {
@@ -324,6 +342,7 @@ func newState() state {
 	return state{
 		repos:  map[string]*repoState{},
 		teams:  map[string]*teamState{},
+		emails: map[string]string{},
 		tokens: map[string]int64{},
 		nextID: 1000,
 	}
@@ -356,6 +375,7 @@ func (s *Server) repo(fullName string) *repoState {
 		commits:    map[string]*Commit{},
 		refs:       map[string]string{},
 		tagObjects: map[string]*tagObject{},
+		runNames:   map[string]*string{},
 	}
 	s.st.repos[key] = r
 	return r
@@ -708,7 +728,9 @@ func (s *Server) AddRelease(repo string, rel Release) int64 {
 	return rel.ID
 }
 
-// AddWorkflowRun adds a workflow run and returns its ID.
+// AddWorkflowRun adds a workflow run and returns its ID: a run made outside
+// Shipgate (a push, another user's dispatch). Name defaults to the
+// workflow's file name without extension, DisplayTitle to Name.
 func (s *Server) AddWorkflowRun(repo string, run WorkflowRun) int64 {
 	s.t.Helper()
 	s.mu.Lock()
@@ -722,6 +744,12 @@ func (s *Server) AddWorkflowRun(repo string, run WorkflowRun) int64 {
 	}
 	if run.CreatedAt.IsZero() {
 		run.CreatedAt = s.clock()
+	}
+	if run.Name == "" {
+		run.Name = workflowName(run.Workflow)
+	}
+	if run.DisplayTitle == "" {
+		run.DisplayTitle = run.Name
 	}
 	r.runs = append(r.runs, &run)
 	return run.ID

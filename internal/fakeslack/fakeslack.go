@@ -1,6 +1,7 @@
 // Package fakeslack is an httptest fake of the parts of Slack's Web API
 // Shipgate calls: chat.postMessage (and thread replies), chat.update,
-// chat.postEphemeral, views.open and usergroups.users.list. The real
+// chat.postEphemeral, views.open, usergroups.users.list and
+// users.lookupByEmail. The real
 // slack-go client talks to it through slack.OptionAPIURL(URL()). It checks
 // the bot token, fails the test on any other route, and records effects
 // readably for assertions. It is for tests only and imports nothing of
@@ -49,11 +50,13 @@ type Server struct {
 	ephemerals []Ephemeral
 	views      []string
 	groups     map[string][]string
+	emails     map[string]string // lower-case e-mail → user
+	lookups    int
 }
 
 // New starts a fake that accepts token and stops with the test.
 func New(t testing.TB, token string) *Server {
-	s := &Server{t: t, token: token, groups: map[string][]string{}, next: 1000}
+	s := &Server{t: t, token: token, groups: map[string][]string{}, emails: map[string]string{}, next: 1000}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -68,6 +71,21 @@ func (s *Server) SetGroup(group string, users ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.groups[group] = users
+}
+
+// SetEmail sets the e-mail address of a user's profile, which
+// users.lookupByEmail finds.
+func (s *Server) SetEmail(user, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.emails[strings.ToLower(email)] = user
+}
+
+// Lookups counts the users.lookupByEmail calls.
+func (s *Server) Lookups() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookups
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +150,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]any{"ok": true, "users": users})
+	case "users.lookupByEmail":
+		s.lookups++
+		user, ok := s.emails[strings.ToLower(form.Get("email"))]
+		if !ok {
+			writeJSON(w, map[string]any{"ok": false, "error": "users_not_found"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": user, "profile": map[string]any{"email": form.Get("email")}}})
 	default:
 		s.t.Errorf("fakeslack: unexpected method %s", method)
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})

@@ -234,11 +234,11 @@ func verdictFuncs() template.FuncMap {
 
 // quote renders user text as a Markdown block quote indented by n spaces
 // (to sit in a list item): every line starts with "> ", so no line of it
-// can be read as a comment command, and an HTML comment opener is escaped
-// so that it can neither hide the rest of the comment nor fake
-// CommentMarker.
+// can be read as a comment command, and its HTML is escaped, so that it
+// can neither close the comment's markup (`</details>`), hide the rest of
+// it (`<!--`) nor fake CommentMarker.
 func quote(n int, s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "<!--", "&lt;!--")
+	s = entityEscaper.Replace(strings.ReplaceAll(s, "\r\n", "\n"))
 	pad := strings.Repeat(" ", n) + "> "
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }

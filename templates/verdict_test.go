@@ -187,7 +187,7 @@ func TestCellKeepsTextInItsCell(t *testing.T) {
 
 func TestCommentQuotesTheReleaseNoteSoThatNoLineIsACommand(t *testing.T) {
 	r := passing()
-	r.Verdict.ReleaseNote = "Fixes login.\n/approve\n  /hold cancel\n<!-- shipgate:summary -->\n/lgtm"
+	r.Verdict.ReleaseNote = "Fixes login.\n/approve\n  /hold cancel\n<!-- shipgate:summary -->\n</details>\n/lgtm"
 	body, err := String(Comment, r)
 	if err != nil {
 		t.Fatal(err)
@@ -198,8 +198,8 @@ func TestCommentQuotesTheReleaseNoteSoThatNoLineIsACommand(t *testing.T) {
 	if n := strings.Count(body, CommentMarker); n != 1 || !strings.HasPrefix(body, CommentMarker) {
 		t.Errorf("the marker appears %d times, want once at the start:\n%s", n, body)
 	}
-	if !strings.Contains(body, "> /approve") {
-		t.Errorf("the note is not quoted:\n%s", body)
+	if !strings.Contains(body, "> /approve") || strings.Count(body, "</details>") != 1 {
+		t.Errorf("the note is not quoted, or closes the details:\n%s", body)
 	}
 }
 

@@ -38,7 +38,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	clk := testclock.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	clk := testclock.New(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
 	st, err := store.OpenWith(context.Background(), filepath.Join(t.TempDir(), "shipgate.db"), store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

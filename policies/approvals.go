@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -23,6 +24,8 @@ type position struct {
 	// stale is set for an approval whose content changed since it was
 	// given: it says which head was approved and which push changed it.
 	stale *staleness
+	// contributor: the person authored or committed a commit of the change.
+	contributor bool
 }
 
 // positions merges reviews and approval commands into each person's latest
@@ -34,6 +37,9 @@ func (s *evaluation) positions() []position {
 	}
 	s.positionsDone = true
 	s.positionCache = s.computePositions()
+	for i := range s.positionCache {
+		s.positionCache[i].contributor = s.contributed(s.positionCache[i].login)
+	}
 	return s.positionCache
 }
 
@@ -50,7 +56,7 @@ func (s *evaluation) computePositions() []position {
 	out := make([]position, 0, 16)
 	apply := func(login string, st stance, stale *staleness) {
 		for i := range out {
-			if strings.EqualFold(out[i].login, login) {
+			if sameLogin(out[i].login, login) {
 				out[i].stance, out[i].stale = st, stale
 				return
 			}
@@ -102,8 +108,10 @@ type approvalTally struct {
 	// contributors approved but authored or committed the change's commits.
 	contributors []string
 	// uncovered are the first files whose code owners have not approved
-	// (messages name at most shownUncovered); moreUncovered counts the rest.
-	uncovered     []uncoveredFile
+	// (messages name at most shownUncovered, kept in an array: no
+	// allocation); moreUncovered counts the rest.
+	uncoveredBuf  [shownUncovered]uncoveredFile
+	uncovered     int
 	moreUncovered int
 }
 
@@ -119,7 +127,7 @@ type uncoveredFile struct {
 
 // qualifies reports whether login may count for rule.
 func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool) bool {
-	if !allowAuthor && strings.EqualFold(login, s.c.Author.Login) {
+	if !allowAuthor && sameLogin(login, s.c.Author.Login) {
 		return false
 	}
 	return s.inFrom(login, from)
@@ -142,11 +150,11 @@ func (s *evaluation) inFrom(login string, from []Principal) bool {
 // tally counts approvals for one rule.
 func (s *evaluation) tally(r ApprovalRule) approvalTally {
 	ps := s.positions()
-	t := approvalTally{approvers: make([]string, 0, len(ps))}
-	var valid []string // every non-stale approver other than the author, for code owners
-	if r.CodeOwners {
-		valid = make([]string, 0, len(ps))
-	}
+	var t approvalTally
+	// valid are the non-stale approvers other than the author, for code
+	// owners; a small array holds them in the common case.
+	var validBuf [16]string
+	valid := validBuf[:0]
 	for _, p := range ps {
 		switch p.stance {
 		case approving:
@@ -156,13 +164,13 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 				}
 				continue
 			}
-			if !r.AllowContributor && s.contributed(p.login) {
+			if !r.AllowContributor && p.contributor {
 				if s.qualifies(p.login, r.From, r.AllowAuthor) {
 					t.contributors = append(t.contributors, p.login)
 				}
 				continue
 			}
-			if r.CodeOwners && (r.AllowAuthor || !strings.EqualFold(p.login, s.c.Author.Login)) {
+			if r.CodeOwners && (r.AllowAuthor || !sameLogin(p.login, s.c.Author.Login)) {
 				valid = append(valid, p.login)
 			}
 			if s.qualifies(p.login, r.From, r.AllowAuthor) {
@@ -180,7 +188,8 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 			line int
 			ok   bool
 		}
-		var covered []lineCover
+		var coveredBuf [16]lineCover
+		covered := coveredBuf[:0]
 		for _, f := range s.c.Files {
 			i := s.c.CodeOwners.match(f.Path)
 			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
@@ -199,8 +208,9 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 				covered = append(covered, lineCover{i, ok})
 			}
 			if !ok {
-				if len(t.uncovered) < shownUncovered {
-					t.uncovered = append(t.uncovered, uncoveredFile{path: f.Path, owners: owners})
+				if t.uncovered < shownUncovered {
+					t.uncoveredBuf[t.uncovered] = uncoveredFile{path: f.Path, owners: owners}
+					t.uncovered++
 				} else {
 					t.moreUncovered++
 				}
@@ -239,55 +249,87 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))
 		return res
 	}
-	var missing []string
-	if n := r.Required - len(t.approvers); n > 0 {
-		m := fmt.Sprintf("needs %d more %s", n, plural(n, "approval", "approvals"))
-		if len(r.From) > 0 {
-			m += " from " + principalMentions(r.From)
-		}
-		if len(t.approvers) > 0 {
-			m += fmt.Sprintf(" (has %d of %d: %s)", len(t.approvers), r.Required, mentions(t.approvers))
-		}
-		if len(t.stale) > 0 {
-			m += "; " + staleText(t.stale)
-		}
-		if len(t.contributors) > 0 {
-			m += fmt.Sprintf("; %s authored or committed commits of this change and may not approve it (allow_contributor: false)", mentions(t.contributors))
-		}
-		if !r.AllowAuthor {
-			m += "; the author's own approval does not count"
-		}
-		missing = append(missing, m)
-	}
-	for _, f := range t.uncovered {
-		missing = append(missing, fmt.Sprintf("%s needs approval from a code owner (%s)", f.path, principalMentions(f.owners)))
-	}
-	if t.moreUncovered > 0 {
-		missing = append(missing, fmt.Sprintf("and %d more files need a code owner's approval", t.moreUncovered))
-	}
-	if len(missing) > 0 {
-		res.Status, res.Message = Wait, strings.Join(missing, "; ")
+	if msg := missingText(r, &t); msg != "" {
+		res.Status, res.Message = Wait, msg
 		return res
 	}
-	res.Status = Pass
-	res.Message = fmt.Sprintf("approved by %s", mentions(t.approvers))
-	if r.Required == 0 || len(t.approvers) == 0 {
-		res.Message = "no approval required"
-		if len(t.approvers) > 0 {
-			res.Message = fmt.Sprintf("approved by %s", mentions(t.approvers))
-		}
+	res.Status, res.Message = Pass, "no approval required"
+	if len(t.approvers) > 0 {
+		res.Message = "approved by " + mentions(t.approvers)
 	}
 	return res
+}
+
+// missingText says what an approval rule still needs, "" when nothing: how
+// many more approvals and from whom, whose approvals did not count and
+// why, and the files whose code owners have not approved. It is built in
+// one buffer: Evaluate runs on every event.
+func missingText(r ApprovalRule, t *approvalTally) string {
+	if r.Required <= len(t.approvers) && t.uncovered == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(256)
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+	}
+	if n := r.Required - len(t.approvers); n > 0 {
+		b.WriteString("needs ")
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(plural(n, " more approval", " more approvals"))
+		if len(r.From) > 0 {
+			b.WriteString(" from ")
+			writePrincipals(&b, r.From)
+		}
+		if len(t.approvers) > 0 {
+			b.WriteString(" (has ")
+			b.WriteString(strconv.Itoa(len(t.approvers)))
+			b.WriteString(" of ")
+			b.WriteString(strconv.Itoa(r.Required))
+			b.WriteString(": ")
+			writeMentions(&b, t.approvers)
+			b.WriteByte(')')
+		}
+		if len(t.stale) > 0 {
+			sep()
+			b.WriteString(staleText(t.stale))
+		}
+		if len(t.contributors) > 0 {
+			sep()
+			writeMentions(&b, t.contributors)
+			b.WriteString(" authored or committed commits of this change and may not approve it (allow_contributor: false)")
+		}
+		if !r.AllowAuthor {
+			b.WriteString("; the author's own approval does not count")
+		}
+	}
+	for _, f := range t.uncoveredBuf[:t.uncovered] {
+		sep()
+		b.WriteString(f.path)
+		b.WriteString(" needs approval from a code owner (")
+		writePrincipals(&b, f.owners)
+		b.WriteByte(')')
+	}
+	if t.moreUncovered > 0 {
+		sep()
+		b.WriteString("and ")
+		b.WriteString(strconv.Itoa(t.moreUncovered))
+		b.WriteString(" more files need a code owner's approval")
+	}
+	return b.String()
 }
 
 // mentions formats logins as "@a, @b".
 func mentions(logins []string) string {
 	var b strings.Builder
-	n := 0
-	for _, l := range logins {
-		n += len(l) + 3
-	}
-	b.Grow(n)
+	writeMentions(&b, logins)
+	return b.String()
+}
+
+// writeMentions writes logins as "@a, @b".
+func writeMentions(b *strings.Builder, logins []string) {
 	for i, l := range logins {
 		if i > 0 {
 			b.WriteString(", ")
@@ -295,17 +337,17 @@ func mentions(logins []string) string {
 		b.WriteByte('@')
 		b.WriteString(l)
 	}
-	return b.String()
 }
 
 // principalMentions formats principals as "@org/team or @alice".
 func principalMentions(ps []Principal) string {
 	var b strings.Builder
-	n := 0
-	for _, p := range ps {
-		n += len(p.Login) + len(p.Team) + len(p.SlackUser) + len(p.SlackGroup) + 10
-	}
-	b.Grow(n)
+	writePrincipals(&b, ps)
+	return b.String()
+}
+
+// writePrincipals writes principals as "@org/team, @bob or @alice".
+func writePrincipals(b *strings.Builder, ps []Principal) {
 	for i, p := range ps {
 		switch {
 		case i == 0:
@@ -325,7 +367,6 @@ func principalMentions(ps []Principal) string {
 			b.WriteString(p.String())
 		}
 	}
-	return b.String()
 }
 
 func plural(n int, one, many string) string {

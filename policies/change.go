@@ -225,17 +225,18 @@ type TeamMap map[string][]string
 
 // IsMember implements Membership.
 func (m TeamMap) IsMember(team, login string) bool {
-	if members, ok := m[team]; ok {
-		return containsFold(members, login)
-	}
-	for t, members := range m {
-		if !equalFold(t, team) {
-			continue
-		}
-		for _, l := range members {
-			if equalFold(l, login) {
-				return true
+	members, ok := m[team]
+	if !ok {
+		for t, ms := range m {
+			if equalFold(t, team) {
+				members, ok = ms, true
+				break
 			}
+		}
+	}
+	for _, l := range members {
+		if sameLogin(l, login) {
+			return true
 		}
 	}
 	return false

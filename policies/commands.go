@@ -40,12 +40,19 @@ var Commands = []CommandSpec{
 	{Name: "reject-deploy", Args: "ENV REASON", Role: PermRead, Help: "reject the waiting deployment gate of ENV, with a reason"},
 }
 
+// commandIndex finds a command's spec in Commands by name.
+var commandIndex = func() map[string]int {
+	m := make(map[string]int, len(Commands))
+	for i, c := range Commands {
+		m[c.Name] = i
+	}
+	return m
+}()
+
 // LookupCommand returns the spec of a command name.
 func LookupCommand(name string) (CommandSpec, bool) {
-	for _, c := range Commands {
-		if c.Name == name {
-			return c, true
-		}
+	if i, ok := commandIndex[name]; ok {
+		return Commands[i], true
 	}
 	return CommandSpec{}, false
 }
@@ -83,9 +90,18 @@ func eachCommand(body string, fn func(Command)) {
 	)
 	for rest := body; rest != ""; {
 		var line string
-		line, rest, _ = strings.Cut(rest, "\n")
-		line = strings.TrimRight(line, "\r")
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			line, rest = rest, ""
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
 		trimmed := strings.TrimLeft(line, " \t")
+		if fence == "" && !comment && (trimmed == "" || !commandish[trimmed[0]]) {
+			continue // the common line: no command, fence or comment starts here
+		}
 		if fence != "" {
 			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "" {
 				fence = ""
@@ -125,6 +141,10 @@ func eachCommand(body string, fn func(Command)) {
 	}
 }
 
+// commandish are the bytes a line that matters to eachCommand starts
+// with: a command, a code fence, an HTML comment.
+var commandish = [256]bool{'/': true, '`': true, '~': true, '<': true}
+
 // isCommandName reports whether s looks like a command word: letters,
 // digits and inner dashes, starting with a letter.
 func isCommandName(s string) bool {
@@ -153,7 +173,7 @@ func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason
 	if !known {
 		return false, fmt.Sprintf("/%s is not a Shipgate command; /help lists the commands", cmd.Name)
 	}
-	isAuthor := strings.EqualFold(actor.Login, c.Author.Login)
+	isAuthor := sameLogin(actor.Login, c.Author.Login)
 	if (cmd.Name == "approve" || cmd.Name == "lgtm") && isAuthor && !p.AuthorMayApprove() {
 		return false, fmt.Sprintf("@%s, you opened this change and cannot approve it yourself; ask a reviewer", actor.Login)
 	}

@@ -22,11 +22,13 @@ func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
 		if !rule.enabled(p) {
 			continue
 		}
-		for _, r := range rule.eval(s) {
-			if !v.Gated {
+		from := len(v.Results)
+		v.Results = rule.eval(s, v.Results)
+		if !v.Gated {
+			for i := range v.Results[from:] {
+				r := &v.Results[from+i]
 				r.Status, r.Message = Skipped, "base branch "+c.BaseBranch+" is not gated by this policy (branches: "+globList(p.Branches)+")"
 			}
-			v.Results = append(v.Results, r)
 		}
 	}
 	v.Conclusion = conclude(v.Results)
@@ -38,7 +40,8 @@ func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
 type rule struct {
 	key     string
 	enabled func(*Policy) bool
-	eval    func(*evaluation) []Result
+	// eval appends the rule's results to out.
+	eval func(*evaluation, []Result) []Result
 }
 
 var rules = []rule{
@@ -100,13 +103,8 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 		comments = slices.Clone(comments)
 		slices.SortStableFunc(comments, byTime)
 	}
-	withSlash := 0 // an upper bound of the comments with commands, to size cmds once
-	for _, cm := range comments {
-		if strings.IndexByte(cm.Body, '/') >= 0 {
-			withSlash++
-		}
-	}
-	s.cmds = make([]givenCommand, 0, withSlash)
+	// Most comments hold no command: cmds grows only for those that do.
+	s.cmds = make([]givenCommand, 0, 8)
 	for i := range comments {
 		cm := &comments[i]
 		if cm.Author.Bot {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,9 +13,9 @@ type activeWindow struct {
 	until time.Time
 }
 
-// activeWindows returns the windows that freeze the change's base at t.
-func (s *evaluation) activeWindows(t time.Time) []activeWindow {
-	var out []activeWindow
+// activeWindows appends to out the windows that freeze the change's base
+// at t.
+func (s *evaluation) activeWindows(out []activeWindow, t time.Time) []activeWindow {
 	for i := range s.p.Freeze.Windows {
 		w := &s.p.Freeze.Windows[i]
 		if len(w.Branches) > 0 && !matchAny(w.Branches, s.c.BaseBranch) {
@@ -32,52 +33,57 @@ func (s *evaluation) activeWindows(t time.Time) []activeWindow {
 // freeze.override.from, given while this very occurrence of the window was
 // active (an override lasts until the window ends; an approving review is
 // no override, nor is a command given before the window started).
-func (s *evaluation) freezeRule() []Result {
+func (s *evaluation) freezeRule(out []Result) []Result {
 	f := s.p.Freeze
 	res := Result{Rule: "freeze", Name: "freeze", Status: Pass, Message: "no freeze window is active"}
-	active := s.activeWindows(s.now)
+	var buf [4]activeWindow
+	active := s.activeWindows(buf[:0], s.now)
 	if len(active) == 0 {
-		return []Result{res}
+		return append(out, res)
 	}
-	var frozen, overridden []string
+	var frozen, overridden strings.Builder
 	for _, a := range active {
-		desc := fmt.Sprintf("%q until %s", a.w.Name, untilText(a))
-		if f.Override == nil {
-			frozen = append(frozen, desc)
-			continue
+		if f.Override != nil {
+			if by := s.overrides(a); len(by) >= f.Override.Approvals {
+				writeWindow(&overridden, a)
+				overridden.WriteString(" (overridden by " + strings.Join(by, ", ") + ")")
+				continue
+			}
 		}
-		by := s.overrides(a)
-		if len(by) >= f.Override.Approvals {
-			overridden = append(overridden, desc+" (overridden by "+strings.Join(by, ", ")+")")
-			continue
-		}
-		frozen = append(frozen, desc)
+		writeWindow(&frozen, a)
 	}
-	if len(frozen) == 0 {
-		res.Message = "frozen: " + strings.Join(overridden, " and ")
-		return []Result{res}
+	if frozen.Len() == 0 {
+		res.Message = "frozen: " + overridden.String()
+		return append(out, res)
 	}
 	res.Status = Fail
-	msg := "frozen: " + strings.Join(frozen, " and ")
 	if f.Override == nil {
-		res.Message = msg + "; this freeze has no override: wait until it ends"
-		return []Result{res}
+		res.Message = "frozen: " + frozen.String() + "; this freeze has no override: wait until it ends"
+		return append(out, res)
 	}
-	res.Message = fmt.Sprintf("%s; to ship anyway, %d of %s comment `/override-freeze REASON` while the window is active",
-		msg, f.Override.Approvals, principalMentions(f.Override.From))
-	return []Result{res}
+	res.Message = fmt.Sprintf("frozen: %s; to ship anyway, %d of %s comment `/override-freeze REASON` while the window is active",
+		frozen.String(), f.Override.Approvals, principalMentions(f.Override.From))
+	return append(out, res)
 }
 
-// untilText formats when a window ends, in its timezone.
-func untilText(a activeWindow) string {
+// writeWindow writes `"name" until Mon 2026-01-04 00:00 UTC`, joining
+// windows with " and ".
+func writeWindow(b *strings.Builder, a activeWindow) {
+	if b.Len() > 0 {
+		b.WriteString(" and ")
+	}
+	b.WriteString(strconv.Quote(a.w.Name))
+	b.WriteString(" until ")
 	if a.until.IsZero() {
-		return "an end its end_cron never reaches"
+		b.WriteString("an end its end_cron never reaches")
+		return
 	}
 	loc := a.w.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	return a.until.In(loc).Format("Mon 2006-01-02 15:04 MST")
+	var stamp [40]byte
+	b.Write(a.until.In(loc).AppendFormat(stamp[:0], "Mon 2006-01-02 15:04 MST"))
 }
 
 // overrides returns who overrode this occurrence of a window, once each,

@@ -99,8 +99,7 @@ func (p *Policy) roleFor(name string) Permission {
 
 // approvalRules evaluates the `approvals` list; a declared hotfix uses
 // hotfix.approvals instead when configured.
-func (s *evaluation) approvalRules() []Result {
-	out := make([]Result, 0, len(s.p.Approvals))
+func (s *evaluation) approvalRules(out []Result) []Result {
 	for _, r := range s.p.Approvals {
 		if s.hotfix.declared && s.p.Hotfix.Approval != nil {
 			out = append(out, Result{Rule: "approvals", Name: r.Name, Status: Skipped,
@@ -115,19 +114,19 @@ func (s *evaluation) approvalRules() []Result {
 // hotfixRule applies hotfix.approvals to a declared hotfix, with the code
 // owners' approval still required where an approval rule asks for it
 // (unless hotfix.codeowners is false).
-func (s *evaluation) hotfixRule() []Result {
+func (s *evaluation) hotfixRule(out []Result) []Result {
 	h := s.p.Hotfix
 	res := Result{Rule: "hotfix", Name: "hotfix", Status: Skipped}
 	switch {
 	case !matchAny(h.Branches, s.c.HeadBranch):
 		res.Message = "head branch " + s.c.HeadBranch + " is not a hotfix branch (" + globList(h.Branches) + ")"
-		return []Result{res}
+		return append(out, res)
 	case !s.hotfix.declared:
 		res.Message = s.hotfix.why
-		return []Result{res}
+		return append(out, res)
 	case h.Approval == nil:
 		res.Status, res.Message = Pass, mergeBack(h, s.declaredBy()+"; the normal approval rules apply")
-		return []Result{res}
+		return append(out, res)
 	}
 	r := *h.Approval
 	r.Name = "hotfix"
@@ -136,7 +135,7 @@ func (s *evaluation) hotfixRule() []Result {
 	if res.Status == Pass {
 		res.Message = mergeBack(h, s.declaredBy()+"; "+res.Message)
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
 // declaredBy describes the hotfix declaration for messages.

@@ -17,6 +17,12 @@ type idScanner struct {
 	re       *regexp.Regexp
 	anchored *regexp.Regexp // nil: no fast path
 	first    [256]bool
+	// second, when hasSecond, holds the bytes a match's second byte can
+	// be: most capitals in prose are followed by a lower-case letter, which
+	// an ID pattern such as [A-Z][A-Z0-9]+-\d+ or CHG\d{7} rules out
+	// without running the matcher.
+	second    [256]bool
+	hasSecond bool
 }
 
 func newIDScanner(re *regexp.Regexp) idScanner {
@@ -34,7 +40,34 @@ func newIDScanner(re *regexp.Regexp) idScanner {
 		return s
 	}
 	s.anchored = anchored
+	s.hasSecond = secondBytes(parsed, &s.second)
 	return s
+}
+
+// secondBytes adds to set the bytes the second byte of a match of re can
+// be, when re starts with exactly one ASCII character (a class or a
+// literal) followed by something that cannot match empty; false when it
+// cannot tell.
+func secondBytes(re *syntax.Regexp, set *[256]bool) bool {
+	if re.Op == syntax.OpCapture {
+		return secondBytes(re.Sub[0], set)
+	}
+	if re.Op == syntax.OpLiteral && len(re.Rune) >= 2 {
+		return addRune(set, re.Rune[1], re.Flags&syntax.FoldCase != 0)
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 {
+		return false
+	}
+	head := re.Sub[0]
+	switch {
+	case head.Op == syntax.OpLiteral && len(head.Rune) >= 2:
+		return addRune(set, head.Rune[1], head.Flags&syntax.FoldCase != 0)
+	case head.Op == syntax.OpLiteral && len(head.Rune) == 1, head.Op == syntax.OpCharClass:
+	default:
+		return false
+	}
+	rest := &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
+	return firstBytes(rest, set)
 }
 
 // each calls fn with every non-overlapping match in text, leftmost first,
@@ -47,7 +80,7 @@ func (s idScanner) each(text string, fn func(string)) {
 		return
 	}
 	for i := 0; i < len(text); {
-		if !s.first[text[i]] {
+		if !s.first[text[i]] || s.hasSecond && (i+1 >= len(text) || !s.second[text[i+1]]) {
 			i++
 			continue
 		}

@@ -108,7 +108,7 @@ func ParsePrincipal(s string) (Principal, error) {
 func (p Principal) Includes(login string, teams Membership) bool {
 	switch {
 	case p.Login != "":
-		return strings.EqualFold(p.Login, login)
+		return sameLogin(p.Login, login)
 	case p.Team != "":
 		return teams != nil && teams.IsMember(p.Team, login)
 	}

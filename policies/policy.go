@@ -389,3 +389,10 @@ func ParsePermission(s string) (p Permission, ok bool) {
 }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// sameLogin compares logins (GitHub logins and GitLab usernames are ASCII
+// and compare without case), cheaply: the hot paths of Evaluate compare
+// logins many times.
+func sameLogin(a, b string) bool {
+	return len(a) == len(b) && (a == b || strings.EqualFold(a, b))
+}

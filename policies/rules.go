@@ -20,26 +20,6 @@ func (s *evaluation) changeRecords() []string {
 		return s.memo.records
 	}
 	s.memo.recordsDone = true
-	var texts []string
-	for _, src := range cr.Sources {
-		switch src {
-		case "title":
-			texts = append(texts, s.c.Title)
-		case "body":
-			texts = append(texts, s.c.Body)
-		case "branch":
-			texts = append(texts, s.c.HeadBranch)
-		case "commits":
-			for _, cm := range s.c.Commits {
-				texts = append(texts, cm.Message)
-			}
-		}
-	}
-	for _, cmd := range s.cmds {
-		if cmd.Name == "change" {
-			texts = append(texts, cmd.Args)
-		}
-	}
 	scanners := cr.scanners
 	if len(scanners) != len(cr.Patterns) { // a rule built without Compile
 		scanners = make([]idScanner, len(cr.Patterns))
@@ -49,33 +29,49 @@ func (s *evaluation) changeRecords() []string {
 	}
 	var ids []string
 	add := func(id string) {
-		for _, seen := range ids {
-			if seen == id {
-				return
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	scan := func(text string) {
+		for _, sc := range scanners {
+			sc.each(text, add)
+		}
+	}
+	for _, src := range cr.Sources {
+		switch src {
+		case "title":
+			scan(s.c.Title)
+		case "body":
+			scan(s.c.Body)
+		case "branch":
+			scan(s.c.HeadBranch)
+		case "commits":
+			for _, cm := range s.c.Commits {
+				scan(cm.Message)
 			}
 		}
-		ids = append(ids, id)
 	}
-	for _, t := range texts {
-		for _, sc := range scanners {
-			sc.each(t, add)
+	for _, cmd := range s.cmds {
+		if cmd.Name == "change" {
+			scan(cmd.Args)
 		}
 	}
 	s.memo.records = ids
 	return ids
 }
 
-func (s *evaluation) changeRecordRule() []Result {
+func (s *evaluation) changeRecordRule(out []Result) []Result {
 	cr := s.p.ChangeRecord
 	res := Result{Rule: "change_record", Name: "change_record"}
 	if skipped, ok := s.skippedUnless(cr.When, res.Rule, res.Name); ok {
-		return []Result{skipped}
+		return append(out, skipped)
 	}
 	var problems []string
 	ids := s.changeRecords()
 	if why, ok := s.incomplete(NeedCommits); ok && len(ids) == 0 && slices.Contains(cr.Sources, "commits") {
 		res.Status, res.Message = Wait, "no change record found yet, and not every commit could be read ("+why+"); put the ID in the title or body"
-		return []Result{res}
+		return append(out, res)
 	}
 	if len(ids) == 0 {
 		pats := make([]string, len(cr.Patterns))
@@ -91,10 +87,10 @@ func (s *evaluation) changeRecordRule() []Result {
 	}
 	if len(problems) > 0 {
 		res.Status, res.Message = Fail, strings.Join(problems, "; ")
-		return []Result{res}
+		return append(out, res)
 	}
 	res.Status, res.Message = Pass, "change record "+strings.Join(ids, ", ")
-	return []Result{res}
+	return append(out, res)
 }
 
 // atxHeading parses a Markdown ATX heading ("## Reason ##"): its level
@@ -311,11 +307,11 @@ func (s *evaluation) releaseNote() string {
 	return text
 }
 
-func (s *evaluation) releaseNotesRule() []Result {
+func (s *evaluation) releaseNotesRule(out []Result) []Result {
 	rn := s.p.ReleaseNotes
 	res := Result{Rule: "release_notes", Name: "release_notes"}
 	if skipped, ok := s.skippedUnless(rn.When, res.Rule, res.Name); ok {
-		return []Result{skipped}
+		return append(out, skipped)
 	}
 	_, src, from := s.note()
 	switch src {
@@ -334,7 +330,7 @@ func (s *evaluation) releaseNotesRule() []Result {
 		ways = append(ways, "a `/release-note TEXT` or `/release-note-none` comment")
 		if why, ok := s.incomplete(NeedFiles); ok && rn.Fragments != nil && src == noNote {
 			res.Status, res.Message = Wait, "no release note found yet, and not every changed file could be read ("+why+") to look for a fragment"
-			return []Result{res}
+			return append(out, res)
 		}
 		res.Status = Fail
 		res.Message = "no release note: add " + strings.Join(ways, ", or ")
@@ -342,28 +338,39 @@ func (s *evaluation) releaseNotesRule() []Result {
 			res.Message = "the ```" + rn.Block + " block is empty: write the note in it, or NONE"
 		}
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
-// declaration is one source's claim about the bump.
+// declaration is one source's claim about the bump: its kind ("label",
+// "title type", "/semver by") and what it names (the label, the type, the
+// commenter), joined only for messages.
 type declaration struct {
-	bump Bump
-	from string
+	bump       Bump
+	kind, what string
+}
+
+// from names the declaration for messages: "label semver:minor".
+func (d declaration) from() string {
+	if d.kind == "/semver by" {
+		return d.kind + " @" + d.what
+	}
+	return d.kind + " " + d.what
 }
 
 // declarations collects the bump claims of labels, /semver and the title.
-func (s *evaluation) declarations() (decls []declaration, breaking bool) {
+func (s *evaluation) declarations(buf []declaration) (decls []declaration, breaking bool) {
 	sr := s.p.Semver
 	if sr == nil {
 		return nil, false
 	}
+	decls = buf[:0]
 	if cmd, ok := s.lastCommand("semver"); ok && Bump(strings.ToLower(cmd.Args)).Rank() >= 0 {
 		// The bot keeps the labels in step with /semver; the command wins.
-		decls = append(decls, declaration{Bump(strings.ToLower(cmd.Args)), "/semver by @" + cmd.in.Author.Login})
+		decls = append(decls, declaration{Bump(strings.ToLower(cmd.Args)), "/semver by", cmd.in.Author.Login})
 	} else {
-		for _, b := range []Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
+		for _, b := range [...]Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
 			if l, ok := sr.Labels[b]; ok && s.hasAnyLabel(l) {
-				decls = append(decls, declaration{b, "label " + l})
+				decls = append(decls, declaration{b, "label", l})
 			}
 		}
 	}
@@ -376,7 +383,7 @@ func (s *evaluation) declarations() (decls []declaration, breaking bool) {
 			if cc.Breaking {
 				b, breaking = BumpMajor, true
 			}
-			decls = append(decls, declaration{b, "title type " + cc.Type})
+			decls = append(decls, declaration{b, "title type", cc.Type})
 		}
 	}
 	return decls, breaking || hasBreakingFooter(s.c.Body)
@@ -403,7 +410,8 @@ func (s *evaluation) declaredBump() (Bump, string) {
 }
 
 func (s *evaluation) agreedBump() (Bump, string) {
-	decls, breaking := s.declarations()
+	var buf [5]declaration
+	decls, breaking := s.declarations(buf[:])
 	if len(decls) == 0 {
 		return "", ""
 	}
@@ -412,22 +420,22 @@ func (s *evaluation) agreedBump() (Bump, string) {
 		if d.bump != b {
 			var parts []string
 			for _, d := range decls {
-				parts = append(parts, fmt.Sprintf("%s says %s", d.from, d.bump))
+				parts = append(parts, fmt.Sprintf("%s says %s", d.from(), d.bump))
 			}
 			return "", "conflicting bumps: " + strings.Join(parts, ", ") + "; keep one"
 		}
 	}
 	if breaking && b != BumpMajor {
-		return "", fmt.Sprintf("the description has a BREAKING CHANGE footer but %s says %s: a breaking change needs major", decls[0].from, b)
+		return "", fmt.Sprintf("the description has a BREAKING CHANGE footer but %s says %s: a breaking change needs major", decls[0].from(), b)
 	}
 	return b, ""
 }
 
-func (s *evaluation) semverRule() []Result {
+func (s *evaluation) semverRule(out []Result) []Result {
 	sr := s.p.Semver
 	res := Result{Rule: "semver", Name: "semver"}
 	if skipped, ok := s.skippedUnless(sr.When, res.Rule, res.Name); ok {
-		return []Result{skipped}
+		return append(out, skipped)
 	}
 	b, why := s.declaredBump()
 	switch {
@@ -451,18 +459,18 @@ func (s *evaluation) semverRule() []Result {
 		}
 		res.Status, res.Message = Fail, "no version bump declared: add "+strings.Join(ways, ", or ")
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
 // commonTitleTypes are the conventional types allowed when title.types is
 // not set: those of the Angular convention that Conventional Commits grew from.
 var commonTitleTypes = []string{"build", "chore", "ci", "docs", "feat", "fix", "perf", "refactor", "revert", "style", "test"}
 
-func (s *evaluation) titleRule() []Result {
+func (s *evaluation) titleRule(out []Result) []Result {
 	t := s.p.Title
 	res := Result{Rule: "title", Name: "title"}
 	if skipped, ok := s.skippedUnless(t.When, res.Rule, res.Name); ok {
-		return []Result{skipped}
+		return append(out, skipped)
 	}
 	types := t.Types
 	if len(types) == 0 {
@@ -479,10 +487,10 @@ func (s *evaluation) titleRule() []Result {
 	default:
 		res.Status, res.Message = Pass, "conventional title ("+cc.Type+")"
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
-func (s *evaluation) holdRule() []Result {
+func (s *evaluation) holdRule(out []Result) []Result {
 	res := Result{Rule: "hold", Name: "hold", Status: Pass, Message: "not on hold"}
 	if why, ok := s.incomplete(NeedComments); ok {
 		// A /hold may be in the part that was not read.
@@ -494,17 +502,17 @@ func (s *evaluation) holdRule() []Result {
 	} else if s.hasAnyLabel(label) {
 		res.Status, res.Message = Fail, fmt.Sprintf("on hold by the label %s: remove it (or comment `/hold cancel`) when it may go", label)
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
 // passingConclusions are the check conclusions that satisfy a required check.
 var passingConclusions = map[string]bool{"success": true, "neutral": true, "skipped": true}
 
-func (s *evaluation) checksRule() []Result {
+func (s *evaluation) checksRule(out []Result) []Result {
 	cr := s.p.Checks
 	res := Result{Rule: "checks", Name: "checks"}
 	if skipped, ok := s.skippedUnless(cr.When, res.Rule, res.Name); ok {
-		return []Result{skipped}
+		return append(out, skipped)
 	}
 	var failed, waiting, names []string
 	for _, req := range cr.Required {
@@ -536,7 +544,7 @@ func (s *evaluation) checksRule() []Result {
 	default:
 		res.Status, res.Message = Pass, "required checks passed: "+strings.Join(names, ", ")
 	}
-	return []Result{res}
+	return append(out, res)
 }
 
 // from reports whether ch comes from the source the requirement names: a

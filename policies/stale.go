@@ -104,11 +104,11 @@ func short7(sha string) string {
 // contributed reports whether login authored or committed a commit of the
 // change (its author aside, whom allow_author governs).
 func (s *evaluation) contributed(login string) bool {
-	if strings.EqualFold(login, s.c.Author.Login) {
+	if sameLogin(login, s.c.Author.Login) {
 		return false
 	}
 	for _, c := range s.c.Commits {
-		if strings.EqualFold(c.Author.Login, login) || strings.EqualFold(c.Committer.Login, login) {
+		if sameLogin(c.Author.Login, login) || sameLogin(c.Committer.Login, login) {
 			return true
 		}
 	}

@@ -221,34 +221,36 @@ func (s *session) readReviews(ctx context.Context, n int, in *ChangeInput, parti
 
 // readFiles lists a PR's files, checked against its changed_files:
 // GET /repos/{owner}/{repo}/pulls/{n}/files.
-func (s *session) readFiles(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) error {
-	files, cut, err := listAll(maxFiles, func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+func (s *session) readFiles(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+	in.Files, err = readCapped(maxFiles, pr.GetChangedFiles(), "files of a pull request, and this one changes", func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
 		return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, pr.GetNumber(), &o)
-	})
-	in.Files = files
-	switch total := pr.GetChangedFiles(); {
-	case total > len(files):
-		partial(policies.NeedFiles, fmt.Sprintf("GitHub lists at most %d files of a pull request, and this one changes %d", maxFiles, total))
-	case cut || total == 0 && len(files) >= maxFiles:
-		partial(policies.NeedFiles, fmt.Sprintf("GitHub lists at most %d files of a pull request, and this one may change more", maxFiles))
-	}
+	}, func(why string) { partial(policies.NeedFiles, why) })
 	return s.wrapIf(err, "reading files of %s#%d", s.repo, pr.GetNumber())
 }
 
 // readCommits lists a PR's commits, checked against its commit count:
 // GET /repos/{owner}/{repo}/pulls/{n}/commits.
-func (s *session) readCommits(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) error {
-	commits, cut, err := listAll(maxCommits, func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+func (s *session) readCommits(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+	in.Commits, err = readCapped(maxCommits, pr.GetCommits(), "commits of a pull request, and this one has", func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
 		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, pr.GetNumber(), &o)
-	})
-	in.Commits = commits
-	switch total := pr.GetCommits(); {
-	case total > len(commits):
-		partial(policies.NeedCommits, fmt.Sprintf("GitHub lists at most %d commits of a pull request, and this one has %d", maxCommits, total))
-	case cut || total == 0 && len(commits) >= maxCommits:
-		partial(policies.NeedCommits, fmt.Sprintf("GitHub lists at most %d commits of a pull request, and this one may have more", maxCommits))
-	}
+	}, func(why string) { partial(policies.NeedCommits, why) })
 	return s.wrapIf(err, "reading commits of %s#%d", s.repo, pr.GetNumber())
+}
+
+// readCapped reads a list GitHub caps at max items, and tells partial why
+// when it holds fewer than total, the count the PR reports (0: unknown,
+// when a full list is taken as cut).
+func readCapped[T any](max, total int, what string, list func(gh.ListOptions) ([]T, *gh.Response, error), partial func(why string)) ([]T, error) {
+	items, cut, err := listAll(max, list)
+	switch {
+	case err != nil:
+		return nil, err
+	case total > len(items):
+		partial(fmt.Sprintf("GitHub lists at most %d %s %d", max, what, total))
+	case cut || total == 0 && len(items) >= max:
+		partial(fmt.Sprintf("GitHub lists at most %d %s more", max, what))
+	}
+	return items, nil
 }
 
 // readChecks lists the check runs and commit statuses of head:

@@ -60,18 +60,7 @@ func (s *session) heads(ctx context.Context, pr *gh.PullRequest, in ChangeInput,
 		since = s.a.cfg.Now()
 	}
 	h := store.Head{SHA: pr.GetHead().GetSHA(), Content: contentDigest(in), Since: since}
-	if err := st.RecordHead(ctx, "github", s.repo, n, h); err != nil {
-		return nil, err
-	}
-	stored, err := st.Heads(ctx, "github", s.repo, n)
-	if err != nil || len(stored) == 0 {
-		return nil, err
-	}
-	out := make([]policies.Head, 0, len(stored))
-	for _, h := range stored {
-		out = append(out, policies.Head{SHA: h.SHA, Since: h.Since, Content: h.Content})
-	}
-	return out, nil
+	return review.Heads(ctx, st, "github", s.repo, n, h)
 }
 
 // contentDigest digests what a PR changes: each file's path, status,

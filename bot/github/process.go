@@ -442,10 +442,10 @@ func applyCommentEvents(comments []*gh.IssueComment, events []Event) []*gh.Issue
 	return out
 }
 
-// FreezeJob is the review.ChangeJob of GitHub: the evaluation of a PR
-// again when a freeze window starts or ends.
-func FreezeJob(repo string, number int, cause string) (store.Job, error) {
-	e := Event{Event: "freeze", DeliveryID: cause, Repo: repo, Number: number}
+// ChangeJob is the review.ChangeJob of GitHub: the evaluation of a PR
+// again, for reason (the job's event).
+func ChangeJob(repo string, number int, reason, cause string) (store.Job, error) {
+	e := Event{Event: reason, DeliveryID: cause, Repo: repo, Number: number}
 	return store.Job{Kind: KindPR, Key: KeyPR(repo, number), Payload: mustJSON(e)}, nil
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
-	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
@@ -326,28 +325,5 @@ func (w *prWork) withdraw(ctx context.Context, why string) error {
 	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
 		return err
 	}
-	return w.requeueOthersOn(ctx, sha)
-}
-
-// requeueOthersOn queues an evaluation of every other open PR whose head
-// is sha, once per withdrawal.
-func (w *prWork) requeueOthersOn(ctx context.Context, sha string) error {
-	others, err := w.a.cfg.Store.OpenPRsWithHead(ctx, "github", w.s.repo, sha)
-	if err != nil {
-		return err
-	}
-	var jobs []store.Job
-	for _, o := range others {
-		if o.Number == w.number {
-			continue
-		}
-		e := Event{Event: eventWithdrawn, Repo: w.s.repo, Number: o.Number, HeadSHA: sha}
-		jobs = append(jobs, store.Job{Kind: KindPR, Key: KeyPR(w.s.repo, o.Number), Payload: mustJSON(e)})
-	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	id := fmt.Sprintf("withdrawn/%s#%d@%s/%d", w.s.repo, w.number, sha, w.a.cfg.Now().UnixMicro())
-	_, err = w.a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "github", ID: id, Event: eventWithdrawn, Payload: []byte("{}")}, jobs...)
-	return err
+	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, "github", w.s.repo, w.number, sha, w.a.cfg.Now())
 }

@@ -197,20 +197,8 @@ func (w *mrWork) labelEvents(ctx context.Context) ([]*gl.LabelEvent, error) {
 // heads records the MR's current head with the digest of its diffs, then
 // reads every head it had.
 func (w *mrWork) heads(ctx context.Context, in ChangeInput) ([]policies.Head, error) {
-	st := w.a.cfg.Store
 	h := store.Head{SHA: w.mr.SHA, Content: diffDigest(in.Diffs), Since: pushedAt(in, w.a.cfg.Now())}
-	if err := st.RecordHead(ctx, "gitlab", w.repo, w.iid, h); err != nil {
-		return nil, err
-	}
-	stored, err := st.Heads(ctx, "gitlab", w.repo, w.iid)
-	if err != nil || len(stored) == 0 {
-		return nil, err
-	}
-	out := make([]policies.Head, 0, len(stored))
-	for _, h := range stored {
-		out = append(out, policies.Head{SHA: h.SHA, Since: h.Since, Content: h.Content})
-	}
-	return out, nil
+	return review.Heads(ctx, w.a.cfg.Store, "gitlab", w.repo, w.iid, h)
 }
 
 // diffDigest digests what an MR changes: each file's paths, flags and diff.
@@ -417,10 +405,10 @@ func (w *mrWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, "gitlab", w.repo, w.mr.TargetBranch, w.policy.Policy, now)
 }
 
-// FreezeJob is the review.ChangeJob of GitLab: the evaluation of an MR
-// again when a freeze window starts or ends.
-func FreezeJob(repo string, iid int, cause string) (store.Job, error) {
-	payload, err := json.Marshal(Event{Kind: "freeze", Action: "freeze", Repo: repo, IID: iid, DeliveryID: cause})
+// ChangeJob is the review.ChangeJob of GitLab: the evaluation of an MR
+// again, for reason (the job's kind and action).
+func ChangeJob(repo string, iid int, reason, cause string) (store.Job, error) {
+	payload, err := json.Marshal(Event{Kind: reason, Action: reason, Repo: repo, IID: iid, DeliveryID: cause})
 	if err != nil {
 		return store.Job{}, err
 	}
@@ -518,26 +506,5 @@ func (w *mrWork) withdraw(ctx context.Context, why string) error {
 	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
 		return err
 	}
-	others, err := w.a.cfg.Store.OpenPRsWithHead(ctx, "gitlab", w.repo, sha)
-	if err != nil {
-		return err
-	}
-	var jobs []store.Job
-	for _, o := range others {
-		if o.Number == w.iid {
-			continue
-		}
-		je := Event{Kind: "withdrawn", Action: "withdrawn", ProjectID: int64(w.mr.ProjectID), Repo: w.repo, IID: o.Number, HeadSHA: sha, At: w.a.cfg.Now()}
-		payload, err := json.Marshal(je)
-		if err != nil {
-			return fmt.Errorf("encoding a job: %w", err)
-		}
-		jobs = append(jobs, store.Job{Kind: KindMR, Key: KeyMR(w.repo, o.Number), Payload: payload})
-	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	id := fmt.Sprintf("withdrawn/%s!%d@%s/%d", w.repo, w.iid, sha, w.a.cfg.Now().UnixMicro())
-	_, err = w.a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "gitlab", ID: id, Event: "withdrawn", Payload: []byte("{}")}, jobs...)
-	return err
+	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, "gitlab", w.repo, w.iid, sha, w.a.cfg.Now())
 }

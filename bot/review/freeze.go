@@ -51,8 +51,10 @@ func ScheduleFreezeChange(ctx context.Context, q bot.Acceptor, host, repo, base 
 }
 
 // ChangeJob builds the job that evaluates change number of repo again, for
-// a host; cause names the delivery that led to it.
-type ChangeJob func(repo string, number int, cause string) (store.Job, error)
+// a host: reason says why ("freeze" when a window starts or ends,
+// "withdrawn" when another change's verdict on its commit was withdrawn),
+// cause names the delivery that led to it.
+type ChangeJob func(repo string, number int, reason, cause string) (store.Job, error)
 
 // OpenChanges is the part of the store freeze changes read.
 type OpenChanges interface {
@@ -92,7 +94,7 @@ func (f FreezeChanges) Process(ctx context.Context, b store.Batch) error {
 		cause := fmt.Sprintf("freeze:%s:%s@%s:%d", fc.Host, fc.Repo, fc.Base, fc.At.Unix())
 		jobs := make([]store.Job, 0, len(open))
 		for _, pr := range open {
-			job, err := jobOf(fc.Repo, pr.Number, cause)
+			job, err := jobOf(fc.Repo, pr.Number, "freeze", cause)
 			if err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		identify(ctx, log, "github", gh.Identify)
 		workers.Processors = append(workers.Processors, gh)
 		receivers = append(receivers, gh)
-		freeze.Jobs["github"] = github.FreezeJob
+		freeze.Jobs["github"] = github.ChangeJob
 	}
 	if cfg.gitlabEnabled() {
 		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
@@ -111,7 +111,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		identify(ctx, log, "gitlab", gl.Identify)
 		workers.Processors = append(workers.Processors, gl)
 		receivers = append(receivers, gl)
-		freeze.Jobs["gitlab"] = gitlab.FreezeJob
+		freeze.Jobs["gitlab"] = gitlab.ChangeJob
 	}
 	workers.Processors = append(workers.Processors, freeze)
 	if gh != nil {

@@ -67,7 +67,7 @@ func (g *GitHub) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register("github", app, github.FreezeJob)
+	g.register("github", app, github.ChangeJob)
 }
 
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the

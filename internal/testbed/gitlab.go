@@ -67,7 +67,7 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register("gitlab", app, gitlab.FreezeJob)
+	g.register("gitlab", app, gitlab.ChangeJob)
 }
 
 // User is a member by name, or a stranger; call it inside Fake.Do.

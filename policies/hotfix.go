@@ -47,7 +47,7 @@ func (s *evaluation) declaredHotfix() hotfixStatus {
 	}
 	if !st.declared && st.why == "" {
 		st.why = fmt.Sprintf("head branch %s may be a hotfix: someone with %s access declares it with `/hotfix REASON` (or adds the label %s); until then the normal approval rules apply",
-			s.c.HeadBranch, s.p.roleFor("hotfix"), h.Label)
+			s.c.HeadBranch, s.p.RoleFor("hotfix"), h.Label)
 	}
 	return st
 }
@@ -80,7 +80,7 @@ func (s *evaluation) labelDeclaration(label string) (labelDecl, bool) {
 	if added == nil {
 		return labelDecl{hotfixStatus: hotfixStatus{why: "who added the label " + label + " is not known, so it declares nothing; comment `/hotfix REASON` instead"}}, false
 	}
-	need, have := s.p.roleFor("hotfix"), s.c.Permissions[strings.ToLower(added.Actor.Login)]
+	need, have := s.p.RoleFor("hotfix"), s.c.Permissions[strings.ToLower(added.Actor.Login)]
 	if added.Actor.Bot || have < need {
 		return labelDecl{hotfixStatus: hotfixStatus{why: fmt.Sprintf("the label %s was added by @%s, who may not declare a hotfix (needs %s access, has %s); the normal approval rules apply",
 			label, added.Actor.Login, need, have)}}, false
@@ -88,8 +88,9 @@ func (s *evaluation) labelDeclaration(label string) (labelDecl, bool) {
 	return labelDecl{hotfixStatus: hotfixStatus{declared: true, by: "the label " + label + " added by @" + added.Actor.Login}, at: added.At}, true
 }
 
-// roleFor is the role a command needs under the policy.
-func (p *Policy) roleFor(name string) Permission {
+// RoleFor is the role a command needs under the policy: its commands:
+// entry, else the command table's default.
+func (p *Policy) RoleFor(name string) Permission {
 	if r, ok := p.Commands[name]; ok {
 		return r
 	}

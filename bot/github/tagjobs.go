@@ -205,37 +205,19 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 }
 
 // mayRelease says why a tag pushed by pusher does not count as a release,
-// "" when it does: the pusher must hold the role the policy's commands:
-// table gives `release` (default maintain), as /release asks, or be
-// Shipgate itself (a tag it made for an authorised /release or a release
-// train). Anyone with write access can push a tag; without this, any of
-// them could start a release's deployments.
+// "" when it does (review.ReleaseRefusal), reading the pusher's role.
 func (a *App) mayRelease(ctx context.Context, s *session, p *policies.Policy, pusher string) (string, error) {
-	if pusher == "" {
-		return "the webhook names no pusher, so Shipgate cannot tell who made the tag", nil
-	}
 	self, err := a.Self(ctx)
 	if err != nil {
 		return "", err
 	}
-	if strings.EqualFold(pusher, self) {
-		return "", nil
+	perm := policies.PermNone
+	if pusher != "" && !strings.EqualFold(pusher, self) {
+		if perm, err = s.permission(ctx, pusher); err != nil {
+			return "", err
+		}
 	}
-	perm, err := s.permission(ctx, pusher)
-	if err != nil {
-		return "", err
-	}
-	who := policies.Actor{Login: pusher}
-	change := &policies.Change{Permissions: map[string]policies.Permission{strings.ToLower(pusher): perm}}
-	if ok, _ := p.Authorize(policies.Command{Name: "release", Known: true}, who, change); ok {
-		return "", nil
-	}
-	need, _ := policies.LookupCommand("release")
-	role := need.Role
-	if r, ok := p.Commands["release"]; ok {
-		role = r
-	}
-	return fmt.Sprintf("pushed by %s, who has %s access; releasing needs %s", pusher, perm, role), nil
+	return review.ReleaseRefusal(p, pusher, self, perm), nil
 }
 
 // publish renders the notes of tag and creates or updates its release.

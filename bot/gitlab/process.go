@@ -52,11 +52,8 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 	ctx = log.WithContext(ctx)
 	switch b.Jobs[0].Kind {
 	case KindMR:
-		var pid any = last.ProjectID
-		if last.ProjectID == 0 {
-			pid = last.Repo // the adapter's own jobs may know the path only
-		}
-		w := &mrWork{a: a, repo: last.Repo, pid: pid, iid: last.IID, events: events}
+		// The adapter's own jobs may know the project's path only.
+		w := &mrWork{a: a, repo: last.Repo, pid: projectRef(last), iid: last.IID, events: events}
 		err := w.run(ctx)
 		if err != nil && lastAttempt(b.Jobs) {
 			w.publishFailure(ctx, err)

@@ -54,6 +54,11 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		return err
 	}
 	r.Problems = release.ValidateTag(st, check)
+	if r.Valid() {
+		if r.Refused, err = a.mayRelease(ctx, e, lp.Policy); err != nil {
+			return err
+		}
+	}
 	if r.Valid() && st.CreateRelease {
 		if r.ReleaseURL, err = a.createRelease(ctx, e, st, prev, check.Commits); err != nil {
 			return err
@@ -61,6 +66,31 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		r.Released = true
 	}
 	return a.reportTag(ctx, e, r)
+}
+
+// mayRelease says why a tag pushed by e's sender does not count as a
+// release, "" when it does (review.ReleaseRefusal): a Developer may push
+// tags unless they are protected, and releasing needs maintain by
+// default.
+func (a *App) mayRelease(ctx context.Context, e Event, p *policies.Policy) (string, error) {
+	self, err := a.selfName(ctx)
+	if err != nil {
+		return "", err
+	}
+	w := &mrWork{a: a, repo: e.Repo, pid: projectRef(e)}
+	perms, err := w.permissions(ctx)
+	if err != nil {
+		return "", err
+	}
+	return review.ReleaseRefusal(p, e.Sender, self, perms[strings.ToLower(e.Sender)]), nil
+}
+
+// projectRef is how the API names e's project: its ID, else its path.
+func projectRef(e Event) any {
+	if e.ProjectID != 0 {
+		return e.ProjectID
+	}
+	return e.Repo
 }
 
 // tagCheck gathers what release.ValidateTag needs: every tag, the

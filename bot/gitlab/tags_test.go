@@ -16,17 +16,18 @@ tags:
   release: true
 `
 
-// tagPush pushes tag at sha and delivers its Tag Push Hook.
-func (h *harness) tagPush(tag, sha string) {
+// tagPush pushes tag at sha as user and delivers its Tag Push Hook.
+func (h *harness) tagPush(tag, sha, user string) {
 	h.fake.Do(func() { h.project.Tags[tag] = sha })
 	h.deliver("Tag Push Hook", map[string]any{
 		"object_kind": "tag_push", "event_name": "tag_push", "ref": "refs/tags/" + tag, "before": strings.Repeat("0", 40),
-		"after": sha, "checkout_sha": sha, "user_username": "dave", "project_id": testProjectID, "project": h.projectJSON(),
+		"after": sha, "checkout_sha": sha, "user_username": user, "project_id": testProjectID, "project": h.projectJSON(),
 	})
 }
 
 func TestTagPush(t *testing.T) {
 	h := newHarness(t)
+	h.people() // bob is a Maintainer, dave a Developer
 	h.setPolicy(tagPolicy)
 	sha := func(i int) string { return strings.Repeat(string(rune('a'+i)), 40) }
 	h.fake.Do(func() {
@@ -40,19 +41,21 @@ func TestTagPush(t *testing.T) {
 	})
 	tests := []struct {
 		name, tag string
-		sha       string
+		sha, user string
 		state     string
 		descHas   string
 		release   bool
 	}{
-		{"a patch where features need a minor fails", "v1.0.1", sha(2), "failed", "bump", false},
-		{"a name that is not a version fails", "nightly", sha(2), "failed", "semver", false},
-		{"a valid minor release is released", "v1.1.0", sha(2), "success", "released", true},
+		{"a patch where features need a minor fails", "v1.0.1", sha(2), "bob", "failed", "bump", false},
+		{"a name that is not a version fails", "nightly", sha(2), "bob", "failed", "semver", false},
+		{"a valid tag pushed by a Developer is no release", "v1.1.0", sha(2), "dave", "failed",
+			"is not a release: pushed by dave, who has write access; releasing needs maintain", false},
+		{"a valid minor release pushed by a Maintainer is released", "v1.1.0", sha(2), "bob", "success", "released", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h.fake.Reset()
-			h.tagPush(tt.tag, tt.sha)
+			h.tagPush(tt.tag, tt.sha, tt.user)
 			h.drain()
 			var st fakegitlab.Status
 			h.fake.Do(func() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 )
 
@@ -81,4 +82,22 @@ func (r TagReport) Audit(host, repo, actor, event, deliveryID string, at time.Ti
 		At: at, Host: host, Repo: repo, Kind: store.AuditRelease, Actor: actor,
 		Subject: r.Tag, Outcome: outcome, Detail: data, DeliveryID: deliveryID,
 	}
+}
+
+// ReleaseRefusal says why a tag pushed by pusher does not count as a
+// release, "" when it does: the pusher must be Shipgate itself (a tag it
+// made for an authorised /release or a release train) or hold the role
+// the policy's commands: gives `release` (default maintain), as /release
+// asks; perm is the pusher's role. Anyone who may push a tag could
+// otherwise release, and start the release's deployments.
+func ReleaseRefusal(p *policies.Policy, pusher, self string, perm policies.Permission) string {
+	switch need := p.RoleFor("release"); {
+	case pusher == "":
+		return "the webhook names no pusher, so Shipgate cannot tell who made the tag"
+	case self != "" && strings.EqualFold(pusher, self):
+		return ""
+	case perm < need:
+		return fmt.Sprintf("pushed by %s, who has %s access; releasing needs %s", pusher, perm, need)
+	}
+	return ""
 }

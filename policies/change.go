@@ -7,8 +7,8 @@ import "time"
 // Facts an adapter did not fetch are left nil: the rules that need them say
 // so rather than guessing.
 type Change struct {
-	// Host is "github" or "gitlab".
-	Host string
+	// Host is the code host the change lives on.
+	Host Host
 	// Repo is the repository the change targets.
 	Repo Repo
 	// Number is the PR number (GitHub) or the MR IID (GitLab).
@@ -99,6 +99,16 @@ type Head struct {
 	// whole), which matches no other head.
 	Content string
 }
+
+// Host names a code host. Host adapters, the store and the audit trail
+// name a change's host by it.
+type Host string
+
+// The code hosts Shipgate serves.
+const (
+	GitHub Host = "github"
+	GitLab Host = "gitlab"
+)
 
 // Repo names a repository.
 type Repo struct {

@@ -54,9 +54,9 @@ const (
 // knows no host: the adapter fills it from its Verdict and what it read.
 type Report struct {
 	Kind ReportKind
-	// Host is "github" or "gitlab" ("" reads as GitHub): it names the
+	// Host is the change's host ("" reads as GitHub): it names the
 	// change (see Noun).
-	Host string
+	Host policies.Host
 	// Repo is "owner/name"; Number the PR or MR number.
 	Repo   string
 	Number int
@@ -79,7 +79,7 @@ type Report struct {
 // Noun names the change as its host does: "merge request" on GitLab,
 // "pull request" elsewhere.
 func (r Report) Noun() string {
-	if r.Host == "gitlab" {
+	if r.Host == policies.GitLab {
 		return "merge request"
 	}
 	return "pull request"

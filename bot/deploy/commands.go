@@ -30,10 +30,11 @@ type Releases interface {
 // CommandRequest is a deployment command from a PR comment, with what the
 // host adapter knows of it.
 type CommandRequest struct {
-	Host, Repo string
-	Number     int
-	Command    policies.Command
-	Actor      policies.Actor
+	Host    policies.Host
+	Repo    string
+	Number  int
+	Command policies.Command
+	Actor   policies.Actor
 	// Change carries the actor's role (Permissions) and the PR's author,
 	// as policies.Policy.Authorize needs them.
 	Change *policies.Change
@@ -66,7 +67,7 @@ func (r refusal) Error() string { return string(r) }
 // always nil.
 func (o *Orchestrator) Command(ctx context.Context, r CommandRequest) (accepted bool, reply string, err error) {
 	if r.Host == "" {
-		r.Host = "github"
+		r.Host = policies.GitHub
 	}
 	reply, err = o.command(ctx, r)
 	var ref refusal

@@ -116,7 +116,7 @@ func TestAnUnauthorisedApprovalCommandIsRefusedWithTheReason(t *testing.T) {
 // failingPolicies fails as a database or an API would.
 type failingPolicies struct{}
 
-func (failingPolicies) DeployPolicy(context.Context, string, string) (*policies.Policy, error) {
+func (failingPolicies) DeployPolicy(context.Context, policies.Host, string) (*policies.Policy, error) {
 	return nil, errors.New(`GET https://api.github.com/repos/acme/widgets/contents/.shipgate.yml: 502 token=ghs_secret`)
 }
 

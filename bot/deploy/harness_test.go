@@ -21,7 +21,7 @@ import (
 // staticPolicy serves one policy for every repository.
 type staticPolicy struct{ p *policies.Policy }
 
-func (s staticPolicy) DeployPolicy(context.Context, string, string) (*policies.Policy, error) {
+func (s staticPolicy) DeployPolicy(context.Context, policies.Host, string) (*policies.Policy, error) {
 	return s.p, nil
 }
 

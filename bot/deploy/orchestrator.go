@@ -33,7 +33,7 @@ type Store interface {
 	CreateDeployment(ctx context.Context, d store.Deployment) (bool, error)
 	GetDeployment(ctx context.Context, id string) (store.Deployment, error)
 	UpdateDeployment(ctx context.Context, d store.Deployment) (int64, error)
-	LatestDeployment(ctx context.Context, host, repo, environment string, states ...string) (store.Deployment, error)
+	LatestDeployment(ctx context.Context, host policies.Host, repo, environment string, states ...string) (store.Deployment, error)
 	ClaimStepKey(ctx context.Context, key, deploymentID string) (bool, error)
 	StepKeyDeployment(ctx context.Context, key string) (string, error)
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
@@ -44,7 +44,7 @@ var _ Store = (*store.Store)(nil)
 // Policies gives the policy deployments follow: the repository's
 // .shipgate.yml on its default branch.
 type Policies interface {
-	DeployPolicy(ctx context.Context, host, repo string) (*policies.Policy, error)
+	DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error)
 }
 
 // Mirror mirrors deployments to the host (GitHub's Deployments API).

@@ -14,7 +14,8 @@ import (
 
 // StartRequest asks for a deployment.
 type StartRequest struct {
-	Host, Repo, Environment string
+	Host              policies.Host
+	Repo, Environment string
 	// Version is the tag to deploy; SHA its commit, when known.
 	Version, SHA string
 	// Kind is KindDeploy (the default), KindRollback or KindProtection.
@@ -35,7 +36,7 @@ type StartRequest struct {
 // and nothing changes.
 func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, started bool, err error) {
 	if r.Host == "" {
-		r.Host = "github"
+		r.Host = policies.GitHub
 	}
 	p, err := o.cfg.Policies.DeployPolicy(ctx, r.Host, r.Repo)
 	if err != nil {
@@ -50,7 +51,7 @@ func (o *Orchestrator) start(ctx context.Context, p *policies.Policy, r StartReq
 		r.Kind = KindDeploy
 	}
 	if r.Host == "" {
-		r.Host = "github"
+		r.Host = policies.GitHub
 	}
 	env := environment(p, r.Environment)
 	if env == nil {
@@ -115,7 +116,7 @@ var ErrNoEnvironment = errors.New("the policy has no such deployment environment
 
 // Release starts the `on: release` environments for a validated tag; later
 // calls for the same tag change nothing.
-func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha string, actor Actor) error {
+func (o *Orchestrator) Release(ctx context.Context, host policies.Host, repo, version, sha string, actor Actor) error {
 	p, err := o.cfg.Policies.DeployPolicy(ctx, host, repo)
 	if err != nil {
 		return fmt.Errorf("reading the deploy policy of %s: %w", repo, err)
@@ -134,7 +135,7 @@ func (o *Orchestrator) Release(ctx context.Context, host, repo, version, sha str
 // Rollback starts, by hand, the rollback of an environment to the version
 // deployed before its current one. An environment with nothing to roll
 // back to is a refusal, whose text says so.
-func (o *Orchestrator) Rollback(ctx context.Context, host, repo, environment string, actor Actor) (string, error) {
+func (o *Orchestrator) Rollback(ctx context.Context, host policies.Host, repo, environment string, actor Actor) (string, error) {
 	cur, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusSucceeded)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", refusal(environment + " has no successful deployment to roll back")
@@ -171,7 +172,7 @@ func (o *Orchestrator) Decide(ctx context.Context, id string, actor Actor, appro
 
 // Pending returns the running deployment of an environment (the one a
 // `/approve-deploy ENV` means).
-func (o *Orchestrator) Pending(ctx context.Context, host, repo, environment string) (string, error) {
+func (o *Orchestrator) Pending(ctx context.Context, host policies.Host, repo, environment string) (string, error) {
 	d, err := o.cfg.Store.LatestDeployment(ctx, host, repo, environment, StatusRunning)
 	if err != nil {
 		return "", err
@@ -205,7 +206,7 @@ func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, repo 
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: "github", Repo: repo, Kind: AuditRunMismatch,
+	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: policies.GitHub, Repo: repo, Kind: AuditRunMismatch,
 		Actor: orDefault(run.Actor, "unknown"), Subject: fmt.Sprintf("run %d of %s", run.ID, orDefault(run.Path, "an unknown workflow")),
 		Outcome: fmt.Sprintf("ignored: no deployment step has the shipgate_id %s", strings.Join(ids, ", ")), DeliveryID: deliveryID})
 	return err

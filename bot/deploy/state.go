@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Deployment kinds.
@@ -124,11 +126,11 @@ type ProtectionRun struct {
 // State is a deployment's persisted state. Steps read and change it; the
 // orchestrator saves it after every transition.
 type State struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Host        string `json:"host"`
-	Repo        string `json:"repo"`
-	Environment string `json:"environment"`
+	ID          string        `json:"id"`
+	Kind        string        `json:"kind"`
+	Host        policies.Host `json:"host"`
+	Repo        string        `json:"repo"`
+	Environment string        `json:"environment"`
 	// Version is the tag deployed (for a rollback: the version redeployed).
 	Version string `json:"version"`
 	// PreviousVersion is the last version deployed successfully to the
@@ -183,7 +185,7 @@ func (s *State) Done() bool { return s.Status == StatusSucceeded || s.Status == 
 
 // DeploymentID names the deployment of a version to an environment; one
 // per environment and version (and kind: a rollback is its own).
-func DeploymentID(host, repo, env, version, kind string) string {
+func DeploymentID(host policies.Host, repo, env, version, kind string) string {
 	id := fmt.Sprintf("%s:%s:%s:%s", host, repo, env, version)
 	if kind != KindDeploy {
 		id += ":" + kind

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // DefaultAPIURL is GitHub.com's REST API.
@@ -25,12 +26,12 @@ const DefaultAPIURL = "https://api.github.com/"
 // it. Every method is safe for concurrent use.
 type Store interface {
 	// GetPR returns what Shipgate published on a PR, or store.ErrNotFound.
-	GetPR(ctx context.Context, host, repo string, number int) (store.PRState, error)
+	GetPR(ctx context.Context, host policies.Host, repo string, number int) (store.PRState, error)
 	// PutPR replaces it.
 	PutPR(ctx context.Context, p store.PRState) error
 	// StalePRs lists open PRs whose evaluation is missing or older than
 	// their activity, least recently active first.
-	StalePRs(ctx context.Context, host string, limit int) ([]store.PRState, error)
+	StalePRs(ctx context.Context, host policies.Host, limit int) ([]store.PRState, error)
 	// RecordCommand records a command once per comment ID and index;
 	// inserted is false when it was recorded before.
 	RecordCommand(ctx context.Context, c store.CommandRecord) (inserted bool, err error)
@@ -40,14 +41,14 @@ type Store interface {
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
 	// OpenPRsWithHead lists the open PRs whose head is a commit;
 	// OpenPRsOf those of a repository; KnownRepos the repositories with PRs.
-	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
-	OpenPRsOf(ctx context.Context, host, repo string) ([]store.PRState, error)
-	KnownRepos(ctx context.Context, host string) ([]string, error)
+	OpenPRsWithHead(ctx context.Context, host policies.Host, repo, sha string) ([]store.PRState, error)
+	OpenPRsOf(ctx context.Context, host policies.Host, repo string) ([]store.PRState, error)
+	KnownRepos(ctx context.Context, host policies.Host) ([]string, error)
 	// CommandsOf lists the commands recorded on a PR, as given.
-	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
+	CommandsOf(ctx context.Context, host policies.Host, repo string, number int) ([]store.CommandRecord, error)
 	// RecordHead and Heads keep the heads a PR had, with their content.
-	RecordHead(ctx context.Context, host, repo string, number int, h store.Head) error
-	Heads(ctx context.Context, host, repo string, number int) ([]store.Head, error)
+	RecordHead(ctx context.Context, host policies.Host, repo string, number int, h store.Head) error
+	Heads(ctx context.Context, host policies.Host, repo string, number int) ([]store.Head, error)
 }
 
 var _ Store = (*store.Store)(nil)

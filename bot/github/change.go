@@ -62,7 +62,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 		return a
 	}
 	c := &policies.Change{
-		Host:        "github",
+		Host:        policies.GitHub,
 		Number:      pr.GetNumber(),
 		Title:       pr.GetTitle(),
 		Body:        pr.GetBody(),

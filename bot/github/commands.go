@@ -35,7 +35,7 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 		return err
 	}
 	authChange := &policies.Change{
-		Host: "github", Repo: w.repoRef(), Number: w.number, Author: actorOf(w.pr.GetUser()),
+		Host: policies.GitHub, Repo: w.repoRef(), Number: w.number, Author: actorOf(w.pr.GetUser()),
 		BaseBranch: w.pr.GetBase().GetRef(), HeadBranch: w.pr.GetHead().GetRef(),
 		Labels: w.labels(), Permissions: map[string]policies.Permission{strings.ToLower(cm.Author): perm},
 	}
@@ -53,7 +53,7 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 	react, act, replyNeeded := false, retry, false
 	for _, d := range decisions {
 		inserted, err := w.a.cfg.Store.RecordCommand(ctx, store.CommandRecord{
-			Host: "github", Repo: s.repo, Number: w.number, CommentID: cm.ID, Index: d.Index, Actor: cm.Author,
+			Host: policies.GitHub, Repo: s.repo, Number: w.number, CommentID: cm.ID, Index: d.Index, Actor: cm.Author,
 			Name: d.Command.Name, Args: d.Command.Args, Accepted: d.Accepted, Reason: d.Reason, At: cm.CreatedAt,
 		})
 		if err != nil {
@@ -81,7 +81,7 @@ func (w *prWork) runCommands(ctx context.Context, ev Event, retry bool) error {
 			// The orchestrator dedupes by comment and index, so a retry
 			// asks it again and gets the same answer without a second effect.
 			accepted, text, err := w.a.deployer.Command(ctx, deploy.CommandRequest{
-				Host: "github", Repo: s.repo, Number: w.number, Command: d.Command, Actor: author, Change: authChange,
+				Host: policies.GitHub, Repo: s.repo, Number: w.number, Command: d.Command, Actor: author, Change: authChange,
 				Dedupe: fmt.Sprintf("%d:%d", cm.ID, d.Index),
 			})
 			if err != nil {
@@ -167,7 +167,7 @@ func (w *prWork) changeLabels(ctx context.Context, add, remove []string) error {
 
 // auditCommand appends a command to the audit log.
 func (w *prWork) auditCommand(ctx context.Context, ev Event, d review.Decision) error {
-	_, err := w.a.cfg.Store.AppendAudit(ctx, review.CommandAudit("github", w.s.repo, w.number, ev.Comment.ID, ev.Comment.Author, ev.DeliveryID, d, w.a.cfg.Now()))
+	_, err := w.a.cfg.Store.AppendAudit(ctx, review.CommandAudit(policies.GitHub, w.s.repo, w.number, ev.Comment.ID, ev.Comment.Author, ev.DeliveryID, d, w.a.cfg.Now()))
 	if err != nil {
 		return fmt.Errorf("auditing /%s on %s#%d: %w", d.Command.Name, w.s.repo, w.number, err)
 	}

@@ -26,7 +26,7 @@ var (
 
 // DeployPolicy reads the policy of repo's default branch. A missing or
 // invalid policy is an error: nothing deploys without a valid policy.
-func (a *App) DeployPolicy(ctx context.Context, host, repo string) (*policies.Policy, error) {
+func (a *App) DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error) {
 	s, err := a.session(ctx, 0, repo)
 	if err != nil {
 		return nil, err

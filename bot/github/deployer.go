@@ -5,6 +5,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Deployer is what the adapter asks of the deployment orchestrator: start
@@ -13,7 +14,7 @@ import (
 type Deployer interface {
 	// Release starts every `on: release` environment for version; a
 	// version already started changes nothing.
-	Release(ctx context.Context, host, repo, version, sha string, actor deploy.Actor) error
+	Release(ctx context.Context, host policies.Host, repo, version, sha string, actor deploy.Actor) error
 	// Command runs /deploy, /rollback, /approve-deploy or /reject-deploy
 	// and says what happened or why nothing did.
 	Command(ctx context.Context, r deploy.CommandRequest) (accepted bool, reply string, err error)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // recordingDeployer stands in for the orchestrator and records what the
@@ -22,7 +23,7 @@ type recordingDeployer struct {
 	refuse string
 }
 
-func (d *recordingDeployer) Release(_ context.Context, host, repo, version, sha string, by deploy.Actor) error {
+func (d *recordingDeployer) Release(_ context.Context, host policies.Host, repo, version, sha string, by deploy.Actor) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.releases = append(d.releases, fmt.Sprintf("%s:%s@%s:%s by %s", host, repo, version, sha, by.Login))

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // KindDeployHook is the job kind of the webhooks the deployment
@@ -83,7 +85,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 			if err != nil {
 				return bot.Permanent(err)
 			}
-			_, _, err = h.Orchestrator.Start(ctx, deploy.StartRequest{Host: "github", Repo: ev.Repo, Environment: ev.Environment,
+			_, _, err = h.Orchestrator.Start(ctx, deploy.StartRequest{Host: policies.GitHub, Repo: ev.Repo, Environment: ev.Environment,
 				Version: ev.Ref, Kind: deploy.KindProtection, RunID: ev.RunID, Actor: deploy.Actor{Login: ev.Sender},
 				Trigger: "deployment protection rule"})
 			if err == nil {

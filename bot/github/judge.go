@@ -37,7 +37,7 @@ func (s *session) changeOf(ctx context.Context, pr *gh.PullRequest, p *policies.
 		c.HeadPushedAt = k.HeadPushedAt
 	}
 	if st != nil {
-		records, err := st.CommandsOf(ctx, "github", s.repo, pr.GetNumber())
+		records, err := st.CommandsOf(ctx, policies.GitHub, s.repo, pr.GetNumber())
 		if err != nil {
 			return in, nil, err
 		}
@@ -60,7 +60,7 @@ func (s *session) heads(ctx context.Context, pr *gh.PullRequest, in ChangeInput,
 		since = s.a.cfg.Now()
 	}
 	h := store.Head{SHA: pr.GetHead().GetSHA(), Content: contentDigest(in), Since: since}
-	return review.Heads(ctx, st, "github", s.repo, n, h)
+	return review.Heads(ctx, st, policies.GitHub, s.repo, n, h)
 }
 
 // contentDigest digests what a PR changes: each file's path, status,

@@ -13,6 +13,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -75,10 +76,10 @@ func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
 		zerolog.Ctx(ctx).Error().Msg("unreadable merge group job payload: skipped")
 		return nil
 	}
-	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindMergeGroup).
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 		Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Str(bot.FieldDelivery, e.DeliveryID).Logger()
 	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindMergeGroup).
+		log = a.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 			Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Logger()
 	}
 	ctx = log.WithContext(ctx)
@@ -116,7 +117,7 @@ func (a *App) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templ
 		"pull_requests": members, "reason": rep.Reason,
 	})
 	audit := store.AuditEvent{
-		At: now, Host: "github", Repo: e.Repo, Kind: store.AuditMergeGroup, Actor: e.Sender,
+		At: now, Host: policies.GitHub, Repo: e.Repo, Kind: store.AuditMergeGroup, Actor: e.Sender,
 		Subject: e.Group.HeadSHA, Outcome: rep.Conclusion, Detail: detail, DeliveryID: e.DeliveryID,
 	}
 	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {

@@ -132,11 +132,11 @@ func (a *App) processPR(ctx context.Context, jobs []store.Job) error {
 			installation = e.Installation
 		}
 	}
-	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindPR).
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindPR).
 		Str(bot.FieldRepo, last.Repo).Int(bot.FieldNumber, last.Number).Str(bot.FieldDelivery, last.DeliveryID).
 		Str(bot.FieldEvent, last.Event).Str(bot.FieldAction, last.Action).Logger()
 	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindPR).
+		log = a.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindPR).
 			Str(bot.FieldRepo, last.Repo).Int(bot.FieldNumber, last.Number).Str(bot.FieldDelivery, last.DeliveryID).Logger()
 	}
 	ctx = log.WithContext(ctx)
@@ -172,10 +172,10 @@ func (w *prWork) run(ctx context.Context, installation int64) error {
 		return err
 	}
 	w.s = s
-	w.state, err = a.cfg.Store.GetPR(ctx, "github", s.repo, w.number)
+	w.state, err = a.cfg.Store.GetPR(ctx, policies.GitHub, s.repo, w.number)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		w.state = store.PRState{Host: "github", Repo: s.repo, Number: w.number, State: store.PROpen}
+		w.state = store.PRState{Host: policies.GitHub, Repo: s.repo, Number: w.number, State: store.PROpen}
 	case err != nil:
 		return err
 	}
@@ -456,12 +456,12 @@ func (w *prWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	head := w.pr.GetHead().GetSHA()
 	last := w.events[len(w.events)-1]
 	if err := (review.Evaluation{
-		Host: "github", Repo: s.repo, Number: w.number, HeadSHA: head, PolicyRevision: w.policy.Revision,
+		Host: policies.GitHub, Repo: s.repo, Number: w.number, HeadSHA: head, PolicyRevision: w.policy.Revision,
 		Change: c, Verdict: v, Conclusion: review.Conclusion(conclusion), Actor: last.Sender, DeliveryID: last.DeliveryID,
 		Events: len(w.events), At: now,
 	}).Record(ctx, a.cfg.Store, &w.state); err != nil {
 		return err
 	}
 	a.seen.put(KeyPR(s.repo, w.number), seen{evaluatedAt: now, pr: w.pr, reviews: w.reviews, comments: w.comments, headPushedAt: w.pushedAt})
-	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, "github", s.repo, w.pr.GetBase().GetRef(), w.policy.Policy, now)
+	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, policies.GitHub, s.repo, w.pr.GetBase().GetRef(), w.policy.Policy, now)
 }

@@ -325,5 +325,5 @@ func (w *prWork) withdraw(ctx context.Context, why string) error {
 	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
 		return err
 	}
-	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, "github", w.s.repo, w.number, sha, w.a.cfg.Now())
+	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, policies.GitHub, w.s.repo, w.number, sha, w.a.cfg.Now())
 }

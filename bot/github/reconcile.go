@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // fanOut handles KindPolicyChanged jobs: for each branch whose policy
@@ -26,7 +27,7 @@ func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
 			continue
 		}
 		seen[b] = true
-		log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindPolicyChanged).
+		log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindPolicyChanged).
 			Str(bot.FieldRepo, e.Repo).Str("branch", e.Branch).Str(bot.FieldDelivery, e.DeliveryID).Logger()
 		s, err := a.session(ctx, e.Installation, e.Repo)
 		if err != nil {
@@ -71,7 +72,7 @@ func (a *App) queue(ctx context.Context, deliveryID string, cause Event, prs []*
 		})
 	}
 	dup, err := a.cfg.Acceptor.Accept(ctx, store.Delivery{
-		Host: "github", ID: deliveryID, Event: cause.Event, Action: cause.Action, Payload: mustJSON(cause), ReceivedAt: now,
+		Host: string(policies.GitHub), ID: deliveryID, Event: cause.Event, Action: cause.Action, Payload: mustJSON(cause), ReceivedAt: now,
 	}, jobs...)
 	if err != nil {
 		return 0, fmt.Errorf("queueing evaluations of %s: %w", cause.Repo, err)
@@ -102,7 +103,7 @@ func (a *App) Reconcile(ctx context.Context, limit int) (int, error) {
 		zerolog.Ctx(ctx).Info().Msg("reconcile skipped: rate limit reserve reached")
 		return 0, nil
 	}
-	stale, err := a.cfg.Store.StalePRs(ctx, "github", limit)
+	stale, err := a.cfg.Store.StalePRs(ctx, policies.GitHub, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -144,7 +145,7 @@ func (a *App) ReconcileRepo(ctx context.Context, installation int64, repo string
 		if queued >= limit {
 			break
 		}
-		st, err := a.cfg.Store.GetPR(ctx, "github", repo, pr.GetNumber())
+		st, err := a.cfg.Store.GetPR(ctx, policies.GitHub, repo, pr.GetNumber())
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return queued, err
 		}
@@ -178,7 +179,7 @@ func (a *App) queueReconcile(ctx context.Context, cause Event, pr *gh.PullReques
 	if pr.GetHead() != nil {
 		e.PR = slimPR(pr)
 	}
-	dup, err := a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "github", ID: id, Event: "reconcile", Payload: mustJSON(e), ReceivedAt: now},
+	dup, err := a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: string(policies.GitHub), ID: id, Event: "reconcile", Payload: mustJSON(e), ReceivedAt: now},
 		store.Job{Kind: KindPR, Key: KeyPR(e.Repo, e.Number), Payload: mustJSON(e), RunAt: now.Add(time.Duration(i) * a.cfg.ReconcileSpacing)})
 	if err != nil {
 		return 0, fmt.Errorf("queueing the reconciliation of %s#%d: %w", cause.Repo, cause.Number, err)

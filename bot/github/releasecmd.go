@@ -148,7 +148,7 @@ func (w *prWork) release(ctx context.Context, ev Event, version string) (refusal
 		// The tag's own push webhook finds it reported and starts nothing:
 		// the release's deployments start here, started by the commenter,
 		// who may then not approve them.
-		if err := w.a.deployer.Release(ctx, "github", s.repo, tag, head, deploy.Actor{Login: ev.Comment.Author}); err != nil {
+		if err := w.a.deployer.Release(ctx, policies.GitHub, s.repo, tag, head, deploy.Actor{Login: ev.Comment.Author}); err != nil {
 			return "", fmt.Errorf("starting the deployments of %s on %s: %w", tag, s.repo, err)
 		}
 	}

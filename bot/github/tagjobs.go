@@ -117,10 +117,10 @@ func (a *App) processTags(ctx context.Context, jobs []store.Job) error {
 		zerolog.Ctx(ctx).Error().Msg("unreadable tag job payload: skipped")
 		return nil
 	}
-	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindTag).
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindTag).
 		Str(bot.FieldRepo, e.Repo).Str("tag", e.Tag).Str(bot.FieldDelivery, e.DeliveryID).Logger()
 	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, "github").Str(bot.FieldHandler, KindTag).
+		log = a.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindTag).
 			Str(bot.FieldRepo, e.Repo).Str("tag", e.Tag).Logger()
 	}
 	ctx = log.WithContext(ctx)
@@ -197,7 +197,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 	if o.Valid() && a.deployer != nil {
 		// A validated tag starts its release's deployments (DESIGN: one per
 		// environment and version; a second event changes nothing).
-		if err := a.deployer.Release(ctx, "github", e.Repo, e.Tag, sha, deploy.Actor{Login: e.Sender}); err != nil {
+		if err := a.deployer.Release(ctx, policies.GitHub, e.Repo, e.Tag, sha, deploy.Actor{Login: e.Sender}); err != nil {
 			return fmt.Errorf("starting the deployments of %s on %s: %w", e.Tag, e.Repo, err)
 		}
 	}
@@ -280,7 +280,7 @@ func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatu
 // order, a retry after a failure may audit twice but never loses the
 // record; the status is what marks the tag as done.
 func (a *App) reportTag(ctx context.Context, s *session, e TagEvent, r review.TagReport) error {
-	audit := r.Audit("github", s.repo, e.Sender, e.Event, e.DeliveryID, a.cfg.Now())
+	audit := r.Audit(policies.GitHub, s.repo, e.Sender, e.Event, e.DeliveryID, a.cfg.Now())
 	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
 		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, s.repo, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // The HTTP client of the adapter is a chain of small round trippers, each
@@ -97,7 +98,7 @@ func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	if m.metrics != nil {
-		m.metrics.APICalls.WithLabelValues("github", req.Method+" "+routeOf(m.routes, req.URL.EscapedPath(), m.basePath), status).Inc()
+		m.metrics.APICalls.WithLabelValues(string(policies.GitHub), req.Method+" "+routeOf(m.routes, req.URL.EscapedPath(), m.basePath), status).Inc()
 	}
 	return resp, err
 }
@@ -112,7 +113,7 @@ func (m *meter) observeRate(h http.Header) {
 		resource = "core"
 	}
 	if m.metrics != nil {
-		m.metrics.RateLimitRemaining.WithLabelValues("github", resource).Set(float64(rem))
+		m.metrics.RateLimitRemaining.WithLabelValues(string(policies.GitHub), resource).Set(float64(rem))
 	}
 	if resource == "core" {
 		m.rate.remaining.Store(rem)

@@ -11,6 +11,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Job kinds that re-evaluate the PRs an event may change the verdict of,
@@ -60,7 +61,7 @@ func teamJobs(base Event, org string) ([]store.Job, string, error) {
 // (GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls).
 func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
 	for _, e := range decodeJobs(ctx, jobs) {
-		known, err := a.cfg.Store.OpenPRsWithHead(ctx, "github", e.Repo, e.HeadSHA)
+		known, err := a.cfg.Store.OpenPRsWithHead(ctx, policies.GitHub, e.Repo, e.HeadSHA)
 		if err != nil {
 			return err
 		}
@@ -108,7 +109,7 @@ func (a *App) openPRsOn(ctx context.Context, e Event) ([]*gh.PullRequest, error)
 func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 	for _, e := range decodeJobs(ctx, jobs) {
 		org := e.Branch
-		repos, err := a.cfg.Store.KnownRepos(ctx, "github")
+		repos, err := a.cfg.Store.KnownRepos(ctx, policies.GitHub)
 		if err != nil {
 			return err
 		}
@@ -116,7 +117,7 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 			if owner, _, _ := strings.Cut(repo, "/"); !strings.EqualFold(owner, org) {
 				continue
 			}
-			open, err := a.cfg.Store.OpenPRsOf(ctx, "github", repo)
+			open, err := a.cfg.Store.OpenPRsOf(ctx, policies.GitHub, repo)
 			if err != nil {
 				return err
 			}

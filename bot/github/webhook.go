@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Route is where GitHub delivers webhooks.
@@ -41,7 +42,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := a.cfg.Now()
 	event := r.Header.Get("X-GitHub-Event")
 	delivery := r.Header.Get("X-GitHub-Delivery")
-	ans := bot.NewAnswer(w, r, "github", event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
+	ans := bot.NewAnswer(w, r, string(policies.GitHub), event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
 	refuse := func(reason string) { ans.Refuse(r, reason, "signature verification failed") }
 
 	secret := a.cfg.WebhookSecret.Reveal()
@@ -95,7 +96,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans.Queue(r.Context(), a.cfg.Acceptor, store.Delivery{
-		Host: "github", ID: delivery, Event: event, Action: first.Action, Payload: payload, ReceivedAt: start,
+		Host: string(policies.GitHub), ID: delivery, Event: event, Action: first.Action, Payload: payload, ReceivedAt: start,
 	}, jobs)
 }
 

@@ -64,7 +64,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 		return policies.Actor{Login: username, Bot: in.IsBot != nil && in.IsBot(username)}
 	}
 	c := &policies.Change{
-		Host:        "gitlab",
+		Host:        policies.GitLab,
 		Repo:        repoRef(in.Repo),
 		Number:      int(mr.IID),
 		Title:       mr.Title,

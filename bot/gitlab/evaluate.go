@@ -28,7 +28,7 @@ func codeOwnersPaths() []string {
 // report is the part of the report every outcome of the MR shares.
 func (w *mrWork) report() templates.Report {
 	return templates.Report{
-		Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, BaseBranch: w.mr.TargetBranch,
+		Host: policies.GitLab, Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, BaseBranch: w.mr.TargetBranch,
 		PolicyFile: review.PolicyFile, PolicyRevision: w.policy.Revision,
 	}
 }
@@ -169,7 +169,7 @@ func (w *mrWork) change(ctx context.Context) (*policies.Change, error) {
 		in.Heads = heads
 	}
 	c := BuildChange(in)
-	records, err := a.cfg.Store.CommandsOf(ctx, "gitlab", w.repo, w.iid)
+	records, err := a.cfg.Store.CommandsOf(ctx, policies.GitLab, w.repo, w.iid)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (w *mrWork) labelEvents(ctx context.Context) ([]*gl.LabelEvent, error) {
 // reads every head it had.
 func (w *mrWork) heads(ctx context.Context, in ChangeInput) ([]policies.Head, error) {
 	h := store.Head{SHA: w.mr.SHA, Content: diffDigest(in.Diffs), Since: pushedAt(in, w.a.cfg.Now())}
-	return review.Heads(ctx, w.a.cfg.Store, "gitlab", w.repo, w.iid, h)
+	return review.Heads(ctx, w.a.cfg.Store, policies.GitLab, w.repo, w.iid, h)
 }
 
 // diffDigest digests what an MR changes: each file's paths, flags and diff.
@@ -396,13 +396,13 @@ func (w *mrWork) record(ctx context.Context, v policies.Verdict, c *policies.Cha
 	now := a.cfg.Now()
 	last := w.events[len(w.events)-1]
 	if err := (review.Evaluation{
-		Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, PolicyRevision: w.policy.Revision,
+		Host: policies.GitLab, Repo: w.repo, Number: w.iid, HeadSHA: w.mr.SHA, PolicyRevision: w.policy.Revision,
 		Change: c, Verdict: v, Conclusion: conclusion, Actor: last.Sender, DeliveryID: last.DeliveryID,
 		Events: len(w.events), At: now,
 	}).Record(ctx, a.cfg.Store, &w.state); err != nil {
 		return err
 	}
-	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, "gitlab", w.repo, w.mr.TargetBranch, w.policy.Policy, now)
+	return review.ScheduleFreezeChange(ctx, a.cfg.Acceptor, policies.GitLab, w.repo, w.mr.TargetBranch, w.policy.Policy, now)
 }
 
 // ChangeJob is the review.ChangeJob of GitLab: the evaluation of an MR
@@ -435,7 +435,7 @@ func (w *mrWork) publishFailure(ctx context.Context, cause error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
+	rep := templates.Report{Host: policies.GitLab, Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
 	o := review.Failed(rep, cause)
 	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, review.CheckName(base), o.Conclusion, o.Title(maxDescription), url); err != nil {
 		log.Error().Err(err).AnErr("cause", cause).Msg("publishing the failure status")
@@ -476,7 +476,7 @@ func (a *App) policyChanged(ctx context.Context, e Event) error {
 		return nil
 	}
 	// A delivery of its own, so that a retried fan-out queues nothing twice.
-	_, err := a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: "gitlab", ID: e.DeliveryID + "/policy_changed/" + e.Branch,
+	_, err := a.cfg.Acceptor.Accept(ctx, store.Delivery{Host: string(policies.GitLab), ID: e.DeliveryID + "/policy_changed/" + e.Branch,
 		Event: "push", Action: "policy_changed", Payload: []byte("{}")}, jobs...)
 	if err != nil {
 		return fmt.Errorf("queueing %d MRs into %s of %s: %w", len(jobs), e.Branch, e.Repo, err)
@@ -496,7 +496,7 @@ func (w *mrWork) withdraw(ctx context.Context, why string) error {
 	if sha == "" || base == "" {
 		return nil
 	}
-	rep := templates.Report{Host: "gitlab", Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
+	rep := templates.Report{Host: policies.GitLab, Repo: w.repo, Number: w.iid, HeadSHA: sha, BaseBranch: base, PolicyFile: review.PolicyFile}
 	o := review.Withdrawn(rep, why)
 	if err := w.a.publishStatus(ctx, w.pid, w.repo, sha, review.CheckName(base), o.Conclusion, o.Title(maxDescription), w.mr.WebURL); err != nil {
 		return err
@@ -506,5 +506,5 @@ func (w *mrWork) withdraw(ctx context.Context, why string) error {
 	if err := w.a.cfg.Store.PutPR(ctx, *st); err != nil {
 		return err
 	}
-	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, "gitlab", w.repo, w.iid, sha, w.a.cfg.Now())
+	return review.RequeueOthers(ctx, w.a.cfg.Store, w.a.cfg.Acceptor, ChangeJob, policies.GitLab, w.repo, w.iid, sha, w.a.cfg.Now())
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // DefaultURL is GitLab.com.
@@ -35,7 +36,7 @@ const TagStatusName = "shipgate/tag"
 // it. Every method is safe for concurrent use.
 type Store interface {
 	// GetPR returns what Shipgate published on an MR, or store.ErrNotFound.
-	GetPR(ctx context.Context, host, repo string, number int) (store.PRState, error)
+	GetPR(ctx context.Context, host policies.Host, repo string, number int) (store.PRState, error)
 	// PutPR replaces it.
 	PutPR(ctx context.Context, p store.PRState) error
 	// RecordCommand records a command once per note ID and index;
@@ -46,12 +47,12 @@ type Store interface {
 	// AppendAudit appends to the audit log.
 	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
 	// OpenPRsWithHead lists the open MRs whose head is a commit.
-	OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]store.PRState, error)
+	OpenPRsWithHead(ctx context.Context, host policies.Host, repo, sha string) ([]store.PRState, error)
 	// CommandsOf lists the commands recorded on an MR, as given.
-	CommandsOf(ctx context.Context, host, repo string, number int) ([]store.CommandRecord, error)
+	CommandsOf(ctx context.Context, host policies.Host, repo string, number int) ([]store.CommandRecord, error)
 	// RecordHead and Heads keep the heads an MR had, with their content.
-	RecordHead(ctx context.Context, host, repo string, number int, h store.Head) error
-	Heads(ctx context.Context, host, repo string, number int) ([]store.Head, error)
+	RecordHead(ctx context.Context, host policies.Host, repo string, number int, h store.Head) error
+	Heads(ctx context.Context, host policies.Host, repo string, number int) ([]store.Head, error)
 }
 
 var _ Store = (*store.Store)(nil)

@@ -48,7 +48,7 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 	if _, err := a.selfName(ctx); err != nil {
 		return err
 	}
-	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, "gitlab").Str(bot.FieldRepo, last.Repo).Str(bot.FieldKey, b.Key).Logger()
+	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitLab)).Str(bot.FieldRepo, last.Repo).Str(bot.FieldKey, b.Key).Logger()
 	ctx = log.WithContext(ctx)
 	switch b.Jobs[0].Kind {
 	case KindMR:
@@ -164,10 +164,10 @@ func (w *mrWork) ref() string { return fmt.Sprintf("%s!%d", w.repo, w.iid) }
 // MR once and publishes the outcome.
 func (w *mrWork) run(ctx context.Context) error {
 	a := w.a
-	st, err := a.cfg.Store.GetPR(ctx, "gitlab", w.repo, w.iid)
+	st, err := a.cfg.Store.GetPR(ctx, policies.GitLab, w.repo, w.iid)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		st = store.PRState{Host: "gitlab", Repo: w.repo, Number: w.iid}
+		st = store.PRState{Host: policies.GitLab, Repo: w.repo, Number: w.iid}
 	case err != nil:
 		return fmt.Errorf("reading the state of %s: %w", w.ref(), err)
 	}
@@ -277,7 +277,7 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 	author := policies.Actor{Login: n.Author}
 	key := strings.ToLower(n.Author)
 	authChange := &policies.Change{
-		Host: "gitlab", Repo: repoRef(w.repo), Number: w.iid, Author: policies.Actor{Login: w.mr.Author.Username},
+		Host: policies.GitLab, Repo: repoRef(w.repo), Number: w.iid, Author: policies.Actor{Login: w.mr.Author.Username},
 		BaseBranch: w.mr.TargetBranch, HeadBranch: w.mr.SourceBranch,
 		Labels: w.labels, Permissions: map[string]policies.Permission{key: perms[key]},
 	}
@@ -288,7 +288,7 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 	var fresh []review.Decision
 	for _, d := range decisions {
 		inserted, err := a.cfg.Store.RecordCommand(ctx, store.CommandRecord{
-			Host: "gitlab", Repo: w.repo, Number: w.iid, CommentID: n.ID, Index: d.Index, Actor: n.Author,
+			Host: policies.GitLab, Repo: w.repo, Number: w.iid, CommentID: n.ID, Index: d.Index, Actor: n.Author,
 			Name: d.Command.Name, Args: d.Command.Args, Accepted: d.Accepted, Reason: d.Reason, At: n.CreatedAt,
 		})
 		if err != nil {
@@ -297,7 +297,7 @@ func (w *mrWork) runCommands(ctx context.Context, e Event) error {
 		if !inserted {
 			continue // recorded by an earlier delivery or try: nothing is repeated
 		}
-		if _, err := a.cfg.Store.AppendAudit(ctx, review.CommandAudit("gitlab", w.repo, w.iid, n.ID, n.Author, e.DeliveryID, d, a.cfg.Now())); err != nil {
+		if _, err := a.cfg.Store.AppendAudit(ctx, review.CommandAudit(policies.GitLab, w.repo, w.iid, n.ID, n.Author, e.DeliveryID, d, a.cfg.Now())); err != nil {
 			return fmt.Errorf("auditing /%s on %s: %w", d.Command.Name, w.ref(), err)
 		}
 		log.Info().Str("command", d.Command.Name).Bool("accepted", d.Accepted).Str("reason", d.Reason).Msg("command")

@@ -189,7 +189,7 @@ func (a *App) createRelease(ctx context.Context, e Event, st policies.ReleaseSet
 // reportTag appends the audit entry, then sets the commit status. In that
 // order a retry may audit twice but never loses the record.
 func (a *App) reportTag(ctx context.Context, e Event, r review.TagReport) error {
-	if _, err := a.cfg.Store.AppendAudit(ctx, r.Audit("gitlab", e.Repo, e.Sender, "tag_push", e.DeliveryID, a.cfg.Now())); err != nil {
+	if _, err := a.cfg.Store.AppendAudit(ctx, r.Audit(policies.GitLab, e.Repo, e.Sender, "tag_push", e.DeliveryID, a.cfg.Now())); err != nil {
 		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, e.Repo, err)
 	}
 	ok, desc := r.Status()

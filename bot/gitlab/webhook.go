@@ -13,6 +13,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Route is where GitLab delivers webhooks.
@@ -103,7 +104,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if delivery == "" {
 		delivery = r.Header.Get("X-Gitlab-Event-UUID")
 	}
-	ans := bot.NewAnswer(w, r, "gitlab", event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
+	ans := bot.NewAnswer(w, r, string(policies.GitLab), event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
 	refuse := func(reason string) { ans.Refuse(r, reason, "token verification failed") }
 	secret, token := a.cfg.WebhookSecret.Reveal(), r.Header.Get("X-Gitlab-Token")
 	switch {
@@ -142,7 +143,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ans.Queue(r.Context(), a.cfg.Acceptor, store.Delivery{
-		Host: "gitlab", ID: delivery, Event: first.Kind, Action: first.Action, Payload: body, ReceivedAt: start,
+		Host: string(policies.GitLab), ID: delivery, Event: first.Kind, Action: first.Action, Payload: body, ReceivedAt: start,
 	}, jobs)
 }
 

@@ -21,15 +21,16 @@ const KindFreezeChange = "freeze.change"
 
 // freezeChange is a KindFreezeChange job's payload.
 type freezeChange struct {
-	Host, Repo, Base string
-	At               time.Time
+	Host       policies.Host
+	Repo, Base string
+	At         time.Time
 }
 
 // ScheduleFreezeChange queues the re-evaluation of the changes into base
 // at the next start or end of a freeze window of p after now, once per
 // instant (its delivery ID names it), so that every evaluation may ask
 // again. A policy without freeze windows schedules nothing.
-func ScheduleFreezeChange(ctx context.Context, q bot.Acceptor, host, repo, base string, p *policies.Policy, now time.Time) error {
+func ScheduleFreezeChange(ctx context.Context, q bot.Acceptor, host policies.Host, repo, base string, p *policies.Policy, now time.Time) error {
 	if p == nil || p.Freeze == nil {
 		return nil
 	}
@@ -58,7 +59,7 @@ type ChangeJob func(repo string, number int, reason, cause string) (store.Job, e
 
 // OpenChanges is the part of the store freeze changes read.
 type OpenChanges interface {
-	OpenPRsInto(ctx context.Context, host, repo, baseBranch string) ([]store.PRState, error)
+	OpenPRsInto(ctx context.Context, host policies.Host, repo, baseBranch string) ([]store.PRState, error)
 }
 
 // FreezeChanges is the bot.Processor of KindFreezeChange jobs: it queues an
@@ -67,8 +68,8 @@ type OpenChanges interface {
 type FreezeChanges struct {
 	Store    OpenChanges
 	Acceptor bot.Acceptor
-	// Jobs maps a host ("github", "gitlab") to how its changes are queued.
-	Jobs map[string]ChangeJob
+	// Jobs maps a host to how its changes are queued.
+	Jobs map[policies.Host]ChangeJob
 }
 
 var _ bot.Processor = FreezeChanges{}

@@ -142,8 +142,8 @@ func InputsDigest(revision string, c *policies.Change) string {
 
 // Evaluation describes one evaluation to record.
 type Evaluation struct {
-	// Host is "github" or "gitlab"; Repo and Number name the change.
-	Host   string
+	// Host, Repo and Number name the change.
+	Host   policies.Host
 	Repo   string
 	Number int
 	// HeadSHA is the commit judged; PolicyRevision identifies the policy.
@@ -189,7 +189,7 @@ func (e Evaluation) Records() (store.Evaluation, store.AuditEvent, error) {
 
 // CommandAudit is the audit entry of a command decision in comment
 // commentID on host's repo#number, given by actor.
-func CommandAudit(host, repo string, number int, commentID int64, actor, deliveryID string, d Decision, at time.Time) store.AuditEvent {
+func CommandAudit(host policies.Host, repo string, number int, commentID int64, actor, deliveryID string, d Decision, at time.Time) store.AuditEvent {
 	outcome := "refused"
 	if d.Accepted {
 		outcome = "accepted"

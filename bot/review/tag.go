@@ -54,7 +54,7 @@ func (r TagReport) Status() (ok bool, description string) {
 
 // Audit is the audit entry of the report on host's repo, caused by actor
 // through deliveryID (event names the host event).
-func (r TagReport) Audit(host, repo, actor, event, deliveryID string, at time.Time) store.AuditEvent {
+func (r TagReport) Audit(host policies.Host, repo, actor, event, deliveryID string, at time.Time) store.AuditEvent {
 	outcome := "valid"
 	switch {
 	case r.Refused != "":

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Audit event kinds. Kind is an open set: later features add their own.
@@ -31,7 +33,7 @@ type AuditEvent struct {
 	At time.Time
 	// Host, Repo and Number name where it happened; Number is 0 when the
 	// event is not about a PR (a release, a deployment).
-	Host   string
+	Host   policies.Host
 	Repo   string
 	Number int
 	// Kind is one of the Audit* kinds, or a newer one.

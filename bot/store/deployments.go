@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // ErrStale is returned by UpdateDeployment when the deployment changed since
@@ -21,7 +23,7 @@ type Deployment struct {
 	// "github:acme/widgets:staging:v1.2.0".
 	ID string
 	// Host, Repo, Environment and Version say what is deployed where.
-	Host        string
+	Host        policies.Host
 	Repo        string
 	Environment string
 	Version     string
@@ -113,7 +115,7 @@ WHERE id = $4 AND revision = $5`, d.State, nonNil(d.Data), micros(at), d.ID, d.R
 // LatestDeployment returns the most recently updated deployment of an
 // environment whose state is one of states (any state when none is given);
 // ErrNotFound when there is none.
-func (s *Store) LatestDeployment(ctx context.Context, host, repo, environment string, states ...string) (Deployment, error) {
+func (s *Store) LatestDeployment(ctx context.Context, host policies.Host, repo, environment string, states ...string) (Deployment, error) {
 	if err := s.closed(); err != nil {
 		return Deployment{}, err
 	}

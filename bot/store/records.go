@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // CommandRecord is one comment command as Shipgate decided it.
 type CommandRecord struct {
 	// Host, Repo and Number name the PR; Repo is "owner/name" (GitLab: the
 	// project path, which may contain more slashes).
-	Host   string
+	Host   policies.Host
 	Repo   string
 	Number int
 	// CommentID is the host's ID of the comment (GitLab: the note ID).
@@ -61,7 +63,7 @@ ON CONFLICT (host, repo, comment_id, idx) DO NOTHING`,
 // Evaluation is one evaluation of a change under a policy.
 type Evaluation struct {
 	// Host, Repo and Number name the PR.
-	Host   string
+	Host   policies.Host
 	Repo   string
 	Number int
 	// HeadSHA is the commit the verdict is about.
@@ -116,7 +118,7 @@ const (
 // request) to publish idempotently and to reconcile after missed events.
 type PRState struct {
 	// Host, Repo and Number name the PR; they are its key.
-	Host   string
+	Host   policies.Host
 	Repo   string
 	Number int
 	// BaseBranch is the branch the change targets, whose policy applies.
@@ -167,7 +169,7 @@ func scanPR(sc interface{ Scan(...any) error }) (PRState, error) {
 }
 
 // GetPR returns the state of a PR, or ErrNotFound.
-func (s *Store) GetPR(ctx context.Context, host, repo string, number int) (PRState, error) {
+func (s *Store) GetPR(ctx context.Context, host policies.Host, repo string, number int) (PRState, error) {
 	if err := s.closed(); err != nil {
 		return PRState{}, err
 	}
@@ -222,11 +224,11 @@ ON CONFLICT (host, repo, number) DO UPDATE SET
 // never evaluated, evaluated before their last activity, or evaluated at
 // another head SHA. Least recently active first, so a reconciler working
 // through them in pages makes progress.
-func (s *Store) StalePRs(ctx context.Context, host string, limit int) ([]PRState, error) {
+func (s *Store) StalePRs(ctx context.Context, host policies.Host, limit int) ([]PRState, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("listing stale PRs: %w: limit must be positive", ErrInvalid)
 	}
-	return s.queryPRs(ctx, "listing stale PRs of "+host, `SELECT `+prColumns+` FROM prs
+	return s.queryPRs(ctx, "listing stale PRs of "+string(host), `SELECT `+prColumns+` FROM prs
 WHERE host = $1 AND state = 'open'
   AND (last_evaluated_at IS NULL OR last_evaluated_at < last_activity_at OR last_evaluated_sha <> head_sha)
 ORDER BY COALESCE(last_activity_at, 0), repo, number
@@ -235,7 +237,7 @@ LIMIT $2`, host, limit)
 
 // OpenPRsInto returns the open PRs of repo that target baseBranch, by
 // number: the PRs to evaluate again when that branch's policy changes.
-func (s *Store) OpenPRsInto(ctx context.Context, host, repo, baseBranch string) ([]PRState, error) {
+func (s *Store) OpenPRsInto(ctx context.Context, host policies.Host, repo, baseBranch string) ([]PRState, error) {
 	return s.queryPRs(ctx, "listing open PRs of "+repo+" into "+baseBranch, `SELECT `+prColumns+` FROM prs
 WHERE host = $1 AND repo = $2 AND base_branch = $3 AND state = 'open'
 ORDER BY number`, host, repo, baseBranch)
@@ -243,14 +245,14 @@ ORDER BY number`, host, repo, baseBranch)
 
 // OpenPRsWithHead returns the open PRs of repo whose head is sha, by
 // number: the other PRs that share a commit's checks.
-func (s *Store) OpenPRsWithHead(ctx context.Context, host, repo, sha string) ([]PRState, error) {
+func (s *Store) OpenPRsWithHead(ctx context.Context, host policies.Host, repo, sha string) ([]PRState, error) {
 	return s.queryPRs(ctx, "listing open PRs of "+repo+" at "+sha, `SELECT `+prColumns+` FROM prs
 WHERE host = $1 AND repo = $2 AND head_sha = $3 AND state = 'open'
 ORDER BY number`, host, repo, sha)
 }
 
 // OpenPRsOf returns the open PRs of repo, by number.
-func (s *Store) OpenPRsOf(ctx context.Context, host, repo string) ([]PRState, error) {
+func (s *Store) OpenPRsOf(ctx context.Context, host policies.Host, repo string) ([]PRState, error) {
 	return s.queryPRs(ctx, "listing open PRs of "+repo, `SELECT `+prColumns+` FROM prs
 WHERE host = $1 AND repo = $2 AND state = 'open'
 ORDER BY number`, host, repo)
@@ -259,7 +261,7 @@ ORDER BY number`, host, repo)
 // CommandsOf returns the commands recorded on a change, in the order they
 // were given (by comment time, then comment and index): the commands as
 // their comments were written when created.
-func (s *Store) CommandsOf(ctx context.Context, host, repo string, number int) ([]CommandRecord, error) {
+func (s *Store) CommandsOf(ctx context.Context, host policies.Host, repo string, number int) ([]CommandRecord, error) {
 	if err := s.closed(); err != nil {
 		return nil, err
 	}
@@ -321,7 +323,7 @@ type Head struct {
 // RecordHead records that PR number of repo had head sha with content,
 // seen since since. The first sighting's time is kept; a content learnt
 // later fills one that was unknown, and never replaces a known one.
-func (s *Store) RecordHead(ctx context.Context, host, repo string, number int, h Head) error {
+func (s *Store) RecordHead(ctx context.Context, host policies.Host, repo string, number int, h Head) error {
 	if err := s.closed(); err != nil {
 		return err
 	}
@@ -339,7 +341,7 @@ ON CONFLICT (host, repo, number, sha) DO UPDATE SET content = excluded.content W
 
 // Heads returns the heads PR number of repo had, in the order the bot saw
 // them.
-func (s *Store) Heads(ctx context.Context, host, repo string, number int) ([]Head, error) {
+func (s *Store) Heads(ctx context.Context, host policies.Host, repo string, number int) ([]Head, error) {
 	if err := s.closed(); err != nil {
 		return nil, err
 	}

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // KnownRepos lists, in name order, the repositories of host in which
 // Shipgate has seen at least one PR: reconciliation lists their open PRs
 // through the API to find those whose every webhook was missed.
-func (s *Store) KnownRepos(ctx context.Context, host string) ([]string, error) {
+func (s *Store) KnownRepos(ctx context.Context, host policies.Host) ([]string, error) {
 	if err := s.closed(); err != nil {
 		return nil, err
 	}

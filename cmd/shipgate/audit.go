@@ -114,7 +114,7 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 			return err
 		}
 		emit = func(e store.AuditEvent) error {
-			if err := cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.Host, e.Repo,
+			if err := cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), string(e.Host), e.Repo,
 				strconv.Itoa(e.Number), e.Kind, e.Actor, e.Subject, e.Outcome, e.DeliveryID, string(e.Detail)}); err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		emit = func(e store.AuditEvent) error {
-			rec := auditRecord{ID: e.ID, At: e.At.UTC(), Host: e.Host, Repo: e.Repo, Number: e.Number, Kind: e.Kind,
+			rec := auditRecord{ID: e.ID, At: e.At.UTC(), Host: string(e.Host), Repo: e.Repo, Number: e.Number, Kind: e.Kind,
 				Actor: e.Actor, Subject: e.Subject, Outcome: e.Outcome, DeliveryID: e.DeliveryID}
 			if json.Valid(e.Detail) {
 				rec.Detail = e.Detail

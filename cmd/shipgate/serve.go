@@ -22,6 +22,7 @@ import (
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 func newServeCmd() *cobra.Command {
@@ -92,26 +93,26 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		receivers []bot.Receiver
 		// freeze re-evaluates each host's open changes when a window
 		// starts or ends.
-		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[string]review.ChangeJob{}}
+		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[policies.Host]review.ChangeJob{}}
 	)
 	if cfg.githubEnabled() {
 		if gh, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
 			return usageError(err)
 		}
-		identify(ctx, log, "github", gh.Identify)
+		identify(ctx, log, policies.GitHub, gh.Identify)
 		workers.Processors = append(workers.Processors, gh)
 		receivers = append(receivers, gh)
-		freeze.Jobs["github"] = github.ChangeJob
+		freeze.Jobs[policies.GitHub] = github.ChangeJob
 	}
 	if cfg.gitlabEnabled() {
 		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
 		if err != nil {
 			return usageError(err)
 		}
-		identify(ctx, log, "gitlab", gl.Identify)
+		identify(ctx, log, policies.GitLab, gl.Identify)
 		workers.Processors = append(workers.Processors, gl)
 		receivers = append(receivers, gl)
-		freeze.Jobs["gitlab"] = gitlab.ChangeJob
+		freeze.Jobs[policies.GitLab] = gitlab.ChangeJob
 	}
 	workers.Processors = append(workers.Processors, freeze)
 	if gh != nil {
@@ -163,15 +164,15 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 // so that its own comments are never taken as commands. A failure is
 // logged and not fatal: each batch asks again before it is processed, and
 // waits (retries) until the host answers.
-func identify(ctx context.Context, log zerolog.Logger, host string, id func(context.Context) (string, error)) {
+func identify(ctx context.Context, log zerolog.Logger, host policies.Host, id func(context.Context) (string, error)) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	login, err := id(ctx)
 	if err != nil {
-		log.Error().Err(err).Str(bot.FieldHost, host).Msg("cannot tell who Shipgate is yet: no work is processed until it can")
+		log.Error().Err(err).Str(bot.FieldHost, string(host)).Msg("cannot tell who Shipgate is yet: no work is processed until it can")
 		return
 	}
-	log.Info().Str(bot.FieldHost, host).Str("login", login).Msg("acting as")
+	log.Info().Str(bot.FieldHost, string(host)).Str("login", login).Msg("acting as")
 }
 
 // newGitHub builds the GitHub adapter from the configuration.
@@ -237,7 +238,7 @@ func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, st
 		if err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("reconciliation")
 		}
-		repos, err := st.KnownRepos(ctx, "github")
+		repos, err := st.KnownRepos(ctx, policies.GitHub)
 		if err != nil && ctx.Err() == nil {
 			log.Warn().Err(err).Msg("reconciliation: listing repositories")
 		}

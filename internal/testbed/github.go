@@ -17,6 +17,7 @@ import (
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // GitHubRepo is the repository of a GitHub world.
@@ -67,7 +68,7 @@ func (g *GitHub) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register("github", app, github.ChangeJob)
+	g.register(policies.GitHub, app, github.ChangeJob)
 }
 
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the

@@ -13,6 +13,7 @@ import (
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // GitLab project of a GitLab world: a subgroup, so the owner holds a slash.
@@ -67,7 +68,7 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register("gitlab", app, gitlab.ChangeJob)
+	g.register(policies.GitLab, app, gitlab.ChangeJob)
 }
 
 // User is a member by name, or a stranger; call it inside Fake.Do.

@@ -21,6 +21,7 @@ import (
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/testclock"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Secret is the webhook secret of every world.
@@ -49,12 +50,12 @@ func newWorld(t testing.TB) *world {
 
 // register routes the kinds of ps to them, and freeze changes to the
 // host's job builder.
-func (w *world) register(host string, p bot.Processor, job review.ChangeJob) {
+func (w *world) register(host policies.Host, p bot.Processor, job review.ChangeJob) {
 	w.processors = map[string]bot.Processor{}
 	for _, k := range p.Kinds() {
 		w.processors[k] = p
 	}
-	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[string]review.ChangeJob{host: job}}
+	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[policies.Host]review.ChangeJob{host: job}}
 	for _, k := range freeze.Kinds() {
 		w.processors[k] = freeze
 	}

@@ -305,3 +305,15 @@ func (w *Workers) observeQueue(ctx context.Context) {
 	w.Metrics.QueueJobs.WithLabelValues("dead").Set(float64(st.Dead))
 	w.Metrics.QueueOldestSeconds.Set(st.OldestReadyAge.Seconds())
 }
+
+// LastAttempt reports whether a job of the batch has no try left after
+// this one: a processor then reports the failure where people see it
+// before it returns the error.
+func LastAttempt(jobs []store.Job) bool {
+	for _, j := range jobs {
+		if j.MaxAttempts > 0 && j.Attempts+1 >= j.MaxAttempts {
+			return true
+		}
+	}
+	return false
+}

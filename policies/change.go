@@ -169,6 +169,8 @@ const (
 
 // Review is one submitted review.
 type Review struct {
+	// ID is the host's ID of the review (0 when it has none).
+	ID     int64
 	Author Actor
 	State  ReviewState
 	// CommitSHA is the head SHA the review was given on.

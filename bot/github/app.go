@@ -120,8 +120,6 @@ type App struct {
 	apps     *ghinstallation.AppsTransport
 	cache    *etagCache
 	rate     *rateState
-	checks   *lru[published] // by "owner/name/check-run-id"
-	seen     *lru[seen]      // by KeyPR
 	mu       sync.Mutex
 	clients  map[int64]*gh.Client // by installation; 0 for the token
 	installs map[string]int64     // repository → installation, for jobs without one
@@ -181,7 +179,7 @@ func New(cfg Config) (*App, error) {
 	setDefault(&cfg.RateReserve, 500)
 	a := &App{
 		cfg: cfg, apiURL: apiURL, upload: upload,
-		cache: newETagCache(cfg.CacheEntries, cfg.CacheBytes), rate: newRateState(), checks: newLRU[published](4096), seen: newLRU[seen](1024),
+		cache: newETagCache(cfg.CacheEntries, cfg.CacheBytes), rate: newRateState(),
 		clients: map[int64]*gh.Client{}, installs: map[string]int64{}, botLogin: cfg.BotLogin,
 	}
 	if len(errs) > 0 {

@@ -7,9 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
-
-	gh "github.com/google/go-github/v62/github"
 )
 
 // etagCache makes GET requests conditional: it remembers the ETag and body
@@ -135,69 +132,4 @@ func (c *etagCache) put(e *cacheEntry) {
 		delete(c.entries, oe.key)
 		c.bytes -= len(oe.body)
 	}
-}
-
-// lru is a bounded map, least recently used first out, safe for
-// concurrent use. It holds what the adapter remembers between jobs in
-// memory (published check runs, PRs and their comments); after a restart it is empty
-// and the first job reads or publishes anyway.
-type lru[V any] struct {
-	mu  sync.Mutex
-	max int
-	m   map[string]*list.Element
-	l   list.List // of lruEntry[V], most recent at the front
-}
-
-type lruEntry[V any] struct {
-	key   string
-	value V
-}
-
-func newLRU[V any](max int) *lru[V] { return &lru[V]{max: max, m: map[string]*list.Element{}} }
-
-// get returns the value of key, if it is remembered.
-func (c *lru[V]) get(key string) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.m[key]
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	c.l.MoveToFront(el)
-	return el.Value.(lruEntry[V]).value, true
-}
-
-// put remembers value under key.
-func (c *lru[V]) put(key string, value V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.m[key]; ok {
-		c.l.Remove(el)
-	}
-	c.m[key] = c.l.PushFront(lruEntry[V]{key, value})
-	for c.l.Len() > c.max {
-		old := c.l.Back()
-		c.l.Remove(old)
-		delete(c.m, old.Value.(lruEntry[V]).key)
-	}
-}
-
-// published is what was last published on a check run: its digest, so
-// that an unchanged check is not updated again, and its status.
-type published struct {
-	digest, status string
-}
-
-// seen is a PR and its comments as the last evaluation knew them.
-// evaluatedAt is the PRState.LastEvaluatedAt that evaluation stored: they
-// are only reused while no other replica has evaluated the PR since.
-type seen struct {
-	evaluatedAt time.Time
-	pr          *gh.PullRequest
-	// reviews and comments are nil when the evaluation did not read them.
-	reviews  []*gh.PullRequestReview
-	comments []*gh.IssueComment
-	// headPushedAt is when pr's head was pushed, zero if unknown.
-	headPushedAt time.Time
 }

@@ -12,6 +12,7 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -48,48 +49,27 @@ type ChangeInput struct {
 	Heads []policies.Head
 	// Incomplete names the facts read in part, and why.
 	Incomplete map[policies.Facts]string
-	// Self is Shipgate's own login: its comments and reviews are a bot's,
-	// whatever type GitHub gives its account (a token's user).
-	Self string
 }
 
 // BuildChange turns GitHub data into a Change.
 func BuildChange(in ChangeInput) *policies.Change {
-	pr := in.PR
-	actor := func(u *gh.User) policies.Actor {
-		a := actorOf(u)
-		a.Bot = a.Bot || in.Self != "" && strings.EqualFold(a.Login, in.Self)
-		return a
+	repo := ""
+	if r := in.PR.GetBase().GetRepo(); r != nil {
+		repo = r.GetOwner().GetLogin() + "/" + r.GetName()
 	}
-	c := &policies.Change{
-		Host:        policies.GitHub,
-		Number:      pr.GetNumber(),
-		Title:       pr.GetTitle(),
-		Body:        pr.GetBody(),
-		Author:      actor(pr.GetUser()),
-		Heads:       in.Heads,
-		Incomplete:  in.Incomplete,
-		BaseBranch:  pr.GetBase().GetRef(),
-		HeadBranch:  pr.GetHead().GetRef(),
-		HeadSHA:     pr.GetHead().GetSHA(),
-		Draft:       pr.GetDraft(),
-		Merged:      pr.GetMerged(),
-		Teams:       in.Teams,
-		CodeOwners:  in.CodeOwners,
-		Permissions: in.Permissions,
-		CreatedAt:   pr.GetCreatedAt().Time,
-		UpdatedAt:   pr.GetUpdatedAt().Time,
-	}
-	if repo := pr.GetBase().GetRepo(); repo != nil {
-		c.Repo = policies.Repo{Owner: repo.GetOwner().GetLogin(), Name: repo.GetName()}
-	}
-	for _, l := range pr.Labels {
-		c.Labels = append(c.Labels, l.GetName())
-	}
+	return buildChange(snapshotOf(in.PR), repo, in)
+}
+
+// buildChange is the Change of snap with the facts of in.
+func buildChange(snap gate.Snapshot, repo string, in ChangeInput) *policies.Change {
+	actor := actorOf
+	c := snap.Change(policies.GitHub, repo)
+	c.Heads, c.Incomplete, c.Teams, c.CodeOwners, c.Permissions = in.Heads, in.Incomplete, in.Teams, in.CodeOwners, in.Permissions
 	if in.Reviews != nil {
 		c.Reviews = make([]policies.Review, 0, len(in.Reviews))
 		for _, r := range in.Reviews {
 			c.Reviews = append(c.Reviews, policies.Review{
+				ID:          r.GetID(),
 				Author:      actor(r.GetUser()),
 				State:       policies.ReviewState(strings.ToUpper(r.GetState())),
 				CommitSHA:   r.GetCommitID(),
@@ -100,13 +80,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 	if in.Comments != nil {
 		c.Comments = make([]policies.Comment, 0, len(in.Comments))
 		for _, cm := range in.Comments {
-			c.Comments = append(c.Comments, policies.Comment{
-				ID:        cm.GetID(),
-				Author:    actor(cm.GetUser()),
-				Body:      cm.GetBody(),
-				CreatedAt: cm.GetCreatedAt().Time,
-				Edited:    cm.GetUpdatedAt().After(cm.GetCreatedAt().Time),
-			})
+			c.Comments = append(c.Comments, commentOf(cm))
 		}
 	}
 	if in.Files != nil {

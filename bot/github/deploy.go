@@ -11,6 +11,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -31,7 +32,7 @@ func (a *App) DeployPolicy(ctx context.Context, host policies.Host, repo string)
 	if err != nil {
 		return nil, err
 	}
-	lp, err := s.loadPolicyFile(ctx, PolicyFile, "")
+	lp, err := gate.LoadPolicy(ctx, s, PolicyFile, "")
 	switch {
 	case err != nil:
 		return nil, err

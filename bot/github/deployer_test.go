@@ -55,7 +55,7 @@ func TestAValidTagStartsItsReleaseDeployments(t *testing.T) {
 func TestDeploymentCommandsReachTheOrchestrator(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDeployer{}
-	h.app.SetDeployer(d)
+	h.setDeployer(d)
 	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
 	h.fake.SetPermission(testRepo, "mia", "maintain")
 	h.fake.SetPermission(testRepo, "walt", "write")
@@ -116,7 +116,7 @@ func TestWorkflowRunsAndProtectionRulesAreQueuedForTheOrchestrator(t *testing.T)
 func TestARefusedDeploymentCommandGetsTheReasonAndNoThumbsUp(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDeployer{refuse: "mallory is not an approver of this gate; approvers: alice"}
-	h.app.SetDeployer(d)
+	h.setDeployer(d)
 	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
 	h.fake.SetPermission(testRepo, "mallory", "write")
 	h.open(fakegithub.PR{Number: 3, Title: "feat: x", Author: "alice"}, "")

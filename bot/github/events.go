@@ -10,8 +10,10 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // Job kinds of the adapter.
@@ -37,9 +39,9 @@ func KeyPR(repo string, number int) string { return fmt.Sprintf("github:%s#%d", 
 // "github:OWNER/REPO@BRANCH".
 func KeyBranch(repo, branch string) string { return "github:" + repo + "@" + branch }
 
-// Event is a webhook delivery translated, once, into what a job needs: the
-// payload of KindPR and KindPolicyChanged jobs. After the Receiver nothing
-// reads webhook payloads.
+// Event is the payload of the adapter's own jobs (KindPolicyChanged,
+// KindHeadChanged, KindTeamChanged): plain fields, never a go-github
+// struct. A pull request's jobs hold a gate.Event.
 type Event struct {
 	// Event and Action are GitHub's (X-GitHub-Event, "action"); the
 	// adapter's own jobs use Event "policy_changed" and "reconcile".
@@ -62,49 +64,6 @@ type Event struct {
 	// At is when the event happened as far as the payload says
 	// (synchronize: the PR's updated_at, the time of the push).
 	At time.Time `json:"at,omitempty"`
-	// PR is the pull request as the payload holds it (pull_request and
-	// pull_request_review events), reduced to what a Change is built
-	// from; nil when the PR must be fetched.
-	PR *gh.PullRequest `json:"pull_request,omitempty"`
-	// Comment is the comment of an issue_comment event.
-	Comment *Comment `json:"comment,omitempty"`
-	// Review is the review of a pull_request_review event.
-	Review *gh.PullRequestReview `json:"review,omitempty"`
-	// Issue is the PR as an issue_comment event holds it: title, body,
-	// labels and state, without its branches.
-	Issue *gh.Issue `json:"issue,omitempty"`
-}
-
-// Comment is a PR comment that may hold commands.
-type Comment struct {
-	ID     int64  `json:"id"`
-	Author string `json:"author"`
-	// Bot is true for comments by Apps and bot accounts: never commands.
-	Bot       bool      `json:"bot,omitempty"`
-	Body      string    `json:"body"`
-	CreatedAt time.Time `json:"created_at"`
-	// UpdatedAt moves past CreatedAt when the comment is edited.
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-	// Edited and Deleted are set for issue_comment edited and deleted:
-	// neither runs a command, they only lead to a new evaluation.
-	Edited  bool `json:"edited,omitempty"`
-	Deleted bool `json:"deleted,omitempty"`
-}
-
-// issueComment is the comment as the API lists it, for the Change.
-func (c *Comment) issueComment() *gh.IssueComment {
-	kind := "User"
-	if c.Bot {
-		kind = "Bot"
-	}
-	updated := c.UpdatedAt
-	if c.Edited && !updated.After(c.CreatedAt) {
-		updated = c.CreatedAt.Add(time.Second) // an edit event: edited, whatever the payload's clock says
-	}
-	return &gh.IssueComment{
-		ID: gh.Int64(c.ID), Body: gh.String(c.Body), User: &gh.User{Login: gh.String(c.Author), Type: gh.String(kind)},
-		CreatedAt: &gh.Timestamp{Time: c.CreatedAt}, UpdatedAt: &gh.Timestamp{Time: updated},
-	}
 }
 
 // usedEvent reports whether the adapter reads an event; others are
@@ -152,9 +111,8 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 	if p.Installation != nil {
 		base.Installation = p.Installation.ID
 	}
-	prJob := func(e Event) store.Job {
-		return store.Job{Kind: KindPR, Key: KeyPR(e.Repo, e.Number), Payload: mustJSON(e)}
-	}
+	change := gate.Event{Kind: eventKind(event), Action: p.Action, DeliveryID: deliveryID, Host: policies.GitHub,
+		Scope: base.Installation, Repo: base.Repo, Sender: base.Sender}
 	noVerdict := func() ([]store.Job, string, error) {
 		return nil, "action " + p.Action + " does not change a verdict", nil
 	}
@@ -163,18 +121,18 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		if !prAction(p.Action) || p.PullRequest == nil {
 			return noVerdict()
 		}
-		e := base
-		e.PR = p.PullRequest.github()
-		e.Number, e.HeadSHA, e.At = e.PR.GetNumber(), e.PR.GetHead().GetSHA(), p.PullRequest.UpdatedAt.Time
-		return []store.Job{prJob(e)}, "", nil
+		e := change
+		e.Change = p.PullRequest.snapshot()
+		e.Number, e.HeadSHA, e.At, e.Pushed = e.Change.Number, e.Change.HeadSHA, p.PullRequest.UpdatedAt.Time, p.Action == "synchronize"
+		return []store.Job{gate.Job(e)}, "", nil
 	case "pull_request_review":
 		if !reviewAction(p.Action) || p.PullRequest == nil || p.Review == nil {
 			return noVerdict()
 		}
-		e := base
-		e.PR, e.Review = p.PullRequest.github(), p.Review.github()
-		e.Number, e.HeadSHA, e.At = e.PR.GetNumber(), e.PR.GetHead().GetSHA(), p.Review.SubmittedAt.Time
-		return []store.Job{prJob(e)}, "", nil
+		e := change
+		e.Change, e.Review = p.PullRequest.snapshot(), p.Review.review(p.Action)
+		e.Number, e.HeadSHA, e.At = e.Change.Number, e.Change.HeadSHA, p.Review.SubmittedAt.Time
+		return []store.Job{gate.Job(e)}, "", nil
 	case "issue_comment":
 		switch {
 		case p.Issue == nil || p.Comment == nil:
@@ -186,14 +144,14 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		case p.Action != "created" && p.Action != "edited" && p.Action != "deleted":
 			return noVerdict()
 		}
-		e := base
+		e := change
 		e.Number, e.At = p.Issue.Number, p.Comment.UpdatedAt.Time
-		e.Comment = &Comment{
+		e.Comment = &gate.Comment{
 			ID: p.Comment.ID, Author: p.Comment.User.login(), Body: p.Comment.Body, CreatedAt: p.Comment.CreatedAt.Time,
 			UpdatedAt: p.Comment.UpdatedAt.Time, Edited: p.Action == "edited", Deleted: p.Action == "deleted",
 		}
-		e.Issue = p.Issue.github()
-		return []store.Job{prJob(e)}, "", nil
+		e.Issue = p.Issue.issue()
+		return []store.Job{gate.Job(e)}, "", nil
 	case "check_run":
 		cr := p.CheckRun
 		switch {
@@ -210,7 +168,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		default:
 			return noVerdict()
 		}
-		return checkJobs(prJob, base, cr.PullRequests)
+		return checkJobs(change, cr.PullRequests)
 	case "create":
 		return tagJobs(event, deliveryID, payload)
 	case "merge_group":
@@ -226,7 +184,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		if (p.Action != "rerequested" && p.Action != "completed") || p.CheckSuite == nil {
 			return noVerdict()
 		}
-		return checkJobs(prJob, base, p.CheckSuite.PullRequests)
+		return checkJobs(change, p.CheckSuite.PullRequests)
 	case "status":
 		return statusJobs(base, p.SHA, p.Context)
 	case "membership", "team":
@@ -251,7 +209,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 }
 
 // checkJobs queues an evaluation for each PR of a check run or suite.
-func checkJobs(prJob func(Event) store.Job, base Event, prs []hookPRRef) ([]store.Job, string, error) {
+func checkJobs(base gate.Event, prs []hookPRRef) ([]store.Job, string, error) {
 	if len(prs) == 0 {
 		return nil, "no pull request of this repository is on the commit", nil
 	}
@@ -259,7 +217,7 @@ func checkJobs(prJob func(Event) store.Job, base Event, prs []hookPRRef) ([]stor
 	for _, pr := range prs {
 		e := base
 		e.Number, e.HeadSHA = pr.Number, pr.Head.SHA
-		jobs = append(jobs, prJob(e))
+		jobs = append(jobs, gate.Job(e))
 	}
 	return jobs, "", nil
 }
@@ -312,25 +270,23 @@ func (u *hookUser) login() string {
 	return u.Login
 }
 
-func (u *hookUser) bot() bool {
-	return u != nil && (u.Type == "Bot" || strings.HasSuffix(u.Login, "[bot]"))
-}
+func (u *hookUser) bot() bool { return u != nil && botUser(u.Login, u.Type) }
 
-func (u *hookUser) github() *gh.User {
+func (u *hookUser) actor() policies.Actor {
 	if u == nil {
-		return nil
+		return policies.Actor{}
 	}
-	return &gh.User{Login: gh.String(u.Login), Type: gh.String(u.Type)}
+	return policies.Actor{Login: u.Login, Bot: u.bot()}
 }
 
 type hookLabel struct {
 	Name string `json:"name"`
 }
 
-func labels(ls []hookLabel) []*gh.Label {
-	out := make([]*gh.Label, 0, len(ls))
+func labelNames(ls []hookLabel) []string {
+	out := make([]string, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, &gh.Label{Name: gh.String(l.Name)})
+		out = append(out, l.Name)
 	}
 	return out
 }
@@ -344,15 +300,18 @@ type hookBranch struct {
 	} `json:"repo"`
 }
 
-func (b *hookBranch) github() *gh.PullRequestBranch {
+func (b *hookBranch) ref() string {
 	if b == nil {
-		return nil
+		return ""
 	}
-	out := &gh.PullRequestBranch{Ref: gh.String(b.Ref), SHA: gh.String(b.SHA)}
-	if r := b.Repo; r != nil {
-		out.Repo = &gh.Repository{Name: gh.String(r.Name), Owner: r.Owner.github()}
+	return b.Ref
+}
+
+func (b *hookBranch) sha() string {
+	if b == nil {
+		return ""
 	}
-	return out
+	return b.SHA
 }
 
 // hookPR is a pull request in a payload, with what a Change is built from.
@@ -371,17 +330,24 @@ type hookPR struct {
 	Labels       []hookLabel `json:"labels"`
 	Base         *hookBranch `json:"base"`
 	Head         *hookBranch `json:"head"`
+	HTMLURL      string      `json:"html_url"`
 	CreatedAt    hookTime    `json:"created_at"`
 	UpdatedAt    hookTime    `json:"updated_at"`
 }
 
-func (p *hookPR) github() *gh.PullRequest {
-	return &gh.PullRequest{
-		Number: gh.Int(p.Number), ChangedFiles: gh.Int(p.ChangedFiles), Commits: gh.Int(p.Commits),
-		Title: gh.String(p.Title), Body: gh.String(p.Body), State: gh.String(p.State),
-		Draft: gh.Bool(p.Draft), Merged: gh.Bool(p.Merged), User: p.User.github(), Labels: labels(p.Labels),
-		Base: p.Base.github(), Head: p.Head.github(),
-		CreatedAt: &gh.Timestamp{Time: p.CreatedAt.Time}, UpdatedAt: &gh.Timestamp{Time: p.UpdatedAt.Time},
+func (p *hookPR) snapshot() *gate.Snapshot {
+	state := gate.Open
+	switch {
+	case p.Merged:
+		state = gate.Merged
+	case p.State == "closed":
+		state = gate.Closed
+	}
+	return &gate.Snapshot{
+		Number: p.Number, Title: p.Title, Body: p.Body, Author: p.User.actor(),
+		Base: p.Base.ref(), Head: p.Head.ref(), BaseSHA: p.Base.sha(), HeadSHA: p.Head.sha(),
+		State: state, Draft: p.Draft, Labels: labelNames(p.Labels), ChangedFiles: p.ChangedFiles, Commits: p.Commits,
+		URL: p.HTMLURL, CreatedAt: p.CreatedAt.Time, UpdatedAt: p.UpdatedAt.Time,
 	}
 }
 
@@ -401,11 +367,8 @@ type hookReview struct {
 	SubmittedAt hookTime  `json:"submitted_at"`
 }
 
-func (r *hookReview) github() *gh.PullRequestReview {
-	return &gh.PullRequestReview{
-		ID: gh.Int64(r.ID), User: r.User.github(), State: gh.String(strings.ToUpper(r.State)), CommitID: gh.String(r.CommitID),
-		SubmittedAt: &gh.Timestamp{Time: r.SubmittedAt.Time},
-	}
+func (r *hookReview) review(action string) *gate.Review {
+	return &gate.Review{ID: r.ID, Author: r.User.actor(), State: reviewState(r.State, action), CommitSHA: r.CommitID, SubmittedAt: r.SubmittedAt.Time}
 }
 
 type hookIssue struct {
@@ -418,8 +381,8 @@ type hookIssue struct {
 	PullRequest json.RawMessage `json:"pull_request"`
 }
 
-func (i *hookIssue) github() *gh.Issue {
-	return &gh.Issue{Number: gh.Int(i.Number), Title: gh.String(i.Title), Body: gh.String(i.Body), State: gh.String(i.State), Labels: labels(i.Labels)}
+func (i *hookIssue) issue() *gate.Issue {
+	return &gate.Issue{Title: i.Title, Body: i.Body, State: i.State, Labels: labelNames(i.Labels)}
 }
 
 type hookComment struct {
@@ -485,10 +448,14 @@ func (t *hookTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// isBot reports whether a user is an App or a bot account.
-func isBot(u *gh.User) bool {
-	return u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]")
+// botUser reports whether an account is an App or a bot account: the one
+// place the adapter decides it.
+func botUser(login, userType string) bool {
+	return userType == "Bot" || strings.HasSuffix(login, "[bot]")
 }
+
+// isBot reports whether a user is an App or a bot account.
+func isBot(u *gh.User) bool { return botUser(u.GetLogin(), u.GetType()) }
 
 // mustJSON encodes a value that always encodes (plain structs).
 func mustJSON(v any) []byte {
@@ -497,37 +464,4 @@ func mustJSON(v any) []byte {
 		panic(fmt.Sprintf("encoding %T: %v", v, err))
 	}
 	return b
-}
-
-// slimPR keeps what BuildChange and the adapter read of a PR from the API,
-// so that a job payload stays small.
-func slimPR(pr *gh.PullRequest) *gh.PullRequest {
-	if pr == nil {
-		return nil
-	}
-	ref := func(b *gh.PullRequestBranch) *gh.PullRequestBranch {
-		if b == nil {
-			return nil
-		}
-		out := &gh.PullRequestBranch{Ref: b.Ref, SHA: b.SHA}
-		if r := b.Repo; r != nil {
-			out.Repo = &gh.Repository{Name: r.Name}
-			if r.Owner != nil {
-				out.Repo.Owner = &gh.User{Login: r.Owner.Login}
-			}
-		}
-		return out
-	}
-	out := &gh.PullRequest{
-		Number: pr.Number, Title: pr.Title, Body: pr.Body, State: pr.State, Draft: pr.Draft, Merged: pr.Merged,
-		ChangedFiles: pr.ChangedFiles, Commits: pr.Commits,
-		CreatedAt: pr.CreatedAt, UpdatedAt: pr.UpdatedAt, Base: ref(pr.Base), Head: ref(pr.Head),
-	}
-	if u := pr.User; u != nil {
-		out.User = &gh.User{Login: u.Login, Type: u.Type}
-	}
-	for _, l := range pr.Labels {
-		out.Labels = append(out.Labels, &gh.Label{Name: l.Name})
-	}
-	return out
 }

@@ -7,16 +7,17 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	gh "github.com/google/go-github/v62/github"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/policies"
 )
 
 // ErrNoPolicy is returned by CheckLive when the PR's base branch has no
 // policy file.
-var ErrNoPolicy = errors.New("no " + PolicyFile + " on the base branch")
+var ErrNoPolicy = gate.ErrNoPolicy
 
 // What is read of one PR. GitHub itself lists at most 3000 files and 250
 // commits of a PR; the other lists are read whole, up to a bound that no
@@ -73,43 +74,6 @@ func (s *session) getPR(ctx context.Context, number int) (*gh.PullRequest, error
 	return pr, nil
 }
 
-// loadedPolicy is the policy of a base branch, as far as it could be read.
-type loadedPolicy struct {
-	// Policy is nil when the file is missing or invalid.
-	Policy *policies.Policy
-	// Revision is the blob SHA of the file ("" when missing).
-	Revision string
-	// Missing is true when the branch has no policy file.
-	Missing bool
-	// Invalid is Load's error for a file with errors.
-	Invalid error
-}
-
-// loadPolicy reads PolicyFile from a branch (never from a PR's head, so
-// that a PR cannot weaken the policy it is judged by) and loads it:
-// GET /repos/{owner}/{repo}/contents/{path}?ref=BRANCH, conditional.
-func (s *session) loadPolicy(ctx context.Context, branch string) (loadedPolicy, error) {
-	return s.loadPolicyFile(ctx, PolicyFile, branch)
-}
-
-// loadPolicyFile reads the policy file at path on ref (a branch, a tag or
-// a commit SHA; "" for the default branch) and loads it.
-func (s *session) loadPolicyFile(ctx context.Context, path, ref string) (loadedPolicy, error) {
-	content, sha, found, err := s.readFile(ctx, path, ref)
-	switch {
-	case err != nil:
-		return loadedPolicy{}, fmt.Errorf("reading the policy of %s: %w", s.repo, err)
-	case !found:
-		return loadedPolicy{Missing: true}, nil
-	}
-	p, err := policies.Load(path, content)
-	if err != nil {
-		return loadedPolicy{Revision: sha, Invalid: err}, nil
-	}
-	p.Revision = sha
-	return loadedPolicy{Policy: p, Revision: sha}, nil
-}
-
 // readFile reads a file at a ref: GET /repos/{owner}/{repo}/contents/{path}.
 // found is false for a 404.
 func (s *session) readFile(ctx context.Context, path, ref string) (content []byte, sha string, found bool, err error) {
@@ -129,35 +93,27 @@ func (s *session) readFile(ctx context.Context, path, ref string) (content []byt
 	return []byte(text), fc.GetSHA(), true, nil
 }
 
-// known are facts the caller already has, so that they are not read
-// again; nil means unknown.
-type known struct {
-	Reviews  []*gh.PullRequestReview
-	Comments []*gh.IssueComment
-	// HeadPushedAt, when not zero, spares reading the commits for it.
-	HeadPushedAt time.Time
-}
-
-// facts fetches what the policy needs beyond the PR itself and what the
-// caller knows, concurrently and page by page, into a ChangeInput. A list
-// read in part (a host cap, the bound maxListed) is named in Incomplete.
-func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Policy, k known) (ChangeInput, error) {
+// facts fetches what the policy needs beyond the pull request and what
+// the caller knows, concurrently and page by page, into a ChangeInput. A
+// list read in part (a host cap, the bound maxListed) is named in
+// Incomplete.
+func (s *session) facts(ctx context.Context, pr gate.Snapshot, p *policies.Policy, k gate.Known) (ChangeInput, error) {
 	need := p.Needs()
-	in := ChangeInput{PR: pr, Reviews: k.Reviews, Comments: k.Comments, Incomplete: map[policies.Facts]string{}}
+	in := ChangeInput{Incomplete: map[policies.Facts]string{}}
 	var mu sync.Mutex
 	partial := func(f policies.Facts, why string) {
 		mu.Lock()
 		in.Incomplete[f] = why
 		mu.Unlock()
 	}
-	var g group
-	if need.Has(policies.NeedReviews) && in.Reviews == nil {
-		g.run(func() error { return s.readReviews(ctx, pr.GetNumber(), &in, partial) })
+	g, ctx := errgroup.WithContext(ctx)
+	if need.Has(policies.NeedReviews) && k.Reviews == nil {
+		g.Go(func() error { return s.readReviews(ctx, pr.Number, &in, partial) })
 	}
-	if need.Has(policies.NeedComments) && in.Comments == nil {
-		g.run(func() (err error) {
+	if need.Has(policies.NeedComments) && k.Comments == nil {
+		g.Go(func() (err error) {
 			var cut bool
-			in.Comments, cut, err = s.listComments(ctx, pr.GetNumber())
+			in.Comments, cut, err = s.listComments(ctx, pr.Number)
 			if cut {
 				partial(policies.NeedComments, fmt.Sprintf("it has over %d comments", maxListed))
 			}
@@ -165,46 +121,35 @@ func (s *session) facts(ctx context.Context, pr *gh.PullRequest, p *policies.Pol
 		})
 	}
 	if need.Has(policies.NeedFiles) || need.Has(policies.NeedHeads) {
-		g.run(func() error { return s.readFiles(ctx, pr, &in, partial) })
+		g.Go(func() error { return s.readFiles(ctx, pr, &in, partial) })
 	}
-	if need.Has(policies.NeedCommits) || dismissesStale(p) && k.HeadPushedAt.IsZero() {
-		g.run(func() error { return s.readCommits(ctx, pr, &in, partial) })
+	if need.Has(policies.NeedCommits) || dismissesStale(p) && k.PushedAt.IsZero() {
+		g.Go(func() error { return s.readCommits(ctx, pr, &in, partial) })
 	}
 	if need.Has(policies.NeedChecks) {
-		g.run(func() error { return s.readChecks(ctx, pr.GetHead().GetSHA(), &in, partial) })
+		g.Go(func() error { return s.readChecks(ctx, pr.HeadSHA, &in, partial) })
 	}
-	if need.Has(policies.NeedLabelEvents) && p.Hotfix != nil && hasLabel(pr, p.Hotfix.Label) {
-		g.run(func() (err error) {
+	if need.Has(policies.NeedLabelEvents) && p.Hotfix != nil && hasLabel(pr.Labels, p.Hotfix.Label) {
+		g.Go(func() (err error) {
 			in.LabelEvents, _, err = listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueEvent, *gh.Response, error) {
-				return s.gh.Issues.ListIssueEvents(ctx, s.owner, s.name, pr.GetNumber(), &o)
+				return s.gh.Issues.ListIssueEvents(ctx, s.owner, s.name, pr.Number, &o)
 			})
-			return s.wrapIf(err, "reading the label events of %s#%d", s.repo, pr.GetNumber())
+			return s.wrapIf(err, "reading the label events of %s#%d", s.repo, pr.Number)
 		})
 	}
 	if need.Has(policies.NeedTeams) {
-		g.run(func() (err error) {
-			teams, err := s.teams(ctx, p.Teams())
-			in.Teams = teams
+		g.Go(func() (err error) {
+			in.Teams, err = s.teams(ctx, p.Teams())
 			return err
 		})
 	}
 	if need.Has(policies.NeedCodeOwners) {
-		g.run(func() (err error) {
-			in.CodeOwners, err = s.codeOwners(ctx, pr.GetBase().GetRef())
+		g.Go(func() (err error) {
+			in.CodeOwners, err = s.codeOwners(ctx, pr.Base)
 			return err
 		})
 	}
-	if err := g.wait(); err != nil {
-		return in, err
-	}
-	if need.Has(policies.NeedPermissions) {
-		perms, err := s.permissions(ctx, deciders(in))
-		if err != nil {
-			return in, err
-		}
-		in.Permissions = perms
-	}
-	return in, nil
+	return in, g.Wait()
 }
 
 // readReviews lists a PR's reviews: GET /repos/{owner}/{repo}/pulls/{n}/reviews.
@@ -221,20 +166,20 @@ func (s *session) readReviews(ctx context.Context, n int, in *ChangeInput, parti
 
 // readFiles lists a PR's files, checked against its changed_files:
 // GET /repos/{owner}/{repo}/pulls/{n}/files.
-func (s *session) readFiles(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
-	in.Files, err = readCapped(maxFiles, pr.GetChangedFiles(), "files of a pull request, and this one changes", func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
-		return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, pr.GetNumber(), &o)
+func (s *session) readFiles(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+	in.Files, err = readCapped(maxFiles, pr.ChangedFiles, "files of a pull request, and this one changes", func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, pr.Number, &o)
 	}, func(why string) { partial(policies.NeedFiles, why) })
-	return s.wrapIf(err, "reading files of %s#%d", s.repo, pr.GetNumber())
+	return s.wrapIf(err, "reading files of %s#%d", s.repo, pr.Number)
 }
 
 // readCommits lists a PR's commits, checked against its commit count:
 // GET /repos/{owner}/{repo}/pulls/{n}/commits.
-func (s *session) readCommits(ctx context.Context, pr *gh.PullRequest, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
-	in.Commits, err = readCapped(maxCommits, pr.GetCommits(), "commits of a pull request, and this one has", func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
-		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, pr.GetNumber(), &o)
+func (s *session) readCommits(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+	in.Commits, err = readCapped(maxCommits, pr.Commits, "commits of a pull request, and this one has", func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, pr.Number, &o)
 	}, func(why string) { partial(policies.NeedCommits, why) })
-	return s.wrapIf(err, "reading commits of %s#%d", s.repo, pr.GetNumber())
+	return s.wrapIf(err, "reading commits of %s#%d", s.repo, pr.Number)
 }
 
 // readCapped reads a list GitHub caps at max items, and tells partial why
@@ -279,28 +224,11 @@ func (s *session) readChecks(ctx context.Context, head string, in *ChangeInput, 
 	return nil
 }
 
-// hasLabel reports whether the PR carries label.
-func hasLabel(pr *gh.PullRequest, label string) bool {
-	for _, l := range pr.Labels {
-		if strings.EqualFold(l.GetName(), label) {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *session) wrapIf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
 	return s.wrap(err, format, args...)
-}
-
-// comments lists a PR's conversation: GET
-// /repos/{owner}/{repo}/issues/{issue_number}/comments.
-func (s *session) comments(ctx context.Context, n int) ([]*gh.IssueComment, error) {
-	cs, _, err := s.listComments(ctx, n)
-	return cs, err
 }
 
 // listComments is comments, telling whether the list was cut at maxListed.
@@ -322,55 +250,6 @@ func dismissesStale(p *policies.Policy) bool {
 		}
 	}
 	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.DismissStale
-}
-
-// deciders are the people whose role matters to the verdict: authors of
-// comments with commands, and reviewers who approved or requested changes
-// (a rule that takes anyone who may push counts both by their role).
-func deciders(in ChangeInput) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(u *gh.User) {
-		l := strings.ToLower(u.GetLogin())
-		if l != "" && !isBot(u) && !seen[l] {
-			seen[l] = true
-			out = append(out, u.GetLogin())
-		}
-	}
-	for _, c := range in.Comments {
-		if len(policies.ParseCommands(c.GetBody())) > 0 {
-			add(c.GetUser())
-		}
-	}
-	for _, r := range in.Reviews {
-		switch strings.ToUpper(r.GetState()) {
-		case string(policies.ReviewApproved), string(policies.ReviewChangesRequested):
-			add(r.GetUser())
-		}
-	}
-	return out
-}
-
-// permissions reads the repository role of each login, concurrently.
-func (s *session) permissions(ctx context.Context, logins []string) (map[string]policies.Permission, error) {
-	var g group
-	g.limit = make(chan struct{}, maxParallel)
-	for _, l := range logins {
-		g.run(func() error {
-			_, err := s.permission(ctx, l)
-			return err
-		})
-	}
-	if err := g.wait(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[string]policies.Permission, len(s.perms))
-	for k, v := range s.perms {
-		out[k] = v
-	}
-	return out, nil
 }
 
 // permissionLevel is GitHub's answer on a collaborator's permission. Its
@@ -442,10 +321,10 @@ func (s *session) permission(ctx context.Context, login string) (policies.Permis
 func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, error) {
 	out := policies.TeamMap{}
 	var mu sync.Mutex
-	var g group
-	g.limit = make(chan struct{}, maxParallel)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallel)
 	for _, team := range teams {
-		g.run(func() error {
+		g.Go(func() error {
 			org, slug, _ := strings.Cut(team, "/")
 			members, _, err := listAll(maxListed*10, func(o gh.ListOptions) ([]*gh.User, *gh.Response, error) {
 				return s.gh.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{ListOptions: o})
@@ -463,7 +342,7 @@ func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, 
 			return nil
 		})
 	}
-	return out, g.wait()
+	return out, g.Wait()
 }
 
 // codeOwners reads and parses the base branch's CODEOWNERS; nil when there
@@ -504,34 +383,4 @@ func listAll[T any](max int, list func(gh.ListOptions) ([]T, *gh.Response, error
 		}
 		opts.Page = resp.NextPage
 	}
-}
-
-// group runs functions concurrently and joins their errors; limit, when
-// set, bounds how many run at once.
-type group struct {
-	wg    sync.WaitGroup
-	limit chan struct{}
-	mu    sync.Mutex
-	errs  []error
-}
-
-func (g *group) run(f func() error) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if g.limit != nil {
-			g.limit <- struct{}{}
-			defer func() { <-g.limit }()
-		}
-		if err := f(); err != nil {
-			g.mu.Lock()
-			g.errs = append(g.errs, err)
-			g.mu.Unlock()
-		}
-	}()
-}
-
-func (g *group) wait() error {
-	g.wg.Wait()
-	return errors.Join(g.errs...)
 }

@@ -21,9 +21,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/internal/testclock"
 )
 
@@ -53,6 +55,8 @@ type harness struct {
 	store    *store.Store
 	acceptor *countingAcceptor
 	app      *App
+	gate     *gate.Gate
+	deployer Deployer
 	cfg      Config
 	metrics  *bot.Metrics
 	logs     *syncBuffer
@@ -100,11 +104,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			o.cfg(&cfg)
 		}
 	}
-	h.app, err = New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.cfg = cfg
+	h.restart()
 	fake.AddRepo(fakegithub.Repo{FullName: testRepo})
 	return h
 }
@@ -118,6 +119,31 @@ func (h *harness) restart() {
 		h.t.Fatal(err)
 	}
 	h.app = app
+	h.setDeployer(h.deployer)
+}
+
+// setDeployer connects a deployment orchestrator (nil: none) to the App
+// and its gate.
+func (h *harness) setDeployer(d Deployer) {
+	h.t.Helper()
+	h.deployer = d
+	if d != nil {
+		h.app.SetDeployer(d)
+	}
+	gc := gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: h.cfg.Logger}
+	g, err := gate.New(gc)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.gate = g
+}
+
+// process hands a batch to its processor, as bot.Workers does.
+func (h *harness) process(ctx context.Context, b store.Batch) error {
+	if b.Jobs[0].Kind == gate.JobKind(policies.GitHub) {
+		return h.gate.Process(ctx, b)
+	}
+	return h.app.Process(ctx, b)
 }
 
 // syncBuffer collects log lines from concurrent writers.
@@ -201,7 +227,7 @@ func (h *harness) drain() {
 			continue
 		}
 		for _, b := range batches {
-			err := h.app.Process(ctx, b)
+			err := h.process(ctx, b)
 			ids := make([]int64, len(b.Jobs))
 			for i, j := range b.Jobs {
 				ids[i] = j.ID

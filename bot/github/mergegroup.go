@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
@@ -202,9 +203,10 @@ func (s *session) queueHeads(ctx context.Context, base string) (map[string]int, 
 // /repos/{owner}/{repo}/commits/{commit_sha}/pulls.
 func (s *session) openPRsOf(ctx context.Context, base string, shas []string) ([][]int, error) {
 	out := make([][]int, len(shas))
-	g := group{limit: make(chan struct{}, maxParallel)}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallel)
 	for i, sha := range shas {
-		g.run(func() error {
+		g.Go(func() error {
 			list, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
 			if err != nil {
 				return s.wrap(err, "finding the pull requests of commit %.7s in %s", sha, s.repo)
@@ -217,7 +219,7 @@ func (s *session) openPRsOf(ctx context.Context, base string, shas []string) ([]
 			return nil
 		})
 	}
-	return out, g.wait()
+	return out, g.Wait()
 }
 
 // CheckMergeGroup judges a merge group of repo now, as the bot reports

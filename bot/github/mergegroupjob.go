@@ -85,7 +85,7 @@ func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
 	ctx = log.WithContext(ctx)
 	rep, err := a.checkMergeGroup(ctx, e.Installation, e.Repo, e.Group, CheckOptions{})
 	if err != nil {
-		if !lastAttempt(jobs) {
+		if !bot.LastAttempt(jobs) {
 			return err
 		}
 		rep.Conclusion, rep.Reason = string(review.Failure), "Shipgate could not judge it: "+err.Error()

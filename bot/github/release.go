@@ -9,7 +9,9 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 )
@@ -48,7 +50,7 @@ func (a *App) Releases(ctx context.Context, repo string) (*Releases, error) {
 // found is false, with no error, when there is no such file; an invalid
 // policy's error holds its *policies.FieldError list.
 func (r *Releases) Policy(ctx context.Context, path, ref string) (p *policies.Policy, found bool, err error) {
-	lp, err := r.s.loadPolicyFile(ctx, path, ref)
+	lp, err := gate.LoadPolicy(ctx, r.s, path, ref)
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -188,11 +190,12 @@ func (r *Releases) PullRequestNotes(ctx context.Context, p *policies.Policy, com
 	s := r.s
 	out := slices.Clone(commits)
 	prs := make([]*gh.PullRequest, min(len(out), maxNoteLookups))
-	g := group{limit: make(chan struct{}, maxParallel)}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallel)
 	for i := range prs {
 		sha := out[i].SHA
-		g.run(func() error {
-			list, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+		g.Go(func() error {
+			list, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(gctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
 			if err != nil {
 				return s.wrap(err, "finding the pull request of commit %.7s in %s", sha, s.repo)
 			}
@@ -200,7 +203,7 @@ func (r *Releases) PullRequestNotes(ctx context.Context, p *policies.Policy, com
 			return nil
 		})
 	}
-	if err := g.wait(); err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
 	var overrides []release.Override

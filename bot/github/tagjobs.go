@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -155,7 +156,7 @@ func (a *App) handleTag(ctx context.Context, s *session, e TagEvent) error {
 	if err != nil {
 		return err
 	}
-	lp, err := s.loadPolicy(ctx, branch)
+	lp, err := gate.LoadPolicy(ctx, s, PolicyFile, branch)
 	if err != nil {
 		return err
 	}

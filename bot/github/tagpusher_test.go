@@ -29,7 +29,7 @@ func TestATagCountsAsAReleaseOnlyWhenItsPusherMayRelease(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			d := &recordingDeployer{}
-			h.app.SetDeployer(d)
+			h.setDeployer(d)
 			sha := seedReleaseHistory(t, h.fake)
 			h.fake.SetFile(testRepo, "main", PolicyFile, releasePolicy+tc.commands)
 			if tc.role != "" {
@@ -68,7 +68,7 @@ func TestATagCountsAsAReleaseOnlyWhenItsPusherMayRelease(t *testing.T) {
 func TestReleaseCommandStartsTheDeploymentsAsTheCommenter(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDeployer{}
-	h.app.SetDeployer(d)
+	h.setDeployer(d)
 	sha := seedReleaseHistory(t, h.fake)
 	h.fake.SetPermission(testRepo, "maria", "maintain")
 	h.comment(7, "maria", "/release")

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -65,18 +66,16 @@ func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
 		if err != nil {
 			return err
 		}
-		var prs []*gh.PullRequest
+		prs := make([]gate.Snapshot, 0, len(known))
 		for _, st := range known {
-			prs = append(prs, &gh.PullRequest{Number: gh.Int(st.Number), Head: &gh.PullRequestBranch{SHA: gh.String(st.HeadSHA)}})
+			prs = append(prs, gate.Snapshot{Number: st.Number, HeadSHA: st.HeadSHA})
 		}
 		if len(prs) == 0 {
 			if prs, err = a.openPRsOn(ctx, e); err != nil {
 				return err
 			}
 		}
-		cause := e
-		cause.Event, cause.Action = "status", ""
-		queued, err := a.queueAll(ctx, "status:"+e.DeliveryID, cause, prs)
+		queued, err := a.queueAll(ctx, "status:"+e.DeliveryID, e, "status", prs)
 		if err != nil {
 			return err
 		}
@@ -86,7 +85,7 @@ func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
 }
 
 // openPRsOn lists the open PRs whose head is e.HeadSHA.
-func (a *App) openPRsOn(ctx context.Context, e Event) ([]*gh.PullRequest, error) {
+func (a *App) openPRsOn(ctx context.Context, e Event) ([]gate.Snapshot, error) {
 	s, err := a.session(ctx, e.Installation, e.Repo)
 	if err != nil {
 		return nil, err
@@ -95,10 +94,10 @@ func (a *App) openPRsOn(ctx context.Context, e Event) ([]*gh.PullRequest, error)
 	if err != nil {
 		return nil, s.wrap(err, "listing the pull requests of %.7s in %s", e.HeadSHA, e.Repo)
 	}
-	var out []*gh.PullRequest
+	var out []gate.Snapshot
 	for _, pr := range all {
 		if pr.GetState() == "open" && pr.GetHead().GetSHA() == e.HeadSHA {
-			out = append(out, pr)
+			out = append(out, gate.Snapshot{Number: pr.GetNumber(), HeadSHA: e.HeadSHA})
 		}
 	}
 	return out, nil
@@ -121,13 +120,13 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 			if err != nil {
 				return err
 			}
-			var prs []*gh.PullRequest
+			prs := make([]gate.Snapshot, 0, len(open))
 			for _, st := range open {
-				prs = append(prs, &gh.PullRequest{Number: gh.Int(st.Number), Head: &gh.PullRequestBranch{SHA: gh.String(st.HeadSHA)}})
+				prs = append(prs, gate.Snapshot{Number: st.Number, HeadSHA: st.HeadSHA})
 			}
 			cause := e
-			cause.Repo, cause.Event, cause.Action = repo, "team_changed", ""
-			if _, err := a.queueAll(ctx, "team:"+e.DeliveryID+":"+repo, cause, prs); err != nil {
+			cause.Repo = repo
+			if _, err := a.queueAll(ctx, "team:"+e.DeliveryID+":"+repo, cause, "team_changed", prs); err != nil {
 				return err
 			}
 		}
@@ -135,13 +134,11 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 	return nil
 }
 
-// queueAll queues an evaluation of each PR at once, as one delivery of the
-// adapter's own (a retry queues nothing twice). The payloads name the PRs
-// only: each job reads its PR.
-func (a *App) queueAll(ctx context.Context, deliveryID string, cause Event, prs []*gh.PullRequest) (int, error) {
-	slim := make([]*gh.PullRequest, len(prs))
-	for i, pr := range prs {
-		slim[i] = &gh.PullRequest{Number: pr.Number, Head: &gh.PullRequestBranch{SHA: gh.String(pr.GetHead().GetSHA())}}
-	}
-	return a.queue(ctx, deliveryID, cause, slim, 0)
+// queueAll queues an evaluation of each PR at once, for reason, as one
+// delivery of the adapter's own (a retry queues nothing twice). Each job
+// reads its PR.
+func (a *App) queueAll(ctx context.Context, deliveryID string, cause Event, reason string, prs []gate.Snapshot) (int, error) {
+	r := gate.Rechecks{Host: policies.GitHub, Repo: cause.Repo, Scope: cause.Installation, DeliveryID: deliveryID,
+		Reason: reason, Sender: cause.Sender, Changes: prs}
+	return r.Queue(ctx, a.cfg.Acceptor, a.cfg.Now())
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -132,11 +133,13 @@ func jsonPayload(contentType string, body []byte) ([]byte, error) {
 
 // firstEvent reads the payload of the first job, for the delivery record
 // and the log; zero without jobs.
-func firstEvent(jobs []store.Job) Event {
-	if len(jobs) == 0 {
-		return Event{}
+func firstEvent(jobs []store.Job) (e struct {
+	Action, Repo string
+	Number       int
+}) {
+	if len(jobs) > 0 {
+		_ = json.Unmarshal(jobs[0].Payload, &e) // every payload names these alike
 	}
-	e, _ := decodeEvent(jobs[0].Payload)
 	return e
 }
 

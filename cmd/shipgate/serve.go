@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/review"
@@ -102,7 +103,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		identify(ctx, log, policies.GitHub, gh.Identify)
 		workers.Processors = append(workers.Processors, gh)
 		receivers = append(receivers, gh)
-		freeze.Jobs[policies.GitHub] = github.ChangeJob
+		freeze.Jobs[policies.GitHub] = gate.Rechecker(policies.GitHub)
 	}
 	if cfg.gitlabEnabled() {
 		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
@@ -125,6 +126,11 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		if sl != nil {
 			receivers = append(receivers, sl)
 		}
+		g, err := gate.New(gate.Config{Host: gh, Store: st, Acceptor: acceptor, Deployer: orchestrator, Logger: log})
+		if err != nil {
+			return err
+		}
+		workers.Processors = append(workers.Processors, g)
 	}
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -68,7 +69,11 @@ func (g *GitHub) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register(policies.GitHub, app, github.ChangeJob)
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop()})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), app, gt)
 }
 
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the

@@ -68,7 +68,7 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register(policies.GitLab, app, gitlab.ChangeJob)
+	g.register(policies.GitLab, gitlab.ChangeJob, app)
 }
 
 // User is a member by name, or a stranger; call it inside Fake.Do.

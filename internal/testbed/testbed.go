@@ -50,10 +50,12 @@ func newWorld(t testing.TB) *world {
 
 // register routes the kinds of ps to them, and freeze changes to the
 // host's job builder.
-func (w *world) register(host policies.Host, p bot.Processor, job review.ChangeJob) {
+func (w *world) register(host policies.Host, job review.ChangeJob, ps ...bot.Processor) {
 	w.processors = map[string]bot.Processor{}
-	for _, k := range p.Kinds() {
-		w.processors[k] = p
+	for _, p := range ps {
+		for _, k := range p.Kinds() {
+			w.processors[k] = p
+		}
 	}
 	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[policies.Host]review.ChangeJob{host: job}}
 	for _, k := range freeze.Kinds() {

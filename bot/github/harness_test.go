@@ -25,8 +25,8 @@ import (
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
-	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/internal/testclock"
+	"github.com/shipgate/shipgate/policies"
 )
 
 const (

@@ -46,10 +46,16 @@ type Workers struct {
 	// 15s): Stats counts the whole queue, so not on every poll.
 	StatsEvery time.Duration
 	// Name identifies this worker set in leases (default "shipgate").
-	Name    string
-	Now     func() time.Time
-	Logger  zerolog.Logger
-	Metrics *Metrics
+	Name string
+	// Classify maps a host's errors onto the retry policy (a *RetryError
+	// when the host said when to try again, a permanent error when no
+	// retry can help), applied to every failed batch: each host's
+	// adapter decides it in one place (its Classify), whichever processor
+	// met the error.
+	Classify []func(error) error
+	Now      func() time.Time
+	Logger   zerolog.Logger
+	Metrics  *Metrics
 
 	wake chan struct{}
 	once sync.Once
@@ -210,6 +216,11 @@ func (w *Workers) process(ctx context.Context, p Processor, b store.Batch) (err 
 // settle completes or reschedules a processed batch and names the outcome.
 func (w *Workers) settle(ctx context.Context, b store.Batch, err error) string {
 	ctx = context.WithoutCancel(ctx) // record the outcome even during shutdown
+	for _, classify := range w.Classify {
+		if err != nil {
+			err = classify(err)
+		}
+	}
 	log := zerolog.Ctx(ctx)
 	if err == nil {
 		ids := make([]int64, len(b.Jobs))

@@ -140,7 +140,7 @@ func (w *work) readChange(ctx context.Context) error {
 			issue = e.Issue
 		}
 		if e.Kind != KindComment && e.Kind != KindCheck {
-			break
+			return w.readNow(ctx)
 		}
 	}
 	// A comment on a closed change: whether it was merged is read.
@@ -152,6 +152,11 @@ func (w *work) readChange(ctx context.Context) error {
 		}
 		return nil
 	}
+	return w.readNow(ctx)
+}
+
+// readNow reads the change from the host.
+func (w *work) readNow(ctx context.Context) error {
 	snap, err := w.repo.ReadChange(ctx, w.number)
 	if err != nil {
 		return err

@@ -277,7 +277,7 @@ func (a *App) installationOf(ctx context.Context, repo string) (int64, error) {
 	}
 	inst, _, err := a.appClient().Apps.FindRepositoryInstallation(ctx, owner, name)
 	if err != nil {
-		return 0, fmt.Errorf("finding the App installation of %s: %w", repo, classify(err, a.cfg.Now()))
+		return 0, fmt.Errorf("finding the App installation of %s: %w", repo, err)
 	}
 	a.mu.Lock()
 	a.installs[repo] = inst.GetID()
@@ -300,7 +300,7 @@ func (a *App) Identify(ctx context.Context) (string, error) {
 	if a.apps != nil {
 		app, _, err := a.appClient().Apps.Get(ctx, "")
 		if err != nil {
-			return "", fmt.Errorf("reading the App's slug (GET /app), to know Shipgate's own comments: %w", classify(err, a.cfg.Now()))
+			return "", fmt.Errorf("reading the App's slug (GET /app), to know Shipgate's own comments: %w", err)
 		}
 		login = app.GetSlug() + "[bot]"
 	} else {
@@ -310,7 +310,7 @@ func (a *App) Identify(ctx context.Context) (string, error) {
 		}
 		u, _, err := c.Users.Get(ctx, "")
 		if err != nil {
-			return "", fmt.Errorf("reading the token's user (GET /user), to know Shipgate's own comments: %w", classify(err, a.cfg.Now()))
+			return "", fmt.Errorf("reading the token's user (GET /user), to know Shipgate's own comments: %w", err)
 		}
 		login = u.GetLogin()
 	}

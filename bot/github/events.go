@@ -18,11 +18,8 @@ import (
 
 // Job kinds of the adapter.
 const (
-	// KindPR is work on one pull request: its comment commands, then one
-	// evaluation of its latest state. Key: KeyPR.
-	KindPR = "github.pr"
 	// KindPolicyChanged is a push that changed the policy file of a base
-	// branch: it queues a KindPR job for each open PR into the branch.
+	// branch: it queues a gate job for each open PR into the branch.
 	// Key: KeyBranch.
 	KindPolicyChanged = "github.policy_changed"
 )
@@ -30,10 +27,6 @@ const (
 // PolicyFile is the policy's path in a repository, read from the base
 // branch of each PR.
 const PolicyFile = ".shipgate.yml"
-
-// KeyPR is the ordering key of a PR's jobs, "github:OWNER/REPO#N", so that
-// the events of one PR are handled in order and never concurrently.
-func KeyPR(repo string, number int) string { return fmt.Sprintf("github:%s#%d", repo, number) }
 
 // KeyBranch is the ordering key of a branch's policy changes,
 // "github:OWNER/REPO@BRANCH".

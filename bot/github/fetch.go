@@ -55,14 +55,15 @@ func (a *App) session(ctx context.Context, installation int64, repo string) (*se
 	return &session{a: a, gh: c, repo: repo, owner: owner, name: name, perms: map[string]policies.Permission{}}, nil
 }
 
-// wrap names what was being done and classifies rate limits. The URL of
-// a transport failure is left out: the retrier's message names the route.
+// wrap names what was being done. The URL of a transport failure is left
+// out: the retrier's message names the route. Retries are classified once,
+// on the job's error (App.Classify).
 func (s *session) wrap(err error, format string, args ...any) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), classify(err, s.a.cfg.Now()))
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), err)
 }
 
 // getPR reads a pull request: GET /repos/{owner}/{repo}/pulls/{pull_number}.

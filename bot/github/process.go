@@ -12,7 +12,7 @@ import (
 )
 
 // Kinds implements bot.Processor: the adapter's own jobs. A pull request's
-// jobs (KindPR) are the gate's (gate.Gate on the App).
+// jobs are the gate's (gate.Gate on the App).
 func (a *App) Kinds() []string {
 	return []string{KindPolicyChanged, KindTag, KindHeadChanged, KindTeamChanged, KindMergeGroup}
 }

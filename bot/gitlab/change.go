@@ -8,6 +8,7 @@ import (
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -17,8 +18,8 @@ import (
 // needs them. A nil slice means "not fetched" and stays nil in the Change,
 // so rules that need it can say so.
 type ChangeInput struct {
-	// MR: GET /projects/:id/merge_requests/:iid.
-	MR *gl.MergeRequest
+	// Change is the merge request (GET /projects/:id/merge_requests/:iid).
+	Change gate.Snapshot
 	// Repo is the project's path with its namespace.
 	Repo string
 	// Approvals: GET /projects/:id/merge_requests/:iid/approvals; nil when
@@ -59,33 +60,12 @@ type ChangeInput struct {
 // push by the project's settings, so an approval listed counts for the
 // current head); the policy decides whether the author's own counts.
 func BuildChange(in ChangeInput) *policies.Change {
-	mr := in.MR
 	actor := func(username string) policies.Actor {
 		return policies.Actor{Login: username, Bot: in.IsBot != nil && in.IsBot(username)}
 	}
-	c := &policies.Change{
-		Host:        policies.GitLab,
-		Repo:        repoRef(in.Repo),
-		Number:      int(mr.IID),
-		Title:       mr.Title,
-		Body:        mr.Description,
-		BaseBranch:  mr.TargetBranch,
-		HeadBranch:  mr.SourceBranch,
-		HeadSHA:     mr.SHA,
-		Draft:       mr.Draft,
-		Merged:      mr.State == "merged",
-		Labels:      slices.Clone([]string(mr.Labels)),
-		Permissions: in.Permissions,
-		CodeOwners:  in.CodeOwners,
-		Teams:       in.Teams,
-		Heads:       in.Heads,
-		Incomplete:  in.Incomplete,
-		CreatedAt:   deref(mr.CreatedAt),
-		UpdatedAt:   deref(mr.UpdatedAt),
-	}
-	if mr.Author != nil {
-		c.Author = actor(mr.Author.Username)
-	}
+	mr := in.Change
+	c := mr.Change(policies.GitLab, in.Repo)
+	c.Permissions, c.CodeOwners, c.Teams, c.Heads, c.Incomplete = in.Permissions, in.CodeOwners, in.Teams, in.Heads, in.Incomplete
 	sys := readSystemNotes(in.Notes)
 	if in.Approvals != nil {
 		c.Reviews = make([]policies.Review, 0, len(in.Approvals.ApprovedBy))
@@ -97,7 +77,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 			// system note) against the pushes decides whether it is stale.
 			r := policies.Review{Author: actor(u.User.Username), State: policies.ReviewApproved, SubmittedAt: sys.approvedAt[strings.ToLower(u.User.Username)]}
 			if in.Notes == nil {
-				r.CommitSHA = mr.SHA // no notes read: as GitLab lists it, for the current head
+				r.CommitSHA = mr.HeadSHA // no notes read: as GitLab lists it, for the current head
 			}
 			c.Reviews = append(c.Reviews, r)
 		}
@@ -233,7 +213,7 @@ func pushedAt(in ChangeInput, def time.Time) time.Time {
 	if in.Notes == nil {
 		return def
 	}
-	at := deref(in.MR.CreatedAt)
+	at := in.Change.CreatedAt
 	if last := readSystemNotes(in.Notes).lastPush; last.After(at) {
 		at = last
 	}

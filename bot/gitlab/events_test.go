@@ -85,7 +85,7 @@ func TestLastAttemptPublishesAFailure(t *testing.T) {
 	ctx := context.Background()
 	b := h.claimOne(ctx)
 	b.Jobs[0].Attempts = b.Jobs[0].MaxAttempts - 1
-	if err := h.app.Process(ctx, b); err == nil || !strings.Contains(err.Error(), "approvals") {
+	if err := h.process(ctx, b); err == nil || !strings.Contains(err.Error(), "approvals") {
 		t.Fatalf("Process: %v, want the approvals error", err)
 	}
 	h.wantStatus(shaA, "failed", "could not evaluate this merge request")
@@ -95,7 +95,7 @@ func TestRateLimitWaitsAsLongAsGitLabAsks(t *testing.T) {
 	h := openedGiftCards(t)
 	h.fake.FailNext("GET /projects/:id/merge_requests/:iid", 429)
 	ctx := context.Background()
-	err := h.app.Process(ctx, h.claimOne(ctx))
+	err := h.process(ctx, h.claimOne(ctx))
 	var re *bot.RetryError
 	if !errors.As(err, &re) || !re.At.Equal(h.clock.Now().Add(30*time.Second)) {
 		t.Fatalf("Process: %v, want a retry in 30s", err)

@@ -93,9 +93,9 @@ type App struct {
 	cfg Config
 	gl  *gl.Client
 
-	mu       sync.Mutex
-	self     string            // the bot's username, once known
-	statuses map[string]string // "repo@sha" → digest of the status last set
+	mu   sync.Mutex
+	self string // the bot's username, once known
+
 }
 
 var (
@@ -132,7 +132,7 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)
 	}
-	return &App{cfg: cfg, gl: client, self: cfg.BotUsername, statuses: map[string]string{}}, nil
+	return &App{cfg: cfg, gl: client, self: cfg.BotUsername}, nil
 }
 
 // isBot reports whether username is a bot user: Shipgate itself, a

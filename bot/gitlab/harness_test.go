@@ -16,10 +16,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/testclock"
+	"github.com/shipgate/shipgate/policies"
 )
 
 const (
@@ -51,6 +53,7 @@ type harness struct {
 	store    *store.Store
 	acceptor *countingAcceptor
 	app      *App
+	gate     *gate.Gate
 	seq      int
 	// processed counts the batches Process handled.
 	processed int
@@ -72,7 +75,19 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.gate, err = gate.New(gate.Config{Host: h.app, Store: st, Acceptor: h.acceptor, Now: clk.Now, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return h
+}
+
+// process hands a batch to its processor, as bot.Workers does.
+func (h *harness) process(ctx context.Context, b store.Batch) error {
+	if b.Jobs[0].Kind == gate.JobKind(policies.GitLab) {
+		return h.gate.Process(ctx, b)
+	}
+	return h.app.Process(ctx, b)
 }
 
 // people sets up the project's members: dave (Developer) opens MRs; alice
@@ -148,7 +163,7 @@ func (h *harness) drain() {
 		}
 		for _, b := range batches {
 			h.processed++
-			if err := h.app.Process(ctx, b); err != nil {
+			if err := h.process(ctx, b); err != nil {
 				var perm bool = errors.Is(err, bot.ErrPermanent)
 				h.t.Fatalf("processing %s (permanent %v): %v", b.Key, perm, err)
 			}

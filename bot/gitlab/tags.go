@@ -9,6 +9,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
@@ -35,7 +36,7 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		}
 		branch = p.DefaultBranch
 	}
-	lp, err := a.loadPolicy(ctx, e.ProjectID, e.Repo, branch)
+	lp, err := gate.LoadPolicy(ctx, a.project(e.Repo, e.ProjectID), review.PolicyFile, branch)
 	if err != nil {
 		return err
 	}
@@ -77,20 +78,11 @@ func (a *App) mayRelease(ctx context.Context, e Event, p *policies.Policy) (stri
 	if err != nil {
 		return "", err
 	}
-	w := &mrWork{a: a, repo: e.Repo, pid: projectRef(e)}
-	perms, err := w.permissions(ctx)
+	perm, err := a.project(e.Repo, e.ProjectID).Role(ctx, e.Sender)
 	if err != nil {
 		return "", err
 	}
-	return review.ReleaseRefusal(p, e.Sender, self, perms[strings.ToLower(e.Sender)]), nil
-}
-
-// projectRef is how the API names e's project: its ID, else its path.
-func projectRef(e Event) any {
-	if e.ProjectID != 0 {
-		return e.ProjectID
-	}
-	return e.Repo
+	return review.ReleaseRefusal(p, e.Sender, self, perm), nil
 }
 
 // tagCheck gathers what release.ValidateTag needs: every tag, the
@@ -193,11 +185,11 @@ func (a *App) reportTag(ctx context.Context, e Event, r review.TagReport) error 
 		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, e.Repo, err)
 	}
 	ok, desc := r.Status()
-	c := review.Failure
+	state := gl.Failed
 	if ok {
-		c = review.Success
+		state = gl.Success
 	}
-	if err := a.publishStatus(ctx, e.ProjectID, e.Repo, r.SHA, TagStatusName, c, desc, r.ReleaseURL); err != nil {
+	if err := a.project(e.Repo, e.ProjectID).setStatus(ctx, r.SHA, TagStatusName, state, desc, r.ReleaseURL); err != nil {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Bool("valid", r.Valid()).Bool("released", r.Released).Msg("tag checked")

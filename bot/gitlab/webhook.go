@@ -11,6 +11,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -25,9 +26,6 @@ const MaxBodyBytes = 25 << 20
 
 // Job kinds.
 const (
-	// KindMR evaluates a merge request, after running the commands of the
-	// notes that queued it.
-	KindMR = "gitlab.mr"
 	// KindTag validates a pushed tag.
 	KindTag = "gitlab.tag"
 	// KindPolicyChanged re-evaluates the open MRs into a branch whose
@@ -35,14 +33,12 @@ const (
 	KindPolicyChanged = "gitlab.policy_changed"
 )
 
-// KeyMR is the ordering key of a merge request's jobs.
-func KeyMR(repo string, iid int) string { return fmt.Sprintf("gitlab:%s!%d", repo, iid) }
-
 // KeyTag is the ordering key of a tag's jobs.
 func KeyTag(repo, tag string) string { return "gitlab:" + repo + "@refs/tags/" + tag }
 
-// Event is a webhook translated once, as queued: nothing after the
-// receiver reads GitLab payloads.
+// Event is the payload of the adapter's own jobs (tag pushes, policy
+// changes), and of merge request jobs queued before they were gate.Events
+// (DecodeLegacy).
 type Event struct {
 	DeliveryID string `json:"delivery_id"`
 	// Kind is the payload's object_kind: merge_request, note, tag_push,
@@ -70,7 +66,7 @@ type Event struct {
 	At     time.Time `json:"at"`
 }
 
-// Note is a note on an MR as the webhook gave it.
+// Note is a note on an MR as a legacy payload gave it.
 type Note struct {
 	ID        int64     `json:"id"`
 	Author    string    `json:"author"`
@@ -132,11 +128,14 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ans.Send(http.StatusBadRequest, "bad_request", "unreadable payload")
 		return
 	}
-	var first Event
-	if len(jobs) > 0 {
-		_ = json.Unmarshal(jobs[0].Payload, &first)
+	var first struct {
+		Kind, Action, Repo string
+		IID, Number        int
 	}
-	ans.Log = ans.Log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, first.IID).Logger()
+	if len(jobs) > 0 {
+		_ = json.Unmarshal(jobs[0].Payload, &first) // every payload names these alike
+	}
+	ans.Log = ans.Log.With().Str(bot.FieldAction, first.Action).Str(bot.FieldRepo, first.Repo).Int(bot.FieldNumber, max(first.IID, first.Number)).Logger()
 	if ignored != "" {
 		ans.Log.Debug().Str("reason", ignored).Msg("webhook ignored")
 		ans.Send(http.StatusAccepted, "ignored", "ignored: "+ignored)
@@ -200,12 +199,13 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		if oa.Action == "update" && oa.OldRev == "" && !readsChanges(body) {
 			return nil, "the update changes nothing Shipgate reads", nil
 		}
-		e := Event{Kind: "merge_request", Action: oa.Action, ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
-			DefaultBranch: ev.Project.DefaultBranch, IID: int(oa.IID), HeadSHA: oa.LastCommit.ID}
+		e := gate.Event{Kind: mrKind("merge_request", oa.Action), Action: mrActionName(oa.Action), DeliveryID: delivery, Host: policies.GitLab,
+			Scope: ev.Project.ID, Repo: ev.Project.PathWithNamespace, Number: int(oa.IID), HeadSHA: oa.LastCommit.ID, At: at,
+			Pushed: oa.Action == "update" && oa.OldRev != ""}
 		if ev.User != nil {
 			e.Sender = ev.User.Username
 		}
-		return job(KindMR, KeyMR(e.Repo, e.IID), e)
+		return []store.Job{gate.Job(e)}, "", nil
 	case *gl.MergeCommentEvent:
 		oa := ev.ObjectAttributes
 		switch {
@@ -216,17 +216,17 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		case ev.User != nil && a.isBot(ev.User.Username):
 			return nil, "note by a bot", nil
 		}
-		e := Event{Kind: "note", Action: string(oa.Action), ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
-			DefaultBranch: ev.Project.DefaultBranch, IID: int(ev.MergeRequest.IID), HeadSHA: ev.MergeRequest.LastCommit.ID}
-		n := &Note{ID: oa.ID, Body: oa.Note, CreatedAt: parseTime(oa.CreatedAt)}
+		e := gate.Event{Kind: gate.KindComment, Action: string(oa.Action), DeliveryID: delivery, Host: policies.GitLab, Scope: ev.Project.ID,
+			Repo: ev.Project.PathWithNamespace, Number: int(ev.MergeRequest.IID), HeadSHA: ev.MergeRequest.LastCommit.ID, At: at}
+		n := &gate.Comment{ID: oa.ID, Body: oa.Note, CreatedAt: parseTime(oa.CreatedAt)}
 		// An edit is no command: its user is the editor, who may be anyone
 		// with Maintainer access, not the note's author.
 		n.Edited = oa.Action == "update" || oa.Action == "" && oa.UpdatedAt != "" && oa.UpdatedAt != oa.CreatedAt
 		if ev.User != nil {
 			e.Sender, n.Author = ev.User.Username, ev.User.Username
 		}
-		e.Note = n
-		return job(KindMR, KeyMR(e.Repo, e.IID), e)
+		e.Comment = n
+		return []store.Job{gate.Job(e)}, "", nil
 	case *gl.TagEvent:
 		tag, _ := strings.CutPrefix(ev.Ref, "refs/tags/")
 		if ev.CheckoutSHA == "" || strings.Trim(ev.After, "0") == "" {

@@ -102,6 +102,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		}
 		identify(ctx, log, policies.GitHub, gh.Identify)
 		workers.Processors = append(workers.Processors, gh)
+		workers.Classify = append(workers.Classify, gh.Classify)
 		receivers = append(receivers, gh)
 		freeze.Jobs[policies.GitHub] = gate.Rechecker(policies.GitHub)
 	}
@@ -111,9 +112,14 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 			return usageError(err)
 		}
 		identify(ctx, log, policies.GitLab, gl.Identify)
-		workers.Processors = append(workers.Processors, gl)
+		g, err := gate.New(gate.Config{Host: gl, Store: st, Acceptor: acceptor, Logger: log})
+		if err != nil {
+			return err
+		}
+		workers.Processors = append(workers.Processors, gl, g)
+		workers.Classify = append(workers.Classify, gl.Classify)
 		receivers = append(receivers, gl)
-		freeze.Jobs[policies.GitLab] = gitlab.ChangeJob
+		freeze.Jobs[policies.GitLab] = gate.Rechecker(policies.GitLab)
 	}
 	workers.Processors = append(workers.Processors, freeze)
 	if gh != nil {

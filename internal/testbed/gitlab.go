@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
@@ -68,7 +69,11 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	g.register(policies.GitLab, gitlab.ChangeJob, app)
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop()})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.register(policies.GitLab, gate.Rechecker(policies.GitLab), app, gt)
 }
 
 // User is a member by name, or a stranger; call it inside Fake.Do.

@@ -210,25 +210,6 @@ func (w *work) cutRelease(ctx context.Context, e Event, version string) (refusal
 	return refusal
 }
 
-func (w *work) release(ctx context.Context, e Event, version string) (refusal string, err error) {
-	if w.policy.Policy == nil {
-		return fmt.Sprintf("the base branch %s has no valid %s, so there is no release policy to follow", w.snap.Base, review.PolicyFile), nil
-	}
-	refusal, tag, sha, err := w.repo.(Releaser).CutRelease(ctx, w.snap, w.policy.Policy, version, e.Comment.Author, e.DeliveryID)
-	if err != nil || refusal != "" {
-		return refusal, err
-	}
-	if d := w.g.cfg.Deployer; d != nil {
-		// The tag's own push webhook finds it reported and starts nothing:
-		// the release's deployments start here, started by the commenter,
-		// who may then not approve them.
-		if err := d.Release(ctx, w.g.host, w.repo.Name(), tag, sha, deploy.Actor{Login: e.Comment.Author}); err != nil {
-			return "", fmt.Errorf("starting the deployments of %s on %s: %w", tag, w.repo.Name(), err)
-		}
-	}
-	return "", nil
-}
-
 // closedCommands runs the comments of a closed change that give /release
 // (a merged change cuts a release from its base branch); a closed change is
 // not evaluated, and its other comments are not commands any more.

@@ -120,8 +120,8 @@ func Rechecker(host policies.Host) func(repo string, number int, reason, cause s
 	}
 }
 
-// Kinds implements bot.Processor.
-func (g *Gate) Kinds() []string { return []string{JobKind(g.host)} }
+// Kinds implements bot.Processor: a host's change jobs and tag jobs.
+func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.host)} }
 
 // Process implements bot.Processor: a batch holds the jobs of one change,
 // oldest first. It runs the commands of the batch's new comments in order,
@@ -133,6 +133,9 @@ func (g *Gate) Kinds() []string { return []string{JobKind(g.host)} }
 // first gets a failing verdict that says Shipgate could not judge it, and
 // why.
 func (g *Gate) Process(ctx context.Context, b store.Batch) error {
+	if b.Jobs[0].Kind == TagKind(g.host) {
+		return g.processTags(ctx, b.Jobs)
+	}
 	events := g.decodeJobs(ctx, b.Jobs)
 	if len(events) == 0 {
 		return nil

@@ -74,16 +74,6 @@ type Repo interface {
 	OpenChanges(ctx context.Context, base string) ([]Snapshot, error)
 }
 
-// Releaser is a Repo that cuts releases (`/release` on a merged change).
-type Releaser interface {
-	// CutRelease tags the head of snap's base branch with version (the
-	// next one when "") and creates its release, validated as a pushed tag
-	// would be, reported as one (status shipgate/tag, audit) on behalf of
-	// actor. refusal says why nothing was released; err is a failure of
-	// the host.
-	CutRelease(ctx context.Context, snap Snapshot, p *policies.Policy, version, actor, deliveryID string) (refusal, tag, sha string, err error)
-}
-
 // ErrGone is returned by Repo.EditComment for a comment that was deleted.
 var ErrGone = errors.New("the comment is gone")
 

@@ -43,7 +43,7 @@ func (d *recordingDeployer) Command(_ context.Context, r deploy.CommandRequest) 
 func TestAValidTagStartsItsReleaseDeployments(t *testing.T) {
 	r := newReleaseRig(t)
 	d := &recordingDeployer{}
-	r.app.SetDeployer(d)
+	r.setDeployer(t, d)
 	r.tag(t, "latest", "feat-d") // invalid: starts nothing
 	r.tag(t, "v1.2.0", "feat-d")
 	want := "github:" + testRepo + "@v1.2.0:" + r.sha["feat-d"] + " by alice"

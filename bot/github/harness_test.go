@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +27,6 @@ import (
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/testclock"
-	"github.com/shipgate/shipgate/policies"
 )
 
 const (
@@ -140,7 +140,7 @@ func (h *harness) setDeployer(d Deployer) {
 
 // process hands a batch to its processor, as bot.Workers does.
 func (h *harness) process(ctx context.Context, b store.Batch) error {
-	if b.Jobs[0].Kind == gate.JobKind(policies.GitHub) {
+	if slices.Contains(h.gate.Kinds(), b.Jobs[0].Kind) {
 		return h.gate.Process(ctx, b)
 	}
 	return h.app.Process(ctx, b)

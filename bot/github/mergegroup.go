@@ -183,13 +183,13 @@ func (s *session) groupCommits(ctx context.Context, g MergeGroup) ([]string, err
 // its pull request: GET /repos/{owner}/{repo}/git/matching-refs/
 // heads/gh-readonly-queue/{base}.
 func (s *session) queueHeads(ctx context.Context, base string) (map[string]int, error) {
-	refs, err := s.refNames(ctx, "heads/gh-readonly-queue/"+base)
+	refs, err := s.Refs(ctx, "heads/gh-readonly-queue/"+base)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(refs))
 	for _, r := range refs {
-		// refNames keeps the refs below heads/gh-readonly-queue/<base>/
+		// Refs keeps the refs below heads/gh-readonly-queue/<base>/
 		// only, so another base whose name starts with base's is left out.
 		if n, ok := queueNumber(r.Name); ok {
 			out[r.SHA] = n

@@ -14,19 +14,17 @@ import (
 // Kinds implements bot.Processor: the adapter's own jobs. A pull request's
 // jobs are the gate's (gate.Gate on the App).
 func (a *App) Kinds() []string {
-	return []string{KindPolicyChanged, KindTag, KindHeadChanged, KindTeamChanged, KindMergeGroup}
+	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, KindMergeGroup}
 }
 
 // Process implements bot.Processor. A KindPolicyChanged, KindHeadChanged
 // or KindTeamChanged batch queues a pull request job for every open PR the
-// change may concern. A KindTag batch validates, reports and releases one
-// tag (processTags); a KindMergeGroup batch judges one merge queue group
+// change may concern. A KindMergeGroup batch judges one merge queue group
 // (processMergeGroups). Errors are classified once, at the end (Classify).
 func (a *App) Process(ctx context.Context, b store.Batch) error {
 	handlers := map[string]func(context.Context, []store.Job) error{
 		KindHeadChanged:   a.headChanged,
 		KindTeamChanged:   a.teamChanged,
-		KindTag:           a.processTags,
 		KindMergeGroup:    a.processMergeGroups,
 		KindPolicyChanged: a.fanOut,
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
@@ -76,7 +77,7 @@ func TestReleaseCommandOnAReleaseLine(t *testing.T) {
 	}{
 		{name: "a maintainer cuts the line's next patch, not main's next minor", policy: releasePolicy, line: "backport", body: "/release", wantTag: "v1.1.1"},
 		{name: "the line's previous tag is found however many versions main released since", policy: releasePolicy, line: "line-feat", body: "/release",
-			mainReleases: 2 * maxTagProbes, wantReply: "nothing released from release/1.1: " + lineRefusal},
+			mainReleases: 2 * gate.MaxTagProbes, wantReply: "nothing released from release/1.1: " + lineRefusal},
 		{name: "a feature on the line is refused with how to ship it", policy: releasePolicy, line: "line-feat", body: "/release",
 			wantReply: "nothing released from release/1.1: " + lineRefusal},
 		{name: "a feature on the line is cut as its next patch when the policy caps it", policy: cappedPolicy, line: "line-feat", body: "/release", wantTag: "v1.1.1"},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/policies"
@@ -46,6 +47,7 @@ func (l *auditLog) entries() []string {
 type releaseRig struct {
 	fake  *fakegithub.Server
 	app   *App
+	gate  *gate.Gate
 	audit *auditLog
 	// sha names the commits of the history.
 	sha map[string]string
@@ -74,7 +76,37 @@ func newReleaseRig(t *testing.T) *releaseRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &releaseRig{fake: fake, app: app, audit: audit, sha: seedReleaseHistory(t, fake)}
+	r := &releaseRig{fake: fake, app: app, audit: audit, sha: seedReleaseHistory(t, fake)}
+	r.setDeployer(t, nil)
+	return r
+}
+
+// setDeployer builds the rig's gate with a deployment orchestrator (nil:
+// none).
+func (r *releaseRig) setDeployer(t *testing.T, d gate.Deployer) {
+	t.Helper()
+	g, err := gate.New(gate.Config{Host: r.app, Store: r.audit, Acceptor: noQueue{}, Deployer: d, Now: fakegithub.DefaultTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.gate = g
+}
+
+// noQueue is an Acceptor for tests that queue nothing.
+type noQueue struct{}
+
+func (noQueue) Accept(context.Context, store.Delivery, ...store.Job) (bool, error) {
+	return false, errors.New("nothing is queued here")
+}
+
+// processTag runs the bot's handling of a tag pushed (event push or
+// create) by alice.
+func (r *releaseRig) processTag(t *testing.T, event, name, defaultBranch string) {
+	t.Helper()
+	job := gate.TagJob(gate.TagPush{Host: policies.GitHub, Event: event, Repo: testRepo, Tag: name, DefaultBranch: defaultBranch, Sender: "alice"})
+	if err := r.gate.Process(context.Background(), store.Batch{Key: job.Key, Jobs: []store.Job{job}}); err != nil {
+		t.Fatalf("processing the tag %s: %v", name, err)
+	}
 }
 
 // seedReleaseHistory puts newReleaseRig's history, policy and PRs into a
@@ -118,12 +150,7 @@ func seedReleaseHistory(t *testing.T, fake *fakegithub.Server) map[string]string
 func (r *releaseRig) tag(t *testing.T, name, at string) {
 	t.Helper()
 	r.fake.AddTag(testRepo, name, r.sha[at])
-	job := store.Job{Kind: KindTag, Key: KeyTag(testRepo, name), Payload: mustJSON(TagEvent{
-		Event: "push", Repo: testRepo, Tag: name, DefaultBranch: "main", Sender: "alice",
-	})}
-	if err := r.app.processTags(context.Background(), []store.Job{job}); err != nil {
-		t.Fatalf("processing the tag %s: %v", name, err)
-	}
+	r.processTag(t, "push", name, "main")
 }
 
 func TestTagsInTheBot(t *testing.T) {
@@ -206,12 +233,7 @@ func TestTagsInTheBot(t *testing.T) {
 func TestTagHandledOnceForPushAndCreate(t *testing.T) {
 	r := newReleaseRig(t)
 	r.tag(t, "v1.2.0", "feat-d")
-	job := store.Job{Kind: KindTag, Key: KeyTag(testRepo, "v1.2.0"), Payload: mustJSON(TagEvent{
-		Event: "create", Repo: testRepo, Tag: "v1.2.0", DefaultBranch: "main", Sender: "alice",
-	})}
-	if err := r.app.processTags(context.Background(), []store.Job{job}); err != nil {
-		t.Fatal(err)
-	}
+	r.processTag(t, "create", "v1.2.0", "main")
 	if n := len(r.fake.Statuses(testRepo, r.sha["feat-d"])); n != 1 {
 		t.Errorf("%d statuses, want 1", n)
 	}
@@ -228,12 +250,7 @@ func TestTagWithoutPolicyIsLeftAlone(t *testing.T) {
 	r2 := newReleaseRig(t)
 	r2.fake.SetBranch(testRepo, "trunk", r2.sha["fix-c"])
 	r2.fake.AddTag(testRepo, "v1.2.0", r2.sha["feat-d"])
-	job := store.Job{Kind: KindTag, Key: KeyTag(testRepo, "v1.2.0"), Payload: mustJSON(TagEvent{
-		Event: "push", Repo: testRepo, Tag: "v1.2.0", DefaultBranch: "trunk", Sender: "alice",
-	})}
-	if err := r2.app.processTags(context.Background(), []store.Job{job}); err != nil {
-		t.Fatal(err)
-	}
+	r2.processTag(t, "push", "v1.2.0", "trunk")
 	if sts := r2.fake.Statuses(testRepo, r2.sha["feat-d"]); len(sts) != 0 {
 		t.Errorf("statuses = %+v, want none", sts)
 	}
@@ -259,8 +276,8 @@ func TestTagJobsTranslation(t *testing.T) {
 			if tt.wantTag == "" {
 				return
 			}
-			var e TagEvent
-			if len(jobs) != 1 || jobs[0].Key != KeyTag("acme/shop", tt.wantTag) || json.Unmarshal(jobs[0].Payload, &e) != nil || e.Tag != tt.wantTag {
+			var e gate.TagPush
+			if len(jobs) != 1 || jobs[0].Key != gate.TagKey(policies.GitHub, "acme/shop", tt.wantTag) || json.Unmarshal(jobs[0].Payload, &e) != nil || e.Tag != tt.wantTag {
 				t.Fatalf("jobs = %+v, want one for %s", jobs, tt.wantTag)
 			}
 		})

@@ -7,30 +7,21 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
+	"github.com/shipgate/shipgate/templates"
 )
 
-// This file reads through the API what the release math needs when there
-// is no clone at hand (the bot): version tags, which of them a commit
-// descends from, the commits since, and the branches holding a commit.
-// The Action and the CLI read the same facts from git (githistory).
+// This file is the session's gate.Releaser: the host calls of the tag flow
+// and of /release (the release math itself is the gate's).
 
-// Caps on what one tag check or plan reads through the API.
-const (
-	// maxReleaseCommits caps the commits read since the previous tag.
-	maxReleaseCommits = 1000
-	// maxTagProbes caps the version tags tried, highest first, to find the
-	// previous one a commit descends from.
-	maxTagProbes = 20
-	// maxBranchProbes caps the branches compared with a tagged commit.
-	maxBranchProbes = 30
-)
+var _ gate.Releaser = (*session)(nil)
 
-// refNames lists the refs under refs/KIND/ ("tags", "heads") by their
+// Refs lists the refs under refs/KIND/ ("tags", "heads") by their
 // short names, with the object each points at: GET
 // /repos/{owner}/{repo}/git/matching-refs/{ref}.
-func (s *session) refNames(ctx context.Context, kind string) ([]release.Tag, error) {
+func (s *session) Refs(ctx context.Context, kind string) ([]release.Tag, error) {
 	// The operation is not paginated: GitHub answers every matching ref.
 	refs, _, err := s.gh.Git.ListMatchingRefs(ctx, s.owner, s.name, &gh.ReferenceListOptions{Ref: kind})
 	if err != nil {
@@ -45,12 +36,12 @@ func (s *session) refNames(ctx context.Context, kind string) ([]release.Tag, err
 	return out, nil
 }
 
-// compare compares base with head (names or SHAs): GET
+// Compare compares base with head (names or SHAs): GET
 // /repos/{owner}/{repo}/compare/{basehead}, the first page only unless
 // commits are wanted. contains is true when head descends from base (or is
 // it); commits are head's commits since base, newest first, up to
 // maxReleaseCommits.
-func (s *session) compare(ctx context.Context, base, head string, wantCommits bool) (contains bool, commits []policies.Commit, err error) {
+func (s *session) Compare(ctx context.Context, base, head string, wantCommits bool) (contains bool, commits []policies.Commit, err error) {
 	opts := gh.ListOptions{PerPage: 100}
 	if !wantCommits {
 		opts.PerPage = 1
@@ -74,7 +65,7 @@ func (s *session) compare(ctx context.Context, base, head string, wantCommits bo
 				AuthorName: rc.GetCommit().GetAuthor().GetName(), Time: rc.GetCommit().GetAuthor().GetDate().Time,
 			})
 		}
-		if resp == nil || resp.NextPage == 0 || len(commits) >= maxReleaseCommits {
+		if resp == nil || resp.NextPage == 0 || len(commits) >= gate.MaxReleaseCommits {
 			break
 		}
 		opts.Page = resp.NextPage
@@ -83,55 +74,16 @@ func (s *session) compare(ctx context.Context, base, head string, wantCommits bo
 	return true, commits, nil
 }
 
-// previousTag finds the highest stable version tag below v (any version
-// when v is nil) that sha descends from, trying at most maxTagProbes,
-// and returns it with the commits since; ok is false, with no commits,
-// when there is none.
-func (s *session) previousTag(ctx context.Context, st policies.ReleaseSettings, tags []release.Tag, v *release.Version, sha string) (release.Tag, bool, []policies.Commit, error) {
-	for i, c := range release.PreviousCandidates(st.TagPrefix, tags, v) {
-		if i == maxTagProbes {
-			break
-		}
-		ok, commits, err := s.compare(ctx, c.Name, sha, true)
-		if err != nil {
-			return release.Tag{}, false, nil, err
-		}
-		if ok {
-			return c, true, commits, nil
-		}
-	}
-	return release.Tag{}, false, nil, nil
-}
-
-// branchesContaining returns the branches that hold sha among those that
-// matter to release.ValidateTag: the default branch, release/* branches,
-// the policy's tags.branches and cutFrom (the branch a release is cut
-// from, "" for none), at most maxBranchProbes of them, each compared with
-// sha. A maintenance branch by another name (support/1.x) is a release
-// line to the bot when tags.branches lists it.
-func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSettings, defaultBranch, cutFrom, sha string) ([]string, error) {
-	heads, err := s.refNames(ctx, "heads")
-	if err != nil {
-		return nil, err
-	}
+// Holding returns the candidates whose head holds sha, comparing each with
+// it.
+func (s *session) Holding(ctx context.Context, sha string, candidates []release.Tag) ([]string, error) {
 	var out []string
-	probes := 0
-	for _, h := range heads {
-		relevant := h.Name == defaultBranch || h.Name == cutFrom || release.IsReleaseBranch(h.Name)
-		for _, g := range st.TagBranches {
-			relevant = relevant || g.Match(h.Name)
-		}
-		if !relevant {
-			continue
-		}
-		if probes++; probes > maxBranchProbes {
-			break
-		}
+	for _, h := range candidates {
 		if h.SHA == sha {
 			out = append(out, h.Name)
 			continue
 		}
-		ok, _, err := s.compare(ctx, sha, h.Name, false)
+		ok, _, err := s.Compare(ctx, sha, h.Name, false)
 		if err != nil {
 			return nil, err
 		}
@@ -142,70 +94,92 @@ func (s *session) branchesContaining(ctx context.Context, st policies.ReleaseSet
 	return out, nil
 }
 
-// tagCheck gathers through the API what release.ValidateTag needs about
-// the tag name at sha, like githistory's TagCheck does from git: every
-// tag, the branches holding sha (see branchesContaining), the default
-// branch, and the previous stable version sha descends from with the
-// commits since, which it returns.
-func (s *session) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, sha, defaultBranch, cutFrom string) (release.TagCheck, release.Tag, bool, error) {
-	check := release.TagCheck{Name: name, Commit: sha, Default: defaultBranch}
-	var err error
-	if check.AllTags, err = s.refNames(ctx, "tags"); err != nil {
-		return check, release.Tag{}, false, err
-	}
-	if check.OnBranches, err = s.branchesContaining(ctx, st, defaultBranch, cutFrom, sha); err != nil {
-		return check, release.Tag{}, false, err
-	}
-	v, err := release.ParseTag(st.TagPrefix, name)
+// DefaultBranch is the repository's default branch: GET /repos/{owner}/{repo}.
+func (s *session) DefaultBranch(ctx context.Context) (string, error) {
+	repo, _, err := s.gh.Repositories.Get(ctx, s.owner, s.name)
 	if err != nil {
-		return check, release.Tag{}, false, nil // ValidateTag reports the name
+		return "", s.wrap(err, "reading %s", s.repo)
 	}
-	prev, ok, commits, err := s.previousTag(ctx, st, check.AllTags, &v, sha)
-	if err != nil {
-		return check, release.Tag{}, false, err
-	}
-	if ok {
-		check.Reachable = []release.Tag{prev}
-	}
-	check.Commits = commits
-	return check, prev, ok, nil
+	return repo.GetDefaultBranch(), nil
 }
 
-// plan computes the next release at sha, cut from branch, through the
-// API: the previous stable version it descends from, the commits since,
-// and release.Next over that tag and the pre-releases above it, on the
-// branch's release line when it is one. Without a previous version the
-// release is the initial one and no commits are read (the API has no
-// cheap way to list a whole history), so its notes list none. Commits
-// that the line does not take give a *release.LineError.
-func (s *session) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch, defaultBranch string) (release.Plan, []policies.Commit, error) {
-	tags, err := s.refNames(ctx, "tags")
+// TagCommit is the commit a tag points at.
+func (s *session) TagCommit(ctx context.Context, tag string) (string, bool, error) {
+	return (&Releases{s: s}).tagCommit(ctx, tag)
+}
+
+// CreateTag creates tag at sha (Releases.CreateTag).
+func (s *session) CreateTag(ctx context.Context, tag, sha string) error {
+	return (&Releases{s: s}).CreateTag(ctx, tag, sha)
+}
+
+// PublishRelease renders the notes of a release (with the titles and
+// release notes of its merged pull requests) and creates or updates it.
+func (s *session) PublishRelease(ctx context.Context, p *policies.Policy, rel gate.Release) (string, error) {
+	r := &Releases{s: s}
+	notes, err := r.Notes(ctx, p, rel.Tag, rel.Previous, rel.Commits, s.a.cfg.Now())
 	if err != nil {
-		return release.Plan{}, nil, err
+		return "", err
 	}
-	// A release line's previous tag is below the next line: looked for
-	// there first, it is found within maxTagProbes however many versions
-	// the main line has released since. (A release/1.2 that holds v1.3.0,
-	// which git would see as line 1.3, is line 1.2 to the bot.)
-	var below *release.Version
-	if l, named := release.LineInName(branch); named && release.IsReleaseBranch(branch) {
-		next := l.First().Bump(policies.BumpMinor)
-		below = &next
-	}
-	prev, ok, commits, err := s.previousTag(ctx, st, tags, below, sha)
+	body, err := templates.String(templates.Notes, any(notes))
 	if err != nil {
-		return release.Plan{}, nil, err
+		return "", err
 	}
-	at := release.At{Branches: []string{branch}, Default: defaultBranch, All: tags}
-	if ok {
-		at.Reachable = append(at.Reachable, prev)
-		pv, _ := release.ParseTag(st.TagPrefix, prev.Name)
-		for _, t := range tags {
-			if tv, err := release.ParseTag(st.TagPrefix, t.Name); err == nil && tv.IsPrerelease() && pv.Less(tv) {
-				at.Reachable = append(at.Reachable, t)
-			}
+	pub, err := r.PublishRelease(ctx, Release{Tag: rel.Tag, Target: rel.SHA, Body: body, Prerelease: rel.Prerelease})
+	return pub.URL, err
+}
+
+// TagReported reports whether Shipgate already published the status of
+// this tag on its commit (an earlier delivery, the push or the create).
+func (s *session) TagReported(ctx context.Context, tag, sha string) (bool, error) {
+	st, err := s.tagStatus(ctx, tag, sha)
+	return st != nil, err
+}
+
+// tagStatus returns the newest gate.TagStatus status of tag on its commit
+// that Shipgate itself posted, nil when there is none: GET
+// /repos/{owner}/{repo}/commits/{ref}/statuses. Statuses by anyone else
+// are ignored: anyone with write access can post one of that name.
+func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
+	self, err := s.a.Self(ctx)
+	if err != nil {
+		return nil, err
+	}
+	statuses, _, err := s.gh.Repositories.ListStatuses(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
+	}
+	for _, st := range statuses {
+		if st.GetContext() == gate.TagStatus && strings.HasPrefix(st.GetDescription(), tag+" ") && strings.EqualFold(st.GetCreator().GetLogin(), self) {
+			return st, nil
 		}
 	}
-	plan, err := release.Next(st, at, commits, "")
-	return plan, commits, err
+	return nil, nil
+}
+
+// SetTagStatus publishes the commit status gate.TagStatus on the tagged
+// commit: POST /repos/{owner}/{repo}/statuses/{sha}.
+func (s *session) SetTagStatus(ctx context.Context, sha string, ok bool, description, url string) error {
+	state := "success"
+	if !ok {
+		state = "failure"
+	}
+	status := &gh.RepoStatus{State: gh.String(state), Context: gh.String(gate.TagStatus), Description: gh.String(statusDescription(description))}
+	if url != "" {
+		status.TargetURL = gh.String(url)
+	}
+	if _, _, err := s.gh.Repositories.CreateStatus(ctx, s.owner, s.name, sha, status); err != nil {
+		return s.wrap(err, "reporting the tag status on %.7s in %s", sha, s.repo)
+	}
+	return nil
+}
+
+// statusDescription fits s into a commit status description (GitHub
+// allows 140 characters), cut on a rune boundary and ending with "…".
+func statusDescription(s string) string {
+	const max = 140
+	if len([]rune(s)) <= max {
+		return s
+	}
+	return string([]rune(s)[:max-1]) + "…"
 }

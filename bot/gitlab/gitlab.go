@@ -29,9 +29,6 @@ import (
 // DefaultURL is GitLab.com.
 const DefaultURL = "https://gitlab.com/"
 
-// TagStatusName is the commit status Shipgate publishes on a tagged commit.
-const TagStatusName = "shipgate/tag"
-
 // Store is the part of bot/store the adapter uses; *store.Store implements
 // it. Every method is safe for concurrent use.
 type Store interface {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,7 +22,6 @@ import (
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/testclock"
-	"github.com/shipgate/shipgate/policies"
 )
 
 const (
@@ -84,7 +84,7 @@ func newHarness(t *testing.T) *harness {
 
 // process hands a batch to its processor, as bot.Workers does.
 func (h *harness) process(ctx context.Context, b store.Batch) error {
-	if b.Jobs[0].Kind == gate.JobKind(policies.GitLab) {
+	if slices.Contains(h.gate.Kinds(), b.Jobs[0].Kind) {
 		return h.gate.Process(ctx, b)
 	}
 	return h.app.Process(ctx, b)

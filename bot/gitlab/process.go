@@ -15,10 +15,10 @@ import (
 
 // Kinds implements bot.Processor: the adapter's own jobs. A merge
 // request's jobs are the gate's (gate.Gate on the App).
-func (a *App) Kinds() []string { return []string{KindTag, KindPolicyChanged} }
+func (a *App) Kinds() []string { return []string{KindPolicyChanged} }
 
-// Process implements bot.Processor: a batch holds the jobs of one tag or
-// one branch, oldest first.
+// Process implements bot.Processor: a batch holds the jobs of one branch
+// whose policy changed, oldest first.
 func (a *App) Process(ctx context.Context, b store.Batch) error {
 	events := make([]Event, 0, len(b.Jobs))
 	for _, j := range b.Jobs {
@@ -32,8 +32,6 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitLab)).Str(bot.FieldRepo, last.Repo).Str(bot.FieldKey, b.Key).Logger()
 	ctx = log.WithContext(ctx)
 	switch b.Jobs[0].Kind {
-	case KindTag:
-		return a.Classify(a.processTag(ctx, last))
 	case KindPolicyChanged:
 		p := a.project(last.Repo, last.ProjectID)
 		n, err := gate.FanOut(ctx, p, a.cfg.Acceptor, last.ProjectID, last.Branch, last.DeliveryID, last.Sender, a.cfg.Now())

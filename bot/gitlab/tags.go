@@ -3,195 +3,197 @@ package gitlab
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/rs/zerolog"
 	gl "gitlab.com/gitlab-org/api/client-go"
 
-	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/gate"
-	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
 	"github.com/shipgate/shipgate/templates"
 )
 
-// maxTagProbes caps the version tags tried, highest first, to find the
-// one a new tag follows.
-const maxTagProbes = 20
+// This file is the project's gate.Releaser: the host calls of the tag
+// flow and of /release (the release math itself is the gate's).
 
-// processTag validates a pushed tag with the default branch's policy,
-// releases it when the policy asks (tags.release), and reports it: the
-// audit entry, then the commit status TagStatusName on the tagged commit.
-// A project without a policy is left alone: it has not opted in.
-func (a *App) processTag(ctx context.Context, e Event) error {
-	log := zerolog.Ctx(ctx).With().Str("tag", e.Tag).Str(bot.FieldSHA, e.SHA).Logger()
-	ctx = log.WithContext(ctx)
-	branch := e.DefaultBranch
-	if branch == "" {
-		// GET /projects/:id
-		p, _, err := a.gl.Projects.GetProject(e.ProjectID, nil, gl.WithContext(ctx))
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", e.Repo, err)
-		}
-		branch = p.DefaultBranch
-	}
-	lp, err := gate.LoadPolicy(ctx, a.project(e.Repo, e.ProjectID), review.PolicyFile, branch)
+var _ gate.Releaser = (*project)(nil)
+
+// TagStatusName is the commit status Shipgate publishes on a tagged commit.
+const TagStatusName = gate.TagStatus
+
+// DefaultBranch is the project's default branch: GET /projects/:id.
+func (p *project) DefaultBranch(ctx context.Context) (string, error) {
+	pr, _, err := p.a.gl.Projects.GetProject(p.pid, nil, gl.WithContext(ctx))
 	if err != nil {
-		return err
+		return "", fmt.Errorf("reading %s: %w", p.path, err)
 	}
-	if lp.Missing {
-		log.Info().Str("branch", branch).Msg("no policy on the default branch: tag not checked")
+	return pr.DefaultBranch, nil
+}
+
+// Refs lists the tags ("tags": GET /projects/:id/repository/tags) or the
+// branches ("heads": GET /projects/:id/repository/branches) with their
+// commits.
+func (p *project) Refs(ctx context.Context, kind string) ([]release.Tag, error) {
+	var out []release.Tag
+	var err error
+	if kind == "tags" {
+		var tags []*gl.Tag
+		tags, err = listPages(func(o gl.ListOptions) ([]*gl.Tag, *gl.Response, error) {
+			return p.a.gl.Tags.ListTags(p.pid, &gl.ListTagsOptions{ListOptions: o}, gl.WithContext(ctx))
+		})
+		for _, t := range tags {
+			out = append(out, release.Tag{Name: t.Name, SHA: tagSHA(t)})
+		}
+	} else {
+		var branches []*gl.Branch
+		branches, err = listPages(func(o gl.ListOptions) ([]*gl.Branch, *gl.Response, error) {
+			return p.a.gl.Branches.ListBranches(p.pid, &gl.ListBranchesOptions{ListOptions: o}, gl.WithContext(ctx))
+		})
+		for _, b := range branches {
+			if b.Commit != nil {
+				out = append(out, release.Tag{Name: b.Name, SHA: b.Commit.ID})
+			}
+		}
+	}
+	return out, wrapIf(err, "listing the %s of %s", kind, p.path)
+}
+
+// tagSHA is the commit a tag points at.
+func tagSHA(t *gl.Tag) string {
+	if t.Commit != nil {
+		return t.Commit.ID
+	}
+	return t.Target
+}
+
+// Compare reports whether head descends from base: nothing of base is
+// missing from head (GET /projects/:id/repository/compare?from=HEAD&to=
+// BASE&straight=true lists no commit); and with wantCommits, head's commits
+// since base, newest first (compare from BASE to HEAD).
+func (p *project) Compare(ctx context.Context, base, head string, wantCommits bool) (bool, []policies.Commit, error) {
+	compare := func(from, to string) (*gl.Compare, error) {
+		c, resp, err := p.a.gl.Repositories.Compare(p.pid, &gl.CompareOptions{From: gl.Ptr(from), To: gl.Ptr(to), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
+		if isNotFound(resp, err) {
+			return nil, nil
+		}
+		return c, wrapIf(err, "comparing %s with %s in %s", from, to, p.path)
+	}
+	back, err := compare(head, base)
+	if err != nil || back == nil || len(back.Commits) > 0 {
+		return false, nil, err
+	}
+	if !wantCommits {
+		return true, nil, nil
+	}
+	fwd, err := compare(base, head)
+	if err != nil || fwd == nil {
+		return fwd != nil, nil, err
+	}
+	commits := make([]policies.Commit, 0, min(len(fwd.Commits), gate.MaxReleaseCommits))
+	for j := len(fwd.Commits) - 1; j >= 0 && len(commits) < gate.MaxReleaseCommits; j-- { // newest first, as git log
+		c := fwd.Commits[j]
+		commits = append(commits, policies.Commit{SHA: c.ID, Message: c.Message, AuthorName: c.AuthorName, Time: deref(c.CommittedDate)})
+	}
+	return true, commits, nil
+}
+
+// Holding returns the candidates that hold sha, from GitLab's list of the
+// branches holding it: GET /projects/:id/repository/commits/:sha/refs?
+// type=branch.
+func (p *project) Holding(ctx context.Context, sha string, candidates []release.Tag) ([]string, error) {
+	refs, err := listPages(func(o gl.ListOptions) ([]*gl.CommitRef, *gl.Response, error) {
+		return p.a.gl.Commits.GetCommitRefs(p.pid, sha, &gl.GetCommitRefsOptions{Type: gl.Ptr("branch"), ListOptions: o}, gl.WithContext(ctx))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the branches holding %.7s in %s: %w", sha, p.path, err)
+	}
+	holding := map[string]bool{}
+	for _, r := range refs {
+		holding[r.Name] = true
+	}
+	var out []string
+	for _, c := range candidates {
+		if holding[c.Name] {
+			out = append(out, c.Name)
+		}
+	}
+	return out, nil
+}
+
+// TagCommit is the commit a tag points at: GET /projects/:id/repository/
+// tags/:tag.
+func (p *project) TagCommit(ctx context.Context, tag string) (string, bool, error) {
+	t, resp, err := p.a.gl.Tags.GetTag(p.pid, tag, gl.WithContext(ctx))
+	switch {
+	case isNotFound(resp, err):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("reading the tag %s of %s: %w", tag, p.path, err)
+	}
+	return tagSHA(t), true, nil
+}
+
+// CreateTag creates tag at sha: POST /projects/:id/repository/tags. A tag
+// already at sha is no error; one elsewhere is.
+func (p *project) CreateTag(ctx context.Context, tag, sha string) error {
+	_, resp, err := p.a.gl.Tags.CreateTag(p.pid, &gl.CreateTagOptions{TagName: gl.Ptr(tag), Ref: gl.Ptr(sha)}, gl.WithContext(ctx))
+	if err == nil {
 		return nil
 	}
-	r := review.TagReport{Tag: e.Tag, SHA: e.SHA}
-	if lp.Invalid != nil {
-		r.PolicyError = fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", review.PolicyFile, branch)
-		return a.reportTag(ctx, e, r)
+	if resp == nil || resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusConflict {
+		return fmt.Errorf("creating the tag %s at %.7s in %s: %w", tag, sha, p.path, err)
 	}
-	st := lp.Policy.Release
-	check, prev, err := a.tagCheck(ctx, e, st, branch)
-	if err != nil {
-		return err
+	at, found, gerr := p.TagCommit(ctx, tag)
+	switch {
+	case gerr != nil:
+		return gerr
+	case !found:
+		return fmt.Errorf("creating the tag %s at %.7s in %s: %w", tag, sha, p.path, err)
+	case at != sha:
+		return fmt.Errorf("creating the tag %s at %.7s in %s: the tag exists at %.7s: tag another version", tag, sha, p.path, at)
 	}
-	r.Problems = release.ValidateTag(st, check)
-	if r.Valid() {
-		if r.Refused, err = a.mayRelease(ctx, e, lp.Policy); err != nil {
-			return err
-		}
-	}
-	if r.Valid() && st.CreateRelease {
-		if r.ReleaseURL, err = a.createRelease(ctx, e, st, prev, check.Commits); err != nil {
-			return err
-		}
-		r.Released = true
-	}
-	return a.reportTag(ctx, e, r)
+	return nil
 }
 
-// mayRelease says why a tag pushed by e's sender does not count as a
-// release, "" when it does (review.ReleaseRefusal): a Developer may push
-// tags unless they are protected, and releasing needs maintain by
-// default.
-func (a *App) mayRelease(ctx context.Context, e Event, p *policies.Policy) (string, error) {
-	self, err := a.selfName(ctx)
-	if err != nil {
-		return "", err
-	}
-	perm, err := a.project(e.Repo, e.ProjectID).Role(ctx, e.Sender)
-	if err != nil {
-		return "", err
-	}
-	return review.ReleaseRefusal(p, e.Sender, self, perm), nil
-}
-
-// tagCheck gathers what release.ValidateTag needs: every tag, the
-// branches holding the commit, the default branch, and the previous stable
-// version the commit descends from (returned as prev, "" when none) with
-// the commits since.
-func (a *App) tagCheck(ctx context.Context, e Event, st policies.ReleaseSettings, defaultBranch string) (check release.TagCheck, prev string, err error) {
-	check = release.TagCheck{Name: e.Tag, Commit: e.SHA, Default: defaultBranch}
-	opt := &gl.ListTagsOptions{ListOptions: gl.ListOptions{PerPage: 100}}
-	for {
-		// GET /projects/:id/repository/tags
-		tags, resp, err := a.gl.Tags.ListTags(e.ProjectID, opt, gl.WithContext(ctx))
-		if err != nil {
-			return check, "", fmt.Errorf("listing the tags of %s: %w", e.Repo, err)
-		}
-		for _, t := range tags {
-			sha := t.Target
-			if t.Commit != nil {
-				sha = t.Commit.ID
-			}
-			check.AllTags = append(check.AllTags, release.Tag{Name: t.Name, SHA: sha})
-		}
-		if resp.NextPage == 0 {
-			break
-		}
-		opt.Page = resp.NextPage
-	}
-	// GET /projects/:id/repository/commits/:sha/refs?type=branch
-	refs, _, err := a.gl.Commits.GetCommitRefs(e.ProjectID, e.SHA, &gl.GetCommitRefsOptions{Type: gl.Ptr("branch"),
-		ListOptions: gl.ListOptions{PerPage: 100}}, gl.WithContext(ctx))
-	if err != nil {
-		return check, "", fmt.Errorf("reading the branches holding %s in %s: %w", e.SHA, e.Repo, err)
-	}
-	for _, ref := range refs {
-		check.OnBranches = append(check.OnBranches, ref.Name)
-	}
-	v, err := release.ParseTag(st.TagPrefix, e.Tag)
-	if err != nil {
-		return check, "", nil // ValidateTag reports the name
-	}
-	for i, c := range release.PreviousCandidates(st.TagPrefix, check.AllTags, &v) {
-		if i == maxTagProbes {
-			break
-		}
-		// GET /projects/:id/repository/compare?from=TAG&to=SHA: the tag is
-		// an ancestor when nothing of it is missing from SHA.
-		back, _, err := a.gl.Repositories.Compare(e.ProjectID, &gl.CompareOptions{From: gl.Ptr(e.SHA), To: gl.Ptr(c.Name), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
-		if err != nil {
-			return check, "", fmt.Errorf("comparing %s with %s in %s: %w", c.Name, e.SHA, e.Repo, err)
-		}
-		if len(back.Commits) > 0 {
-			continue
-		}
-		fwd, _, err := a.gl.Repositories.Compare(e.ProjectID, &gl.CompareOptions{From: gl.Ptr(c.Name), To: gl.Ptr(e.SHA), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
-		if err != nil {
-			return check, "", fmt.Errorf("comparing %s with %s in %s: %w", c.Name, e.SHA, e.Repo, err)
-		}
-		check.Reachable = []release.Tag{c}
-		check.Commits = make([]policies.Commit, 0, len(fwd.Commits))
-		for j := len(fwd.Commits) - 1; j >= 0; j-- { // newest first, as git log
-			cm := fwd.Commits[j]
-			check.Commits = append(check.Commits, policies.Commit{SHA: cm.ID, Message: cm.Message, AuthorName: cm.AuthorName,
-				Time: deref(cm.CommittedDate)})
-		}
-		return check, c.Name, nil
-	}
-	return check, "", nil
-}
-
-// createRelease creates the tag's release with generated notes:
-// POST /projects/:id/releases. It returns the release's web address.
-func (a *App) createRelease(ctx context.Context, e Event, st policies.ReleaseSettings, prev string, commits []policies.Commit) (string, error) {
-	notes := release.BuildNotes(e.Tag, prev, a.cfg.Now(), commits)
-	web := strings.TrimSuffix(strings.TrimSuffix(a.gl.BaseURL().String(), "/"), "/api/v4")
-	notes.LinkChanges(web, e.Repo, "-/merge_requests", "!")
+// PublishRelease creates the tag's release with generated notes:
+// POST /projects/:id/releases. A release that exists already is kept.
+func (p *project) PublishRelease(ctx context.Context, _ *policies.Policy, rel gate.Release) (string, error) {
+	notes := release.BuildNotes(rel.Tag, rel.Previous, p.a.cfg.Now(), rel.Commits)
+	web := strings.TrimSuffix(strings.TrimSuffix(p.a.gl.BaseURL().String(), "/"), "/api/v4")
+	notes.LinkChanges(web, p.path, "-/merge_requests", "!")
 	body, err := templates.String(templates.Notes, any(notes))
 	if err != nil {
 		return "", err
 	}
-	rel, resp, err := a.gl.Releases.CreateRelease(e.ProjectID, &gl.CreateReleaseOptions{
-		TagName: gl.Ptr(e.Tag), Name: gl.Ptr(e.Tag), Description: gl.Ptr(body),
+	page := fmt.Sprintf("%s/%s/-/releases/%s", web, p.path, rel.Tag)
+	out, resp, err := p.a.gl.Releases.CreateRelease(p.pid, &gl.CreateReleaseOptions{
+		TagName: gl.Ptr(rel.Tag), Name: gl.Ptr(rel.Tag), Description: gl.Ptr(body),
 	}, gl.WithContext(ctx))
 	switch {
-	case resp != nil && resp.StatusCode == 409:
+	case resp != nil && resp.StatusCode == http.StatusConflict:
 		zerolog.Ctx(ctx).Info().Msg("release exists already: kept")
-		return fmt.Sprintf("%s/%s/-/releases/%s", web, e.Repo, e.Tag), nil
+		return page, nil
 	case err != nil:
-		return "", fmt.Errorf("creating the release %s of %s: %w", e.Tag, e.Repo, err)
+		return "", fmt.Errorf("creating the release %s of %s: %w", rel.Tag, p.path, err)
+	case out.Links.Self != "":
+		return out.Links.Self, nil
 	}
-	if rel.Links.Self != "" {
-		return rel.Links.Self, nil
-	}
-	return fmt.Sprintf("%s/%s/-/releases/%s", web, e.Repo, e.Tag), nil
+	return page, nil
 }
 
-// reportTag appends the audit entry, then sets the commit status. In that
-// order a retry may audit twice but never loses the record.
-func (a *App) reportTag(ctx context.Context, e Event, r review.TagReport) error {
-	if _, err := a.cfg.Store.AppendAudit(ctx, r.Audit(policies.GitLab, e.Repo, e.Sender, "tag_push", e.DeliveryID, a.cfg.Now())); err != nil {
-		return fmt.Errorf("auditing the tag %s of %s: %w", r.Tag, e.Repo, err)
-	}
-	ok, desc := r.Status()
+// TagReported is false: GitLab sends one Tag Push Hook per push (a
+// redelivery carries the same delivery ID, which the queue drops), so a
+// tag pushed again, after its policy was fixed or by someone else, is
+// checked again.
+func (p *project) TagReported(context.Context, string, string) (bool, error) { return false, nil }
+
+// SetTagStatus sets the commit status TagStatusName on the tagged commit.
+func (p *project) SetTagStatus(ctx context.Context, sha string, ok bool, description, url string) error {
 	state := gl.Failed
 	if ok {
 		state = gl.Success
 	}
-	if err := a.project(e.Repo, e.ProjectID).setStatus(ctx, r.SHA, TagStatusName, state, desc, r.ReleaseURL); err != nil {
-		return err
-	}
-	zerolog.Ctx(ctx).Info().Bool("valid", r.Valid()).Bool("released", r.Released).Msg("tag checked")
-	return nil
+	return p.setStatus(ctx, sha, TagStatusName, state, description, url)
 }

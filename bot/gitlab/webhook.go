@@ -26,15 +26,10 @@ const MaxBodyBytes = 25 << 20
 
 // Job kinds.
 const (
-	// KindTag validates a pushed tag.
-	KindTag = "gitlab.tag"
 	// KindPolicyChanged re-evaluates the open MRs into a branch whose
 	// policy changed.
 	KindPolicyChanged = "gitlab.policy_changed"
 )
-
-// KeyTag is the ordering key of a tag's jobs.
-func KeyTag(repo, tag string) string { return "gitlab:" + repo + "@refs/tags/" + tag }
 
 // Event is the payload of the adapter's own jobs (tag pushes, policy
 // changes), and of merge request jobs queued before they were gate.Events
@@ -232,9 +227,8 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		if ev.CheckoutSHA == "" || strings.Trim(ev.After, "0") == "" {
 			return nil, "tag " + tag + " deleted", nil
 		}
-		e := Event{Kind: "tag_push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
-			DefaultBranch: ev.Project.DefaultBranch, Tag: tag, SHA: ev.CheckoutSHA, Sender: ev.UserUsername}
-		return job(KindTag, KeyTag(e.Repo, tag), e)
+		return []store.Job{gate.TagJob(gate.TagPush{Host: policies.GitLab, Event: "tag_push", DeliveryID: delivery, ProjectID: ev.Project.ID,
+			Repo: ev.Project.PathWithNamespace, DefaultBranch: ev.Project.DefaultBranch, Tag: tag, Sender: ev.UserUsername})}, "", nil
 	case *gl.PushEvent:
 		branch, _ := strings.CutPrefix(ev.Ref, "refs/heads/")
 		if !policyTouched(ev) {

@@ -168,6 +168,8 @@ type Project struct {
 	Members []Member
 	MRs     map[int]*MR
 	Tags    map[string]string // name → commit SHA
+	// TagsCreated lists the tags created through the API, "name@sha".
+	TagsCreated []string
 	// History is a linear history, oldest first, for compare and commit
 	// refs; Branches map a branch to its head among it.
 	History  []Commit
@@ -412,6 +414,9 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) >= 4 && rest[0] == "repository" && rest[1] == "files" && rest[len(rest)-1] == "raw":
 		args = append(args, strings.Join(rest[2:len(rest)-1], "/"))
 		return route + "/repository/files/:path/raw", args
+	case len(rest) >= 3 && rest[0] == "repository" && rest[1] == "tags":
+		args = append(args, strings.Join(rest[2:], "/"))
+		return route + "/repository/tags/:tag", args
 	case len(rest) == 2 && rest[0] == "pipelines":
 		args = append(args, rest[1])
 		return route + "/pipelines/:pipeline", args
@@ -452,6 +457,9 @@ func (s *Server) routes() map[string]handler {
 		"POST /projects/:id/statuses/:sha":                               s.setStatus,
 		"GET /projects/:id/repository/commits/:sha/statuses":             s.listStatuses,
 		"GET /projects/:id/repository/tags":                              s.listTags,
+		"GET /projects/:id/repository/tags/:tag":                         s.getTag,
+		"POST /projects/:id/repository/tags":                             s.createTag,
+		"GET /projects/:id/repository/branches":                          s.listBranches,
 		"POST /projects/:id/releases":                                    s.createRelease,
 		"POST /projects/:id/pipeline":                                    s.createPipeline,
 		"GET /projects/:id/pipelines/:pipeline":                          s.getPipeline,
@@ -768,6 +776,53 @@ func (s *Server) listTags(w http.ResponseWriter, _ *http.Request, p *Project, _ 
 	out := []map[string]any{}
 	for _, n := range names {
 		out = append(out, map[string]any{"name": n, "target": p.Tags[n], "commit": map[string]any{"id": p.Tags[n]}})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getTag(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	sha, ok := p.Tags[args[1]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Tag Not Found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": args[1], "target": sha, "commit": map[string]any{"id": sha}})
+}
+
+// createTag creates a lightweight tag at a commit SHA (ref); GitLab
+// answers 400 "Tag TAG already exists" for a name taken.
+func (s *Server) createTag(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, body []byte, _ ...string) {
+	var in struct {
+		TagName string `json:"tag_name"`
+		Ref     string `json:"ref"`
+	}
+	_ = json.Unmarshal(body, &in)
+	if in.TagName == "" || in.Ref == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "tag_name and ref are required"})
+		return
+	}
+	if _, ok := p.Tags[in.TagName]; ok {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Tag " + in.TagName + " already exists"})
+		return
+	}
+	sha := in.Ref
+	if head, ok := p.Branches[in.Ref]; ok {
+		sha = head
+	}
+	p.Tags[in.TagName] = sha
+	p.TagsCreated = append(p.TagsCreated, in.TagName+"@"+sha)
+	writeJSON(w, http.StatusCreated, map[string]any{"name": in.TagName, "target": sha, "commit": map[string]any{"id": sha}})
+}
+
+func (s *Server) listBranches(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	var names []string
+	for n := range p.Branches {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := []map[string]any{}
+	for _, n := range names {
+		out = append(out, map[string]any{"name": n, "commit": map[string]any{"id": p.Branches[n]}})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

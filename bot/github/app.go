@@ -124,8 +124,6 @@ type App struct {
 	clients  map[int64]*gh.Client // by installation; 0 for the token
 	installs map[string]int64     // repository → installation, for jobs without one
 	botLogin string
-	// deployer is set once by SetDeployer before the workers start.
-	deployer Deployer
 }
 
 var (

@@ -56,7 +56,7 @@ type harness struct {
 	acceptor *countingAcceptor
 	app      *App
 	gate     *gate.Gate
-	deployer Deployer
+	deployer gate.Deployer
 	cfg      Config
 	metrics  *bot.Metrics
 	logs     *syncBuffer
@@ -124,12 +124,9 @@ func (h *harness) restart() {
 
 // setDeployer connects a deployment orchestrator (nil: none) to the App
 // and its gate.
-func (h *harness) setDeployer(d Deployer) {
+func (h *harness) setDeployer(d gate.Deployer) {
 	h.t.Helper()
 	h.deployer = d
-	if d != nil {
-		h.app.SetDeployer(d)
-	}
 	gc := gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: h.cfg.Logger}
 	g, err := gate.New(gc)
 	if err != nil {

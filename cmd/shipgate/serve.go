@@ -128,7 +128,6 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 			return usageError(err)
 		}
 		workers.Processors = append(workers.Processors, orchestrator, github.DeployHooks{Orchestrator: orchestrator, Protection: gh})
-		gh.SetDeployer(orchestrator) // releases start deployments; /deploy and friends reach it
 		if sl != nil {
 			receivers = append(receivers, sl)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/hostapi"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -148,6 +149,8 @@ func (g *Gate) Process(ctx context.Context, b store.Batch) error {
 	l := log.With().Str(bot.FieldHost, string(g.host)).Str(bot.FieldRepo, last.Repo).Int(bot.FieldNumber, last.Number).
 		Str(bot.FieldDelivery, last.DeliveryID).Str(bot.FieldEvent, last.Kind).Str(bot.FieldAction, last.Action).Logger()
 	ctx = l.WithContext(ctx)
+	var calls hostapi.CallCount
+	ctx = hostapi.WithCallCount(ctx, &calls)
 	began := g.cfg.Now()
 	w := &work{g: g, events: events, number: last.Number, retry: retried(b.Jobs)}
 	err := w.run(ctx)
@@ -155,7 +158,8 @@ func (g *Gate) Process(ctx context.Context, b store.Batch) error {
 	if err != nil {
 		ev = l.Warn().Err(err)
 	}
-	ev.Int("events", len(events)).Dur("took", g.cfg.Now().Sub(began)).Msg("change processed")
+	ev.Int("events", len(events)).Int64("api_calls", calls.Calls.Load()).Int64("api_not_modified", calls.NotModified.Load()).
+		Dur("took", g.cfg.Now().Sub(began)).Msg("change processed")
 	if err != nil && bot.LastAttempt(b.Jobs) {
 		w.publishFailure(context.WithoutCancel(ctx), err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/hostapi"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -118,8 +119,8 @@ type App struct {
 	upload   *url.URL
 	base     http.RoundTripper // retrier → meter → cfg.Transport
 	apps     *ghinstallation.AppsTransport
-	cache    *etagCache
-	rate     *rateState
+	cache    *hostapi.Cache
+	rate     *hostapi.RateState
 	mu       sync.Mutex
 	clients  map[int64]*gh.Client // by installation; 0 for the token
 	installs map[string]int64     // repository → installation, for jobs without one
@@ -166,7 +167,7 @@ func New(cfg Config) (*App, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
+		cfg.Sleep = hostapi.Sleep
 	}
 	setDefault(&cfg.Tries, 4)
 	setDefault(&cfg.RetryBudget, 60*time.Second)
@@ -177,16 +178,16 @@ func New(cfg Config) (*App, error) {
 	setDefault(&cfg.RateReserve, 500)
 	a := &App{
 		cfg: cfg, apiURL: apiURL, upload: upload,
-		cache: newETagCache(cfg.CacheEntries, cfg.CacheBytes), rate: newRateState(),
+		cache: hostapi.NewCache(cfg.CacheEntries, cfg.CacheBytes), rate: hostapi.NewRateState(),
 		clients: map[int64]*gh.Client{}, installs: map[string]int64{}, botLogin: cfg.BotLogin,
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	a.base = &retrier{
-		next:  &meter{next: cfg.Transport, metrics: cfg.Metrics, basePath: apiURL.EscapedPath(), rate: a.rate, routes: apiRoutes()},
-		now:   cfg.Now,
-		sleep: cfg.Sleep, tries: cfg.Tries, budget: cfg.RetryBudget, timeout: cfg.RequestTimeout,
+	a.base = &hostapi.Retrier{
+		Next:  &hostapi.Meter{Next: cfg.Transport, Host: policies.GitHub, Metrics: cfg.Metrics, BasePath: apiURL.EscapedPath(), Rate: a.rate, Routes: apiRoutes()},
+		Now:   cfg.Now,
+		Sleep: cfg.Sleep, Tries: cfg.Tries, Budget: cfg.RetryBudget, Timeout: cfg.RequestTimeout,
 	}
 	if cfg.AppID != 0 {
 		a.apps, err = ghinstallation.NewAppsTransport(a.base, cfg.AppID, []byte(cfg.PrivateKey.Reveal()))
@@ -246,7 +247,7 @@ func (a *App) client(ctx context.Context, installation int64, repo string) (*gh.
 		it.BaseURL = a.apps.BaseURL
 		auth, scope = it, fmt.Sprintf("installation-%d", installation)
 	}
-	c := a.newClient(a.cache.transport(scope, auth))
+	c := a.newClient(a.cache.Transport(scope, auth))
 	a.clients[installation] = c
 	return c, nil
 }
@@ -322,6 +323,18 @@ func (a *App) Identify(ctx context.Context) (string, error) {
 // as, which every workflow run it dispatches names as its actor
 // (Identify's answer).
 func (a *App) Self(ctx context.Context) (string, error) { return a.Identify(ctx) }
+
+// tokenAuth sets a personal or installation access token on each request.
+type tokenAuth struct {
+	token bot.Secret
+	next  http.RoundTripper
+}
+
+func (t tokenAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "token "+t.token.Reveal())
+	return t.next.RoundTrip(r)
+}
 
 // splitRepo splits "owner/name".
 func splitRepo(repo string) (owner, name string, err error) {

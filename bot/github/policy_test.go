@@ -207,8 +207,8 @@ func TestReconcile(t *testing.T) {
 	})
 
 	t.Run("the rate-limit reserve stops it", func(t *testing.T) {
-		h.app.rate.remaining.Store(100)
-		h.app.rate.reset.Store(h.clock.Now().Add(3600e9).Unix())
+		h.app.rate.Remaining.Store(100)
+		h.app.rate.Reset.Store(h.clock.Now().Add(3600e9).Unix())
 		h.clock.Advance(2 * 60e9)
 		h.updatePR(1, func(pr *fakegithub.PR) { pr.Title = "Add gift cards, again" })
 		if n, err := h.app.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {

@@ -97,11 +97,11 @@ func (a *App) ReconcileRepo(ctx context.Context, installation int64, repo string
 // budget is how many evaluations the remaining rate limit allows beyond
 // the reserve; unlimited until GitHub has reported a limit.
 func (a *App) budget() int {
-	rem := a.rate.remaining.Load()
+	rem := a.rate.Remaining.Load()
 	if rem < 0 {
 		return int(^uint(0) >> 1)
 	}
-	if reset := time.Unix(a.rate.reset.Load(), 0); !reset.IsZero() && a.cfg.Now().After(reset) {
+	if reset := time.Unix(a.rate.Reset.Load(), 0); !reset.IsZero() && a.cfg.Now().After(reset) {
 		return int(^uint(0) >> 1) // the window has reset since
 	}
 	return int(max(0, (rem-int64(a.cfg.RateReserve))/callsPerEvaluation))

@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/hostapi"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -121,10 +123,19 @@ func New(cfg Config) (*App, error) {
 	if !strings.HasSuffix(strings.TrimSuffix(base, "/"), "/api/v4") {
 		base = strings.TrimSuffix(base, "/") + "/api/v4/"
 	}
-	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(cfg.Tries - 1)}
-	if cfg.Transport != nil {
-		opts = append(opts, gl.WithHTTPClient(&http.Client{Transport: cfg.Transport}))
+	// Conditional requests where GitLab answers with an ETag, and every
+	// call metered by route (hostapi); GitLab's client retries.
+	transport := cfg.Transport
+	if transport == nil {
+		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("gitlab: the URL %q: %w", base, err)
+	}
+	meter := &hostapi.Meter{Next: transport, Host: policies.GitLab, Metrics: cfg.Metrics, BasePath: u.EscapedPath(), Routes: apiRoutes()}
+	chain := hostapi.NewCache(4096, 64<<20).Transport("token", meter)
+	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(cfg.Tries - 1), gl.WithHTTPClient(&http.Client{Transport: chain})}
 	client, err := gl.NewClient(cfg.Token.Reveal(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)

@@ -1,4 +1,9 @@
-package github
+// Package hostapi is the HTTP plumbing of the host API clients, written
+// once for every host: conditional requests (an ETag cache), retries with
+// backoff that honour Retry-After and rate-limit headers, and a meter that
+// counts every call by host and route, 304s apart, into the metrics and the
+// context's CallCount ("API calls per event").
+package hostapi
 
 import (
 	"bytes"
@@ -18,147 +23,125 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// The HTTP client of the adapter is a chain of small round trippers, each
-// with one job. From the outside in (see App.client):
+// A host's HTTP client is a chain of small round trippers, each with one
+// job. From the outside in:
 //
-//	etagCache → auth (token or installation) → retrier → meter → base transport
+//	Cache → auth (token or installation) → Retrier → Meter → base transport
 //
 // The cache sits outside the authentication so that its entries are kept
 // per credential scope and survive token refreshes; the meter sits at the
 // bottom so that it sees every try, 304s included.
 
-// roundTripFunc adapts a function to http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
+// RoundTripFunc adapts a function to http.RoundTripper.
+type RoundTripFunc func(*http.Request) (*http.Response, error)
 
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+func (f RoundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// tokenAuth sets a personal or installation access token on each request.
-type tokenAuth struct {
-	token bot.Secret
-	next  http.RoundTripper
-}
-
-func (t tokenAuth) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", "token "+t.token.Reveal())
-	return t.next.RoundTrip(r)
-}
-
-// callCount counts the API calls made for one unit of work (a batch, a
-// CheckLive), 304s apart: the measurement of "API calls per event".
-type callCount struct {
-	calls       atomic.Int64 // answered with anything but 304, failures included
-	notModified atomic.Int64 // answered 304 Not Modified, free on GitHub
+// CallCount counts the API calls made for one unit of work (a batch, a
+// check), 304s apart: the measurement of "API calls per event".
+type CallCount struct {
+	Calls       atomic.Int64 // answered with anything but 304, failures included
+	NotModified atomic.Int64 // answered 304 Not Modified, free on GitHub
 }
 
 type callCountKey struct{}
 
-// withCallCount returns a context whose API calls are counted in n.
-func withCallCount(ctx context.Context, n *callCount) context.Context {
+// WithCallCount returns a context whose API calls are counted in n.
+func WithCallCount(ctx context.Context, n *CallCount) context.Context {
 	return context.WithValue(ctx, callCountKey{}, n)
 }
 
-// rateState is the last primary rate limit GitHub reported.
-type rateState struct {
-	remaining atomic.Int64 // -1 until known
-	reset     atomic.Int64 // Unix seconds
+// RateState is the last primary rate limit a host reported.
+type RateState struct {
+	Remaining atomic.Int64 // -1 until known
+	Reset     atomic.Int64 // Unix seconds
 }
 
-func newRateState() *rateState {
-	r := &rateState{}
-	r.remaining.Store(-1)
+// NewRateState returns a RateState that knows no limit yet.
+func NewRateState() *RateState {
+	r := &RateState{}
+	r.Remaining.Store(-1)
 	return r
 }
 
-// meter records every try: shipgate_api_calls_total by route template and
-// status, the rate-limit gauge, the rate state, and the context's callCount.
-type meter struct {
-	next    http.RoundTripper
-	metrics *bot.Metrics
-	// basePath is the API's path prefix ("/", "/api/v3/"), cut before the
-	// route is looked up.
-	basePath string
-	rate     *rateState
-	// routes are apiRoutes, split once.
-	routes [][]string
+// Meter records every try: shipgate_api_calls_total by host, route
+// template and status, the rate-limit gauge, the rate state, and the
+// context's CallCount.
+type Meter struct {
+	Next    http.RoundTripper
+	Host    policies.Host
+	Metrics *bot.Metrics
+	// BasePath is the API's path prefix ("/", "/api/v3/", "/api/v4/"), cut
+	// before the route is looked up.
+	BasePath string
+	Rate     *RateState
+	// Routes are the templates of the operations the client calls
+	// (SplitRoutes).
+	Routes [][]string
 }
 
-func (m *meter) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := m.next.RoundTrip(req)
+func (m *Meter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := m.Next.RoundTrip(req)
 	status := "error"
 	if resp != nil {
 		status = strconv.Itoa(resp.StatusCode)
 		m.observeRate(resp.Header)
 	}
-	if n, ok := req.Context().Value(callCountKey{}).(*callCount); ok {
+	if n, ok := req.Context().Value(callCountKey{}).(*CallCount); ok {
 		if resp != nil && resp.StatusCode == http.StatusNotModified {
-			n.notModified.Add(1)
+			n.NotModified.Add(1)
 		} else {
-			n.calls.Add(1)
+			n.Calls.Add(1)
 		}
 	}
-	if m.metrics != nil {
-		m.metrics.APICalls.WithLabelValues(string(policies.GitHub), req.Method+" "+routeOf(m.routes, req.URL.EscapedPath(), m.basePath), status).Inc()
+	if m.Metrics != nil {
+		m.Metrics.APICalls.WithLabelValues(string(m.Host), req.Method+" "+RouteOf(m.Routes, req.URL.EscapedPath(), m.BasePath), status).Inc()
 	}
 	return resp, err
 }
 
-func (m *meter) observeRate(h http.Header) {
-	rem, err := strconv.ParseInt(h.Get("X-RateLimit-Remaining"), 10, 64)
+// observeRate reads GitHub's X-RateLimit-* or GitLab's RateLimit-*
+// headers.
+func (m *Meter) observeRate(h http.Header) {
+	prefix := "X-RateLimit-"
+	if h.Get(prefix+"Remaining") == "" {
+		prefix = "RateLimit-"
+	}
+	rem, err := strconv.ParseInt(h.Get(prefix+"Remaining"), 10, 64)
 	if err != nil {
 		return
 	}
-	resource := h.Get("X-RateLimit-Resource")
+	resource := h.Get(prefix + "Resource")
 	if resource == "" {
 		resource = "core"
 	}
-	if m.metrics != nil {
-		m.metrics.RateLimitRemaining.WithLabelValues(string(policies.GitHub), resource).Set(float64(rem))
+	if m.Metrics != nil {
+		m.Metrics.RateLimitRemaining.WithLabelValues(string(m.Host), resource).Set(float64(rem))
 	}
-	if resource == "core" {
-		m.rate.remaining.Store(rem)
-		if reset, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil {
-			m.rate.reset.Store(reset)
+	if resource == "core" && m.Rate != nil {
+		m.Rate.Remaining.Store(rem)
+		if reset, err := strconv.ParseInt(h.Get(prefix+"Reset"), 10, 64); err == nil {
+			m.Rate.Reset.Store(reset)
 		}
 	}
 }
 
-// apiRoutes returns the templates of the REST operations the adapter
-// calls, split into segments, for metrics labels: a label per raw path
-// would grow without bound. "{name...}" spans one or more segments.
-func apiRoutes() [][]string {
-	return [][]string{
-		splitRoute("/app"),
-		splitRoute("/app/installations"),
-		splitRoute("/app/installations/{installation_id}/access_tokens"),
-		splitRoute("/installation/repositories"),
-		splitRoute("/user"),
-		splitRoute("/orgs/{org}/teams/{team_slug}/members"),
-		splitRoute("/repos/{owner}/{repo}/installation"),
-		splitRoute("/repos/{owner}/{repo}/contents/{path...}"),
-		splitRoute("/repos/{owner}/{repo}/pulls"),
-		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}"),
-		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
-		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/files"),
-		splitRoute("/repos/{owner}/{repo}/pulls/{pull_number}/commits"),
-		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/comments"),
-		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels"),
-		splitRoute("/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
-		splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}"),
-		splitRoute("/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"),
-		splitRoute("/repos/{owner}/{repo}/check-runs"),
-		splitRoute("/repos/{owner}/{repo}/check-runs/{check_run_id}"),
-		splitRoute("/repos/{owner}/{repo}/commits/{ref...}/check-runs"),
-		splitRoute("/repos/{owner}/{repo}/commits/{ref...}/statuses"),
-		splitRoute("/repos/{owner}/{repo}/collaborators/{username}/permission"),
+// SplitRoutes splits route templates into segments, for metrics labels: a
+// label per raw path would grow without bound. "{name...}" spans one or
+// more segments.
+func SplitRoutes(templates ...string) [][]string {
+	out := make([][]string, len(templates))
+	for i, t := range templates {
+		out[i] = splitRoute(t)
 	}
+	return out
 }
 
 func splitRoute(t string) []string { return strings.Split(strings.Trim(t, "/"), "/") }
 
-// routeOf names the template among routes of an escaped request path, or
+// RouteOf names the template among routes of an escaped request path, or
 // "other".
-func routeOf(routes [][]string, escapedPath, basePath string) string {
+func RouteOf(routes [][]string, escapedPath, basePath string) string {
 	p := strings.Trim(strings.TrimPrefix(escapedPath, strings.TrimSuffix(basePath, "/")), "/")
 	segs := strings.Split(p, "/")
 	for _, tmpl := range routes {
@@ -192,30 +175,30 @@ func matchRoute(tmpl, segs []string) bool {
 	}
 }
 
-// retrier retries a request that failed for a passing reason: a 5xx, a
+// Retrier retries a request that failed for a passing reason: a 5xx, a
 // timeout or dropped connection (for idempotent methods), a secondary rate
 // limit (honouring Retry-After) or a primary one (until X-RateLimit-Reset).
 // It sleeps with exponential backoff and jitter, at most tries times and
 // within budget; when the next try would come later than that, it gives up
 // with a *bot.RetryError saying when to try again, so that the job is
 // rescheduled instead of holding a worker.
-type retrier struct {
-	next  http.RoundTripper
-	now   func() time.Time
-	sleep func(context.Context, time.Duration) error
-	// tries bounds the attempts of one request; budget the time they span.
-	tries  int
-	budget time.Duration
-	// timeout bounds one try, reading the body included.
-	timeout time.Duration
+type Retrier struct {
+	Next  http.RoundTripper
+	Now   func() time.Time
+	Sleep func(context.Context, time.Duration) error
+	// Tries bounds the attempts of one request; Budget the time they span.
+	Tries  int
+	Budget time.Duration
+	// Timeout bounds one try, reading the body included.
+	Timeout time.Duration
 }
 
 // maxBackoff caps the wait between two tries of one request.
 const maxBackoff = 10 * time.Second
 
-func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	deadline := t.now().Add(t.budget)
+	deadline := t.Now().Add(t.Budget)
 	for attempt := 1; ; attempt++ {
 		r := req
 		if attempt > 1 {
@@ -224,8 +207,8 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 		}
-		tryCtx, cancel := context.WithTimeout(ctx, t.timeout)
-		resp, err := t.next.RoundTrip(r.WithContext(tryCtx))
+		tryCtx, cancel := context.WithTimeout(ctx, t.Timeout)
+		resp, err := t.Next.RoundTrip(r.WithContext(tryCtx))
 		if err == nil {
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		} else {
@@ -244,17 +227,17 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			drain(resp.Body)
 		}
-		now := t.now()
+		now := t.Now()
 		if at.IsZero() {
 			at = now.Add(wait)
 		}
-		if attempt >= t.tries || at.After(deadline) {
+		if attempt >= t.Tries || at.After(deadline) {
 			return nil, &bot.RetryError{
 				Err: fmt.Errorf("%s %s: %s after %d tries", req.Method, req.URL.Path, why, attempt),
 				At:  at,
 			}
 		}
-		if err := t.sleep(ctx, at.Sub(now)); err != nil {
+		if err := t.Sleep(ctx, at.Sub(now)); err != nil {
 			return nil, err
 		}
 	}
@@ -262,10 +245,10 @@ func (t *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // classify says why a try should be repeated ("" when it should not), and
 // either how long to wait or until when.
-func (t *retrier) classify(method string, resp *http.Response, err error, attempt int) (why string, wait time.Duration, at time.Time) {
+func (t *Retrier) classify(method string, resp *http.Response, err error, attempt int) (why string, wait time.Duration, at time.Time) {
 	backoff := jitter(min(500*time.Millisecond<<(attempt-1), maxBackoff))
 	if err != nil {
-		// The request may have reached GitHub: repeat only what is safe
+		// The request may have reached the host: repeat only what is safe
 		// to repeat. A POST is left to the job's retry, whose publishing
 		// finds what a lost answer created.
 		if method == http.MethodPost {
@@ -284,9 +267,11 @@ func (t *retrier) classify(method string, resp *http.Response, err error, attemp
 				return "secondary rate limit", time.Duration(secs) * time.Second, time.Time{}
 			}
 		}
-		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
-			if reset, perr := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); perr == nil {
-				return "rate limit exhausted", 0, time.Unix(reset, 0).Add(time.Second)
+		for _, prefix := range []string{"X-RateLimit-", "RateLimit-"} { // GitHub's, GitLab's
+			if resp.Header.Get(prefix+"Remaining") == "0" {
+				if reset, perr := strconv.ParseInt(resp.Header.Get(prefix+"Reset"), 10, 64); perr == nil {
+					return "rate limit exhausted", 0, time.Unix(reset, 0).Add(time.Second)
+				}
 			}
 		}
 		if isSecondaryLimit(resp) {
@@ -352,8 +337,8 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package github
+package hostapi
 
 import (
 	"bytes"
@@ -9,17 +9,18 @@ import (
 	"sync"
 )
 
-// etagCache makes GET requests conditional: it remembers the ETag and body
-// of each answer and sends If-None-Match the next time; a 304 Not Modified
+// Cache makes GET requests conditional: it remembers the ETag and body of
+// each answer and sends If-None-Match the next time; a 304 Not Modified
 // (which GitHub does not charge to the rate limit) is answered from the
 // remembered body. What the bot reads again and again — the policy file,
-// team members, permissions, CODEOWNERS, and a PR's reviews and comments
-// between two events — then costs nothing while it does not change.
+// team members, permissions, CODEOWNERS, and a change's reviews and
+// comments between two events — then costs nothing while it does not
+// change. A host that sends no ETag for an answer is asked as usual.
 //
 // Entries are kept per scope (one per credential: a token or an App
 // installation, which may see different data), least recently used first
 // out, within maxEntries and maxBytes.
-type etagCache struct {
+type Cache struct {
 	mu         sync.Mutex
 	entries    map[cacheKey]*list.Element
 	lru        list.List // of *cacheEntry, most recent at the front
@@ -45,13 +46,14 @@ type cacheEntry struct {
 // maxCachedBody leaves large answers (a big diff) out of the cache.
 const maxCachedBody = 1 << 20
 
-func newETagCache(maxEntries, maxBytes int) *etagCache {
-	return &etagCache{entries: map[cacheKey]*list.Element{}, maxEntries: maxEntries, maxBytes: maxBytes}
+// NewCache returns a cache of at most maxEntries answers and maxBytes.
+func NewCache(maxEntries, maxBytes int) *Cache {
+	return &Cache{entries: map[cacheKey]*list.Element{}, maxEntries: maxEntries, maxBytes: maxBytes}
 }
 
-// transport returns the cache's round tripper for one scope.
-func (c *etagCache) transport(scope string, next http.RoundTripper) http.RoundTripper {
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+// Transport returns the cache's round tripper for one scope.
+func (c *Cache) Transport(scope string, next http.RoundTripper) http.RoundTripper {
+	return RoundTripFunc(func(req *http.Request) (*http.Response, error) {
 		if req.Method != http.MethodGet || req.Header.Get("If-None-Match") != "" {
 			return next.RoundTrip(req)
 		}
@@ -95,7 +97,7 @@ func (c *etagCache) transport(scope string, next http.RoundTripper) http.RoundTr
 func (e *cacheEntry) response(req *http.Request, fresh http.Header) *http.Response {
 	h := e.header.Clone()
 	for k, v := range fresh {
-		if strings.HasPrefix(k, "X-Ratelimit-") { // keys of an http.Header are canonical
+		if strings.Contains(k, "Ratelimit-") { // keys of an http.Header are canonical: X-Ratelimit-*, Ratelimit-*
 			h[k] = v
 		}
 	}
@@ -105,7 +107,7 @@ func (e *cacheEntry) response(req *http.Request, fresh http.Header) *http.Respon
 	}
 }
 
-func (c *etagCache) get(k cacheKey) *cacheEntry {
+func (c *Cache) get(k cacheKey) *cacheEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[k]
@@ -116,7 +118,7 @@ func (c *etagCache) get(k cacheKey) *cacheEntry {
 	return el.Value.(*cacheEntry)
 }
 
-func (c *etagCache) put(e *cacheEntry) {
+func (c *Cache) put(e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[e.key]; ok {

@@ -1,4 +1,4 @@
-package github
+package hostapi
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/internal/testclock"
+	"github.com/shipgate/shipgate/policies"
 )
 
 func TestRouteOf(t *testing.T) {
@@ -26,10 +27,12 @@ func TestRouteOf(t *testing.T) {
 		{"/app/installations/7/access_tokens", "/", "/app/installations/{installation_id}/access_tokens"},
 		{"/repos/acme/shop/secret/thing", "/", "other"},
 	}
-	routes := apiRoutes()
+	routes := SplitRoutes("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "/repos/{owner}/{repo}/pulls/{pull_number}",
+		"/repos/{owner}/{repo}/commits/{ref...}/check-runs", "/repos/{owner}/{repo}/contents/{path...}",
+		"/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", "/app/installations/{installation_id}/access_tokens")
 	for _, tt := range tests {
-		if got := routeOf(routes, tt.path, tt.base); got != tt.want {
-			t.Errorf("routeOf(%q) = %q, want %q", tt.path, got, tt.want)
+		if got := RouteOf(routes, tt.path, tt.base); got != tt.want {
+			t.Errorf("RouteOf(%q) = %q, want %q", tt.path, got, tt.want)
 		}
 	}
 }
@@ -109,9 +112,9 @@ func TestRetrier(t *testing.T) {
 			defer srv.Close()
 			clk := testclock.New(start)
 			var slept time.Duration
-			rt := &retrier{
-				next: srv.Client().Transport, now: clk.Now, tries: 4, budget: 60 * time.Second, timeout: 100 * time.Millisecond,
-				sleep: func(_ context.Context, d time.Duration) error { slept += d; clk.Advance(d); return nil },
+			rt := &Retrier{
+				Next: srv.Client().Transport, Now: clk.Now, Tries: 4, Budget: 60 * time.Second, Timeout: 100 * time.Millisecond,
+				Sleep: func(_ context.Context, d time.Duration) error { slept += d; clk.Advance(d); return nil },
 			}
 			req, _ := http.NewRequest(tt.method, srv.URL+"/repos/a/b/pulls", strings.NewReader(`{"a":1}`))
 			resp, err := rt.RoundTrip(req)
@@ -152,9 +155,9 @@ func TestETagCache(t *testing.T) {
 		_, _ = io.WriteString(w, "policy body")
 	}))
 	defer srv.Close()
-	cache := newETagCache(10, 1<<20)
-	rt := cache.transport("installation-1", srv.Client().Transport)
-	other := cache.transport("installation-2", srv.Client().Transport)
+	cache := NewCache(10, 1<<20)
+	rt := cache.Transport("installation-1", srv.Client().Transport)
+	other := cache.Transport("installation-2", srv.Client().Transport)
 	get := func(rt http.RoundTripper) (string, string) {
 		req, _ := http.NewRequest("GET", srv.URL+"/repos/a/b/contents/.shipgate.yml?ref=main", nil)
 		resp, err := rt.RoundTrip(req)
@@ -192,10 +195,10 @@ func TestMeterCountsRoutesAndRateLimit(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := bot.NewMetrics()
-	rate := newRateState()
-	rt := &meter{next: srv.Client().Transport, metrics: m, basePath: "/api/v3/", rate: rate, routes: apiRoutes()}
-	var n callCount
-	ctx := withCallCount(context.Background(), &n)
+	rate := NewRateState()
+	rt := &Meter{Next: srv.Client().Transport, Host: policies.GitHub, Metrics: m, BasePath: "/api/v3/", Rate: rate, Routes: SplitRoutes("/repos/{owner}/{repo}/pulls/{pull_number}")}
+	var n CallCount
+	ctx := WithCallCount(context.Background(), &n)
 	for _, inm := range []string{"", `"x"`} {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v3/repos/a/b/pulls/9", nil)
 		if inm != "" {
@@ -217,8 +220,8 @@ func TestMeterCountsRoutesAndRateLimit(t *testing.T) {
 	if got := metricValue(t, m, "shipgate_rate_limit_remaining", "github", "core"); got != 4321 {
 		t.Errorf("rate limit gauge %v", got)
 	}
-	if n.calls.Load() != 1 || n.notModified.Load() != 1 || rate.remaining.Load() != 4321 {
-		t.Errorf("counted %d calls and %d 304s, remaining %d", n.calls.Load(), n.notModified.Load(), rate.remaining.Load())
+	if n.Calls.Load() != 1 || n.NotModified.Load() != 1 || rate.Remaining.Load() != 4321 {
+		t.Errorf("counted %d calls and %d 304s, remaining %d", n.Calls.Load(), n.NotModified.Load(), rate.Remaining.Load())
 	}
 }
 

@@ -26,7 +26,7 @@ func checkMergeGroup(ctx context.Context, st *State) error {
 	if err != nil {
 		return err
 	}
-	rep, err := app.CheckMergeGroup(ctx, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy)})
+	rep, err := app.CheckMergeGroup(ctx, 0, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy)})
 	if err != nil {
 		// Fail closed: the group's status says Shipgate could not judge it.
 		return errors.Join(err, st.publishVerdict(ctx, g.HeadSHA, g.Base(), policies.Failure, "Shipgate could not judge this merge group: "+err.Error()))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/github"
+	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -97,7 +98,7 @@ func (w *world) open() {
 		w.t.Fatal(err)
 	}
 	w.app, err = github.New(github.Config{APIURL: w.gh.URL(), Token: e2eToken, Transport: w.gh.HTTPClient().Transport, Now: w.clock.Now,
-		Sleep: func(context.Context, time.Duration) error { return nil }, Logger: zerolog.Nop(), Store: w.st, Acceptor: w.st})
+		Sleep: func(context.Context, time.Duration) error { return nil }, Logger: zerolog.Nop()})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func (w *world) restart() { w.st.Close(); w.open() }
 func (w *world) drain() {
 	w.t.Helper()
 	deploy.DrainQueue(w.t, w.ctx, w.st, func(ctx context.Context, b store.Batch) error {
-		if b.Jobs[0].Kind == github.KindDeployHook {
-			return github.DeployHooks{Orchestrator: w.o}.Process(ctx, b)
+		if b.Jobs[0].Kind == ghserver.KindDeployHook {
+			return ghserver.DeployHooks{Orchestrator: w.o}.Process(ctx, b)
 		}
 		return w.o.Process(ctx, b)
 	})
@@ -179,7 +180,7 @@ func (w *world) deliver(event, action string, payload []byte) {
 	w.t.Helper()
 	w.delivery++
 	id := fmt.Sprint("d-", w.delivery)
-	job, ok := github.DeployHookJob(event, action, id, payload)
+	job, ok := ghserver.DeployHookJob(event, action, id, payload)
 	if !ok {
 		w.t.Fatalf("%s.%s queues no deploy hook", event, action)
 	}

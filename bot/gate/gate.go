@@ -55,6 +55,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger is used where a context carries none.
 	Logger zerolog.Logger
+	// Legacy reads a change job's payload written before payloads had a
+	// version (the host's own format then); nil skips such jobs.
+	Legacy func(payload []byte) (Event, error)
 }
 
 // Gate is the bot.Processor of one host's change jobs (JobKind). It is safe
@@ -173,8 +176,11 @@ func (g *Gate) decodeJobs(ctx context.Context, jobs []store.Job) []Event {
 	out := make([]Event, 0, len(jobs))
 	for _, j := range jobs {
 		e, legacy, err := decode(j.Payload)
-		if legacy {
-			e, err = g.cfg.Host.DecodeLegacy(j.Payload)
+		switch {
+		case legacy && g.cfg.Legacy == nil:
+			err = errors.New("a payload of an earlier format, which this host does not read")
+		case legacy:
+			e, err = g.cfg.Legacy(j.Payload)
 		}
 		if err == nil && (e.Repo == "" || e.Number == 0) {
 			err = errors.New("no repository or change number")

@@ -24,9 +24,6 @@ type Host interface {
 	// error when no retry can help, else err as it is. The gate calls it
 	// once, on the batch's error.
 	Classify(err error) error
-	// DecodeLegacy reads a job payload written before payloads had a
-	// version (the host's own format then).
-	DecodeLegacy(payload []byte) (Event, error)
 	// CommentLimit is the longest comment body the host takes.
 	CommentLimit() int
 }

@@ -16,48 +16,19 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/hostapi"
-	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
+
+// PolicyFile is the policy's path in a repository, read from the base
+// branch of each PR.
+const PolicyFile = ".shipgate.yml"
 
 // DefaultAPIURL is GitHub.com's REST API.
 const DefaultAPIURL = "https://api.github.com/"
 
-// Store is the part of bot/store the adapter uses; *store.Store implements
-// it. Every method is safe for concurrent use.
-type Store interface {
-	// GetPR returns what Shipgate published on a PR, or store.ErrNotFound.
-	GetPR(ctx context.Context, host policies.Host, repo string, number int) (store.PRState, error)
-	// PutPR replaces it.
-	PutPR(ctx context.Context, p store.PRState) error
-	// StalePRs lists open PRs whose evaluation is missing or older than
-	// their activity, least recently active first.
-	StalePRs(ctx context.Context, host policies.Host, limit int) ([]store.PRState, error)
-	// RecordCommand records a command once per comment ID and index;
-	// inserted is false when it was recorded before.
-	RecordCommand(ctx context.Context, c store.CommandRecord) (inserted bool, err error)
-	// SaveEvaluation appends an evaluation to the history.
-	SaveEvaluation(ctx context.Context, e store.Evaluation) (int64, error)
-	// AppendAudit appends to the audit log.
-	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
-	// OpenPRsWithHead lists the open PRs whose head is a commit;
-	// OpenPRsOf those of a repository; KnownRepos the repositories with PRs.
-	OpenPRsWithHead(ctx context.Context, host policies.Host, repo, sha string) ([]store.PRState, error)
-	OpenPRsOf(ctx context.Context, host policies.Host, repo string) ([]store.PRState, error)
-	KnownRepos(ctx context.Context, host policies.Host) ([]string, error)
-	// CommandsOf lists the commands recorded on a PR, as given.
-	CommandsOf(ctx context.Context, host policies.Host, repo string, number int) ([]store.CommandRecord, error)
-	// RecordHead and Heads keep the heads a PR had, with their content.
-	RecordHead(ctx context.Context, host policies.Host, repo string, number int, h store.Head) error
-	Heads(ctx context.Context, host policies.Host, repo string, number int) ([]store.Head, error)
-}
-
-var _ Store = (*store.Store)(nil)
-
-// Config configures the GitHub adapter. APIURL, the credentials and, for
-// the bot, WebhookSecret, Store and Acceptor come from the server's
-// settings; the rest have defaults fit for production and are there for
-// tests.
+// Config configures the GitHub API client. APIURL and the credentials
+// come from the settings; the rest have defaults fit for production and
+// are there for tests.
 type Config struct {
 	// APIURL is the REST API's base URL: DefaultAPIURL, or
 	// https://HOST/api/v3/ for GitHub Enterprise Server.
@@ -71,9 +42,6 @@ type Config struct {
 	// installation gets its own token, cached and refreshed.
 	AppID      int64
 	PrivateKey bot.Secret
-	// WebhookSecret verifies X-Hub-Signature-256. Without it every
-	// delivery is refused.
-	WebhookSecret bot.Secret
 	// BotLogin is the login Shipgate comments as. Empty: "<slug>[bot]" from
 	// GET /app for an App, the token's user from GET /user (see Identify).
 	BotLogin string
@@ -87,11 +55,6 @@ type Config struct {
 	// Logger is used where a context carries none.
 	Logger  zerolog.Logger
 	Metrics *bot.Metrics
-	// Store keeps PR state, commands, evaluations and the audit log.
-	Store Store
-	// Acceptor queues the jobs of webhook deliveries, and those the
-	// adapter fans out itself (policy changes, reconciliation).
-	Acceptor bot.Acceptor
 	// Tries and RetryBudget bound the tries of one request and the time
 	// they may span (defaults 4 and 60s); RequestTimeout bounds one try
 	// (default 30s).
@@ -102,17 +65,13 @@ type Config struct {
 	// 64 MiB).
 	CacheEntries int
 	CacheBytes   int
-	// ReconcileSpacing spreads the evaluations queued by one Reconcile
-	// (default 2s apart); RateReserve is the part of the rate limit that
-	// Reconcile leaves to webhooks (default 500 calls).
-	ReconcileSpacing time.Duration
-	RateReserve      int
 }
 
-// App is Shipgate's GitHub adapter: the webhook Receiver of
-// /webhooks/github, the Processor of the github.* jobs, Reconcile, and
-// CheckLive for `shipgate check`. Create it with New; it is safe for
-// concurrent use.
+// App is Shipgate's GitHub API client: the gate.Host of pull requests and
+// tags, the host of the deployment orchestrator, CheckLive and CheckPR for
+// `shipgate check` and the Action, and the releases of the Action. The
+// webhook receiver and the adapter's own jobs are bot/github/server's.
+// Create it with New; it is safe for concurrent use.
 type App struct {
 	cfg      Config
 	apiURL   *url.URL
@@ -126,11 +85,6 @@ type App struct {
 	installs map[string]int64     // repository → installation, for jobs without one
 	botLogin string
 }
-
-var (
-	_ bot.Receiver  = (*App)(nil)
-	_ bot.Processor = (*App)(nil)
-)
 
 // New checks cfg and builds the adapter. It makes no API call.
 func New(cfg Config) (*App, error) {
@@ -174,8 +128,6 @@ func New(cfg Config) (*App, error) {
 	setDefault(&cfg.RequestTimeout, 30*time.Second)
 	setDefault(&cfg.CacheEntries, 4096)
 	setDefault(&cfg.CacheBytes, 64<<20)
-	setDefault(&cfg.ReconcileSpacing, 2*time.Second)
-	setDefault(&cfg.RateReserve, 500)
 	a := &App{
 		cfg: cfg, apiURL: apiURL, upload: upload,
 		cache: hostapi.NewCache(cfg.CacheEntries, cfg.CacheBytes), rate: hostapi.NewRateState(),

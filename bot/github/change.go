@@ -57,12 +57,12 @@ func BuildChange(in ChangeInput) *policies.Change {
 	if r := in.PR.GetBase().GetRepo(); r != nil {
 		repo = r.GetOwner().GetLogin() + "/" + r.GetName()
 	}
-	return buildChange(snapshotOf(in.PR), repo, in)
+	return buildChange(SnapshotOf(in.PR), repo, in)
 }
 
 // buildChange is the Change of snap with the facts of in.
 func buildChange(snap gate.Snapshot, repo string, in ChangeInput) *policies.Change {
-	actor := actorOf
+	actor := ActorOf
 	c := snap.Change(policies.GitHub, repo)
 	c.Heads, c.Incomplete, c.Teams, c.CodeOwners, c.Permissions = in.Heads, in.Incomplete, in.Teams, in.CodeOwners, in.Permissions
 	if in.Reviews != nil {
@@ -159,8 +159,8 @@ func statusCheck(st *gh.RepoStatus, sha string) policies.Check {
 	return ch
 }
 
-// actorOf maps a GitHub user; Apps and "[bot]" accounts are bots.
-func actorOf(u *gh.User) policies.Actor {
+// ActorOf maps a GitHub user; Apps and "[bot]" accounts are bots.
+func ActorOf(u *gh.User) policies.Actor {
 	login := u.GetLogin()
 	return policies.Actor{Login: login, Bot: isBot(u)}
 }
@@ -174,5 +174,14 @@ func committer(u *gh.User) policies.Actor {
 	if strings.EqualFold(u.GetLogin(), webFlow) {
 		return policies.Actor{}
 	}
-	return actorOf(u)
+	return ActorOf(u)
 }
+
+// BotAccount reports whether an account is an App or a bot account: the one
+// place the adapter decides it.
+func BotAccount(login, userType string) bool {
+	return userType == "Bot" || strings.HasSuffix(login, "[bot]")
+}
+
+// isBot reports whether a user is an App or a bot account.
+func isBot(u *gh.User) bool { return BotAccount(u.GetLogin(), u.GetType()) }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	gh "github.com/google/go-github/v62/github"
 	"golang.org/x/sync/errgroup"
@@ -72,9 +73,9 @@ func (g MergeGroup) Base() string { return strings.TrimPrefix(g.BaseRef, "refs/h
 // <base>/: "pr-<N>-<sha>".
 var queueRef = regexp.MustCompile(`^pr-([1-9][0-9]*)-[0-9a-f]{40,64}$`)
 
-// queuedPR is the pull request whose group HeadRef is, false when HeadRef
+// QueuedPR is the pull request whose group HeadRef is, false when HeadRef
 // is not a queue branch of the group's base.
-func (g MergeGroup) queuedPR() (int, bool) {
+func (g MergeGroup) QueuedPR() (int, bool) {
 	rest, ok := strings.CutPrefix(g.HeadRef, "refs/heads/gh-readonly-queue/"+g.Base()+"/")
 	if !ok || g.Base() == "" || !strings.HasPrefix(g.BaseRef, "refs/heads/") {
 		return 0, false
@@ -106,7 +107,7 @@ func (u unnamed) Error() string { return string(u) }
 // the file), in number order. The error is an unnamed when they cannot be
 // named; any other error is the API's.
 func (s *session) groupPRs(ctx context.Context, g MergeGroup) ([]int, error) {
-	last, ok := g.queuedPR()
+	last, ok := g.QueuedPR()
 	if !ok {
 		return nil, unnamed(fmt.Sprintf("its branch %q is not a merge queue branch of %s", g.HeadRef, g.BaseRef))
 	}
@@ -230,11 +231,7 @@ func (s *session) openPRsOf(ctx context.Context, base string, shas []string) ([]
 // when every pull request passes; a group whose pull requests cannot be
 // named or judged fails, with the reason in the report. The error is for
 // API failures, which a retry may mend.
-func (a *App) CheckMergeGroup(ctx context.Context, repo string, g MergeGroup, o CheckOptions) (templates.MergeGroupReport, error) {
-	return a.checkMergeGroup(ctx, 0, repo, g, o)
-}
-
-func (a *App) checkMergeGroup(ctx context.Context, installation int64, repo string, g MergeGroup, o CheckOptions) (templates.MergeGroupReport, error) {
+func (a *App) CheckMergeGroup(ctx context.Context, installation int64, repo string, g MergeGroup, o CheckOptions) (templates.MergeGroupReport, error) {
 	rep := templates.MergeGroupReport{Repo: repo, Base: g.Base(), HeadSHA: g.HeadSHA, Conclusion: string(review.Failure)}
 	s, err := a.session(ctx, installation, repo)
 	if err != nil {
@@ -307,4 +304,31 @@ func groupConclusion(members []templates.GroupMember) (conclusion, reason string
 		return string(review.Neutral), ""
 	}
 	return string(review.Failure), "the policy of the base changed while the group was judged"
+}
+
+// PublishMergeGroup creates the check run `shipgate: <base>` on a merge
+// group's commit, reporting rep (installation may be 0): POST
+// /repos/{owner}/{repo}/check-runs. A pending group is an in-progress run.
+func (a *App) PublishMergeGroup(ctx context.Context, installation int64, repo string, g MergeGroup, rep templates.MergeGroupReport) error {
+	summary, err := templates.String(templates.MergeGroupSummary, rep)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(ctx, installation, repo)
+	if err != nil {
+		return err
+	}
+	opts := gh.CreateCheckRunOptions{
+		Name: review.CheckName(g.Base()), HeadSHA: g.HeadSHA, ExternalID: gh.String("github:" + repo + "@merge_group/" + g.HeadSHA),
+		Status: gh.String("in_progress"),
+		Output: &gh.CheckRunOutput{Title: gh.String(review.Truncate(rep.Title(), 250)), Summary: gh.String(review.Truncate(summary, maxSummary))},
+	}
+	if rep.Conclusion != string(review.Pending) {
+		opts.Status, opts.Conclusion = gh.String("completed"), gh.String(rep.Conclusion)
+		opts.CompletedAt = &gh.Timestamp{Time: a.cfg.Now().UTC().Truncate(time.Second)}
+	}
+	if _, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, opts); err != nil {
+		return s.wrap(err, "creating the check run of the merge group %.7s in %s", g.HeadSHA, s.repo)
+	}
+	return nil
 }

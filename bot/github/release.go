@@ -215,7 +215,7 @@ func (r *Releases) PullRequestNotes(ctx context.Context, p *policies.Policy, com
 		n := pr.GetNumber()
 		out[i].PR = n
 		if out[i].Author.Login == "" {
-			out[i].Author = actorOf(pr.GetUser())
+			out[i].Author = ActorOf(pr.GetUser())
 		}
 		if seen[n] {
 			continue

@@ -33,7 +33,7 @@ func (s *session) ReadChange(ctx context.Context, number int) (gate.Snapshot, er
 	if err != nil {
 		return gate.Snapshot{}, err
 	}
-	return snapshotOf(pr), nil
+	return SnapshotOf(pr), nil
 }
 
 // ReadFile reads a file at a ref; revision is its blob SHA.
@@ -229,8 +229,8 @@ func annotations(errs []*policies.FieldError) []*gh.CheckRunAnnotation {
 	return out
 }
 
-// snapshotOf is a pull request as the gate reads it.
-func snapshotOf(pr *gh.PullRequest) gate.Snapshot {
+// SnapshotOf is a pull request as the gate reads it.
+func SnapshotOf(pr *gh.PullRequest) gate.Snapshot {
 	state := gate.Open
 	switch {
 	case pr.GetMerged():
@@ -243,7 +243,7 @@ func snapshotOf(pr *gh.PullRequest) gate.Snapshot {
 		labels = append(labels, l.GetName())
 	}
 	return gate.Snapshot{
-		Number: pr.GetNumber(), Title: pr.GetTitle(), Body: pr.GetBody(), Author: actorOf(pr.GetUser()),
+		Number: pr.GetNumber(), Title: pr.GetTitle(), Body: pr.GetBody(), Author: ActorOf(pr.GetUser()),
 		Base: pr.GetBase().GetRef(), Head: pr.GetHead().GetRef(), BaseSHA: pr.GetBase().GetSHA(), HeadSHA: pr.GetHead().GetSHA(),
 		State: state, Draft: pr.GetDraft(), Labels: labels, ChangedFiles: pr.GetChangedFiles(), Commits: pr.GetCommits(),
 		URL: pr.GetHTMLURL(), CreatedAt: pr.GetCreatedAt().Time, UpdatedAt: pr.GetUpdatedAt().Time,
@@ -253,7 +253,7 @@ func snapshotOf(pr *gh.PullRequest) gate.Snapshot {
 // commentOf is a comment as the gate reads it.
 func commentOf(c *gh.IssueComment) policies.Comment {
 	return policies.Comment{
-		ID: c.GetID(), Author: actorOf(c.GetUser()), Body: c.GetBody(), CreatedAt: c.GetCreatedAt().Time,
+		ID: c.GetID(), Author: ActorOf(c.GetUser()), Body: c.GetBody(), CreatedAt: c.GetCreatedAt().Time,
 		Edited: c.GetUpdatedAt().After(c.GetCreatedAt().Time),
 	}
 }
@@ -266,4 +266,50 @@ func hasLabel(labels []string, label string) bool {
 		}
 	}
 	return false
+}
+
+// OpenChanges lists the open pull requests into base ("" for all), most
+// recently updated first: GET /repos/{owner}/{repo}/pulls?state=open.
+func (s *session) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot, error) {
+	prs, _, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequest, *gh.Response, error) {
+		return s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Base: base, Sort: "updated", Direction: "desc", ListOptions: o})
+	})
+	if err != nil {
+		return nil, s.wrap(err, "listing the open pull requests of %s", s.repo)
+	}
+	out := make([]gate.Snapshot, 0, len(prs))
+	for _, pr := range prs {
+		out = append(out, SnapshotOf(pr))
+	}
+	return out, nil
+}
+
+// OpenPRsOn lists the open pull requests whose head is sha (installation
+// may be 0): GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls.
+func (a *App) OpenPRsOn(ctx context.Context, installation int64, repo, sha string) ([]gate.Snapshot, error) {
+	s, err := a.session(ctx, installation, repo)
+	if err != nil {
+		return nil, err
+	}
+	all, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, s.wrap(err, "listing the pull requests of %.7s in %s", sha, repo)
+	}
+	var out []gate.Snapshot
+	for _, pr := range all {
+		if pr.GetState() == "open" && pr.GetHead().GetSHA() == sha {
+			out = append(out, gate.Snapshot{Number: pr.GetNumber(), HeadSHA: sha})
+		}
+	}
+	return out, nil
+}
+
+// RateLimit is the primary rate limit GitHub last reported: the calls
+// remaining (-1 until known) and when the window resets.
+func (a *App) RateLimit() (remaining int64, reset time.Time) {
+	remaining = a.rate.Remaining.Load()
+	if r := a.rate.Reset.Load(); r != 0 {
+		reset = time.Unix(r, 0)
+	}
+	return remaining, reset
 }

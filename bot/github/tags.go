@@ -61,7 +61,7 @@ func (s *session) Compare(ctx context.Context, base, head string, wantCommits bo
 		}
 		for _, rc := range cmp.Commits {
 			commits = append(commits, policies.Commit{
-				SHA: rc.GetSHA(), Message: rc.GetCommit().GetMessage(), Author: actorOf(rc.GetAuthor()),
+				SHA: rc.GetSHA(), Message: rc.GetCommit().GetMessage(), Author: ActorOf(rc.GetAuthor()),
 				AuthorName: rc.GetCommit().GetAuthor().GetName(), Time: rc.GetCommit().GetAuthor().GetDate().Time,
 			})
 		}

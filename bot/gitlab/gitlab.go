@@ -36,6 +36,9 @@ const DefaultURL = "https://gitlab.com/"
 type Store interface {
 	// GetPR returns what Shipgate published on an MR, or store.ErrNotFound.
 	GetPR(ctx context.Context, host policies.Host, repo string, number int) (store.PRState, error)
+	// StalePRs lists open MRs whose evaluation is missing or older than
+	// their activity, least recently active first.
+	StalePRs(ctx context.Context, host policies.Host, limit int) ([]store.PRState, error)
 	// PutPR replaces it.
 	PutPR(ctx context.Context, p store.PRState) error
 	// RecordCommand records a command once per note ID and index;

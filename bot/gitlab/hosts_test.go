@@ -180,8 +180,7 @@ func viaGitHub(t *testing.T, sc scenario) policies.Verdict {
 			fake.AddTeamMember(org, name, m)
 		}
 	}
-	st := openStore(t)
-	app, err := github.New(github.Config{APIURL: fake.URL(), Token: "ghs_token", Transport: fake.HTTPClient().Transport, Store: st,
+	app, err := github.New(github.Config{APIURL: fake.URL(), Token: "ghs_token", Transport: fake.HTTPClient().Transport,
 		Now: func() time.Time { return created.Add(24 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)

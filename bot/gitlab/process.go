@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -84,4 +85,24 @@ func mrActionName(action string) string {
 		return gate.ActionOpened
 	}
 	return action
+}
+
+// reconciler is the gate's reconciliation of GitLab's merge requests.
+func (a *App) reconciler() gate.Reconciler {
+	return gate.Reconciler{Host: policies.GitLab, Store: a.cfg.Store, Acceptor: a.cfg.Acceptor, Spacing: time.Second, Now: a.cfg.Now}
+}
+
+// Reconcile queues a new evaluation of up to limit open merge requests
+// whose status is missing or older than their latest activity
+// (gate.Reconciler).
+func (a *App) Reconcile(ctx context.Context, limit int) (int, error) {
+	return a.reconciler().Reconcile(ctx, limit)
+}
+
+// ReconcileRepo queues a new evaluation of up to limit open merge requests
+// of a project (its path; scope is its ID, 0 when unknown) whose status is
+// missing or older than their head or their last update: those whose every
+// webhook was missed.
+func (a *App) ReconcileRepo(ctx context.Context, scope int64, repo string, limit int) (int, error) {
+	return a.reconciler().ReconcileRepo(ctx, a.project(repo, scope), scope, limit)
 }

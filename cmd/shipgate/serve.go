@@ -18,10 +18,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipgate/shipgate/bot"
-	"github.com/shipgate/shipgate/bot/gate"
-	"github.com/shipgate/shipgate/bot/github"
-	"github.com/shipgate/shipgate/bot/gitlab"
-	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -89,59 +85,28 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
 	acceptor := workers.Acceptor(st)
 
-	var (
-		gh        *github.App
-		receivers []bot.Receiver
-		// freeze re-evaluates each host's open changes when a window
-		// starts or ends.
-		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[policies.Host]review.ChangeJob{}}
-	)
+	var receivers []bot.Receiver
+	var reconcilers []hostReconciler
 	if cfg.githubEnabled() {
-		if gh, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
-			return usageError(err)
+		w, err := wireGitHub(ctx, cfg, log, metrics, st, workers, acceptor)
+		if err != nil {
+			return err
 		}
-		identify(ctx, log, policies.GitHub, gh.Identify)
-		workers.Processors = append(workers.Processors, gh)
-		workers.Classify = append(workers.Classify, gh.Classify)
-		receivers = append(receivers, gh)
-		freeze.Jobs[policies.GitHub] = gate.Rechecker(policies.GitHub)
+		receivers, reconcilers = append(receivers, w.receivers...), append(reconcilers, w.reconciler)
 	}
 	if cfg.gitlabEnabled() {
-		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
-		if err != nil {
-			return usageError(err)
-		}
-		identify(ctx, log, policies.GitLab, gl.Identify)
-		g, err := gate.New(gate.Config{Host: gl, Store: st, Acceptor: acceptor, Logger: log})
+		w, err := wireGitLab(ctx, cfg, log, metrics, st, workers, acceptor)
 		if err != nil {
 			return err
 		}
-		workers.Processors = append(workers.Processors, gl, g)
-		workers.Classify = append(workers.Classify, gl.Classify)
-		receivers = append(receivers, gl)
-		freeze.Jobs[policies.GitLab] = gate.Rechecker(policies.GitLab)
+		receivers, reconcilers = append(receivers, w.receivers...), append(reconcilers, w.reconciler)
 	}
-	workers.Processors = append(workers.Processors, freeze)
-	if gh != nil {
-		orchestrator, sl, err := newDeploy(cfg, log, st, gh, workers)
-		if err != nil {
-			return usageError(err)
-		}
-		workers.Processors = append(workers.Processors, orchestrator, github.DeployHooks{Orchestrator: orchestrator, Protection: gh})
-		if sl != nil {
-			receivers = append(receivers, sl)
-		}
-		g, err := gate.New(gate.Config{Host: gh, Store: st, Acceptor: acceptor, Deployer: orchestrator, Logger: log})
-		if err != nil {
-			return err
-		}
-		workers.Processors = append(workers.Processors, g)
-	}
+	workers.Processors = append(workers.Processors, freezeChanges(st, acceptor, cfg))
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 2+len(reconcilers))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := func(name string, fn func(context.Context) error) {
@@ -156,10 +121,12 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
 	start("workers", workers.Run)
-	if cfg.ReconcileInterval > 0 && gh != nil {
-		start("reconciliation", func(ctx context.Context) error {
-			return reconcileEvery(ctx, cfg.ReconcileInterval, gh, st, log)
-		})
+	if cfg.ReconcileInterval > 0 {
+		for _, r := range reconcilers {
+			start("reconciliation of "+string(r.host), func(ctx context.Context) error {
+				return reconcileEvery(ctx, cfg.ReconcileInterval, r, st, log)
+			})
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -184,88 +151,6 @@ func identify(ctx context.Context, log zerolog.Logger, host policies.Host, id fu
 		return
 	}
 	log.Info().Str(bot.FieldHost, string(host)).Str("login", login).Msg("acting as")
-}
-
-// newGitHub builds the GitHub adapter from the configuration.
-func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor) (*github.App, error) {
-	gcfg := github.Config{
-		APIURL:        cfg.GitHubAPIURL,
-		Token:         cfg.GitHubToken,
-		AppID:         cfg.GitHubAppID,
-		WebhookSecret: cfg.GitHubWebhookSecret,
-		Logger:        log,
-		Metrics:       m,
-		Store:         st,
-		Acceptor:      a,
-	}
-	if cfg.GitHubPrivateKeyFile != "" {
-		key, err := os.ReadFile(cfg.GitHubPrivateKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading SHIPGATE_GITHUB_PRIVATE_KEY_FILE: %w", err)
-		}
-		gcfg.PrivateKey = bot.Secret(key)
-	}
-	app, err := github.New(gcfg)
-	if err != nil {
-		return nil, fmt.Errorf("github: %w", err)
-	}
-	return app, nil
-}
-
-// newGitLab builds the GitLab adapter from the configuration.
-func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor) (*gitlab.App, error) {
-	app, err := gitlab.New(gitlab.Config{
-		URL:           cfg.GitLabURL,
-		Token:         cfg.GitLabToken,
-		WebhookSecret: cfg.GitLabWebhookSecret,
-		Logger:        log,
-		Metrics:       m,
-		Store:         st,
-		Acceptor:      a,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("gitlab: %w", err)
-	}
-	return app, nil
-}
-
-// reconcileEvery re-evaluates stale PRs periodically, with the first run
-// after one interval so that a restart loop cannot burn the rate limit:
-// the PRs the store knows to be stale, then the open PRs of every
-// repository Shipgate has seen, listed through the API (one conditional
-// request a repository, free when nothing changed), which finds the PRs
-// whose every webhook was missed.
-func reconcileEvery(ctx context.Context, every time.Duration, gh *github.App, st *store.Store, log zerolog.Logger) error {
-	const perRound = 100
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		queued, err := gh.Reconcile(ctx, perRound)
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("reconciliation")
-		}
-		repos, err := st.KnownRepos(ctx, policies.GitHub)
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("reconciliation: listing repositories")
-		}
-		for _, repo := range repos {
-			if queued >= perRound || ctx.Err() != nil {
-				break
-			}
-			n, err := gh.ReconcileRepo(ctx, 0, repo, perRound-queued)
-			if err != nil {
-				log.Warn().Err(err).Str(bot.FieldRepo, repo).Msg("reconciliation")
-				continue
-			}
-			queued += n
-		}
-		log.Info().Int("queued", queued).Msg("reconciliation")
-	}
 }
 
 // redactURL hides a password in a database URL.

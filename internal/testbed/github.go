@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/policies"
@@ -30,6 +31,7 @@ type GitHub struct {
 	*world
 	Fake    *fakegithub.Server
 	App     *github.App
+	Server  *ghserver.Server
 	cfg     github.Config
 	commits map[int][]fakegithub.Commit
 }
@@ -47,9 +49,9 @@ func NewGitHub(t testing.TB, policy string, people map[string]string) *GitHub {
 	}
 	g := &GitHub{world: w, Fake: fake, commits: map[int][]fakegithub.Commit{}}
 	g.cfg = github.Config{
-		APIURL: fake.URL(), Token: "ghs_testbed", WebhookSecret: Secret, Transport: fake.HTTPClient().Transport, Now: w.Clock.Now,
+		APIURL: fake.URL(), Token: "ghs_testbed", Transport: fake.HTTPClient().Transport, Now: w.Clock.Now,
 		Sleep:  func(_ context.Context, d time.Duration) error { w.Clock.Advance(d); return nil },
-		Logger: zerolog.Nop(), Store: w.Store, Acceptor: w.Store, RequestTimeout: 2 * time.Second,
+		Logger: zerolog.Nop(), RequestTimeout: 2 * time.Second,
 	}
 	g.Restart()
 	return g
@@ -69,11 +71,16 @@ func (g *GitHub) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop()})
+	srv, err := ghserver.New(ghserver.Config{App: app, WebhookSecret: Secret, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop()})
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), app, gt)
+	g.Server = srv
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: ghserver.DecodeLegacy})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), srv, gt)
 }
 
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the
@@ -86,13 +93,13 @@ func (g *GitHub) Deliver(event string, payload any) {
 	}
 	mac := hmac.New(sha256.New, []byte(Secret))
 	mac.Write(body)
-	req := httptest.NewRequest(http.MethodPost, github.Route, bytes.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, ghserver.Route, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-GitHub-Event", event)
 	req.Header.Set("X-GitHub-Delivery", g.nextDelivery("gh"))
 	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	rec := httptest.NewRecorder()
-	g.App.ServeHTTP(rec, req)
+	g.Server.ServeHTTP(rec, req)
 	if rec.Code/100 != 2 {
 		g.t.Fatalf("delivering %s: %d %s", event, rec.Code, rec.Body)
 	}

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -17,7 +18,7 @@ func TestFaults(t *testing.T) {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			h := newHarness(t, harnessOption{fake: []fakegithub.Option{fakegithub.WithSeed(seed)}})
 			h.people()
-			h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+			h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Share: 0.15})
 			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.SecondaryRateLimit, Share: 0.1, RetryAfter: 3 * time.Second})
 			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.Hang, Share: 0.03, HangFor: 2 * time.Second})
@@ -67,7 +68,7 @@ func TestFaults(t *testing.T) {
 func TestExhaustedRateLimitWaitsForTheReset(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.PrimaryRateLimit, Route: "POST /repos/{owner}/{repo}/check-runs", Times: 1, ResetAfter: 20 * time.Minute})
 	start := h.clock.Now()
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)

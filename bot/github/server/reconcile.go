@@ -1,10 +1,8 @@
-package github
+package server
 
 import (
 	"context"
-	"time"
 
-	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
@@ -15,7 +13,7 @@ import (
 
 // fanOut handles KindPolicyChanged jobs: for each branch whose policy
 // changed it queues an evaluation of each open PR into it (gate.FanOut).
-func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
+func (s *Server) fanOut(ctx context.Context, jobs []store.Job) error {
 	type branch struct{ repo, name string }
 	seen := map[branch]bool{}
 	for _, e := range decodeJobs(ctx, jobs) {
@@ -24,11 +22,11 @@ func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
 			continue
 		}
 		seen[b] = true
-		s, err := a.session(ctx, e.Installation, e.Repo)
+		r, err := s.cfg.App.Repo(ctx, e.Repo, e.Installation)
 		if err != nil {
 			return err
 		}
-		queued, err := gate.FanOut(ctx, s, a.cfg.Acceptor, e.Installation, e.Branch, e.DeliveryID, e.Sender, a.cfg.Now())
+		queued, err := gate.FanOut(ctx, r, s.cfg.Acceptor, e.Installation, e.Branch, e.DeliveryID, e.Sender, s.cfg.Now())
 		if err != nil {
 			return err
 		}
@@ -38,29 +36,13 @@ func (a *App) fanOut(ctx context.Context, jobs []store.Job) error {
 	return nil
 }
 
-// OpenChanges lists the open pull requests into base ("" for all), most
-// recently updated first: GET /repos/{owner}/{repo}/pulls?state=open.
-func (s *session) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot, error) {
-	prs, _, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequest, *gh.Response, error) {
-		return s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Base: base, Sort: "updated", Direction: "desc", ListOptions: o})
-	})
-	if err != nil {
-		return nil, s.wrap(err, "listing the open pull requests of %s", s.repo)
-	}
-	out := make([]gate.Snapshot, 0, len(prs))
-	for _, pr := range prs {
-		out = append(out, snapshotOf(pr))
-	}
-	return out, nil
-}
-
 // callsPerEvaluation is a generous estimate of the API calls of one
 // evaluation, to keep Reconcile within the rate-limit budget.
 const callsPerEvaluation = 8
 
 // reconciler is the gate's reconciliation of GitHub's pull requests.
-func (a *App) reconciler() gate.Reconciler {
-	return gate.Reconciler{Host: policies.GitHub, Store: a.cfg.Store, Acceptor: a.cfg.Acceptor, Spacing: a.cfg.ReconcileSpacing, Now: a.cfg.Now}
+func (s *Server) reconciler() gate.Reconciler {
+	return gate.Reconciler{Host: policies.GitHub, Store: s.cfg.Store, Acceptor: s.cfg.Acceptor, Spacing: s.cfg.ReconcileSpacing, Now: s.cfg.Now}
 }
 
 // Reconcile queues a new evaluation of up to limit open PRs whose check is
@@ -69,40 +51,40 @@ func (a *App) reconciler() gate.Reconciler {
 // remaining rate limit comes near Config.RateReserve. It returns how many
 // it queued. The PRs of a repository whose webhooks never arrived at all
 // are found by ReconcileRepo.
-func (a *App) Reconcile(ctx context.Context, limit int) (int, error) {
-	limit = min(limit, a.budget())
+func (s *Server) Reconcile(ctx context.Context, limit int) (int, error) {
+	limit = min(limit, s.budget())
 	if limit <= 0 {
 		zerolog.Ctx(ctx).Info().Msg("reconcile skipped: rate limit reserve reached")
 		return 0, nil
 	}
-	return a.reconciler().Reconcile(ctx, limit)
+	return s.reconciler().Reconcile(ctx, limit)
 }
 
 // ReconcileRepo queues a new evaluation of up to limit open PRs of repo
 // ("owner/name") whose check is missing or older than their head or their
 // last update, within the rate-limit budget as Reconcile does.
 // installation may be 0.
-func (a *App) ReconcileRepo(ctx context.Context, installation int64, repo string, limit int) (int, error) {
-	limit = min(limit, a.budget())
+func (s *Server) ReconcileRepo(ctx context.Context, installation int64, repo string, limit int) (int, error) {
+	limit = min(limit, s.budget())
 	if limit <= 0 {
 		return 0, nil
 	}
-	s, err := a.session(ctx, installation, repo)
+	r, err := s.cfg.App.Repo(ctx, repo, installation)
 	if err != nil {
 		return 0, err
 	}
-	return a.reconciler().ReconcileRepo(ctx, s, installation, limit)
+	return s.reconciler().ReconcileRepo(ctx, r, installation, limit)
 }
 
 // budget is how many evaluations the remaining rate limit allows beyond
 // the reserve; unlimited until GitHub has reported a limit.
-func (a *App) budget() int {
-	rem := a.rate.Remaining.Load()
+func (s *Server) budget() int {
+	rem, reset := s.cfg.App.RateLimit()
 	if rem < 0 {
 		return int(^uint(0) >> 1)
 	}
-	if reset := time.Unix(a.rate.Reset.Load(), 0); !reset.IsZero() && a.cfg.Now().After(reset) {
+	if !reset.IsZero() && s.cfg.Now().After(reset) {
 		return int(^uint(0) >> 1) // the window has reset since
 	}
-	return int(max(0, (rem-int64(a.cfg.RateReserve))/callsPerEvaluation))
+	return int(max(0, (rem-int64(s.cfg.RateReserve))/callsPerEvaluation))
 }

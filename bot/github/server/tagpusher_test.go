@@ -1,9 +1,12 @@
-package github
+package server
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/bot/github"
 
 	"github.com/shipgate/shipgate/bot/store"
 )
@@ -31,7 +34,7 @@ func TestATagCountsAsAReleaseOnlyWhenItsPusherMayRelease(t *testing.T) {
 			d := &recordingDeployer{}
 			h.setDeployer(d)
 			sha := seedReleaseHistory(t, h.fake)
-			h.fake.SetFile(testRepo, "main", PolicyFile, releasePolicy+tc.commands)
+			h.fake.SetFile(testRepo, "main", github.PolicyFile, releasePolicy+tc.commands)
 			if tc.role != "" {
 				h.fake.SetPermission(testRepo, tc.pusher, tc.role)
 			}
@@ -39,7 +42,7 @@ func TestATagCountsAsAReleaseOnlyWhenItsPusherMayRelease(t *testing.T) {
 			h.deliver("push", h.fake.PushEvent(testRepo, "refs/tags/v1.2.0", "", sha["feat-d"], tc.pusher))
 			h.drain()
 			sts := h.fake.Statuses(testRepo, sha["feat-d"])
-			if len(sts) != 1 || sts[0].Context != TagContext {
+			if len(sts) != 1 || sts[0].Context != gate.TagStatus {
 				t.Fatalf("statuses = %+v", sts)
 			}
 			audit := h.audits(store.AuditRelease)

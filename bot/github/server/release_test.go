@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
+
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -19,9 +21,9 @@ import (
 
 // auditLog is the part of the store the release side writes to.
 type auditLog struct {
-	Store // nil: any other call panics, which the tests would see
-	mu    sync.Mutex
-	list  []store.AuditEvent
+	gate.Store // nil: any other call panics, which the tests would see
+	mu         sync.Mutex
+	list       []store.AuditEvent
 }
 
 func (l *auditLog) AppendAudit(_ context.Context, e store.AuditEvent) (int64, error) {
@@ -46,7 +48,7 @@ func (l *auditLog) entries() []string {
 // on it with an audit log.
 type releaseRig struct {
 	fake  *fakegithub.Server
-	app   *App
+	app   *github.App
 	gate  *gate.Gate
 	audit *auditLog
 	// sha names the commits of the history.
@@ -68,8 +70,8 @@ func newReleaseRig(t *testing.T) *releaseRig {
 	fake := fakegithub.New(t, fakegithub.WithToken(testToken))
 	fake.AddRepo(fakegithub.Repo{FullName: testRepo})
 	audit := &auditLog{}
-	app, err := New(Config{
-		APIURL: fake.URL(), Token: testToken, Transport: fake.HTTPClient().Transport, Store: audit,
+	app, err := github.New(github.Config{
+		APIURL: fake.URL(), Token: testToken, Transport: fake.HTTPClient().Transport,
 		Now:   fakegithub.DefaultTime,
 		Sleep: func(context.Context, time.Duration) error { return nil },
 	})
@@ -133,7 +135,7 @@ func seedReleaseHistory(t *testing.T, fake *fakegithub.Server) map[string]string
 	fake.SetBranch(testRepo, "main", sha["feat-d"])
 	fake.SetBranch(testRepo, "release/1.1", sha["backport"])
 	fake.SetBranch(testRepo, "feature/x", sha["unmerged"])
-	fake.SetFile(testRepo, "main", PolicyFile, releasePolicy)
+	fake.SetFile(testRepo, "main", github.PolicyFile, releasePolicy)
 	fake.SetPermission(testRepo, "alice", "maintain") // who pushes the tags
 	fake.AddPR(testRepo, fakegithub.PR{
 		Number: 7, Title: "Fix rounding", Author: "erin", State: "closed", Merged: true, MergedAt: fakegithub.DefaultTime(),
@@ -196,8 +198,8 @@ func TestTagsInTheBot(t *testing.T) {
 			}
 			r.tag(t, tt.tag, tt.at)
 			sts := r.fake.Statuses(testRepo, r.sha[tt.at])
-			if len(sts) != 1 || sts[0].Context != TagContext {
-				t.Fatalf("statuses on %s = %+v, want one %s", tt.at, sts, TagContext)
+			if len(sts) != 1 || sts[0].Context != gate.TagStatus {
+				t.Fatalf("statuses on %s = %+v, want one %s", tt.at, sts, gate.TagStatus)
 			}
 			if got := sts[0].State + ": " + sts[0].Description; !strings.HasPrefix(got, tt.wantStatus) {
 				t.Errorf("status = %q, want it to start %q", got, tt.wantStatus)
@@ -297,14 +299,14 @@ func TestPublishReleaseCreatesThenUpdates(t *testing.T) {
 	if err := rel.CreateTag(ctx, "v1.2.0", r.sha["feat-d"]); err != nil {
 		t.Fatalf("CreateTag again at the same commit: %v, want nil", err)
 	}
-	if err := rel.CreateTag(ctx, "v1.2.0", r.sha["fix-c"]); !errors.Is(err, ErrTagExists) {
-		t.Fatalf("CreateTag elsewhere: %v, want ErrTagExists", err)
+	if err := rel.CreateTag(ctx, "v1.2.0", r.sha["fix-c"]); !errors.Is(err, github.ErrTagExists) {
+		t.Fatalf("CreateTag elsewhere: %v, want github.ErrTagExists", err)
 	}
-	first, err := rel.PublishRelease(ctx, Release{Tag: "v1.2.0", Target: r.sha["feat-d"], Body: "one", Prerelease: true})
+	first, err := rel.PublishRelease(ctx, github.Release{Tag: "v1.2.0", Target: r.sha["feat-d"], Body: "one", Prerelease: true})
 	if err != nil || !first.Created {
 		t.Fatalf("PublishRelease = %+v, %v; want created", first, err)
 	}
-	second, err := rel.PublishRelease(ctx, Release{Tag: "v1.2.0", Body: "two"})
+	second, err := rel.PublishRelease(ctx, github.Release{Tag: "v1.2.0", Body: "two"})
 	if err != nil || second.Created || second.ID != first.ID {
 		t.Fatalf("PublishRelease again = %+v, %v; want the same release updated", second, err)
 	}

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"crypto/hmac"
@@ -23,7 +23,7 @@ const Route = "/webhooks/github"
 const MaxBodyBytes = 25 << 20
 
 // Route implements bot.Receiver.
-func (a *App) Route() string { return Route }
+func (s *Server) Route() string { return Route }
 
 // ServeHTTP receives a webhook delivery: it verifies X-Hub-Signature-256
 // (HMAC-SHA256 of the raw body, compared in constant time; the SHA-1
@@ -39,14 +39,14 @@ func (a *App) Route() string { return Route }
 //   - 202 for an event that needs no work (nothing stored), and for one
 //     whose jobs were queued;
 //   - 500 when the delivery could not be stored: GitHub may redeliver.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := a.cfg.Now()
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.Now()
 	event := r.Header.Get("X-GitHub-Event")
 	delivery := r.Header.Get("X-GitHub-Delivery")
-	ans := bot.NewAnswer(w, r, string(policies.GitHub), event, metricEvent(event), delivery, start, a.cfg.Now, a.cfg.Metrics, a.cfg.Logger)
+	ans := bot.NewAnswer(w, r, string(policies.GitHub), event, metricEvent(event), delivery, start, s.cfg.Now, s.cfg.Metrics, s.cfg.Logger)
 	refuse := func(reason string) { ans.Refuse(r, reason, "signature verification failed") }
 
-	secret := a.cfg.WebhookSecret.Reveal()
+	secret := s.cfg.WebhookSecret.Reveal()
 	signature := r.Header.Get("X-Hub-Signature-256")
 	switch {
 	case secret == "":
@@ -84,7 +84,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		unreadable(err)
 		return
 	}
-	jobs, ignored, err := a.translate(event, delivery, payload)
+	jobs, ignored, err := s.translate(event, delivery, payload)
 	if err != nil {
 		unreadable(err)
 		return
@@ -96,7 +96,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ans.Send(http.StatusAccepted, "ignored", "ignored: "+ignored)
 		return
 	}
-	ans.Queue(r.Context(), a.cfg.Acceptor, store.Delivery{
+	ans.Queue(r.Context(), s.cfg.Acceptor, store.Delivery{
 		Host: string(policies.GitHub), ID: delivery, Event: event, Action: first.Action, Payload: payload, ReceivedAt: start,
 	}, jobs)
 }

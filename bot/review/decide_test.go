@@ -1,11 +1,10 @@
-package github
+package review
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -19,7 +18,14 @@ func mustPolicy(t *testing.T, yaml string) *policies.Policy {
 }
 
 func TestDecide(t *testing.T) {
-	strict := mustPolicy(t, strictPolicy)
+	strict := mustPolicy(t, `version: 1
+approvals:
+  - name: reviewers
+    required: 2
+    from: ["@acme/release-managers", alice]
+semver:
+  labels: {major: "semver:major", minor: "semver:minor", patch: "semver:patch", none: "semver:none"}
+`)
 	custom := mustPolicy(t, "version: 1\nhold: {label: blocked}\ncommands: {hold: maintain}\n")
 	dave := policies.Actor{Login: "dave"}
 	change := func(author string, labels []string, perms map[string]policies.Permission) *policies.Change {
@@ -68,7 +74,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ds := review.Decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body), review.Features{Releases: true})
+			ds := Decide(tt.p, tt.c, tt.by, policies.ParseCommands(tt.body), Features{Releases: true})
 			var accepted []bool
 			var add, remove []string
 			help := false
@@ -93,7 +99,7 @@ func TestDecide(t *testing.T) {
 func TestHelpListsWhatThePolicyEnables(t *testing.T) {
 	p := mustPolicy(t, "version: 1\ncommands: {hold: maintain}\napprovals: [{required: 1, allow_author: true}]\n")
 	var names []string
-	for _, e := range review.HelpEntries(p, review.Features{Releases: true}) {
+	for _, e := range HelpEntries(p, Features{Releases: true}) {
 		names = append(names, e.Command)
 		switch e.Command {
 		case "hold":
@@ -120,37 +126,5 @@ func TestHelpListsWhatThePolicyEnables(t *testing.T) {
 	}
 	if !slices.Contains(names, "recheck") || !slices.Contains(names, "help") {
 		t.Errorf("/help lists %v", names)
-	}
-}
-
-func TestPermissionRole(t *testing.T) {
-	perms := func(keys ...string) *struct {
-		Permissions map[string]bool `json:"permissions"`
-	} {
-		m := map[string]bool{}
-		for _, k := range keys {
-			m[k] = true
-		}
-		return &struct {
-			Permissions map[string]bool `json:"permissions"`
-		}{m}
-	}
-	tests := []struct {
-		name string
-		pl   permissionLevel
-		want policies.Permission
-	}{
-		{"maintain shows as write but role_name tells", permissionLevel{Permission: "write", RoleName: "maintain"}, policies.PermMaintain},
-		{"triage shows as read but role_name tells", permissionLevel{Permission: "read", RoleName: "triage"}, policies.PermTriage},
-		{"a custom role falls back to user.permissions", permissionLevel{Permission: "write", RoleName: "release-captain", User: perms("pull", "triage", "push", "maintain")}, policies.PermMaintain},
-		{"without role_name the old level is the floor", permissionLevel{Permission: "admin"}, policies.PermAdmin},
-		{"none is none", permissionLevel{Permission: "none", RoleName: "none"}, policies.PermNone},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.pl.role(); got != tt.want {
-				t.Errorf("role() = %s, want %s", got, tt.want)
-			}
-		})
 	}
 }

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
@@ -26,8 +27,8 @@ func seedReleaseLine(fake *fakegithub.Server, sha map[string]string, line, polic
 	sha["line-feat"] = fake.AddCommit(testRepo, fakegithub.Commit{Message: "feat: search on the line", Author: "bob", Parents: []string{sha["backport"]}})
 	fake.AddTag(testRepo, "v1.2.0", sha["feat-d"])
 	fake.SetBranch(testRepo, "release/1.1", sha[line])
-	fake.SetFile(testRepo, "main", PolicyFile, policy)
-	fake.SetFile(testRepo, "release/1.1", PolicyFile, policy)
+	fake.SetFile(testRepo, "main", github.PolicyFile, policy)
+	fake.SetFile(testRepo, "release/1.1", github.PolicyFile, policy)
 }
 
 // lineRefusal is how a feature on release/1.1 is refused.

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -49,7 +50,7 @@ var (
 func TestLifecycle(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	step := func(name string) { t.Logf("step: %s (calls so far %d)", name, h.fake.CountCalls(true)) }
 
 	step("a PR missing everything fails, and the sticky comment lists each fix")

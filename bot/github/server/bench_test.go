@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -28,7 +29,11 @@ func BenchmarkReceiver(b *testing.B) {
 	if err != nil {
 		b.Skip("fixtures not found:", err)
 	}
-	a, err := New(Config{Token: "t", WebhookSecret: testSecret, Acceptor: nopAcceptor{}, Logger: zerolog.Nop()})
+	app, err := github.New(github.Config{Token: "t", Logger: zerolog.Nop()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := New(Config{App: app, WebhookSecret: testSecret, Store: nopStore{}, Acceptor: nopAcceptor{}, Logger: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,3 +53,6 @@ func BenchmarkReceiver(b *testing.B) {
 		}
 	}
 }
+
+// nopStore is a Store the receiver never reads.
+type nopStore struct{ Store }

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -54,10 +55,12 @@ type harness struct {
 	fake     *fakegithub.Server
 	store    *store.Store
 	acceptor *countingAcceptor
-	app      *App
+	app      *github.App
+	srv      *Server
 	gate     *gate.Gate
 	deployer gate.Deployer
-	cfg      Config
+	cfg      github.Config
+	srvCfg   Config
 	metrics  *bot.Metrics
 	logs     *syncBuffer
 	// deliveries counts webhook deliveries that queued work, for the
@@ -71,7 +74,8 @@ type harness struct {
 
 type harnessOption struct {
 	fake []fakegithub.Option
-	cfg  func(*Config)
+	cfg  func(*github.Config)
+	srv  func(*Config)
 }
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -92,16 +96,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		t: t, clock: clk, fake: fake, store: st, acceptor: &countingAcceptor{Acceptor: st},
 		metrics: bot.NewMetrics(), logs: logs, commits: map[int][]fakegithub.Commit{},
 	}
-	cfg := Config{
-		APIURL: fake.URL(), Token: testToken, WebhookSecret: testSecret,
-		Transport: fake.HTTPClient().Transport, Now: clk.Now,
+	cfg := github.Config{
+		APIURL: fake.URL(), Token: testToken, Transport: fake.HTTPClient().Transport, Now: clk.Now,
 		Sleep:  func(_ context.Context, d time.Duration) error { clk.Advance(d); return nil },
-		Logger: zerolog.New(logs), Metrics: h.metrics, Store: st, Acceptor: h.acceptor,
-		RequestTimeout: 300 * time.Millisecond,
+		Logger: zerolog.New(logs), Metrics: h.metrics, RequestTimeout: 300 * time.Millisecond,
 	}
+	h.srvCfg = Config{WebhookSecret: testSecret, Store: st, Acceptor: h.acceptor, Now: clk.Now, Logger: zerolog.New(logs), Metrics: h.metrics}
 	for _, o := range opts {
 		if o.cfg != nil {
 			o.cfg(&cfg)
+		}
+		if o.srv != nil {
+			o.srv(&h.srvCfg)
 		}
 	}
 	h.cfg = cfg
@@ -114,11 +120,16 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 // as a new process would be: every in-memory cache is gone.
 func (h *harness) restart() {
 	h.t.Helper()
-	app, err := New(h.cfg)
+	app, err := github.New(h.cfg)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.app = app
+	sc := h.srvCfg
+	sc.App = app
+	if h.srv, err = New(sc); err != nil {
+		h.t.Fatal(err)
+	}
 	h.setDeployer(h.deployer)
 }
 
@@ -127,7 +138,7 @@ func (h *harness) restart() {
 func (h *harness) setDeployer(d gate.Deployer) {
 	h.t.Helper()
 	h.deployer = d
-	gc := gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: h.cfg.Logger}
+	gc := gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: h.cfg.Logger, Legacy: DecodeLegacy}
 	g, err := gate.New(gc)
 	if err != nil {
 		h.t.Fatal(err)
@@ -140,7 +151,7 @@ func (h *harness) process(ctx context.Context, b store.Batch) error {
 	if slices.Contains(h.gate.Kinds(), b.Jobs[0].Kind) {
 		return h.gate.Process(ctx, b)
 	}
-	return h.app.Process(ctx, b)
+	return h.srv.Process(ctx, b)
 }
 
 // syncBuffer collects log lines from concurrent writers.
@@ -182,7 +193,7 @@ func (h *harness) post(event, delivery string, body []byte, headers map[string]s
 		}
 	}
 	rec := httptest.NewRecorder()
-	h.app.ServeHTTP(rec, req)
+	h.srv.ServeHTTP(rec, req)
 	return rec
 }
 

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fixtures"
@@ -39,7 +40,7 @@ const (
 func (h *harness) queue(method string, n int, state func(int) string) *gh.MergeGroupEvent {
 	h.t.Helper()
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, groupPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, groupPolicy)
 	h.fake.SetBranch(testRepo, "main", h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"}))
 	numbers := make([]int, n)
 	for i := range numbers {
@@ -149,7 +150,7 @@ func TestMergeGroupFailsClosed(t *testing.T) {
 	t.Run("a merge group holding a commit of no pull request fails", func(t *testing.T) {
 		h := newHarness(t)
 		h.people()
-		h.fake.SetFile(testRepo, "main", PolicyFile, groupPolicy)
+		h.fake.SetFile(testRepo, "main", github.PolicyFile, groupPolicy)
 		tip := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"})
 		h.fake.SetBranch(testRepo, "main", tip)
 		h.open(fakegithub.PR{Number: 1, Title: "Change 1", Author: "dave"}, shaA)
@@ -228,13 +229,13 @@ func TestMergeGroupFixtures(t *testing.T) {
 				t.Errorf("processing failed: %v", err)
 			}
 			var p struct {
-				MergeGroup MergeGroup `json:"merge_group"`
+				Group github.MergeGroup `json:"merge_group"`
 			}
 			if err := json.Unmarshal(body, &p); err != nil {
 				t.Fatal(err)
 			}
 			var runs []fakegithub.CheckRun
-			for _, cr := range h.fake.CheckRuns("octo-org/octo-repo", p.MergeGroup.HeadSHA) {
+			for _, cr := range h.fake.CheckRuns("octo-org/octo-repo", p.Group.HeadSHA) {
 				if cr.Name == "shipgate: main" {
 					runs = append(runs, cr)
 				}
@@ -252,7 +253,7 @@ func TestMergeGroupIntoABranchWithASlash(t *testing.T) {
 	h := newHarness(t)
 	h.people()
 	base := "release/1.x"
-	h.fake.SetFile(testRepo, base, PolicyFile, "version: 1\nbranches: [\"release/*\"]\napprovals:\n  - name: reviewers\n    required: 1\n")
+	h.fake.SetFile(testRepo, base, github.PolicyFile, "version: 1\nbranches: [\"release/*\"]\napprovals:\n  - name: reviewers\n    required: 1\n")
 	h.fake.SetBranch(testRepo, base, h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "base"}))
 	for n, head := range map[int]string{1: shaA, 2: shaB} {
 		h.open(fakegithub.PR{Number: n, Title: fmt.Sprintf("Fix %d", n), Author: "dave", Base: base}, head)

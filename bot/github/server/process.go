@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // Kinds implements bot.Processor: the adapter's own jobs. A pull request's
 // jobs are the gate's (gate.Gate on the App).
-func (a *App) Kinds() []string {
+func (s *Server) Kinds() []string {
 	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, KindMergeGroup}
 }
 
@@ -21,15 +21,15 @@ func (a *App) Kinds() []string {
 // or KindTeamChanged batch queues a pull request job for every open PR the
 // change may concern. A KindMergeGroup batch judges one merge queue group
 // (processMergeGroups). Errors are classified once, at the end (Classify).
-func (a *App) Process(ctx context.Context, b store.Batch) error {
+func (s *Server) Process(ctx context.Context, b store.Batch) error {
 	handlers := map[string]func(context.Context, []store.Job) error{
-		KindHeadChanged:   a.headChanged,
-		KindTeamChanged:   a.teamChanged,
-		KindMergeGroup:    a.processMergeGroups,
-		KindPolicyChanged: a.fanOut,
+		KindHeadChanged:   s.headChanged,
+		KindTeamChanged:   s.teamChanged,
+		KindMergeGroup:    s.processMergeGroups,
+		KindPolicyChanged: s.fanOut,
 	}
 	var errs []error
-	for _, kind := range a.Kinds() {
+	for _, kind := range s.Kinds() {
 		var jobs []store.Job
 		for _, j := range b.Jobs {
 			if j.Kind == kind {
@@ -40,7 +40,7 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 			errs = append(errs, handlers[kind](ctx, jobs))
 		}
 	}
-	return a.Classify(errors.Join(errs...))
+	return s.cfg.App.Classify(errors.Join(errs...))
 }
 
 // decodeJobs reads the payloads of jobs, leaving out (and logging) any

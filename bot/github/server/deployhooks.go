@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -73,7 +74,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 		}
 		switch hook.Event {
 		case "workflow_run":
-			ev, err := ParseWorkflowRun(hook.Payload)
+			ev, err := github.ParseWorkflowRun(hook.Payload)
 			if err != nil {
 				return bot.Permanent(err)
 			}
@@ -81,7 +82,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 				return err
 			}
 		case "deployment_protection_rule":
-			ev, err := ParseProtectionRule(hook.Payload)
+			ev, err := github.ParseProtectionRule(hook.Payload)
 			if err != nil {
 				return bot.Permanent(err)
 			}

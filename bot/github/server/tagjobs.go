@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"encoding/json"
@@ -9,9 +9,6 @@ import (
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
-
-// TagContext is the commit status context of a tag's validation.
-const TagContext = gate.TagStatus
 
 // tagHook is what tagJobs reads of a push or create payload.
 type tagHook struct {

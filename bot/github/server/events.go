@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"encoding/json"
@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	gh "github.com/google/go-github/v62/github"
-
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -23,10 +22,6 @@ const (
 	// Key: KeyBranch.
 	KindPolicyChanged = "github.policy_changed"
 )
-
-// PolicyFile is the policy's path in a repository, read from the base
-// branch of each PR.
-const PolicyFile = ".shipgate.yml"
 
 // KeyBranch is the ordering key of a branch's policy changes,
 // "github:OWNER/REPO@BRANCH".
@@ -86,7 +81,7 @@ func reviewAction(action string) bool {
 
 // translate turns a verified delivery into its jobs. ignored says why a
 // delivery queues nothing; err is for a payload that cannot be read.
-func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.Job, ignored string, err error) {
+func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []store.Job, ignored string, err error) {
 	if !usedEvent(event) {
 		return nil, "event " + event + " is not used", nil
 	}
@@ -192,7 +187,7 @@ func (a *App) translate(event, deliveryID string, payload []byte) (jobs []store.
 		case p.Deleted:
 			return nil, "branch deleted", nil
 		case !p.touchesGate():
-			return nil, "push does not change " + PolicyFile + " or CODEOWNERS", nil
+			return nil, "push does not change " + github.PolicyFile + " or CODEOWNERS", nil
 		}
 		e := base
 		e.Branch = branch
@@ -263,7 +258,7 @@ func (u *hookUser) login() string {
 	return u.Login
 }
 
-func (u *hookUser) bot() bool { return u != nil && botUser(u.Login, u.Type) }
+func (u *hookUser) bot() bool { return u != nil && github.BotAccount(u.Login, u.Type) }
 
 func (u *hookUser) actor() policies.Actor {
 	if u == nil {
@@ -361,7 +356,7 @@ type hookReview struct {
 }
 
 func (r *hookReview) review(action string) *gate.Review {
-	return &gate.Review{ID: r.ID, Author: r.User.actor(), State: reviewState(r.State, action), CommitSHA: r.CommitID, SubmittedAt: r.SubmittedAt.Time}
+	return &gate.Review{ID: r.ID, Author: r.User.actor(), State: github.ReviewState(r.State, action), CommitSHA: r.CommitID, SubmittedAt: r.SubmittedAt.Time}
 }
 
 type hookIssue struct {
@@ -395,7 +390,7 @@ type hookCommit struct {
 // gateFiles are the files of a base branch whose change can change the
 // verdict of the PRs into it: the policy, and CODEOWNERS where GitHub
 // looks for it.
-var gateFiles = []string{PolicyFile, ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+var gateFiles = []string{github.PolicyFile, ".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
 
 // touchesGate reports whether a push may change a gate file. A push of
 // more commits than the payload lists (GitHub lists 20), or a forced one,
@@ -440,15 +435,6 @@ func (t *hookTime) UnmarshalJSON(b []byte) error {
 	t.Time = time.Time{}
 	return nil
 }
-
-// botUser reports whether an account is an App or a bot account: the one
-// place the adapter decides it.
-func botUser(login, userType string) bool {
-	return userType == "Bot" || strings.HasSuffix(login, "[bot]")
-}
-
-// isBot reports whether a user is an App or a bot account.
-func isBot(u *gh.User) bool { return botUser(u.GetLogin(), u.GetType()) }
 
 // mustJSON encodes a value that always encodes (plain structs).
 func mustJSON(v any) []byte {

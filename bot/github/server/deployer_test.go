@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -56,7 +57,7 @@ func TestDeploymentCommandsReachTheOrchestrator(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDeployer{}
 	h.setDeployer(d)
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	h.fake.SetPermission(testRepo, "mia", "maintain")
 	h.fake.SetPermission(testRepo, "walt", "write")
 	h.open(fakegithub.PR{Number: 3, Title: "feat: x", Author: "alice"}, "")
@@ -117,7 +118,7 @@ func TestARefusedDeploymentCommandGetsTheReasonAndNoThumbsUp(t *testing.T) {
 	h := newHarness(t)
 	d := &recordingDeployer{refuse: "mallory is not an approver of this gate; approvers: alice"}
 	h.setDeployer(d)
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	h.fake.SetPermission(testRepo, "mallory", "write")
 	h.open(fakegithub.PR{Number: 3, Title: "feat: x", Author: "alice"}, "")
 	h.drain()

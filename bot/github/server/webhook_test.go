@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fixtures"
 )
@@ -78,7 +79,7 @@ func TestReceiverRefusesWhatItCannotTrust(t *testing.T) {
 }
 
 func TestReceiverWithoutSecretRefusesEverything(t *testing.T) {
-	h := newHarness(t, harnessOption{cfg: func(c *Config) { c.WebhookSecret = "" }})
+	h := newHarness(t, harnessOption{srv: func(c *Config) { c.WebhookSecret = "" }})
 	body := h.openedPayload()
 	rec := h.post("pull_request", "d1", body, map[string]string{"X-Hub-Signature-256": sign("", body)})
 	if rec.Code != http.StatusUnauthorized || h.acceptor.calls.Load() != 0 {
@@ -163,10 +164,10 @@ func TestTranslateKeysAndPayloads(t *testing.T) {
 	h.addPR(fakegithub.PR{Number: 4, Title: "feat: x", Body: "SHOP-1", Author: "dave", Labels: []string{"semver:minor"}})
 	id := h.fake.AddComment(testRepo, 4, fakegithub.Comment{Author: "bob", Body: "/hold\n/semver patch"})
 	rid := h.fake.AddReview(testRepo, 4, fakegithub.Review{Author: "alice", State: "APPROVED"})
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	main, _ := h.fake.Ref(testRepo, "heads/main")
 	push := h.fake.PushEvent(testRepo, "refs/heads/main", "", main, "alice")
-	push.Commits = []*gh.HeadCommit{{ID: gh.String(main), Modified: []string{PolicyFile}}}
+	push.Commits = []*gh.HeadCommit{{ID: gh.String(main), Modified: []string{github.PolicyFile}}}
 	// job is what a job's payload says, in either of the adapter's formats
 	// (gate.Event for a pull request, Event for its own jobs).
 	type job struct {
@@ -192,7 +193,7 @@ func TestTranslateKeysAndPayloads(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			jobs, ignored, err := h.app.translate(tt.event, "d-1", h.fake.Payload(tt.payload))
+			jobs, ignored, err := h.srv.translate(tt.event, "d-1", h.fake.Payload(tt.payload))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +313,7 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 				Number int `json:"number"`
 			} `json:"pull_requests"`
 		} `json:"check_suite"`
-		MergeGroup *MergeGroup `json:"merge_group"`
+		Group *github.MergeGroup `json:"merge_group"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.Repository == nil {
 		return
@@ -330,7 +331,7 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 	if is := p.Issue; is != nil && len(is.PullRequest) > 0 {
 		add(is.Number, "", "")
 	}
-	if g := p.MergeGroup; g != nil {
+	if g := p.Group; g != nil {
 		seedMergeGroup(fake, repo, *g)
 	}
 	for _, c := range []*struct {
@@ -349,8 +350,8 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 // seedMergeGroup gives the fake the group a merge_group payload names: its
 // base branch at base_sha, the pull request of its queue branch with one
 // commit, and the group's merge commit on its queue branch.
-func seedMergeGroup(fake *fakegithub.Server, repo string, g MergeGroup) {
-	n, ok := g.queuedPR()
+func seedMergeGroup(fake *fakegithub.Server, repo string, g github.MergeGroup) {
+	n, ok := g.QueuedPR()
 	if !ok {
 		return
 	}

@@ -1,16 +1,15 @@
-package github
+package server
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
-	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -36,8 +35,8 @@ type MergeGroupEvent struct {
 	Installation int64  `json:"installation,omitempty"`
 	Repo         string `json:"repo"`
 	// Sender is who queued the last pull request of the group.
-	Sender string     `json:"sender,omitempty"`
-	Group  MergeGroup `json:"merge_group"`
+	Sender string            `json:"sender,omitempty"`
+	Group  github.MergeGroup `json:"merge_group"`
 }
 
 // mergeGroupJobs translates a merge_group delivery into its job: only
@@ -48,15 +47,15 @@ func mergeGroupJobs(base Event, payload []byte) (jobs []store.Job, ignored strin
 		return nil, "action " + base.Action + " of merge_group asks for no check", nil
 	}
 	var p struct {
-		MergeGroup *MergeGroup `json:"merge_group"`
+		Group *github.MergeGroup `json:"merge_group"`
 	}
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, "", fmt.Errorf("reading the merge_group payload: %w", err)
 	}
-	if p.MergeGroup == nil || p.MergeGroup.HeadSHA == "" || p.MergeGroup.BaseRef == "" {
+	if p.Group == nil || p.Group.HeadSHA == "" || p.Group.BaseRef == "" {
 		return nil, "", errors.New("reading the merge_group payload: no merge group, head SHA or base ref")
 	}
-	e := MergeGroupEvent{DeliveryID: base.DeliveryID, Installation: base.Installation, Repo: base.Repo, Sender: base.Sender, Group: *p.MergeGroup}
+	e := MergeGroupEvent{DeliveryID: base.DeliveryID, Installation: base.Installation, Repo: base.Repo, Sender: base.Sender, Group: *p.Group}
 	return []store.Job{{Kind: KindMergeGroup, Key: KeyMergeGroup(e.Repo, e.Group.HeadSHA), Payload: mustJSON(e)}}, "", nil
 }
 
@@ -64,7 +63,7 @@ func mergeGroupJobs(base Event, payload []byte) (jobs []store.Job, ignored strin
 // name the same group): it judges the group and reports it once. An API
 // failure is returned for a retry; on the last try the group gets a
 // failing check that says why, never a silent or a green one.
-func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
+func (s *Server) processMergeGroups(ctx context.Context, jobs []store.Job) error {
 	var e MergeGroupEvent
 	for _, j := range jobs {
 		var d MergeGroupEvent
@@ -79,11 +78,11 @@ func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
 	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 		Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Str(bot.FieldDelivery, e.DeliveryID).Logger()
 	if log.GetLevel() == zerolog.Disabled {
-		log = a.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
+		log = s.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 			Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Logger()
 	}
 	ctx = log.WithContext(ctx)
-	rep, err := a.checkMergeGroup(ctx, e.Installation, e.Repo, e.Group, CheckOptions{})
+	rep, err := s.cfg.App.CheckMergeGroup(ctx, e.Installation, e.Repo, e.Group, github.CheckOptions{})
 	if err != nil {
 		if !bot.LastAttempt(jobs) {
 			return err
@@ -91,19 +90,18 @@ func (a *App) processMergeGroups(ctx context.Context, jobs []store.Job) error {
 		rep.Conclusion, rep.Reason = string(review.Failure), "Shipgate could not judge it: "+err.Error()
 		ctx = context.WithoutCancel(ctx)
 	}
-	if perr := a.reportMergeGroup(ctx, e, rep); perr != nil {
+	if perr := s.reportMergeGroup(ctx, e, rep); perr != nil {
 		return errors.Join(err, perr)
 	}
 	log.Info().Str("conclusion", rep.Conclusion).Int("pull_requests", len(rep.Members)).Str("reason", rep.Reason).Msg("merge group judged")
 	return err
 }
 
-// reportMergeGroup appends the audit event, then creates the check run
-// `shipgate: <base>` on the group's commit: POST /repos/{owner}/{repo}/
-// check-runs. In that order a retry may audit twice but never loses the
+// reportMergeGroup appends the audit event, then publishes the check run
+// `shipgate: <base>` on the group's commit. In that order a retry may audit twice but never loses the
 // record. A pending group is an in-progress run.
-func (a *App) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templates.MergeGroupReport) error {
-	now := a.cfg.Now()
+func (s *Server) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templates.MergeGroupReport) error {
+	now := s.cfg.Now()
 	type member struct {
 		Number     int    `json:"number"`
 		Conclusion string `json:"conclusion"`
@@ -120,28 +118,8 @@ func (a *App) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templ
 		At: now, Host: policies.GitHub, Repo: e.Repo, Kind: store.AuditMergeGroup, Actor: e.Sender,
 		Subject: e.Group.HeadSHA, Outcome: rep.Conclusion, Detail: detail, DeliveryID: e.DeliveryID,
 	}
-	if _, err := a.cfg.Store.AppendAudit(ctx, audit); err != nil {
+	if _, err := s.cfg.Store.AppendAudit(ctx, audit); err != nil {
 		return fmt.Errorf("auditing the merge group %.7s of %s: %w", e.Group.HeadSHA, e.Repo, err)
 	}
-	summary, err := templates.String(templates.MergeGroupSummary, rep)
-	if err != nil {
-		return err
-	}
-	s, err := a.session(ctx, e.Installation, e.Repo)
-	if err != nil {
-		return err
-	}
-	opts := gh.CreateCheckRunOptions{
-		Name: review.CheckName(e.Group.Base()), HeadSHA: e.Group.HeadSHA, ExternalID: gh.String(KeyMergeGroup(e.Repo, e.Group.HeadSHA)),
-		Status: gh.String("in_progress"),
-		Output: &gh.CheckRunOutput{Title: gh.String(review.Truncate(rep.Title(), 250)), Summary: gh.String(review.Truncate(summary, maxSummary))},
-	}
-	if rep.Conclusion != string(review.Pending) {
-		opts.Status, opts.Conclusion = gh.String("completed"), gh.String(rep.Conclusion)
-		opts.CompletedAt = &gh.Timestamp{Time: now.UTC().Truncate(time.Second)}
-	}
-	if _, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, opts); err != nil {
-		return s.wrap(err, "creating the check run of the merge group %.7s in %s", e.Group.HeadSHA, s.repo)
-	}
-	return nil
+	return s.cfg.App.PublishMergeGroup(ctx, e.Installation, e.Repo, e.Group, rep)
 }

@@ -1,11 +1,10 @@
-package github
+package server
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
-	gh "github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
@@ -38,7 +37,7 @@ func statusJobs(base Event, sha, context string) ([]store.Job, string, error) {
 	switch {
 	case sha == "":
 		return nil, "", fmt.Errorf("reading the status payload: no sha")
-	case review.IsVerdictCheck(context) || context == TagContext:
+	case review.IsVerdictCheck(context) || context == gate.TagStatus:
 		return nil, "Shipgate's own status", nil
 	}
 	e := base
@@ -60,9 +59,9 @@ func teamJobs(base Event, org string) ([]store.Job, string, error) {
 // headChanged queues an evaluation of every open PR whose head is the
 // job's commit: those the store knows, else those GitHub lists for it
 // (GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls).
-func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
+func (s *Server) headChanged(ctx context.Context, jobs []store.Job) error {
 	for _, e := range decodeJobs(ctx, jobs) {
-		known, err := a.cfg.Store.OpenPRsWithHead(ctx, policies.GitHub, e.Repo, e.HeadSHA)
+		known, err := s.cfg.Store.OpenPRsWithHead(ctx, policies.GitHub, e.Repo, e.HeadSHA)
 		if err != nil {
 			return err
 		}
@@ -71,11 +70,11 @@ func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
 			prs = append(prs, gate.Snapshot{Number: st.Number, HeadSHA: st.HeadSHA})
 		}
 		if len(prs) == 0 {
-			if prs, err = a.openPRsOn(ctx, e); err != nil {
+			if prs, err = s.openPRsOn(ctx, e); err != nil {
 				return err
 			}
 		}
-		queued, err := a.queueAll(ctx, "status:"+e.DeliveryID, e, "status", prs)
+		queued, err := s.queueAll(ctx, "status:"+e.DeliveryID, e, "status", prs)
 		if err != nil {
 			return err
 		}
@@ -85,30 +84,16 @@ func (a *App) headChanged(ctx context.Context, jobs []store.Job) error {
 }
 
 // openPRsOn lists the open PRs whose head is e.HeadSHA.
-func (a *App) openPRsOn(ctx context.Context, e Event) ([]gate.Snapshot, error) {
-	s, err := a.session(ctx, e.Installation, e.Repo)
-	if err != nil {
-		return nil, err
-	}
-	all, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, e.HeadSHA, &gh.ListOptions{PerPage: 100})
-	if err != nil {
-		return nil, s.wrap(err, "listing the pull requests of %.7s in %s", e.HeadSHA, e.Repo)
-	}
-	var out []gate.Snapshot
-	for _, pr := range all {
-		if pr.GetState() == "open" && pr.GetHead().GetSHA() == e.HeadSHA {
-			out = append(out, gate.Snapshot{Number: pr.GetNumber(), HeadSHA: e.HeadSHA})
-		}
-	}
-	return out, nil
+func (s *Server) openPRsOn(ctx context.Context, e Event) ([]gate.Snapshot, error) {
+	return s.cfg.App.OpenPRsOn(ctx, e.Installation, e.Repo, e.HeadSHA)
 }
 
 // teamChanged queues an evaluation of every open PR the store knows in the
 // organisation's repositories.
-func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
+func (s *Server) teamChanged(ctx context.Context, jobs []store.Job) error {
 	for _, e := range decodeJobs(ctx, jobs) {
 		org := e.Branch
-		repos, err := a.cfg.Store.KnownRepos(ctx, policies.GitHub)
+		repos, err := s.cfg.Store.KnownRepos(ctx, policies.GitHub)
 		if err != nil {
 			return err
 		}
@@ -116,7 +101,7 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 			if owner, _, _ := strings.Cut(repo, "/"); !strings.EqualFold(owner, org) {
 				continue
 			}
-			open, err := a.cfg.Store.OpenPRsOf(ctx, policies.GitHub, repo)
+			open, err := s.cfg.Store.OpenPRsOf(ctx, policies.GitHub, repo)
 			if err != nil {
 				return err
 			}
@@ -126,7 +111,7 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 			}
 			cause := e
 			cause.Repo = repo
-			if _, err := a.queueAll(ctx, "team:"+e.DeliveryID+":"+repo, cause, "team_changed", prs); err != nil {
+			if _, err := s.queueAll(ctx, "team:"+e.DeliveryID+":"+repo, cause, "team_changed", prs); err != nil {
 				return err
 			}
 		}
@@ -137,8 +122,8 @@ func (a *App) teamChanged(ctx context.Context, jobs []store.Job) error {
 // queueAll queues an evaluation of each PR at once, for reason, as one
 // delivery of the adapter's own (a retry queues nothing twice). Each job
 // reads its PR.
-func (a *App) queueAll(ctx context.Context, deliveryID string, cause Event, reason string, prs []gate.Snapshot) (int, error) {
+func (s *Server) queueAll(ctx context.Context, deliveryID string, cause Event, reason string, prs []gate.Snapshot) (int, error) {
 	r := gate.Rechecks{Host: policies.GitHub, Repo: cause.Repo, Scope: cause.Installation, DeliveryID: deliveryID,
 		Reason: reason, Sender: cause.Sender, Changes: prs}
-	return r.Queue(ctx, a.cfg.Acceptor, a.cfg.Now())
+	return r.Queue(ctx, s.cfg.Acceptor, s.cfg.Now())
 }

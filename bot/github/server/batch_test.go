@@ -1,16 +1,17 @@
-package github
+package server
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
 func TestABurstIsOneEvaluation(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	heads := []string{strings.Repeat("e1", 20), strings.Repeat("e2", 20), strings.Repeat("e3", 20), strings.Repeat("e4", 20), strings.Repeat("e5", 20)}
@@ -34,7 +35,7 @@ func TestABurstIsOneEvaluation(t *testing.T) {
 func TestAnEditedCommentRepeatsNothing(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	id := h.comment(1, "erin", "/hold")
 	h.drain()
@@ -58,7 +59,7 @@ func TestAnEditedCommentRepeatsNothing(t *testing.T) {
 
 func TestRerequestedCheckIsEvaluatedAgain(t *testing.T) {
 	h := newHarness(t)
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	h.open(fakegithub.PR{Number: 1, Title: "x", Author: "dave"}, shaA)
 	h.drain()
 	h.wantCheck(shaA, "completed", "success")
@@ -82,7 +83,7 @@ func TestRerequestedCheckIsEvaluatedAgain(t *testing.T) {
 
 func TestAClosedPRIsRecordedNotEvaluated(t *testing.T) {
 	h := newHarness(t)
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "x", Author: "dave"}, shaA)
 	h.drain()
 	h.updatePR(1, func(pr *fakegithub.PR) { pr.State = "closed" })

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -6,14 +6,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
 func TestInvalidPolicyAnnotatesTheFile(t *testing.T) {
 	h := newHarness(t)
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\napprovals:\n  - required: two\nrelase_notes: {}\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\napprovals:\n  - required: two\nrelase_notes: {}\n")
 	h.open(fakegithub.PR{Number: 1, Title: "feat: x", Author: "dave"}, shaA)
 	h.drain()
 	cr := h.wantCheck(shaA, "completed", "failure", "invalid", "approvals[0].required")
@@ -22,7 +24,7 @@ func TestInvalidPolicyAnnotatesTheFile(t *testing.T) {
 	}
 	lines := []int{}
 	for _, a := range cr.Annotations {
-		if a.Path != PolicyFile || a.Level != "failure" || a.StartLine != a.EndLine {
+		if a.Path != github.PolicyFile || a.Level != "failure" || a.StartLine != a.EndLine {
 			t.Errorf("annotation %+v", a)
 		}
 		lines = append(lines, a.StartLine)
@@ -48,7 +50,7 @@ func TestNoPolicyIsNeutral(t *testing.T) {
 func TestUngatedBranchIsSkipped(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "experiments", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "experiments", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "try", Author: "dave", Base: "experiments"}, shaA)
 	h.drain()
 	if cr := h.checkFor(shaA, "experiments"); cr.Conclusion != "success" || !strings.Contains(cr.Summary, "not gated") {
@@ -65,11 +67,11 @@ func TestUngatedBranchIsSkipped(t *testing.T) {
 func TestAPRCannotWeakenThePolicyItIsJudgedBy(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
-	h.fake.SetFile(testRepo, "weaken", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "weaken", github.PolicyFile, "version: 1\n")
 	h.open(fakegithub.PR{Number: 1, Title: "chore: relax the policy", Author: "dave", Head: "weaken"}, shaA)
-	h.fake.SetFile(testRepo, shaA, PolicyFile, "version: 1\n")
-	h.fake.SetPRFiles(testRepo, 1, []fakegithub.File{{Filename: PolicyFile}})
+	h.fake.SetFile(testRepo, shaA, github.PolicyFile, "version: 1\n")
+	h.fake.SetPRFiles(testRepo, 1, []fakegithub.File{{Filename: github.PolicyFile}})
 	h.drain()
 	h.wantCheck(shaA, "completed", "failure", "change_record")
 	for _, r := range h.fake.Requests() {
@@ -85,7 +87,7 @@ func TestAPRCannotWeakenThePolicyItIsJudgedBy(t *testing.T) {
 func TestAPolicyChangeReevaluatesOpenPRs(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.open(fakegithub.PR{Number: 2, Title: "Remove coupons", Author: "dave"}, shaB)
 	h.open(fakegithub.PR{Number: 3, Title: "Try things", Author: "dave", Base: "experiments"}, shaC)
@@ -96,10 +98,10 @@ func TestAPolicyChangeReevaluatesOpenPRs(t *testing.T) {
 	before, _ := h.fake.Ref(testRepo, "heads/main")
 	after := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "relax the policy", Parents: []string{before}})
 	h.fake.SetBranch(testRepo, "main", after)
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	push := h.fake.PushEvent(testRepo, "refs/heads/main", before, after, "alice")
 	for _, c := range push.Commits {
-		c.Modified = []string{PolicyFile}
+		c.Modified = []string{github.PolicyFile}
 	}
 	h.deliver("push", push)
 	h.drain()
@@ -116,7 +118,7 @@ func TestAPolicyChangeReevaluatesOpenPRs(t *testing.T) {
 func TestLastAttemptPublishesAFailure(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, strictPolicy)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	h.wantCheck(shaA, "completed", "failure", "change_record")
@@ -142,19 +144,19 @@ func TestLastAttemptPublishesAFailure(t *testing.T) {
 }
 
 func TestReconcile(t *testing.T) {
-	h := newHarness(t, harnessOption{cfg: func(c *Config) { c.ReconcileSpacing = 0 }})
+	h := newHarness(t, harnessOption{srv: func(c *Config) { c.ReconcileSpacing = time.Nanosecond }})
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n")
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	h.wantCheck(shaA, "completed", "success")
 	ctx := h.logCtx()
 
 	t.Run("nothing is stale after an evaluation", func(t *testing.T) {
-		if n, err := h.app.Reconcile(ctx, 10); err != nil || n != 0 {
+		if n, err := h.srv.Reconcile(ctx, 10); err != nil || n != 0 {
 			t.Fatalf("Reconcile queued %d (%v), want 0", n, err)
 		}
-		if n, err := h.app.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {
+		if n, err := h.srv.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {
 			t.Fatalf("ReconcileRepo queued %d (%v), want 0", n, err)
 		}
 	})
@@ -163,11 +165,11 @@ func TestReconcile(t *testing.T) {
 		// A hold label was added while the webhook was lost.
 		h.clock.Advance(2 * 60e9)
 		h.updatePR(1, func(pr *fakegithub.PR) { pr.Labels = append(pr.Labels, "do-not-merge/hold") })
-		n, err := h.app.ReconcileRepo(ctx, 0, testRepo, 10)
+		n, err := h.srv.ReconcileRepo(ctx, 0, testRepo, 10)
 		if err != nil || n != 1 {
 			t.Fatalf("ReconcileRepo queued %d (%v), want 1", n, err)
 		}
-		if n, _ := h.app.ReconcileRepo(ctx, 0, testRepo, 10); n != 0 {
+		if n, _ := h.srv.ReconcileRepo(ctx, 0, testRepo, 10); n != 0 {
 			t.Errorf("a second round queued %d again", n)
 		}
 		h.drain()
@@ -185,7 +187,7 @@ func TestReconcile(t *testing.T) {
 		if err != nil || !st.LastEvaluatedAt.Before(st.LastActivityAt) {
 			t.Fatalf("state %+v (%v), want the activity after the last evaluation", st, err)
 		}
-		n, err := h.app.Reconcile(ctx, 10)
+		n, err := h.srv.Reconcile(ctx, 10)
 		if err != nil || n != 1 {
 			t.Fatalf("Reconcile queued %d (%v), want 1", n, err)
 		}
@@ -199,7 +201,7 @@ func TestReconcile(t *testing.T) {
 		if err != nil || len(repos) != 1 || repos[0] != testRepo {
 			t.Fatalf("KnownRepos = %v, %v", repos, err)
 		}
-		if n, err := h.app.ReconcileRepo(ctx, 0, repos[0], 10); err != nil || n != 1 {
+		if n, err := h.srv.ReconcileRepo(ctx, 0, repos[0], 10); err != nil || n != 1 {
 			t.Fatalf("ReconcileRepo queued %d (%v), want the unseen PR", n, err)
 		}
 		h.drain()
@@ -207,11 +209,16 @@ func TestReconcile(t *testing.T) {
 	})
 
 	t.Run("the rate-limit reserve stops it", func(t *testing.T) {
-		h.app.rate.Remaining.Store(100)
-		h.app.rate.Reset.Store(h.clock.Now().Add(3600e9).Unix())
+		// A reserve above what the fake has left (5,000 an hour, some used).
+		sc := h.srvCfg
+		sc.App, sc.RateReserve = h.app, 4990
+		var err error
+		if h.srv, err = New(sc); err != nil {
+			t.Fatal(err)
+		}
 		h.clock.Advance(2 * 60e9)
 		h.updatePR(1, func(pr *fakegithub.PR) { pr.Title = "Add gift cards, again" })
-		if n, err := h.app.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {
+		if n, err := h.srv.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {
 			t.Errorf("queued %d (%v) with 100 calls left, want none", n, err)
 		}
 	})

@@ -1,9 +1,10 @@
-package github
+package server
 
 import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -13,7 +14,7 @@ import (
 func TestARestartRemembersWhatWasPublished(t *testing.T) {
 	h := newHarness(t)
 	h.people()
-	h.fake.SetFile(testRepo, "main", PolicyFile, "version: 1\napprovals:\n  - required: 1\n    dismiss_stale: true\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\napprovals:\n  - required: 1\n    dismiss_stale: true\n")
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	h.wantCheck(shaA, "in_progress", "")

@@ -1,4 +1,4 @@
-package github
+package server
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
@@ -37,8 +38,8 @@ func TestTagWebhooks(t *testing.T) {
 	h.drain()
 
 	sts := h.fake.Statuses(testRepo, sha["feat-d"])
-	if len(sts) != 1 || sts[0].Context != TagContext || sts[0].State != "success" {
-		t.Fatalf("statuses = %+v, want one successful %s", sts, TagContext)
+	if len(sts) != 1 || sts[0].Context != gate.TagStatus || sts[0].State != "success" {
+		t.Fatalf("statuses = %+v, want one successful %s", sts, gate.TagStatus)
 	}
 	if got := h.audits(store.AuditRelease); !slices.Equal(got, []string{"v1.2.0:released by alice"}) {
 		t.Errorf("audit = %q", got)

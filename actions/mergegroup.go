@@ -6,12 +6,13 @@ import (
 	"fmt"
 
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 )
 
 // checkMergeGroup judges the merge group of a merge_group run as the bot
-// does (github.App.CheckMergeGroup: every pull request of the group, now,
+// does (mergequeue.Check: every pull request of the group, now,
 // each through CheckPR) and writes the group's verdict as the commit status
 // `shipgate: <base>` on the group's commit, which the merge queue requires
 // as branch protection requires it of pull requests. The policy is read on
@@ -26,7 +27,7 @@ func checkMergeGroup(ctx context.Context, st *State) error {
 	if err != nil {
 		return err
 	}
-	rep, err := app.CheckMergeGroup(ctx, 0, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy)})
+	rep, err := mergequeue.Check(ctx, app, 0, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy)})
 	if err != nil {
 		// Fail closed: the group's status says Shipgate could not judge it.
 		return errors.Join(err, st.publishVerdict(ctx, g.HeadSHA, g.Base(), policies.Failure, "Shipgate could not judge this merge group: "+err.Error()))

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -217,7 +217,7 @@ type payload struct {
 		} `json:"user"`
 	} `json:"comment"`
 	// MergeGroup is merge_group's.
-	MergeGroup *github.MergeGroup `json:"merge_group"`
+	MergeGroup *mergequeue.MergeGroup `json:"merge_group"`
 	// Ref and RefType are the create event's; push has Ref only.
 	Ref        string `json:"ref"`
 	RefType    string `json:"ref_type"`

@@ -322,6 +322,12 @@ func classify(err error, now time.Time) error {
 	return err
 }
 
+// Now is the client's clock.
+func (a *App) Now() time.Time { return a.cfg.Now() }
+
+// IsNotFound reports whether err is GitHub's 404.
+func IsNotFound(err error) bool { return isNotFound(err) }
+
 // isNotFound reports whether err is GitHub's 404.
 func isNotFound(err error) bool {
 	var re *gh.ErrorResponse

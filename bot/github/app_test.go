@@ -45,4 +45,3 @@ func TestEnterpriseURLs(t *testing.T) {
 		t.Errorf("API %s, uploads %s", a.apiURL, a.upload)
 	}
 }
-

@@ -28,7 +28,7 @@ var (
 // DeployPolicy reads the policy of repo's default branch. A missing or
 // invalid policy is an error: nothing deploys without a valid policy.
 func (a *App) DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (a *App) DeployPolicy(ctx context.Context, host policies.Host, repo string)
 // POST /repos/{owner}/{repo}/deployments (auto_merge off, no required
 // contexts: the tag was validated already).
 func (a *App) CreateDeployment(ctx context.Context, repo, ref, environment, description string) (int64, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return 0, err
 	}
@@ -65,7 +65,7 @@ func (a *App) CreateDeployment(ctx context.Context, repo, ref, environment, desc
 // SetDeploymentStatus adds a status to a deployment:
 // POST /repos/{owner}/{repo}/deployments/{id}/statuses.
 func (a *App) SetDeploymentStatus(ctx context.Context, repo string, id int64, state, description string) error {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (a *App) SetDeploymentStatus(ctx context.Context, repo string, id int64, st
 // DispatchWorkflow runs a workflow:
 // POST /repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches.
 func (a *App) DispatchWorkflow(ctx context.Context, repo, workflow, ref string, inputs map[string]string) error {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (a *App) DispatchWorkflow(ctx context.Context, repo, workflow, ref string, 
 // GET /repos/{owner}/{repo}/actions/workflows/{workflow}/runs?event=workflow_dispatch.
 // go-github's WorkflowRun has no path, so the answer is decoded here.
 func (a *App) ListWorkflowRuns(ctx context.Context, repo, workflow string) ([]deploy.WorkflowRun, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (a *App) ListWorkflowRuns(ctx context.Context, repo, workflow string) ([]de
 
 // GetWorkflowRun reads a run: GET /repos/{owner}/{repo}/actions/runs/{id}.
 func (a *App) GetWorkflowRun(ctx context.Context, repo string, id int64) (deploy.WorkflowRun, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return deploy.WorkflowRun{}, err
 	}
@@ -156,7 +156,7 @@ func (r *workflowRun) run() deploy.WorkflowRun {
 // POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule.
 // go-github has no method for it; the request is built by hand.
 func (a *App) ReviewProtectionRule(ctx context.Context, repo string, runID int64, environment, state, comment string) error {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ var _ deploy.Releases = (*App)(nil)
 // LatestRelease implements deploy.Releases: the tag of repo's latest
 // release, "" when it has none: GET /repos/{owner}/{repo}/releases/latest.
 func (a *App) LatestRelease(ctx context.Context, repo string) (string, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return "", err
 	}
@@ -32,7 +32,7 @@ func (a *App) LatestRelease(ctx context.Context, repo string) (string, error) {
 // Shipgate validated the tag as a release (its own successful TagContext
 // status for the tag on that commit).
 func (a *App) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return "", false, err
 	}
@@ -51,7 +51,7 @@ func (a *App) ValidatedTag(ctx context.Context, repo, tag string) (string, bool,
 // SHA names: GET /repos/{owner}/{repo}/commits/{ref} (GitHub answers 404
 // or 422 for a name it does not know).
 func (a *App) ResolveRef(ctx context.Context, repo, ref string) (string, bool, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return "", false, err
 	}

@@ -24,7 +24,7 @@ const maxVouchingCommits = 30
 // write any address into a commit. GitHub's noreply addresses are left
 // out.
 func (a *App) LoginEmails(ctx context.Context, repo, login string) ([]string, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return nil, err
 	}

@@ -30,10 +30,12 @@ const (
 	maxParallel = 8      // concurrent requests of one evaluation
 )
 
-// session reads one repository with one client, for one unit of work. It
-// remembers the permissions it read, so that a command and the evaluation
-// that follows it ask once.
-type session struct {
+// Session reads one repository with one client, for one unit of work
+// (App.Session). It remembers the permissions it read, so that a command
+// and the evaluation that follows it ask once. It is the gate.Repo of a
+// pull request's batch; the adapter's other packages make their own calls
+// through API, Owner, Short and Wrap.
+type Session struct {
 	a           *App
 	gh          *gh.Client
 	repo        string // "owner/name"
@@ -43,7 +45,23 @@ type session struct {
 	perms map[string]policies.Permission // by lower-cased login
 }
 
-func (a *App) session(ctx context.Context, installation int64, repo string) (*session, error) {
+// API is the session's go-github client; Owner and Short name the
+// repository's owner and its name without the owner.
+func (s *Session) API() *gh.Client { return s.gh }
+func (s *Session) Owner() string   { return s.owner }
+func (s *Session) Short() string   { return s.name }
+
+// App is the client the session was opened on.
+func (s *Session) App() *App { return s.a }
+
+// Wrap names what was being done (see wrap).
+func (s *Session) Wrap(err error, format string, args ...any) error {
+	return s.wrap(err, format, args...)
+}
+
+// Session opens a session on repo ("owner/name") with the client of an App
+// installation (0: found from the repository).
+func (a *App) Session(ctx context.Context, installation int64, repo string) (*Session, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, err
@@ -52,13 +70,13 @@ func (a *App) session(ctx context.Context, installation int64, repo string) (*se
 	if err != nil {
 		return nil, err
 	}
-	return &session{a: a, gh: c, repo: repo, owner: owner, name: name, perms: map[string]policies.Permission{}}, nil
+	return &Session{a: a, gh: c, repo: repo, owner: owner, name: name, perms: map[string]policies.Permission{}}, nil
 }
 
 // wrap names what was being done. The URL of a transport failure is left
 // out: the retrier's message names the route. Retries are classified once,
 // on the job's error (App.Classify).
-func (s *session) wrap(err error, format string, args ...any) error {
+func (s *Session) wrap(err error, format string, args ...any) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -67,7 +85,7 @@ func (s *session) wrap(err error, format string, args ...any) error {
 }
 
 // getPR reads a pull request: GET /repos/{owner}/{repo}/pulls/{pull_number}.
-func (s *session) getPR(ctx context.Context, number int) (*gh.PullRequest, error) {
+func (s *Session) getPR(ctx context.Context, number int) (*gh.PullRequest, error) {
 	pr, _, err := s.gh.PullRequests.Get(ctx, s.owner, s.name, number)
 	if err != nil {
 		return nil, s.wrap(err, "reading %s#%d", s.repo, number)
@@ -77,7 +95,7 @@ func (s *session) getPR(ctx context.Context, number int) (*gh.PullRequest, error
 
 // readFile reads a file at a ref: GET /repos/{owner}/{repo}/contents/{path}.
 // found is false for a 404.
-func (s *session) readFile(ctx context.Context, path, ref string) (content []byte, sha string, found bool, err error) {
+func (s *Session) readFile(ctx context.Context, path, ref string) (content []byte, sha string, found bool, err error) {
 	fc, _, _, err := s.gh.Repositories.GetContents(ctx, s.owner, s.name, path, &gh.RepositoryContentGetOptions{Ref: ref})
 	switch {
 	case isNotFound(err):
@@ -98,7 +116,7 @@ func (s *session) readFile(ctx context.Context, path, ref string) (content []byt
 // the caller knows, concurrently and page by page, into a ChangeInput. A
 // list read in part (a host cap, the bound maxListed) is named in
 // Incomplete.
-func (s *session) facts(ctx context.Context, pr gate.Snapshot, p *policies.Policy, k gate.Known) (ChangeInput, error) {
+func (s *Session) facts(ctx context.Context, pr gate.Snapshot, p *policies.Policy, k gate.Known) (ChangeInput, error) {
 	need := p.Needs()
 	in := ChangeInput{Incomplete: map[policies.Facts]string{}}
 	var mu sync.Mutex
@@ -154,7 +172,7 @@ func (s *session) facts(ctx context.Context, pr gate.Snapshot, p *policies.Polic
 }
 
 // readReviews lists a PR's reviews: GET /repos/{owner}/{repo}/pulls/{n}/reviews.
-func (s *session) readReviews(ctx context.Context, n int, in *ChangeInput, partial func(policies.Facts, string)) error {
+func (s *Session) readReviews(ctx context.Context, n int, in *ChangeInput, partial func(policies.Facts, string)) error {
 	reviews, cut, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
 		return s.gh.PullRequests.ListReviews(ctx, s.owner, s.name, n, &o)
 	})
@@ -167,7 +185,7 @@ func (s *session) readReviews(ctx context.Context, n int, in *ChangeInput, parti
 
 // readFiles lists a PR's files, checked against its changed_files:
 // GET /repos/{owner}/{repo}/pulls/{n}/files.
-func (s *session) readFiles(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+func (s *Session) readFiles(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
 	in.Files, err = readCapped(maxFiles, pr.ChangedFiles, "files of a pull request, and this one changes", func(o gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
 		return s.gh.PullRequests.ListFiles(ctx, s.owner, s.name, pr.Number, &o)
 	}, func(why string) { partial(policies.NeedFiles, why) })
@@ -176,7 +194,7 @@ func (s *session) readFiles(ctx context.Context, pr gate.Snapshot, in *ChangeInp
 
 // readCommits lists a PR's commits, checked against its commit count:
 // GET /repos/{owner}/{repo}/pulls/{n}/commits.
-func (s *session) readCommits(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
+func (s *Session) readCommits(ctx context.Context, pr gate.Snapshot, in *ChangeInput, partial func(policies.Facts, string)) (err error) {
 	in.Commits, err = readCapped(maxCommits, pr.Commits, "commits of a pull request, and this one has", func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
 		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, pr.Number, &o)
 	}, func(why string) { partial(policies.NeedCommits, why) })
@@ -201,7 +219,7 @@ func readCapped[T any](max, total int, what string, list func(gh.ListOptions) ([
 
 // readChecks lists the check runs and commit statuses of head:
 // GET /repos/{owner}/{repo}/commits/{ref}/check-runs and …/statuses.
-func (s *session) readChecks(ctx context.Context, head string, in *ChangeInput, partial func(policies.Facts, string)) error {
+func (s *Session) readChecks(ctx context.Context, head string, in *ChangeInput, partial func(policies.Facts, string)) error {
 	runs, cutRuns, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.CheckRun, *gh.Response, error) {
 		res, resp, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, head, &gh.ListCheckRunsOptions{ListOptions: o})
 		if err != nil {
@@ -225,7 +243,7 @@ func (s *session) readChecks(ctx context.Context, head string, in *ChangeInput, 
 	return nil
 }
 
-func (s *session) wrapIf(err error, format string, args ...any) error {
+func (s *Session) wrapIf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
@@ -233,7 +251,7 @@ func (s *session) wrapIf(err error, format string, args ...any) error {
 }
 
 // listComments is comments, telling whether the list was cut at maxListed.
-func (s *session) listComments(ctx context.Context, n int) ([]*gh.IssueComment, bool, error) {
+func (s *Session) listComments(ctx context.Context, n int) ([]*gh.IssueComment, bool, error) {
 	cs, cut, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.IssueComment, *gh.Response, error) {
 		return s.gh.Issues.ListComments(ctx, s.owner, s.name, n, &gh.IssueListCommentsOptions{ListOptions: o})
 	})
@@ -287,7 +305,7 @@ func (pl permissionLevel) role() policies.Permission {
 // permission reads one login's role, once per session: GET
 // /repos/{owner}/{repo}/collaborators/{username}/permission, conditional.
 // Someone GitHub does not know has none.
-func (s *session) permission(ctx context.Context, login string) (policies.Permission, error) {
+func (s *Session) permission(ctx context.Context, login string) (policies.Permission, error) {
 	key := strings.ToLower(login)
 	s.mu.Lock()
 	p, ok := s.perms[key]
@@ -319,7 +337,7 @@ func (s *session) permission(ctx context.Context, login string) (policies.Permis
 // teams lists the members of each team ("org/slug"): GET
 // /orgs/{org}/teams/{team_slug}/members, conditional. A team that does
 // not exist, or that the credentials cannot see, has no members.
-func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, error) {
+func (s *Session) teams(ctx context.Context, teams []string) (policies.TeamMap, error) {
 	out := policies.TeamMap{}
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
@@ -348,7 +366,7 @@ func (s *session) teams(ctx context.Context, teams []string) (policies.TeamMap, 
 
 // codeOwners reads and parses the base branch's CODEOWNERS; nil when there
 // is none.
-func (s *session) codeOwners(ctx context.Context, branch string) (*policies.CodeOwners, error) {
+func (s *Session) codeOwners(ctx context.Context, branch string) (*policies.CodeOwners, error) {
 	// Where GitHub looks for the file, in its order.
 	for _, path := range []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
 		content, _, found, err := s.readFile(ctx, path, branch)

@@ -16,7 +16,7 @@ func (a *App) Name() policies.Host { return policies.GitHub }
 // Repo opens a session on repo ("owner/name") with the client of the App
 // installation scope (0: found from the repository).
 func (a *App) Repo(ctx context.Context, repo string, scope int64) (gate.Repo, error) {
-	return a.session(ctx, scope, repo)
+	return a.Session(ctx, scope, repo)
 }
 
 // Classify maps GitHub's errors onto the worker's retry policy (classify).

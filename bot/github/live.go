@@ -25,7 +25,7 @@ type Checked = gate.Checked
 // login when the adapter knows it; the Action's check runs it. Its errors
 // are gate.Check's: ErrNoPolicy, the policy's errors, API errors.
 func (a *App) CheckPR(ctx context.Context, repo string, number int, o CheckOptions) (Checked, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return Checked{}, err
 	}

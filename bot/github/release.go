@@ -32,13 +32,13 @@ var ErrTagExists = errors.New("the tag already exists on another commit")
 // Releases publishes the releases of one repository. Get one with
 // App.Releases; it is safe for concurrent use.
 type Releases struct {
-	s *session
+	s *Session
 }
 
 // Releases returns the release side of repo ("owner/name"), authenticated
 // as the App's installation on it (looked up once) or with the token.
 func (a *App) Releases(ctx context.Context, repo string) (*Releases, error) {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return nil, err
 	}

@@ -21,14 +21,14 @@ const (
 	maxAnnotations = 50 // per request
 )
 
-var _ gate.Repo = (*session)(nil)
+var _ gate.Repo = (*Session)(nil)
 
-func (s *session) Host() policies.Host { return policies.GitHub }
-func (s *session) Name() string        { return s.repo }
+func (s *Session) Host() policies.Host { return policies.GitHub }
+func (s *Session) Name() string        { return s.repo }
 
 // ReadChange reads a pull request as it is now:
 // GET /repos/{owner}/{repo}/pulls/{pull_number}.
-func (s *session) ReadChange(ctx context.Context, number int) (gate.Snapshot, error) {
+func (s *Session) ReadChange(ctx context.Context, number int) (gate.Snapshot, error) {
 	pr, err := s.getPR(ctx, number)
 	if err != nil {
 		return gate.Snapshot{}, err
@@ -37,18 +37,18 @@ func (s *session) ReadChange(ctx context.Context, number int) (gate.Snapshot, er
 }
 
 // ReadFile reads a file at a ref; revision is its blob SHA.
-func (s *session) ReadFile(ctx context.Context, path, ref string) ([]byte, string, bool, error) {
+func (s *Session) ReadFile(ctx context.Context, path, ref string) ([]byte, string, bool, error) {
 	return s.readFile(ctx, path, ref)
 }
 
 // Role is a login's repository role (permission).
-func (s *session) Role(ctx context.Context, login string) (policies.Permission, error) {
+func (s *Session) Role(ctx context.Context, login string) (policies.Permission, error) {
 	return s.permission(ctx, login)
 }
 
 // Facts reads what p needs of the pull request beyond snap and k, and
 // digests its files.
-func (s *session) Facts(ctx context.Context, snap gate.Snapshot, p *policies.Policy, k gate.Known) (gate.Facts, error) {
+func (s *Session) Facts(ctx context.Context, snap gate.Snapshot, p *policies.Policy, k gate.Known) (gate.Facts, error) {
 	in, err := s.facts(ctx, snap, p, k)
 	if err != nil {
 		return gate.Facts{}, err
@@ -66,7 +66,7 @@ func (s *session) Facts(ctx context.Context, snap gate.Snapshot, p *policies.Pol
 // SetLabels adds and removes labels: POST /repos/{owner}/{repo}/issues/
 // {issue_number}/labels and DELETE …/labels/{name} (a label already gone
 // is no error).
-func (s *session) SetLabels(ctx context.Context, number int, add, remove []string) error {
+func (s *Session) SetLabels(ctx context.Context, number int, add, remove []string) error {
 	if len(add) > 0 {
 		if _, _, err := s.gh.Issues.AddLabelsToIssue(ctx, s.owner, s.name, number, add); err != nil {
 			return s.wrap(err, "adding labels %v to %s#%d", add, s.repo, number)
@@ -84,7 +84,7 @@ func (s *session) SetLabels(ctx context.Context, number int, add, remove []strin
 
 // React gives a comment a 👍:
 // POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions.
-func (s *session) React(ctx context.Context, number int, commentID int64) error {
+func (s *Session) React(ctx context.Context, number int, commentID int64) error {
 	if _, _, err := s.gh.Reactions.CreateIssueCommentReaction(ctx, s.owner, s.name, commentID, "+1"); err != nil {
 		return s.wrap(err, "reacting to comment %d on %s#%d", commentID, s.repo, number)
 	}
@@ -92,7 +92,7 @@ func (s *session) React(ctx context.Context, number int, commentID int64) error 
 }
 
 // Comments lists a pull request's conversation.
-func (s *session) Comments(ctx context.Context, number int) ([]policies.Comment, error) {
+func (s *Session) Comments(ctx context.Context, number int) ([]policies.Comment, error) {
 	cs, _, err := s.listComments(ctx, number)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (s *session) Comments(ctx context.Context, number int) ([]policies.Comment,
 
 // CreateComment posts a comment:
 // POST /repos/{owner}/{repo}/issues/{issue_number}/comments.
-func (s *session) CreateComment(ctx context.Context, number int, body string) (int64, error) {
+func (s *Session) CreateComment(ctx context.Context, number int, body string) (int64, error) {
 	body = review.Truncate(body, maxCommentBody)
 	c, _, err := s.gh.Issues.CreateComment(ctx, s.owner, s.name, number, &gh.IssueComment{Body: &body})
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *session) CreateComment(ctx context.Context, number int, body string) (i
 
 // EditComment replaces a comment's body:
 // PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}.
-func (s *session) EditComment(ctx context.Context, number int, id int64, body string) error {
+func (s *Session) EditComment(ctx context.Context, number int, id int64, body string) error {
 	body = review.Truncate(body, maxCommentBody)
 	_, _, err := s.gh.Issues.EditComment(ctx, s.owner, s.name, id, &gh.IssueComment{Body: &body})
 	switch {
@@ -136,7 +136,7 @@ func (s *session) EditComment(ctx context.Context, number int, id int64, body st
 // GitHub keeps a conclusion once given:
 // POST /repos/{owner}/{repo}/check-runs or
 // PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}.
-func (s *session) PublishVerdict(ctx context.Context, t gate.Target, ro review.Outcome, prev gate.Published) (gate.Published, error) {
+func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.Outcome, prev gate.Published) (gate.Published, error) {
 	o := checkOutcome(ro)
 	summary, err := templates.String(templates.CheckSummary, o.report)
 	if err != nil {
@@ -270,7 +270,7 @@ func hasLabel(labels []string, label string) bool {
 
 // OpenChanges lists the open pull requests into base ("" for all), most
 // recently updated first: GET /repos/{owner}/{repo}/pulls?state=open.
-func (s *session) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot, error) {
+func (s *Session) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot, error) {
 	prs, _, err := listAll(maxListed, func(o gh.ListOptions) ([]*gh.PullRequest, *gh.Response, error) {
 		return s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Base: base, Sort: "updated", Direction: "desc", ListOptions: o})
 	})
@@ -287,7 +287,7 @@ func (s *session) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot
 // OpenPRsOn lists the open pull requests whose head is sha (installation
 // may be 0): GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls.
 func (a *App) OpenPRsOn(ctx context.Context, installation int64, repo, sha string) ([]gate.Snapshot, error) {
-	s, err := a.session(ctx, installation, repo)
+	s, err := a.Session(ctx, installation, repo)
 	if err != nil {
 		return nil, err
 	}

@@ -16,12 +16,12 @@ import (
 // This file is the session's gate.Releaser: the host calls of the tag flow
 // and of /release (the release math itself is the gate's).
 
-var _ gate.Releaser = (*session)(nil)
+var _ gate.Releaser = (*Session)(nil)
 
 // Refs lists the refs under refs/KIND/ ("tags", "heads") by their
 // short names, with the object each points at: GET
 // /repos/{owner}/{repo}/git/matching-refs/{ref}.
-func (s *session) Refs(ctx context.Context, kind string) ([]release.Tag, error) {
+func (s *Session) Refs(ctx context.Context, kind string) ([]release.Tag, error) {
 	// The operation is not paginated: GitHub answers every matching ref.
 	refs, _, err := s.gh.Git.ListMatchingRefs(ctx, s.owner, s.name, &gh.ReferenceListOptions{Ref: kind})
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *session) Refs(ctx context.Context, kind string) ([]release.Tag, error) 
 // commits are wanted. contains is true when head descends from base (or is
 // it); commits are head's commits since base, newest first, up to
 // maxReleaseCommits.
-func (s *session) Compare(ctx context.Context, base, head string, wantCommits bool) (contains bool, commits []policies.Commit, err error) {
+func (s *Session) Compare(ctx context.Context, base, head string, wantCommits bool) (contains bool, commits []policies.Commit, err error) {
 	opts := gh.ListOptions{PerPage: 100}
 	if !wantCommits {
 		opts.PerPage = 1
@@ -76,7 +76,7 @@ func (s *session) Compare(ctx context.Context, base, head string, wantCommits bo
 
 // Holding returns the candidates whose head holds sha, comparing each with
 // it.
-func (s *session) Holding(ctx context.Context, sha string, candidates []release.Tag) ([]string, error) {
+func (s *Session) Holding(ctx context.Context, sha string, candidates []release.Tag) ([]string, error) {
 	var out []string
 	for _, h := range candidates {
 		if h.SHA == sha {
@@ -95,7 +95,7 @@ func (s *session) Holding(ctx context.Context, sha string, candidates []release.
 }
 
 // DefaultBranch is the repository's default branch: GET /repos/{owner}/{repo}.
-func (s *session) DefaultBranch(ctx context.Context) (string, error) {
+func (s *Session) DefaultBranch(ctx context.Context) (string, error) {
 	repo, _, err := s.gh.Repositories.Get(ctx, s.owner, s.name)
 	if err != nil {
 		return "", s.wrap(err, "reading %s", s.repo)
@@ -104,18 +104,18 @@ func (s *session) DefaultBranch(ctx context.Context) (string, error) {
 }
 
 // TagCommit is the commit a tag points at.
-func (s *session) TagCommit(ctx context.Context, tag string) (string, bool, error) {
+func (s *Session) TagCommit(ctx context.Context, tag string) (string, bool, error) {
 	return (&Releases{s: s}).tagCommit(ctx, tag)
 }
 
 // CreateTag creates tag at sha (Releases.CreateTag).
-func (s *session) CreateTag(ctx context.Context, tag, sha string) error {
+func (s *Session) CreateTag(ctx context.Context, tag, sha string) error {
 	return (&Releases{s: s}).CreateTag(ctx, tag, sha)
 }
 
 // PublishRelease renders the notes of a release (with the titles and
 // release notes of its merged pull requests) and creates or updates it.
-func (s *session) PublishRelease(ctx context.Context, p *policies.Policy, rel gate.Release) (string, error) {
+func (s *Session) PublishRelease(ctx context.Context, p *policies.Policy, rel gate.Release) (string, error) {
 	r := &Releases{s: s}
 	notes, err := r.Notes(ctx, p, rel.Tag, rel.Previous, rel.Commits, s.a.cfg.Now())
 	if err != nil {
@@ -131,7 +131,7 @@ func (s *session) PublishRelease(ctx context.Context, p *policies.Policy, rel ga
 
 // TagReported reports whether Shipgate already published the status of
 // this tag on its commit (an earlier delivery, the push or the create).
-func (s *session) TagReported(ctx context.Context, tag, sha string) (bool, error) {
+func (s *Session) TagReported(ctx context.Context, tag, sha string) (bool, error) {
 	st, err := s.tagStatus(ctx, tag, sha)
 	return st != nil, err
 }
@@ -140,7 +140,7 @@ func (s *session) TagReported(ctx context.Context, tag, sha string) (bool, error
 // that Shipgate itself posted, nil when there is none: GET
 // /repos/{owner}/{repo}/commits/{ref}/statuses. Statuses by anyone else
 // are ignored: anyone with write access can post one of that name.
-func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
+func (s *Session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
 	self, err := s.a.Self(ctx)
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (s *session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatu
 
 // SetTagStatus publishes the commit status gate.TagStatus on the tagged
 // commit: POST /repos/{owner}/{repo}/statuses/{sha}.
-func (s *session) SetTagStatus(ctx context.Context, sha string, ok bool, description, url string) error {
+func (s *Session) SetTagStatus(ctx context.Context, sha string, ok bool, description, url string) error {
 	state := "success"
 	if !ok {
 		state = "failure"

@@ -19,7 +19,7 @@ import (
 // are, anything else failure (fail closed). description is cut to the 140
 // characters GitHub allows; targetURL may be empty.
 func (a *App) PublishVerdictStatus(ctx context.Context, repo, sha, base string, conclusion policies.Conclusion, description, targetURL string) error {
-	s, err := a.session(ctx, 0, repo)
+	s, err := a.Session(ctx, 0, repo)
 	if err != nil {
 		return err
 	}

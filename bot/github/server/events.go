@@ -10,6 +10,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -160,7 +161,7 @@ func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []sto
 	case "create":
 		return tagJobs(event, deliveryID, payload)
 	case "merge_group":
-		return mergeGroupJobs(base, payload)
+		return mergequeue.Jobs(base.Action, base.DeliveryID, base.Installation, base.Repo, base.Sender, payload)
 	case "workflow_run", "deployment_protection_rule":
 		// Deployment steps follow their workflow runs; protection rules
 		// wait for Shipgate's answer.

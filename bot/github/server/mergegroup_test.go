@@ -13,6 +13,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fixtures"
@@ -229,7 +230,7 @@ func TestMergeGroupFixtures(t *testing.T) {
 				t.Errorf("processing failed: %v", err)
 			}
 			var p struct {
-				Group github.MergeGroup `json:"merge_group"`
+				Group mergequeue.MergeGroup `json:"merge_group"`
 			}
 			if err := json.Unmarshal(body, &p); err != nil {
 				t.Fatal(err)

@@ -8,24 +8,27 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
 // Kinds implements bot.Processor: the adapter's own jobs. A pull request's
 // jobs are the gate's (gate.Gate on the App).
 func (s *Server) Kinds() []string {
-	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, KindMergeGroup}
+	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, mergequeue.KindMergeGroup}
 }
 
 // Process implements bot.Processor. A KindPolicyChanged, KindHeadChanged
 // or KindTeamChanged batch queues a pull request job for every open PR the
 // change may concern. A KindMergeGroup batch judges one merge queue group
-// (processMergeGroups). Errors are classified once, at the end (Classify).
+// (mergequeue.Process). Errors are classified once, at the end (Classify).
 func (s *Server) Process(ctx context.Context, b store.Batch) error {
 	handlers := map[string]func(context.Context, []store.Job) error{
-		KindHeadChanged:   s.headChanged,
-		KindTeamChanged:   s.teamChanged,
-		KindMergeGroup:    s.processMergeGroups,
+		KindHeadChanged: s.headChanged,
+		KindTeamChanged: s.teamChanged,
+		mergequeue.KindMergeGroup: func(ctx context.Context, jobs []store.Job) error {
+			return mergequeue.Process(ctx, s.cfg.App, s.cfg.Store, jobs)
+		},
 		KindPolicyChanged: s.fanOut,
 	}
 	var errs []error

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fixtures"
 )
@@ -313,7 +314,7 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 				Number int `json:"number"`
 			} `json:"pull_requests"`
 		} `json:"check_suite"`
-		Group *github.MergeGroup `json:"merge_group"`
+		Group *mergequeue.MergeGroup `json:"merge_group"`
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.Repository == nil {
 		return
@@ -350,7 +351,7 @@ func seedFromPayload(t *testing.T, fake *fakegithub.Server, body []byte) {
 // seedMergeGroup gives the fake the group a merge_group payload names: its
 // base branch at base_sha, the pull request of its queue branch with one
 // commit, and the group's merge commit on its queue branch.
-func seedMergeGroup(fake *fakegithub.Server, repo string, g github.MergeGroup) {
+func seedMergeGroup(fake *fakegithub.Server, repo string, g mergequeue.MergeGroup) {
 	n, ok := g.QueuedPR()
 	if !ok {
 		return

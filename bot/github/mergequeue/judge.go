@@ -1,4 +1,4 @@
-package github
+package mergequeue
 
 import (
 	"context"
@@ -13,12 +13,13 @@ import (
 	gh "github.com/google/go-github/v62/github"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
 
-// This file judges a merge queue's group, for the bot (mergegroupjob.go)
+// This file judges a merge queue's group, for the bot (jobs.go)
 // and the Action alike: which pull requests the group holds, and each one's
 // verdict now.
 //
@@ -52,6 +53,13 @@ import (
 // neither names is not guessed at: the group fails with the reason (fail
 // closed). With the rebase method, the commits before the last one of a
 // pull request are named only if GitHub lists their pull request.
+
+// Limits: the pull requests whose commits are looked up at once, and the
+// summary GitHub takes in a check run.
+const (
+	maxParallel = 8
+	maxSummary  = 65535
+)
 
 // MergeGroup is a merge queue's group as a merge_group event names it.
 type MergeGroup struct {
@@ -106,16 +114,16 @@ func (u unnamed) Error() string { return string(u) }
 // groupPRs names the pull requests of g (see the comment at the top of
 // the file), in number order. The error is an unnamed when they cannot be
 // named; any other error is the API's.
-func (s *session) groupPRs(ctx context.Context, g MergeGroup) ([]int, error) {
+func groupPRs(ctx context.Context, s *github.Session, g MergeGroup) ([]int, error) {
 	last, ok := g.QueuedPR()
 	if !ok {
 		return nil, unnamed(fmt.Sprintf("its branch %q is not a merge queue branch of %s", g.HeadRef, g.BaseRef))
 	}
-	commits, err := s.groupCommits(ctx, g)
+	commits, err := groupCommits(ctx, s, g)
 	if err != nil {
 		return nil, err
 	}
-	queued, err := s.queueHeads(ctx, g.Base())
+	queued, err := queueHeads(ctx, s, g.Base())
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +138,7 @@ func (s *session) groupPRs(ctx context.Context, g MergeGroup) ([]int, error) {
 			own = append(own, sha)
 		}
 	}
-	owners, err := s.openPRsOf(ctx, g.Base(), own)
+	owners, err := openPRsOf(ctx, s, g.Base(), own)
 	if err != nil {
 		return nil, err
 	}
@@ -153,16 +161,16 @@ func (s *session) groupPRs(ctx context.Context, g MergeGroup) ([]int, error) {
 // groupCommits lists the commits the group brings into its base, the
 // whole list or an unnamed error: GET /repos/{owner}/{repo}/compare/
 // {base}...{head}, page by page.
-func (s *session) groupCommits(ctx context.Context, g MergeGroup) ([]string, error) {
+func groupCommits(ctx context.Context, s *github.Session, g MergeGroup) ([]string, error) {
 	opts := gh.ListOptions{PerPage: 100}
 	var out []string
 	for {
-		cmp, resp, err := s.gh.Repositories.CompareCommits(ctx, s.owner, s.name, g.Base(), g.HeadSHA, &opts)
+		cmp, resp, err := s.API().Repositories.CompareCommits(ctx, s.Owner(), s.Short(), g.Base(), g.HeadSHA, &opts)
 		switch {
-		case isNotFound(err):
+		case github.IsNotFound(err):
 			return nil, unnamed(fmt.Sprintf("GitHub cannot compare %s with the group's commit %.7s", g.Base(), g.HeadSHA))
 		case err != nil:
-			return nil, s.wrap(err, "comparing %s with the merge group %.7s in %s", g.Base(), g.HeadSHA, s.repo)
+			return nil, s.Wrap(err, "comparing %s with the merge group %.7s in %s", g.Base(), g.HeadSHA, s.Name())
 		case cmp.GetTotalCommits() > maxGroupCommits:
 			return nil, unnamed(fmt.Sprintf("it brings %d commits into %s, more than the %d Shipgate reads", cmp.GetTotalCommits(), g.Base(), maxGroupCommits))
 		}
@@ -183,7 +191,7 @@ func (s *session) groupCommits(ctx context.Context, g MergeGroup) ([]string, err
 // queueHeads maps the head commit of each merge queue branch of base to
 // its pull request: GET /repos/{owner}/{repo}/git/matching-refs/
 // heads/gh-readonly-queue/{base}.
-func (s *session) queueHeads(ctx context.Context, base string) (map[string]int, error) {
+func queueHeads(ctx context.Context, s *github.Session, base string) (map[string]int, error) {
 	refs, err := s.Refs(ctx, "heads/gh-readonly-queue/"+base)
 	if err != nil {
 		return nil, err
@@ -202,15 +210,15 @@ func (s *session) queueHeads(ctx context.Context, base string) (map[string]int, 
 // openPRsOf lists, for each commit, the open pull requests into base that
 // GitHub associates with it, a few commits at once: GET
 // /repos/{owner}/{repo}/commits/{commit_sha}/pulls.
-func (s *session) openPRsOf(ctx context.Context, base string, shas []string) ([][]int, error) {
+func openPRsOf(ctx context.Context, s *github.Session, base string, shas []string) ([][]int, error) {
 	out := make([][]int, len(shas))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxParallel)
 	for i, sha := range shas {
 		g.Go(func() error {
-			list, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+			list, _, err := s.API().PullRequests.ListPullRequestsWithCommit(ctx, s.Owner(), s.Short(), sha, &gh.ListOptions{PerPage: 100})
 			if err != nil {
-				return s.wrap(err, "finding the pull requests of commit %.7s in %s", sha, s.repo)
+				return s.Wrap(err, "finding the pull requests of commit %.7s in %s", sha, s.Name())
 			}
 			for _, pr := range list {
 				if pr.GetState() == "open" && pr.GetBase().GetRef() == base {
@@ -231,13 +239,13 @@ func (s *session) openPRsOf(ctx context.Context, base string, shas []string) ([]
 // when every pull request passes; a group whose pull requests cannot be
 // named or judged fails, with the reason in the report. The error is for
 // API failures, which a retry may mend.
-func (a *App) CheckMergeGroup(ctx context.Context, installation int64, repo string, g MergeGroup, o CheckOptions) (templates.MergeGroupReport, error) {
+func Check(ctx context.Context, a *github.App, installation int64, repo string, g MergeGroup, o github.CheckOptions) (templates.MergeGroupReport, error) {
 	rep := templates.MergeGroupReport{Repo: repo, Base: g.Base(), HeadSHA: g.HeadSHA, Conclusion: string(review.Failure)}
-	s, err := a.session(ctx, installation, repo)
+	s, err := a.Session(ctx, installation, repo)
 	if err != nil {
 		return rep, err
 	}
-	numbers, err := s.groupPRs(ctx, g)
+	numbers, err := groupPRs(ctx, s, g)
 	var why unnamed
 	switch {
 	case errors.As(err, &why):
@@ -247,7 +255,7 @@ func (a *App) CheckMergeGroup(ctx context.Context, installation int64, repo stri
 		return rep, err
 	}
 	for _, n := range numbers {
-		m, err := a.judgeMember(ctx, repo, g.Base(), n, o)
+		m, err := judgeMember(ctx, a, repo, g.Base(), n, o)
 		if err != nil {
 			return rep, err
 		}
@@ -260,16 +268,16 @@ func (a *App) CheckMergeGroup(ctx context.Context, installation int64, repo stri
 // judgeMember evaluates one pull request of a group through CheckPR. What
 // keeps it from passing for good (no such pull request, another base, an
 // invalid policy) is its failure; an API error is returned.
-func (a *App) judgeMember(ctx context.Context, repo, base string, n int, o CheckOptions) (templates.GroupMember, error) {
+func judgeMember(ctx context.Context, a *github.App, repo, base string, n int, o github.CheckOptions) (templates.GroupMember, error) {
 	res, err := a.CheckPR(ctx, repo, n, o)
 	m := templates.GroupMember{Number: n, Conclusion: string(review.Failure)}
 	if c := res.Change; c != nil {
 		m.Title = c.Title
 	}
 	switch {
-	case isNotFound(err):
+	case github.IsNotFound(err):
 		m.Summary = fmt.Sprintf("Shipgate cannot read #%d in %s", n, repo)
-	case errors.Is(err, ErrNoPolicy):
+	case errors.Is(err, github.ErrNoPolicy):
 		m.Conclusion, m.Summary = string(review.Neutral), "No Shipgate policy on "+base
 	case len(policies.FieldErrors(err)) > 0:
 		m.Summary = fmt.Sprintf("The policy of %s is invalid (%d errors)", base, len(policies.FieldErrors(err)))
@@ -309,12 +317,12 @@ func groupConclusion(members []templates.GroupMember) (conclusion, reason string
 // PublishMergeGroup creates the check run `shipgate: <base>` on a merge
 // group's commit, reporting rep (installation may be 0): POST
 // /repos/{owner}/{repo}/check-runs. A pending group is an in-progress run.
-func (a *App) PublishMergeGroup(ctx context.Context, installation int64, repo string, g MergeGroup, rep templates.MergeGroupReport) error {
+func Publish(ctx context.Context, a *github.App, installation int64, repo string, g MergeGroup, rep templates.MergeGroupReport) error {
 	summary, err := templates.String(templates.MergeGroupSummary, rep)
 	if err != nil {
 		return err
 	}
-	s, err := a.session(ctx, installation, repo)
+	s, err := a.Session(ctx, installation, repo)
 	if err != nil {
 		return err
 	}
@@ -325,10 +333,10 @@ func (a *App) PublishMergeGroup(ctx context.Context, installation int64, repo st
 	}
 	if rep.Conclusion != string(review.Pending) {
 		opts.Status, opts.Conclusion = gh.String("completed"), gh.String(rep.Conclusion)
-		opts.CompletedAt = &gh.Timestamp{Time: a.cfg.Now().UTC().Truncate(time.Second)}
+		opts.CompletedAt = &gh.Timestamp{Time: a.Now().UTC().Truncate(time.Second)}
 	}
-	if _, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, opts); err != nil {
-		return s.wrap(err, "creating the check run of the merge group %.7s in %s", g.HeadSHA, s.repo)
+	if _, _, err := s.API().Checks.CreateCheckRun(ctx, s.Owner(), s.Short(), opts); err != nil {
+		return s.Wrap(err, "creating the check run of the merge group %.7s in %s", g.HeadSHA, s.Name())
 	}
 	return nil
 }

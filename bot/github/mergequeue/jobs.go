@@ -1,4 +1,4 @@
-package server
+package mergequeue
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 
 // KindMergeGroup is a merge queue's group asking for checks
 // (merge_group checks_requested): judge each pull request of the group now
-// (CheckMergeGroup) and publish one check run `shipgate: <base>` on the
+// (Check) and publish one check run `shipgate: <base>` on the
 // group's commit, which GitHub's merge queue requires as it requires it of
 // pull requests. Key: KeyMergeGroup.
 const KindMergeGroup = "github.merge_group"
@@ -35,19 +35,19 @@ type MergeGroupEvent struct {
 	Installation int64  `json:"installation,omitempty"`
 	Repo         string `json:"repo"`
 	// Sender is who queued the last pull request of the group.
-	Sender string            `json:"sender,omitempty"`
-	Group  github.MergeGroup `json:"merge_group"`
+	Sender string     `json:"sender,omitempty"`
+	Group  MergeGroup `json:"merge_group"`
 }
 
-// mergeGroupJobs translates a merge_group delivery into its job: only
+// Jobs translates a merge_group delivery into its job: only
 // checks_requested asks for a verdict (destroyed says the group merged or
 // was given up).
-func mergeGroupJobs(base Event, payload []byte) (jobs []store.Job, ignored string, err error) {
-	if base.Action != "checks_requested" {
-		return nil, "action " + base.Action + " of merge_group asks for no check", nil
+func Jobs(action, deliveryID string, installation int64, repo, sender string, payload []byte) (jobs []store.Job, ignored string, err error) {
+	if action != "checks_requested" {
+		return nil, "action " + action + " of merge_group asks for no check", nil
 	}
 	var p struct {
-		Group *github.MergeGroup `json:"merge_group"`
+		Group *MergeGroup `json:"merge_group"`
 	}
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return nil, "", fmt.Errorf("reading the merge_group payload: %w", err)
@@ -55,15 +55,24 @@ func mergeGroupJobs(base Event, payload []byte) (jobs []store.Job, ignored strin
 	if p.Group == nil || p.Group.HeadSHA == "" || p.Group.BaseRef == "" {
 		return nil, "", errors.New("reading the merge_group payload: no merge group, head SHA or base ref")
 	}
-	e := MergeGroupEvent{DeliveryID: base.DeliveryID, Installation: base.Installation, Repo: base.Repo, Sender: base.Sender, Group: *p.Group}
-	return []store.Job{{Kind: KindMergeGroup, Key: KeyMergeGroup(e.Repo, e.Group.HeadSHA), Payload: mustJSON(e)}}, "", nil
+	e := MergeGroupEvent{DeliveryID: deliveryID, Installation: installation, Repo: repo, Sender: sender, Group: *p.Group}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, "", fmt.Errorf("encoding the merge group job: %w", err)
+	}
+	return []store.Job{{Kind: KindMergeGroup, Key: KeyMergeGroup(e.Repo, e.Group.HeadSHA), Payload: b}}, "", nil
 }
 
-// processMergeGroups handles a batch of one group's jobs (redeliveries
+// Auditor is the part of the store a group's report writes to.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e store.AuditEvent) (int64, error)
+}
+
+// Process handles a batch of one group's jobs (redeliveries
 // name the same group): it judges the group and reports it once. An API
 // failure is returned for a retry; on the last try the group gets a
 // failing check that says why, never a silent or a green one.
-func (s *Server) processMergeGroups(ctx context.Context, jobs []store.Job) error {
+func Process(ctx context.Context, app *github.App, st Auditor, jobs []store.Job) error {
 	var e MergeGroupEvent
 	for _, j := range jobs {
 		var d MergeGroupEvent
@@ -77,12 +86,8 @@ func (s *Server) processMergeGroups(ctx context.Context, jobs []store.Job) error
 	}
 	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 		Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Str(bot.FieldDelivery, e.DeliveryID).Logger()
-	if log.GetLevel() == zerolog.Disabled {
-		log = s.cfg.Logger.With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
-			Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Logger()
-	}
 	ctx = log.WithContext(ctx)
-	rep, err := s.cfg.App.CheckMergeGroup(ctx, e.Installation, e.Repo, e.Group, github.CheckOptions{})
+	rep, err := Check(ctx, app, e.Installation, e.Repo, e.Group, github.CheckOptions{})
 	if err != nil {
 		if !bot.LastAttempt(jobs) {
 			return err
@@ -90,18 +95,18 @@ func (s *Server) processMergeGroups(ctx context.Context, jobs []store.Job) error
 		rep.Conclusion, rep.Reason = string(review.Failure), "Shipgate could not judge it: "+err.Error()
 		ctx = context.WithoutCancel(ctx)
 	}
-	if perr := s.reportMergeGroup(ctx, e, rep); perr != nil {
+	if perr := report(ctx, app, st, e, rep); perr != nil {
 		return errors.Join(err, perr)
 	}
 	log.Info().Str("conclusion", rep.Conclusion).Int("pull_requests", len(rep.Members)).Str("reason", rep.Reason).Msg("merge group judged")
 	return err
 }
 
-// reportMergeGroup appends the audit event, then publishes the check run
-// `shipgate: <base>` on the group's commit. In that order a retry may audit twice but never loses the
-// record. A pending group is an in-progress run.
-func (s *Server) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep templates.MergeGroupReport) error {
-	now := s.cfg.Now()
+// report appends the audit event, then publishes the check run
+// `shipgate: <base>` on the group's commit. In that order a retry may
+// audit twice but never loses the record.
+func report(ctx context.Context, app *github.App, st Auditor, e MergeGroupEvent, rep templates.MergeGroupReport) error {
+	now := app.Now()
 	type member struct {
 		Number     int    `json:"number"`
 		Conclusion string `json:"conclusion"`
@@ -118,8 +123,8 @@ func (s *Server) reportMergeGroup(ctx context.Context, e MergeGroupEvent, rep te
 		At: now, Host: policies.GitHub, Repo: e.Repo, Kind: store.AuditMergeGroup, Actor: e.Sender,
 		Subject: e.Group.HeadSHA, Outcome: rep.Conclusion, Detail: detail, DeliveryID: e.DeliveryID,
 	}
-	if _, err := s.cfg.Store.AppendAudit(ctx, audit); err != nil {
+	if _, err := st.AppendAudit(ctx, audit); err != nil {
 		return fmt.Errorf("auditing the merge group %.7s of %s: %w", e.Group.HeadSHA, e.Repo, err)
 	}
-	return s.cfg.App.PublishMergeGroup(ctx, e.Installation, e.Repo, e.Group, rep)
+	return Publish(ctx, app, e.Installation, e.Repo, e.Group, rep)
 }

@@ -45,7 +45,7 @@ func newSeen() *lru.Cache[string, seen] {
 func (w *work) seen() (seen, bool) {
 	g := w.g
 	sn, ok := g.seen.Get(Key(g.host, w.repo.Name(), w.number))
-	if !ok || w.state.LastEvaluatedAt.IsZero() || !sn.evaluatedAt.Equal(w.state.LastEvaluatedAt) ||
+	if !ok || w.state.State != store.PROpen || w.state.LastEvaluatedAt.IsZero() || !sn.evaluatedAt.Equal(w.state.LastEvaluatedAt) ||
 		g.cfg.Now().Sub(sn.evaluatedAt) > seenFor {
 		return seen{}, false
 	}

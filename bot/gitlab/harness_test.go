@@ -75,7 +75,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.gate, err = gate.New(gate.Config{Host: h.app, Store: st, Acceptor: h.acceptor, Now: clk.Now, Logger: zerolog.Nop()})
+	h.gate, err = gate.New(gate.Config{Host: h.app, Store: st, Acceptor: h.acceptor, Now: clk.Now, Logger: zerolog.Nop(), Legacy: h.app.DecodeLegacy})
 	if err != nil {
 		t.Fatal(err)
 	}

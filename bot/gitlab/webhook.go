@@ -221,6 +221,7 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 			e.Sender, n.Author = ev.User.Username, ev.User.Username
 		}
 		e.Comment = n
+		e.Issue = noteIssue(ev.MergeRequest)
 		return []store.Job{gate.Job(e)}, "", nil
 	case *gl.TagEvent:
 		tag, _ := strings.CutPrefix(ev.Ref, "refs/tags/")
@@ -291,4 +292,24 @@ func parseTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// noteIssue is what a note hook tells of its merge request; nil when the
+// hook does not name its state and labels (the gate then reads it, or
+// uses what its last evaluation read when that still holds).
+func noteIssue(mr gl.MergeCommentEventMergeRequest) *gate.Issue {
+	if mr.State == "" || mr.Labels == nil {
+		return nil
+	}
+	state := gate.Open
+	if mr.State != "opened" && mr.State != "locked" {
+		state = gate.Closed // merged or closed: the gate reads which
+	}
+	is := &gate.Issue{Title: mr.Title, Body: mr.Description, State: state, Labels: []string{}}
+	for _, l := range mr.Labels {
+		if l != nil {
+			is.Labels = append(is.Labels, l.Title)
+		}
+	}
+	return is
 }

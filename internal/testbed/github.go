@@ -105,11 +105,15 @@ func (g *GitHub) Deliver(event string, payload any) {
 	}
 }
 
-// Open adds a PR with one commit at sha and delivers opened.
-func (g *GitHub) Open(pr fakegithub.PR, sha string) {
+// Open adds a PR with one commit at sha (and its files) and delivers
+// opened.
+func (g *GitHub) Open(pr fakegithub.PR, sha string, files ...fakegithub.File) {
 	g.t.Helper()
 	pr.HeadSHA = sha
 	g.Fake.AddPR(GitHubRepo, pr)
+	if files != nil {
+		g.Fake.SetPRFiles(GitHubRepo, pr.Number, files)
+	}
 	g.commits[pr.Number] = []fakegithub.Commit{{SHA: sha, Message: pr.Title, Author: pr.Author, Date: g.Clock.Now()}}
 	g.Fake.SetPRCommits(GitHubRepo, pr.Number, g.commits[pr.Number])
 	g.PREvent(pr.Number, "opened", pr.Author)

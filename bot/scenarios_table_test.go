@@ -1,0 +1,123 @@
+package bot_test
+
+import (
+	"github.com/shipgate/shipgate/internal/testbed"
+)
+
+// The steps of the both-hosts table, as verbs on change 1.
+
+func openChange(c testbed.Change) func(testbed.Host, *state) {
+	return func(h testbed.Host, s *state) {
+		if c.SHA == "" {
+			c.SHA = s.head
+		}
+		h.Open(1, c)
+	}
+}
+
+func commentBy(who, body string) func(testbed.Host, *state) {
+	return func(h testbed.Host, s *state) { s.comment = h.Comment(1, who, body) }
+}
+
+func approveBy(who string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Approve(1, who) }
+}
+
+func describeBy(who, body string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Describe(1, body, who) }
+}
+
+func retargetBy(who, base string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Retarget(1, base, who) }
+}
+
+func mergeBy(who string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Merge(1, who) }
+}
+
+func closeBy(who string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Close(1, who) }
+}
+
+// history puts a linear history on main: init (tagged v1.0.0), then the
+// commits given as sha → message, in order.
+func history(commits ...string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) {
+		h.Commit(shaInit, "chore: init", "alice")
+		h.Tag("v1.0.0", shaInit)
+		for i := 0; i+1 < len(commits); i += 2 {
+			h.Commit(commits[i], commits[i+1], "dave")
+		}
+	}
+}
+
+func pushTagBy(who, tag, sha string) func(testbed.Host, *state) {
+	return func(h testbed.Host, s *state) {
+		s.tagSHA = sha
+		h.PushTag(tag, sha, who)
+	}
+}
+
+func steps(s ...step) []step { return s }
+
+const (
+	shaInit = "0000000000000000000000000000000000000001"
+	shaFix  = "0000000000000000000000000000000000000002"
+	shaFeat = "0000000000000000000000000000000000000003"
+)
+
+func scenarios() []scenario {
+	ready := testbed.Change{Title: "feat: vouchers", Body: fixedDescription, Author: "dave", Labels: []string{"semver:minor"}}
+	return []scenario{
+		{name: "a change is fixed step by step", policy: lifecyclePolicy, steps: steps(
+			step{"a change missing everything fails, and says what is missing", openChange(testbed.Change{Title: "feat: gift cards", Author: "dave", Head: "gift-cards"}),
+				want{verdict: "failure", verdictHas: []string{"change_record", "release_notes", "semver"}}},
+			step{"the author's own approval does not count", approveBy("dave"), want{verdict: "failure"}},
+			step{"the description brings the change record and the release note", describeBy("dave", fixedDescription),
+				want{verdict: "failure", verdictHas: []string{"semver"}}},
+			step{"the author declares the bump", commentBy("dave", "/semver minor"), want{verdict: "pending", acked: true, labels: []string{"semver:minor"}, noReply: true}},
+			step{"a reviewer's approval passes it", approveBy("alice"), want{verdict: "success"}},
+		)},
+		{name: "commands are authorised and answered", policy: lifecyclePolicy, steps: steps(
+			step{"a ready change waits for its review", openChange(ready), want{verdict: "pending"}},
+			step{"a reader's /hold is refused with the reason", commentBy("carol", "/hold"), want{verdict: "pending", replyHas: "/hold needs triage access"}},
+			step{"a triager's /hold holds it", commentBy("erin", "/hold"), want{verdict: "failure", verdictHas: []string{"hold"}, acked: true, noReply: true,
+				labels: []string{"semver:minor", "do-not-merge/hold"}}},
+			step{"an unknown command is answered with /help's pointer", commentBy("erin", "/frobnicate"), want{verdict: "failure", replyHas: "/frobnicate"}},
+			step{"/unhold lifts it", commentBy("erin", "/unhold"), want{verdict: "pending", acked: true, labels: []string{"semver:minor"}}},
+			step{"/help lists the commands", commentBy("carol", "/help"), want{replyHas: "/hold", acked: true}},
+			step{"a reviewer approves", approveBy("bob"), want{verdict: "success"}},
+		)},
+		{name: "a retargeted or closed change withdraws its verdict", policy: lifecyclePolicy, steps: steps(
+			step{"an approved change passes into main", func(h testbed.Host, s *state) { openChange(ready)(h, s); h.Drain(); h.Approve(1, "alice") },
+				want{verdict: "success"}},
+			step{"retargeted, its verdict for main is withdrawn", retargetBy("dave", "experiments"), want{verdict: "failure", verdictHas: []string{"now targets experiments"}}},
+			step{"back on main and closed, it is withdrawn again", func(h testbed.Host, s *state) { retargetBy("dave", "main")(h, s); h.Drain(); closeBy("dave")(h, s) },
+				want{verdict: "failure", verdictHas: []string{"closed without merging"}}},
+		)},
+		{name: "a merged change is released by /release", policy: lifecyclePolicy, steps: steps(
+			step{"main has a history and v1.0.0", history(shaFix, "fix: rounding"), want{}},
+			step{"an approved change is merged", func(h testbed.Host, s *state) {
+				openChange(ready)(h, s)
+				h.Drain()
+				h.Approve(1, "alice")
+				h.Drain()
+				mergeBy("bob")(h, s)
+			}, want{verdict: "success"}},
+			step{"a developer's /release is refused", commentBy("dave", "/release"), want{replyHas: "needs maintain access", tags: []string{}}},
+			step{"a maintainer's /release cuts the next minor", func(h testbed.Host, s *state) { s.tagSHA = s.head; commentBy("bob", "/release")(h, s) },
+				want{acked: true, tags: []string{"v1.1.0"}, released: []string{"v1.1.0"}, tagVerdict: "success", tagHas: "released"}},
+		)},
+		{name: "a pushed tag is checked, and released only when a maintainer pushed it", policy: lifecyclePolicy, steps: steps(
+			step{"main has a fix and a feature since v1.0.0", history(shaFix, "fix: rounding", shaFeat, "feat: vouchers"), want{}},
+			step{"a patch where a feature needs a minor fails", pushTagBy("bob", "v1.0.1", shaFeat), want{tagVerdict: "failure", tagHas: "bump"}},
+			step{"a name that is not a version fails", pushTagBy("bob", "nightly", shaFeat), want{tagVerdict: "failure", tagHas: "semver"}},
+			step{"a valid tag pushed by a developer is no release", pushTagBy("dave", "v1.1.0", shaFeat),
+				want{tagVerdict: "failure", tagHas: "is not a release", released: []string{}}},
+		)},
+		{name: "a valid tag pushed by a maintainer is released", policy: lifecyclePolicy, steps: steps(
+			step{"main has a fix and a feature since v1.0.0", history(shaFix, "fix: rounding", shaFeat, "feat: vouchers"), want{}},
+			step{"v1.1.0 is released", pushTagBy("bob", "v1.1.0", shaFeat), want{tagVerdict: "success", tagHas: "released", released: []string{"v1.1.0"}}},
+		)},
+	}
+}

@@ -59,4 +59,3 @@ func TestJobsQueuedInTheFormatBeforeTheGateStillRun(t *testing.T) {
 		t.Errorf("the queued tag got %q, want its failing status", tagStatus)
 	}
 }
-

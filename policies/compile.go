@@ -698,7 +698,14 @@ func (c *policyCompiler) channel(path, ch string) string {
 
 // notify compiles `notify`.
 func (c *policyCompiler) notify(n *NotifyConfig) Notify {
-	var out Notify
+	out := Notify{Comment: CommentAuto}
+	if allowed := []string{CommentAuto, CommentAlways, CommentNever}; n != nil && n.Comment != "" {
+		if slices.Contains(allowed, n.Comment) {
+			out.Comment = n.Comment
+		} else {
+			c.errorf("notify.comment", "%s is not allowed; allowed values: %s", quoteValue(n.Comment), strings.Join(allowed, ", "))
+		}
+	}
 	if n == nil || n.Slack == nil {
 		return out
 	}

@@ -281,7 +281,12 @@ type HealthCheckStep struct {
 
 // NotifyConfig is the `notify` key.
 type NotifyConfig struct {
-	Slack *SlackConfig `yaml:"slack,omitempty" json:"slack,omitempty"`
+	// Comment says when Shipgate keeps its sticky comment on a change:
+	// auto (default: where the host's verdict cannot hold the report, i.e.
+	// on GitLab, whose commit status holds one line; not on GitHub, whose
+	// check run holds it all), always, or never.
+	Comment string       `yaml:"comment,omitempty" json:"comment,omitempty" jsonschema:"enum=auto,enum=always,enum=never"`
+	Slack   *SlackConfig `yaml:"slack,omitempty" json:"slack,omitempty"`
 }
 
 // SlackConfig says where notifications go and who is who in Slack.

@@ -320,8 +320,18 @@ type HealthCheck struct {
 	Timeout  time.Duration
 }
 
+// The values of notify.comment.
+const (
+	CommentAuto   = "auto"
+	CommentAlways = "always"
+	CommentNever  = "never"
+)
+
 // Notify is where notifications go.
 type Notify struct {
+	// Comment is notify.comment: CommentAuto, CommentAlways or
+	// CommentNever.
+	Comment      string
 	SlackChannel string
 	// SlackUsers maps GitHub logins to Slack user IDs.
 	SlackUsers map[string]string

@@ -81,17 +81,18 @@ func (w *work) runCommands(ctx context.Context, e Event) error {
 	return w.answer(ctx, cm.ID, decisions, a)
 }
 
-// add puts a decision into the answer.
+// add puts a decision into the answer. An accepted command is
+// acknowledged once, by what it visibly did: its reply, its label change,
+// else a 👍 (Prow's way: a label is its own acknowledgement).
 func (a *answer) add(d review.Decision, inserted bool, p *policies.Policy, f review.Features) {
 	switch {
 	case d.Accepted && d.Reason != "":
-		a.react = true
 		a.reply.Done = append(a.reply.Done, templates.Refusal{Command: review.CommandText(d.Command), Reason: d.Reason})
 		a.needed = a.needed || inserted
 	case d.Accepted && d.Help:
-		a.react = true
 		a.reply.Help = review.HelpEntries(p, f)
 		a.needed = a.needed || inserted
+	case d.Accepted && len(d.AddLabels)+len(d.RemoveLabels) > 0:
 	case d.Accepted:
 		a.react = true
 	default:

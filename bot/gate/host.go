@@ -26,6 +26,10 @@ type Host interface {
 	Classify(err error) error
 	// CommentLimit is the longest comment body the host takes.
 	CommentLimit() int
+	// VerdictHoldsReport tells that the published verdict shows the whole
+	// report (GitHub's check run), so that the sticky comment is only kept
+	// when the policy asks for it (notify.comment: always).
+	VerdictHoldsReport() bool
 }
 
 // Repo is a host's session on one repository, for one batch. Methods

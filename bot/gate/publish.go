@@ -94,12 +94,15 @@ func (w *work) fresh() bool {
 // when its text changes, finds it by its marker when the state lost it,
 // and creates it when o asks for it and there is none.
 func (w *work) publishComment(ctx context.Context, o review.Outcome) error {
+	st := &w.state
+	if st.CommentID == 0 && !w.wantsComment() {
+		return nil
+	}
 	body, err := o.CommentBody(w.g.cfg.Host.CommentLimit())
 	if err != nil {
 		return err
 	}
 	digest := review.Digest(body)
-	st := &w.state
 	if st.CommentID == 0 {
 		if err := w.findComment(ctx); err != nil {
 			return err
@@ -128,6 +131,24 @@ func (w *work) publishComment(ctx context.Context, o review.Outcome) error {
 	}
 	st.CommentID, st.CommentDigest = id, digest
 	return nil
+}
+
+// wantsComment reports whether the change gets a sticky comment:
+// notify.comment always, or auto where the host's verdict does not show
+// the whole report (a sticky comment made before is kept in step either
+// way, so that it never goes stale).
+func (w *work) wantsComment() bool {
+	mode := policies.CommentAuto
+	if p := w.policy.Policy; p != nil {
+		mode = p.Notify.Comment
+	}
+	switch mode {
+	case policies.CommentAlways:
+		return true
+	case policies.CommentNever:
+		return false
+	}
+	return !w.g.cfg.Host.VerdictHoldsReport()
 }
 
 // findComment looks for Shipgate's sticky comment among the change's

@@ -25,6 +25,9 @@ func (a *App) Classify(err error) error { return classify(err, a.cfg.Now()) }
 // CommentLimit is the longest comment body GitHub takes.
 func (a *App) CommentLimit() int { return maxCommentBody }
 
+// VerdictHoldsReport is true: a check run shows the whole report.
+func (a *App) VerdictHoldsReport() bool { return true }
+
 // ReviewState is the state of a review after a review event's action: a
 // dismissed review counts as dismissed whatever the payload's state.
 func ReviewState(state, action string) policies.ReviewState {

@@ -77,6 +77,10 @@ func (a *App) Classify(err error) error {
 // CommentLimit is the longest note body GitLab takes.
 func (a *App) CommentLimit() int { return maxNoteBody }
 
+// VerdictHoldsReport is false: a commit status holds one line, so the
+// sticky note carries the report.
+func (a *App) VerdictHoldsReport() bool { return false }
+
 // project is a session on one project for one batch: it reads the
 // project's members and an MR's notes once.
 type project struct {

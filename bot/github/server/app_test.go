@@ -46,8 +46,8 @@ func TestAsAGitHubApp(t *testing.T) {
 	h.comment(1, "dave", "/semver minor")
 	h.drain()
 	h.wantCheck(shaA, "completed", "failure", "change_record")
-	if got := h.fake.Reactions(); len(got) != 1 || !strings.HasSuffix(got[0], ":+1") {
-		t.Errorf("reactions %q, want a 👍 from the App", got)
+	if got := h.fake.LabelsAdded(); len(got) != 1 || !strings.HasSuffix(got[0], ":semver:minor") {
+		t.Errorf("labels added %q, want the App's semver:minor", got)
 	}
 	if got := h.fake.TokensIssued(); !slices.Equal(got, []string{"installation-7"}) {
 		t.Errorf("tokens issued %q, want one for installation 7, cached", got)

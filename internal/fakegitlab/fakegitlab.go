@@ -11,6 +11,8 @@
 package fakegitlab
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -193,6 +195,9 @@ type Pipeline struct {
 type Request struct {
 	Method, Path, Query string
 	Body                []byte
+	// NotModified: a conditional GET answered 304, as GitLab answers one
+	// whose ETag still matches.
+	NotModified bool
 }
 
 // Server is the fake. Lock it with Do to change projects while it runs.
@@ -383,7 +388,57 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h(w, r, p, mr, body, args...)
+	if r.Method != http.MethodGet {
+		h(w, r, p, mr, body, args...)
+		return
+	}
+	rec := httptest.NewRecorder()
+	h(rec, r, p, mr, body, args...)
+	s.answerConditionally(w, r, rec)
+}
+
+// answerConditionally sends a GET's answer with a weak ETag, or 304 Not
+// Modified when the request's If-None-Match holds it, as GitLab does.
+func (s *Server) answerConditionally(w http.ResponseWriter, r *http.Request, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	if rec.Code != http.StatusOK {
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	sum := sha256.Sum256(rec.Body.Bytes())
+	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		s.requests[len(s.requests)-1].NotModified = true
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// ResetRequests forgets the requests received so far.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// CountCalls counts the requests received, those answered 304 left out
+// when excluding304.
+func (s *Server) CountCalls(excluding304 bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if !excluding304 || !r.NotModified {
+			n++
+		}
+	}
+	return n
 }
 
 // routeOf names the route of a path's segments and returns its

@@ -59,6 +59,15 @@ type Host interface {
 	Released() []string
 	TagsCreated() []string
 
+	// Calls counts the API requests Shipgate made since the last
+	// ResetCalls: charged ones, and those answered 304 (free on GitHub).
+	Calls() (charged, notModified int)
+	ResetCalls()
+	// LogCalls logs the calls by route.
+	LogCalls(t testing.TB)
+	// Identify has Shipgate learn who it is, as serve does when it starts.
+	Identify()
+
 	Drain()
 	Advance(d time.Duration)
 	SetPolicy(branch, policy string)

@@ -3,7 +3,11 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/shipgate/shipgate/bot/gate"
@@ -164,6 +168,29 @@ func (g *gitHubHost) TagsCreated() []string {
 }
 
 func (g *gitHubHost) Advance(d time.Duration) { g.AdvanceTo(g.Clock.Now().Add(d)) }
+
+func (g *gitHubHost) Calls() (charged, notModified int) {
+	charged = g.Fake.CountCalls(true)
+	return charged, g.Fake.CountCalls(false) - charged
+}
+
+func (g *gitHubHost) ResetCalls() { g.Fake.ResetRequests() }
+
+func (g *gitHubHost) LogCalls(t testing.TB) {
+	var routes []string
+	for _, r := range g.Fake.Requests() {
+		if !r.NotModified {
+			routes = append(routes, r.Method+" "+r.Route)
+		}
+	}
+	logRoutes(t, routes)
+}
+
+func (g *gitHubHost) Identify() {
+	if _, err := g.App.Identify(context.Background()); err != nil {
+		g.t.Fatal(err)
+	}
+}
 
 // gitLabHost is a GitLab world as a Host.
 type gitLabHost struct {
@@ -344,3 +371,40 @@ func (g *gitLabHost) TagsCreated() []string {
 }
 
 func (g *gitLabHost) Advance(d time.Duration) { g.AdvanceTo(g.Clock.Now().Add(d)) }
+
+func (g *gitLabHost) Calls() (charged, notModified int) {
+	charged = g.Fake.CountCalls(true)
+	return charged, g.Fake.CountCalls(false) - charged
+}
+
+func (g *gitLabHost) ResetCalls() { g.Fake.ResetRequests() }
+
+func (g *gitLabHost) LogCalls(t testing.TB) {
+	var routes []string
+	for _, r := range g.Fake.Requests() {
+		if !r.NotModified {
+			routes = append(routes, r.Method+" "+numbers.ReplaceAllString(r.Path, "/:n"))
+		}
+	}
+	logRoutes(t, routes)
+}
+
+// numbers are the numeric and SHA segments of a path.
+var numbers = regexp.MustCompile(`/([0-9]+|[0-9a-f]{40})\b`)
+
+// logRoutes logs how often each route was called.
+func logRoutes(t testing.TB, routes []string) {
+	count := map[string]int{}
+	for _, r := range routes {
+		count[r]++
+	}
+	for _, r := range slices.Sorted(maps.Keys(count)) {
+		t.Logf("%3d %s", count[r], r)
+	}
+}
+
+func (g *gitLabHost) Identify() {
+	if _, err := g.App.Identify(context.Background()); err != nil {
+		g.t.Fatal(err)
+	}
+}

@@ -56,7 +56,9 @@ func scriptLifecycle(h testbed.Host) int {
 		}
 		h.Drain()
 	}
-	step(func() { h.Open(1, testbed.Change{Title: "feat: gift cards", Author: "dave", Head: "gift-cards", SHA: shaX}) })
+	step(func() {
+		h.Open(1, testbed.Change{Title: "feat: gift cards", Author: "dave", Head: "gift-cards", SHA: shaX})
+	})
 	step(func() { h.Describe(1, fixedDescription, "dave") })
 	step(func() { h.Comment(1, "dave", "/semver minor") })
 	step(func() { h.Comment(1, "dave", "/approve") })

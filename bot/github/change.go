@@ -125,20 +125,7 @@ func buildChange(snap gate.Snapshot, repo string, in ChangeInput) *policies.Chan
 		}
 	}
 	if in.CheckRuns != nil || in.Statuses != nil {
-		c.Checks = make([]policies.Check, 0, len(in.CheckRuns)+len(in.Statuses))
-		for _, cr := range in.CheckRuns {
-			c.Checks = append(c.Checks, policies.Check{
-				Name:       cr.GetName(),
-				Status:     policies.CheckStatus(cr.GetStatus()),
-				Conclusion: cr.GetConclusion(),
-				HeadSHA:    cr.GetHeadSHA(),
-				StartedAt:  cr.GetStartedAt().Time,
-				App:        cr.GetApp().GetSlug(),
-			})
-		}
-		for _, st := range in.Statuses {
-			c.Checks = append(c.Checks, statusCheck(st, c.HeadSHA))
-		}
+		c.Checks = checksOf(in.CheckRuns, in.Statuses, c.HeadSHA)
 	}
 	return c
 }
@@ -185,3 +172,22 @@ func BotAccount(login, userType string) bool {
 
 // isBot reports whether a user is an App or a bot account.
 func isBot(u *gh.User) bool { return BotAccount(u.GetLogin(), u.GetType()) }
+
+// checksOf maps check runs and legacy commit statuses onto checks.
+func checksOf(runs []*gh.CheckRun, statuses []*gh.RepoStatus, head string) []policies.Check {
+	out := make([]policies.Check, 0, len(runs)+len(statuses))
+	for _, cr := range runs {
+		out = append(out, policies.Check{
+			Name:       cr.GetName(),
+			Status:     policies.CheckStatus(cr.GetStatus()),
+			Conclusion: cr.GetConclusion(),
+			HeadSHA:    cr.GetHeadSHA(),
+			StartedAt:  cr.GetStartedAt().Time,
+			App:        cr.GetApp().GetSlug(),
+		})
+	}
+	for _, st := range statuses {
+		out = append(out, statusCheck(st, head))
+	}
+	return out
+}

@@ -102,19 +102,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 		}
 	}
 	if in.Diffs != nil {
-		c.Files = make([]policies.File, 0, len(in.Diffs))
-		for _, d := range in.Diffs {
-			f := policies.File{Path: d.NewPath, Status: "modified"}
-			switch {
-			case d.NewFile:
-				f.Status = "added"
-			case d.DeletedFile:
-				f.Status, f.Path = "removed", d.OldPath
-			case d.RenamedFile:
-				f.Status, f.PreviousPath = "renamed", d.OldPath
-			}
-			c.Files = append(c.Files, f)
-		}
+		c.Files = filesOf(in.Diffs)
 	}
 	if in.Commits != nil {
 		c.Commits = make([]policies.Commit, 0, len(in.Commits))
@@ -228,4 +216,22 @@ func (s systemNotes) pusherOf(sha string) string {
 		}
 	}
 	return ""
+}
+
+// filesOf maps an MR's diffs onto its changed files.
+func filesOf(diffs []*gl.MergeRequestDiff) []policies.File {
+	out := make([]policies.File, 0, len(diffs))
+	for _, d := range diffs {
+		f := policies.File{Path: d.NewPath, Status: "modified"}
+		switch {
+		case d.NewFile:
+			f.Status = "added"
+		case d.DeletedFile:
+			f.Status, f.Path = "removed", d.OldPath
+		case d.RenamedFile:
+			f.Status, f.PreviousPath = "renamed", d.OldPath
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,6 +103,32 @@ func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []sto
 	}
 	change := gate.Event{Kind: eventKind(event), Action: p.Action, DeliveryID: deliveryID, Host: policies.GitHub,
 		Scope: base.Installation, Repo: base.Repo, Sender: base.Sender}
+	switch event {
+	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite":
+		return changeJobs(event, &p, change)
+	case "create":
+		return tagJobs(event, deliveryID, payload)
+	case "merge_group":
+		return mergequeue.Jobs(base.Action, base.DeliveryID, base.Installation, base.Repo, base.Sender, payload)
+	case "workflow_run", "deployment_protection_rule":
+		// Deployment steps follow their workflow runs; protection rules
+		// wait for Shipgate's answer.
+		if j, ok := DeployHookJob(event, p.Action, deliveryID, payload); ok {
+			return []store.Job{j}, "", nil
+		}
+		return nil, "action " + p.Action + " of " + event + " is not followed", nil
+	case "status":
+		return statusJobs(base, p.SHA, p.Context)
+	case "membership", "team":
+		return teamJobs(base, p.Organization.login())
+	case "push":
+		return pushJobs(&p, base, payload)
+	}
+	return nil, "event " + event + " is not used", nil
+}
+
+// changeJobs translates the events of one pull request into its gate job.
+func changeJobs(event string, p *hookPayload, e gate.Event) ([]store.Job, string, error) {
 	noVerdict := func() ([]store.Job, string, error) {
 		return nil, "action " + p.Action + " does not change a verdict", nil
 	}
@@ -110,37 +137,16 @@ func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []sto
 		if !prAction(p.Action) || p.PullRequest == nil {
 			return noVerdict()
 		}
-		e := change
 		e.Change = p.PullRequest.snapshot()
 		e.Number, e.HeadSHA, e.At, e.Pushed = e.Change.Number, e.Change.HeadSHA, p.PullRequest.UpdatedAt.Time, p.Action == "synchronize"
-		return []store.Job{gate.Job(e)}, "", nil
 	case "pull_request_review":
 		if !reviewAction(p.Action) || p.PullRequest == nil || p.Review == nil {
 			return noVerdict()
 		}
-		e := change
 		e.Change, e.Review = p.PullRequest.snapshot(), p.Review.review(p.Action)
 		e.Number, e.HeadSHA, e.At = e.Change.Number, e.Change.HeadSHA, p.Review.SubmittedAt.Time
-		return []store.Job{gate.Job(e)}, "", nil
 	case "issue_comment":
-		switch {
-		case p.Issue == nil || p.Comment == nil:
-			return nil, "", fmt.Errorf("reading the %s payload: no issue or comment", event)
-		case len(p.Issue.PullRequest) == 0 || string(p.Issue.PullRequest) == "null":
-			return nil, "comment on an issue, not a pull request", nil
-		case p.Comment.User.bot():
-			return nil, "comment by a bot", nil
-		case p.Action != "created" && p.Action != "edited" && p.Action != "deleted":
-			return noVerdict()
-		}
-		e := change
-		e.Number, e.At = p.Issue.Number, p.Comment.UpdatedAt.Time
-		e.Comment = &gate.Comment{
-			ID: p.Comment.ID, Author: p.Comment.User.login(), Body: p.Comment.Body, CreatedAt: p.Comment.CreatedAt.Time,
-			UpdatedAt: p.Comment.UpdatedAt.Time, Edited: p.Action == "edited", Deleted: p.Action == "deleted",
-		}
-		e.Issue = p.Issue.issue()
-		return []store.Job{gate.Job(e)}, "", nil
+		return commentJobs(p, e)
 	case "check_run":
 		cr := p.CheckRun
 		switch {
@@ -157,44 +163,54 @@ func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []sto
 		default:
 			return noVerdict()
 		}
-		return checkJobs(change, cr.PullRequests)
-	case "create":
-		return tagJobs(event, deliveryID, payload)
-	case "merge_group":
-		return mergequeue.Jobs(base.Action, base.DeliveryID, base.Installation, base.Repo, base.Sender, payload)
-	case "workflow_run", "deployment_protection_rule":
-		// Deployment steps follow their workflow runs; protection rules
-		// wait for Shipgate's answer.
-		if j, ok := DeployHookJob(event, p.Action, deliveryID, payload); ok {
-			return []store.Job{j}, "", nil
-		}
-		return nil, "action " + p.Action + " of " + event + " is not followed", nil
+		return checkJobs(e, cr.PullRequests)
 	case "check_suite":
 		if (p.Action != "rerequested" && p.Action != "completed") || p.CheckSuite == nil {
 			return noVerdict()
 		}
-		return checkJobs(change, p.CheckSuite.PullRequests)
-	case "status":
-		return statusJobs(base, p.SHA, p.Context)
-	case "membership", "team":
-		return teamJobs(base, p.Organization.login())
-	case "push":
-		branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
-		switch {
-		case !ok && strings.HasPrefix(p.Ref, "refs/tags/"):
-			return tagJobs(event, deliveryID, payload)
-		case !ok:
-			return nil, "push of " + p.Ref + ", not a branch", nil
-		case p.Deleted:
-			return nil, "branch deleted", nil
-		case !p.touchesGate():
-			return nil, "push does not change " + github.PolicyFile + " or CODEOWNERS", nil
-		}
-		e := base
-		e.Branch = branch
-		return []store.Job{{Kind: KindPolicyChanged, Key: KeyBranch(e.Repo, branch), Payload: mustJSON(e)}}, "", nil
+		return checkJobs(e, p.CheckSuite.PullRequests)
 	}
-	return nil, "event " + event + " is not used", nil
+	return []store.Job{gate.Job(e)}, "", nil
+}
+
+// commentJobs translates a comment on a pull request. Comments by bots are
+// never commands, and their events change no verdict.
+func commentJobs(p *hookPayload, e gate.Event) ([]store.Job, string, error) {
+	switch {
+	case p.Issue == nil || p.Comment == nil:
+		return nil, "", errors.New("reading the issue_comment payload: no issue or comment")
+	case len(p.Issue.PullRequest) == 0 || string(p.Issue.PullRequest) == "null":
+		return nil, "comment on an issue, not a pull request", nil
+	case p.Comment.User.bot():
+		return nil, "comment by a bot", nil
+	case p.Action != "created" && p.Action != "edited" && p.Action != "deleted":
+		return nil, "action " + p.Action + " does not change a verdict", nil
+	}
+	e.Number, e.At = p.Issue.Number, p.Comment.UpdatedAt.Time
+	e.Comment = &gate.Comment{
+		ID: p.Comment.ID, Author: p.Comment.User.login(), Body: p.Comment.Body, CreatedAt: p.Comment.CreatedAt.Time,
+		UpdatedAt: p.Comment.UpdatedAt.Time, Edited: p.Action == "edited", Deleted: p.Action == "deleted",
+	}
+	e.Issue = p.Issue.issue()
+	return []store.Job{gate.Job(e)}, "", nil
+}
+
+// pushJobs translates a push: a tag's is checked; a branch's that may
+// change the policy or CODEOWNERS queues its open pull requests.
+func pushJobs(p *hookPayload, base Event, payload []byte) ([]store.Job, string, error) {
+	branch, ok := strings.CutPrefix(p.Ref, "refs/heads/")
+	switch {
+	case !ok && strings.HasPrefix(p.Ref, "refs/tags/"):
+		return tagJobs("push", base.DeliveryID, payload)
+	case !ok:
+		return nil, "push of " + p.Ref + ", not a branch", nil
+	case p.Deleted:
+		return nil, "branch deleted", nil
+	case !p.touchesGate():
+		return nil, "push does not change " + github.PolicyFile + " or CODEOWNERS", nil
+	}
+	base.Branch = branch
+	return []store.Job{{Kind: KindPolicyChanged, Key: KeyBranch(base.Repo, branch), Payload: mustJSON(base)}}, "", nil
 }
 
 // checkJobs queues an evaluation for each PR of a check run or suite.

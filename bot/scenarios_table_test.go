@@ -66,6 +66,26 @@ const (
 	shaFeat = "0000000000000000000000000000000000000003"
 )
 
+// declaredHotfixPolicy asks two approvals of a change into a release line, one of
+// a declared hotfix.
+const declaredHotfixPolicy = `version: 1
+branches: [main, "release/*"]
+approvals:
+  - name: reviewers
+    required: 2
+hotfix:
+  branches: ["hotfix/*"]
+  into: ["release/*"]
+  label: hotfix
+  approvals:
+    name: hotfix-reviewers
+    required: 1
+`
+
+func labelBy(who, label string) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Label(1, label, who) }
+}
+
 func scenarios() []scenario {
 	ready := testbed.Change{Title: "feat: vouchers", Body: fixedDescription, Author: "dave", Labels: []string{"semver:minor"}}
 	return []scenario{
@@ -95,6 +115,21 @@ func scenarios() []scenario {
 			step{"retargeted, its verdict for main is withdrawn", retargetBy("dave", "experiments"), want{verdict: "failure", verdictHas: []string{"now targets experiments"}}},
 			step{"back on main and closed, it is withdrawn again", func(h testbed.Host, s *state) { retargetBy("dave", "main")(h, s); h.Drain(); closeBy("dave")(h, s) },
 				want{verdict: "failure", verdictHas: []string{"closed without merging"}}},
+		)},
+		{name: "a hotfix is declared by someone allowed to, never by its branch name", policy: declaredHotfixPolicy, steps: steps(
+			step{"a hotfix branch into a release line with one approval is no hotfix yet", func(h testbed.Host, s *state) {
+				s.base = "release/1.1"
+				h.SetPolicy("release/1.1", declaredHotfixPolicy) // read from the base
+				openChange(testbed.Change{Title: "fix: crash", Author: "dave", Head: "hotfix/crash", Base: "release/1.1"})(h, s)
+				h.Drain()
+				h.Approve(1, "alice")
+			}, want{verdict: "pending", verdictHas: []string{"reviewers"}}},
+			step{"the hotfix label added by a developer declares nothing", labelBy("dave", "hotfix"), want{verdict: "pending"}},
+			step{"removed and added again by a maintainer, it declares the hotfix, which one approval passes", func(h testbed.Host, s *state) {
+				h.Unlabel(1, "hotfix", "bob")
+				h.Drain()
+				h.Label(1, "hotfix", "bob")
+			}, want{verdict: "success", labels: []string{"hotfix"}}},
 		)},
 		{name: "a merged change is released by /release", policy: lifecyclePolicy, steps: steps(
 			step{"main has a history and v1.0.0", history(shaFix, "fix: rounding"), want{}},

@@ -29,8 +29,9 @@ type Host interface {
 	Approve(n int, who string)
 	// Describe replaces change n's description, edited by who.
 	Describe(n int, body, who string)
-	// Label adds a label to change n, as who.
+	// Label adds a label to change n, as who; Unlabel removes it.
 	Label(n int, label, who string)
+	Unlabel(n int, label, who string)
 	// Retarget moves change n to base; Close closes it unmerged; Merge
 	// merges it: its head becomes the base branch's head.
 	Retarget(n int, base, who string)

@@ -57,9 +57,13 @@ func (g *gitHubHost) Describe(n int, body, who string) {
 }
 
 func (g *gitHubHost) Label(n int, label, who string) {
-	g.Fake.UpdatePR(GitHubRepo, n, func(pr *fakegithub.PR) { pr.Labels = append(pr.Labels, label) })
 	g.Fake.LabelBy(GitHubRepo, n, label, who, true)
 	g.PREvent(n, "labeled", who)
+}
+
+func (g *gitHubHost) Unlabel(n int, label, who string) {
+	g.Fake.LabelBy(GitHubRepo, n, label, who, false)
+	g.PREvent(n, "unlabeled", who)
 }
 
 func (g *gitHubHost) Retarget(n int, base, who string) {
@@ -228,13 +232,31 @@ func (g *gitLabHost) Describe(n int, body, who string) {
 	g.MRHook(n, "update", who, "description")
 }
 
-func (g *gitLabHost) Label(n int, label, who string) {
+func (g *gitLabHost) Label(n int, label, who string) { g.relabel(n, label, who, "add") }
+
+func (g *gitLabHost) Unlabel(n int, label, who string) { g.relabel(n, label, who, "remove") }
+
+// relabel adds or removes a label as GitLab does: a label already there
+// (or already gone) changes nothing.
+func (g *gitLabHost) relabel(n int, label, who, action string) {
+	changed := false
 	g.Fake.Do(func() {
 		mr := g.Project.MRs[n]
-		mr.Labels = append(mr.Labels, label)
-		mr.LabelEvents = append(mr.LabelEvents, fakegitlab.LabelEvent{ID: int64(len(mr.LabelEvents) + 1), Label: label, User: g.User(who), Action: "add", At: g.Clock.Now()})
+		i := slices.Index(mr.Labels, label)
+		switch {
+		case action == "add" && i < 0:
+			mr.Labels = append(mr.Labels, label)
+		case action == "remove" && i >= 0:
+			mr.Labels = slices.Delete(mr.Labels, i, i+1)
+		default:
+			return
+		}
+		changed = true
+		mr.LabelEvents = append(mr.LabelEvents, fakegitlab.LabelEvent{ID: int64(len(mr.LabelEvents) + 1), Label: label, User: g.User(who), Action: action, At: g.Clock.Now()})
 	})
-	g.MRHook(n, "update", who, "labels")
+	if changed {
+		g.MRHook(n, "update", who, "labels")
+	}
 }
 
 func (g *gitLabHost) Retarget(n int, base, who string) {

@@ -30,7 +30,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/shipgate-action.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 echo "==> building the static binary as the Dockerfile does" >&2
-CGO_ENABLED=0 go build -tags shipgate_action -trimpath -ldflags='-s -w' -o "$work/shipgate" ./cmd/shipgate
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/shipgate" ./cmd/shipgate-action
 size=$(stat -c %s "$work/shipgate")
 printf 'binary: %d bytes (%.1f MiB)\n' "$size" "$(echo "$size / 1048576" | bc -l)"
 if command -v file >/dev/null; then file -b "$work/shipgate" | cut -d, -f1-4; fi

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/shipgate/shipgate/bot/store/drivers" // the store opens SQLite and PostgreSQL
+
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakeslack"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -185,7 +186,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		q.Set("_txlock", "immediate")
 		return path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("journal_mode(WAL)", "journal_size_limit(67108864)"))
+	w, err := openDriver("sqlite", dsn("journal_mode(WAL)", "journal_size_limit(67108864)"))
 	if err != nil {
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
@@ -199,7 +200,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", dsn("query_only(1)"))
+	r, err := openDriver("sqlite", dsn("query_only(1)"))
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s for reading: %w", path, err)
@@ -210,8 +211,17 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	return nil
 }
 
+// openDriver opens a database through a registered driver, saying how to
+// register it when it is not.
+func openDriver(driver, dsn string) (*sql.DB, error) {
+	if !slices.Contains(sql.Drivers(), driver) {
+		return nil, fmt.Errorf("the %s driver is not linked into this binary: import github.com/shipgate/shipgate/bot/store/drivers", driver)
+	}
+	return sql.Open(driver, dsn)
+}
+
 func (s *Store) openPostgres(ctx context.Context, target string) error {
-	db, err := sql.Open("pgx", target)
+	db, err := openDriver("pgx", target)
 	if err != nil {
 		return fmt.Errorf("opening PostgreSQL database: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/shipgate/shipgate/bot/store/drivers" // the store opens SQLite and PostgreSQL
+
 	"github.com/shipgate/shipgate/internal/testclock"
 )
 

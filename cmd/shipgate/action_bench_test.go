@@ -21,7 +21,7 @@ import (
 func BenchmarkActionCheckColdProcess(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "shipgate")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "../shipgate-action") // the image's binary
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)

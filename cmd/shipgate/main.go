@@ -1,5 +1,6 @@
-// Command shipgate is Shipgate's single binary: the CLI, the webhook server
-// and the GitHub Action runtime. main parses the command line and wires the
+// Command shipgate is Shipgate's binary: the CLI, the webhook server and
+// the GitHub Action runtime (whose image runs the smaller
+// cmd/shipgate-action). main parses the command line and wires the
 // pieces; the work is done by the packages it calls.
 package main
 
@@ -51,9 +52,8 @@ orchestrates deployments.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	// Each constructor lives in the file named after its command; the
-	// Action's slim build has the action command only.
-	for _, newCmd := range append([]func() *cobra.Command{newActionCmd}, moreCommands()...) {
+	// Each constructor lives in the file named after its command.
+	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newAuditCmd, newServeCmd} {
 		root.AddCommand(newCmd())
 	}
 	return root

@@ -1,5 +1,3 @@
-//go:build !shipgate_action
-
 package main
 
 import (
@@ -13,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	_ "github.com/shipgate/shipgate/bot/store/drivers" // the store opens SQLite and PostgreSQL
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"

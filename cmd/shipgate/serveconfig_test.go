@@ -1,5 +1,3 @@
-//go:build !shipgate_action
-
 package main
 
 import (

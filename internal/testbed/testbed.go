@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/shipgate/shipgate/bot/store/drivers" // the store opens SQLite and PostgreSQL
+
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"

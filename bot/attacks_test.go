@@ -471,3 +471,31 @@ func user(l *testbed.GitLab, name string) fakegitlab.User {
 	l.Fake.Do(func() { u = l.User(name) })
 	return u
 }
+
+// Every GitLab project's webhook carries the one secret token Shipgate
+// checks, so whoever configured one (a Maintainer of any project) can
+// send another project's hooks. A forged Note Hook runs no command: the
+// note is read from GitLab, and its author, text and creation time are
+// GitLab's.
+func TestAForgedNoteHookRunsNoCommand(t *testing.T) {
+	l := testbed.NewGitLab(t, gatePolicy, gitlabPeople)
+	l.Open(fakegitlab.MR{IID: 1, Title: "feat: x", Author: user(l, "dave"), SHA: shaX, SourceBranch: "feature"})
+	l.Approve(1, "alice")
+	l.Note(1, "bob", "/hold")
+	harmless := l.Note(1, "frank", "looks fine")
+	l.Drain()
+	if l.Passes(shaX, "main") {
+		t.Fatal("the held MR passes before the attack")
+	}
+	l.ForgeNoteHook(1, 999, "bob", "/unhold")      // no such note
+	l.ForgeNoteHook(1, harmless, "bob", "/unhold") // frank's note, which says something else
+	l.Drain()
+	if l.Passes(shaX, "main") {
+		t.Error("a forged Note Hook lifted bob's hold")
+	}
+	l.Note(1, "bob", "/unhold") // bob's own note lifts it
+	l.Drain()
+	if !l.Passes(shaX, "main") {
+		t.Error("bob's real /unhold did not lift his hold")
+	}
+}

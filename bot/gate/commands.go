@@ -36,7 +36,11 @@ type answer struct {
 // when the batch itself is retried, as they are idempotent; the reply,
 // the audit entry, a release and a deployment command are not.
 func (w *work) runCommands(ctx context.Context, e Event) error {
-	cm := e.Comment
+	cm, err := w.trustedComment(ctx, e.Comment)
+	if err != nil || cm == nil {
+		return err
+	}
+	e.Comment = cm
 	cmds := policies.ParseCommands(cm.Body)
 	if len(cmds) == 0 || cm.Bot || strings.EqualFold(cm.Author, w.self) {
 		return nil // a bot's comment, or Shipgate's own, is never a command
@@ -79,6 +83,28 @@ func (w *work) runCommands(ctx context.Context, e Event) error {
 		return nil
 	}
 	return w.answer(ctx, cm.ID, decisions, a)
+}
+
+// trustedComment is the comment of a comment event as the host has it,
+// where its events cannot be taken as sent (CommentReader); nil when it
+// runs no command: gone, or edited before Shipgate saw it created.
+func (w *work) trustedComment(ctx context.Context, sent *Comment) (*Comment, error) {
+	r, ok := w.repo.(CommentReader)
+	if !ok {
+		return sent, nil
+	}
+	c, found, err := r.ReadComment(ctx, w.number, sent.ID)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		zerolog.Ctx(ctx).Warn().Int64("comment", sent.ID).Str("sender", sent.Author).Msg("a comment event names no comment of this change: no command run")
+		return nil, nil
+	case c.Edited:
+		zerolog.Ctx(ctx).Info().Int64("comment", sent.ID).Msg("comment edited before its creation was processed: no command run")
+		return nil, nil
+	}
+	return &c, nil
 }
 
 // add puts a decision into the answer. An accepted command is

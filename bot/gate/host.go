@@ -75,6 +75,18 @@ type Repo interface {
 	OpenChanges(ctx context.Context, base string) ([]Snapshot, error)
 }
 
+// CommentReader is a Repo whose comment events cannot be taken as sent:
+// before it runs a comment's commands, the gate reads the comment's
+// author, body and creation time from the host (GitLab: every project's
+// webhook shares one secret token, so whoever configures one could forge
+// another project's note hooks).
+type CommentReader interface {
+	// ReadComment reads comment id of change number; found is false when
+	// there is no such comment on it. Edited tells that it changed since
+	// it was created.
+	ReadComment(ctx context.Context, number int, id int64) (c Comment, found bool, err error)
+}
+
 // ErrGone is returned by Repo.EditComment for a comment that was deleted.
 var ErrGone = errors.New("the comment is gone")
 

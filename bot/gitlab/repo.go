@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +91,9 @@ type project struct {
 
 	mu    sync.Mutex
 	perms map[string]policies.Permission // nil until read
+	// listed are the notes of each MR as read in this batch: the commands'
+	// notes are checked against them, and the facts read them once.
+	listed map[int][]*gl.Note
 }
 
 func (p *project) Host() policies.Host { return policies.GitLab }
@@ -258,9 +262,29 @@ func (p *project) Comments(ctx context.Context, iid int) ([]policies.Comment, er
 	return BuildChange(ChangeInput{Repo: p.path, Change: gate.Snapshot{Number: iid}, Notes: notes, IsBot: p.a.isBot}).Comments, nil
 }
 
-// notes reads an MR's notes, oldest first:
+// notes reads an MR's notes, oldest first, once a batch:
 // GET /projects/:id/merge_requests/:iid/notes.
 func (p *project) notes(ctx context.Context, iid int) ([]*gl.Note, error) {
+	p.mu.Lock()
+	notes, ok := p.listed[iid]
+	p.mu.Unlock()
+	if ok {
+		return notes, nil
+	}
+	notes, err := p.readNotes(ctx, iid)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.listed == nil {
+		p.listed = map[int][]*gl.Note{}
+	}
+	p.listed[iid] = notes
+	p.mu.Unlock()
+	return notes, nil
+}
+
+func (p *project) readNotes(ctx context.Context, iid int) ([]*gl.Note, error) {
 	opt := &gl.ListMergeRequestNotesOptions{ListOptions: gl.ListOptions{PerPage: 100}, OrderBy: gl.Ptr("created_at"), Sort: gl.Ptr("asc")}
 	notes := []*gl.Note{}
 	for {
@@ -362,4 +386,27 @@ func (p *project) OpenChanges(ctx context.Context, base string) ([]gate.Snapshot
 		}
 		opt.Page = resp.NextPage
 	}
+}
+
+var _ gate.CommentReader = (*project)(nil)
+
+// ReadComment finds a note as GitLab has it among the MR's notes (read
+// once a batch, which the facts use too), for the gate to run its
+// commands from it rather than from the hook, which anyone holding the
+// shared webhook token could forge. A system note is no comment.
+func (p *project) ReadComment(ctx context.Context, iid int, id int64) (gate.Comment, bool, error) {
+	notes, err := p.notes(ctx, iid)
+	if err != nil {
+		return gate.Comment{}, false, err
+	}
+	i := slices.IndexFunc(notes, func(n *gl.Note) bool { return n.ID == id })
+	if i < 0 || notes[i].System || notes[i].Author.Username == "" {
+		return gate.Comment{}, false, nil
+	}
+	n := notes[i]
+	created := deref(n.CreatedAt)
+	return gate.Comment{
+		ID: n.ID, Author: n.Author.Username, Bot: p.a.isBot(n.Author.Username), Body: n.Body, CreatedAt: created,
+		UpdatedAt: deref(n.UpdatedAt), Edited: deref(n.UpdatedAt).After(created.Add(time.Second)),
+	}, true, nil
 }

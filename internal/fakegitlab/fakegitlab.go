@@ -506,6 +506,7 @@ func (s *Server) routes() map[string]handler {
 		"GET /projects/:id/merge_requests/:iid/resource_label_events":    s.listLabelEvents,
 		"POST /projects/:id/merge_requests/:iid/notes":                   s.createNote,
 		"PUT /projects/:id/merge_requests/:iid/notes/:note":              s.editNote,
+		"GET /projects/:id/merge_requests/:iid/notes/:note":              s.getNote,
 		"POST /projects/:id/merge_requests/:iid/notes/:note/award_emoji": s.award,
 		"GET /projects/:id/repository/files/:path/raw":                   s.rawFile,
 		"GET /projects/:id/members/all":                                  s.members,
@@ -734,6 +735,15 @@ func (s *Server) editNote(w http.ResponseWriter, _ *http.Request, p *Project, mr
 	_ = json.Unmarshal(body, &in)
 	n.Body, n.UpdatedAt = in.Body, time.Now().UTC()
 	s.edited = append(s.edited, fmt.Sprintf("%s!%d#%d:%s", p.Path, mr.IID, n.ID, firstLine(in.Body)))
+	writeJSON(w, http.StatusOK, noteJSON(n))
+}
+
+func (s *Server) getNote(w http.ResponseWriter, _ *http.Request, _ *Project, mr *MR, _ []byte, args ...string) {
+	n := s.findNote(mr, args[2])
+	if n == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Note Not Found"})
+		return
+	}
 	writeJSON(w, http.StatusOK, noteJSON(n))
 }
 

@@ -196,6 +196,15 @@ func (g *GitLab) EditNote(iid int, id int64, editor, body string) {
 	g.noteHook(iid, id, editor, body, "update")
 }
 
+// ForgeNoteHook delivers a Note Hook with the right token for a note that
+// says body by sender, whatever note id is on GitLab (or none): what
+// anyone holding the webhook token, which every project's webhook shares,
+// could send.
+func (g *GitLab) ForgeNoteHook(iid int, id int64, sender, body string) {
+	g.t.Helper()
+	g.noteHook(iid, id, sender, body, "create")
+}
+
 func (g *GitLab) noteHook(iid int, id int64, sender, body, action string) {
 	var sha string
 	g.Fake.Do(func() { sha = g.Project.MRs[iid].SHA })

@@ -22,6 +22,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -84,7 +85,20 @@ type Config struct {
 	// Acceptor queues the jobs of webhook deliveries, and those the
 	// adapter fans out itself (policy changes).
 	Acceptor bot.Acceptor
+	// Deployer starts the deployments of validated tags; nil starts none.
+	Deployer Deployer
 }
+
+// Deployer is what the adapter asks of the deployment orchestrator: a
+// validated tag starts its release's deployments. *deploy.Orchestrator
+// implements it.
+type Deployer interface {
+	// Release starts every `on: release` environment for version; a
+	// version already started changes nothing.
+	Release(ctx context.Context, host policies.Host, repo, version, sha string, actor deploy.Actor) error
+}
+
+var _ Deployer = (*deploy.Orchestrator)(nil)
 
 // App is Shipgate's GitLab adapter: the webhook Receiver of
 // /webhooks/gitlab and the Processor of the gitlab.* jobs. Create it with
@@ -92,10 +106,7 @@ type Config struct {
 type App struct {
 	cfg Config
 	gl  *gl.Client
-
-	mu   sync.Mutex
-	self string // the bot's username, once known
-
+	id  *Identity
 }
 
 var (
@@ -111,47 +122,88 @@ func New(cfg Config) (*App, error) {
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("gitlab: a store is required")
 	}
-	if cfg.URL == "" {
-		cfg.URL = DefaultURL
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Tries <= 0 {
-		cfg.Tries = 4
+	client, err := NewClient(cfg.URL, cfg.Token, cfg.Transport, cfg.Tries)
+	if err != nil {
+		return nil, err
 	}
-	base := cfg.URL
+	return &App{cfg: cfg, gl: client, id: NewIdentity(client, cfg.BotUsername)}, nil
+}
+
+// NewClient builds GitLab's client for the API at url (DefaultURL when "";
+// "/api/v4/" is added when it does not end so), authenticated by token,
+// over transport (nil: the client's own), trying a request at most tries
+// times (default 4).
+func NewClient(url string, token bot.Secret, transport http.RoundTripper, tries int) (*gl.Client, error) {
+	if url == "" {
+		url = DefaultURL
+	}
+	if tries <= 0 {
+		tries = 4
+	}
+	base := url
 	if !strings.HasSuffix(strings.TrimSuffix(base, "/"), "/api/v4") {
 		base = strings.TrimSuffix(base, "/") + "/api/v4/"
 	}
-	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(cfg.Tries - 1)}
-	if cfg.Transport != nil {
-		opts = append(opts, gl.WithHTTPClient(&http.Client{Transport: cfg.Transport}))
+	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(tries - 1)}
+	if transport != nil {
+		opts = append(opts, gl.WithHTTPClient(&http.Client{Transport: transport}))
 	}
-	client, err := gl.NewClient(cfg.Token.Reveal(), opts...)
+	client, err := gl.NewClient(token.Reveal(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)
 	}
-	return &App{cfg: cfg, gl: client, self: cfg.BotUsername}, nil
+	return client, nil
+}
+
+// Identity is the user a token writes as: given, or asked once (GET
+// /user) and then known. It is safe for concurrent use.
+type Identity struct {
+	client *gl.Client
+	mu     sync.Mutex
+	name   string
+}
+
+// NewIdentity returns the identity of client's token; name, when given,
+// is taken as it.
+func NewIdentity(client *gl.Client, name string) *Identity {
+	return &Identity{client: client, name: name}
+}
+
+// Name returns the username, asking GitLab the first time.
+func (i *Identity) Name(ctx context.Context) (string, error) {
+	if n := i.Known(); n != "" {
+		return n, nil
+	}
+	u, _, err := i.client.Users.CurrentUser(gl.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("reading the token's user: %w", err)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.name = u.Username
+	return u.Username, nil
+}
+
+// Known returns the username once known, "" before.
+func (i *Identity) Known() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.name
+}
+
+// Is reports whether username is the identity's, once known.
+func (i *Identity) Is(username string) bool {
+	n := i.Known()
+	return n != "" && strings.EqualFold(username, n)
 }
 
 // isBot reports whether username is a bot user: Shipgate itself, a
 // token's bot user, or a GitLab service bot. Their notes are never
 // commands.
-func (a *App) isBot(username string) bool {
-	a.mu.Lock()
-	self := a.self
-	a.mu.Unlock()
-	return strings.EqualFold(username, self) || botUsername(username)
-}
-
-// isSelf reports whether username is Shipgate's own user, once known
-// (BotUsername, or the first GET /user).
-func (a *App) isSelf(username string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.self != "" && strings.EqualFold(username, a.self)
-}
+func (a *App) isBot(username string) bool { return a.id.Is(username) || botUsername(username) }
 
 // botUsername recognises the users GitLab creates for project and group
 // access tokens (project_123_bot_…, group_45_bot_…) and its service bots
@@ -167,22 +219,4 @@ func botUsername(name string) bool {
 // Identify learns the user Shipgate writes as (BotUsername, or GET /user
 // once): its notes are never commands, so the server calls it before it
 // processes anything, and Process before each batch.
-func (a *App) Identify(ctx context.Context) (string, error) { return a.selfName(ctx) }
-
-// selfName is the user the token writes as: BotUsername, or GET /user once.
-func (a *App) selfName(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	self := a.self
-	a.mu.Unlock()
-	if self != "" {
-		return self, nil
-	}
-	u, _, err := a.gl.Users.CurrentUser(gl.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("reading the token's user: %w", err)
-	}
-	a.mu.Lock()
-	a.self = u.Username
-	a.mu.Unlock()
-	return u.Username, nil
-}
+func (a *App) Identify(ctx context.Context) (string, error) { return a.id.Name(ctx) }

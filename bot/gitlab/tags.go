@@ -9,6 +9,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/policies"
@@ -22,8 +23,10 @@ const maxTagProbes = 20
 
 // processTag validates a pushed tag with the default branch's policy,
 // releases it when the policy asks (tags.release), and reports it: the
-// audit entry, then the commit status TagStatusName on the tagged commit.
-// A project without a policy is left alone: it has not opted in.
+// audit entry, then the commit status TagStatusName on the tagged commit;
+// a validated tag then starts its release's deployments (once per
+// environment and version: a second delivery starts nothing). A project
+// without a policy is left alone: it has not opted in.
 func (a *App) processTag(ctx context.Context, e Event) error {
 	log := zerolog.Ctx(ctx).With().Str("tag", e.Tag).Str(bot.FieldSHA, e.SHA).Logger()
 	ctx = log.WithContext(ctx)
@@ -66,7 +69,15 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		}
 		r.Released = true
 	}
-	return a.reportTag(ctx, e, r)
+	if err := a.reportTag(ctx, e, r); err != nil {
+		return err
+	}
+	if r.Valid() && a.cfg.Deployer != nil {
+		if err := a.cfg.Deployer.Release(ctx, policies.GitLab, e.Repo, e.Tag, e.SHA, deploy.Actor{Login: e.Sender}); err != nil {
+			return fmt.Errorf("starting the deployments of %s on %s: %w", e.Tag, e.Repo, err)
+		}
+	}
+	return nil
 }
 
 // mayRelease says why a tag pushed by e's sender does not count as a
@@ -74,7 +85,7 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 // tags unless they are protected, and releasing needs maintain by
 // default.
 func (a *App) mayRelease(ctx context.Context, e Event, p *policies.Policy) (string, error) {
-	self, err := a.selfName(ctx)
+	self, err := a.id.Name(ctx)
 	if err != nil {
 		return "", err
 	}

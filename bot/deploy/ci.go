@@ -265,6 +265,11 @@ func (s *ciStep) adopt(ctx context.Context, st *State, cur *StepState, run Workf
 		why = mismatch(run, *cur.Dispatch, self, st.Host, st.Repo)
 	}
 	if why == "" {
+		if cur.RunID == 0 && (cur.Unconfirmed || !cur.Claimed) {
+			// The start was never heard of (a crash, a lost answer): its
+			// audit is its run, found.
+			s.o.audit(ctx, st, "deploy.dispatch", s.o.botActor(), s.r.target(), fmt.Sprintf("%s (run %d, found after a start that was not confirmed)", cur.Key, run.ID))
+		}
 		applyRun(cur, run)
 		return true, nil
 	}

@@ -18,9 +18,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/bot/gitlab/deployments"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -77,9 +79,6 @@ func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
 // server, and runs them until ctx is done.
 func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	log := newLogger(cfg, logOut)
-	if cfg.SlackBotToken != "" && !cfg.githubEnabled() {
-		return usageError(errors.New("slack: Slack approvals drive deployments, which need the GitHub settings (SHIPGATE_GITHUB_*)"))
-	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return usageError(fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err))
@@ -88,56 +87,11 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	metrics := bot.NewMetrics()
 	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
 	acceptor := workers.Acceptor(st)
-
-	var (
-		gh        *github.App
-		receivers []bot.Receiver
-		// freeze re-evaluates each host's open changes when a window
-		// starts or ends.
-		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[policies.Host]review.ChangeJob{}}
-	)
-	if cfg.githubEnabled() {
-		if gh, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
-			return usageError(err)
-		}
-		identify(ctx, log, policies.GitHub, gh.Identify)
-		workers.Processors = append(workers.Processors, gh)
-		workers.Classify = append(workers.Classify, gh.Classify)
-		receivers = append(receivers, gh)
-		freeze.Jobs[policies.GitHub] = gate.Rechecker(policies.GitHub)
+	w, err := wireHosts(ctx, cfg, log, metrics, st, workers, acceptor)
+	if err != nil {
+		return err
 	}
-	if cfg.gitlabEnabled() {
-		gl, err := newGitLab(cfg, log, metrics, st, acceptor)
-		if err != nil {
-			return usageError(err)
-		}
-		identify(ctx, log, policies.GitLab, gl.Identify)
-		g, err := gate.New(gate.Config{Host: gl, Store: st, Acceptor: acceptor, Logger: log})
-		if err != nil {
-			return err
-		}
-		workers.Processors = append(workers.Processors, gl, g)
-		workers.Classify = append(workers.Classify, gl.Classify)
-		receivers = append(receivers, gl)
-		freeze.Jobs[policies.GitLab] = gate.Rechecker(policies.GitLab)
-	}
-	workers.Processors = append(workers.Processors, freeze)
-	if gh != nil {
-		orchestrator, sl, err := newDeploy(cfg, log, st, gh, workers)
-		if err != nil {
-			return usageError(err)
-		}
-		workers.Processors = append(workers.Processors, orchestrator, github.DeployHooks{Orchestrator: orchestrator, Protection: gh})
-		gh.SetDeployer(orchestrator) // releases start deployments; /deploy and friends reach it
-		if sl != nil {
-			receivers = append(receivers, sl)
-		}
-		g, err := gate.New(gate.Config{Host: gh, Store: st, Acceptor: acceptor, Deployer: orchestrator, Logger: log})
-		if err != nil {
-			return err
-		}
-		workers.Processors = append(workers.Processors, g)
-	}
+	gh, receivers := w.github, w.receivers
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")
@@ -170,6 +124,76 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	log.Info().Msg("stopped")
 	return errors.Join(all...)
+}
+
+// wired is what wireHosts built.
+type wired struct {
+	github    *github.App
+	receivers []bot.Receiver
+}
+
+// wireHosts builds each configured host's adapter and gate, the
+// deployment orchestrator on every host's integrations, and Slack, and
+// registers their processors with the workers.
+func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, metrics *bot.Metrics, st *store.Store, workers *bot.Workers,
+	acceptor bot.Acceptor) (wired, error) {
+	var (
+		out   wired
+		hosts = map[policies.Host]deploy.HostIntegrations{}
+		glDep *deployments.GitLab
+		err   error
+		// freeze re-evaluates each host's open changes when a window
+		// starts or ends.
+		freeze = review.FreezeChanges{Store: st, Acceptor: acceptor, Jobs: map[policies.Host]review.ChangeJob{}}
+	)
+	if cfg.githubEnabled() {
+		if out.github, err = newGitHub(cfg, log, metrics, st, acceptor); err != nil {
+			return out, usageError(err)
+		}
+		hosts[policies.GitHub] = githubDeployments(out.github)
+	}
+	if cfg.gitlabEnabled() {
+		if glDep, err = newGitLabDeployments(cfg); err != nil {
+			return out, usageError(err)
+		}
+		hosts[policies.GitLab] = glDep.Integrations()
+	}
+	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, workers)
+	if err != nil {
+		return out, usageError(err)
+	}
+	workers.Processors = append(workers.Processors, orchestrator, freeze)
+	if sl != nil {
+		out.receivers = append(out.receivers, sl)
+	}
+	if gh := out.github; gh != nil {
+		identify(ctx, log, policies.GitHub, gh.Identify)
+		gh.SetDeployer(orchestrator) // releases start deployments; /deploy and friends reach it
+		g, err := gate.New(gate.Config{Host: gh, Store: st, Acceptor: acceptor, Deployer: orchestrator, Logger: log})
+		if err != nil {
+			return out, err
+		}
+		workers.Processors = append(workers.Processors, gh, g, github.DeployHooks{Orchestrator: orchestrator, Protection: gh})
+		workers.Classify = append(workers.Classify, gh.Classify)
+		out.receivers = append(out.receivers, gh)
+		freeze.Jobs[policies.GitHub] = gate.Rechecker(policies.GitHub)
+	}
+	if glDep != nil {
+		gl, err := newGitLab(cfg, log, metrics, st, acceptor, orchestrator)
+		if err != nil {
+			return out, usageError(err)
+		}
+		identify(ctx, log, policies.GitLab, gl.Identify)
+		g, err := gate.New(gate.Config{Host: gl, Store: st, Acceptor: acceptor, Deployer: orchestrator, Logger: log})
+		if err != nil {
+			return out, err
+		}
+		workers.Processors = append(workers.Processors, gl, g, deployments.Hooks{GitLab: glDep, Orchestrator: orchestrator})
+		workers.Classify = append(workers.Classify, gl.Classify)
+		out.receivers = append(out.receivers, gl)
+		freeze.Jobs[policies.GitLab] = gate.Rechecker(policies.GitLab)
+	}
+	return out, nil
 }
 
 // identify learns who Shipgate is on a host before any work is processed,
@@ -213,8 +237,9 @@ func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.St
 	return app, nil
 }
 
-// newGitLab builds the GitLab adapter from the configuration.
-func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor) (*gitlab.App, error) {
+// newGitLab builds the GitLab adapter from the configuration; validated
+// tags start their deployments through d.
+func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, a bot.Acceptor, d gitlab.Deployer) (*gitlab.App, error) {
 	app, err := gitlab.New(gitlab.Config{
 		URL:           cfg.GitLabURL,
 		Token:         cfg.GitLabToken,
@@ -223,6 +248,7 @@ func newGitLab(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.St
 		Metrics:       m,
 		Store:         st,
 		Acceptor:      a,
+		Deployer:      d,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: %w", err)

@@ -222,13 +222,14 @@ type Server struct {
 	releases   []string
 	pipelines  []string
 	deploys    []string
-	failNext   map[string]int // route → status to answer once
+	failNext   map[string]int           // route → status to answer once
+	holds      map[string]chan struct{} // route → answers held until closed
 }
 
 // New starts a fake with token and the bot user self; it is closed, and
 // unexpected requests fail t, at cleanup.
 func New(t testing.TB, token string, self User) *Server {
-	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, Groups: map[string][]User{},
+	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, holds: map[string]chan struct{}{}, Groups: map[string][]User{},
 		PublicEmails: map[string]string{}, Now: time.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + BasePath + "/"
@@ -329,7 +330,36 @@ func firstLine(s string) string {
 	return line
 }
 
+// HoldAnswers makes the answers to "METHOD route" (e.g. "POST
+// /projects/:id/pipeline") wait until release is called: the requests'
+// effects happen at once, and a client that dies meanwhile never hears of
+// them, as when GitLab did the work and the caller crashed.
+func (s *Server) HoldAnswers(route string) (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	s.holds[route] = ch
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	if hold := s.answer(rec, r); hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// answer serves r into w, and returns the channel to wait on before
+// sending the answer when its route is held.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) (hold chan struct{}) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -362,6 +392,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, map[string]string{"message": http.StatusText(code)})
 		return
 	}
+	hold = s.holds[key]
 	h, known := s.routes()[key]
 	if !known {
 		s.unexpected = append(s.unexpected, r.Method+" "+r.URL.String())
@@ -386,6 +417,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h(w, r, p, mr, body, args...)
+	return hold
 }
 
 // routeOf names the route of a path's segments and returns its

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -114,5 +115,53 @@ func TestAValidatedTagStartsItsReleasesDeployments(t *testing.T) {
 	h.drain()
 	if want := []string{"gitlab:" + testRepo + "@v0.2.0:ccccccc by bob"}; !slices.Equal(rec.seen, want) {
 		t.Fatalf("releases started: %q, want %q", rec.seen, want)
+	}
+}
+
+// TestATagPushHookCannotNameAnotherPusher: the webhook token is the same
+// for every project's webhook, so a Tag Push Hook's user is a claim. A
+// hook naming bob for the tag dave pushed is judged as dave's (no
+// release); one for a push GitLab shows no event of releases nothing; the
+// audit names who GitLab says pushed.
+func TestATagPushHookCannotNameAnotherPusher(t *testing.T) {
+	h := newHarness(t)
+	rec := &releases{}
+	app, err := New(Config{URL: h.fake.URL, Token: testToken, WebhookSecret: testSecret, Now: h.clock.Now, Tries: 1, Store: h.store,
+		Acceptor: h.acceptor, Deployer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.app = app
+	h.people()
+	h.setPolicy(tagPolicy)
+	sha := strings.Repeat("c", 40)
+	h.fake.Do(func() {
+		h.project.History = []fakegitlab.Commit{{SHA: sha, Message: "feat: gift cards", AuthorName: "dave", At: h.clock.Now()}}
+		h.project.Branches["main"] = sha
+	})
+	h.fake.PushTag(h.project, "v0.2.0", sha, "dave")
+	h.forgedTagPush("v0.2.0", sha, "bob")
+	h.drain()
+	if st := h.lastStatus(sha, TagStatusName); st.State != "failed" || !strings.Contains(st.Description, "pushed by dave") {
+		t.Fatalf("status %q %q, want dave's tag refused", st.State, st.Description)
+	}
+	h.fake.Do(func() { h.project.Tags["v0.3.0"] = sha }) // no push event: made some other way, or never
+	h.forgedTagPush("v0.3.0", sha, "bob")
+	h.drain()
+	if st := h.lastStatus(sha, TagStatusName); st.State != "failed" || !strings.Contains(st.Description, "cannot be confirmed") {
+		t.Fatalf("status %q %q, want an unconfirmed push refused", st.State, st.Description)
+	}
+	if len(rec.seen) != 0 || len(h.fake.ReleasesCreated()) != 0 {
+		t.Fatalf("releases %q, deployments %q", h.fake.ReleasesCreated(), rec.seen)
+	}
+	var audit []string
+	if err := h.store.ExportAudit(context.Background(), store.AuditFilter{Kinds: []string{"release"}}, func(a store.AuditEvent) error {
+		audit = append(audit, a.Actor+" "+a.Subject)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(audit) != 2 || audit[0] != "dave v0.2.0" {
+		t.Fatalf("audit: %q", audit)
 	}
 }

@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -59,6 +60,11 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 	}
 	r.Problems = release.ValidateTag(st, check)
 	if r.Valid() {
+		if e, r.Refused, err = a.confirmPusher(ctx, e); err != nil {
+			return err
+		}
+	}
+	if r.Valid() {
 		if r.Refused, err = a.mayRelease(ctx, e, lp.Policy); err != nil {
 			return err
 		}
@@ -78,6 +84,37 @@ func (a *App) processTag(ctx context.Context, e Event) error {
 		}
 	}
 	return nil
+}
+
+// maxPushEvents bounds the push events read to find a tag's push.
+const maxPushEvents = 100
+
+// confirmPusher returns e with its sender as GitLab's events name who
+// pushed the tag at its commit (GET /projects/:id/events?action=pushed,
+// newest first), or why the push cannot be confirmed. The hook's
+// user_username is only a claim: GitLab's webhook token is the same for
+// every project that sends to Shipgate, so whoever set up one project's
+// webhook could write a Tag Push Hook for another naming a Maintainer as
+// the pusher. GitLab records the push event before it sends the hook.
+func (a *App) confirmPusher(ctx context.Context, e Event) (Event, string, error) {
+	p := a.project(e.Repo, e.ProjectID)
+	evs, _, err := a.gl.Events.ListProjectVisibleEvents(p.pid, &gl.ListProjectVisibleEventsOptions{ListOptions: gl.ListOptions{PerPage: maxPushEvents},
+		Action: gl.Ptr(gl.PushedEventType), Sort: gl.Ptr("desc")}, gl.WithContext(ctx))
+	if err != nil {
+		return e, "", fmt.Errorf("reading the pushes of %s: %w", e.Repo, err)
+	}
+	for _, ev := range evs {
+		pd, pusher := ev.PushData, cmp.Or(ev.Author.Username, ev.AuthorUsername)
+		if pd.RefType == "tag" && pd.Ref == e.Tag && pd.CommitTo == e.SHA && pd.Action == "created" && pusher != "" {
+			if !strings.EqualFold(pusher, e.Sender) {
+				zerolog.Ctx(ctx).Warn().Str("hook_user", e.Sender).Str("pusher", pusher).Msg("the Tag Push Hook names another pusher than GitLab's events: the events count")
+			}
+			e.Sender = pusher
+			return e, "", nil
+		}
+	}
+	return e, fmt.Sprintf("GitLab shows no push that created %s at %.7s, so who pushed it cannot be confirmed; delete the tag and push it again",
+		templates.Inert(e.Tag), e.SHA), nil
 }
 
 // mayRelease says why a tag pushed by e's sender does not count as a

@@ -70,7 +70,6 @@ func newGitLabServer(t *testing.T) *gitlabServer {
 			{User: fakegitlab.User{ID: 2, Username: "alice"}, AccessLevel: 40}}
 		g.project.History = []fakegitlab.Commit{{SHA: sha, Message: "feat: gift cards", AuthorName: "bob", At: time.Now().Add(-time.Hour)}}
 		g.project.Branches["main"] = sha
-		g.project.Tags["v1.2.0"] = sha
 		g.project.Files["main"] = map[string]string{".shipgate.yml": gitlabDeployPolicy}
 	})
 	g.slack = fakeslack.New(t, releaseSlackToken)
@@ -182,6 +181,7 @@ func TestServeGitLabReleaseThroughSlackApprovalSurvivesSIGKILL(t *testing.T) {
 
 	release := g.fake.HoldAnswers("POST /projects/:id/pipeline")
 	t.Cleanup(release)
+	g.fake.PushTag(g.project, "v1.2.0", strings.Repeat("a", 40), "bob")
 	g.hook("Tag Push Hook", g.fake.TagPushHook(g.project, "v1.2.0", "bob"))
 	toPipeline := g.waitFor("staging's pipeline", func() bool { return g.pipeline("staging").ID != 0 })
 	staging := g.pipeline("staging")

@@ -110,6 +110,21 @@ func (s *Server) PipelineHook(p *Project, id int64) []byte {
 	return body
 }
 
+// PushTag creates tag at sha as username pushing it does: the tag, and
+// the push event GitLab records before it sends the Tag Push Hook.
+func (s *Server) PushTag(p *Project, tag, sha, username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	by := User{Username: username}
+	for _, u := range s.knownUsers() {
+		if u.Username == username {
+			by = u
+		}
+	}
+	p.Tags[tag] = sha
+	p.Pushes = append(p.Pushes, Push{Author: by, Action: "created", RefType: "tag", Ref: tag, CommitTo: sha})
+}
+
 // TagPushHook is the Tag Push Hook payload GitLab sends when username
 // pushes tag, which must point at a commit already.
 func (s *Server) TagPushHook(p *Project, tag, username string) []byte {
@@ -148,6 +163,7 @@ func (s *Server) deployRoutes() map[string]handler {
 		"GET /projects/:id/repository/commits/:ref":       s.getCommit,
 		"GET /projects/:id/releases":                      s.listReleases,
 		"GET /users":                                      s.listUsers,
+		"GET /projects/:id/events":                        s.listEvents,
 		"GET /users/:id":                                  s.getUserByID,
 	}
 }
@@ -379,4 +395,19 @@ func (s *Server) getUserByID(w http.ResponseWriter, _ *http.Request, _ *Project,
 		}
 	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 User Not Found"})
+}
+
+// listEvents lists the push events (action=pushed), newest first; the
+// fake keeps no other events.
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	out := []map[string]any{}
+	if r.URL.Query().Get("action") == "pushed" {
+		for i := len(p.Pushes) - 1; i >= 0; i-- {
+			e := p.Pushes[i]
+			out = append(out, map[string]any{"id": i + 1, "project_id": p.ID, "action_name": "pushed new", "author": userJSON(e.Author),
+				"author_username": e.Author.Username, "push_data": map[string]any{"action": e.Action, "ref_type": e.RefType, "ref": e.Ref,
+					"commit_to": e.CommitTo, "commit_count": 0}})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

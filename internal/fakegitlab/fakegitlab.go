@@ -183,6 +183,16 @@ type Project struct {
 	// Deployments and Environments are what the Deployments API made.
 	Deployments  []*Deployment
 	Environments []string
+	// Pushes are the project's push events, oldest first (GET
+	// /projects/:id/events?action=pushed); PushTag records one.
+	Pushes []Push
+}
+
+// Push is a push event: who pushed ref (a branch or a tag), and what.
+type Push struct {
+	Author User
+	// Action is GitLab's push_data.action: created, pushed or removed.
+	Action, RefType, Ref, CommitTo string
 }
 
 // Request is one request the fake received.

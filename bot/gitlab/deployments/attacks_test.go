@@ -279,3 +279,18 @@ func TestAShipgateTagStatusADeveloperPostsDeploysNothing(t *testing.T) {
 		t.Error("the tag's statuses were not all read (all=true)")
 	}
 }
+
+// TestATagPushHookNamingAMaintainerForADevelopersTagDeploysNothing: the
+// webhook token is the same for every project's webhook; a hook that says
+// bob pushed the tag dave pushed is judged by GitLab's push events.
+func TestATagPushHookNamingAMaintainerForADevelopersTagDeploysNothing(t *testing.T) {
+	w := newWorld(t)
+	w.fake.PushTag(w.project, "v1.2.0", w.sha, "dave")
+	w.deliver("Tag Push Hook", w.fake.TagPushHook(w.project, "v1.2.0", "bob"))
+	if got := w.fake.PipelinesCreated(); len(got) != 0 {
+		t.Fatalf("pipelines: %q", got)
+	}
+	if got := w.audit("release"); len(got) != 1 || !strings.HasPrefix(got[0], "dave v1.2.0 refused") {
+		t.Fatalf("audit: %q", got)
+	}
+}

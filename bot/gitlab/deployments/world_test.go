@@ -239,7 +239,7 @@ func (w *world) deliver(event string, body []byte) {
 // Push Hook.
 func (w *world) pushTag(tag, user string) {
 	w.t.Helper()
-	w.fake.Do(func() { w.project.Tags[tag] = w.sha })
+	w.fake.PushTag(w.project, tag, w.sha, user)
 	w.deliver("Tag Push Hook", w.fake.TagPushHook(w.project, tag, user))
 }
 

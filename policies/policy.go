@@ -323,7 +323,7 @@ type HealthCheck struct {
 // Notify is where notifications go.
 type Notify struct {
 	SlackChannel string
-	// SlackUsers maps GitHub logins to Slack user IDs.
+	// SlackUsers maps host logins (GitHub logins, GitLab usernames) to Slack user IDs.
 	SlackUsers map[string]string
 }
 

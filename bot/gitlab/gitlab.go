@@ -5,9 +5,12 @@
 // from the API, judges it with the policy read from the target branch, and
 // publishes the commit status `shipgate` and one sticky MR note. Command
 // decisions, the published outcome and the records come from bot/review,
-// shared with bot/github.
+// shared with bot/github. A validated tag starts its release's deployments
+// (Config.Deployer); Pipeline Hooks of deployment pipelines are queued
+// (KindPipeline) for bot/gitlab/deployments, which follows them.
 //
-// It must not import actions/ or any other host's adapter.
+// It must not import actions/, any other host's adapter, or
+// bot/gitlab/deployments (which imports it).
 package gitlab
 
 import (

@@ -123,8 +123,8 @@ func TestAPipelineOfAnotherProjectIsIgnoredAndAudited(t *testing.T) {
 // webhook's token is refused (401) and stored nowhere; one with the token
 // (which every project's webhook shares) that claims Shipgate's pipeline
 // succeeded while GitLab shows it running moves nothing, as the pipeline
-// is read again; one that names a pipeline GitLab does not show is
-// ignored.
+// is read again; one that names a pipeline GitLab does not show Shipgate
+// (404, 403) is ignored, and not retried.
 func TestAForgedPipelineHookMovesNothing(t *testing.T) {
 	w := newWorld(t)
 	real := w.stagingRunning()
@@ -142,6 +142,9 @@ func TestAForgedPipelineHookMovesNothing(t *testing.T) {
 	w.wantStagingRunning()
 	gone := strings.Replace(string(claim), `"id":`+strconv.FormatInt(real.ID, 10)+`,`, `"id":424242,`, 1)
 	w.deliver("Pipeline Hook", []byte(gone))
+	w.wantStagingRunning()
+	w.fake.FailNext("GET /projects/:id/pipelines/:pipeline", http.StatusForbidden) // a project Shipgate cannot read
+	w.deliver("Pipeline Hook", claim)
 	w.wantStagingRunning()
 	w.move(real.ID, "success")
 	w.wantDeploymentStatuses("staging@v1.2.0:created", "staging@v1.2.0:running", "staging@v1.2.0:success", "production@v1.2.0:created")

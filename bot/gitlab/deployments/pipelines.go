@@ -3,6 +3,7 @@ package deployments
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
@@ -48,12 +49,14 @@ func (g *GitLab) GetPipeline(ctx context.Context, repo string, id int64) (deploy
 }
 
 // ReadPipeline reads a pipeline with its keys (its deploy.KeyVariable
-// variables); found is false when GitLab shows no such pipeline in repo.
+// variables); found is false when GitLab shows Shipgate no such pipeline
+// in repo (404, or 403 for a project Shipgate's token cannot read): a
+// hook about it is no deployment's, and no retry would change that.
 // GET /projects/:id/pipelines/:pipeline_id and …/variables.
 func (g *GitLab) ReadPipeline(ctx context.Context, repo string, id int64) (run deploy.WorkflowRun, found bool, err error) {
 	p, resp, err := g.gl.Pipelines.GetPipeline(repo, id, gl.WithContext(ctx))
 	switch {
-	case gitlab.IsNotFound(resp, err):
+	case gitlab.IsNotFound(resp, err), err != nil && resp != nil && resp.StatusCode == http.StatusForbidden:
 		return deploy.WorkflowRun{}, false, nil
 	case err != nil:
 		return deploy.WorkflowRun{}, false, fmt.Errorf("reading pipeline %d of %s: %w", id, repo, err)

@@ -291,6 +291,11 @@ func (c *policyCompiler) step(sp string, sc StepConfig, k, env string, slackUser
 		s.GitHubWorkflow = w
 	case "gitlab_pipeline":
 		g := sc.GitLabPipeline
+		for _, k := range slices.Sorted(maps.Keys(g.Variables)) {
+			if strings.HasPrefix(strings.ToUpper(k), "SHIPGATE_") {
+				c.errorf(pathKey(pathKey(path, "variables"), k), "variables named SHIPGATE_… are set by Shipgate on every pipeline (SHIPGATE_ID, SHIPGATE_VERSION, SHIPGATE_ENVIRONMENT); remove it here")
+			}
+		}
 		p := &PipelineStep{
 			Variables: c.templates(pathKey(path, "variables"), g.Variables, env, envVarName),
 			Timeout:   c.duration(pathKey(path, "timeout"), g.Timeout, defaultStepTimeout),

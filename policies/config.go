@@ -292,6 +292,6 @@ type NotifyConfig struct {
 // SlackConfig says where notifications go and who is who in Slack.
 type SlackConfig struct {
 	Channel string `yaml:"channel,omitempty" json:"channel,omitempty"`
-	// Users maps GitHub logins to Slack user IDs (U…).
+	// Users maps host logins (GitHub logins, GitLab usernames) to Slack user IDs (U…).
 	Users map[string]string `yaml:"users,omitempty" json:"users,omitempty"`
 }

@@ -333,7 +333,7 @@ type Notify struct {
 	// CommentNever.
 	Comment      string
 	SlackChannel string
-	// SlackUsers maps GitHub logins to Slack user IDs.
+	// SlackUsers maps host logins (GitHub logins, GitLab usernames) to Slack user IDs.
 	SlackUsers map[string]string
 }
 

@@ -86,9 +86,9 @@ func (o *Orchestrator) Command(ctx context.Context, r CommandRequest) (accepted 
 
 // command runs r; a refusal error is the reply to a command refused.
 func (o *Orchestrator) command(ctx context.Context, r CommandRequest) (string, error) {
-	p, err := o.cfg.Policies.DeployPolicy(ctx, r.Host, r.Repo)
+	p, err := o.policy(ctx, r.Host, r.Repo)
 	if err != nil {
-		return "", fmt.Errorf("reading the deploy policy of %s: %w", r.Repo, err)
+		return "", err
 	}
 	change := r.Change
 	if change == nil {
@@ -135,7 +135,7 @@ func (o *Orchestrator) deployCommand(ctx context.Context, p *policies.Policy, r 
 	if len(args) > 0 {
 		asked = args[0]
 	}
-	version, sha, trigger, err := o.deployable(ctx, p, r.Repo, env.Name, asked)
+	version, sha, trigger, err := o.deployable(ctx, p, o.on(r.Host).Releases, r.Repo, env.Name, asked)
 	if err != nil {
 		return "", err
 	}
@@ -153,13 +153,13 @@ func (o *Orchestrator) deployCommand(ctx context.Context, p *policies.Policy, r 
 // deployable checks what `/deploy` was asked to deploy: a release tag
 // Shipgate validated, "latest" (the latest release, validated too), or,
 // with deploy.allow_refs, a branch or a commit, which trigger says.
-func (o *Orchestrator) deployable(ctx context.Context, p *policies.Policy, repo, env, asked string) (version, sha, trigger string, err error) {
-	if o.cfg.Releases == nil {
-		return "", "", "", refusal("Shipgate cannot check versions here (no GitHub releases are connected), so it deploys none")
+func (o *Orchestrator) deployable(ctx context.Context, p *policies.Policy, rel Releases, repo, env, asked string) (version, sha, trigger string, err error) {
+	if rel == nil {
+		return "", "", "", refusal("Shipgate cannot check versions here (no releases of this host are connected), so it deploys none")
 	}
 	version = asked
 	if asked == "latest" {
-		if version, err = o.cfg.Releases.LatestRelease(ctx, repo); err != nil {
+		if version, err = rel.LatestRelease(ctx, repo); err != nil {
 			return "", "", "", fmt.Errorf("finding the latest release of %s: %w", repo, err)
 		}
 		if version == "" {
@@ -169,7 +169,7 @@ func (o *Orchestrator) deployable(ctx context.Context, p *policies.Policy, repo,
 	if !validRef(version) {
 		return "", "", "", refusal(fmt.Sprintf("%s is not a tag, a branch or a commit name; give a release tag: `/deploy %s v1.2.3`", templates.Inert(version), env))
 	}
-	sha, ok, err := o.cfg.Releases.ValidatedTag(ctx, repo, version)
+	sha, ok, err := rel.ValidatedTag(ctx, repo, version)
 	switch {
 	case err != nil:
 		return "", "", "", fmt.Errorf("checking the tag %s of %s: %w", version, repo, err)
@@ -179,7 +179,7 @@ func (o *Orchestrator) deployable(ctx context.Context, p *policies.Policy, repo,
 		return "", "", "", refusal(fmt.Sprintf("%s is not a release tag that Shipgate validated; deploy one (`/deploy %s v1.2.3`, or `latest`), "+
 			"or let maintainers deploy branches and commits with deploy.allow_refs: true", templates.Inert(version), env))
 	}
-	if sha, ok, err = o.cfg.Releases.ResolveRef(ctx, repo, version); err != nil {
+	if sha, ok, err = rel.ResolveRef(ctx, repo, version); err != nil {
 		return "", "", "", fmt.Errorf("resolving %s in %s: %w", version, repo, err)
 	}
 	if !ok {
@@ -208,7 +208,7 @@ func (o *Orchestrator) decisionCommand(ctx context.Context, p *policies.Policy, 
 		return "", err
 	}
 	d := decisionEvent{Actor: actor, Approve: approve, Reason: reason, Via: "comment"}
-	if j := o.judge(ctx, p, st, o.plan(p, env, st.Kind), d); j.why != "" {
+	if j := o.judge(ctx, p, st, o.plan(st.Host, p, env, st.Kind), d); j.why != "" {
 		if j.byWho {
 			o.auditNow(ctx, st, "deploy.decision", j.actor, st.Current().Name, "refused: "+j.why)
 		}

@@ -125,7 +125,8 @@ func (failingPolicies) DeployPolicy(context.Context, policies.Host, string) (*po
 func TestAnInternalErrorIsLoggedWithAnIDAndNotShown(t *testing.T) {
 	e := newEnv(t, monday)
 	var log strings.Builder
-	e.o.cfg.Policies, e.o.cfg.Logger = failingPolicies{}, zerolog.New(&log)
+	e.setHost(func(h *HostIntegrations) { h.Policies = failingPolicies{} })
+	e.o.cfg.Logger = zerolog.New(&log)
 	ok, reply, err := e.o.Command(e.ctx, CommandRequest{Repo: repo, Number: 7, Command: policies.Command{Name: "rollback", Args: "production", Known: true},
 		Actor: policies.Actor{Login: "maint"}})
 	if err != nil || ok {

@@ -89,7 +89,7 @@ func (o *Orchestrator) authorize(ctx context.Context, st *State, from []policies
 		}
 		return fmt.Sprintf("%s started this deployment and cannot %s it", a, verb)
 	}
-	if !o.isApprover(ctx, from, a) {
+	if !o.isApprover(ctx, st.Host, from, a) {
 		return fmt.Sprintf("%s is not an approver of this gate; approvers: %s", a, mentions(from))
 	}
 	if same == unknownPeople && approve {
@@ -99,15 +99,16 @@ func (o *Orchestrator) authorize(ctx context.Context, st *State, from []policies
 }
 
 // isApprover reports whether a is one of from.
-func (o *Orchestrator) isApprover(ctx context.Context, from []policies.Principal, a Actor) bool {
+func (o *Orchestrator) isApprover(ctx context.Context, host policies.Host, from []policies.Principal, a Actor) bool {
+	teams := o.on(host).Teams
 	for _, pr := range from {
 		switch {
 		case pr.Login != "" && a.Login != "" && strings.EqualFold(pr.Login, a.Login):
 			return true
 		case pr.SlackUser != "" && a.SlackUser == pr.SlackUser:
 			return true
-		case pr.Team != "" && a.Login != "" && o.cfg.Teams != nil:
-			if in, err := o.cfg.Teams.IsTeamMember(ctx, pr.Team, a.Login); err == nil && in {
+		case pr.Team != "" && a.Login != "" && teams != nil:
+			if in, err := teams.IsTeamMember(ctx, pr.Team, a.Login); err == nil && in {
 				return true
 			}
 		case pr.SlackGroup != "" && a.SlackUser != "" && o.cfg.Groups != nil:

@@ -11,14 +11,18 @@
 // time that was left. Steps are values (see plan.go) with
 // Run(ctx, *State) (Result, error); asynchronous steps answer Waiting.
 //
-// Hosts and Slack are reached through the narrow interfaces declared here
-// (Mirror, Workflows, Releases, ProtectionRules, Teams, Emails, Notifier,
-// SlackGroups, SlackDirectory), implemented in bot/github and bot/slack.
+// The code hosts and Slack are reached through the narrow interfaces
+// declared here (Policies, Mirror, Workflows, Pipelines, Releases,
+// ProtectionRules, Teams, Emails, Notifier, SlackGroups, SlackDirectory):
+// each host's are given in Config.Hosts (bot/github, bot/gitlab/deployments)
+// and every deployment, command and run reaches the integrations of its
+// own host (State.Host). bot/slack implements the Slack side.
 //
-// Nothing outside Shipgate moves a deployment: a workflow run counts for a
-// step only if it carries the step's random shipgate_id and Shipgate's own
-// dispatch made it (runs.go); a person counts once across GitHub and
-// Slack, and an approval that may be the starter's is refused
+// Nothing outside Shipgate moves a deployment: a CI run (a GitHub workflow
+// run, a GitLab pipeline) counts for a step only if it carries the step's
+// random key and Shipgate's own start made it, in the step's repository
+// (ci.go, runs.go: one check for both hosts); a person counts once across
+// the host and Slack, and an approval that may be the starter's is refused
 // (identity.go, decide.go). This package must not import bot/github,
 // bot/gitlab, bot/slack, actions, or any host SDK.
 package deploy

@@ -24,6 +24,7 @@ import (
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fakeslack"
 	"github.com/shipgate/shipgate/internal/testclock"
+	"github.com/shipgate/shipgate/policies"
 )
 
 const (
@@ -106,8 +107,9 @@ func (w *world) open() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.o, err = deploy.New(deploy.Config{Store: w.st, Policies: w.app, Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app,
-		Notifier: w.sl, Groups: w.sl, Emails: w.app, Directory: w.sl, Releases: w.app, Now: w.clock.Now})
+	w.o, err = deploy.New(deploy.Config{Store: w.st, Hosts: map[policies.Host]deploy.HostIntegrations{policies.GitHub: {Policies: w.app,
+		Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app, Emails: w.app, Releases: w.app}},
+		Notifier: w.sl, Groups: w.sl, Directory: w.sl, Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestApproversThroughTeamsAndSlackGroups(t *testing.T) {
 	gate := e.policy.Deploy[1].Approval
 	gate.Required = 2
 	gate.From = append(gate.From[:0:0], mustPrincipal(t, "@acme/sre"), mustPrincipal(t, "slack:S0SRE"))
-	e.o.cfg.Teams = teams{"acme/sre": {"alice", "erin"}}
+	e.setHost(func(h *HostIntegrations) { h.Teams = teams{"acme/sre": {"alice", "erin"}} })
 	e.o.cfg.Groups = groups{"S0SRE": {"U0ALICE", "U0FRANK"}}
 	// The starter's Slack user is known, so frank, known only on Slack,
 	// cannot be him.

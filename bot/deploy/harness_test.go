@@ -272,11 +272,19 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.st = s
-	e.o, err = New(Config{Store: s, Policies: staticPolicy{e.policy}, Mirror: e.host, Workflows: e.host, Protection: e.host,
-		Releases: e.host, Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
+	e.o, err = New(Config{Store: s, Hosts: map[policies.Host]HostIntegrations{policies.GitHub: {Policies: staticPolicy{e.policy},
+		Mirror: e.host, Workflows: e.host, Protection: e.host, Releases: e.host}},
+		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
 	if err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// setHost changes the GitHub integrations of the running orchestrator.
+func (e *env) setHost(change func(*HostIntegrations)) {
+	h := e.o.cfg.Hosts[policies.GitHub]
+	change(&h)
+	e.o.cfg.Hosts[policies.GitHub] = h
 }
 
 // restart closes the store and opens it again with a new orchestrator, as

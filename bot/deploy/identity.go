@@ -9,19 +9,22 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// A person may act on a deployment as a GitHub login (a tag pushed, a
-// /deploy or /approve-deploy comment) and as a Slack user (a button).
-// Shipgate links the two through notify.slack.users and, where a GitHub
-// login's vouched e-mail address is a Slack profile's, through that. Two
+// A person may act on a deployment as a host login (a tag pushed, a
+// /deploy or /approve-deploy comment; a GitHub login or a GitLab username)
+// and as a Slack user (a button). Shipgate links the two through
+// notify.slack.users and, where a login's vouched e-mail address is a
+// Slack profile's, through that. Two
 // identities it cannot link are not known to be different people: a
 // Slack user linked to no login may be anyone whose login is linked to no
 // Slack user. Approvals that such a doubt would let through (the starter
 // approving, one person counted twice) are refused.
 
-// Emails gives the e-mail addresses GitHub vouches for as a login's.
+// Emails gives the e-mail addresses a host vouches for as a login's.
 type Emails interface {
-	// LoginEmails returns the public address of login's profile and the
-	// author addresses of login's verified commits in repo.
+	// LoginEmails returns the addresses the host vouches for: GitHub, the
+	// public address of login's profile and the author addresses of its
+	// verified commits in repo; GitLab, the user's public e-mail (one of
+	// its verified addresses).
 	LoginEmails(ctx context.Context, repo, login string) ([]string, error)
 }
 
@@ -70,9 +73,9 @@ func (c *linkCache) put(key, user string, now time.Time) {
 	c.m[key] = cachedLink{user: user, expires: now.Add(linkTTL)}
 }
 
-// slackOf returns the Slack user of a GitHub login: through
+// slackOf returns the Slack user of a host login: through
 // notify.slack.users, else the Slack user whose profile has an address
-// GitHub vouches for as the login's; "" when unknown. A failed lookup is
+// the deployment's host vouches for as the login's; "" when unknown. A failed lookup is
 // logged and leaves the login unlinked, which refuses rather than allows.
 func (o *Orchestrator) slackOf(ctx context.Context, p *policies.Policy, st *State, login string) string {
 	for l, user := range p.Notify.SlackUsers {
@@ -80,20 +83,21 @@ func (o *Orchestrator) slackOf(ctx context.Context, p *policies.Policy, st *Stat
 			return user
 		}
 	}
-	if login == "" || isBot(login) || o.cfg.Emails == nil || o.cfg.Directory == nil {
+	emails := o.on(st.Host).Emails
+	if login == "" || isBot(login) || emails == nil || o.cfg.Directory == nil {
 		return ""
 	}
-	key := st.Repo + "\x00" + strings.ToLower(login)
+	key := string(st.Host) + "\x00" + st.Repo + "\x00" + strings.ToLower(login)
 	if user, ok := o.links.get(key, o.cfg.Now()); ok {
 		return user
 	}
-	emails, err := o.cfg.Emails.LoginEmails(ctx, st.Repo, login)
+	addrs, err := emails.LoginEmails(ctx, st.Repo, login)
 	if err != nil {
 		o.log(ctx, st).Warn().Err(err).Str("login", login).Msg("reading a login's e-mail addresses")
 		return ""
 	}
 	user := ""
-	for _, e := range emails {
+	for _, e := range addrs {
 		u, err := o.cfg.Directory.SlackUserByEmail(ctx, e)
 		if err != nil {
 			o.log(ctx, st).Warn().Err(err).Str("login", login).Msg("looking a Slack user up by e-mail")

@@ -47,24 +47,32 @@ type Policies interface {
 	DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error)
 }
 
-// Mirror mirrors deployments to the host (GitHub's Deployments API).
+// Mirror mirrors deployments to the host: GitHub's and GitLab's
+// Deployments APIs. States are GitHub's names, which each host maps onto
+// its own.
 type Mirror interface {
 	// CreateDeployment creates a deployment of ref to environment and
-	// returns its ID (POST /repos/{repo}/deployments).
+	// returns its ID (GitHub: POST /repos/{repo}/deployments; GitLab: POST
+	// /projects/:id/deployments, status created).
 	CreateDeployment(ctx context.Context, repo, ref, environment, description string) (int64, error)
-	// SetDeploymentStatus adds a status: queued, in_progress, success,
-	// failure or inactive (POST …/deployments/{id}/statuses).
+	// SetDeploymentStatus moves a deployment to queued, in_progress,
+	// success, failure or inactive (superseded; GitLab keeps no such
+	// state and ignores it).
 	SetDeploymentStatus(ctx context.Context, repo string, id int64, state, description string) error
 }
 
 // ProtectionRules answers GitHub custom deployment protection rules.
+// GitLab has none: its protected environments and deployment approvals
+// (Premium) are GitLab's own gates, which Shipgate neither needs nor
+// answers.
 type ProtectionRules interface {
 	// ReviewProtectionRule approves or rejects ("approved", "rejected") the
 	// run waiting on environment (POST …/actions/runs/{id}/deployment_protection_rule).
 	ReviewProtectionRule(ctx context.Context, repo string, runID int64, environment, state, comment string) error
 }
 
-// Teams answers GitHub team membership for `@org/team` approvers.
+// Teams answers team membership for `@org/team` approvers: GitHub teams,
+// GitLab groups (`@group/subgroup`).
 type Teams interface {
 	IsTeamMember(ctx context.Context, team, login string) (bool, error)
 }
@@ -74,24 +82,40 @@ type SlackGroups interface {
 	InSlackGroup(ctx context.Context, group, user string) (bool, error)
 }
 
-// Config configures an Orchestrator. Store and Policies are required; a
+// HostIntegrations are what the orchestrator reaches on one code host.
+// Policies is required; a nil integration disables what needs it (a step
+// that needs it fails, saying so).
+type HostIntegrations struct {
+	Policies Policies
+	Mirror   Mirror
+	// Workflows runs github_workflow steps (GitHub); Pipelines runs
+	// gitlab_pipeline steps (GitLab).
+	Workflows Workflows
+	Pipelines Pipelines
+	// Protection answers GitHub's deployment protection rules.
+	Protection ProtectionRules
+	Teams      Teams
+	// Emails gives the addresses the host vouches for as a login's, which
+	// link it to a Slack user (with Config.Directory).
+	Emails Emails
+	// Releases gives the default version of `/deploy ENV` and checks the
+	// versions it is given.
+	Releases Releases
+}
+
+// Config configures an Orchestrator. Store and one host are required; a
 // nil integration disables what needs it.
 type Config struct {
-	Store      Store
-	Policies   Policies
-	Mirror     Mirror
-	Workflows  Workflows
-	Protection ProtectionRules
-	Notifier   Notifier
-	Teams      Teams
-	Groups     SlackGroups
-	// Emails and Directory link a GitHub login to a Slack user by e-mail
-	// address, beside notify.slack.users; without both only the policy's
-	// mapping links them.
-	Emails    Emails
+	Store Store
+	// Hosts are the code hosts deployments run on. A deployment, command
+	// or run of a host not listed is refused.
+	Hosts    map[policies.Host]HostIntegrations
+	Notifier Notifier
+	Groups   SlackGroups
+	// Directory links a login to a Slack user by e-mail address (with the
+	// host's Emails), beside notify.slack.users; without it only the
+	// policy's mapping links them.
 	Directory SlackDirectory
-	// Releases gives the default version of `/deploy ENV`.
-	Releases Releases
 	// HTTPClient runs webhook and health_check steps.
 	HTTPClient *http.Client
 	// Getenv reads a webhook step's secret_env; nil means os.Getenv.
@@ -112,14 +136,40 @@ type Orchestrator struct {
 
 var _ bot.Processor = (*Orchestrator)(nil)
 
+// on returns the integrations of host; none (all nil) for a host not
+// configured.
+func (o *Orchestrator) on(host policies.Host) HostIntegrations { return o.cfg.Hosts[host] }
+
+// ErrHostNotEnabled is returned for a deployment of a host Shipgate does
+// not deploy on (Config.Hosts).
+var ErrHostNotEnabled = errors.New("deployments are not enabled on this host")
+
+// policy reads the deploy policy of repo on host.
+func (o *Orchestrator) policy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error) {
+	src := o.on(host).Policies
+	if src == nil {
+		return nil, fmt.Errorf("reading the deploy policy of %s on %s: %w", repo, host, ErrHostNotEnabled)
+	}
+	p, err := src.DeployPolicy(ctx, host, repo)
+	if err != nil {
+		return nil, fmt.Errorf("reading the deploy policy of %s: %w", repo, err)
+	}
+	return p, nil
+}
+
 // New checks cfg and returns an Orchestrator.
 func New(cfg Config) (*Orchestrator, error) {
 	var errs []error
 	if cfg.Store == nil {
 		errs = append(errs, errors.New("deploy: a Store is required"))
 	}
-	if cfg.Policies == nil {
-		errs = append(errs, errors.New("deploy: a Policies source is required"))
+	if len(cfg.Hosts) == 0 {
+		errs = append(errs, errors.New("deploy: at least one host is required"))
+	}
+	for h, in := range cfg.Hosts {
+		if in.Policies == nil {
+			errs = append(errs, fmt.Errorf("deploy: %s needs a Policies source", h))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -138,7 +188,7 @@ func New(cfg Config) (*Orchestrator, error) {
 
 // event is a KindEvent job's payload.
 type event struct {
-	// Type is "advance" (start, timer), "run" (a workflow run moved) or
+	// Type is "advance" (start, timer), "run" (a CI run moved) or
 	// "decision".
 	Type     string         `json:"type"`
 	ID       string         `json:"id"`
@@ -209,16 +259,16 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 		}
 		return nil
 	}
-	p, err := o.cfg.Policies.DeployPolicy(ctx, st.Host, st.Repo)
+	p, err := o.policy(ctx, st.Host, st.Repo)
 	if err != nil {
-		return fmt.Errorf("reading the deploy policy of %s: %w", st.Repo, err)
+		return err
 	}
 	env := environment(p, st.Environment)
 	if env == nil {
 		o.fail(ctx, st, fmt.Sprintf("the policy has no environment %s any more", st.Environment))
 		return o.save(ctx, st)
 	}
-	plan := o.plan(p, env, st.Kind)
+	plan := o.plan(st.Host, p, env, st.Kind)
 	switch {
 	case e.Run != nil:
 		if moved, err := o.runEvent(ctx, st, plan, e); err != nil || !moved {
@@ -232,21 +282,21 @@ func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 	return o.advance(ctx, p, env, st, plan)
 }
 
-// runEvent applies a workflow run's webhook to the current step: moved is
-// true when the run is the step's own dispatch. A run that carries the
-// step's key without being it is audited (once) and changes nothing else;
-// a run of another step or attempt is ignored.
+// runEvent applies a CI run's webhook to the current step: moved is true
+// when the run is the step's own start. A run that carries the step's key
+// without being it is audited (once) and changes nothing else; a run of
+// another step or attempt is ignored.
 func (o *Orchestrator) runEvent(ctx context.Context, st *State, plan []Step, e event) (moved bool, err error) {
 	cur := st.Current()
 	if cur == nil || st.Step >= len(plan) || cur.Key != e.Marker || cur.Conclusion != "" {
 		return false, nil
 	}
-	ws, ok := plan[st.Step].(*workflowStep)
+	cs, ok := plan[st.Step].(*ciStep)
 	if !ok {
 		return false, nil
 	}
-	ws.ensureDispatch(st, cur)
-	if moved, err = o.adopt(ctx, st, cur, *e.Run); err != nil || moved {
+	cs.ensureDispatch(st, cur)
+	if moved, err = cs.adopt(ctx, st, cur, *e.Run); err != nil || moved {
 		return moved, err
 	}
 	return false, o.save(ctx, st)
@@ -336,10 +386,11 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 // crash between the two repeats the creation on the retry; a failure of
 // the host is logged and the deployment goes on unmirrored.
 func (o *Orchestrator) ensureMirror(ctx context.Context, st *State) error {
-	if st.Kind == KindProtection || o.cfg.Mirror == nil || st.HostDeploymentID != 0 || st.Step > 0 || (len(st.Steps) > 0 && st.Steps[0].Status != "") {
+	m := o.on(st.Host).Mirror
+	if st.Kind == KindProtection || m == nil || st.HostDeploymentID != 0 || st.Step > 0 || (len(st.Steps) > 0 && st.Steps[0].Status != "") {
 		return nil
 	}
-	hid, err := o.cfg.Mirror.CreateDeployment(ctx, st.Repo, st.Version, st.Environment, truncate(fmt.Sprintf("Shipgate: %s (%s)", st, st.Trigger), 140))
+	hid, err := m.CreateDeployment(ctx, st.Repo, st.Version, st.Environment, truncate(fmt.Sprintf("Shipgate: %s (%s)", st, st.Trigger), 140))
 	if err != nil {
 		o.log(ctx, st).Warn().Err(err).Msg("creating the host deployment")
 		return nil
@@ -441,7 +492,7 @@ func (o *Orchestrator) afterSuccess(ctx context.Context, p *policies.Policy, st 
 // afterFailure starts the rollback of a failed deployment to the previous
 // successful version.
 func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State) error {
-	if st.Kind != KindDeploy || len(env.Rollback) == 0 || st.Step < firstWorkStep(o.plan(p, env, st.Kind)) {
+	if st.Kind != KindDeploy || len(env.Rollback) == 0 || st.Step < firstWorkStep(o.plan(st.Host, p, env, st.Kind)) {
 		// Nothing ran (a rejected gate, a freeze): nothing to undo.
 		return nil
 	}
@@ -542,23 +593,25 @@ func (o *Orchestrator) enqueue(ctx context.Context, d store.Delivery, j store.Jo
 // the deployment's next status still goes out. Failures are logged, never
 // fatal (the mirror is a view).
 func (o *Orchestrator) mirror(ctx context.Context, st *State, state, description string) {
-	if o.cfg.Mirror == nil || st.HostDeploymentID == 0 || st.Mirrored == state {
+	m := o.on(st.Host).Mirror
+	if m == nil || st.HostDeploymentID == 0 || st.Mirrored == state {
 		return
 	}
 	st.Mirrored = state
 	repo, id, desc, log := st.Repo, st.HostDeploymentID, truncate(description, 140), o.log(ctx, st)
 	st.effects = append(st.effects, func(ctx context.Context) {
-		if err := o.cfg.Mirror.SetDeploymentStatus(ctx, repo, id, state, desc); err != nil {
+		if err := m.SetDeploymentStatus(ctx, repo, id, state, desc); err != nil {
 			log.Warn().Err(err).Str("state", state).Msg("setting the deployment status")
 		}
 	})
 }
 
 func (o *Orchestrator) answerProtection(ctx context.Context, st *State, state, comment string) {
-	if st.Protect == nil || st.Protect.Answered || o.cfg.Protection == nil {
+	pr := o.on(st.Host).Protection
+	if st.Protect == nil || st.Protect.Answered || pr == nil {
 		return
 	}
-	if err := o.cfg.Protection.ReviewProtectionRule(ctx, st.Repo, st.Protect.RunID, st.Environment, state, truncate(comment, 1000)); err != nil {
+	if err := pr.ReviewProtectionRule(ctx, st.Repo, st.Protect.RunID, st.Environment, state, truncate(comment, 1000)); err != nil {
 		o.log(ctx, st).Warn().Err(err).Msg("answering the protection rule")
 		return
 	}

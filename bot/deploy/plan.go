@@ -73,14 +73,14 @@ type approvalStep interface {
 
 // plan is the ordered list of steps of a deployment. It is rebuilt from the
 // policy at every run (steps are values; their progress is in st.Steps).
-func (o *Orchestrator) plan(p *policies.Policy, env *policies.Environment, kind string) []Step {
+func (o *Orchestrator) plan(host policies.Host, p *policies.Policy, env *policies.Environment, kind string) []Step {
 	var steps []Step
 	switch kind {
 	case KindRollback:
 		// A rollback repairs: it is held by no freeze and no gate, and
 		// runs the environment's rollback steps.
 		for _, s := range env.Rollback {
-			steps = append(steps, o.step(p, s))
+			steps = append(steps, o.step(host, s))
 		}
 	case KindProtection:
 		// 1. A freeze window rejects at once without an override, else asks
@@ -100,17 +100,19 @@ func (o *Orchestrator) plan(p *policies.Policy, env *policies.Environment, kind 
 		}
 		// 3. The environment's steps, in the policy's order.
 		for _, s := range env.Steps {
-			steps = append(steps, o.step(p, s))
+			steps = append(steps, o.step(host, s))
 		}
 	}
 	return steps
 }
 
 // step turns one policy step into its runner.
-func (o *Orchestrator) step(p *policies.Policy, s policies.Step) Step {
+func (o *Orchestrator) step(host policies.Host, s policies.Step) Step {
 	switch s.Kind {
 	case policies.StepGitHubWorkflow:
-		return &workflowStep{o: o, wf: s.GitHubWorkflow}
+		return &ciStep{o: o, r: workflowRunner{w: o.on(host).Workflows, wf: s.GitHubWorkflow}, timeout: s.GitHubWorkflow.Timeout}
+	case policies.StepGitLabPipeline:
+		return &ciStep{o: o, r: pipelineRunner{p: o.on(host).Pipelines, ps: s.GitLabPipeline}, timeout: s.GitLabPipeline.Timeout}
 	case policies.StepWebhook:
 		return &webhookStep{o: o, call: s.Webhook}
 	case policies.StepHealthCheck:
@@ -123,8 +125,7 @@ func (o *Orchestrator) step(p *policies.Policy, s policies.Step) Step {
 	return unsupportedStep{kind: s.Kind}
 }
 
-// unsupportedStep fails: the policy names a step this host cannot run (a
-// gitlab_pipeline on GitHub).
+// unsupportedStep fails: the policy names a step Shipgate cannot run.
 type unsupportedStep struct{ kind policies.StepKind }
 
 func (s unsupportedStep) Name() string { return string(s.kind) }

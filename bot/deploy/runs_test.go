@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 func TestIDsOfFindsTheIDWhereverItStands(t *testing.T) {
@@ -53,7 +55,7 @@ func TestNewKeysAreRandomAndFoundAgain(t *testing.T) {
 func TestMismatch(t *testing.T) {
 	at := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	d := Dispatch{Workflow: "deploy.yml", Ref: "v1.2.0", At: at}
-	good := WorkflowRun{Event: "workflow_dispatch", Path: ".github/workflows/deploy.yml", HeadBranch: "v1.2.0", Actor: "shipgate[bot]", CreatedAt: at.Add(2 * time.Second)}
+	good := WorkflowRun{Host: policies.GitHub, Repo: "acme/widgets", Event: "workflow_dispatch", Path: ".github/workflows/deploy.yml", HeadBranch: "v1.2.0", Actor: "shipgate[bot]", CreatedAt: at.Add(2 * time.Second)}
 	tests := []struct {
 		name   string
 		change func(*WorkflowRun, *Dispatch)
@@ -75,7 +77,12 @@ func TestMismatch(t *testing.T) {
 		{"a push run", func(r *WorkflowRun, _ *Dispatch) { r.Event = "push" }, "shipgate[bot]", "its event is push"},
 		{"a run created before the dispatch", func(r *WorkflowRun, _ *Dispatch) { r.CreatedAt = at.Add(-time.Hour) }, "shipgate[bot]", "before Shipgate's dispatch"},
 		{"a run without a creation time", func(r *WorkflowRun, _ *Dispatch) { r.CreatedAt = time.Time{} }, "shipgate[bot]", "an unknown time"},
-		{"Shipgate not knowing itself", nil, "", "does not know its own GitHub login"},
+		{"Shipgate not knowing itself", nil, "", "does not know its own github login"},
+		{"a run in another repository", func(r *WorkflowRun, _ *Dispatch) { r.Repo = "mallory/widgets" }, "shipgate[bot]", "it ran in github mallory/widgets, not in github acme/widgets"},
+		{"a run of an unknown repository", func(r *WorkflowRun, _ *Dispatch) { r.Repo = "" }, "shipgate[bot]", "(unknown)"},
+		{"a run on another host", func(r *WorkflowRun, _ *Dispatch) { r.Host = policies.GitLab }, "shipgate[bot]", "it ran in gitlab"},
+		{"a dispatch saved before its event was kept is a workflow_dispatch", func(_ *WorkflowRun, d *Dispatch) { d.Event = "" }, "shipgate[bot]", ""},
+		{"a GitHub dispatch without a workflow matches no run", func(_ *WorkflowRun, d *Dispatch) { d.Workflow = "" }, "shipgate[bot]", "not the policy's workflow"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,10 +90,59 @@ func TestMismatch(t *testing.T) {
 			if tc.change != nil {
 				tc.change(&run, &disp)
 			}
-			got := mismatch(run, disp, tc.self)
+			got := mismatch(run, disp, tc.self, policies.GitHub, "acme/widgets")
 			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 				t.Errorf("mismatch = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMismatchOfGitLabPipelines: a pipeline counts only if Shipgate's user
+// created it through the API, for the ref, in the project, after the step
+// started.
+func TestMismatchOfGitLabPipelines(t *testing.T) {
+	at := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
+	d := pipelineRunner{}.dispatch("v1.2.0", at)
+	good := WorkflowRun{Host: policies.GitLab, Repo: "acme/platform/shop", Event: EventAPI, HeadBranch: "v1.2.0", Actor: "project_7_bot_1",
+		CreatedAt: at.Add(time.Second)}
+	tests := []struct {
+		name   string
+		change func(*WorkflowRun)
+		want   string
+	}{
+		{"Shipgate's pipeline counts", nil, ""},
+		{"the project compares without case", func(r *WorkflowRun) { r.Repo = "Acme/Platform/Shop" }, ""},
+		{"a pipeline of a push is not Shipgate's", func(r *WorkflowRun) { r.Event = "push" }, "its event is push, not api"},
+		{"a pipeline run from the web is not Shipgate's", func(r *WorkflowRun) { r.Event = "web" }, "its event is web, not api"},
+		{"a pipeline a developer created through the API is not Shipgate's", func(r *WorkflowRun) { r.Actor = "dave" }, "dispatched by dave, not by Shipgate (project_7_bot_1)"},
+		{"a pipeline of another ref", func(r *WorkflowRun) { r.HeadBranch = "main" }, "ran at main, not at the dispatched ref v1.2.0"},
+		{"a pipeline of another project", func(r *WorkflowRun) { r.Repo = "mallory/shop" }, "it ran in gitlab mallory/shop, not in gitlab acme/platform/shop"},
+		{"a pipeline created before the step", func(r *WorkflowRun) { r.CreatedAt = at.Add(-time.Minute) }, "before Shipgate's dispatch"},
+		{"a pipeline with no user", func(r *WorkflowRun) { r.Actor = "" }, "dispatched by nobody known"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run := good
+			if tc.change != nil {
+				tc.change(&run)
+			}
+			got := mismatch(run, d, "project_7_bot_1", policies.GitLab, "acme/platform/shop")
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("mismatch = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIDsOfReadsAPipelinesKeyVariable: a pipeline's key is its
+// SHIPGATE_ID variable, when it is a well-formed id.
+func TestIDsOfReadsAPipelinesKeyVariable(t *testing.T) {
+	id := newKey()
+	if got := IDsOf(WorkflowRun{Keys: []string{id}}); !slices.Equal(got, []string{id}) {
+		t.Errorf("IDsOf = %q, want %q", got, id)
+	}
+	if got := IDsOf(WorkflowRun{Keys: []string{"d-1", "sg-xyz"}}); len(got) != 0 {
+		t.Errorf("IDsOf of malformed keys = %q, want none", got)
 	}
 }

@@ -38,9 +38,9 @@ func (o *Orchestrator) Start(ctx context.Context, r StartRequest) (id string, st
 	if r.Host == "" {
 		r.Host = policies.GitHub
 	}
-	p, err := o.cfg.Policies.DeployPolicy(ctx, r.Host, r.Repo)
+	p, err := o.policy(ctx, r.Host, r.Repo)
 	if err != nil {
-		return "", false, fmt.Errorf("reading the deploy policy of %s: %w", r.Repo, err)
+		return "", false, err
 	}
 	return o.start(ctx, p, r)
 }
@@ -55,9 +55,9 @@ func (o *Orchestrator) start(ctx context.Context, p *policies.Policy, r StartReq
 	}
 	env := environment(p, r.Environment)
 	if env == nil {
-		if r.Kind == KindProtection && o.cfg.Protection != nil {
+		if pr := o.on(r.Host).Protection; r.Kind == KindProtection && pr != nil {
 			// A protection rule is always answered, and fails closed.
-			err := o.cfg.Protection.ReviewProtectionRule(ctx, r.Repo, r.RunID, r.Environment, "rejected",
+			err := pr.ReviewProtectionRule(ctx, r.Repo, r.RunID, r.Environment, "rejected",
 				fmt.Sprintf("Shipgate rejected: the policy of %s has no deployment environment %s", r.Repo, r.Environment))
 			return "", false, err
 		}
@@ -88,7 +88,7 @@ func (o *Orchestrator) start(ctx context.Context, p *policies.Policy, r StartReq
 	if r.Kind == KindProtection {
 		st.Protect = &ProtectionRun{RunID: r.RunID}
 	}
-	st.Steps = make([]StepState, len(o.plan(p, env, r.Kind)))
+	st.Steps = make([]StepState, len(o.plan(r.Host, p, env, r.Kind)))
 	data, err := json.Marshal(st)
 	if err != nil {
 		return "", false, fmt.Errorf("encoding deployment %s: %w", id, err)
@@ -117,9 +117,9 @@ var ErrNoEnvironment = errors.New("the policy has no such deployment environment
 // Release starts the `on: release` environments for a validated tag; later
 // calls for the same tag change nothing.
 func (o *Orchestrator) Release(ctx context.Context, host policies.Host, repo, version, sha string, actor Actor) error {
-	p, err := o.cfg.Policies.DeployPolicy(ctx, host, repo)
+	p, err := o.policy(ctx, host, repo)
 	if err != nil {
-		return fmt.Errorf("reading the deploy policy of %s: %w", repo, err)
+		return err
 	}
 	var errs []error
 	for _, env := range p.Deploy {
@@ -180,13 +180,29 @@ func (o *Orchestrator) Pending(ctx context.Context, host policies.Host, repo, en
 	return d.ID, nil
 }
 
-// WorkflowRunUpdated queues a workflow_run event of repo for the
-// deployment step whose shipgate_id the run carries (IDsOf); the job checks
-// that the run is Shipgate's dispatch before it moves the step. A run that
-// carries no shipgate_id is not a deployment's and is ignored; one whose
-// shipgate_id no step has (a guess, or a stale copy) is ignored and
-// audited.
+// WorkflowRunUpdated is RunUpdated for a GitHub workflow_run webhook.
 func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, repo string, run WorkflowRun) error {
+	return o.RunUpdated(ctx, policies.GitHub, deliveryID, repo, run)
+}
+
+// runDelivery names the delivery of a run's update: the host's delivery
+// ID, which the hosts draw from one space (UUIDs), kept apart per host
+// (GitHub's as they were).
+func runDelivery(host policies.Host, deliveryID string) string {
+	if host == policies.GitHub {
+		return "run:" + deliveryID
+	}
+	return "run:" + string(host) + ":" + deliveryID
+}
+
+// RunUpdated queues a CI run's update (a workflow_run webhook, a GitLab
+// Pipeline Hook) of repo on host for the deployment step whose key the run
+// carries (IDsOf); the job checks that the run is Shipgate's own start
+// before it moves the step. A run that carries no key is not a
+// deployment's and is ignored; one whose key no step has (a guess, or a
+// stale copy) is ignored and audited.
+func (o *Orchestrator) RunUpdated(ctx context.Context, host policies.Host, deliveryID, repo string, run WorkflowRun) error {
+	run = located(run, host, repo)
 	ids := IDsOf(run)
 	for _, marker := range ids {
 		id, err := o.cfg.Store.StepKeyDeployment(ctx, marker)
@@ -200,14 +216,14 @@ func (o *Orchestrator) WorkflowRunUpdated(ctx context.Context, deliveryID, repo 
 		if err != nil {
 			return err
 		}
-		return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: "run:" + deliveryID, Event: "workflow_run", Action: run.Status, Payload: payload},
+		return o.enqueue(ctx, store.Delivery{Host: deliveryHost, ID: runDelivery(host, deliveryID), Event: "run", Action: run.Status, Payload: payload},
 			store.Job{Kind: KindEvent, Key: key(id), Payload: payload})
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: policies.GitHub, Repo: repo, Kind: AuditRunMismatch,
-		Actor: orDefault(run.Actor, "unknown"), Subject: fmt.Sprintf("run %d of %s", run.ID, orDefault(run.Path, "an unknown workflow")),
+	_, err := o.cfg.Store.AppendAudit(ctx, store.AuditEvent{At: o.cfg.Now(), Host: host, Repo: repo, Kind: AuditRunMismatch,
+		Actor: orDefault(run.Actor, "unknown"), Subject: fmt.Sprintf("run %d of %s", run.ID, orDefault(run.Path, repo)),
 		Outcome: fmt.Sprintf("ignored: no deployment step has the shipgate_id %s", strings.Join(ids, ", ")), DeliveryID: deliveryID})
 	return err
 }

@@ -39,6 +39,15 @@ type Releaser interface {
 	SetTagStatus(ctx context.Context, sha string, ok bool, description, url string) error
 }
 
+// PusherConfirmer is a Releaser whose tag events cannot be taken as sent:
+// the gate asks the host who pushed a tag before the tag counts as a
+// release (GitLab: every project's webhook shares one token).
+type PusherConfirmer interface {
+	// ConfirmPusher returns who pushed tag at sha, or refusal when the
+	// host shows no such push.
+	ConfirmPusher(ctx context.Context, tag, sha, claimed string) (pusher, refusal string, err error)
+}
+
 // Release is a release to publish.
 type Release struct {
 	Tag, Previous, SHA string

@@ -130,7 +130,7 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 			PolicyError: fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", review.PolicyFile, branch)}
 		return g.reportTag(ctx, r, t, rep)
 	}
-	rep, err := g.judgeTag(ctx, repo, r, lp.Policy, t, sha, branch)
+	rep, t, err := g.judgeTag(ctx, repo, r, lp.Policy, t, sha, branch)
 	if err != nil {
 		return err
 	}
@@ -147,22 +147,33 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 	return nil
 }
 
-// judgeTag validates the tag at sha, checks that its pusher may release,
-// and publishes its release when the policy creates releases.
-func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, t TagPush, sha, branch string) (review.TagReport, error) {
+// judgeTag validates the tag at sha, checks that its pusher (confirmed by
+// the host where its events can be forged) may release, and publishes its
+// release when the policy creates releases. It returns t with its pusher
+// as the host names them.
+func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, t TagPush, sha, branch string) (review.TagReport, TagPush, error) {
 	rep := review.TagReport{Tag: t.Tag, SHA: sha}
 	st := p.Release
 	check, prev, hasPrev, err := refs{r}.tagCheck(ctx, st, t.Tag, sha, branch, "")
 	if err != nil {
-		return rep, err
+		return rep, t, err
+	}
+	if pc, ok := r.(PusherConfirmer); ok && len(release.ValidateTag(st, check)) == 0 {
+		var pusher string
+		if pusher, rep.Refused, err = pc.ConfirmPusher(ctx, t.Tag, sha, t.Sender); err != nil {
+			return rep, t, err
+		}
+		if pusher != "" {
+			t.Sender = pusher
+		}
 	}
 	if rep.Problems = release.ValidateTag(st, check); rep.Valid() {
 		if rep.Refused, err = g.mayRelease(ctx, repo, p, t.Sender); err != nil {
-			return rep, err
+			return rep, t, err
 		}
 	}
 	if !rep.Valid() || !st.CreateRelease {
-		return rep, nil
+		return rep, t, nil
 	}
 	v, _ := release.ParseTag(st.TagPrefix, t.Tag) // valid: it parses
 	rel := Release{Tag: t.Tag, SHA: sha, Prerelease: v.IsPrerelease(), Commits: check.Commits}
@@ -170,10 +181,10 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 		rel.Previous = prev.Name
 	}
 	if rep.ReleaseURL, err = r.PublishRelease(ctx, p, rel); err != nil {
-		return rep, err
+		return rep, t, err
 	}
 	rep.Released = true
-	return rep, nil
+	return rep, t, nil
 }
 
 // mayRelease says why a tag pushed by pusher does not count as a release,

@@ -137,25 +137,39 @@ func diffDigest(diffs []*gl.MergeRequestDiff) string {
 func (a *App) groups(ctx context.Context, paths []string) (policies.TeamMap, error) {
 	teams := policies.TeamMap{}
 	for _, path := range paths {
-		opt := &gl.ListGroupMembersOptions{ListOptions: gl.ListOptions{PerPage: 100}}
-		for {
-			members, resp, err := a.gl.Groups.ListAllGroupMembers(path, opt, gl.WithContext(ctx))
-			if isNotFound(resp, err) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("reading the members of the group %s: %w", path, err)
-			}
-			for _, m := range members {
-				teams[path] = append(teams[path], m.Username)
-			}
-			if resp.NextPage == 0 {
-				break
-			}
-			opt.Page = resp.NextPage
+		members, err := GroupMembers(ctx, a.gl, path)
+		if err != nil {
+			return nil, err
+		}
+		if len(members) > 0 {
+			teams[path] = members
 		}
 	}
 	return teams, nil
+}
+
+// GroupMembers lists the usernames of a group's members, inherited ones
+// included, every page of GET /groups/:id/members/all; none for a group
+// GitLab does not show.
+func GroupMembers(ctx context.Context, c *gl.Client, path string) ([]string, error) {
+	var out []string
+	opt := &gl.ListGroupMembersOptions{ListOptions: gl.ListOptions{PerPage: 100}}
+	for {
+		members, resp, err := c.Groups.ListAllGroupMembers(path, opt, gl.WithContext(ctx))
+		if IsNotFound(resp, err) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the members of the group %s: %w", path, err)
+		}
+		for _, m := range members {
+			out = append(out, m.Username)
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opt.Page = resp.NextPage
+	}
 }
 
 // codeOwners reads the target branch's CODEOWNERS, nil when there is none.

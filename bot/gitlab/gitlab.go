@@ -1,13 +1,15 @@
 // Package gitlab is Shipgate's GitLab adapter, on GitLab's Go client
 // (gitlab.com/gitlab-org/api/client-go). It receives GitLab webhooks
-// (POST /webhooks/gitlab), translates them once into jobs, and processes
-// those jobs: it builds the host-neutral policies.Change of a merge request
-// from the API, judges it with the policy read from the target branch, and
-// publishes the commit status `shipgate` and one sticky MR note. Command
-// decisions, the published outcome and the records come from bot/review,
-// shared with bot/github.
+// (POST /webhooks/gitlab) and translates them once into jobs: merge
+// requests and tags are judged by bot/gate, for which the adapter makes
+// the host calls (gate.Host, gate.Repo, gate.Releaser: reading an MR and
+// its facts, publishing the commit status `shipgate: <target>` and the
+// sticky note, tags and releases); pushes that change the policy fan out;
+// Pipeline Hooks of deployment pipelines are queued (KindPipeline) for
+// bot/gitlab/deployments, which follows them.
 //
-// It must not import actions/ or any other host's adapter.
+// It must not import actions/, any other host's adapter, or
+// bot/gitlab/deployments (which imports it).
 package gitlab
 
 import (
@@ -94,10 +96,7 @@ type Config struct {
 type App struct {
 	cfg Config
 	gl  *gl.Client
-
-	mu   sync.Mutex
-	self string // the bot's username, once known
-
+	id  *Identity
 }
 
 var (
@@ -113,22 +112,34 @@ func New(cfg Config) (*App, error) {
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("gitlab: a store is required")
 	}
-	if cfg.URL == "" {
-		cfg.URL = DefaultURL
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Tries <= 0 {
-		cfg.Tries = 4
+	client, err := NewClient(cfg.URL, cfg.Token, cfg.Transport, cfg.Tries, cfg.Metrics)
+	if err != nil {
+		return nil, err
 	}
-	base := cfg.URL
+	return &App{cfg: cfg, gl: client, id: NewIdentity(client, cfg.BotUsername)}, nil
+}
+
+// NewClient builds GitLab's client for the API at address (DefaultURL when
+// ""; "/api/v4/" is added when it does not end so), authenticated by
+// token, over transport (nil: a clone of http.DefaultTransport), trying a
+// request at most tries times (default 4), its calls metered into metrics
+// (may be nil).
+func NewClient(address string, token bot.Secret, transport http.RoundTripper, tries int, metrics *bot.Metrics) (*gl.Client, error) {
+	if address == "" {
+		address = DefaultURL
+	}
+	if tries <= 0 {
+		tries = 4
+	}
+	base := address
 	if !strings.HasSuffix(strings.TrimSuffix(base, "/"), "/api/v4") {
 		base = strings.TrimSuffix(base, "/") + "/api/v4/"
 	}
 	// Conditional requests where GitLab answers with an ETag, and every
 	// call metered by route (hostapi); GitLab's client retries.
-	transport := cfg.Transport
 	if transport == nil {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
@@ -136,33 +147,62 @@ func New(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: the URL %q: %w", base, err)
 	}
-	meter := &hostapi.Meter{Next: transport, Host: policies.GitLab, Metrics: cfg.Metrics, BasePath: u.EscapedPath(), Routes: apiRoutes()}
+	meter := &hostapi.Meter{Next: transport, Host: policies.GitLab, Metrics: metrics, BasePath: u.EscapedPath(), Routes: apiRoutes()}
 	chain := hostapi.NewCache(4096, 64<<20).Transport("token", meter)
-	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(cfg.Tries - 1), gl.WithHTTPClient(&http.Client{Transport: chain})}
-	client, err := gl.NewClient(cfg.Token.Reveal(), opts...)
+	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(tries - 1), gl.WithHTTPClient(&http.Client{Transport: chain})}
+	client, err := gl.NewClient(token.Reveal(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)
 	}
-	return &App{cfg: cfg, gl: client, self: cfg.BotUsername}, nil
+	return client, nil
+}
+
+// Identity is the user a token writes as: given, or asked once (GET
+// /user) and then known. It is safe for concurrent use.
+type Identity struct {
+	client *gl.Client
+	mu     sync.Mutex
+	name   string
+}
+
+// NewIdentity returns the identity of client's token; name, when given,
+// is taken as it.
+func NewIdentity(client *gl.Client, name string) *Identity {
+	return &Identity{client: client, name: name}
+}
+
+// Name returns the username, asking GitLab the first time.
+func (i *Identity) Name(ctx context.Context) (string, error) {
+	if n := i.Known(); n != "" {
+		return n, nil
+	}
+	u, _, err := i.client.Users.CurrentUser(gl.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("reading the token's user: %w", err)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.name = u.Username
+	return u.Username, nil
+}
+
+// Known returns the username once known, "" before.
+func (i *Identity) Known() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.name
+}
+
+// Is reports whether username is the identity's, once known.
+func (i *Identity) Is(username string) bool {
+	n := i.Known()
+	return n != "" && strings.EqualFold(username, n)
 }
 
 // isBot reports whether username is a bot user: Shipgate itself, a
 // token's bot user, or a GitLab service bot. Their notes are never
 // commands.
-func (a *App) isBot(username string) bool {
-	a.mu.Lock()
-	self := a.self
-	a.mu.Unlock()
-	return strings.EqualFold(username, self) || botUsername(username)
-}
-
-// isSelf reports whether username is Shipgate's own user, once known
-// (BotUsername, or the first GET /user).
-func (a *App) isSelf(username string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.self != "" && strings.EqualFold(username, a.self)
-}
+func (a *App) isBot(username string) bool { return a.id.Is(username) || botUsername(username) }
 
 // botUsername recognises the users GitLab creates for project and group
 // access tokens (project_123_bot_…, group_45_bot_…) and its service bots
@@ -178,22 +218,4 @@ func botUsername(name string) bool {
 // Identify learns the user Shipgate writes as (BotUsername, or GET /user
 // once): its notes are never commands, so the server calls it before it
 // processes anything, and Process before each batch.
-func (a *App) Identify(ctx context.Context) (string, error) { return a.selfName(ctx) }
-
-// selfName is the user the token writes as: BotUsername, or GET /user once.
-func (a *App) selfName(ctx context.Context) (string, error) {
-	a.mu.Lock()
-	self := a.self
-	a.mu.Unlock()
-	if self != "" {
-		return self, nil
-	}
-	u, _, err := a.gl.Users.CurrentUser(gl.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("reading the token's user: %w", err)
-	}
-	a.mu.Lock()
-	a.self = u.Username
-	a.mu.Unlock()
-	return u.Username, nil
-}
+func (a *App) Identify(ctx context.Context) (string, error) { return a.id.Name(ctx) }

@@ -84,6 +84,16 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
+// setDeployer rebuilds the gate with a deployment orchestrator.
+func (h *harness) setDeployer(d gate.Deployer) {
+	h.t.Helper()
+	g, err := gate.New(gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: zerolog.Nop(), Legacy: h.app.DecodeLegacy})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.gate = g
+}
+
 // process hands a batch to its processor, as bot.Workers does.
 func (h *harness) process(ctx context.Context, b store.Batch) error {
 	if slices.Contains(h.gate.Kinds(), b.Jobs[0].Kind) {

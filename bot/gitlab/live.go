@@ -12,7 +12,7 @@ import (
 // needs from the API. Its errors are gate.Check's: gate.ErrNoPolicy, the
 // policy's errors, API errors.
 func (a *App) CheckMR(ctx context.Context, project string, iid int) (gate.Checked, error) {
-	self, err := a.selfName(ctx)
+	self, err := a.id.Name(ctx)
 	if err != nil {
 		return gate.Checked{}, err
 	}

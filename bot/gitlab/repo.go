@@ -144,7 +144,7 @@ func (p *project) ReadFile(ctx context.Context, path, ref string) ([]byte, strin
 	}
 	data, resp, err := p.a.gl.RepositoryFiles.GetRawFile(p.pid, path, opt, gl.WithContext(ctx))
 	switch {
-	case isNotFound(resp, err):
+	case IsNotFound(resp, err):
 		return nil, "", false, nil
 	case err != nil:
 		return nil, "", false, fmt.Errorf("reading %s of %s at %s: %w", path, p.path, ref, err)
@@ -160,7 +160,8 @@ func blobSHA(data []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func isNotFound(resp *gl.Response, err error) bool {
+// IsNotFound reports whether a call's error is GitLab's 404.
+func IsNotFound(resp *gl.Response, err error) bool {
 	if err == nil {
 		return false
 	}
@@ -316,7 +317,7 @@ func (p *project) EditComment(ctx context.Context, iid int, id int64, body strin
 	body = review.Truncate(body, maxNoteBody)
 	_, resp, err := p.a.gl.Notes.UpdateMergeRequestNote(p.pid, int64(iid), id, &gl.UpdateMergeRequestNoteOptions{Body: gl.Ptr(body)}, gl.WithContext(ctx))
 	switch {
-	case isNotFound(resp, err):
+	case IsNotFound(resp, err):
 		return gate.ErrGone
 	case err != nil:
 		return fmt.Errorf("editing note %d of %s: %w", id, p.ref(iid), err)

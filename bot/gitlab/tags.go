@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -75,7 +76,7 @@ func tagSHA(t *gl.Tag) string {
 func (p *project) Compare(ctx context.Context, base, head string, wantCommits bool) (bool, []policies.Commit, error) {
 	compare := func(from, to string) (*gl.Compare, error) {
 		c, resp, err := p.a.gl.Repositories.Compare(p.pid, &gl.CompareOptions{From: gl.Ptr(from), To: gl.Ptr(to), Straight: gl.Ptr(true)}, gl.WithContext(ctx))
-		if isNotFound(resp, err) {
+		if IsNotFound(resp, err) {
 			return nil, nil
 		}
 		return c, wrapIf(err, "comparing %s with %s in %s", from, to, p.path)
@@ -127,7 +128,7 @@ func (p *project) Holding(ctx context.Context, sha string, candidates []release.
 func (p *project) TagCommit(ctx context.Context, tag string) (string, bool, error) {
 	t, resp, err := p.a.gl.Tags.GetTag(p.pid, tag, gl.WithContext(ctx))
 	switch {
-	case isNotFound(resp, err):
+	case IsNotFound(resp, err):
 		return "", false, nil
 	case err != nil:
 		return "", false, fmt.Errorf("reading the tag %s of %s: %w", tag, p.path, err)
@@ -196,4 +197,35 @@ func (p *project) SetTagStatus(ctx context.Context, sha string, ok bool, descrip
 		state = gl.Success
 	}
 	return p.setStatus(ctx, sha, TagStatusName, state, description, url)
+}
+
+var _ gate.PusherConfirmer = (*project)(nil)
+
+// maxPushEvents bounds the push events read to find a tag's push.
+const maxPushEvents = 100
+
+// ConfirmPusher returns who pushed tag at sha as GitLab's events name them
+// (GET /projects/:id/events?action=pushed, newest first), or why the push
+// cannot be confirmed. The hook's user_username is only a claim: GitLab's
+// webhook token is the same for every project that sends to Shipgate, so
+// whoever set up one project's webhook could write a Tag Push Hook for
+// another naming a Maintainer as the pusher. GitLab records the push event
+// before it sends the hook.
+func (p *project) ConfirmPusher(ctx context.Context, tag, sha, claimed string) (pusher, refusal string, err error) {
+	evs, _, err := p.a.gl.Events.ListProjectVisibleEvents(p.pid, &gl.ListProjectVisibleEventsOptions{ListOptions: gl.ListOptions{PerPage: maxPushEvents},
+		Action: gl.Ptr(gl.PushedEventType), Sort: gl.Ptr("desc")}, gl.WithContext(ctx))
+	if err != nil {
+		return "", "", fmt.Errorf("reading the pushes of %s: %w", p.path, err)
+	}
+	for _, ev := range evs {
+		pd, who := ev.PushData, cmp.Or(ev.Author.Username, ev.AuthorUsername)
+		if pd.RefType == "tag" && pd.Ref == tag && pd.CommitTo == sha && pd.Action == "created" && who != "" {
+			if !strings.EqualFold(who, claimed) {
+				zerolog.Ctx(ctx).Warn().Str("hook_user", claimed).Str("pusher", who).Msg("the Tag Push Hook names another pusher than GitLab's events: the events count")
+			}
+			return who, "", nil
+		}
+	}
+	return "", fmt.Sprintf("GitLab shows no push that created %s at %.7s, so who pushed it cannot be confirmed; delete the tag and push it again",
+		templates.Inert(tag), sha), nil
 }

@@ -18,7 +18,13 @@ tags:
 
 // tagPush pushes tag at sha as user and delivers its Tag Push Hook.
 func (h *harness) tagPush(tag, sha, user string) {
-	h.fake.Do(func() { h.project.Tags[tag] = sha })
+	h.fake.PushTag(h.project, tag, sha, user)
+	h.forgedTagPush(tag, sha, user)
+}
+
+// forgedTagPush delivers a Tag Push Hook naming user as the pusher, with
+// the webhook's token, whoever pushed the tag.
+func (h *harness) forgedTagPush(tag, sha, user string) {
 	h.deliver("Tag Push Hook", map[string]any{
 		"object_kind": "tag_push", "event_name": "tag_push", "ref": "refs/tags/" + tag, "before": strings.Repeat("0", 40),
 		"after": sha, "checkout_sha": sha, "user_username": user, "project_id": testProjectID, "project": h.projectJSON(),

@@ -11,6 +11,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
@@ -29,7 +30,29 @@ const (
 	// KindPolicyChanged re-evaluates the open MRs into a branch whose
 	// policy changed.
 	KindPolicyChanged = "gitlab.policy_changed"
+	// KindPipeline follows a deployment's pipeline (PipelineHook); the
+	// deployment integration (bot/gitlab/deployments) processes it.
+	KindPipeline = "gitlab.pipeline"
 )
+
+// PipelineHook is a KindPipeline job's payload: a Pipeline Hook of a
+// pipeline that carries a deployment step's key (deploy.KeyVariable),
+// translated. Its facts are the webhook's claim, and the webhook's token
+// is the same for every project that sends to Shipgate: the pipeline is
+// read again through the API before anything of it counts.
+type PipelineHook struct {
+	DeliveryID string `json:"delivery_id"`
+	// Kind is "pipeline" and Action the pipeline's status, as the
+	// delivery records them.
+	Kind      string `json:"kind"`
+	Action    string `json:"action"`
+	ProjectID int64  `json:"project_id"`
+	Repo      string `json:"repo"`
+	Pipeline  int64  `json:"pipeline"`
+	// Keys are the values of its deploy.KeyVariable variables.
+	Keys []string  `json:"keys"`
+	At   time.Time `json:"at"`
+}
 
 // Event is the payload of the adapter's own jobs (tag pushes, policy
 // changes), and of merge request jobs queued before they were gate.Events
@@ -173,7 +196,7 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		return []store.Job{{Kind: kind, Key: key, Payload: payload}}, "", nil
 	}
 	switch gl.EventType(event) {
-	case gl.EventTypeMergeRequest, gl.EventTypeNote, gl.EventTypeTagPush, gl.EventTypePush:
+	case gl.EventTypeMergeRequest, gl.EventTypeNote, gl.EventTypeTagPush, gl.EventTypePush, gl.EventTypePipeline:
 	default:
 		return nil, "event " + event + " is not handled", nil
 	}
@@ -187,7 +210,7 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		if !mrAction(oa.Action) {
 			return nil, "merge request action " + oa.Action + " changes nothing", nil
 		}
-		if oa.Action == "update" && ev.User != nil && a.isSelf(ev.User.Username) {
+		if oa.Action == "update" && ev.User != nil && a.id.Is(ev.User.Username) {
 			// Shipgate's own label changes, made while it evaluated.
 			return nil, "update by Shipgate itself", nil
 		}
@@ -238,8 +261,31 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		e := Event{Kind: "push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
 			DefaultBranch: ev.Project.DefaultBranch, Branch: branch, SHA: ev.After, Sender: ev.UserUsername}
 		return job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
+	case *gl.PipelineEvent:
+		return pipelineJob(ev, delivery, at)
 	}
 	return nil, "event " + event + " is not handled", nil
+}
+
+// pipelineJob is the job of a Pipeline Hook whose pipeline carries a
+// deployment step's key; any other pipeline is no deployment's.
+func pipelineJob(ev *gl.PipelineEvent, delivery string, at time.Time) ([]store.Job, string, error) {
+	oa := ev.ObjectAttributes
+	h := PipelineHook{DeliveryID: delivery, Kind: "pipeline", Action: oa.Status, ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+		Pipeline: oa.ID, At: at}
+	for _, v := range oa.Variables {
+		if v.Key == deploy.KeyVariable {
+			h.Keys = append(h.Keys, v.Value)
+		}
+	}
+	if len(h.Keys) == 0 || h.Pipeline == 0 || h.Repo == "" {
+		return nil, "pipeline without " + deploy.KeyVariable + ": no deployment's", nil
+	}
+	payload, err := json.Marshal(h)
+	if err != nil {
+		return nil, "", fmt.Errorf("encoding the pipeline job: %w", err)
+	}
+	return []store.Job{{Kind: KindPipeline, Key: fmt.Sprintf("gitlab:%s:pipeline:%d", h.Repo, h.Pipeline), Payload: payload}}, "", nil
 }
 
 // readsChanges reports whether an MR update without a push (no oldrev)

@@ -73,8 +73,8 @@ func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
 // server, and runs them until ctx is done.
 func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	log := newLogger(cfg, logOut)
-	if cfg.SlackBotToken != "" && !cfg.githubEnabled() {
-		return usageError(errors.New("slack: Slack approvals drive deployments, which need the GitHub settings (SHIPGATE_GITHUB_*)"))
+	if cfg.SlackBotToken != "" && !cfg.githubEnabled() && !cfg.gitlabEnabled() {
+		return usageError(errors.New("slack: Slack approvals drive deployments, which need a host's settings (SHIPGATE_GITHUB_* or SHIPGATE_GITLAB_*)"))
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -85,23 +85,11 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
 	acceptor := workers.Acceptor(st)
 
-	var receivers []bot.Receiver
-	var reconcilers []hostReconciler
-	if cfg.githubEnabled() {
-		w, err := wireGitHub(ctx, cfg, log, metrics, st, workers, acceptor)
-		if err != nil {
-			return err
-		}
-		receivers, reconcilers = append(receivers, w.receivers...), append(reconcilers, w.reconciler)
+	w, err := wireHosts(ctx, cfg, log, metrics, st, workers, acceptor)
+	if err != nil {
+		return err
 	}
-	if cfg.gitlabEnabled() {
-		w, err := wireGitLab(ctx, cfg, log, metrics, st, workers, acceptor)
-		if err != nil {
-			return err
-		}
-		receivers, reconcilers = append(receivers, w.receivers...), append(reconcilers, w.reconciler)
-	}
-	workers.Processors = append(workers.Processors, freezeChanges(st, acceptor, cfg))
+	receivers, reconcilers := w.receivers, w.reconcilers
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")

@@ -10,14 +10,15 @@ import (
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
-// newDeploy builds the deployment orchestrator on the GitHub adapter and,
-// when SHIPGATE_SLACK_BOT_TOKEN is set, the Slack integration that
-// notifies and takes approvals. The Slack receiver is nil without Slack.
-func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, gh *github.App, w *bot.Workers) (*deploy.Orchestrator, *slack.Slack, error) {
-	dcfg := deploy.Config{Store: st, Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh, Emails: gh, Releases: gh,
-		Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
+// newDeploy builds the deployment orchestrator on the hosts'
+// integrations and, when SHIPGATE_SLACK_BOT_TOKEN is set, the Slack
+// integration that notifies and takes approvals for every host. The
+// Slack receiver is nil without Slack.
+func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[policies.Host]deploy.HostIntegrations, w *bot.Workers) (*deploy.Orchestrator, *slack.Slack, error) {
+	dcfg := deploy.Config{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
 	var sl *slack.Slack
 	if cfg.SlackBotToken != "" {
 		var err error
@@ -36,4 +37,9 @@ func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, gh *github.
 		sl.SetDecider(o)
 	}
 	return o, sl, nil
+}
+
+// githubDeployments are the orchestrator's GitHub integrations: the App.
+func githubDeployments(gh *github.App) deploy.HostIntegrations {
+	return deploy.HostIntegrations{Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh, Emails: gh, Releases: gh}
 }

@@ -9,20 +9,23 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/bot/gitlab/deployments"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
 
-// wired is what a host brings to the server: its receivers (webhooks,
-// Slack) and its reconciliation; its processors are added to the workers.
+// wired is what the hosts bring to the server: their receivers (webhooks,
+// Slack) and their reconciliation; their processors are added to the
+// workers.
 type wired struct {
-	receivers  []bot.Receiver
-	reconciler hostReconciler
+	receivers   []bot.Receiver
+	reconcilers []hostReconciler
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -38,58 +41,106 @@ type reconciler interface {
 	ReconcileRepo(ctx context.Context, scope int64, repo string, limit int) (int, error)
 }
 
-// wireGitHub builds the GitHub client, its server side, the deployment
-// orchestrator on the client (and Slack), and the gate on both.
-func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor) (wired, error) {
+// wireHosts builds each configured host's client, the deployment
+// orchestrator on every host's integrations (and Slack), then each host's
+// server side and gate, which take the orchestrator; it registers their
+// processors with the workers.
+func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor) (wired, error) {
+	var (
+		out   wired
+		hosts = map[policies.Host]deploy.HostIntegrations{}
+		gh    *github.App
+		glDep *deployments.GitLab
+		err   error
+	)
+	if cfg.githubEnabled() {
+		if gh, err = newGitHub(cfg, log, m); err != nil {
+			return out, usageError(err)
+		}
+		hosts[policies.GitHub] = githubDeployments(gh)
+	}
+	if cfg.gitlabEnabled() {
+		if glDep, err = deployments.New(deployments.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, Metrics: m}); err != nil {
+			return out, usageError(fmt.Errorf("gitlab: %w", err))
+		}
+		hosts[policies.GitLab] = glDep.Integrations()
+	}
+	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w)
+	if err != nil {
+		return out, usageError(err)
+	}
+	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
+	if sl != nil {
+		out.receivers = append(out.receivers, sl)
+	}
+	if gh != nil {
+		if err := wireGitHub(ctx, cfg, log, m, st, w, a, gh, orchestrator, &out); err != nil {
+			return out, err
+		}
+	}
+	if glDep != nil {
+		if err := wireGitLab(ctx, cfg, log, m, st, w, a, glDep, orchestrator, &out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// newGitHub builds the GitHub API client from the configuration.
+func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics) (*github.App, error) {
 	gcfg := github.Config{APIURL: cfg.GitHubAPIURL, Token: cfg.GitHubToken, AppID: cfg.GitHubAppID, Logger: log, Metrics: m}
 	if cfg.GitHubPrivateKeyFile != "" {
 		key, err := os.ReadFile(cfg.GitHubPrivateKeyFile)
 		if err != nil {
-			return wired{}, usageError(fmt.Errorf("reading SHIPGATE_GITHUB_PRIVATE_KEY_FILE: %w", err))
+			return nil, fmt.Errorf("reading SHIPGATE_GITHUB_PRIVATE_KEY_FILE: %w", err)
 		}
 		gcfg.PrivateKey = bot.Secret(key)
 	}
 	app, err := github.New(gcfg)
 	if err != nil {
-		return wired{}, usageError(fmt.Errorf("github: %w", err))
+		return nil, fmt.Errorf("github: %w", err)
 	}
-	srv, err := ghserver.New(ghserver.Config{App: app, WebhookSecret: cfg.GitHubWebhookSecret, Store: st, Acceptor: a, Logger: log, Metrics: m})
-	if err != nil {
-		return wired{}, usageError(fmt.Errorf("github: %w", err))
-	}
-	identify(ctx, log, policies.GitHub, app.Identify)
-	orchestrator, sl, err := newDeploy(cfg, log, st, app, w)
-	if err != nil {
-		return wired{}, usageError(err)
-	}
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: orchestrator, Logger: log, Legacy: ghserver.DecodeLegacy})
-	if err != nil {
-		return wired{}, err
-	}
-	w.Processors = append(w.Processors, srv, g, orchestrator, ghserver.DeployHooks{Orchestrator: orchestrator, Protection: app})
-	w.Classify = append(w.Classify, app.Classify)
-	out := wired{receivers: []bot.Receiver{srv}, reconciler: hostReconciler{policies.GitHub, srv}}
-	if sl != nil {
-		out.receivers = append(out.receivers, sl)
-	}
-	return out, nil
+	return app, nil
 }
 
-// wireGitLab builds the GitLab adapter and its gate.
-func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor) (wired, error) {
+// wireGitHub builds GitHub's server side and gate on the client.
+func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor,
+	app *github.App, o *deploy.Orchestrator, out *wired) error {
+	srv, err := ghserver.New(ghserver.Config{App: app, WebhookSecret: cfg.GitHubWebhookSecret, Store: st, Acceptor: a, Logger: log, Metrics: m})
+	if err != nil {
+		return usageError(fmt.Errorf("github: %w", err))
+	}
+	identify(ctx, log, policies.GitHub, app.Identify)
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: ghserver.DecodeLegacy})
+	if err != nil {
+		return err
+	}
+	w.Processors = append(w.Processors, srv, g, ghserver.DeployHooks{Orchestrator: o, Protection: app})
+	w.Classify = append(w.Classify, app.Classify)
+	out.receivers = append(out.receivers, srv)
+	out.reconcilers = append(out.reconcilers, hostReconciler{policies.GitHub, srv})
+	return nil
+}
+
+// wireGitLab builds the GitLab adapter and its gate; dep is GitLab's side
+// of deployments, which follows the deployment pipelines.
+func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor,
+	dep *deployments.GitLab, o *deploy.Orchestrator, out *wired) error {
 	app, err := gitlab.New(gitlab.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, WebhookSecret: cfg.GitLabWebhookSecret,
 		Logger: log, Metrics: m, Store: st, Acceptor: a})
 	if err != nil {
-		return wired{}, usageError(fmt.Errorf("gitlab: %w", err))
+		return usageError(fmt.Errorf("gitlab: %w", err))
 	}
 	identify(ctx, log, policies.GitLab, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Logger: log, Legacy: app.DecodeLegacy})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: app.DecodeLegacy})
 	if err != nil {
-		return wired{}, err
+		return err
 	}
-	w.Processors = append(w.Processors, app, g)
+	w.Processors = append(w.Processors, app, g, deployments.Hooks{GitLab: dep, Orchestrator: o})
 	w.Classify = append(w.Classify, app.Classify)
-	return wired{receivers: []bot.Receiver{app}, reconciler: hostReconciler{policies.GitLab, app}}, nil
+	out.receivers = append(out.receivers, app)
+	out.reconcilers = append(out.reconcilers, hostReconciler{policies.GitLab, app})
+	return nil
 }
 
 // freezeChanges re-evaluates each enabled host's open changes when a

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -150,6 +151,7 @@ func (mr *MR) systemNote(u User, body string, at time.Time) {
 
 // Status is a commit status.
 type Status struct {
+	ID                                       int64
 	SHA, Name, State, Description, TargetURL string
 	// Author posted it (the token's user for statuses set through the API).
 	Author User
@@ -178,17 +180,23 @@ type Project struct {
 	Branches map[string]string
 	Statuses []Status
 	Releases []Release
-	// Pipelines are the pipelines created through the API; set Status to
-	// move one along.
+	// Pipelines are the project's pipelines, oldest first: those created
+	// through the API and those added with AddPipeline. Set Status to move
+	// one along.
 	Pipelines []*Pipeline
+	// Deployments and Environments are what the Deployments API made.
+	Deployments  []*Deployment
+	Environments []string
+	// Pushes are the project's push events, oldest first (GET
+	// /projects/:id/events?action=pushed); PushTag records one.
+	Pushes []Push
 }
 
-// Pipeline is a pipeline created through the API.
-type Pipeline struct {
-	ID        int64
-	Ref       string
-	Status    string
-	Variables map[string]string
+// Push is a push event: who pushed ref (a branch or a tag), and what.
+type Push struct {
+	Author User
+	// Action is GitLab's push_data.action: created, pushed or removed.
+	Action, RefType, Ref, CommitTo string
 }
 
 // Request is one request the fake received.
@@ -212,6 +220,10 @@ type Server struct {
 	// Groups maps a group's full path to its members (inherited ones
 	// included), for GET /groups/:id/members/all. Change it inside Do.
 	Groups map[string][]User
+	// PublicEmails maps usernames to the public e-mail of their profile
+	// (GET /users/:id); Now is the clock of pipelines and deployments.
+	PublicEmails map[string]string
+	Now          func() time.Time
 
 	srv        *httptest.Server
 	mu         sync.Mutex
@@ -226,13 +238,16 @@ type Server struct {
 	awards     []string
 	releases   []string
 	pipelines  []string
-	failNext   map[string]int // route → status to answer once
+	deploys    []string
+	failNext   map[string]int           // route → status to answer once
+	holds      map[string]chan struct{} // route → answers held until closed
 }
 
 // New starts a fake with token and the bot user self; it is closed, and
 // unexpected requests fail t, at cleanup.
 func New(t testing.TB, token string, self User) *Server {
-	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, Groups: map[string][]User{}}
+	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, holds: map[string]chan struct{}{}, Groups: map[string][]User{},
+		PublicEmails: map[string]string{}, Now: time.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + BasePath + "/"
 	t.Cleanup(func() {
@@ -318,7 +333,7 @@ func (s *Server) PipelinesCreated() []string { return s.effects(&s.pipelines) }
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases, s.pipelines = nil, nil, nil, nil, nil, nil, nil, nil
+	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases, s.pipelines, s.deploys = nil, nil, nil, nil, nil, nil, nil, nil, nil
 }
 
 func (s *Server) effects(list *[]string) []string {
@@ -332,7 +347,40 @@ func firstLine(s string) string {
 	return line
 }
 
+// HoldAnswers makes the answers to "METHOD route" (e.g. "POST
+// /projects/:id/pipeline") wait until release is called: the requests'
+// effects happen at once, and a client that dies meanwhile never hears of
+// them, as when GitLab did the work and the caller crashed.
+func (s *Server) HoldAnswers(route string) (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	s.holds[route] = ch
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	if hold := s.answer(rec, r); hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if r.Method != http.MethodGet {
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return
+	}
+	s.answerConditionally(w, r, rec)
+}
+
+// answer serves r into w, and returns the channel to wait on before
+// sending the answer when its route is held.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) (hold chan struct{}) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -365,6 +413,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, code, map[string]string{"message": http.StatusText(code)})
 		return
 	}
+	hold = s.holds[key]
 	h, known := s.routes()[key]
 	if !known {
 		s.unexpected = append(s.unexpected, r.Method+" "+r.URL.String())
@@ -388,13 +437,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.Method != http.MethodGet {
-		h(w, r, p, mr, body, args...)
-		return
-	}
-	rec := httptest.NewRecorder()
-	h(rec, r, p, mr, body, args...)
-	s.answerConditionally(w, r, rec)
+	h(w, r, p, mr, body, args...)
+	return hold
 }
 
 // answerConditionally sends a GET's answer with a weak ETag, or 304 Not
@@ -412,7 +456,7 @@ func (s *Server) answerConditionally(w http.ResponseWriter, r *http.Request, rec
 	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
 	w.Header().Set("ETag", etag)
 	if r.Header.Get("If-None-Match") == etag {
-		s.requests[len(s.requests)-1].NotModified = true
+		s.markNotModified(r)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -441,6 +485,18 @@ func (s *Server) CountCalls(excluding304 bool) int {
 	return n
 }
 
+// markNotModified marks the newest record of r as answered 304.
+func (s *Server) markNotModified(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.requests) - 1; i >= 0; i-- {
+		if q := &s.requests[i]; q.Method == r.Method && q.Path == r.URL.EscapedPath() && q.Query == r.URL.RawQuery {
+			q.NotModified = true
+			return
+		}
+	}
+}
+
 // routeOf names the route of a path's segments and returns its
 // parameters: ":id", ":iid", ":note", ":sha", ":path" in order.
 func routeOf(seg []string) (string, []string) {
@@ -449,6 +505,9 @@ func routeOf(seg []string) (string, []string) {
 	}
 	if len(seg) == 4 && seg[0] == "groups" && seg[2] == "members" && seg[3] == "all" {
 		return "/groups/:id/members/all", []string{seg[1]}
+	}
+	if len(seg) == 2 && seg[0] == "users" {
+		return "/users/:id", []string{seg[1]}
 	}
 	if len(seg) < 2 || seg[0] != "projects" {
 		return "/" + strings.Join(seg, "/"), nil
@@ -469,12 +528,18 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) >= 4 && rest[0] == "repository" && rest[1] == "files" && rest[len(rest)-1] == "raw":
 		args = append(args, strings.Join(rest[2:len(rest)-1], "/"))
 		return route + "/repository/files/:path/raw", args
-	case len(rest) >= 3 && rest[0] == "repository" && rest[1] == "tags":
-		args = append(args, strings.Join(rest[2:], "/"))
-		return route + "/repository/tags/:tag", args
 	case len(rest) == 2 && rest[0] == "pipelines":
 		args = append(args, rest[1])
 		return route + "/pipelines/:pipeline", args
+	case len(rest) == 3 && rest[0] == "pipelines" && rest[2] == "variables":
+		args = append(args, rest[1])
+		return route + "/pipelines/:pipeline/variables", args
+	case len(rest) == 2 && rest[0] == "deployments":
+		args = append(args, rest[1])
+		return route + "/deployments/:deployment", args
+	case len(rest) == 3 && rest[0] == "repository" && (rest[1] == "tags" || rest[1] == "commits"):
+		args = append(args, rest[2])
+		return route + "/repository/" + rest[1] + "/:ref", args
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
@@ -491,7 +556,8 @@ func routeOf(seg []string) (string, []string) {
 type handler func(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, body []byte, args ...string)
 
 func (s *Server) routes() map[string]handler {
-	return map[string]handler{
+	routes := s.deployRoutes()
+	maps.Copy(routes, map[string]handler{
 		"GET /groups/:id/members/all":                                    s.groupMembers,
 		"GET /user":                                                      s.getUser,
 		"GET /projects/:id":                                              s.getProject,
@@ -513,15 +579,13 @@ func (s *Server) routes() map[string]handler {
 		"POST /projects/:id/statuses/:sha":                               s.setStatus,
 		"GET /projects/:id/repository/commits/:sha/statuses":             s.listStatuses,
 		"GET /projects/:id/repository/tags":                              s.listTags,
-		"GET /projects/:id/repository/tags/:tag":                         s.getTag,
 		"POST /projects/:id/repository/tags":                             s.createTag,
 		"GET /projects/:id/repository/branches":                          s.listBranches,
 		"POST /projects/:id/releases":                                    s.createRelease,
-		"POST /projects/:id/pipeline":                                    s.createPipeline,
-		"GET /projects/:id/pipelines/:pipeline":                          s.getPipeline,
 		"GET /projects/:id/repository/compare":                           s.compare,
 		"GET /projects/:id/repository/commits/:sha/refs":                 s.commitRefs,
-	}
+	})
+	return routes
 }
 
 func (s *Server) project(id string) *Project {
@@ -812,11 +876,11 @@ func (s *Server) setStatus(w http.ResponseWriter, _ *http.Request, p *Project, _
 	if name == "" {
 		name = "default"
 	}
-	st := Status{SHA: args[1], Name: name, State: in.State, Description: in.Description, TargetURL: in.TargetURL, Author: s.Self}
+	s.nextID++
+	st := Status{ID: s.nextID, SHA: args[1], Name: name, State: in.State, Description: in.Description, TargetURL: in.TargetURL, Author: s.Self}
 	p.Statuses = append(p.Statuses, st)
 	s.statuses = append(s.statuses, fmt.Sprintf("%s@%s:%s:%s", p.Path, st.SHA, st.Name, st.State))
-	s.nextID++
-	writeJSON(w, http.StatusCreated, map[string]any{"id": s.nextID, "sha": st.SHA, "name": st.Name, "status": st.State,
+	writeJSON(w, http.StatusCreated, map[string]any{"id": st.ID, "sha": st.SHA, "name": st.Name, "status": st.State,
 		"description": st.Description, "target_url": st.TargetURL})
 }
 
@@ -825,7 +889,7 @@ func (s *Server) listStatuses(w http.ResponseWriter, _ *http.Request, p *Project
 	for i := len(p.Statuses) - 1; i >= 0; i-- {
 		st := p.Statuses[i]
 		if st.SHA == args[1] {
-			out = append(out, map[string]any{"sha": st.SHA, "name": st.Name, "status": st.State, "description": st.Description, "target_url": st.TargetURL,
+			out = append(out, map[string]any{"id": st.ID, "sha": st.SHA, "name": st.Name, "status": st.State, "description": st.Description, "target_url": st.TargetURL,
 				"author": userJSON(st.Author)})
 		}
 	}
@@ -843,15 +907,6 @@ func (s *Server) listTags(w http.ResponseWriter, _ *http.Request, p *Project, _ 
 		out = append(out, map[string]any{"name": n, "target": p.Tags[n], "commit": map[string]any{"id": p.Tags[n]}})
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) getTag(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
-	sha, ok := p.Tags[args[1]]
-	if !ok {
-		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Tag Not Found"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"name": args[1], "target": sha, "commit": map[string]any{"id": sha}})
 }
 
 // createTag creates a lightweight tag at a commit SHA (ref); GitLab
@@ -984,44 +1039,4 @@ func (s *Server) groupMembers(w http.ResponseWriter, _ *http.Request, _ *Project
 		out = append(out, j)
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func pipelineJSON(p *Project, pl *Pipeline) map[string]any {
-	return map[string]any{"id": pl.ID, "project_id": p.ID, "ref": pl.Ref, "status": pl.Status,
-		"web_url": fmt.Sprintf("https://gitlab.example/%s/-/pipelines/%d", p.Path, pl.ID)}
-}
-
-func (s *Server) createPipeline(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, body []byte, _ ...string) {
-	var in struct {
-		Ref       string `json:"ref"`
-		Variables []struct {
-			Key   string `json:"key"`
-			Value string `json:"value"`
-		} `json:"variables"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil || in.Ref == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "ref is missing"})
-		return
-	}
-	s.nextID++
-	pl := &Pipeline{ID: s.nextID, Ref: in.Ref, Status: "created", Variables: map[string]string{}}
-	var kv []string
-	for _, v := range in.Variables {
-		pl.Variables[v.Key] = v.Value
-		kv = append(kv, v.Key+"="+v.Value)
-	}
-	sort.Strings(kv)
-	p.Pipelines = append(p.Pipelines, pl)
-	s.pipelines = append(s.pipelines, p.Path+"@"+in.Ref+":"+strings.Join(kv, ","))
-	writeJSON(w, http.StatusCreated, pipelineJSON(p, pl))
-}
-
-func (s *Server) getPipeline(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
-	for _, pl := range p.Pipelines {
-		if strconv.FormatInt(pl.ID, 10) == args[1] {
-			writeJSON(w, http.StatusOK, pipelineJSON(p, pl))
-			return
-		}
-	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
 }

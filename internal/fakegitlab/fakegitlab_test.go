@@ -86,3 +86,55 @@ func TestUnexpectedRequestsFailAtCleanup(t *testing.T) {
 		t.Errorf("%d errors at cleanup, want 1 for the unexpected request", len(rec.errors))
 	}
 }
+
+// TestPipelinesAndDeployments: pipelines created through the API are the
+// token user's, of source api, with their variables; the list filters as
+// GitLab's does; the Deployments API wants every field GitLab requires.
+func TestPipelinesAndDeployments(t *testing.T) {
+	s := New(t, "tok", User{ID: 1, Username: "bot", Bot: true})
+	p := s.AddProject(&Project{ID: 3, Path: "group/proj", DefaultBranch: "main"})
+	p.Tags["v1.0.0"] = "abc"
+	p.Branches["main"] = "def"
+	c := client(t, s, "tok")
+	vars := []*gl.PipelineVariableOptions{{Key: gl.Ptr("SHIPGATE_ID"), Value: gl.Ptr("sg-1"), VariableType: gl.Ptr(gl.EnvVariableType)}}
+	pl, _, err := c.Pipelines.CreatePipeline(3, &gl.CreatePipelineOptions{Ref: gl.Ptr("v1.0.0"), Variables: &vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Source != "api" || pl.User.Username != "bot" || pl.SHA != "abc" || !pl.Tag {
+		t.Fatalf("pipeline %+v", pl)
+	}
+	s.AddPipeline(p, Pipeline{Ref: "v1.0.0", Source: "push", User: User{ID: 2, Username: "dave"}, Status: "success"})
+	list, _, err := c.Pipelines.ListProjectPipelines(3, &gl.ListProjectPipelinesOptions{Source: gl.Ptr("api"), Username: gl.Ptr("bot"), Ref: gl.Ptr("v1.0.0")})
+	if err != nil || len(list) != 1 || list[0].ID != pl.ID {
+		t.Fatalf("list %+v, %v", list, err)
+	}
+	got, _, err := c.Pipelines.GetPipelineVariables(3, pl.ID)
+	if err != nil || len(got) != 1 || got[0].Key != "SHIPGATE_ID" || got[0].Value != "sg-1" {
+		t.Fatalf("variables %+v, %v", got, err)
+	}
+	if _, _, err := c.Pipelines.CreatePipeline(3, &gl.CreatePipelineOptions{Ref: gl.Ptr("nope")}); err == nil {
+		t.Fatal("a pipeline for an unknown ref was created")
+	}
+	if _, _, err := c.Deployments.CreateProjectDeployment(3, &gl.CreateProjectDeploymentOptions{Environment: gl.Ptr("staging"), Ref: gl.Ptr("v1.0.0"),
+		Status: gl.Ptr(gl.DeploymentStatusCreated)}); err == nil {
+		t.Fatal("a deployment without sha and tag was created")
+	}
+	d, _, err := c.Deployments.CreateProjectDeployment(3, &gl.CreateProjectDeploymentOptions{Environment: gl.Ptr("staging"), Ref: gl.Ptr("v1.0.0"),
+		SHA: gl.Ptr("abc"), Tag: gl.Ptr(true), Status: gl.Ptr(gl.DeploymentStatusCreated)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Deployments.UpdateProjectDeployment(3, d.ID, &gl.UpdateProjectDeploymentOptions{Status: gl.Ptr(gl.DeploymentStatusCreated)}); err == nil {
+		t.Fatal("a deployment was moved back to created")
+	}
+	if _, _, err := c.Deployments.UpdateProjectDeployment(3, d.ID, &gl.UpdateProjectDeploymentOptions{Status: gl.Ptr(gl.DeploymentStatusRunning)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.DeploymentStatuses(), []string{"group/proj:staging@v1.0.0:created", "group/proj:staging@v1.0.0:running"}; !slices.Equal(got, want) {
+		t.Fatalf("deployment statuses %q, want %q", got, want)
+	}
+	if !slices.Equal(p.Environments, []string{"staging"}) {
+		t.Fatalf("environments %q", p.Environments)
+	}
+}

@@ -290,7 +290,7 @@ func (g *gitLabHost) Commit(sha, message, author string) {
 func (g *gitLabHost) Tag(tag, sha string) { g.Fake.Do(func() { g.Project.Tags[tag] = sha }) }
 
 func (g *gitLabHost) PushTag(tag, sha, pusher string) {
-	g.Tag(tag, sha)
+	g.Fake.PushTag(g.Project, tag, sha, pusher) // the push event GitLab records before its hook
 	g.Deliver("Tag Push Hook", map[string]any{
 		"object_kind": "tag_push", "event_name": "tag_push", "ref": "refs/tags/" + tag, "before": strings.Repeat("0", 40),
 		"after": sha, "checkout_sha": sha, "user_username": pusher, "project_id": gitLabProjectID, "project": g.projectJSON(),

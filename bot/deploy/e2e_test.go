@@ -18,7 +18,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/github"
-	ghserver "github.com/shipgate/shipgate/bot/github/server"
+	ghdeploy "github.com/shipgate/shipgate/bot/github/deployments"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -107,8 +107,7 @@ func (w *world) open() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.o, err = deploy.New(deploy.Config{Store: w.st, Hosts: map[policies.Host]deploy.HostIntegrations{policies.GitHub: {Policies: w.app,
-		Mirror: w.app, Workflows: w.app, Protection: w.app, Teams: w.app, Emails: w.app, Releases: w.app}},
+	w.o, err = deploy.New(deploy.Config{Store: w.st, Hosts: map[policies.Host]deploy.HostIntegrations{policies.GitHub: ghdeploy.New(w.app).Integrations()},
 		Notifier: w.sl, Groups: w.sl, Directory: w.sl, Now: w.clock.Now})
 	if err != nil {
 		w.t.Fatal(err)
@@ -125,8 +124,8 @@ func (w *world) restart() { w.st.Close(); w.open() }
 func (w *world) drain() {
 	w.t.Helper()
 	deploy.DrainQueue(w.t, w.ctx, w.st, func(ctx context.Context, b store.Batch) error {
-		if b.Jobs[0].Kind == ghserver.KindDeployHook {
-			return ghserver.DeployHooks{Orchestrator: w.o}.Process(ctx, b)
+		if b.Jobs[0].Kind == ghdeploy.KindDeployHook {
+			return ghdeploy.DeployHooks{Orchestrator: w.o}.Process(ctx, b)
 		}
 		return w.o.Process(ctx, b)
 	})
@@ -182,7 +181,7 @@ func (w *world) deliver(event, action string, payload []byte) {
 	w.t.Helper()
 	w.delivery++
 	id := fmt.Sprint("d-", w.delivery)
-	job, ok := ghserver.DeployHookJob(event, action, id, payload)
+	job, ok := ghdeploy.DeployHookJob(event, action, id, payload)
 	if !ok {
 		w.t.Fatalf("%s.%s queues no deploy hook", event, action)
 	}

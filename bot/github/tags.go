@@ -132,15 +132,15 @@ func (s *Session) PublishRelease(ctx context.Context, p *policies.Policy, rel ga
 // TagReported reports whether Shipgate already published the status of
 // this tag on its commit (an earlier delivery, the push or the create).
 func (s *Session) TagReported(ctx context.Context, tag, sha string) (bool, error) {
-	st, err := s.tagStatus(ctx, tag, sha)
+	st, err := s.TagStatus(ctx, tag, sha)
 	return st != nil, err
 }
 
-// tagStatus returns the newest gate.TagStatus status of tag on its commit
+// TagStatus returns the newest gate.TagStatus status of tag on its commit
 // that Shipgate itself posted, nil when there is none: GET
 // /repos/{owner}/{repo}/commits/{ref}/statuses. Statuses by anyone else
 // are ignored: anyone with write access can post one of that name.
-func (s *Session) tagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
+func (s *Session) TagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatus, error) {
 	self, err := s.a.Self(ctx)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
-	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -37,9 +36,4 @@ func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[p
 		sl.SetDecider(o)
 	}
 	return o, sl, nil
-}
-
-// githubDeployments are the orchestrator's GitHub integrations: the App.
-func githubDeployments(gh *github.App) deploy.HostIntegrations {
-	return deploy.HostIntegrations{Policies: gh, Mirror: gh, Workflows: gh, Protection: gh, Teams: gh, Emails: gh, Releases: gh}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	ghdeploy "github.com/shipgate/shipgate/bot/github/deployments"
 	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/gitlab/deployments"
@@ -57,7 +58,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		if gh, err = newGitHub(cfg, log, m); err != nil {
 			return out, usageError(err)
 		}
-		hosts[policies.GitHub] = githubDeployments(gh)
+		hosts[policies.GitHub] = ghdeploy.New(gh).Integrations()
 	}
 	if cfg.gitlabEnabled() {
 		if glDep, err = deployments.New(deployments.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, Metrics: m}); err != nil {
@@ -115,7 +116,7 @@ func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 	if err != nil {
 		return err
 	}
-	w.Processors = append(w.Processors, srv, g, ghserver.DeployHooks{Orchestrator: o, Protection: app})
+	w.Processors = append(w.Processors, srv, g, ghdeploy.DeployHooks{Orchestrator: o, Protection: ghdeploy.New(app)})
 	w.Classify = append(w.Classify, app.Classify)
 	out.receivers = append(out.receivers, srv)
 	out.reconcilers = append(out.reconcilers, hostReconciler{policies.GitHub, srv})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/github/deployments"
 	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
@@ -113,7 +114,7 @@ func (s *Server) translate(event, deliveryID string, payload []byte) (jobs []sto
 	case "workflow_run", "deployment_protection_rule":
 		// Deployment steps follow their workflow runs; protection rules
 		// wait for Shipgate's answer.
-		if j, ok := DeployHookJob(event, p.Action, deliveryID, payload); ok {
+		if j, ok := deployments.DeployHookJob(event, p.Action, deliveryID, payload); ok {
 			return []store.Job{j}, "", nil
 		}
 		return nil, "action " + p.Action + " of " + event + " is not followed", nil

@@ -1,4 +1,4 @@
-package github
+package deployments
 
 import (
 	"context"
@@ -6,24 +6,22 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
 )
-
-var _ deploy.Releases = (*App)(nil)
 
 // LatestRelease implements deploy.Releases: the tag of repo's latest
 // release, "" when it has none: GET /repos/{owner}/{repo}/releases/latest.
-func (a *App) LatestRelease(ctx context.Context, repo string) (string, error) {
-	s, err := a.Session(ctx, 0, repo)
+func (g *GitHub) LatestRelease(ctx context.Context, repo string) (string, error) {
+	s, err := g.app.Session(ctx, 0, repo)
 	if err != nil {
 		return "", err
 	}
-	rel, _, err := s.gh.Repositories.GetLatestRelease(ctx, s.owner, s.name)
-	if isNotFound(err) {
+	rel, _, err := s.API().Repositories.GetLatestRelease(ctx, s.Owner(), s.Short())
+	if github.IsNotFound(err) {
 		return "", nil
 	}
 	if err != nil {
-		return "", s.wrap(err, "reading the latest release of %s", repo)
+		return "", s.Wrap(err, "reading the latest release of %s", repo)
 	}
 	return rel.GetTagName(), nil
 }
@@ -31,16 +29,16 @@ func (a *App) LatestRelease(ctx context.Context, repo string) (string, error) {
 // ValidatedTag implements deploy.Releases: the tag's commit, and whether
 // Shipgate validated the tag as a release (its own successful TagContext
 // status for the tag on that commit).
-func (a *App) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
-	s, err := a.Session(ctx, 0, repo)
+func (g *GitHub) ValidatedTag(ctx context.Context, repo, tag string) (string, bool, error) {
+	s, err := g.app.Session(ctx, 0, repo)
 	if err != nil {
 		return "", false, err
 	}
-	sha, found, err := (&Releases{s: s}).tagCommit(ctx, tag)
+	sha, found, err := s.TagCommit(ctx, tag)
 	if err != nil || !found {
 		return "", false, err
 	}
-	st, err := s.tagStatus(ctx, tag, sha)
+	st, err := s.TagStatus(ctx, tag, sha)
 	if err != nil {
 		return "", false, err
 	}
@@ -50,24 +48,24 @@ func (a *App) ValidatedTag(ctx context.Context, repo, tag string) (string, bool,
 // ResolveRef implements deploy.Releases: the commit a branch, a tag or a
 // SHA names: GET /repos/{owner}/{repo}/commits/{ref} (GitHub answers 404
 // or 422 for a name it does not know).
-func (a *App) ResolveRef(ctx context.Context, repo, ref string) (string, bool, error) {
-	s, err := a.Session(ctx, 0, repo)
+func (g *GitHub) ResolveRef(ctx context.Context, repo, ref string) (string, bool, error) {
+	s, err := g.app.Session(ctx, 0, repo)
 	if err != nil {
 		return "", false, err
 	}
-	req, err := s.gh.NewRequest("GET", fmt.Sprintf("repos/%s/%s/commits/%s", url.PathEscape(s.owner), url.PathEscape(s.name), url.PathEscape(ref)), nil)
+	req, err := s.API().NewRequest("GET", fmt.Sprintf("repos/%s/%s/commits/%s", url.PathEscape(s.Owner()), url.PathEscape(s.Short()), url.PathEscape(ref)), nil)
 	if err != nil {
 		return "", false, fmt.Errorf("resolving %s in %s: %w", ref, repo, err)
 	}
 	var c struct {
 		SHA string `json:"sha"`
 	}
-	resp, err := s.gh.Do(ctx, req, &c)
+	resp, err := s.API().Do(ctx, req, &c)
 	if resp != nil && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusUnprocessableEntity) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, s.wrap(err, "resolving %s in %s", ref, repo)
+		return "", false, s.Wrap(err, "resolving %s in %s", ref, repo)
 	}
 	return c.SHA, c.SHA != "", nil
 }

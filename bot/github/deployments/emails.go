@@ -1,4 +1,4 @@
-package github
+package deployments
 
 import (
 	"context"
@@ -6,10 +6,8 @@ import (
 
 	gh "github.com/google/go-github/v62/github"
 
-	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/github"
 )
-
-var _ deploy.Emails = (*App)(nil)
 
 // maxVouchingCommits bounds the commits read for verified addresses.
 const maxVouchingCommits = 30
@@ -23,17 +21,17 @@ const maxVouchingCommits = 30
 // address verified for it. Unverified commits prove nothing: anyone can
 // write any address into a commit. GitHub's noreply addresses are left
 // out.
-func (a *App) LoginEmails(ctx context.Context, repo, login string) ([]string, error) {
-	s, err := a.Session(ctx, 0, repo)
+func (g *GitHub) LoginEmails(ctx context.Context, repo, login string) ([]string, error) {
+	s, err := g.app.Session(ctx, 0, repo)
 	if err != nil {
 		return nil, err
 	}
-	u, _, err := s.gh.Users.Get(ctx, login)
-	if isNotFound(err) {
+	u, _, err := s.API().Users.Get(ctx, login)
+	if github.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, s.wrap(err, "reading the profile of %s", login)
+		return nil, s.Wrap(err, "reading the profile of %s", login)
 	}
 	var out []string
 	add := func(e string) {
@@ -43,9 +41,9 @@ func (a *App) LoginEmails(ctx context.Context, repo, login string) ([]string, er
 		}
 	}
 	add(u.GetEmail())
-	commits, _, err := s.gh.Repositories.ListCommits(ctx, s.owner, s.name, &gh.CommitsListOptions{Author: login, ListOptions: gh.ListOptions{PerPage: maxVouchingCommits}})
-	if err != nil && !isNotFound(err) {
-		return nil, s.wrap(err, "reading the commits of %s in %s", login, repo)
+	commits, _, err := s.API().Repositories.ListCommits(ctx, s.Owner(), s.Short(), &gh.CommitsListOptions{Author: login, ListOptions: gh.ListOptions{PerPage: maxVouchingCommits}})
+	if err != nil && !github.IsNotFound(err) {
+		return nil, s.Wrap(err, "reading the commits of %s in %s", login, repo)
 	}
 	for _, c := range commits {
 		if c.GetCommit().GetVerification().GetVerified() && strings.EqualFold(c.GetAuthor().GetLogin(), login) {

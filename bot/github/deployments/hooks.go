@@ -1,4 +1,4 @@
-package server
+package deployments
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
-	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -74,7 +73,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 		}
 		switch hook.Event {
 		case "workflow_run":
-			ev, err := github.ParseWorkflowRun(hook.Payload)
+			ev, err := ParseWorkflowRun(hook.Payload)
 			if err != nil {
 				return bot.Permanent(err)
 			}
@@ -82,7 +81,7 @@ func (h DeployHooks) Process(ctx context.Context, b store.Batch) error {
 				return err
 			}
 		case "deployment_protection_rule":
-			ev, err := github.ParseProtectionRule(hook.Payload)
+			ev, err := ParseProtectionRule(hook.Payload)
 			if err != nil {
 				return bot.Permanent(err)
 			}

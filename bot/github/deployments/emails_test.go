@@ -1,10 +1,12 @@
-package server
+package deployments
 
 import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -12,7 +14,7 @@ import (
 // of verified commits link a login; an address anyone can write into an
 // unverified commit, another author's, and a noreply address do not.
 func TestLoginEmailsAreTheOnesGitHubVouchesFor(t *testing.T) {
-	h := newHarness(t)
+	h := newRig(t)
 	h.fake.SetUserEmail("dave", "Dave@Acme.example")
 	h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "signed", Author: "dave", AuthorEmail: "dave@home.example", Verified: true})
 	h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "unsigned", Author: "dave", AuthorEmail: "ceo@acme.example"})
@@ -33,7 +35,7 @@ func TestLoginEmailsAreTheOnesGitHubVouchesFor(t *testing.T) {
 
 // TestSelfIsWhoTheCredentialsActAs: with a token, GET /user, asked once.
 func TestSelfIsWhoTheCredentialsActAs(t *testing.T) {
-	h := newHarness(t)
+	h := newRig(t)
 	for range 2 {
 		if login, err := h.app.Self(context.Background()); err != nil || login != "shipgate[bot]" {
 			t.Fatalf("Self = %q, %v", login, err)
@@ -42,4 +44,27 @@ func TestSelfIsWhoTheCredentialsActAs(t *testing.T) {
 	if n := h.fake.CallsByRoute()["GET /user"]; n != 1 {
 		t.Errorf("GET /user called %d times, want once", n)
 	}
+}
+
+const (
+	testRepo  = "acme/shop"
+	testToken = "ghs_test_token"
+)
+
+// rig is a fake GitHub and GitHub's deployment integrations on it.
+type rig struct {
+	fake *fakegithub.Server
+	app  *GitHub
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	fake := fakegithub.New(t, fakegithub.WithToken(testToken))
+	fake.AddRepo(fakegithub.Repo{FullName: testRepo})
+	app, err := github.New(github.Config{APIURL: fake.URL(), Token: testToken, Transport: fake.HTTPClient().Transport,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{fake: fake, app: New(app)}
 }

@@ -1,6 +1,8 @@
 package bot_test
 
 import (
+	"time"
+
 	"github.com/shipgate/shipgate/internal/testbed"
 )
 
@@ -86,6 +88,25 @@ func labelBy(who, label string) func(testbed.Host, *state) {
 	return func(h testbed.Host, _ *state) { h.Label(1, label, who) }
 }
 
+// deployPolicy releases valid tags and deploys them to staging, then,
+// with alice's approval, to production; each environment soaks a minute.
+const deployPolicy = lifecyclePolicy + `deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - wait: 1m
+    - name: production
+      after: staging
+      approval: {required: 1, from: [alice]}
+      steps:
+        - wait: 1m
+`
+
+func advance(d time.Duration) func(testbed.Host, *state) {
+	return func(h testbed.Host, _ *state) { h.Advance(d) }
+}
+
 func scenarios() []scenario {
 	ready := testbed.Change{Title: "feat: vouchers", Body: fixedDescription, Author: "dave", Labels: []string{"semver:minor"}}
 	return []scenario{
@@ -150,6 +171,25 @@ func scenarios() []scenario {
 			step{"a name that is not a version fails", pushTagBy("bob", "nightly", shaFeat), want{tagVerdict: "failure", tagHas: "semver"}},
 			step{"a valid tag pushed by a developer is no release", pushTagBy("dave", "v1.1.0", shaFeat),
 				want{tagVerdict: "failure", tagHas: "is not a release", released: []string{}}},
+		)},
+		{name: "a release is deployed through staging and an approval gate", policy: deployPolicy, steps: steps(
+			step{"main has a feature since v1.0.0, and a change is open to talk on", func(h testbed.Host, s *state) {
+				history(shaFix, "fix: rounding", shaFeat, "feat: vouchers")(h, s)
+				openChange(ready)(h, s)
+			}, want{deployments: "|"}},
+			step{"a maintainer's v1.1.0 is released and deployed to staging", pushTagBy("bob", "v1.1.0", shaFeat),
+				want{tagVerdict: "success", released: []string{"v1.1.0"}, deployments: "v1.1.0 running|"}},
+			step{"staging soaks, and production waits for its approval", advance(2 * time.Minute), want{deployments: "v1.1.0 succeeded|v1.1.0 running"}},
+			step{"who pushed the tag started the deployment, and cannot approve it", commentBy("bob", "/approve-deploy production"),
+				want{replyHas: "bob started this deployment and cannot approve it", deployments: "v1.1.0 succeeded|v1.1.0 running"}},
+			step{"someone not in the gate cannot approve it", commentBy("dave", "/approve-deploy production"),
+				want{replyHas: "alice", deployments: "v1.1.0 succeeded|v1.1.0 running"}},
+			step{"without the approval, production does not move", advance(2 * time.Minute), want{deployments: "v1.1.0 succeeded|v1.1.0 running",
+				mirror: []string{"staging created", "staging running", "staging success", "production created"}}},
+			step{"alice approves it from a comment", commentBy("alice", "/approve-deploy production"), want{deployments: "v1.1.0 succeeded|v1.1.0 running",
+				mirror: []string{"staging created", "staging running", "staging success", "production created", "production running"}}},
+			step{"production soaks and succeeds", advance(2 * time.Minute), want{deployments: "v1.1.0 succeeded|v1.1.0 succeeded",
+				mirror: []string{"staging created", "staging running", "staging success", "production created", "production running", "production success"}}},
 		)},
 		{name: "a valid tag pushed by a maintainer is released", policy: lifecyclePolicy, steps: steps(
 			step{"main has a fix and a feature since v1.0.0", history(shaFix, "fix: rounding", shaFeat, "feat: vouchers"), want{}},

@@ -53,6 +53,10 @@ type observed struct {
 	Labels         []string
 	TagVerdict     string
 	Released, Tags []string
+	// Deployments are staging's and production's newest deployments;
+	// Mirror the host's record of them.
+	Deployments string
+	Mirror      []string
 }
 
 // want is what a step must leave behind; zero fields are not checked.
@@ -67,6 +71,10 @@ type want struct {
 	tagHas     string
 	released   []string
 	tags       []string // tags Shipgate created
+	// deployments are staging's and production's newest deployments,
+	// "version state|version state"; mirror the host's record of them.
+	deployments string
+	mirror      []string
 }
 
 type step struct {
@@ -127,7 +135,8 @@ func runScenario(t *testing.T, host policies.Host, sc scenario) []observed {
 
 func observe(h testbed.Host, s *state) observed {
 	v := h.Verdict(s.head, s.base)
-	o := observed{Verdict: v.Conclusion + "\n" + v.Text, Labels: h.Labels(1), Released: h.Released(), Tags: h.TagsCreated()}
+	o := observed{Verdict: v.Conclusion + "\n" + v.Text, Labels: h.Labels(1), Released: h.Released(), Tags: h.TagsCreated(),
+		Deployments: h.Deployment("staging") + "|" + h.Deployment("production"), Mirror: h.Mirrored()}
 	if r := h.Replies(1); len(r) > s.replies {
 		o.Reply = r[len(r)-1]
 	}
@@ -158,6 +167,10 @@ func (w want) check(o observed, s *state) string {
 		return "released " + strings.Join(o.Released, ",") + ", want " + strings.Join(w.released, ",")
 	case w.tags != nil && !sameSet(o.Tags, w.tags):
 		return "tags created " + strings.Join(o.Tags, ",") + ", want " + strings.Join(w.tags, ",")
+	case w.deployments != "" && o.Deployments != w.deployments:
+		return "deployments " + o.Deployments + ", want " + w.deployments
+	case w.mirror != nil && !slices.Equal(o.Mirror, w.mirror):
+		return "the host's deployments " + strings.Join(o.Mirror, ", ") + ", want " + strings.Join(w.mirror, ", ")
 	}
 	for _, has := range w.verdictHas {
 		if !strings.Contains(text, has) {
@@ -192,7 +205,7 @@ func sameObserved(a, b observed) bool {
 	}
 	return firstLine(a.Verdict) == firstLine(b.Verdict) && norm(a.Reply) == norm(b.Reply) && a.Acked == b.Acked &&
 		sameSet(a.Labels, b.Labels) && firstLine(a.TagVerdict) == firstLine(b.TagVerdict) &&
-		sameSet(a.Released, b.Released) && sameSet(a.Tags, b.Tags)
+		sameSet(a.Released, b.Released) && sameSet(a.Tags, b.Tags) && a.Deployments == b.Deployments && slices.Equal(a.Mirror, b.Mirror)
 }
 
 func sameSet(a, b []string) bool {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
+	ghdeploy "github.com/shipgate/shipgate/bot/github/deployments"
 	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -76,11 +77,13 @@ func (g *GitHub) Restart() {
 		g.t.Fatal(err)
 	}
 	g.Server = srv
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: ghserver.DecodeLegacy})
+	dep := ghdeploy.New(app)
+	o := g.orchestrator(policies.GitHub, dep.Integrations())
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: ghserver.DecodeLegacy})
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), srv, gt)
+	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), srv, gt, o, ghdeploy.DeployHooks{Orchestrator: o, Protection: dep})
 }
 
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/bot/gitlab/deployments"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/policies"
@@ -69,11 +70,16 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	g.App = app
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy})
+	dep, err := deployments.New(deployments.Config{URL: g.cfg.URL, Token: g.cfg.Token, Tries: 1})
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	g.register(policies.GitLab, gate.Rechecker(policies.GitLab), app, gt)
+	o := g.orchestrator(policies.GitLab, dep.Integrations())
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.register(policies.GitLab, gate.Rechecker(policies.GitLab), app, gt, o, deployments.Hooks{GitLab: dep, Orchestrator: o})
 }
 
 // User is a member by name, or a stranger; call it inside Fake.Do.

@@ -1,6 +1,7 @@
 package testbed
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,13 @@ type Host interface {
 	// Released are the releases, by tag; TagsCreated the tags Shipgate made.
 	Released() []string
 	TagsCreated() []string
+
+	// Deployment is env's newest deployment as "version state" ("" when
+	// none); Mirrored the host's record of deployments, in order, as
+	// "env state" with GitHub's and GitLab's states named alike (created,
+	// running, success, failed, canceled).
+	Deployment(env string) string
+	Mirrored() []string
 
 	// Calls counts the API requests Shipgate made since the last
 	// ResetCalls: charged ones, and those answered 304 (free on GitHub).
@@ -129,6 +137,35 @@ func accessLevel(p policies.Permission) int {
 		return 10
 	}
 	return 0
+}
+
+// deployment reads env's newest deployment from the store.
+func (w *world) deployment(host policies.Host, repo, env string) string {
+	d, err := w.Store.LatestDeployment(context.Background(), host, repo, env)
+	if err != nil {
+		return ""
+	}
+	return d.Version + " " + d.State
+}
+
+// mirrorStates names the hosts' deployment states alike.
+var mirrorStates = map[string]string{"queued": "created", "created": "created", "in_progress": "running", "running": "running",
+	"success": "success", "failure": "failed", "failed": "failed", "error": "failed", "canceled": "canceled"}
+
+// mirrored turns a fake's "repo:env@ref:state" records into "env state".
+func mirrored(records []string) []string {
+	var out []string
+	for _, r := range records {
+		i, j := strings.LastIndex(r, ":"), strings.LastIndex(r, "@")
+		k := strings.LastIndex(r[:max(j, 0)], ":")
+		if i < 0 || j < 0 || k < 0 {
+			continue
+		}
+		if state, ok := mirrorStates[r[i+1:]]; ok {
+			out = append(out, r[k+1:j]+" "+state)
+		}
+	}
+	return out
 }
 
 // splitReplies separates Shipgate's sticky comment from its other

@@ -173,6 +173,12 @@ func (g *gitHubHost) TagsCreated() []string {
 
 func (g *gitHubHost) Advance(d time.Duration) { g.AdvanceTo(g.Clock.Now().Add(d)) }
 
+func (g *gitHubHost) Deployment(env string) string {
+	return g.deployment(policies.GitHub, GitHubRepo, env)
+}
+
+func (g *gitHubHost) Mirrored() []string { return mirrored(g.Fake.DeploymentStatuses()) }
+
 func (g *gitHubHost) Calls() (charged, notModified int) {
 	charged = g.Fake.CountCalls(true)
 	return charged, g.Fake.CountCalls(false) - charged
@@ -393,6 +399,12 @@ func (g *gitLabHost) TagsCreated() []string {
 }
 
 func (g *gitLabHost) Advance(d time.Duration) { g.AdvanceTo(g.Clock.Now().Add(d)) }
+
+func (g *gitLabHost) Deployment(env string) string {
+	return g.deployment(policies.GitLab, GitLabRepo, env)
+}
+
+func (g *gitLabHost) Mirrored() []string { return mirrored(g.Fake.DeploymentStatuses()) }
 
 func (g *gitLabHost) Calls() (charged, notModified int) {
 	charged = g.Fake.CountCalls(true)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/deploy"
 	_ "github.com/shipgate/shipgate/bot/store/drivers" // the store opens SQLite and PostgreSQL
 
 	"github.com/rs/zerolog"
@@ -48,6 +49,16 @@ func newWorld(t testing.TB) *world {
 	}
 	t.Cleanup(func() { st.Close() })
 	return &world{t: t, Clock: clk, Store: st}
+}
+
+// orchestrator builds the deployment orchestrator on a host's
+// integrations, on the world's store and clock (no Slack).
+func (w *world) orchestrator(host policies.Host, in deploy.HostIntegrations) *deploy.Orchestrator {
+	o, err := deploy.New(deploy.Config{Store: w.Store, Hosts: map[policies.Host]deploy.HostIntegrations{host: in}, Now: w.Clock.Now, Logger: zerolog.Nop()})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return o
 }
 
 // register routes the kinds of ps to them, and freeze changes to the

@@ -66,6 +66,7 @@ const (
 	shaInit = "0000000000000000000000000000000000000001"
 	shaFix  = "0000000000000000000000000000000000000002"
 	shaFeat = "0000000000000000000000000000000000000003"
+	shaNext = "0000000000000000000000000000000000000004"
 )
 
 // declaredHotfixPolicy asks two approvals of a change into a release line, one of
@@ -107,7 +108,7 @@ func advance(d time.Duration) func(testbed.Host, *state) {
 	return func(h testbed.Host, _ *state) { h.Advance(d) }
 }
 
-func scenarios() []scenario {
+func scenarios(target string) []scenario {
 	ready := testbed.Change{Title: "feat: vouchers", Body: fixedDescription, Author: "dave", Labels: []string{"semver:minor"}}
 	return []scenario{
 		{name: "a change is fixed step by step", policy: lifecyclePolicy, steps: steps(
@@ -190,6 +191,24 @@ func scenarios() []scenario {
 				mirror: []string{"staging created", "staging running", "staging success", "production created", "production running"}}},
 			step{"production soaks and succeeds", advance(2 * time.Minute), want{deployments: "v1.1.0 succeeded|v1.1.0 succeeded",
 				mirror: []string{"staging created", "staging running", "staging success", "production created", "production running", "production success"}}},
+		)},
+		{name: "a failed deployment rolls back to the version before", policy: lifecyclePolicy + `deploy:
+  environments:
+    - name: staging
+      on: release
+      steps:
+        - webhook: {url: "` + target + `/deploy"}
+      rollback:
+        - webhook: {url: "` + target + `/rollback"}
+`, steps: steps(
+			step{"main has a fix and a feature since v1.0.0", history(shaFix, "fix: rounding", shaFeat, "feat: vouchers"), want{}},
+			step{"v1.1.0 is released and deployed to staging", pushTagBy("bob", "v1.1.0", shaFeat), want{deployments: "v1.1.0 succeeded|",
+				mirror: []string{"staging created", "staging running", "staging success"}}},
+			step{"v1.2.0 fails to deploy, and staging rolls back to v1.1.0", func(h testbed.Host, s *state) {
+				h.Commit(shaNext, "feat: gift cards", "dave")
+				pushTagBy("bob", "v1.2.0", shaNext)(h, s)
+			}, want{deployments: "v1.1.0 succeeded|", mirror: []string{"staging created", "staging running", "staging success",
+				"staging created", "staging running", "staging failed", "staging created", "staging running", "staging success"}}},
 		)},
 		{name: "a valid tag pushed by a maintainer is released", policy: lifecyclePolicy, steps: steps(
 			step{"main has a fix and a feature since v1.0.0", history(shaFix, "fix: rounding", shaFeat, "feat: vouchers"), want{}},

@@ -8,6 +8,9 @@ package bot_test
 // in policies/; this table tests that both hosts carry it out alike.
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -97,7 +100,8 @@ type scenario struct {
 }
 
 func TestBothHosts(t *testing.T) {
-	for _, sc := range scenarios() {
+	target := deployTarget(t)
+	for _, sc := range scenarios(target) {
 		t.Run(sc.name, func(t *testing.T) {
 			var seen [2][]observed
 			for i, host := range []policies.Host{policies.GitHub, policies.GitLab} {
@@ -213,4 +217,23 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// deployTarget is where the deployment scenarios' webhook steps deploy:
+// it takes every version but v1.2.0, and every rollback.
+func deployTarget(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Version string `json:"version"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if r.URL.Path == "/deploy" && body.Version == "v1.2.0" {
+			http.Error(w, "v1.2.0 does not start", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -3,8 +3,6 @@ package fakegithub
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/shipgate/shipgate/internal/fakehttp"
 )
 
 // DefaultBasePath is where the fake serves the API unless [WithBasePath]
@@ -449,10 +449,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if r.Method == http.MethodGet && c.status == http.StatusOK {
-		sum := sha256.Sum256(c.out)
-		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+		etag := fakehttp.ETag(c.out)
 		c.header.Set("ETag", etag)
-		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		if fakehttp.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 			c.status, c.out = http.StatusNotModified, nil
 			rec.NotModified = true
 		}
@@ -494,19 +493,6 @@ func (s *Server) logIgnored(c conformance) {
 			s.t.Logf("fakegithub: %s does not take the query parameter %q; GitHub ignores it", c.operation, name)
 		}
 	}
-}
-
-func etagMatches(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	weak := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
-	for _, candidate := range strings.Split(header, ",") {
-		if c := strings.TrimSpace(candidate); c == "*" || weak(c) == weak(etag) {
-			return true
-		}
-	}
-	return false
 }
 
 func notFoundBody() []byte {

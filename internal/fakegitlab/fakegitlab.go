@@ -11,8 +11,6 @@
 package fakegitlab
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shipgate/shipgate/internal/fakehttp"
 )
 
 // BasePath is where the API is served, below the server's root, so that
@@ -452,10 +452,9 @@ func (s *Server) answerConditionally(w http.ResponseWriter, r *http.Request, rec
 		_, _ = w.Write(rec.Body.Bytes())
 		return
 	}
-	sum := sha256.Sum256(rec.Body.Bytes())
-	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	etag := fakehttp.ETag(rec.Body.Bytes())
 	w.Header().Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
+	if fakehttp.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 		s.markNotModified(r)
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -30,6 +30,20 @@ type Metrics struct {
 	APICalls *prometheus.CounterVec
 	// RateLimitRemaining is the host's last reported remaining quota.
 	RateLimitRemaining *prometheus.GaugeVec
+	// Heartbeats counts this process's queue heartbeats by outcome (ok,
+	// error); Replicas is the number of live workers the last one saw.
+	Heartbeats *prometheus.CounterVec
+	Replicas   prometheus.Gauge
+	// LeaseTakeovers counts jobs this process claimed after another
+	// worker's lease on them had expired or been released; LeasesReleased
+	// counts jobs whose lease this process released because their
+	// worker's heartbeat had stopped.
+	LeaseTakeovers prometheus.Counter
+	LeasesReleased prometheus.Counter
+	// FencingRefusals counts the changes to a job the store refused
+	// because another worker held it by then, by operation (extend,
+	// complete, retry, bury).
+	FencingRefusals *prometheus.CounterVec
 }
 
 // NewMetrics registers Shipgate's collectors and the Go runtime's.
@@ -59,9 +73,24 @@ func NewMetrics() *Metrics {
 		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "shipgate_rate_limit_remaining", Help: "Remaining host API quota as last reported, by host and resource.",
 		}, []string{"host", "resource"}),
+		Heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_worker_heartbeats_total", Help: "Queue heartbeats of this process by outcome (ok, error).",
+		}, []string{"outcome"}),
+		Replicas: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shipgate_replicas", Help: "Workers with a live heartbeat on the database, as the last heartbeat saw.",
+		}),
+		LeaseTakeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shipgate_lease_takeovers_total", Help: "Jobs claimed after another worker's lease on them expired or was released.",
+		}),
+		LeasesReleased: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shipgate_leases_released_total", Help: "Job leases released because their worker's heartbeat stopped.",
+		}),
+		FencingRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_fencing_refusals_total", Help: "Job changes refused because another worker held the job by then, by operation.",
+		}, []string{"op"}),
 	}
 	m.Registry.MustRegister(m.Deliveries, m.AckSeconds, m.QueueJobs, m.QueueOldestSeconds, m.JobSeconds,
-		m.APICalls, m.RateLimitRemaining,
+		m.APICalls, m.RateLimitRemaining, m.Heartbeats, m.Replicas, m.LeaseTakeovers, m.LeasesReleased, m.FencingRefusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

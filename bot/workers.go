@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,11 +19,14 @@ import (
 // Queue is the part of the store the workers use.
 type Queue interface {
 	Claim(ctx context.Context, worker string, lease time.Duration, maxKeys int) ([]store.Batch, error)
-	Complete(ctx context.Context, ids ...int64) error
-	Retry(ctx context.Context, id int64, err error, at time.Time) error
-	Bury(ctx context.Context, id int64, err error) error
-	Extend(ctx context.Context, ids []int64, lease time.Duration) error
+	Complete(ctx context.Context, lease store.Lease, ids ...int64) error
+	Retry(ctx context.Context, lease store.Lease, id int64, err error, at time.Time) error
+	Bury(ctx context.Context, lease store.Lease, id int64, err error) error
+	Extend(ctx context.Context, lease store.Lease, ids []int64, d time.Duration) error
 	Stats(ctx context.Context) (store.Stats, error)
+	Register(ctx context.Context, worker string) (store.Replicas, error)
+	Heartbeat(ctx context.Context, worker string, stale time.Duration) (store.Replicas, error)
+	Retire(ctx context.Context, worker string) error
 }
 
 // Workers drain the durable queue: they claim batches (all runnable jobs of
@@ -45,7 +50,15 @@ type Workers struct {
 	// StatsEvery is how often the queue gauges are refreshed (default
 	// 15s): Stats counts the whole queue, so not on every poll.
 	StatsEvery time.Duration
-	// Name identifies this worker set in leases (default "shipgate").
+	// HeartbeatEvery is how often this process tells the database it is
+	// alive (default 2s); StaleAfter is how long a worker may stay silent
+	// before its leases are released to the others (default 10s, at least
+	// three heartbeats).
+	HeartbeatEvery time.Duration
+	StaleAfter     time.Duration
+	// Name identifies this process's worker in leases and heartbeats; it
+	// must differ between processes (default: host name, process ID and a
+	// random suffix).
 	Name string
 	// Classify maps a host's errors onto the retry policy (a *RetryError
 	// when the host said when to try again, a permanent error when no
@@ -78,14 +91,32 @@ func (w *Workers) init() {
 		if w.StatsEvery <= 0 {
 			w.StatsEvery = 15 * time.Second
 		}
+		if w.HeartbeatEvery <= 0 {
+			w.HeartbeatEvery = 2 * time.Second
+		}
+		if w.StaleAfter <= 0 {
+			w.StaleAfter = 10 * time.Second
+		}
+		w.StaleAfter = max(w.StaleAfter, 3*w.HeartbeatEvery)
 		if w.Name == "" {
-			w.Name = "shipgate"
+			w.Name = WorkerName()
 		}
 		if w.Now == nil {
 			w.Now = time.Now
 		}
 		w.wake = make(chan struct{}, 1)
 	})
+}
+
+// WorkerName names this process's worker: host, process ID and a random
+// suffix, so that a restarted process (same host, maybe the same PID in a
+// container) is never taken for its predecessor.
+func WorkerName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "shipgate"
+	}
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(rand.Uint64()&0xffffff, 16)
 }
 
 // Wake tells the workers that new jobs are queued.
@@ -134,6 +165,9 @@ func (w *Workers) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	stats := time.NewTicker(w.StatsEvery)
 	defer stats.Stop()
+	w.register(ctx)
+	stopHeartbeat := w.heartbeat(ctx)
+	defer stopHeartbeat()
 	w.observeQueue(ctx)
 	for ctx.Err() == nil {
 		free := w.Concurrency - len(slots)
@@ -142,6 +176,7 @@ func (w *Workers) Run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				w.Logger.Error().Err(err).Msg("claiming jobs")
 			}
+			w.countTakeovers(batches)
 			for _, b := range batches {
 				slots <- struct{}{}
 				wg.Add(1)
@@ -171,7 +206,91 @@ func (w *Workers) Run(ctx context.Context) error {
 		cancelRuns()
 		<-done
 	}
+	stopHeartbeat()
+	if err := w.Queue.Retire(context.WithoutCancel(ctx), w.Name); err != nil {
+		w.Logger.Warn().Err(err).Msg("retiring the worker: the others take its place when its heartbeat goes stale")
+	}
 	return nil
+}
+
+// register records the worker; on SQLite that takes back the leases a
+// killed predecessor held. A failure is logged: the heartbeat registers
+// the worker as soon as the database answers.
+func (w *Workers) register(ctx context.Context) {
+	r, err := w.Queue.Register(ctx, w.Name)
+	if err != nil {
+		w.Logger.Error().Err(err).Msg("registering the worker")
+		return
+	}
+	w.Logger.Info().Str("worker", w.Name).Msg("worker registered")
+	w.released(r)
+}
+
+// heartbeat keeps the worker's heartbeat until stop is called, releasing
+// the leases of workers whose heartbeat stopped.
+func (w *Workers) heartbeat(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(w.HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			r, err := w.Queue.Heartbeat(ctx, w.Name, w.StaleAfter)
+			if err != nil {
+				if ctx.Err() == nil {
+					w.Logger.Warn().Err(err).Msg("heartbeat")
+					w.count(func(m *Metrics) { m.Heartbeats.WithLabelValues("error").Inc() })
+				}
+				continue
+			}
+			w.count(func(m *Metrics) { m.Heartbeats.WithLabelValues("ok").Inc(); m.Replicas.Set(float64(r.Live)) })
+			w.released(r)
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
+}
+
+// released logs and counts leases released from silent workers, and wakes
+// the workers to claim them.
+func (w *Workers) released(r store.Replicas) {
+	if len(r.Released) == 0 {
+		return
+	}
+	w.Logger.Warn().Strs("workers", r.Released).Int("jobs", r.Jobs).Msg("released the leases of workers that stopped")
+	w.count(func(m *Metrics) { m.LeasesReleased.Add(float64(r.Jobs)) })
+	if r.Jobs > 0 {
+		w.Wake()
+	}
+}
+
+// countTakeovers counts the claimed jobs another worker had held.
+func (w *Workers) countTakeovers(batches []store.Batch) {
+	for _, b := range batches {
+		if b.TakenOver > 0 {
+			w.Logger.Info().Str(FieldKey, b.Key).Int("jobs", b.TakenOver).Msg("took over jobs whose lease had ended")
+			w.count(func(m *Metrics) { m.LeaseTakeovers.Add(float64(b.TakenOver)) })
+		}
+	}
+}
+
+// count updates metrics when there are any.
+func (w *Workers) count(fn func(*Metrics)) {
+	if w.Metrics != nil {
+		fn(w.Metrics)
+	}
+}
+
+// refused logs and counts a change the store fenced off.
+func (w *Workers) refused(ctx context.Context, op string, err error) {
+	zerolog.Ctx(ctx).Warn().Err(err).Str("op", op).Msg("another worker holds the jobs now: this worker's change was refused")
+	w.count(func(m *Metrics) { m.FencingRefusals.WithLabelValues(op).Inc() })
 }
 
 // runBatch processes one batch, grouping consecutive jobs by processor.
@@ -187,7 +306,7 @@ func (w *Workers) runBatch(ctx context.Context, byKind map[string]Processor, b s
 		for end < len(b.Jobs) && b.Jobs[end].Kind == kind {
 			end++
 		}
-		part := store.Batch{Key: b.Key, Jobs: b.Jobs[start:end]}
+		part := store.Batch{Key: b.Key, Jobs: b.Jobs[start:end], Lease: b.Lease}
 		began := w.Now()
 		err := w.process(ctx, byKind[kind], part)
 		outcome := w.settle(ctx, part, err)
@@ -223,11 +342,11 @@ func (w *Workers) settle(ctx context.Context, b store.Batch, err error) string {
 	}
 	log := zerolog.Ctx(ctx)
 	if err == nil {
-		ids := make([]int64, len(b.Jobs))
-		for i, j := range b.Jobs {
-			ids[i] = j.ID
-		}
-		if cerr := w.Queue.Complete(ctx, ids...); cerr != nil {
+		switch cerr := w.Queue.Complete(ctx, b.Lease, b.IDs()...); {
+		case errors.Is(cerr, store.ErrLeaseLost):
+			w.refused(ctx, "complete", cerr)
+			return "fenced"
+		case cerr != nil:
 			log.Error().Err(cerr).Msg("completing jobs")
 		}
 		return "ok"
@@ -236,17 +355,22 @@ func (w *Workers) settle(ctx context.Context, b store.Batch, err error) string {
 	permanent := errors.Is(err, ErrPermanent)
 	for _, j := range b.Jobs {
 		var rerr error
+		op := "retry"
 		switch {
 		case permanent:
-			outcome = "dead"
-			rerr = w.Queue.Bury(ctx, j.ID, err)
+			outcome, op = "dead", "bury"
+			rerr = w.Queue.Bury(ctx, b.Lease, j.ID, err)
 		default:
 			if j.Attempts+1 >= j.MaxAttempts {
 				outcome = "dead"
 			}
-			rerr = w.Queue.Retry(ctx, j.ID, err, w.retryAt(j, err))
+			rerr = w.Queue.Retry(ctx, b.Lease, j.ID, err, w.retryAt(j, err))
 		}
-		if rerr != nil {
+		switch {
+		case errors.Is(rerr, store.ErrLeaseLost):
+			w.refused(ctx, op, rerr)
+			outcome = "fenced"
+		case rerr != nil:
 			log.Error().Err(rerr).Int64(FieldJob, j.ID).Msg("rescheduling job")
 		}
 	}
@@ -272,10 +396,7 @@ func (w *Workers) retryAt(j store.Job, err error) time.Time {
 // keepLease extends the batch's lease while it runs; if the lease is lost
 // (another worker may now hold the key) it cancels the batch.
 func (w *Workers) keepLease(ctx context.Context, cancelBatch context.CancelFunc, b store.Batch) (stop func()) {
-	ids := make([]int64, len(b.Jobs))
-	for i, j := range b.Jobs {
-		ids[i] = j.ID
-	}
+	ids := b.IDs()
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -287,9 +408,9 @@ func (w *Workers) keepLease(ctx context.Context, cancelBatch context.CancelFunc,
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				err := w.Queue.Extend(ctx, ids, w.Lease)
+				err := w.Queue.Extend(ctx, b.Lease, ids, w.Lease)
 				if errors.Is(err, store.ErrLeaseLost) {
-					zerolog.Ctx(ctx).Error().Err(err).Msg("lease lost: stopping the batch")
+					w.refused(ctx, "extend", err)
 					cancelBatch()
 					return
 				}

@@ -317,11 +317,7 @@ func DrainQueue(t testing.TB, ctx context.Context, st *store.Store, process func
 			if err := process(ctx, b); err != nil {
 				t.Fatalf("processing %s: %v", b.Key, err)
 			}
-			ids := make([]int64, len(b.Jobs))
-			for i, j := range b.Jobs {
-				ids[i] = j.ID
-			}
-			if err := st.Complete(ctx, ids...); err != nil {
+			if err := st.Complete(ctx, b.Lease, b.IDs()...); err != nil {
 				t.Fatal(err)
 			}
 		}

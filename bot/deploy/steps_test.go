@@ -100,9 +100,9 @@ func TestAnUnconfirmedDispatchIsMadeOnceMore(t *testing.T) {
 			perr := e.o.Process(e.ctx, b)
 			for _, j := range b.Jobs {
 				if perr != nil {
-					err = e.st.Retry(e.ctx, j.ID, perr, e.clock.Now())
+					err = e.st.Retry(e.ctx, b.Lease, j.ID, perr, e.clock.Now())
 				} else {
-					err = e.st.Complete(e.ctx, j.ID)
+					err = e.st.Complete(e.ctx, b.Lease, j.ID)
 				}
 				if err != nil {
 					t.Fatal(err)

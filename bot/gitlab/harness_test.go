@@ -179,11 +179,7 @@ func (h *harness) drain() {
 				var perm bool = errors.Is(err, bot.ErrPermanent)
 				h.t.Fatalf("processing %s (permanent %v): %v", b.Key, perm, err)
 			}
-			ids := make([]int64, len(b.Jobs))
-			for i, j := range b.Jobs {
-				ids[i] = j.ID
-			}
-			if err := h.store.Complete(ctx, ids...); err != nil {
+			if err := h.store.Complete(ctx, b.Lease, b.IDs()...); err != nil {
 				h.t.Fatal(err)
 			}
 		}

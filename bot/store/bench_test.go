@@ -126,7 +126,7 @@ func BenchmarkClaimComplete(b *testing.B) {
 					if len(batches) == 0 {
 						b.Fatalf("queue empty after %d of %d jobs", done, b.N)
 					}
-					if err := s.Complete(ctx, ids(batches...)...); err != nil {
+					if err := completeAll(ctx, s, batches); err != nil {
 						b.Fatal(err)
 					}
 					done += len(ids(batches...))

@@ -110,7 +110,7 @@ func testCrash(t *testing.T, b backend) {
 				processed[string(j.Payload)]++
 			}
 		}
-		if err := s.Complete(ctx, ids(batches...)...); err != nil {
+		if err := completeAll(ctx, s, batches); err != nil {
 			t.Fatal(err)
 		}
 	}

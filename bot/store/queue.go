@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"time"
 )
@@ -64,7 +65,35 @@ type Batch struct {
 	Key string
 	// Jobs are the key's due jobs, in ID order; never empty.
 	Jobs []Job
+	// Lease is the hold on the jobs that Extend, Complete, Retry and Bury
+	// name.
+	Lease Lease
+	// TakenOver counts the jobs whose previous lease had expired or been
+	// released: another worker had them and stopped.
+	TakenOver int
 }
+
+// IDs returns the IDs of the batch's jobs, in order.
+func (b Batch) IDs() []int64 {
+	ids := make([]int64, len(b.Jobs))
+	for i, j := range b.Jobs {
+		ids[i] = j.ID
+	}
+	return ids
+}
+
+// Lease is a worker's hold on the jobs of one Claim. Token is the fencing
+// token drawn for that claim: once another worker claims the jobs they
+// carry another token, and every change the first worker asks for is
+// refused with ErrLeaseLost, however late it comes.
+type Lease struct {
+	Worker string
+	Token  int64
+}
+
+// newToken draws a fencing token: random, so replicas need not share a
+// counter, and never zero (the column's default, "no lease").
+func newToken() int64 { return rand.Int64N(1<<62) + 1 }
 
 // Stats describe the queue, for metrics.
 type Stats struct {
@@ -124,9 +153,9 @@ func scanJob(sc interface{ Scan(...any) error }, extra ...any) (Job, error) {
 // RunAt of their first job), which is fair across keys. A Batch holds the
 // key's due jobs in ID order, up to the first job that is not due yet.
 //
-// Jobs whose lease expired (their worker crashed or stalled) are claimed
-// again with Attempts+1; one that reaches MaxAttempts that way is dead
-// instead. A key held by a live lease is never claimed, by this or any
+// Jobs whose lease expired or was released (their worker crashed or
+// stalled; see Heartbeat) are claimed again with Attempts+1, under a new
+// fencing token; one that reaches MaxAttempts that way is dead instead. A key held by a live lease is never claimed, by this or any
 // other replica (PostgreSQL skips keys another replica is claiming).
 // Claim returns no batches, and no error, when nothing is runnable; it
 // takes at most maxClaimKeys keys per call whatever maxKeys says.
@@ -138,6 +167,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 	var batches []Batch
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		batches = batches[:0]
+		held := Lease{Worker: worker, Token: newToken()}
 		t := s.now()
 		now, until := micros(t), micros(t.Add(lease))
 		keys, err := claimableKeys(ctx, tx, s.dialect, now, maxKeys)
@@ -151,7 +181,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 		var leased []int64
 		var leasedKeys, staleKeys []string
 		for _, key := range keys {
-			var b Batch
+			b := Batch{Lease: held}
 			for _, j := range jobs[key] {
 				if len(b.Jobs) == maxBatchJobs || micros(j.RunAt) > now {
 					break
@@ -165,6 +195,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 					if dead {
 						continue
 					}
+					b.TakenOver++
 				}
 				b.Key = key
 				b.Jobs = append(b.Jobs, j.Job)
@@ -182,16 +213,16 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 			return err
 		}
 		if len(leasedKeys) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2
-WHERE ordering_key IN (`+params(3, len(leasedKeys))+`)`, append([]any{worker, until}, stringArgs(leasedKeys)...)...); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2, lease_token = $3
+WHERE ordering_key IN (`+params(4, len(leasedKeys))+`)`, append([]any{worker, until, held.Token}, stringArgs(leasedKeys)...)...); err != nil {
 				return fmt.Errorf("leasing keys: %w", err)
 			}
 		}
 		for start := 0; start < len(leased); start += maxRowsPerInsert {
 			chunk := leased[start:min(start+maxRowsPerInsert, len(leased))]
-			args := append([]any{stateLeased, worker, until}, int64Args(chunk)...)
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, leased_by = $2, leased_until = $3
-WHERE id IN (`+params(4, len(chunk))+`)`, args...); err != nil {
+			args := append([]any{stateLeased, worker, until, held.Token}, int64Args(chunk)...)
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, leased_by = $2, leased_until = $3, lease_token = $4
+WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
 				return fmt.Errorf("leasing jobs: %w", err)
 			}
 		}
@@ -336,14 +367,17 @@ func keysOf(ctx context.Context, tx *sql.Tx, ids []int64) ([]string, error) {
 	return keys, nil
 }
 
-// Complete removes finished jobs from the queue. When the last leased job
-// of a key is completed or retried, the key's lease ends and its next jobs
-// become claimable. IDs that are unknown or already completed are ignored,
-// so Complete is idempotent; dead jobs are kept.
+// Complete removes finished jobs held under lease from the queue. When
+// the last leased job of a key is completed or retried, the key's lease
+// ends and its next jobs become claimable. IDs that are no longer queued
+// (completed before) are ignored, so Complete may be repeated.
 //
-// Complete does not check which worker holds the lease: a worker whose
-// lease expired must not complete its jobs (use Extend for long work).
-func (s *Store) Complete(ctx context.Context, ids ...int64) error {
+// Complete refuses with ErrLeaseLost, removing nothing of that chunk, when
+// a job is still queued but not under lease: another worker claimed it
+// after this one's lease expired or was released, or it is dead. A lease
+// that expired but that nobody took over still completes: the work is done
+// and nobody else is doing it.
+func (s *Store) Complete(ctx context.Context, lease Lease, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -357,25 +391,48 @@ func (s *Store) Complete(ctx context.Context, ids ...int64) error {
 			if err := lockKeys(ctx, tx, s.dialect, keys); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+params(1, len(chunk))+`) AND state <> 'dead'`, int64Args(chunk)...); err != nil {
+			res, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE id IN (`+params(3, len(chunk))+`) AND state = $1 AND lease_token = $2`,
+				append([]any{stateLeased, lease.Token}, int64Args(chunk)...)...)
+			if err != nil {
 				return fmt.Errorf("deleting jobs: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != int64(len(chunk)) {
+				if err := stillQueued(ctx, tx, chunk); err != nil {
+					return err
+				}
 			}
 			return refreshKeys(ctx, tx, keys)
 		})
 		if err != nil {
-			return fmt.Errorf("completing %d jobs: %w", len(chunk), err)
+			return fmt.Errorf("completing %d jobs of %s: %w", len(chunk), lease.Worker, err)
 		}
 	}
 	return nil
 }
 
-// Retry records a failed try of job id: Attempts+1 and LastError. If the
-// job has attempts left it runs again at at (zero at means now plus
-// Backoff(Attempts)), and until then blocks the later jobs of its key;
-// otherwise it is dead, kept for Dead, and no longer blocks its key.
-// Returns ErrNoJob for a job that does not exist, was completed or is dead.
-func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) error {
-	if err := s.fail(ctx, id, cause, at, false); err != nil {
+// stillQueued returns ErrLeaseLost when any of ids is still in the jobs
+// table after the lease's own were deleted: it is someone else's now.
+func stillQueued(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id IN (`+params(1, len(ids))+`)`, int64Args(ids)...).Scan(&n); err != nil {
+		return fmt.Errorf("reading jobs: %w", err)
+	}
+	if n > 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// Retry records a failed try of job id held under lease: Attempts+1 and
+// LastError. If the job has attempts left it runs again at at (zero at
+// means now plus Backoff(Attempts)), and until then blocks the later jobs
+// of its key; otherwise it is dead, kept for Dead, and no longer blocks
+// its key. Returns ErrNoJob for a job that does not exist, was completed
+// or is dead, and ErrLeaseLost for a job another worker holds now.
+func (s *Store) Retry(ctx context.Context, lease Lease, id int64, cause error, at time.Time) error {
+	if err := s.fail(ctx, lease, id, cause, at, false); err != nil {
 		return fmt.Errorf("retrying job %d: %w", id, err)
 	}
 	return nil
@@ -383,23 +440,21 @@ func (s *Store) Retry(ctx context.Context, id int64, cause error, at time.Time) 
 
 // Bury records a failure of job id that no retry can fix: Attempts+1,
 // LastError, and the job is dead at once, whatever its attempts left.
-// Returns ErrNoJob for a job that does not exist, was completed or is dead.
-func (s *Store) Bury(ctx context.Context, id int64, cause error) error {
-	if err := s.fail(ctx, id, cause, time.Time{}, true); err != nil {
+// Returns ErrNoJob or ErrLeaseLost as Retry does.
+func (s *Store) Bury(ctx context.Context, lease Lease, id int64, cause error) error {
+	if err := s.fail(ctx, lease, id, cause, time.Time{}, true); err != nil {
 		return fmt.Errorf("burying job %d: %w", id, err)
 	}
 	return nil
 }
 
-func (s *Store) fail(ctx context.Context, id int64, cause error, at time.Time, dead bool) error {
+func (s *Store) fail(ctx context.Context, lease Lease, id int64, cause error, at time.Time, dead bool) error {
 	msg := "unknown error"
 	if cause != nil {
 		msg = truncate(cause.Error(), maxLastError)
 	}
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var key string
-		var attempts, maxAttempts int
-		var runAt int64
 		err := tx.QueryRowContext(ctx, `SELECT ordering_key FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&key)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoJob
@@ -411,15 +466,22 @@ func (s *Store) fail(ctx context.Context, id int64, cause error, at time.Time, d
 			return err
 		}
 		// Read again under the key's lock: the job may have changed.
-		err = tx.QueryRowContext(ctx, `SELECT attempts, max_attempts, run_at FROM jobs WHERE id = $1 AND state <> 'dead'`, id).Scan(&attempts, &maxAttempts, &runAt)
+		var state string
+		var attempts, maxAttempts int
+		var runAt, token int64
+		err = tx.QueryRowContext(ctx, `SELECT state, lease_token, attempts, max_attempts, run_at FROM jobs WHERE id = $1 AND state <> 'dead'`, id).
+			Scan(&state, &token, &attempts, &maxAttempts, &runAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoJob
 		}
 		if err != nil {
 			return err
 		}
+		if state != stateLeased || token != lease.Token {
+			return ErrLeaseLost
+		}
 		attempts++
-		state := statePending
+		state = statePending
 		if dead || attempts >= maxAttempts {
 			state = stateDead
 		} else if at.IsZero() {
@@ -435,21 +497,22 @@ WHERE id = $5`, state, attempts, runAt, msg, id); err != nil {
 	})
 }
 
-// Extend renews the lease on jobs for lease from now, and on their keys.
-// It fails with ErrLeaseLost, extending nothing, if any of them is no
-// longer leased or its lease has expired.
-func (s *Store) Extend(ctx context.Context, ids []int64, lease time.Duration) error {
+// Extend renews lease on jobs for d from now, and on their keys. It fails
+// with ErrLeaseLost, extending nothing, if any of them is no longer held
+// under lease or the lease has expired or been released: the worker must
+// stop, since another may claim the jobs at any moment.
+func (s *Store) Extend(ctx context.Context, lease Lease, ids []int64, d time.Duration) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if lease <= 0 {
+	if d <= 0 {
 		return fmt.Errorf("extending leases: %w: lease must be positive", ErrInvalid)
 	}
 	if len(ids) > maxRowsPerInsert*4 {
 		return fmt.Errorf("extending leases: %w: at most %d jobs at once", ErrInvalid, maxRowsPerInsert*4)
 	}
 	t := s.now()
-	now, until := micros(t), micros(t.Add(lease))
+	now, until := micros(t), micros(t.Add(d))
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		keys, err := keysOf(ctx, tx, ids)
 		if err != nil {
@@ -459,8 +522,8 @@ func (s *Store) Extend(ctx context.Context, ids []int64, lease time.Duration) er
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET leased_until = $1
-WHERE id IN (`+params(4, len(ids))+`) AND state = $2 AND leased_until > $3`,
-			append([]any{until, stateLeased, now}, int64Args(ids)...)...)
+WHERE id IN (`+params(5, len(ids))+`) AND state = $2 AND leased_until > $3 AND lease_token = $4`,
+			append([]any{until, stateLeased, now, lease.Token}, int64Args(ids)...)...)
 		if err != nil {
 			return err
 		}
@@ -470,13 +533,14 @@ WHERE id IN (`+params(4, len(ids))+`) AND state = $2 AND leased_until > $3`,
 			return ErrLeaseLost
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_until = $1
-WHERE ordering_key IN (`+params(2, len(keys))+`) AND leased_until < $1`, append([]any{until}, stringArgs(keys)...)...); err != nil {
+WHERE ordering_key IN (`+params(3, len(keys))+`) AND leased_until < $1 AND lease_token = $2`,
+			append([]any{until, lease.Token}, stringArgs(keys)...)...); err != nil {
 			return err
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("extending leases of %d jobs: %w", len(ids), err)
+		return fmt.Errorf("extending leases of %d jobs of %s: %w", len(ids), lease.Worker, err)
 	}
 	return nil
 }

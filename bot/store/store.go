@@ -40,12 +40,14 @@ var (
 	ErrInvalid = errors.New("invalid argument")
 	// ErrNotFound is returned by lookups (GetPR) when no row matches.
 	ErrNotFound = errors.New("not found")
-	// ErrNoJob is returned by Retry when the job does not exist, was
-	// completed, or is already dead.
+	// ErrNoJob is returned by Retry and Bury when the job does not exist,
+	// was completed, or is already dead.
 	ErrNoJob = errors.New("no such live job")
-	// ErrLeaseLost is returned by Extend when one of the jobs is no longer
-	// leased (it was completed, retried, or its lease expired). The worker
-	// must stop working on its batch: another worker may claim it.
+	// ErrLeaseLost is returned by Extend, Complete, Retry and Bury when a
+	// job is no longer held under the caller's lease: another worker
+	// claimed it after the lease expired or was released (Extend also
+	// refuses an expired lease). The worker must stop working on its
+	// batch, and what it did may be done again by the new holder.
 	ErrLeaseLost = errors.New("job lease lost")
 )
 

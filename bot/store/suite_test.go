@@ -66,7 +66,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, replicaTests...) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}
@@ -108,11 +108,25 @@ func (x *suite) claim(t *testing.T, worker string, maxKeys int) []Batch {
 	return batches
 }
 
+// complete completes each batch under its own lease.
 func (x *suite) complete(t *testing.T, batches ...Batch) {
 	t.Helper()
-	if err := x.s.Complete(ctx, ids(batches...)...); err != nil {
-		t.Fatalf("Complete: %v", err)
+	for _, b := range batches {
+		if err := x.s.Complete(ctx, b.Lease, ids(b)...); err != nil {
+			t.Fatalf("Complete: %v", err)
+		}
 	}
+}
+
+// completeAll completes batches of one or more claims, each under its
+// lease.
+func completeAll(ctx context.Context, s *Store, batches []Batch) error {
+	for _, b := range batches {
+		if err := s.Complete(ctx, b.Lease, ids(b)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ids(batches ...Batch) []int64 {
@@ -391,7 +405,7 @@ func testConcurrentWorkers(t *testing.T, x *suite) {
 					delete(held, b.Key)
 				}
 				mu.Unlock()
-				if err := x.s.Complete(ctx, ids(batches...)...); err != nil {
+				if err := completeAll(ctx, x.s, batches); err != nil {
 					t.Errorf("Complete: %v", err)
 					return
 				}
@@ -429,7 +443,7 @@ func testLeaseExpiry(t *testing.T, x *suite) {
 	x.clock.Advance(59 * time.Second)
 	wantBatches(t, x.claim(t, "b", 10))
 	x.clock.Advance(2 * time.Second)
-	if err := x.s.Extend(ctx, ids(crashed...), time.Minute); !errors.Is(err, ErrLeaseLost) {
+	if err := x.s.Extend(ctx, crashed[0].Lease, ids(crashed...), time.Minute); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("Extend after expiry = %v, want ErrLeaseLost", err)
 	}
 	got := x.claim(t, "b", 10)
@@ -447,7 +461,7 @@ func testExtend(t *testing.T, x *suite) {
 	x.accept(t, "1", job("k", "1"))
 	got := x.claim(t, "a", 10)
 	x.clock.Advance(50 * time.Second)
-	if err := x.s.Extend(ctx, ids(got...), time.Minute); err != nil {
+	if err := x.s.Extend(ctx, got[0].Lease, ids(got...), time.Minute); err != nil {
 		t.Fatalf("Extend: %v", err)
 	}
 	x.clock.Advance(50 * time.Second)
@@ -456,7 +470,7 @@ func testExtend(t *testing.T, x *suite) {
 		t.Errorf("Stats() = %+v, %v; want 1 leased", st, err)
 	}
 	x.complete(t, got...)
-	if err := x.s.Extend(ctx, ids(got...), time.Minute); !errors.Is(err, ErrLeaseLost) {
+	if err := x.s.Extend(ctx, got[0].Lease, ids(got...), time.Minute); !errors.Is(err, ErrLeaseLost) {
 		t.Errorf("Extend of a completed job = %v, want ErrLeaseLost", err)
 	}
 }
@@ -465,7 +479,7 @@ func testRetryBlocksKey(t *testing.T, x *suite) {
 	x.accept(t, "1", job("k", "1"))
 	first := x.claim(t, "w", 10)
 	x.accept(t, "2", job("k", "2"))
-	if err := x.s.Retry(ctx, first[0].Jobs[0].ID, errors.New("GitHub said 502"), x.clock.Now().Add(time.Minute)); err != nil {
+	if err := x.s.Retry(ctx, first[0].Lease, first[0].Jobs[0].ID, errors.New("GitHub said 502"), x.clock.Now().Add(time.Minute)); err != nil {
 		t.Fatalf("Retry: %v", err)
 	}
 	wantBatches(t, x.claim(t, "w", 10)) // 2 waits behind 1
@@ -487,7 +501,7 @@ func testRetryAndDead(t *testing.T, x *suite) {
 		}
 		// The coalesced evaluation failed: every job of the batch is retried.
 		for _, j := range got[0].Jobs {
-			if err := x.s.Retry(ctx, j.ID, fmt.Errorf("failure %d", attempt), time.Time{}); err != nil {
+			if err := x.s.Retry(ctx, got[0].Lease, j.ID, fmt.Errorf("failure %d", attempt), time.Time{}); err != nil {
 				t.Fatalf("Retry: %v", err)
 			}
 		}
@@ -502,11 +516,11 @@ func testRetryAndDead(t *testing.T, x *suite) {
 	if len(dead) != 1 || dead[0].Attempts != 3 || dead[0].LastError != "failure 3" || string(dead[0].Payload) != "1" {
 		t.Fatalf("Dead() = %+v", dead)
 	}
-	if err := x.s.Retry(ctx, dead[0].ID, errors.New("again"), time.Time{}); !errors.Is(err, ErrNoJob) {
+	if err := x.s.Retry(ctx, Lease{}, dead[0].ID, errors.New("again"), time.Time{}); !errors.Is(err, ErrNoJob) {
 		t.Errorf("Retry of a dead job = %v, want ErrNoJob", err)
 	}
-	if err := x.s.Complete(ctx, dead[0].ID); err != nil {
-		t.Fatal(err)
+	if err := x.s.Complete(ctx, Lease{}, dead[0].ID); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("Complete of a dead job = %v, want ErrLeaseLost", err)
 	}
 	if dead, _ := x.s.Dead(ctx); len(dead) != 1 {
 		t.Errorf("Complete removed a dead job")
@@ -530,14 +544,14 @@ func testDeadByLeaseExpiry(t *testing.T, x *suite) {
 func testBury(t *testing.T, x *suite) {
 	x.accept(t, "1", job("k", "1"))
 	got := x.claim(t, "w", 1)
-	if err := x.s.Bury(ctx, got[0].Jobs[0].ID, errors.New("repository is gone")); err != nil {
+	if err := x.s.Bury(ctx, got[0].Lease, got[0].Jobs[0].ID, errors.New("repository is gone")); err != nil {
 		t.Fatal(err)
 	}
 	dead, err := x.s.Dead(ctx)
 	if err != nil || len(dead) != 1 || dead[0].Attempts != 1 || dead[0].LastError != "repository is gone" {
 		t.Fatalf("Dead() = %+v, %v", dead, err)
 	}
-	if err := x.s.Bury(ctx, dead[0].ID, errors.New("again")); !errors.Is(err, ErrNoJob) {
+	if err := x.s.Bury(ctx, Lease{}, dead[0].ID, errors.New("again")); !errors.Is(err, ErrNoJob) {
 		t.Errorf("Bury of a dead job = %v, want ErrNoJob", err)
 	}
 	x.accept(t, "2", job("k", "2"))
@@ -556,7 +570,7 @@ func testStats(t *testing.T, x *suite) {
 		if len(got) != 1 || got[0].Key != key {
 			t.Fatalf("claimed %q, want key %s", summary(got), key)
 		}
-		if err := x.s.Retry(ctx, got[0].Jobs[0].ID, errors.New("x"), time.Time{}); err != nil {
+		if err := x.s.Retry(ctx, got[0].Lease, got[0].Jobs[0].ID, errors.New("x"), time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -97,11 +97,7 @@ func (w *world) Drain() {
 			if err := p.Process(ctx, b); err != nil {
 				w.t.Fatalf("processing %s (permanent %v): %v", b.Key, errors.Is(err, bot.ErrPermanent), err)
 			}
-			ids := make([]int64, len(b.Jobs))
-			for i, j := range b.Jobs {
-				ids[i] = j.ID
-			}
-			if err := w.Store.Complete(ctx, ids...); err != nil {
+			if err := w.Store.Complete(ctx, b.Lease, b.IDs()...); err != nil {
 				w.t.Fatal(err)
 			}
 		}

@@ -238,12 +238,8 @@ func (h *harness) drain() {
 		}
 		for _, b := range batches {
 			err := h.process(ctx, b)
-			ids := make([]int64, len(b.Jobs))
-			for i, j := range b.Jobs {
-				ids[i] = j.ID
-			}
 			if err == nil {
-				if err := h.store.Complete(ctx, ids...); err != nil {
+				if err := h.store.Complete(ctx, b.Lease, b.IDs()...); err != nil {
 					h.t.Fatal(err)
 				}
 				continue
@@ -255,7 +251,7 @@ func (h *harness) drain() {
 				at = re.At
 			}
 			for _, j := range b.Jobs {
-				if rerr := h.store.Retry(ctx, j.ID, err, at); rerr != nil {
+				if rerr := h.store.Retry(ctx, b.Lease, j.ID, err, at); rerr != nil {
 					h.t.Fatal(rerr)
 				}
 			}

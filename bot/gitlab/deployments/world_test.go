@@ -188,17 +188,13 @@ func (w *world) drain() {
 				}
 				w.t.Logf("processing %s failed, retried in a minute: %v", b.Key, err)
 				for _, j := range b.Jobs {
-					if err := w.st.Retry(w.ctx, j.ID, err, w.clock.Now().Add(time.Minute)); err != nil {
+					if err := w.st.Retry(w.ctx, b.Lease, j.ID, err, w.clock.Now().Add(time.Minute)); err != nil {
 						w.t.Fatal(err)
 					}
 				}
 				continue
 			}
-			ids := make([]int64, len(b.Jobs))
-			for i, j := range b.Jobs {
-				ids[i] = j.ID
-			}
-			if err := w.st.Complete(w.ctx, ids...); err != nil {
+			if err := w.st.Complete(w.ctx, b.Lease, b.IDs()...); err != nil {
 				w.t.Fatal(err)
 			}
 		}

@@ -82,7 +82,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	defer st.Close()
 	metrics := bot.NewMetrics()
-	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics}
+	workers := &bot.Workers{Queue: st, Concurrency: cfg.Workers, Lease: cfg.JobLease, Logger: log, Metrics: metrics, Name: bot.WorkerName()}
 	acceptor := workers.Acceptor(st)
 
 	w, err := wireHosts(ctx, cfg, log, metrics, st, workers, acceptor)
@@ -92,7 +92,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	receivers, reconcilers := w.receivers, w.reconcilers
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
 
-	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Msg("starting")
+	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup
 	errs := make(chan error, 2+len(reconcilers))
 	runCtx, cancel := context.WithCancel(ctx)
@@ -112,7 +112,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	if cfg.ReconcileInterval > 0 {
 		for _, r := range reconcilers {
 			start("reconciliation of "+string(r.host), func(ctx context.Context) error {
-				return reconcileEvery(ctx, cfg.ReconcileInterval, r, st, log)
+				return reconcileEvery(ctx, cfg.ReconcileInterval, r, st, workers.Name, log)
 			})
 		}
 	}

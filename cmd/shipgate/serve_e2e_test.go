@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
 )
 
@@ -88,43 +90,47 @@ func startServe(t *testing.T, env []string) *serveProcess {
 	}
 }
 
-// TestServeSurvivesSIGKILLBetweenAckAndProcessing kills the server after
-// it acknowledged deliveries it could not process yet (GitHub hangs), then
-// restarts it: every acknowledged delivery is processed, exactly once.
-func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts server processes")
-	}
-	const (
-		repo   = "acme/widgets"
-		secret = "e2e-secret"
-		token  = "ghs_e2e"
-		prs    = 12
-	)
-	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now))
-	fake.AddRepo(fakegithub.Repo{FullName: repo})
-	fake.SetFile(repo, "main", ".shipgate.yml", "version: 1\napprovals:\n  - required: 1\n")
+// e2eGitHub is a fake GitHub with prs open pull requests, and the
+// environment of a server that talks to it on a SQLite file.
+type e2eGitHub struct {
+	fake *fakegithub.Server
+	env  []string
+	db   string
+}
+
+const (
+	e2eRepo   = "acme/widgets"
+	e2eSecret = "e2e-secret"
+	e2eToken  = "ghs_e2e"
+)
+
+func newE2EGitHub(t *testing.T, prs int, env ...string) *e2eGitHub {
+	fake := fakegithub.New(t, fakegithub.WithToken(e2eToken), fakegithub.WithClock(time.Now))
+	fake.AddRepo(fakegithub.Repo{FullName: e2eRepo})
+	fake.SetFile(e2eRepo, "main", ".shipgate.yml", "version: 1\napprovals:\n  - required: 1\n")
 	for n := 1; n <= prs; n++ {
-		fake.AddPR(repo, fakegithub.PR{Number: n, Title: fmt.Sprintf("feat: change %d", n), Author: "alice", Base: "main"})
+		fake.AddPR(e2eRepo, fakegithub.PR{Number: n, Title: fmt.Sprintf("feat: change %d", n), Author: "alice", Base: "main"})
 	}
-	env := []string{
-		"SHIPGATE_DATABASE_URL=" + filepath.Join(t.TempDir(), "shipgate.db"),
+	db := filepath.Join(t.TempDir(), "shipgate.db")
+	return &e2eGitHub{fake: fake, db: db, env: append([]string{
+		"SHIPGATE_DATABASE_URL=" + db,
 		"SHIPGATE_GITHUB_API_URL=" + fake.URL(),
-		"SHIPGATE_GITHUB_TOKEN=" + token,
-		"SHIPGATE_GITHUB_WEBHOOK_SECRET=" + secret,
-		"SHIPGATE_JOB_LEASE=2s",
+		"SHIPGATE_GITHUB_TOKEN=" + e2eToken,
+		"SHIPGATE_GITHUB_WEBHOOK_SECRET=" + e2eSecret,
 		"SHIPGATE_RECONCILE_INTERVAL=0",
 		"SHIPGATE_LOG_LEVEL=warn",
-	}
+	}, env...)}
+}
 
-	// 1. GitHub hangs: the server acknowledges but cannot process.
-	removeHang := fake.InjectFault(fakegithub.Fault{Kind: fakegithub.Hang})
-	first := startServe(t, env)
+// open sends an "opened" delivery for PRs 1 … prs to p and returns the
+// payloads by delivery ID.
+func (g *e2eGitHub) open(t *testing.T, p *serveProcess, prs int) map[string][]byte {
+	t.Helper()
 	payloads := map[string][]byte{}
 	for n := 1; n <= prs; n++ {
 		id := fmt.Sprintf("delivery-%d", n)
-		payloads[id] = fake.Payload(fake.PullRequestEvent(repo, n, "opened", "alice"))
-		resp, err := fakegithub.SignedWebhook("http://"+first.addr+"/webhooks/github", "pull_request", id, payloads[id], secret)
+		payloads[id] = g.fake.Payload(g.fake.PullRequestEvent(e2eRepo, n, "opened", "alice"))
+		resp, err := fakegithub.SignedWebhook("http://"+p.addr+"/webhooks/github", "pull_request", id, payloads[id], e2eSecret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,32 +139,85 @@ func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
 			t.Fatalf("delivery %s answered %d", id, resp.StatusCode)
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // let workers claim and hang
+	return payloads
+}
+
+// hangAndKill starts a server, makes GitHub hang, sends the server prs
+// openings, waits until its workers hold them, and SIGKILLs it: the jobs
+// stay leased to a dead process. It returns with GitHub answering again.
+func (g *e2eGitHub) hangAndKill(t *testing.T, prs int) map[string][]byte {
+	t.Helper()
+	first := startServe(t, g.env)
+	removeHang := g.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.Hang})
+	defer removeHang()
+	payloads := g.open(t, first, prs)
+	deadline := time.Now().Add(10 * time.Second)
+	for leased(t, g.db) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the workers never claimed the jobs\n%s", first.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = first.cmd.Wait()
 	for n := 1; n <= prs; n++ {
-		if runs := fake.CheckRuns(repo, headSHA(t, fake, repo, n)); len(runs) != 0 {
+		if runs := g.fake.CheckRuns(e2eRepo, headSHA(t, g.fake, e2eRepo, n)); len(runs) != 0 {
 			t.Fatalf("PR %d already has check runs before the restart", n)
 		}
 	}
+	return payloads
+}
 
-	// 2. GitHub answers again; a new process finishes the work.
-	removeHang()
-	second := startServe(t, env)
-	deadline := time.Now().Add(60 * time.Second)
+// leased counts the jobs leased in the SQLite file at url.
+func leased(t *testing.T, url string) int {
+	t.Helper()
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Leased
+}
+
+// waitEvaluated waits until PRs 1 … prs have a check run, and returns
+// how long that took.
+func (g *e2eGitHub) waitEvaluated(t *testing.T, p *serveProcess, prs int, within time.Duration) time.Duration {
+	t.Helper()
+	began := time.Now()
 	for n := 1; n <= prs; n++ {
-		sha := headSHA(t, fake, repo, n)
-		for len(fake.CheckRuns(repo, sha)) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("PR %d was never evaluated after the restart\n%s", n, second.out)
+		sha := headSHA(t, g.fake, e2eRepo, n)
+		for len(g.fake.CheckRuns(e2eRepo, sha)) == 0 {
+			if time.Since(began) > within {
+				t.Fatalf("PR %d was not evaluated within %s of the restart\n%s", n, within, p.out)
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	return time.Since(began)
+}
+
+// TestServeSurvivesSIGKILLBetweenAckAndProcessing kills the server after
+// it acknowledged deliveries it could not process yet (GitHub hangs), then
+// restarts it: every acknowledged delivery is processed, exactly once.
+func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	const prs = 12
+	g := newE2EGitHub(t, prs, "SHIPGATE_JOB_LEASE=2s")
+	payloads := g.hangAndKill(t, prs)
+
+	// GitHub answers again; a new process finishes the work.
+	second := startServe(t, g.env)
+	g.waitEvaluated(t, second, prs, 60*time.Second)
 	// A redelivery after the restart is acknowledged and changes nothing.
-	resp, err := fakegithub.SignedWebhook("http://"+second.addr+"/webhooks/github", "pull_request", "delivery-1", payloads["delivery-1"], secret)
+	resp, err := fakegithub.SignedWebhook("http://"+second.addr+"/webhooks/github", "pull_request", "delivery-1", payloads["delivery-1"], e2eSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,22 +227,40 @@ func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	for n := 1; n <= prs; n++ {
-		runs := fake.CheckRuns(repo, headSHA(t, fake, repo, n))
+		runs := g.fake.CheckRuns(e2eRepo, headSHA(t, g.fake, e2eRepo, n))
 		if len(runs) != 1 || runs[0].Name != "shipgate: main" {
 			t.Errorf("PR %d has %d check runs, want exactly one named shipgate: %+v", n, len(runs), runs)
 		}
 	}
 
-	// 3. SIGTERM drains and exits cleanly.
+	// SIGTERM drains and exits cleanly.
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := second.cmd.Wait(); err != nil {
 		t.Errorf("server exit after SIGTERM: %v\n%s", err, second.out)
 	}
-	if strings.Contains(second.out.String(), secret) || strings.Contains(second.out.String(), token) {
+	if strings.Contains(second.out.String(), e2eSecret) || strings.Contains(second.out.String(), e2eToken) {
 		t.Error("a secret reached the logs")
 	}
+}
+
+// TestServeResumesAKilledProcessWorkWithinSeconds kills a server holding
+// jobs under the default two-minute lease and restarts it on the same
+// SQLite file: the new process takes the dead one's leases back at start,
+// and the work is done within 5 seconds of the restart, not when the
+// leases would have run out.
+func TestServeResumesAKilledProcessWorkWithinSeconds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	const prs = 6
+	g := newE2EGitHub(t, prs)
+	g.hangAndKill(t, prs)
+	restarted := time.Now()
+	second := startServe(t, g.env)
+	g.waitEvaluated(t, second, prs, 5*time.Second-time.Since(restarted))
+	t.Logf("resumed and evaluated %d PRs %s after the restart began", prs, time.Since(restarted).Round(time.Millisecond))
 }
 
 func headSHA(t *testing.T, fake *fakegithub.Server, repo string, n int) string {

@@ -157,16 +157,19 @@ func freezeChanges(st *store.Store, a bot.Acceptor, cfg serveConfig) review.Free
 	return f
 }
 
-// reconcileEvery re-evaluates a host's stale changes periodically, with the
-// first run after one interval so that a restart loop cannot burn the rate
-// limit: the changes the store knows to be stale, then the open changes of
-// every repository Shipgate has seen, listed through the API (one
-// conditional request a repository, free when nothing changed), which
-// finds the changes whose every webhook was missed.
-func reconcileEvery(ctx context.Context, every time.Duration, r hostReconciler, st *store.Store, log zerolog.Logger) error {
-	const perRound = 100
+// reconcileEvery re-evaluates a host's stale changes periodically, once
+// per period across replicas (the store's tick decides which runs it), with
+// the first run one interval after the first replica started, so that a
+// restart loop cannot burn the rate limit: the changes the store knows to
+// be stale, then the open changes of every repository Shipgate has seen,
+// listed through the API (one conditional request a repository, free when
+// nothing changed), which finds the changes whose every webhook was
+// missed.
+func reconcileEvery(ctx context.Context, every time.Duration, r hostReconciler, st *store.Store, worker string, log zerolog.Logger) error {
 	log = log.With().Str(bot.FieldHost, string(r.host)).Logger()
-	t := time.NewTicker(every)
+	// Ask four times a period: a period then lasts at most 1¼ intervals
+	// whichever replica's turn it is.
+	t := time.NewTicker(max(every/4, time.Second))
 	defer t.Stop()
 	for {
 		select {
@@ -174,25 +177,40 @@ func reconcileEvery(ctx context.Context, every time.Duration, r hostReconciler, 
 			return nil
 		case <-t.C:
 		}
-		queued, err := r.Reconcile(ctx, perRound)
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("reconciliation")
-		}
-		repos, err := st.KnownRepos(ctx, r.host)
-		if err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("reconciliation: listing repositories")
-		}
-		for _, repo := range repos {
-			if queued >= perRound || ctx.Err() != nil {
-				break
+		mine, err := st.ClaimTick(ctx, "reconcile:"+string(r.host), worker, every)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn().Err(err).Msg("reconciliation: asking whose turn it is")
 			}
-			n, err := r.ReconcileRepo(ctx, 0, repo, perRound-queued)
-			if err != nil {
-				log.Warn().Err(err).Str(bot.FieldRepo, repo).Msg("reconciliation")
-				continue
-			}
-			queued += n
+			continue
 		}
-		log.Info().Int("queued", queued).Msg("reconciliation")
+		if mine {
+			reconcile(ctx, r, st, log)
+		}
 	}
+}
+
+// reconcile runs one round of reconciliation of a host.
+func reconcile(ctx context.Context, r hostReconciler, st *store.Store, log zerolog.Logger) {
+	const perRound = 100
+	queued, err := r.Reconcile(ctx, perRound)
+	if err != nil && ctx.Err() == nil {
+		log.Warn().Err(err).Msg("reconciliation")
+	}
+	repos, err := st.KnownRepos(ctx, r.host)
+	if err != nil && ctx.Err() == nil {
+		log.Warn().Err(err).Msg("reconciliation: listing repositories")
+	}
+	for _, repo := range repos {
+		if queued >= perRound || ctx.Err() != nil {
+			break
+		}
+		n, err := r.ReconcileRepo(ctx, 0, repo, perRound-queued)
+		if err != nil {
+			log.Warn().Err(err).Str(bot.FieldRepo, repo).Msg("reconciliation")
+			continue
+		}
+		queued += n
+	}
+	log.Info().Int("queued", queued).Msg("reconciliation")
 }

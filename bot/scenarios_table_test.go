@@ -60,6 +60,12 @@ func pushTagBy(who, tag, sha string) func(testbed.Host, *state) {
 	}
 }
 
+// on runs a step on replica i of a cluster: another process with its own
+// in-memory state, on the same store.
+func on(i int, do func(testbed.Host, *state)) func(testbed.Host, *state) {
+	return func(h testbed.Host, s *state) { h.Replica(i); do(h, s) }
+}
+
 func steps(s ...step) []step { return s }
 
 const (
@@ -130,6 +136,21 @@ func scenarios(target string) []scenario {
 			step{"/help lists the commands in its reply", commentBy("carol", "/help"), want{replyHas: "/hold"}},
 			step{"/recheck, which changes nothing visible, gets a 👍", commentBy("carol", "/recheck"), want{verdict: "pending", acked: true, noReply: true}},
 			step{"a reviewer approves", approveBy("bob"), want{verdict: "success"}},
+		)},
+		{name: "replicas publish from the stored state, not from their memories", policy: lifecyclePolicy, steps: steps(
+			step{"replica 0 passes an approved change", on(0, func(h testbed.Host, s *state) { openChange(ready)(h, s); h.Drain(); h.Approve(1, "bob") }),
+				want{verdict: "success"}},
+			step{"replica 1 holds it", on(1, commentBy("erin", "/hold")), want{verdict: "failure", verdictHas: []string{"hold"}, noReply: true,
+				labels: []string{"semver:minor", "do-not-merge/hold"}}},
+			step{"replica 0, which last published success, keeps it held", on(0, approveBy("alice")), want{verdict: "failure", verdictHas: []string{"hold"}}},
+			step{"replica 1 lifts the hold", on(1, commentBy("erin", "/unhold")), want{verdict: "success", labels: []string{"semver:minor"}}},
+			step{"replica 0, which last published the hold, passes it", on(0, describeBy("dave", fixedDescription+"\n")), want{verdict: "success"}},
+		)},
+		{name: "a replica does not judge with what it saw before another replica's evaluation", policy: lifecyclePolicy, steps: steps(
+			step{"replica 0 passes an approved change", on(0, func(h testbed.Host, s *state) { openChange(ready)(h, s); h.Drain(); h.Approve(1, "bob") }),
+				want{verdict: "success"}},
+			step{"replica 1 sees the approval withdrawn", on(1, func(h testbed.Host, _ *state) { h.Unapprove(1, "bob") }), want{verdict: "pending"}},
+			step{"replica 0, which saw the approval, judges the next event without it", on(0, describeBy("dave", fixedDescription+"\n")), want{verdict: "pending"}},
 		)},
 		{name: "a retargeted or closed change withdraws its verdict", policy: lifecyclePolicy, steps: steps(
 			step{"an approved change passes into main", func(h testbed.Host, s *state) { openChange(ready)(h, s); h.Drain(); h.Approve(1, "alice") },

@@ -526,6 +526,23 @@ func (s *Server) AddReview(repo string, number int, rv Review) int64 {
 	return rv.ID
 }
 
+// DismissReview dismisses the newest APPROVED review by author on a pull
+// request, as a maintainer does in GitHub's interface, and returns its ID.
+func (s *Server) DismissReview(repo string, number int, author string) int64 {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.pr(repo, number)
+	for i := len(is.reviews) - 1; i >= 0; i-- {
+		if rv := is.reviews[i]; rv.Author == author && rv.State == "APPROVED" {
+			rv.State = "DISMISSED"
+			return rv.ID
+		}
+	}
+	s.t.Fatalf("fakegithub: %s#%d: %s has no approving review to dismiss", repo, number, author)
+	return 0
+}
+
 // AddComment adds a comment to an issue or pull request and returns its
 // ID.
 func (s *Server) AddComment(repo string, number int, c Comment) int64 {

@@ -86,6 +86,16 @@ func (g *GitHub) Restart() {
 	g.register(policies.GitHub, gate.Rechecker(policies.GitHub), srv, gt, o, ghdeploy.DeployHooks{Orchestrator: o, Protection: dep})
 }
 
+// Replica makes replica i (0 is the first) receive and process from now
+// on: another process of a cluster on the same store and fake, with its
+// own adapters and their in-memory caches, kept while other replicas run.
+func (g *GitHub) Replica(i int) {
+	g.switchReplica(i, g.Restart, func() func() {
+		app, srv, ps := g.App, g.Server, g.processors
+		return func() { g.App, g.Server, g.processors = app, srv, ps }
+	})
+}
+
 // Deliver signs and sends a webhook payload; a non-2xx answer fails the
 // test.
 func (g *GitHub) Deliver(event string, payload any) {
@@ -173,6 +183,15 @@ func (g *GitHub) Review(n int, author, state string) {
 	g.Clock.Advance(time.Second)
 	id := g.Fake.AddReview(GitHubRepo, n, fakegithub.Review{Author: author, State: state, SubmittedAt: g.Clock.Now()})
 	g.Deliver("pull_request_review", g.Fake.PullRequestReviewEvent(GitHubRepo, n, id, "submitted"))
+}
+
+// Dismiss dismisses author's approval of PR n and delivers
+// pull_request_review dismissed.
+func (g *GitHub) Dismiss(n int, author string) {
+	g.t.Helper()
+	g.Clock.Advance(time.Second)
+	id := g.Fake.DismissReview(GitHubRepo, n, author)
+	g.Deliver("pull_request_review", g.Fake.PullRequestReviewEvent(GitHubRepo, n, id, "dismissed"))
 }
 
 // Check returns the newest `shipgate: <base>` check run on sha, the one

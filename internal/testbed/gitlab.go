@@ -82,6 +82,15 @@ func (g *GitLab) Restart() {
 	g.register(policies.GitLab, gate.Rechecker(policies.GitLab), app, gt, o, deployments.Hooks{GitLab: dep, Orchestrator: o})
 }
 
+// Replica makes replica i (0 is the first) receive and process from now
+// on, as GitHub.Replica does.
+func (g *GitLab) Replica(i int) {
+	g.switchReplica(i, g.Restart, func() func() {
+		app, ps := g.App, g.processors
+		return func() { g.App, g.processors = app, ps }
+	})
+}
+
 // User is a member by name, or a stranger; call it inside Fake.Do.
 func (g *GitLab) User(name string) fakegitlab.User {
 	for _, m := range g.Project.Members {
@@ -159,6 +168,15 @@ func (g *GitLab) Approve(iid int, who string) {
 	g.Clock.Advance(time.Second)
 	g.Fake.Do(func() { g.Project.MRs[iid].Approve(g.User(who), g.Clock.Now()) })
 	g.MRHook(iid, "approved", who)
+}
+
+// Unapprove withdraws who's approval of MR iid and delivers the
+// unapproved hook.
+func (g *GitLab) Unapprove(iid int, who string) {
+	g.t.Helper()
+	g.Clock.Advance(time.Second)
+	g.Fake.Do(func() { g.Project.MRs[iid].Unapprove(g.User(who), g.Clock.Now()) })
+	g.MRHook(iid, "unapproved", who)
 }
 
 // Push adds commit c as the MR's head, pushed by pusher, and delivers the

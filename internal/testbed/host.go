@@ -26,8 +26,10 @@ type Host interface {
 	// EditComment edits one as editor.
 	Comment(n int, author, body string) int64
 	EditComment(n int, id int64, editor, body string)
-	// Approve approves change n's head as who.
+	// Approve approves change n's head as who; Unapprove withdraws who's
+	// approval (on GitHub a maintainer dismisses the review).
 	Approve(n int, who string)
+	Unapprove(n int, who string)
 	// Describe replaces change n's description, edited by who.
 	Describe(n int, body, who string)
 	// Label adds a label to change n, as who; Unlabel removes it.
@@ -76,6 +78,9 @@ type Host interface {
 	LogCalls(t testing.TB)
 	// Identify has Shipgate learn who it is, as serve does when it starts.
 	Identify()
+	// Replica makes replica i of a cluster on the same store receive and
+	// process from now on (0 is the first; each keeps its own adapters).
+	Replica(i int)
 
 	Drain()
 	Advance(d time.Duration)

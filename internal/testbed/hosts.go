@@ -51,6 +51,8 @@ func (g *gitHubHost) EditComment(_ int, id int64, editor, body string) {
 
 func (g *gitHubHost) Approve(n int, who string) { g.Review(n, who, "APPROVED") }
 
+func (g *gitHubHost) Unapprove(n int, who string) { g.Dismiss(n, who) }
+
 func (g *gitHubHost) Describe(n int, body, who string) {
 	g.Fake.UpdatePR(GitHubRepo, n, func(pr *fakegithub.PR) { pr.Body = body })
 	g.PREvent(n, "edited", who)
@@ -232,6 +234,8 @@ func (g *gitLabHost) EditComment(n int, id int64, editor, body string) {
 }
 
 func (g *gitLabHost) Approve(n int, who string) { g.GitLab.Approve(n, who) }
+
+func (g *gitLabHost) Unapprove(n int, who string) { g.GitLab.Unapprove(n, who) }
 
 func (g *gitLabHost) Describe(n int, body, who string) {
 	g.Fake.Do(func() { g.Project.MRs[n].Description = body })

@@ -38,6 +38,10 @@ type world struct {
 	Store      *store.Store
 	processors map[string]bot.Processor
 	seq        int
+	// replica is the process that receives and drains now; restore
+	// brings back the others' adapters (see Replica).
+	replica int
+	restore map[int]func()
 }
 
 func newWorld(t testing.TB) *world {
@@ -74,6 +78,25 @@ func (w *world) register(host policies.Host, job review.ChangeJob, ps ...bot.Pro
 	for _, k := range freeze.Kinds() {
 		w.processors[k] = freeze
 	}
+}
+
+// switchReplica makes replica i current: its adapters are brought back
+// with their in-memory state, or built by restart on its first use;
+// snapshot captures the current replica's adapters before the switch.
+func (w *world) switchReplica(i int, restart func(), snapshot func() func()) {
+	if i == w.replica {
+		return
+	}
+	if w.restore == nil {
+		w.restore = map[int]func(){}
+	}
+	w.restore[w.replica] = snapshot()
+	w.replica = i
+	if r, ok := w.restore[i]; ok {
+		r()
+		return
+	}
+	restart()
 }
 
 // Drain processes every job that is due, as the workers would, until none

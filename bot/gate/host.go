@@ -119,6 +119,10 @@ type Target struct {
 	// Fresh asks for a new check run rather than an edit of the change's
 	// own: another change's withdrawn verdict on the commit may be newer.
 	Fresh bool
+	// Retried tells that an earlier try of the batch may have published a
+	// verdict it could not record (its process died, or its lease was
+	// taken over): a host that would create one looks for it first.
+	Retried bool
 }
 
 // Published is what was published for a change's verdict, kept in its

@@ -69,7 +69,7 @@ func (w *work) evaluate(ctx context.Context) (policies.Verdict, error) {
 // publishVerdict publishes o on the change's head for its base, and keeps
 // what was published in the state.
 func (w *work) publishVerdict(ctx context.Context, o review.Outcome) error {
-	t := Target{Number: w.number, SHA: w.snap.HeadSHA, Base: w.snap.Base, URL: w.snap.URL, Fresh: w.fresh()}
+	t := Target{Number: w.number, SHA: w.snap.HeadSHA, Base: w.snap.Base, URL: w.snap.URL, Fresh: w.fresh(), Retried: w.retry}
 	pub, err := w.repo.PublishVerdict(ctx, t, o, w.published())
 	if err != nil {
 		return err

@@ -155,6 +155,13 @@ func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.O
 		completed = &gh.Timestamp{Time: s.a.cfg.Now().UTC().Truncate(time.Second)}
 	}
 	name := review.CheckName(t.Base)
+	if (prev.ID == 0 || prev.SHA != t.SHA || prev.Base != t.Base) && t.Retried && !t.Fresh {
+		found, err := s.unrecordedRun(ctx, t, name)
+		if err != nil {
+			return prev, err
+		}
+		prev = found
+	}
 	if prev.ID != 0 && prev.SHA == t.SHA && prev.Base == t.Base && !t.Fresh {
 		switch {
 		case prev.Digest == pub.Digest:
@@ -184,6 +191,29 @@ func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.O
 	}
 	pub.ID = cr.GetID()
 	return pub, nil
+}
+
+// unrecordedRun finds the change's newest check run on t.SHA, which an
+// earlier try may have created without living to record it, so that a
+// retry edits it instead of adding a second run:
+// GET /repos/{owner}/{repo}/commits/{ref}/check-runs?check_name=….
+// Runs of other changes on the commit (another external ID) are not
+// this change's to edit.
+func (s *Session) unrecordedRun(ctx context.Context, t gate.Target, name string) (gate.Published, error) {
+	key := gate.Key(policies.GitHub, s.repo, t.Number)
+	res, _, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, t.SHA, &gh.ListCheckRunsOptions{
+		CheckName: gh.String(name), ListOptions: gh.ListOptions{PerPage: 100},
+	})
+	if err != nil {
+		return gate.Published{}, s.wrap(err, "looking for the check run of %s#%d", s.repo, t.Number)
+	}
+	var found gate.Published
+	for _, cr := range res.CheckRuns {
+		if cr.GetExternalID() == key && cr.GetID() > found.ID {
+			found = gate.Published{ID: cr.GetID(), SHA: t.SHA, Base: t.Base, Status: cr.GetStatus()}
+		}
+	}
+	return found, nil
 }
 
 // outcome is an outcome as a check run says it.

@@ -81,3 +81,26 @@ func TestExhaustedRateLimitWaitsForTheReset(t *testing.T) {
 		t.Errorf("retried after %s, before the reset", waited)
 	}
 }
+
+// TestARetryEditsTheCheckRunItsFailedTryCreated fails the sticky comment
+// after the check run was created, so the try's published state is never
+// recorded: the retry finds the run it created and edits it, and the
+// commit carries one run, not two.
+func TestARetryEditsTheCheckRunItsFailedTryCreated(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
+	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Times: 4}) // every try of the request
+	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
+	h.drain()
+	if len(h.failures) != 1 {
+		t.Fatalf("failures %v, want the one of the sticky comment", h.failures)
+	}
+	h.wantCheck(shaA, "completed", "failure", "change_record")
+	if runs := h.fake.CheckRuns(testRepo, shaA); len(runs) != 1 {
+		t.Errorf("%d check runs on the head, want 1: %+v", len(runs), runs)
+	}
+	if c := len(h.stickyComments(1)); c != 1 {
+		t.Errorf("%d sticky comments, want 1", c)
+	}
+}

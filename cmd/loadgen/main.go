@@ -48,6 +48,7 @@ type options struct {
 
 func run(args []string, out io.Writer) error {
 	var o options
+	var so scriptOptions
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test")
 	fs.StringVar(&o.secret, "secret", os.Getenv("SHIPGATE_GITHUB_WEBHOOK_SECRET"), "webhook secret [SHIPGATE_GITHUB_WEBHOOK_SECRET]")
@@ -59,11 +60,19 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&o.event, "event", "pull_request", "X-GitHub-Event of the deliveries")
 	fs.StringVar(&o.payload, "payload", "", "payload file (default: a synthetic pull_request.synchronize); its \"number\" is varied per delivery")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout")
+	fs.StringVar(&so.path, "script", "", "JSON-lines file of deliveries ({key, event, id, body}) to send instead of synthetic ones; -url may list several targets, comma-separated")
+	fs.StringVar(&so.acks, "acks", "", "with -script: write the acknowledged delivery IDs to this file")
+	fs.DurationVar(&so.retryFor, "retry-for", time.Minute, "with -script: how long to keep sending a delivery that is not acknowledged")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.secret == "" {
 		return errors.New("-secret or SHIPGATE_GITHUB_WEBHOOK_SECRET is required: the server refuses unsigned deliveries")
+	}
+	if so.path != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return runScript(ctx, o, so, out)
 	}
 	total := o.n
 	if total <= 0 {

@@ -6,9 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,5 +64,67 @@ func TestLoadgenFailsWhenDeliveriesAreRefused(t *testing.T) {
 	err := run([]string{"-url", srv.URL, "-secret", "wrong", "-n", "3", "-rate", "0"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "3 of 3") || !strings.Contains(out.String(), "401:3") {
 		t.Errorf("err = %v, out = %s", err, out.String())
+	}
+}
+
+// TestScriptKeepsEachKeysOrderAndFailsOver sends a script to two targets,
+// one of them down: every delivery is acknowledged by the live one, each
+// key's deliveries arrive in the script's order, and -acks lists them.
+func TestScriptKeepsEachKeysOrderAndFailsOver(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string][]string{}
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Key string `json:"key"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		seen[body.Key] = append(seen[body.Key], r.Header.Get("X-GitHub-Delivery"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer live.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close() // its address refuses connections
+	dir := t.TempDir()
+	var script strings.Builder
+	for i := 0; i < 30; i++ {
+		key := fmt.Sprint("pr-", i%3)
+		fmt.Fprintf(&script, `{"key":%q,"event":"pull_request","id":"d-%d","body":{"key":%q}}`+"\n", key, i, key)
+	}
+	path := filepath.Join(dir, "script.jsonl")
+	if err := os.WriteFile(path, []byte(script.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	acks := filepath.Join(dir, "acks")
+	err := run([]string{"-url", down.URL + "," + live.URL, "-secret", "s", "-script", path, "-rate", "0", "-acks", acks}, &out)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	for k := 0; k < 3; k++ {
+		var want []string
+		for i := k; i < 30; i += 3 {
+			want = append(want, fmt.Sprint("d-", i))
+		}
+		if got := seen[fmt.Sprint("pr-", k)]; !slices.Equal(got, want) {
+			t.Errorf("pr-%d arrived as %q, want %q", k, got, want)
+		}
+	}
+	data, _ := os.ReadFile(acks)
+	if n := len(strings.Fields(string(data))); n != 30 {
+		t.Errorf("acks file lists %d deliveries, want 30", n)
+	}
+	if !strings.Contains(out.String(), "script: 30 acknowledged") {
+		t.Errorf("report: %s", out.String())
+	}
+}
+
+func TestScriptRefusesALineWithoutAnID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "script.jsonl")
+	_ = os.WriteFile(path, []byte(`{"key":"a","event":"push","body":{}}`+"\n"), 0o644)
+	err := run([]string{"-secret", "s", "-script", path}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "script.jsonl:1: a line needs key, event, id and body") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -34,6 +34,7 @@ type scriptOptions struct {
 // scriptResult counts what a script run did.
 type scriptResult struct {
 	mu        sync.Mutex
+	statuses  map[int]int // answers to every try, 0 for no answer
 	acked     []string
 	retries   int
 	lost      []string
@@ -62,7 +63,7 @@ func runScript(ctx context.Context, o options, so scriptOptions, out io.Writer) 
 		}
 		byKey[l.Key] = append(byKey[l.Key], i)
 	}
-	res := &scriptResult{}
+	res := &scriptResult{statuses: map[int]int{}}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for k, key := range keys {
@@ -94,6 +95,9 @@ func (r *scriptResult) deliver(ctx context.Context, client *http.Client, o optio
 		to := o
 		to.url, to.event = targets[(first+try)%len(targets)], l.Event
 		status, err := post(ctx, client, to, l.ID, l.Body)
+		r.mu.Lock()
+		r.statuses[status]++
+		r.mu.Unlock()
 		if err == nil && status < 300 {
 			r.mu.Lock()
 			r.acked = append(r.acked, l.ID)
@@ -122,7 +126,7 @@ func (r *scriptResult) finish(so scriptOptions, total int, out io.Writer) error 
 			return err
 		}
 	}
-	rep := &result{sent: total, statuses: map[int]int{}, latencies: r.latencies, elapsed: r.elapsed}
+	rep := &result{sent: total, statuses: r.statuses, latencies: r.latencies, elapsed: r.elapsed}
 	rep.report(out)
 	fmt.Fprintf(out, "script: %d acknowledged, %d sent again after a failure, %d not acknowledged\n", len(r.acked), r.retries, len(r.lost))
 	if len(r.lost) > 0 {

@@ -72,7 +72,7 @@ func TestServeDeploymentSurvivesSIGKILL(t *testing.T) {
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		_ = p.cmd.Wait()
+		_ = p.waitExit()
 	}
 	waitFor := func(p *serveProcess, what string, d time.Duration, cond func() bool) {
 		t.Helper()

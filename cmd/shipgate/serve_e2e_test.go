@@ -31,9 +31,17 @@ func TestServeHelperProcess(t *testing.T) {
 
 // serveProcess is a running `shipgate serve` child.
 type serveProcess struct {
-	cmd  *exec.Cmd
-	out  *lockedBuffer
-	addr string
+	cmd     *exec.Cmd
+	out     *lockedBuffer
+	addr    string
+	exited  chan struct{} // closed when the process has exited
+	exitErr error         // its cmd.Wait's answer, once exited
+}
+
+// waitExit waits for the process to exit and returns how it ended.
+func (p *serveProcess) waitExit() error {
+	<-p.exited
+	return p.exitErr
 }
 
 type lockedBuffer struct {
@@ -66,27 +74,47 @@ func freeAddr(t *testing.T) string {
 // startServe starts the server and waits until /readyz answers 200.
 func startServe(t *testing.T, env []string) *serveProcess {
 	t.Helper()
-	p := &serveProcess{out: &lockedBuffer{}, addr: freeAddr(t)}
+	p, err := launchServe(freeAddr(t), env, 20*time.Second)
+	if p != nil {
+		t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.waitExit() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// launchServe starts a server listening on addr and waits up to within
+// for /readyz to answer 200; on an error the process is killed (and
+// returned, for its output).
+func launchServe(addr string, env []string, within time.Duration) (*serveProcess, error) {
+	p := &serveProcess{out: &lockedBuffer{}, addr: addr, exited: make(chan struct{})}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$")
 	p.cmd.Env = append(append(os.Environ(), "SHIPGATE_E2E_SERVE=1", "SHIPGATE_ADDR="+p.addr), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
+	go func() { p.exitErr = p.cmd.Wait(); close(p.exited) }()
+	deadline := time.Now().Add(within)
 	for {
 		resp, err := http.Get("http://" + p.addr + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return p
+				return p, nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not become ready:\n%s", p.out)
+		select {
+		case <-p.exited:
+			return p, fmt.Errorf("the server exited before it was ready:\n%s", p.out)
+		case <-time.After(50 * time.Millisecond):
 		}
-		time.Sleep(50 * time.Millisecond)
+		if time.Now().After(deadline) {
+			_ = p.cmd.Process.Kill()
+			_ = p.waitExit()
+			return p, fmt.Errorf("the server did not become ready within %s:\n%s", within, p.out)
+		}
 	}
 }
 
@@ -161,7 +189,7 @@ func (g *e2eGitHub) hangAndKill(t *testing.T, prs int) map[string][]byte {
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = first.cmd.Wait()
+	_ = first.waitExit()
 	for n := 1; n <= prs; n++ {
 		if runs := g.fake.CheckRuns(e2eRepo, headSHA(t, g.fake, e2eRepo, n)); len(runs) != 0 {
 			t.Fatalf("PR %d already has check runs before the restart", n)
@@ -237,7 +265,7 @@ func TestServeSurvivesSIGKILLBetweenAckAndProcessing(t *testing.T) {
 	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.cmd.Wait(); err != nil {
+	if err := second.waitExit(); err != nil {
 		t.Errorf("server exit after SIGTERM: %v\n%s", err, second.out)
 	}
 	if strings.Contains(second.out.String(), e2eSecret) || strings.Contains(second.out.String(), e2eToken) {

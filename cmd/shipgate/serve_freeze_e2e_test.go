@@ -71,7 +71,7 @@ freeze:
 		if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		_ = p.cmd.Wait()
+		_ = p.waitExit()
 	}
 
 	first := startServe(t, env)

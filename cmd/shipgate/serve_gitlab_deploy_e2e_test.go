@@ -98,7 +98,7 @@ func (g *gitlabServer) kill() {
 	if err := g.p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		g.t.Fatal(err)
 	}
-	_ = g.p.cmd.Wait()
+	_ = g.p.waitExit()
 }
 
 // hook delivers a GitLab webhook as GitLab does and fails unless it is

@@ -164,10 +164,13 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 		return nil, fmt.Errorf("claiming jobs: %w: worker, a positive lease and maxKeys are required", ErrInvalid)
 	}
 	maxKeys = min(maxKeys, maxClaimKeys)
+	s.releaseOrphans(ctx)
 	var batches []Batch
+	var drawn []Lease // a try whose commit failed may have been saved all the same
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		batches = batches[:0]
 		held := Lease{Worker: worker, Token: newToken()}
+		drawn = append(drawn, held)
 		t := s.now()
 		now, until := micros(t), micros(t.Add(lease))
 		keys, err := claimableKeys(ctx, tx, s.dialect, now, maxKeys)
@@ -229,7 +232,11 @@ WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
 		return nil
 	})
 	if err != nil {
+		s.orphan(err, drawn...)
 		return nil, fmt.Errorf("claiming jobs for %s: %w", worker, err)
+	}
+	if len(drawn) > 1 {
+		s.orphan(errors.New("a failed try"), drawn[:len(drawn)-1]...)
 	}
 	return batches, nil
 }
@@ -406,6 +413,7 @@ func (s *Store) Complete(ctx context.Context, lease Lease, ids ...int64) error {
 			return refreshKeys(ctx, tx, keys)
 		})
 		if err != nil {
+			s.orphan(err, lease)
 			return fmt.Errorf("completing %d jobs of %s: %w", len(chunk), lease.Worker, err)
 		}
 	}
@@ -433,6 +441,7 @@ func stillQueued(ctx context.Context, tx *sql.Tx, ids []int64) error {
 // or is dead, and ErrLeaseLost for a job another worker holds now.
 func (s *Store) Retry(ctx context.Context, lease Lease, id int64, cause error, at time.Time) error {
 	if err := s.fail(ctx, lease, id, cause, at, false); err != nil {
+		s.orphan(err, lease)
 		return fmt.Errorf("retrying job %d: %w", id, err)
 	}
 	return nil
@@ -443,6 +452,7 @@ func (s *Store) Retry(ctx context.Context, lease Lease, id int64, cause error, a
 // Returns ErrNoJob or ErrLeaseLost as Retry does.
 func (s *Store) Bury(ctx context.Context, lease Lease, id int64, cause error) error {
 	if err := s.fail(ctx, lease, id, cause, time.Time{}, true); err != nil {
+		s.orphan(err, lease)
 		return fmt.Errorf("burying job %d: %w", id, err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -23,6 +24,7 @@ var replicaTests = []struct {
 	{"a retired worker's leases are released at once", testRetire},
 	{"a periodic task runs once per period across workers", testClaimTick},
 	{"concurrent replicas agree on one runner per tick", testClaimTickConcurrent},
+	{"a lease whose write failed with its outcome unknown is released by the next claim", testOrphanedLeaseReleased},
 }
 
 // stall claims k's job for a, lets a's lease run out, and has b take it
@@ -269,4 +271,33 @@ func testClaimTickConcurrent(t *testing.T, x *suite) {
 			t.Fatalf("period %d ran on %v, want exactly one worker", period, runners)
 		}
 	}
+}
+
+func testOrphanedLeaseReleased(t *testing.T, x *suite) {
+	x.accept(t, "1", job("k", "1"))
+	got := x.claim(t, "a", 1)
+	wantBatches(t, got, "k:1")
+	// The completion fails (here its context is cancelled; in production
+	// the connection breaks around the commit): whether it was saved is
+	// unknown, and the live worker will not touch the job again.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := x.s.Complete(cancelled, got[0].Lease, got[0].IDs()...); err == nil {
+		t.Fatal("Complete with a cancelled context succeeded")
+	}
+	// The next claim, of any worker, releases the lease at once rather
+	// than when it would run out, and takes the job over.
+	again := x.claim(t, "b", 1)
+	wantBatches(t, again, "k:1")
+	if again[0].TakenOver != 1 || again[0].Lease.Token == got[0].Lease.Token {
+		t.Errorf("the job was not taken over under a new token: %+v", again[0])
+	}
+	if err := x.s.Complete(ctx, got[0].Lease, got[0].IDs()...); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("the orphaned lease's Complete = %v, want ErrLeaseLost", err)
+	}
+	x.complete(t, again...)
+	// Releasing a lease that no longer holds anything changes nothing.
+	x.s.orphan(errors.New("connection reset"), again[0].Lease)
+	x.accept(t, "2", job("k", "2"))
+	wantBatches(t, x.claim(t, "a", 1), "k:2")
 }

@@ -78,6 +78,8 @@ type Store struct {
 	writerDone chan struct{}
 	closeOnce  sync.Once
 
+	orphaned orphans
+
 	// Group-commit counters, read by tests and available for metrics later.
 	acceptBatches  atomic.Int64
 	acceptRequests atomic.Int64

@@ -84,7 +84,8 @@ type chaosWorld struct {
 	kinds    map[int]chaosKind
 	services []string
 	script   []chaosLine
-	ids      int // delivery IDs given
+	ids      int    // delivery IDs given
+	dbURL    string // the replicas' database
 }
 
 // newChaosWorld makes prs PRs and services to release, and a script of total
@@ -93,7 +94,9 @@ type chaosWorld struct {
 // evenly through it.
 func newChaosWorld(t *testing.T, prs, services, total int) *chaosWorld {
 	w := &chaosWorld{kinds: map[int]chaosKind{}}
-	w.fake = fakegithub.New(t, fakegithub.WithToken(chaosToken), fakegithub.WithClock(time.Now))
+	// 10 ms an API call: a job stays in flight for tens of milliseconds,
+	// so that kills and the database's crash land in the middle of work.
+	w.fake = fakegithub.New(t, fakegithub.WithToken(chaosToken), fakegithub.WithClock(time.Now), fakegithub.WithLatency(10*time.Millisecond))
 	f := w.fake
 	f.AddRepo(fakegithub.Repo{FullName: chaosRepo})
 	f.SetPermission(chaosRepo, "alice", "maintain")
@@ -362,7 +365,8 @@ func TestChaosReplicasOnPostgreSQL(t *testing.T) {
 		t.Fatalf("chaos: %v\n%s", err, c.report())
 	}
 	st := openChaosStore(t, dbURL)
-	settled := w.settle(t, st, c, 3*time.Minute)
+	w.dbURL = dbURL
+	settled := w.settle(t, st, c, time.Minute)
 	t.Logf("%d replica kills, PostgreSQL crashed once; settled %s after the load", c.kills, settled.Sub(cancelMonkey).Round(100*time.Millisecond))
 	cancel()
 	w.check(t, st, dbURL, append(readLines(t, acks), runAcks()...), c)
@@ -458,7 +462,7 @@ func (w *chaosWorld) settle(t *testing.T, st *store.Store, c *chaosCluster, with
 			return time.Now()
 		}
 	}
-	t.Fatalf("not settled within %s of the load's end: %s\n%s", within, why, c.report())
+	t.Fatalf("not settled within %s of the load's end: %s\n%s\n%s", within, why, queueDump(w.dbURL), c.report())
 	return time.Time{}
 }
 
@@ -484,6 +488,37 @@ func (w *chaosWorld) unsettled(st *store.Store) string {
 		}
 	}
 	return ""
+}
+
+// queueDump shows the live jobs, the keys and the workers, to tell why
+// the queue did not drain.
+func queueDump(dbURL string) string {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	var b strings.Builder
+	ctx := context.Background()
+	now := time.Now().UnixMicro()
+	for _, q := range []string{
+		`SELECT 'job', id, ordering_key, state, attempts, COALESCE(leased_by, ''), (leased_until - $1) / 1000, (run_at - $1) / 1000, left(last_error, 200) FROM jobs WHERE state <> 'dead' ORDER BY id`,
+		`SELECT 'key', 0, ordering_key, '', 0, COALESCE(leased_by, ''), (leased_until - $1) / 1000, (ready_at - $1) / 1000, '' FROM queue_keys ORDER BY ordering_key`,
+		`SELECT 'worker', 0, name, '', 0, '', 0, (heartbeat_at - $1) / 1000, '' FROM workers ORDER BY name`,
+	} {
+		rows, err := db.QueryContext(ctx, q, now)
+		if err != nil {
+			return err.Error()
+		}
+		for rows.Next() {
+			var what, key, state, by, lastErr string
+			var id, attempts, leaseMs, dueMs int64
+			_ = rows.Scan(&what, &id, &key, &state, &attempts, &by, &leaseMs, &dueMs, &lastErr)
+			fmt.Fprintf(&b, "%s %d %s %s attempts=%d by=%s lease=%dms due=%dms %s\n", what, id, key, state, attempts, by, leaseMs, dueMs, lastErr)
+		}
+		rows.Close()
+	}
+	return b.String()
 }
 
 // mainRuns lists PR n's `shipgate: main` check runs on its head.

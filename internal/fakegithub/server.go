@@ -52,6 +52,7 @@ type Server struct {
 	st         state
 	requests   []Request
 	unexpected []string
+	latency    time.Duration // before every answer (WithLatency)
 	faults     []*faultRule
 	seen       map[string]int // occurrences of identical requests, for fault shares
 	rate       rateWindow
@@ -71,6 +72,7 @@ type config struct {
 	bot         string
 	rateLimit   int
 	conformance bool
+	latency     time.Duration
 }
 
 // WithBasePath serves the API under p instead of [DefaultBasePath]. The
@@ -136,6 +138,12 @@ func WithRateLimit(limit int) Option {
 	return func(c *config) { c.rateLimit = limit }
 }
 
+// WithLatency delays every answer by d, as a distant GitHub would: work
+// that calls the API stays in flight long enough to be interrupted.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
 // WithoutConformance turns conformance checking off, for tests that send
 // requests GitHub would reject on purpose.
 func WithoutConformance() Option {
@@ -190,6 +198,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		ignored:  map[string]bool{},
 		st:       newState(),
 		rate:     rateWindow{limit: cfg.rateLimit},
+		latency:  cfg.latency,
 	}
 	if cfg.conformance {
 		s.useDescription(loadDescription())
@@ -363,6 +372,9 @@ func (s *Server) Routes() []string {
 // routes it, authenticates it, applies faults and rate limits, runs the
 // handler and adds ETag and rate-limit headers.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.latency > 0 {
+		time.Sleep(s.latency)
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

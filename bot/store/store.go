@@ -71,6 +71,9 @@ type Store struct {
 	// read-only connections that WAL lets run beside the writer. On
 	// PostgreSQL both are the same pool.
 	w, r *sql.DB
+	// path is the SQLite file ("" on PostgreSQL), whose file system Probe
+	// checks for space.
+	path string
 
 	accepts    chan *acceptRequest
 	writes     chan *writeRequest
@@ -209,7 +212,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	s.w, s.r = w, r
+	s.w, s.r, s.path = w, r, path
 	return nil
 }
 

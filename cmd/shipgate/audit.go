@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/shipgate/shipgate/bot/store"
 )
@@ -44,7 +45,7 @@ in a spreadsheet.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.databaseURL, "database-url", envOr("SHIPGATE_DATABASE_URL", store.DefaultPath), "the server's database: a SQLite file or postgres://… [SHIPGATE_DATABASE_URL]")
+	databaseFlag(f, &o.databaseURL)
 	f.StringVar(&o.repo, "repo", "", "only events of this repository (OWNER/NAME)")
 	f.StringVar(&o.since, "since", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	f.StringSliceVar(&o.kinds, "kind", nil, "only events of these kinds (evaluation, command, override, release, deployment, …)")
@@ -81,12 +82,9 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 		filter.Repo = o.repo
 	}
 	if o.since != "" {
-		t, err := time.Parse(time.RFC3339, o.since)
+		t, err := parseTimeFlag("since", o.since)
 		if err != nil {
-			t, err = time.Parse("2006-01-02", o.since)
-		}
-		if err != nil {
-			return usageError(fmt.Errorf("--since %q: want an RFC 3339 time or a date such as 2026-11-01", o.since))
+			return err
 		}
 		filter.Since = t
 	}
@@ -94,12 +92,9 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 	if o.format != "json" && o.format != "csv" {
 		return usageError(fmt.Errorf("--format %q: want json or csv", o.format))
 	}
-	if _, err := os.Stat(o.databaseURL); err != nil && !strings.Contains(o.databaseURL, "://") {
-		return usageError(fmt.Errorf("no database at %s: pass --database-url (or SHIPGATE_DATABASE_URL) as given to shipgate serve", o.databaseURL))
-	}
-	st, err := store.Open(ctx, o.databaseURL)
+	st, err := openDatabase(ctx, o.databaseURL)
 	if err != nil {
-		return usageError(fmt.Errorf("opening the database: %w", err))
+		return err
 	}
 	defer st.Close()
 	w := bufio.NewWriter(out)
@@ -135,4 +130,37 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 		return fmt.Errorf("exporting the audit log: %w", err)
 	}
 	return nil
+}
+
+// parseTimeFlag reads the time flag --name: RFC 3339, or a date (midnight
+// UTC).
+func parseTimeFlag(name, v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		t, err = time.Parse("2006-01-02", v)
+	}
+	if err != nil {
+		return time.Time{}, usageError(fmt.Errorf("--%s %q: want an RFC 3339 time or a date such as 2026-11-01", name, v))
+	}
+	return t, nil
+}
+
+// openDatabase opens the server's database for a command, refusing to
+// create a SQLite file where there is none: a mistyped path must not look
+// like an empty database.
+func openDatabase(ctx context.Context, url string) (*store.Store, error) {
+	if _, err := os.Stat(url); err != nil && !strings.Contains(url, "://") {
+		return nil, usageError(fmt.Errorf("no database at %s: pass --database-url (or SHIPGATE_DATABASE_URL) as given to shipgate serve", url))
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("opening the database %s: %w", redactURL(url), err))
+	}
+	return st, nil
+}
+
+// databaseFlag binds the --database-url flag of the commands that read the
+// server's database.
+func databaseFlag(f *pflag.FlagSet, dst *string) {
+	f.StringVar(dst, "database-url", envOr("SHIPGATE_DATABASE_URL", store.DefaultPath), "the server's database: a SQLite file or postgres://… [SHIPGATE_DATABASE_URL]")
 }

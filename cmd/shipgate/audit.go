@@ -27,6 +27,9 @@ func newAuditCmd() *cobra.Command {
 type auditOptions struct {
 	databaseURL, repo, since, format string
 	kinds                            []string
+	// archive and pruneBefore archive the events before a time to a file
+	// and prune them from the database.
+	archive, pruneBefore string
 }
 
 func newAuditExportCmd() *cobra.Command {
@@ -37,10 +40,19 @@ func newAuditExportCmd() *cobra.Command {
 		Long: `Stream the audit trail — every evaluation, command, override, release and
 deployment step, with actor, time, subject and outcome — oldest first, in
 constant memory. JSON is one object per line; CSV has a header row and opens
-in a spreadsheet.`,
-		Example: `  shipgate audit export --repo acme/widgets --since 2026-11-01 --format csv > audit.csv`,
-		Args:    cobra.NoArgs,
+in a spreadsheet.
+
+With --archive FILE --prune-before DATE, the events before DATE are written
+to FILE (a new file), which is synced, closed and read back; only then are
+exactly the events it holds deleted from the database, and the prune is
+recorded (the archive's name and SHA-256) in the audit log.`,
+		Example: `  shipgate audit export --repo acme/widgets --since 2026-11-01 --format csv > audit.csv
+  shipgate audit export --archive audit-2025.jsonl.gz --prune-before 2026-01-01`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.archive != "" || o.pruneBefore != "" {
+				return runAuditArchive(cmd.Context(), cmd.OutOrStdout(), o)
+			}
 			return runAuditExport(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -50,6 +62,8 @@ in a spreadsheet.`,
 	f.StringVar(&o.since, "since", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
 	f.StringSliceVar(&o.kinds, "kind", nil, "only events of these kinds (evaluation, command, override, release, deployment, …)")
 	f.StringVar(&o.format, "format", "json", "json (one object per line) or csv")
+	f.StringVar(&o.archive, "archive", "", "write the events before --prune-before to this new file (gzip-compressed if it ends in .gz), then prune them from the database")
+	f.StringVar(&o.pruneBefore, "prune-before", "", "with --archive: the time (RFC 3339 or YYYY-MM-DD) before which events are archived and pruned")
 	return cmd
 }
 
@@ -66,6 +80,8 @@ type auditRecord struct {
 	Outcome    string          `json:"outcome"`
 	Detail     json.RawMessage `json:"detail,omitempty"`
 	DeliveryID string          `json:"delivery_id,omitempty"`
+	// DetailText holds a detail that is not JSON, so that nothing is lost.
+	DetailText string `json:"detail_text,omitempty"`
 }
 
 var auditCSVHeader = []string{"id", "at", "host", "repo", "number", "kind", "actor", "subject", "outcome", "delivery_id", "detail"}
@@ -98,38 +114,45 @@ func runAuditExport(ctx context.Context, out io.Writer, o auditOptions) error {
 	}
 	defer st.Close()
 	w := bufio.NewWriter(out)
-	defer w.Flush()
-	var emit func(store.AuditEvent) error
-	switch o.format {
-	case "csv":
+	emit, err := auditEmitter(w, o.format)
+	if err != nil {
+		return err
+	}
+	if err := st.ExportAudit(ctx, filter, emit); err != nil {
+		return fmt.Errorf("exporting the audit log: %w", err)
+	}
+	return w.Flush()
+}
+
+// auditEmitter returns the function that writes one audit event to w in
+// format (json or csv; CSV's header is written at once).
+func auditEmitter(w io.Writer, format string) (func(store.AuditEvent) error, error) {
+	if format == "csv" {
 		cw := csv.NewWriter(w)
 		if err := cw.Write(auditCSVHeader); err != nil {
-			return err
+			return nil, err
 		}
-		emit = func(e store.AuditEvent) error {
+		return func(e store.AuditEvent) error {
 			if err := cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), string(e.Host), e.Repo,
 				strconv.Itoa(e.Number), e.Kind, e.Actor, e.Subject, e.Outcome, e.DeliveryID, string(e.Detail)}); err != nil {
 				return err
 			}
 			cw.Flush()
 			return cw.Error()
-		}
-	default:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		emit = func(e store.AuditEvent) error {
-			rec := auditRecord{ID: e.ID, At: e.At.UTC(), Host: string(e.Host), Repo: e.Repo, Number: e.Number, Kind: e.Kind,
-				Actor: e.Actor, Subject: e.Subject, Outcome: e.Outcome, DeliveryID: e.DeliveryID}
-			if json.Valid(e.Detail) {
-				rec.Detail = e.Detail
-			}
-			return enc.Encode(rec)
-		}
+		}, nil
 	}
-	if err := st.ExportAudit(ctx, filter, emit); err != nil {
-		return fmt.Errorf("exporting the audit log: %w", err)
-	}
-	return nil
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(e store.AuditEvent) error {
+		rec := auditRecord{ID: e.ID, At: e.At.UTC(), Host: string(e.Host), Repo: e.Repo, Number: e.Number, Kind: e.Kind,
+			Actor: e.Actor, Subject: e.Subject, Outcome: e.Outcome, DeliveryID: e.DeliveryID}
+		if json.Valid(e.Detail) {
+			rec.Detail = e.Detail
+		} else {
+			rec.DetailText = string(e.Detail)
+		}
+		return enc.Encode(rec)
+	}, nil
 }
 
 // parseTimeFlag reads the time flag --name: RFC 3339, or a date (midnight

@@ -244,8 +244,8 @@ func (s *Store) openPostgres(ctx context.Context, target string) error {
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database answers and the store is open, for
-// /readyz.
+// Ping reports whether the database answers reads and the store is open.
+// It passes on a read-only or full database: /readyz uses Probe.
 func (s *Store) Ping(ctx context.Context) error {
 	select {
 	case <-s.quit:

@@ -44,6 +44,14 @@ type Metrics struct {
 	// because another worker held it by then, by operation (extend,
 	// complete, retry, bury).
 	FencingRefusals *prometheus.CounterVec
+	// ReadinessFailures counts the /readyz probes that found the store
+	// unable to take writes.
+	ReadinessFailures prometheus.Counter
+	// RetentionDropped counts the stored bodies retention dropped, by kind
+	// (the delivery's host: github, gitlab, slack, shipgate);
+	// RetentionRuns counts retention sweeps by outcome (ok, error).
+	RetentionDropped *prometheus.CounterVec
+	RetentionRuns    *prometheus.CounterVec
 }
 
 // NewMetrics registers Shipgate's collectors and the Go runtime's.
@@ -88,9 +96,19 @@ func NewMetrics() *Metrics {
 		FencingRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shipgate_fencing_refusals_total", Help: "Job changes refused because another worker held the job by then, by operation.",
 		}, []string{"op"}),
+		ReadinessFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shipgate_readiness_failures_total", Help: "Readiness probes that found the store unable to take writes.",
+		}),
+		RetentionDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_retention_bodies_dropped_total", Help: "Stored request bodies dropped after the retention period, by kind.",
+		}, []string{"kind"}),
+		RetentionRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shipgate_retention_runs_total", Help: "Retention sweeps by outcome (ok, error).",
+		}, []string{"outcome"}),
 	}
 	m.Registry.MustRegister(m.Deliveries, m.AckSeconds, m.QueueJobs, m.QueueOldestSeconds, m.JobSeconds,
 		m.APICalls, m.RateLimitRemaining, m.Heartbeats, m.Replicas, m.LeaseTakeovers, m.LeasesReleased, m.FencingRefusals,
+		m.ReadinessFailures, m.RetentionDropped, m.RetentionRuns,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,13 +16,36 @@ type Server struct {
 	// Addr is the listen address (default ":8080").
 	Addr      string
 	Receivers []Receiver
-	// Ready reports whether the server can take work (the store is
-	// reachable); /readyz answers 503 with the error otherwise.
+	// Ready reports whether the server can take work: the store takes
+	// writes (store.Probe). /readyz answers 503 "not ready" otherwise; the
+	// error goes to the log, never to the caller.
 	Ready   func(ctx context.Context) error
 	Metrics *Metrics
 	Logger  zerolog.Logger
 	// ShutdownTimeout bounds the wait for open requests (default 10s).
 	ShutdownTimeout time.Duration
+	// Now is the clock that spaces out the not-ready log lines (nil:
+	// time.Now).
+	Now func() time.Time
+
+	readiness readiness
+}
+
+// readyTimeout bounds one readiness probe.
+const readyTimeout = 2 * time.Second
+
+// notReadyLogEvery spaces out the log lines of a failing readiness probe:
+// a load balancer probing every second must not flood the log.
+const notReadyLogEvery = 10 * time.Second
+
+// readiness is what /readyz remembers between probes, for its log.
+type readiness struct {
+	mu sync.Mutex
+	// failing is set while probes fail; logged is when one was last logged.
+	failing bool
+	logged  time.Time
+	// missed counts the failures since the last line logged.
+	missed int
 }
 
 // Handler returns the server's routes.
@@ -34,23 +58,64 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if s.Ready != nil {
-			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-			defer cancel()
-			if err := s.Ready(ctx); err != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
-				return
-			}
-		}
-		_, _ = w.Write([]byte("ready\n"))
-	})
+	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics.Handler())
 	}
 	return mux
+}
+
+// readyz answers "ready" when the store takes writes now, and 503 "not
+// ready" otherwise: a status word only, since anyone may ask and the
+// store's errors name its internals. The cause goes to the log.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			s.notReady(err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready\n"))
+			return
+		}
+	}
+	s.ready()
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// notReady counts a failed probe and logs it, at most once per
+// notReadyLogEvery while probes keep failing.
+func (s *Server) notReady(err error) {
+	if s.Metrics != nil {
+		s.Metrics.ReadinessFailures.Inc()
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	t := now()
+	rd := &s.readiness
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	rd.missed++
+	if rd.failing && t.Sub(rd.logged) < notReadyLogEvery {
+		return
+	}
+	s.Logger.Error().Err(err).Int("failures", rd.missed).Msg("not ready: the store does not take writes")
+	rd.failing, rd.logged, rd.missed = true, t, 0
+}
+
+// ready logs the first success after failures.
+func (s *Server) ready() {
+	rd := &s.readiness
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if rd.failing {
+		s.Logger.Info().Int("failures", rd.missed).Msg("ready again: the store takes writes")
+		rd.failing, rd.missed = false, 0
+	}
 }
 
 // recoverPanics answers 500 instead of dropping the connection; a receiver

@@ -30,7 +30,7 @@ func TestServerRoutes(t *testing.T) {
 		body               string
 	}{
 		{"healthz answers ok", "GET", "/healthz", 200, "ok"},
-		{"readyz says why it is not ready", "GET", "/readyz", 503, "not ready: store unreachable"},
+		{"readyz says not ready, and no more", "GET", "/readyz", 503, "not ready\n"},
 		{"metrics are exposed", "GET", "/metrics", 200, "shipgate_webhook_deliveries_total"},
 		{"a panicking receiver answers 500 so the host redelivers", "POST", "/webhooks/test", 500, "internal error"},
 		{"webhooks take POST only", "GET", "/webhooks/test", 405, ""},
@@ -43,6 +43,9 @@ func TestServerRoutes(t *testing.T) {
 			h.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
 			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
 				t.Errorf("%s %s = %d %q, want %d containing %q", tt.method, tt.path, rec.Code, rec.Body.String(), tt.status, tt.body)
+			}
+			if strings.Contains(rec.Body.String(), "store unreachable") {
+				t.Errorf("%s %s echoes the internal error: %q", tt.method, tt.path, rec.Body.String())
 			}
 		})
 	}

@@ -369,10 +369,6 @@ ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args..
 	return nil
 }
 
-// pruneChunk bounds the deliveries one PruneDeliveries transaction deletes,
-// so that it never holds SQLite's write lock for long.
-const pruneChunk = 1000
-
 // ForgetDelivery deletes the record of a delivery that queued no job, so
 // that the host's retry of it is not taken for a duplicate: for a receiver
 // that records a request first (to refuse replays) and then fails to do
@@ -387,32 +383,4 @@ AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.delivery_id = $2)`, host, id)
 		return fmt.Errorf("forgetting %s delivery %s: %w", host, id, err)
 	}
 	return nil
-}
-
-// PruneDeliveries deletes the deliveries received before before and returns
-// how many it deleted. Their jobs are not touched (jobs carry their own
-// payload). A pruned delivery is no longer recognised as a duplicate, so
-// before must be older than any redelivery a host may still make (GitHub
-// lets people redeliver for days).
-func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
-	var total int64
-	for {
-		var n int64
-		err := s.writeTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE (host, id) IN (
-    SELECT host, id FROM deliveries WHERE received_at < $1 LIMIT $2)`, micros(before), pruneChunk)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("pruning deliveries received before %s: %w", before.Format(time.RFC3339), err)
-		}
-		total += n
-		if n < pruneChunk {
-			return total, nil
-		}
-	}
 }

@@ -19,6 +19,11 @@ const (
 	AuditDeployment = "deployment"
 	// AuditMergeGroup is a merge queue group judged as a whole.
 	AuditMergeGroup = "merge_group"
+	// AuditQueue is an operator's change to the job queue (a dead job
+	// retried or purged).
+	AuditQueue = "queue"
+	// AuditPrune is the archiving and pruning of old audit events.
+	AuditPrune = "audit_prune"
 )
 
 // exportPage is how many audit rows ExportAudit holds at a time.
@@ -58,6 +63,8 @@ type AuditFilter struct {
 	Since time.Time
 	// Kinds keeps events of these kinds.
 	Kinds []string
+	// Before keeps events before this time.
+	Before time.Time
 }
 
 // AppendAudit appends an event to the audit log and returns its ID. The log
@@ -73,17 +80,28 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) (int64, error) {
 	if at.IsZero() {
 		at = s.now()
 	}
+	e.At = at
 	var id int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, host, repo, number, kind, actor, subject, outcome, detail, delivery_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id`,
-			micros(at), e.Host, e.Repo, e.Number, e.Kind, e.Actor, e.Subject, e.Outcome, nonNil(e.Detail), e.DeliveryID).Scan(&id)
+		var err error
+		id, err = appendAudit(ctx, tx, e)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("appending %s audit event for %s: %w", e.Kind, e.Repo, err)
 	}
 	return id, nil
+}
+
+// appendAudit appends e in tx, for the writes that record their own audit
+// event in their transaction: the event exists exactly when they happened.
+func appendAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO audit_events (at, host, repo, number, kind, actor, subject, outcome, detail, delivery_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id`,
+		micros(e.At), e.Host, e.Repo, e.Number, e.Kind, e.Actor, e.Subject, e.Outcome, nonNil(e.Detail), e.DeliveryID).Scan(&id)
+	return id, err
 }
 
 // ExportAudit calls fn for every audit event that matches f, in (At, ID)
@@ -108,6 +126,10 @@ WHERE (at, id) > ($1, $2)`
 	if f.Repo != "" {
 		args = append(args, f.Repo)
 		query += fmt.Sprintf(" AND repo = $%d", len(args))
+	}
+	if !f.Before.IsZero() {
+		args = append(args, micros(f.Before))
+		query += fmt.Sprintf(" AND at < $%d", len(args))
 	}
 	if len(f.Kinds) > 0 {
 		query += " AND kind IN (" + params(len(args)+1, len(f.Kinds)) + ")"

@@ -67,6 +67,13 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	// A schema already up to date needs no write: a replica starts on a
+	// database that refuses writes (read-only, full) and says so on
+	// /readyz, instead of failing to start.
+	var current int
+	if db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current) == nil && current == len(ms) {
+		return nil
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning schema migration: %w", err)
@@ -84,7 +91,6 @@ func migrate(ctx context.Context, db *sql.DB, d dialect, now time.Time) error {
 )`); err != nil {
 		return fmt.Errorf("creating schema_migrations: %w", err)
 	}
-	var current int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return fmt.Errorf("reading schema version: %w", err)
 	}

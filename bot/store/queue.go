@@ -191,7 +191,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 				}
 				if j.state == stateLeased {
 					// The lease on the key expired with this job in it.
-					dead, err := expireLease(ctx, tx, &j)
+					dead, err := expireLease(ctx, tx, &j, now)
 					if err != nil {
 						return err
 					}
@@ -295,7 +295,7 @@ ORDER BY ordering_key, id`, stringArgs(keys)...)
 
 // expireLease counts an expired lease as a failed attempt of j, and makes
 // j dead when that was its last.
-func expireLease(ctx context.Context, tx *sql.Tx, j *jobRecord) (dead bool, err error) {
+func expireLease(ctx context.Context, tx *sql.Tx, j *jobRecord, now int64) (dead bool, err error) {
 	j.Attempts++
 	j.LastError = "lease expired"
 	if j.leasedBy.Valid {
@@ -305,11 +305,17 @@ func expireLease(ctx context.Context, tx *sql.Tx, j *jobRecord) (dead bool, err 
 	if j.Attempts >= j.MaxAttempts {
 		state, dead = stateDead, true
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET attempts = $1, last_error = $2, state = $3, leased_by = NULL, leased_until = 0
-WHERE id = $4`, j.Attempts, j.LastError, state, j.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET attempts = $1, last_error = $2, state = $3, leased_by = NULL, leased_until = 0, dead_at = $5
+WHERE id = $4`, j.Attempts, j.LastError, state, j.ID, deadAt(state, now)); err != nil {
 		return false, fmt.Errorf("expiring lease of job %d: %w", j.ID, err)
 	}
 	return dead, nil
+}
+
+// deadAt is the dead_at of a job entering state at now: set for a dead
+// job, NULL otherwise.
+func deadAt(state string, now int64) sql.NullInt64 {
+	return sql.NullInt64{Int64: now, Valid: state == stateDead}
 }
 
 // lockKeys locks the queue_keys rows of keys, in sorted order so that
@@ -499,8 +505,8 @@ func (s *Store) fail(ctx context.Context, lease Lease, id int64, cause error, at
 		} else {
 			runAt = micros(at)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, attempts = $2, run_at = $3, last_error = $4, leased_by = NULL, leased_until = 0
-WHERE id = $5`, state, attempts, runAt, msg, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, attempts = $2, run_at = $3, last_error = $4, leased_by = NULL, leased_until = 0, dead_at = $6
+WHERE id = $5`, state, attempts, runAt, msg, id, deadAt(state, micros(s.now()))); err != nil {
 			return err
 		}
 		return refreshKeys(ctx, tx, []string{key})

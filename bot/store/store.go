@@ -71,6 +71,9 @@ type Store struct {
 	// read-only connections that WAL lets run beside the writer. On
 	// PostgreSQL both are the same pool.
 	w, r *sql.DB
+	// path is the SQLite file ("" on PostgreSQL), whose file system Probe
+	// checks for space.
+	path string
 
 	accepts    chan *acceptRequest
 	writes     chan *writeRequest
@@ -211,7 +214,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	s.w, s.r = w, r
+	s.w, s.r, s.path = w, r, path
 	return nil
 }
 
@@ -243,8 +246,8 @@ func (s *Store) openPostgres(ctx context.Context, target string) error {
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database answers and the store is open, for
-// /readyz.
+// Ping reports whether the database answers reads and the store is open.
+// It passes on a read-only or full database: /readyz uses Probe.
 func (s *Store) Ping(ctx context.Context) error {
 	select {
 	case <-s.quit:

@@ -36,7 +36,6 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"duplicates inside one group commit are detected", testDuplicatesInsideBatch},
 		{"concurrent accepts are committed in groups", testConcurrentGroupCommit},
 		{"an invalid delivery is refused and nothing is written", testInvalidDelivery},
-		{"pruned deliveries are forgotten and their jobs kept", testPruneDeliveries},
 		{"jobs of one key are claimed together in order", testOrderingWithinKey},
 		{"keys are claimed oldest first", testFairAcrossKeys},
 		{"a leased key is not claimed by another worker", testLeasedKeyExclusive},
@@ -66,7 +65,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
-	for _, tt := range append(tests, replicaTests...) {
+	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}
@@ -261,21 +260,6 @@ func testInvalidDelivery(t *testing.T, x *suite) {
 		}
 	}
 	x.accept(t, "x") // nothing was written under that ID
-}
-
-func testPruneDeliveries(t *testing.T, x *suite) {
-	x.accept(t, "old", job("k", "old"))
-	x.clock.Advance(time.Hour)
-	x.accept(t, "new")
-	n, err := x.s.PruneDeliveries(ctx, x.clock.Now().Add(-time.Minute))
-	if err != nil || n != 1 {
-		t.Fatalf("PruneDeliveries = %d, %v; want 1", n, err)
-	}
-	if dup, err := x.s.Accept(ctx, delivery("new")); err != nil || !dup {
-		t.Errorf("Accept(new) = %v, %v; want a duplicate", dup, err)
-	}
-	wantBatches(t, x.claim(t, "w", 1), "k:old")
-	x.accept(t, "old") // forgotten
 }
 
 func testOrderingWithinKey(t *testing.T, x *suite) {

@@ -90,11 +90,13 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 		return err
 	}
 	receivers, reconcilers := w.receivers, w.reconcilers
-	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: st.Ping, Metrics: metrics, Logger: log}
+	// Ready when the store takes writes: each process probes with its own row.
+	ready := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
+	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: ready, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup
-	errs := make(chan error, 2+len(reconcilers))
+	errs := make(chan error, 3+len(reconcilers))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := func(name string, fn func(context.Context) error) {
@@ -115,6 +117,10 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 				return reconcileEvery(ctx, cfg.ReconcileInterval, r, st, workers.Name, log)
 			})
 		}
+	}
+	if cfg.Retention > 0 {
+		r := &bot.Retention{Store: st, Keep: cfg.Retention, Metrics: metrics, Logger: log}
+		start("retention", func(ctx context.Context) error { return sweepEvery(ctx, r, st, workers.Name, log) })
 	}
 	wg.Wait()
 	close(errs)

@@ -158,36 +158,17 @@ func freezeChanges(st *store.Store, a bot.Acceptor, cfg serveConfig) review.Free
 }
 
 // reconcileEvery re-evaluates a host's stale changes periodically, once
-// per period across replicas (the store's tick decides which runs it), with
-// the first run one interval after the first replica started, so that a
-// restart loop cannot burn the rate limit: the changes the store knows to
-// be stale, then the open changes of every repository Shipgate has seen,
-// listed through the API (one conditional request a repository, free when
+// per period across replicas (see onePerPeriod), so that a restart loop
+// cannot burn the rate limit: the changes the store knows to be stale,
+// then the open changes of every repository Shipgate has seen, listed
+// through the API (one conditional request a repository, free when
 // nothing changed), which finds the changes whose every webhook was
 // missed.
 func reconcileEvery(ctx context.Context, every time.Duration, r hostReconciler, st *store.Store, worker string, log zerolog.Logger) error {
 	log = log.With().Str(bot.FieldHost, string(r.host)).Logger()
-	// Ask four times a period: a period then lasts at most 1¼ intervals
-	// whichever replica's turn it is.
-	t := time.NewTicker(max(every/4, time.Second))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		mine, err := st.ClaimTick(ctx, "reconcile:"+string(r.host), worker, every)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Warn().Err(err).Msg("reconciliation: asking whose turn it is")
-			}
-			continue
-		}
-		if mine {
-			reconcile(ctx, r, st, log)
-		}
-	}
+	return onePerPeriod(ctx, st, "reconcile:"+string(r.host), worker, every, log, func(ctx context.Context) {
+		reconcile(ctx, r, st, log)
+	})
 }
 
 // reconcile runs one round of reconciliation of a host.

@@ -42,6 +42,7 @@ type serveConfig struct {
 	Workers           int
 	JobLease          time.Duration
 	ReconcileInterval time.Duration
+	Retention         time.Duration
 }
 
 // setting binds one flag to its environment variable.
@@ -127,8 +128,46 @@ func (c *serveConfig) settings() []setting {
 			"how long a worker holds a job; after a crash its jobs are taken over once this passes"),
 		durationSetting(&c.ReconcileInterval, "reconcile-interval", "SHIPGATE_RECONCILE_INTERVAL", 10*time.Minute,
 			"how often open PRs with a missing or stale check are re-evaluated (0 turns it off)"),
+		{flag: "retention", env: "SHIPGATE_RETENTION", group: "server",
+			usage: "how long stored request bodies are kept, e.g. 14d or 72h (0 keeps them forever); delivery IDs and outcomes, dead jobs and the audit log stay",
+			bind: func(fs *pflag.FlagSet, name, usage string) {
+				c.Retention = bot.DefaultRetention
+				fs.Var((*daysValue)(&c.Retention), name, usage)
+			},
+			set: func(v string) error { return (*daysValue)(&c.Retention).Set(v) }},
 	}
 }
+
+// daysValue is a duration flag that also takes whole days ("14d"), the
+// unit retention is thought in.
+type daysValue time.Duration
+
+func (d *daysValue) Set(v string) error {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return fmt.Errorf("%q is not a number of days such as 14d", v)
+		}
+		*d = daysValue(time.Duration(days) * 24 * time.Hour)
+		return nil
+	}
+	t, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 14d or 72h", v)
+	}
+	*d = daysValue(t)
+	return nil
+}
+
+func (d *daysValue) String() string {
+	t := time.Duration(*d)
+	if t > 0 && t%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(t/(24*time.Hour))) + "d"
+	}
+	return t.String()
+}
+
+func (d *daysValue) Type() string { return "duration" }
 
 // bindFlags registers the flags; call applyEnv after parsing.
 func (c *serveConfig) bindFlags(fs *pflag.FlagSet) {
@@ -200,6 +239,10 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	}
 	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Minute) {
 		add("server", fmt.Sprintf("--reconcile-interval / SHIPGATE_RECONCILE_INTERVAL %s: want 0 (off) or at least 1m", c.ReconcileInterval))
+	}
+
+	if c.Retention < 0 || (c.Retention > 0 && c.Retention < time.Hour) {
+		add("server", fmt.Sprintf("--retention / SHIPGATE_RETENTION %s: want 0 (keep forever) or at least 1h, e.g. 14d", (*daysValue)(&c.Retention)))
 	}
 
 	if c.githubEnabled() {

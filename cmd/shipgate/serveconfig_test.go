@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -33,6 +34,33 @@ func TestServeConfig(t *testing.T) {
 					t.Errorf("Addr = %q", c.Addr)
 				}
 			}},
+		{name: "retention defaults to 14 days",
+			env: map[string]string{"SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			check: func(t *testing.T, c *serveConfig) {
+				if c.Retention != 14*24*time.Hour {
+					t.Errorf("Retention = %s", c.Retention)
+				}
+			}},
+		{name: "retention is read in days or as a duration, and 0 keeps bodies forever",
+			args: []string{"--retention", "72h"},
+			env:  map[string]string{"SHIPGATE_RETENTION": "30d", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			check: func(t *testing.T, c *serveConfig) {
+				if c.Retention != 72*time.Hour {
+					t.Errorf("Retention = %s, want the flag's 72h", c.Retention)
+				}
+				if err := (*daysValue)(&c.Retention).Set("30d"); err != nil || c.Retention != 30*24*time.Hour {
+					t.Errorf("30d = %s, %v", c.Retention, err)
+				}
+				if err := (*daysValue)(&c.Retention).Set("0"); err != nil || c.Retention != 0 {
+					t.Errorf("0 = %s, %v", c.Retention, err)
+				}
+			}},
+		{name: "a retention that is not a duration, or too short, is explained",
+			env: map[string]string{"SHIPGATE_RETENTION": "two weeks", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			err: []string{"server:", `SHIPGATE_RETENTION: "two weeks" is not a duration such as 14d or 72h`}},
+		{name: "a retention under an hour is refused",
+			env: map[string]string{"SHIPGATE_RETENTION": "5m", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			err: []string{"--retention / SHIPGATE_RETENTION 5m0s: want 0 (keep forever) or at least 1h"}},
 		{name: "GitLab alone is a valid host",
 			env: map[string]string{"SHIPGATE_GITLAB_TOKEN": "glpat-x", "SHIPGATE_GITLAB_WEBHOOK_SECRET": "s3cret"},
 			check: func(t *testing.T, c *serveConfig) {

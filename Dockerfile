@@ -17,7 +17,8 @@
 # on a distroless static base (CA certificates, tzdata, /etc/passwd, no
 # shell and no package manager). The Action's image: the base (~2 MB) + git
 # and its libraries (~5 MB) + its binary (see scripts/bench-action.sh).
-# deploy/deploy_test.go checks the targets, users and entry points.
+# The tests in deploy/ (go test ./deploy/) check the targets, users and
+# entry points.
 
 FROM golang:1.26-alpine AS source
 WORKDIR /src

@@ -1,21 +1,53 @@
 # syntax=docker/dockerfile:1
-# The image of Shipgate's GitHub Action (action.yml: runs.image), whose
-# entry point is `shipgate action`.
+# Two images from one Dockerfile:
 #
-# Three stages: the static Go binary; git, which the version, notes and
-# release commands run (githistory), with only the libraries it links; and
-# a distroless static base (CA certificates, tzdata, /etc/passwd, no shell
-# and no package manager). Expected size: the base (~2 MB) + git and its
-# libraries (~5 MB) + the binary (see scripts/bench-action.sh).
+# - the default target (the LAST stage, which action.yml's runs.image
+#   builds): Shipgate's GitHub Action, cmd/shipgate-action — `shipgate
+#   action` alone, no server, no database drivers — with git, which the
+#   version, notes and release commands run (githistory);
+# - target `server`: the whole shipgate binary (`shipgate serve`,
+#   `shipgate migrate`, the CLI) as a non-root user, for Docker, compose
+#   and Kubernetes (deploy/):
+#
+#     docker build --target server -t shipgate-server .
+#     docker run -p 8080:8080 -v shipgate-data:/var/lib/shipgate \
+#       -e SHIPGATE_GITHUB_TOKEN -e SHIPGATE_GITHUB_WEBHOOK_SECRET shipgate-server
+#
+# Both are static Go binaries (CGO_ENABLED=0: modernc.org/sqlite is pure Go)
+# on a distroless static base (CA certificates, tzdata, /etc/passwd, no
+# shell and no package manager). The Action's image: the base (~2 MB) + git
+# and its libraries (~5 MB) + its binary (see scripts/bench-action.sh).
+# The tests in deploy/ (go test ./deploy/) check the targets, users and
+# entry points.
 
-FROM golang:1.26-alpine AS build
+FROM golang:1.26-alpine AS source
 WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
 COPY . .
-# -tags shipgate_action: the Action's slim build (only `shipgate action`; no
-# database drivers or server), about half the size of the full binary.
-RUN CGO_ENABLED=0 go build -tags shipgate_action -trimpath -ldflags='-s -w' -o /out/shipgate ./cmd/shipgate
+# No `go mod download`: each build below fetches only the modules its
+# binary links, not the test-only ones (deploy/'s validators).
+
+FROM source AS build-action
+RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/shipgate-action ./cmd/shipgate-action
+
+FROM source AS build-server
+RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/shipgate ./cmd/shipgate \
+ && mkdir -p /out/data
+
+# The server: the distroless nonroot user (65532), which owns the data
+# directory, the only place it writes (a SQLite database; with PostgreSQL
+# nothing is written, and the root filesystem may be read-only). Mount a
+# volume there for SQLite; SQLite is for ONE serve process, PostgreSQL for
+# several replicas (SHIPGATE_DATABASE_URL=postgres://…).
+FROM gcr.io/distroless/static-debian12:nonroot AS server
+COPY --from=build-server /out/shipgate /usr/local/bin/shipgate
+COPY --from=build-server --chown=65532:65532 /out/data /var/lib/shipgate
+ENV SHIPGATE_DATABASE_URL=/var/lib/shipgate/shipgate.db
+USER 65532:65532
+WORKDIR /var/lib/shipgate
+EXPOSE 8080
+# No shell for a health check: `shipgate health` asks /readyz.
+ENTRYPOINT ["/usr/local/bin/shipgate"]
+CMD ["serve"]
 
 FROM alpine:3.22 AS git
 RUN apk add --no-cache git \
@@ -23,15 +55,17 @@ RUN apk add --no-cache git \
       mkdir -p "/out$(dirname "$f")" && cp -L "$f" "/out$f"; \
     done
 
-FROM gcr.io/distroless/static-debian12
+# The GitHub Action: keep it the last stage (action.yml builds the default
+# target).
+FROM gcr.io/distroless/static-debian12 AS action
 COPY --from=git /out/ /
-COPY --from=build /out/shipgate /usr/local/bin/shipgate
+COPY --from=build-action /out/shipgate-action /usr/local/bin/shipgate-action
 # The runner mounts the workspace owned by its own user: without this git
 # refuses it as "dubious ownership".
 ENV GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=*
 # No USER: GitHub runs Docker actions as the image's default user and
 # documents that it must be root, or the action cannot write to
 # GITHUB_WORKSPACE and the runner's file commands (GITHUB_OUTPUT,
-# GITHUB_STEP_SUMMARY). For `shipgate serve`, run the image with
-# --user 65532:65532 (distroless's nonroot) and --entrypoint.
-ENTRYPOINT ["/usr/local/bin/shipgate", "action"]
+# GITHUB_STEP_SUMMARY). This image runs the Action only: `shipgate serve`
+# runs from the server target above.
+ENTRYPOINT ["/usr/local/bin/shipgate-action"]

@@ -57,6 +57,11 @@ type Options struct {
 	// by itself (lease expiry, run_at, defaults for zero times) comes from
 	// it. Nil means time.Now.
 	Now func() time.Time
+	// NoMigrate makes OpenWith refuse a schema that lacks migrations
+	// (ErrMigrationsPending, naming them) instead of applying them: for
+	// replicas whose migrations run once, as a step of their own (Migrate),
+	// before they start.
+	NoMigrate bool
 }
 
 // Store is Shipgate's database. It is safe for concurrent use; create it
@@ -99,9 +104,29 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // "file:PATH" (SQLite, created if missing), or "postgres://…" /
 // "postgresql://…" (PostgreSQL, any pgx connection URL; a search_path
 // parameter selects the schema). Pending migrations are applied in one
-// transaction and recorded in schema_migrations; ErrSchemaTooNew is returned
-// when the database was migrated by a newer build.
+// transaction and recorded in schema_migrations (with opts.NoMigrate they
+// are refused instead); ErrSchemaTooNew is returned when the database was
+// migrated by a newer build.
 func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
+	s, err := openDBs(ctx, url, opts)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := migrate(ctx, s.w, s.dialect, s.now(), !opts.NoMigrate)
+	if err == nil && opts.NoMigrate && len(pending) > 0 {
+		err = pendingError(pending)
+	}
+	if err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	go s.runWriter()
+	return s, nil
+}
+
+// openDBs connects to the database at url; the schema is left as it is
+// and the writer is not started.
+func openDBs(ctx context.Context, url string, opts Options) (*Store, error) {
 	kind, target, err := parseURL(url)
 	if err != nil {
 		return nil, err
@@ -127,11 +152,6 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, s.w, s.dialect, s.now()); err != nil {
-		s.closeDBs()
-		return nil, err
-	}
-	go s.runWriter()
 	return s, nil
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -65,7 +64,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
-	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests) {
+	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}
@@ -959,30 +958,11 @@ func testSchemaTooNew(t *testing.T, x *suite) {
 }
 
 func testMigrateUp(t *testing.T, x *suite) {
-	// A second, empty database that only has the first migration.
-	url := x.b.newURL(t)
-	driver, dsn := "pgx", url
-	if x.b.name == DialectSQLite {
-		driver = "sqlite"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url := atFirstVersion(t, x)
 	ms, err := loadMigrations(x.b.name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		ms[0].sql,
-		`CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
-		`INSERT INTO schema_migrations VALUES (1, '` + ms[0].name + `', 0)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
 	s := openStore(t, url, x.clock)
 	var versions []int
 	rows, err := s.r.Query(`SELECT version FROM schema_migrations ORDER BY version`)

@@ -53,7 +53,7 @@ orchestrates deployments.`,
 		SilenceErrors: true,
 	}
 	// Each constructor lives in the file named after its command.
-	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newAuditCmd, newQueueCmd, newServeCmd} {
+	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newAuditCmd, newQueueCmd, newServeCmd, newMigrateCmd, newHealthCmd} {
 		root.AddCommand(newCmd())
 	}
 	return root

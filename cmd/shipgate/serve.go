@@ -34,7 +34,9 @@ shipgate and one sticky comment, answers comment commands, validates tags, and
 drives deployments with approvals from Slack or comments.
 
 Every flag has a SHIPGATE_* environment variable; flags win. The configuration
-is checked at start and every problem is listed at once.
+is checked at start and every problem is listed at once. The database's schema
+is migrated at start; with --migrate off (SHIPGATE_MIGRATE=off) the server
+refuses to start until shipgate migrate has run instead.
 
 Routes: POST /webhooks/github (with the GitHub settings), POST /webhooks/gitlab
 (with the GitLab settings), POST /slack/interactions (with Slack), GET /healthz,
@@ -76,7 +78,10 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	if cfg.SlackBotToken != "" && !cfg.githubEnabled() && !cfg.gitlabEnabled() {
 		return usageError(errors.New("slack: Slack approvals drive deployments, which need a host's settings (SHIPGATE_GITHUB_* or SHIPGATE_GITLAB_*)"))
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	st, err := store.OpenWith(ctx, cfg.DatabaseURL, store.Options{NoMigrate: cfg.Migrate == "off"})
+	if errors.Is(err, store.ErrMigrationsPending) {
+		return usageError(fmt.Errorf("opening the database %s: %w: run shipgate migrate against it first (SHIPGATE_MIGRATE=off: this server does not migrate the schema itself)", redactURL(cfg.DatabaseURL), err))
+	}
 	if err != nil {
 		return usageError(fmt.Errorf("opening the database %s: %w", redactURL(cfg.DatabaseURL), err))
 	}

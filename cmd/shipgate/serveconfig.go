@@ -21,6 +21,9 @@ type serveConfig struct {
 	Addr        string
 	DatabaseURL string
 	PublicURL   string
+	// Migrate is auto (apply pending schema migrations at start) or off
+	// (refuse to start until `shipgate migrate` has applied them).
+	Migrate string
 
 	GitHubAPIURL         string
 	GitHubWebhookSecret  bot.Secret
@@ -91,6 +94,8 @@ func (c *serveConfig) settings() []setting {
 	return []setting{
 		stringSetting(&c.Addr, "addr", "SHIPGATE_ADDR", "server", ":8080", "listen address"),
 		stringSetting(&c.DatabaseURL, "database-url", "SHIPGATE_DATABASE_URL", "server", "shipgate.db", "SQLite file, or postgres://… for PostgreSQL"),
+		stringSetting(&c.Migrate, "migrate", "SHIPGATE_MIGRATE", "server", "auto",
+			"auto: apply pending schema migrations at start; off: refuse to start until shipgate migrate has applied them (replicas whose migrations run once, as a step of their own)"),
 		stringSetting(&c.PublicURL, "public-url", "SHIPGATE_PUBLIC_URL", "server", "", "URL where hosts reach this server (links in checks and Slack)"),
 		stringSetting(&c.GitHubAPIURL, "github-api-url", "SHIPGATE_GITHUB_API_URL", "github", "https://api.github.com/", "GitHub REST API URL (GHES: https://HOST/api/v3/)"),
 		secretSetting(&c.GitHubWebhookSecret, "github-webhook-secret", "SHIPGATE_GITHUB_WEBHOOK_SECRET", "github", "secret that signs GitHub webhooks"),
@@ -220,6 +225,11 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			add("server", fmt.Sprintf("--public-url / SHIPGATE_PUBLIC_URL %q is not an absolute URL such as https://shipgate.example.com", c.PublicURL))
 		}
+	}
+	switch c.Migrate {
+	case "auto", "off":
+	default:
+		add("server", fmt.Sprintf("--migrate / SHIPGATE_MIGRATE %q: allowed values: auto, off", c.Migrate))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -215,21 +215,7 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 		if err := refreshKeys(ctx, tx, staleKeys); err != nil {
 			return err
 		}
-		if len(leasedKeys) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2, lease_token = $3
-WHERE ordering_key IN (`+params(4, len(leasedKeys))+`)`, append([]any{worker, until, held.Token}, stringArgs(leasedKeys)...)...); err != nil {
-				return fmt.Errorf("leasing keys: %w", err)
-			}
-		}
-		for start := 0; start < len(leased); start += maxRowsPerInsert {
-			chunk := leased[start:min(start+maxRowsPerInsert, len(leased))]
-			args := append([]any{stateLeased, worker, until, held.Token}, int64Args(chunk)...)
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, leased_by = $2, leased_until = $3, lease_token = $4
-WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
-				return fmt.Errorf("leasing jobs: %w", err)
-			}
-		}
-		return nil
+		return leaseUnder(ctx, tx, held, until, leasedKeys, leased)
 	})
 	if err != nil {
 		s.orphan(err, drawn...)
@@ -239,6 +225,25 @@ WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
 		s.orphan(errors.New("a failed try"), drawn[:len(drawn)-1]...)
 	}
 	return batches, nil
+}
+
+// leaseUnder puts keys and jobs under held until until.
+func leaseUnder(ctx context.Context, tx *sql.Tx, held Lease, until int64, keys []string, jobs []int64) error {
+	if len(keys) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE queue_keys SET leased_by = $1, leased_until = $2, lease_token = $3
+WHERE ordering_key IN (`+params(4, len(keys))+`)`, append([]any{held.Worker, until, held.Token}, stringArgs(keys)...)...); err != nil {
+			return fmt.Errorf("leasing keys: %w", err)
+		}
+	}
+	for start := 0; start < len(jobs); start += maxRowsPerInsert {
+		chunk := jobs[start:min(start+maxRowsPerInsert, len(jobs))]
+		args := append([]any{stateLeased, held.Worker, until, held.Token}, int64Args(chunk)...)
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, leased_by = $2, leased_until = $3, lease_token = $4
+WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
+			return fmt.Errorf("leasing jobs: %w", err)
+		}
+	}
+	return nil
 }
 
 // claimableKeys returns, oldest first, keys whose first job is due and

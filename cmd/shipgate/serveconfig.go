@@ -216,7 +216,8 @@ func (c *serveConfig) load(fs *pflag.FlagSet, getenv func(string) string) error 
 	return errors.New(b.String())
 }
 
-// validate checks each integration; add reports a problem.
+// validate checks the server's settings and each integration's; add
+// reports a problem.
 func (c *serveConfig) validate(add func(group, msg string)) {
 	if c.Addr == "" {
 		add("server", "--addr / SHIPGATE_ADDR is empty: use e.g. :8080")
@@ -250,11 +251,14 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Minute) {
 		add("server", fmt.Sprintf("--reconcile-interval / SHIPGATE_RECONCILE_INTERVAL %s: want 0 (off) or at least 1m", c.ReconcileInterval))
 	}
-
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < time.Hour) {
 		add("server", fmt.Sprintf("--retention / SHIPGATE_RETENTION %s: want 0 (keep forever) or at least 1h, e.g. 14d", (*daysValue)(&c.Retention)))
 	}
+	c.validateHosts(add)
+}
 
+// validateHosts checks the GitHub, GitLab and Slack settings.
+func (c *serveConfig) validateHosts(add func(group, msg string)) {
 	if c.githubEnabled() {
 		if c.GitHubWebhookSecret == "" {
 			add("github", "SHIPGATE_GITHUB_WEBHOOK_SECRET is not set: webhooks cannot be verified without it (the App's webhook secret)")

@@ -207,7 +207,10 @@ func New(t testing.TB, opts ...Option) *Server {
 		s.routes.add(r.template, r, nil)
 		s.names[r.name()] = r
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(s.latency)
+		s.serveHTTP(w, r)
+	}))
 	t.Cleanup(s.Close)
 	return s
 }
@@ -372,9 +375,6 @@ func (s *Server) Routes() []string {
 // routes it, authenticates it, applies faults and rate limits, runs the
 // handler and adds ETag and rate-limit headers.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.latency > 0 {
-		time.Sleep(s.latency)
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -117,3 +117,31 @@ func NewMetrics() *Metrics {
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
+
+// Value reads a counter or gauge by name and label values (in the order
+// the metric declares its labels), 0 when it has none: for tests and
+// diagnostics.
+func (m *Metrics) Value(name string, labels ...string) (float64, error) {
+	families, err := m.Registry.Gather()
+	if err != nil {
+		return 0, err
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	next:
+		for _, metric := range f.GetMetric() {
+			for i, l := range metric.GetLabel() {
+				if i >= len(labels) || l.GetValue() != labels[i] {
+					continue next
+				}
+			}
+			if c := metric.GetCounter(); c != nil {
+				return c.GetValue(), nil
+			}
+			return metric.GetGauge().GetValue(), nil
+		}
+	}
+	return 0, nil
+}

@@ -200,23 +200,9 @@ func TestReadyzLogsAFailingStoreOncePerTenSeconds(t *testing.T) {
 // gathered reads a counter of m by name and label values, 0 if none.
 func gathered(t *testing.T, m *Metrics, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := m.Registry.Gather()
+	v, err := m.Value(name, labels...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	next:
-		for _, metric := range f.GetMetric() {
-			for i, l := range metric.GetLabel() {
-				if i >= len(labels) || l.GetValue() != labels[i] {
-					continue next
-				}
-			}
-			return metric.GetCounter().GetValue()
-		}
-	}
-	return 0
+	return v
 }

@@ -228,26 +228,9 @@ func TestMeterCountsRoutesAndRateLimit(t *testing.T) {
 // metricValue reads a counter or gauge with the given label values.
 func metricValue(t *testing.T, m *bot.Metrics, name string, labels ...string) float64 {
 	t.Helper()
-	families, err := m.Registry.Gather()
+	v, err := m.Value(name, labels...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	next:
-		for _, metric := range f.GetMetric() {
-			for i, l := range metric.GetLabel() {
-				if i >= len(labels) || l.GetValue() != labels[i] {
-					continue next
-				}
-			}
-			if c := metric.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return metric.GetGauge().GetValue()
-		}
-	}
-	return 0
+	return v
 }

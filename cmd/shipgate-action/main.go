@@ -19,9 +19,14 @@ import (
 	"syscall"
 
 	"github.com/shipgate/shipgate/actions"
+	"github.com/shipgate/shipgate/internal/buildinfo"
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "--version" {
+		fmt.Println("shipgate-action", buildinfo.Read())
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Getenv, os.Stdout, os.Stderr)
 	stop()

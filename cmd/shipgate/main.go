@@ -11,6 +11,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shipgate/shipgate/internal/buildinfo"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -51,7 +53,9 @@ requests, merge requests and tags, computes versions and release notes, and
 orchestrates deployments.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().String(),
 	}
+	root.SetVersionTemplate("shipgate {{.Version}}\n")
 	// Each constructor lives in the file named after its command.
 	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newAuditCmd, newQueueCmd, newServeCmd, newMigrateCmd, newHealthCmd} {
 		root.AddCommand(newCmd())

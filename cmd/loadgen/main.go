@@ -49,7 +49,7 @@ type options struct {
 func run(args []string, out io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test; several, separated by commas, share the load round-robin (a refused connection moves on to the next)")
 	fs.StringVar(&o.secret, "secret", os.Getenv("SHIPGATE_GITHUB_WEBHOOK_SECRET"), "webhook secret [SHIPGATE_GITHUB_WEBHOOK_SECRET]")
 	fs.Float64Var(&o.rate, "rate", 500, "deliveries per second (0: as fast as -concurrency allows)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send (ignored when -n is set)")
@@ -72,13 +72,17 @@ func run(args []string, out io.Writer) error {
 		}
 		total = int(o.rate * o.duration.Seconds())
 	}
+	to, err := parseTargets(o.url)
+	if err != nil {
+		return err
+	}
 	base, err := basePayload(o.payload)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res := send(ctx, o, base, total)
+	res := send(ctx, o, to, base, total)
 	res.report(out)
 	if res.failed() {
 		return fmt.Errorf("%d of %d deliveries were not acknowledged", res.errors, res.sent)
@@ -112,7 +116,7 @@ type result struct {
 func (r *result) failed() bool { return r.errors > 0 }
 
 // send schedules total deliveries at the rate and waits for every answer.
-func send(ctx context.Context, o options, base map[string]any, total int) *result {
+func send(ctx context.Context, o options, to *targets, base map[string]any, total int) *result {
 	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}}
 	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total)}
 	var mu sync.Mutex
@@ -138,7 +142,7 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 		wg.Add(1)
 		go func(i int, body []byte, scheduled time.Time) {
 			defer func() { <-sem; wg.Done() }()
-			status, err := post(ctx, client, o, fmt.Sprintf("loadgen-%d-%d", runID, i), body)
+			status, err := post(ctx, client, to, o, fmt.Sprintf("loadgen-%d-%d", runID, i), body)
 			lat := time.Since(scheduled)
 			mu.Lock()
 			defer mu.Unlock()
@@ -156,18 +160,21 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 	return res
 }
 
-func post(ctx context.Context, client *http.Client, o options, delivery string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
+func post(ctx context.Context, client *http.Client, to *targets, o options, delivery string, body []byte) (int, error) {
 	mac := hmac.New(sha256.New, []byte(o.secret))
 	mac.Write(body)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", o.event)
-	req.Header.Set("X-GitHub-Delivery", delivery)
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := client.Do(req)
+	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	resp, err := to.do(client, func(target string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", o.event)
+		req.Header.Set("X-GitHub-Delivery", delivery)
+		req.Header.Set("X-Hub-Signature-256", signature)
+		return req, nil
+	})
 	if err != nil {
 		return 0, err
 	}

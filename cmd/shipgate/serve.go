@@ -94,7 +94,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup
-	errs := make(chan error, 2+len(reconcilers))
+	errs := make(chan error, 3+len(reconcilers))
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := func(name string, fn func(context.Context) error) {
@@ -109,6 +109,9 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
 	start("workers", workers.Run)
+	if cfg.PprofAddr != "" {
+		start("profiling listener", func(ctx context.Context) error { return servePprof(ctx, cfg.PprofAddr, log) })
+	}
 	if cfg.ReconcileInterval > 0 {
 		for _, r := range reconcilers {
 			start("reconciliation of "+string(r.host), func(ctx context.Context) error {

@@ -42,6 +42,9 @@ type serveConfig struct {
 	Workers           int
 	JobLease          time.Duration
 	ReconcileInterval time.Duration
+	// PprofAddr, when set, serves net/http/pprof on its own listener
+	// (loopback unless a host is named).
+	PprofAddr string
 }
 
 // setting binds one flag to its environment variable.
@@ -127,6 +130,8 @@ func (c *serveConfig) settings() []setting {
 			"how long a worker holds a job; after a crash its jobs are taken over once this passes"),
 		durationSetting(&c.ReconcileInterval, "reconcile-interval", "SHIPGATE_RECONCILE_INTERVAL", 10*time.Minute,
 			"how often open PRs with a missing or stale check are re-evaluated (0 turns it off)"),
+		stringSetting(&c.PprofAddr, "pprof-addr", "SHIPGATE_PPROF_ADDR", "server", "",
+			"serve Go's profiles (net/http/pprof) on this address, e.g. :6060 (loopback unless a host is named); off when empty"),
 	}
 }
 
@@ -200,6 +205,11 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	}
 	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Minute) {
 		add("server", fmt.Sprintf("--reconcile-interval / SHIPGATE_RECONCILE_INTERVAL %s: want 0 (off) or at least 1m", c.ReconcileInterval))
+	}
+	if c.PprofAddr != "" {
+		if _, err := pprofAddr(c.PprofAddr); err != nil {
+			add("server", fmt.Sprintf("--pprof-addr / SHIPGATE_PPROF_ADDR: %v", err))
+		}
 	}
 
 	if c.githubEnabled() {

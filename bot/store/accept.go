@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -188,17 +187,18 @@ func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest) (dup 
 				return err
 			}
 		}
+		// One savepoint name for every write, released before the next:
+		// three statement texts, which SQLite's connection keeps prepared.
 		for i, w := range writes {
-			sp := "w" + strconv.Itoa(i)
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			if werrs[i] = w.fn(tx); werrs[i] != nil {
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 					return fmt.Errorf("rolling back a failed write: %w", err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
 				return fmt.Errorf("releasing savepoint: %w", err)
 			}
 		}
@@ -227,7 +227,13 @@ func (s *Store) acceptIn(ctx context.Context, tx *sql.Tx, batch []*acceptRequest
 		first[k] = i
 		fresh = append(fresh, i)
 	}
-	inserted, err := insertDeliveries(ctx, tx, batch, fresh, now)
+	var inserted map[deliveryKey]bool
+	var err error
+	if s.dialect.insertByRow {
+		inserted, err = insertDeliveriesByRow(ctx, tx, batch, fresh, now)
+	} else {
+		inserted, err = insertDeliveries(ctx, tx, batch, fresh, now)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +248,12 @@ func (s *Store) acceptIn(ctx context.Context, tx *sql.Tx, batch []*acceptRequest
 			jobs = append(jobs, newJobRow(req.d, j, now))
 		}
 	}
-	if err := insertJobs(ctx, tx, jobs); err != nil {
+	if s.dialect.insertByRow {
+		err = insertJobsByRow(ctx, tx, jobs)
+	} else {
+		err = insertJobs(ctx, tx, jobs)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return dup, nil
@@ -343,17 +354,7 @@ VALUES `+valueRows(len(chunk), cols), args...); err != nil {
 	// empty and deletes the row then waits for us, or we for it and insert
 	// the row again. Keys are upserted in sorted order so that transactions
 	// locking several keys cannot deadlock.
-	readyAt := make(map[string]int64)
-	for _, j := range jobs {
-		if _, ok := readyAt[j.key]; !ok {
-			readyAt[j.key] = j.runAt
-		}
-	}
-	keys := make([]string, 0, len(readyAt))
-	for k := range readyAt {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys, readyAt := keysToRegister(jobs)
 	for start := 0; start < len(keys); start += maxRowsPerInsert {
 		chunk := keys[start:min(start+maxRowsPerInsert, len(keys))]
 		args := make([]any, 0, 2*len(chunk))
@@ -367,6 +368,23 @@ ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args..
 		}
 	}
 	return nil
+}
+
+// keysToRegister returns the ordering keys of jobs, sorted, with the
+// ready_at a new key row gets: the run_at of its first job.
+func keysToRegister(jobs []jobRow) ([]string, map[string]int64) {
+	readyAt := make(map[string]int64)
+	for _, j := range jobs {
+		if _, ok := readyAt[j.key]; !ok {
+			readyAt[j.key] = j.runAt
+		}
+	}
+	keys := make([]string, 0, len(readyAt))
+	for k := range readyAt {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, readyAt
 }
 
 // pruneChunk bounds the deliveries one PruneDeliveries transaction deletes,

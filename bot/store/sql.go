@@ -22,10 +22,15 @@ type dialect struct {
 	skipLocked string
 	// lockMigrations serialises replicas that migrate at the same time.
 	lockMigrations string
+	// insertByRow makes Accept insert a batch one row at a time with
+	// statements the connection keeps prepared (SQLite, in the process)
+	// rather than with one multi-row INSERT per table (PostgreSQL, one
+	// round trip); see rowinserts.go.
+	insertByRow bool
 }
 
 var (
-	sqliteDialect = dialect{name: DialectSQLite}
+	sqliteDialect = dialect{name: DialectSQLite, insertByRow: true}
 	// The advisory lock key is arbitrary but fixed: "shipgate" in ASCII.
 	postgresDialect = dialect{
 		name:           DialectPostgres,

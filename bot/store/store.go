@@ -71,6 +71,10 @@ type Store struct {
 	// read-only connections that WAL lets run beside the writer. On
 	// PostgreSQL both are the same pool.
 	w, r *sql.DB
+	// ckpt is SQLite's checkpointer connection (see runCheckpoints); nil on
+	// PostgreSQL.
+	ckpt     *sql.DB
+	ckptDone chan struct{}
 
 	accepts    chan *acceptRequest
 	writes     chan *writeRequest
@@ -125,6 +129,10 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err := migrate(ctx, s.w, s.dialect, s.now()); err != nil {
 		s.closeDBs()
 		return nil, err
+	}
+	if s.ckpt != nil {
+		s.ckptDone = make(chan struct{})
+		go s.runCheckpoints()
 	}
 	go s.runWriter()
 	return s, nil
@@ -188,7 +196,11 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		q.Set("_txlock", "immediate")
 		return path + "?" + q.Encode()
 	}
-	w, err := openDriver("sqlite", dsn("journal_mode(WAL)", "journal_size_limit(67108864)"))
+	// The writer never checkpoints: a checkpoint copies the WAL into the
+	// database and fsyncs it, which in the commit path held every
+	// acknowledgement waiting behind it. runCheckpoints does it on its own
+	// connection.
+	w, err := openCachingSQLite(dsn("journal_mode(WAL)", "journal_size_limit(67108864)", "wal_autocheckpoint(0)"))
 	if err != nil {
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
@@ -202,14 +214,24 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
-	r, err := openDriver("sqlite", dsn("query_only(1)"))
+	r, err := openCachingSQLite(dsn("query_only(1)"))
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	s.w, s.r = w, r
+	ckpt, err := openDriver("sqlite", dsn())
+	if err != nil {
+		w.Close()
+		r.Close()
+		return fmt.Errorf("opening SQLite database %s for checkpoints: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	ckpt.SetConnMaxLifetime(0)
+	ckpt.SetConnMaxIdleTime(0)
+	s.w, s.r, s.ckpt = w, r, ckpt
 	return nil
 }
 
@@ -265,6 +287,9 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
 		<-s.writerDone
+		if s.ckptDone != nil {
+			<-s.ckptDone
+		}
 		err = s.closeDBs()
 	})
 	return err
@@ -284,7 +309,7 @@ func (s *Store) pools() []*sql.DB {
 	if s.r == s.w {
 		return []*sql.DB{s.w}
 	}
-	return []*sql.DB{s.w, s.r}
+	return []*sql.DB{s.w, s.r, s.ckpt}
 }
 
 // closed returns ErrClosed once Close has been called.

@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+const (
+	// checkpointEvery is how often SQLite's WAL is copied into the
+	// database file, when something was written since the last time.
+	checkpointEvery = 250 * time.Millisecond
+	// walRestartFrames is the size of WAL (in 4 KiB pages, 32 MiB) past
+	// which a checkpoint waits for the writer to pause, so that the WAL
+	// starts over: passive checkpoints never block the writer, and under
+	// unbroken load they may never catch up with it.
+	walRestartFrames = 8192
+	// checkpointTimeout bounds one checkpoint.
+	checkpointTimeout = 30 * time.Second
+)
+
+// runCheckpoints checkpoints SQLite's WAL on its own connection until
+// Close, in place of the writer's automatic checkpoints. Durability does
+// not depend on it: a committed transaction is in the fsynced WAL, and
+// readers see it there; a checkpoint only moves it into the database file
+// so that the WAL can be reused.
+func (s *Store) runCheckpoints() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	var seen int64
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		if n := s.acceptBatches.Load(); n != seen {
+			seen = n
+			s.checkpoint()
+		}
+	}
+}
+
+// checkpoint copies what it can of the WAL into the database without
+// waiting for the writer, and restarts the WAL once it has grown past
+// walRestartFrames. A failed checkpoint leaves the frames in the WAL,
+// durable and readable, for the next one.
+func (s *Store) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	defer cancel()
+	var busy, frames, copied int
+	if err := s.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return
+	}
+	if frames > walRestartFrames {
+		_, _ = s.ckpt.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+	}
+}

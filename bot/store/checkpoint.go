@@ -9,10 +9,13 @@ const (
 	// checkpointEvery is how often SQLite's WAL is copied into the
 	// database file, when something was written since the last time.
 	checkpointEvery = 250 * time.Millisecond
-	// walRestartFrames is the size of WAL (in 4 KiB pages, 32 MiB) past
-	// which a checkpoint waits for the writer to pause, so that the WAL
-	// starts over: passive checkpoints never block the writer, and under
-	// unbroken load they may never catch up with it.
+	// walRestartFrames is the size of WAL (in 4 KiB pages, 32 MiB) at which
+	// the writer checkpoints after a commit (SQLite's wal_autocheckpoint).
+	// The checkpoints of runCheckpoints never block the writer, and under
+	// unbroken load they never catch up with it, so the WAL would grow
+	// without end; the writer's own checkpoint, with no writer beside it,
+	// does, copying only what was written since the last one, and the next
+	// transaction starts the WAL over.
 	walRestartFrames = 8192
 	// checkpointTimeout bounds one checkpoint.
 	checkpointTimeout = 30 * time.Second
@@ -42,17 +45,10 @@ func (s *Store) runCheckpoints() {
 }
 
 // checkpoint copies what it can of the WAL into the database without
-// waiting for the writer, and restarts the WAL once it has grown past
-// walRestartFrames. A failed checkpoint leaves the frames in the WAL,
-// durable and readable, for the next one.
+// waiting for the writer. A failed checkpoint leaves the frames in the
+// WAL, durable and readable, for the next one.
 func (s *Store) checkpoint() {
 	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
 	defer cancel()
-	var busy, frames, copied int
-	if err := s.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
-		return
-	}
-	if frames > walRestartFrames {
-		_, _ = s.ckpt.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
-	}
+	_, _ = s.ckpt.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 }

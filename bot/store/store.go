@@ -196,11 +196,13 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 		q.Set("_txlock", "immediate")
 		return path + "?" + q.Encode()
 	}
-	// The writer never checkpoints: a checkpoint copies the WAL into the
-	// database and fsyncs it, which in the commit path held every
-	// acknowledgement waiting behind it. runCheckpoints does it on its own
-	// connection.
-	w, err := openCachingSQLite(dsn("journal_mode(WAL)", "journal_size_limit(67108864)", "wal_autocheckpoint(0)"))
+	// A checkpoint copies the WAL into the database and fsyncs it; in the
+	// commit path (every 1,000 pages by default) it held every
+	// acknowledgement waiting behind it. runCheckpoints does that work on
+	// its own connection; the writer checkpoints only once the WAL passes
+	// walRestartFrames, which under unbroken load is what lets the WAL start
+	// over, and then has little left to copy.
+	w, err := openCachingSQLite(dsn("journal_mode(WAL)", "journal_size_limit(67108864)", fmt.Sprintf("wal_autocheckpoint(%d)", walRestartFrames)))
 	if err != nil {
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}

@@ -269,8 +269,12 @@ func serverAcks(addr string) string {
 	defer resp.Body.Close()
 	var bounds []string
 	counts := map[string]float64{}
+	goMem := map[string]float64{}
 	s := bufio.NewScanner(resp.Body)
 	for s.Scan() {
+		if name, value, ok := strings.Cut(s.Text(), " "); ok && (name == "go_memstats_sys_bytes" || name == "go_memstats_heap_inuse_bytes") {
+			goMem[name], _ = strconv.ParseFloat(value, 64)
+		}
 		rest, ok := strings.CutPrefix(s.Text(), "shipgate_webhook_ack_seconds_bucket{")
 		if !ok {
 			continue
@@ -293,7 +297,8 @@ func serverAcks(addr string) string {
 			parts = append(parts, fmt.Sprintf("≤%ss %.2f%%", le, 100*counts[le]/total))
 		}
 	}
-	return strings.Join(parts, ", ")
+	return fmt.Sprintf("%s; Go runtime memory %.1f MB from the OS, heap in use %.1f MB", strings.Join(parts, ", "),
+		goMem["go_memstats_sys_bytes"]/(1<<20), goMem["go_memstats_heap_inuse_bytes"]/(1<<20))
 }
 
 // cpuTime is the user and system CPU time a process has used.

@@ -9,7 +9,8 @@ const (
 	// checkpointEvery is how often SQLite's WAL is copied into the
 	// database file, when something was written since the last time.
 	checkpointEvery = 250 * time.Millisecond
-	// walRestartFrames is the size of WAL (in 4 KiB pages, 32 MiB) at which
+	// walRestartFrames is the size of WAL (in pages: 32 MiB of SQLite's
+	// default 4 KiB pages) at which
 	// the writer checkpoints after a commit (SQLite's wal_autocheckpoint).
 	// The checkpoints of runCheckpoints never block the writer, and under
 	// unbroken load they never catch up with it, so the WAL would grow
@@ -22,7 +23,8 @@ const (
 )
 
 // runCheckpoints checkpoints SQLite's WAL on its own connection until
-// Close, in place of the writer's automatic checkpoints. Durability does
+// Close, which leaves the writer little to copy when it checkpoints (see
+// walRestartFrames). Durability does
 // not depend on it: a committed transaction is in the fsynced WAL, and
 // readers see it there; a checkpoint only moves it into the database file
 // so that the WAL can be reused.

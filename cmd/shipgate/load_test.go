@@ -62,10 +62,16 @@ func TestLoadServe(t *testing.T) {
 	for n := 1; n <= 200; n++ {
 		fake.AddPR(repo, fakegithub.PR{Number: n, Title: fmt.Sprintf("feat: change %d", n), Author: "alice", Base: "main"})
 	}
+	// The servers run the shipgate binary, as deployed: the test binary
+	// would add the tests' code to their resident memory.
+	bin := filepath.Join(t.TempDir(), "shipgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building shipgate: %v\n%s", err, out)
+	}
 	var servers []*serveProcess
 	var urls []string
 	for range replicas {
-		srv := startServe(t, []string{
+		srv := startServeBinary(t, bin, []string{
 			"SHIPGATE_DATABASE_URL=" + db.url,
 			"SHIPGATE_GITHUB_API_URL=" + fake.URL(),
 			"SHIPGATE_GITHUB_TOKEN=" + token,
@@ -107,12 +113,42 @@ func TestLoadServe(t *testing.T) {
 	for i, srv := range servers {
 		fmt.Printf("server %d acknowledgements (its own clock, arrival to answer): %s\n", i+1, serverAcks(srv.addr))
 	}
+	for i, srv := range servers {
+		// The servers log at level error: every line is a problem.
+		if lines := strings.Split(strings.TrimSpace(srv.out.String()), "\n"); lines[0] != "" {
+			fmt.Printf("server %d logged %d errors, the first: %s\n", i+1, len(lines), lines[0])
+		}
+	}
 	fmt.Printf("jobs when the load ended: %d queued, %d processed, %d left, %d dead\n", jobs.queued, jobs.queued-jobs.left-jobs.dead, jobs.left, jobs.dead)
 	fmt.Printf("GitHub API calls while loaded: %d (304s excluded: %d)\n", fake.CountCalls(false), fake.CountCalls(true))
 	if err != nil {
 		t.Fatalf("loadgen: %v", err)
 	}
 	fmt.Println(resultRow(db.label(replicas), userArgs, string(out), rss, jobs))
+}
+
+// startServeBinary starts `bin serve` and waits until /readyz answers 200.
+func startServeBinary(t *testing.T, bin string, env []string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{out: &lockedBuffer{}, addr: freeAddr(t)}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(append(os.Environ(), "SHIPGATE_ADDR="+p.addr), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + p.addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not become ready:\n%s", p.out)
+		}
+	}
 }
 
 // sampleRSS samples the servers' resident memory every 200 ms until the

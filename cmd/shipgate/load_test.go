@@ -31,7 +31,8 @@ import (
 // The database is a fresh SQLite file, or with SHIPGATE_LOAD_DATABASE_URL
 // (postgres://…) a fresh database created on that server for the run and
 // dropped after it. SHIPGATE_LOAD_REPLICAS (PostgreSQL only) starts that
-// many servers on the database and spreads the deliveries over them.
+// many servers on the database and spreads the deliveries over them;
+// SHIPGATE_LOAD_GITHUB_QUOTA sets the fake GitHub's calls an hour (5,000).
 // Besides loadgen's report it prints one Markdown table row: the rate
 // achieved, the ack percentiles, each server's peak resident memory, and
 // the jobs processed and left when the load ended.
@@ -56,7 +57,20 @@ func TestLoadServe(t *testing.T) {
 	if replicas > 1 && db.dialect != "postgres" {
 		t.Fatal("SHIPGATE_LOAD_REPLICAS > 1 needs SHIPGATE_LOAD_DATABASE_URL=postgres://…: a SQLite file belongs to one process")
 	}
-	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now), fakegithub.WithoutConformance())
+	// The fake holds Shipgate to GitHub's 5,000 calls an hour unless
+	// SHIPGATE_LOAD_GITHUB_QUOTA says otherwise: at 1,000 deliveries/s the
+	// workers use that up within seconds, and then wait for the reset as
+	// they would on GitHub while the queue grows.
+	quota := 5000
+	if v := os.Getenv("SHIPGATE_LOAD_GITHUB_QUOTA"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("SHIPGATE_LOAD_GITHUB_QUOTA=%q: want a number of calls an hour", v)
+		}
+		quota = n
+	}
+	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now), fakegithub.WithoutConformance(),
+		fakegithub.WithRateLimit(quota))
 	fake.AddRepo(fakegithub.Repo{FullName: repo})
 	fake.SetFile(repo, "main", ".shipgate.yml", "version: 1\napprovals:\n  - required: 1\nhold: {}\n")
 	for n := 1; n <= 200; n++ {

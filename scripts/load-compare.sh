@@ -24,11 +24,11 @@ PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 CONFIGS=${CONFIGS:-sqlite pg1 pg3}
 QUOTA=${QUOTA:-5000}
 
-rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
-# The test binary is built once; each run starts its own servers.
-bin=$(mktemp -d)/shipgate.test
-trap 'rm -f "$rows"; rm -rf "$(dirname "$bin")"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+rows=$tmp/rows log=$tmp/log bin=$tmp/shipgate.test
+: >"$rows"
+# The test binary is built once; each run builds and starts its servers.
 go test -c -o "$bin" ./cmd/shipgate
 
 measure() { # measure CONFIG LOADGEN_ARGS
@@ -43,7 +43,8 @@ measure() { # measure CONFIG LOADGEN_ARGS
   # The test reads ../loadgen: run it from its package directory.
   (cd cmd/shipgate && SHIPGATE_LOAD=1 SHIPGATE_LOAD_ARGS="$2" SHIPGATE_LOAD_DATABASE_URL="$db" \
     SHIPGATE_LOAD_REPLICAS=$replicas SHIPGATE_LOAD_GITHUB_QUOTA=$QUOTA "$bin" -test.count=1 -test.timeout=15m -test.run '^TestLoadServe$') |
-    grep -vE '^(=== RUN|--- PASS|PASS|ok)' | tee -a /dev/stderr | grep '^| ' >>"$rows"
+    grep -vE '^(=== RUN|--- PASS|PASS|ok)' | tee "$log"
+  grep '^| ' "$log" >>"$rows"
 }
 
 for c in $CONFIGS; do

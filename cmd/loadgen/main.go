@@ -122,8 +122,8 @@ func send(ctx context.Context, o options, to *targets, base map[string]any, tota
 	var mu sync.Mutex
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
+	deliveries := prepare(o, base, time.Now().UnixNano(), total)
 	start := time.Now()
-	runID := start.UnixNano()
 	for i := 0; i < total && ctx.Err() == nil; i++ {
 		scheduled := start
 		if o.rate > 0 {
@@ -132,7 +132,7 @@ func send(ctx context.Context, o options, to *targets, base map[string]any, tota
 				time.Sleep(d)
 			}
 		}
-		body := deliveryBody(base, i%o.prs+1, i)
+		d := <-deliveries
 		sem <- struct{}{}
 		if o.rate <= 0 {
 			// Closed loop: a delivery can be sent once a connection is free,
@@ -140,9 +140,9 @@ func send(ctx context.Context, o options, to *targets, base map[string]any, tota
 			scheduled = time.Now()
 		}
 		wg.Add(1)
-		go func(i int, body []byte, scheduled time.Time) {
+		go func(d delivery, scheduled time.Time) {
 			defer func() { <-sem; wg.Done() }()
-			status, err := post(ctx, client, to, o, fmt.Sprintf("loadgen-%d-%d", runID, i), body)
+			status, err := post(ctx, client, to, o, d)
 			lat := time.Since(scheduled)
 			mu.Lock()
 			defer mu.Unlock()
@@ -153,26 +153,59 @@ func send(ctx context.Context, o options, to *targets, base map[string]any, tota
 				return
 			}
 			res.latencies = append(res.latencies, lat)
-		}(i, body, scheduled)
+		}(d, scheduled)
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
 }
 
-func post(ctx context.Context, client *http.Client, to *targets, o options, delivery string, body []byte) (int, error) {
-	mac := hmac.New(sha256.New, []byte(o.secret))
-	mac.Write(body)
-	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// preparedAhead bounds the deliveries built before they are due.
+const preparedAhead = 100_000
+
+// delivery is one signed request body.
+type delivery struct {
+	id, signature string
+	body          []byte
+}
+
+// prepare builds and signs the deliveries ahead of the clock, and returns
+// once the first preparedAhead (or all) are ready: on a small machine the
+// JSON and HMAC work shares the cores with the server under test, and
+// would otherwise count in the latencies it measures.
+func prepare(o options, base map[string]any, runID int64, total int) <-chan delivery {
+	ahead := min(total, preparedAhead)
+	ch := make(chan delivery, ahead)
+	ready := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for i := 0; i < total; i++ {
+			if i == ahead {
+				close(ready)
+			}
+			body := deliveryBody(base, i%o.prs+1, i)
+			mac := hmac.New(sha256.New, []byte(o.secret))
+			mac.Write(body)
+			ch <- delivery{id: fmt.Sprintf("loadgen-%d-%d", runID, i), signature: "sha256=" + hex.EncodeToString(mac.Sum(nil)), body: body}
+		}
+		if total <= ahead {
+			close(ready)
+		}
+	}()
+	<-ready
+	return ch
+}
+
+func post(ctx context.Context, client *http.Client, to *targets, o options, d delivery) (int, error) {
 	resp, err := to.do(client, func(target string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(d.body))
 		if err != nil {
 			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-GitHub-Event", o.event)
-		req.Header.Set("X-GitHub-Delivery", delivery)
-		req.Header.Set("X-Hub-Signature-256", signature)
+		req.Header.Set("X-GitHub-Delivery", d.id)
+		req.Header.Set("X-Hub-Signature-256", d.signature)
 		return req, nil
 	})
 	if err != nil {

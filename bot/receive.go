@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -64,7 +65,7 @@ func (a *Answer) Refuse(r *http.Request, reason, body string) {
 // ReadBody reads the request body up to limit bytes. When it cannot, it
 // answers (413 beyond the limit, 400 otherwise) and ok is false.
 func (a *Answer) ReadBody(r *http.Request, limit int64) (body []byte, ok bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(a.w, r.Body, limit))
+	body, err := readAll(http.MaxBytesReader(a.w, r.Body, limit), r.ContentLength, limit)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -77,6 +78,19 @@ func (a *Answer) ReadBody(r *http.Request, limit int64) (body []byte, ok bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll reads a body in one allocation when its length is announced
+// (io.ReadAll grows its buffer from 512 bytes, copying a 12 KiB delivery
+// six times); a chunked body is read as io.ReadAll does.
+func readAll(r io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(r)
+	}
+	// bytes.MinRead spare bytes let ReadFrom see EOF without growing.
+	buf := bytes.NewBuffer(make([]byte, 0, length+bytes.MinRead))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // Queue records the delivery with its jobs through acc and only then

@@ -1,12 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -105,7 +106,6 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 // while one batch commits, the next one gathers, so batches grow with the
 // load and a lone request waits for nothing.
 func (s *Store) runWriter() {
-	defer close(s.writerDone)
 	var b writeBatch
 	for {
 		b.accepts, b.writes = b.accepts[:0], b.writes[:0]
@@ -117,20 +117,40 @@ func (s *Store) runWriter() {
 		case <-s.quit:
 			return
 		}
-	gather:
-		for len(b.accepts)+len(b.writes) < maxAcceptBatch {
-			select {
-			case req := <-s.accepts:
-				b.accepts = append(b.accepts, req)
-			case req := <-s.writes:
-				b.writes = append(b.writes, req)
-			default:
-				break gather
-			}
-		}
+		s.gather(&b)
 		s.commitBatch(&b)
 		clear(b.accepts)
 		clear(b.writes)
+	}
+}
+
+// gather adds to b the requests waiting now, up to maxAcceptBatch. With
+// several writers (PostgreSQL) a batch holds deliveries alone or one
+// other write, whose keys are then locked in order (see dialect.writers).
+func (s *Store) gather(b *writeBatch) {
+	writes, alone := s.writes, s.dialect.writers > 1
+	if alone {
+		if len(b.writes) > 0 {
+			return
+		}
+		writes = nil // never ready: deliveries only
+	}
+	defer func() {
+		// Deliveries in ID order: two writers given the same redelivered
+		// IDs wait for each other's rows in one order, not in a cycle.
+		slices.SortFunc(b.accepts, func(x, y *acceptRequest) int {
+			return cmp.Or(cmp.Compare(x.d.Host, y.d.Host), cmp.Compare(x.d.ID, y.d.ID))
+		})
+	}()
+	for len(b.accepts)+len(b.writes) < maxAcceptBatch {
+		select {
+		case req := <-s.accepts:
+			b.accepts = append(b.accepts, req)
+		case req := <-writes:
+			b.writes = append(b.writes, req)
+		default:
+			return
+		}
 	}
 }
 
@@ -188,17 +208,18 @@ func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest) (dup 
 				return err
 			}
 		}
+		// One savepoint name for every write, released before the next:
+		// three statement texts, which SQLite's connection keeps prepared.
 		for i, w := range writes {
-			sp := "w" + strconv.Itoa(i)
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			if werrs[i] = w.fn(tx); werrs[i] != nil {
-				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 					return fmt.Errorf("rolling back a failed write: %w", err)
 				}
 			}
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
 				return fmt.Errorf("releasing savepoint: %w", err)
 			}
 		}
@@ -227,7 +248,13 @@ func (s *Store) acceptIn(ctx context.Context, tx *sql.Tx, batch []*acceptRequest
 		first[k] = i
 		fresh = append(fresh, i)
 	}
-	inserted, err := insertDeliveries(ctx, tx, batch, fresh, now)
+	var inserted map[deliveryKey]bool
+	var err error
+	if s.dialect.insertByRow {
+		inserted, err = insertDeliveriesByRow(ctx, tx, batch, fresh, now)
+	} else {
+		inserted, err = insertDeliveries(ctx, tx, batch, fresh, now)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +269,12 @@ func (s *Store) acceptIn(ctx context.Context, tx *sql.Tx, batch []*acceptRequest
 			jobs = append(jobs, newJobRow(req.d, j, now))
 		}
 	}
-	if err := insertJobs(ctx, tx, jobs); err != nil {
+	if s.dialect.insertByRow {
+		err = insertJobsByRow(ctx, tx, jobs)
+	} else {
+		err = insertJobs(ctx, tx, jobs)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return dup, nil
@@ -343,17 +375,7 @@ VALUES `+valueRows(len(chunk), cols), args...); err != nil {
 	// empty and deletes the row then waits for us, or we for it and insert
 	// the row again. Keys are upserted in sorted order so that transactions
 	// locking several keys cannot deadlock.
-	readyAt := make(map[string]int64)
-	for _, j := range jobs {
-		if _, ok := readyAt[j.key]; !ok {
-			readyAt[j.key] = j.runAt
-		}
-	}
-	keys := make([]string, 0, len(readyAt))
-	for k := range readyAt {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys, readyAt := keysToRegister(jobs)
 	for start := 0; start < len(keys); start += maxRowsPerInsert {
 		chunk := keys[start:min(start+maxRowsPerInsert, len(keys))]
 		args := make([]any, 0, 2*len(chunk))
@@ -367,6 +389,23 @@ ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`, args..
 		}
 	}
 	return nil
+}
+
+// keysToRegister returns the ordering keys of jobs, sorted, with the
+// ready_at a new key row gets: the run_at of its first job.
+func keysToRegister(jobs []jobRow) ([]string, map[string]int64) {
+	readyAt := make(map[string]int64)
+	for _, j := range jobs {
+		if _, ok := readyAt[j.key]; !ok {
+			readyAt[j.key] = j.runAt
+		}
+	}
+	keys := make([]string, 0, len(readyAt))
+	for k := range readyAt {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, readyAt
 }
 
 // ForgetDelivery deletes the record of a delivery that queued no job, so

@@ -165,6 +165,12 @@ func (s *Store) Claim(ctx context.Context, worker string, lease time.Duration, m
 	}
 	maxKeys = min(maxKeys, maxClaimKeys)
 	s.releaseOrphans(ctx)
+	if ok, err := s.anyClaimable(ctx); err != nil || !ok {
+		if err != nil {
+			return nil, fmt.Errorf("claiming jobs for %s: %w", worker, err)
+		}
+		return nil, nil
+	}
 	var batches []Batch
 	var drawn []Lease // a try whose commit failed may have been saved all the same
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -244,6 +250,28 @@ WHERE id IN (`+params(5, len(chunk))+`)`, args...); err != nil {
 		}
 	}
 	return nil
+}
+
+// anyClaimable tells, from a reader, whether some key may be claimable, so
+// that a Claim with nothing to take costs no write transaction: workers
+// are woken by every accepted delivery, and while the queue's keys wait
+// (on a retry, on a host's rate limit) each wake-up otherwise took a turn
+// of the writer that acknowledges deliveries. A key that becomes claimable
+// just after the read is claimed at the next wake-up or poll.
+func (s *Store) anyClaimable(ctx context.Context) (bool, error) {
+	if err := s.closed(); err != nil {
+		return false, err
+	}
+	now := micros(s.now())
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM queue_keys WHERE ready_at <= $1 AND leased_until <= $1 LIMIT 1`, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("looking for claimable keys: %w", err)
+	}
+	return true, nil
 }
 
 // claimableKeys returns, oldest first, keys whose first job is due and

@@ -22,16 +22,29 @@ type dialect struct {
 	skipLocked string
 	// lockMigrations serialises replicas that migrate at the same time.
 	lockMigrations string
+	// insertByRow makes Accept insert a batch one row at a time with
+	// statements the connection keeps prepared (SQLite, in the process)
+	// rather than with one multi-row INSERT per table (PostgreSQL, one
+	// round trip); see rowinserts.go.
+	insertByRow bool
+	// writers is how many group-commit writers run at once. SQLite has
+	// one writer. PostgreSQL takes several, and then a transaction holds
+	// either deliveries alone or one other write: each of those locks its
+	// queue keys in key order, but the keys of a delivery batch and of
+	// workers' writes together would not be, and two replicas' batches
+	// could then lock the same keys in opposite orders and deadlock.
+	writers int
 }
 
 var (
-	sqliteDialect = dialect{name: DialectSQLite}
+	sqliteDialect = dialect{name: DialectSQLite, insertByRow: true, writers: 1}
 	// The advisory lock key is arbitrary but fixed: "shipgate" in ASCII.
 	postgresDialect = dialect{
 		name:           DialectPostgres,
 		lockRows:       " FOR UPDATE",
 		skipLocked:     " FOR UPDATE SKIP LOCKED",
 		lockMigrations: "SELECT pg_advisory_xact_lock(7526752903624926565)",
+		writers:        4,
 	}
 )
 

@@ -50,7 +50,7 @@ func run(args []string, out io.Writer) error {
 	var o options
 	var so scriptOptions
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080/webhooks/github", "webhook URL of the server under test; several, separated by commas, share the load round-robin (a refused connection moves on to the next)")
 	fs.StringVar(&o.secret, "secret", os.Getenv("SHIPGATE_GITHUB_WEBHOOK_SECRET"), "webhook secret [SHIPGATE_GITHUB_WEBHOOK_SECRET]")
 	fs.Float64Var(&o.rate, "rate", 500, "deliveries per second (0: as fast as -concurrency allows)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send (ignored when -n is set)")
@@ -81,13 +81,17 @@ func run(args []string, out io.Writer) error {
 		}
 		total = int(o.rate * o.duration.Seconds())
 	}
+	to, err := parseTargets(o.url)
+	if err != nil {
+		return err
+	}
 	base, err := basePayload(o.payload)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res := send(ctx, o, base, total)
+	res := send(ctx, o, to, base, total)
 	res.report(out)
 	if res.failed() {
 		return fmt.Errorf("%d of %d deliveries were not acknowledged", res.errors, res.sent)
@@ -121,14 +125,14 @@ type result struct {
 func (r *result) failed() bool { return r.errors > 0 }
 
 // send schedules total deliveries at the rate and waits for every answer.
-func send(ctx context.Context, o options, base map[string]any, total int) *result {
+func send(ctx context.Context, o options, to *targets, base map[string]any, total int) *result {
 	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}}
 	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total)}
 	var mu sync.Mutex
 	sem := make(chan struct{}, o.concurrency)
 	var wg sync.WaitGroup
+	deliveries := prepare(o, base, time.Now().UnixNano(), total)
 	start := time.Now()
-	runID := start.UnixNano()
 	for i := 0; i < total && ctx.Err() == nil; i++ {
 		scheduled := start
 		if o.rate > 0 {
@@ -137,7 +141,7 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 				time.Sleep(d)
 			}
 		}
-		body := deliveryBody(base, i%o.prs+1, i)
+		d := <-deliveries
 		sem <- struct{}{}
 		if o.rate <= 0 {
 			// Closed loop: a delivery can be sent once a connection is free,
@@ -145,9 +149,9 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 			scheduled = time.Now()
 		}
 		wg.Add(1)
-		go func(i int, body []byte, scheduled time.Time) {
+		go func(d delivery, scheduled time.Time) {
 			defer func() { <-sem; wg.Done() }()
-			status, err := post(ctx, client, o, fmt.Sprintf("loadgen-%d-%d", runID, i), body)
+			status, err := post(ctx, client, to, o, d)
 			lat := time.Since(scheduled)
 			mu.Lock()
 			defer mu.Unlock()
@@ -158,25 +162,65 @@ func send(ctx context.Context, o options, base map[string]any, total int) *resul
 				return
 			}
 			res.latencies = append(res.latencies, lat)
-		}(i, body, scheduled)
+		}(d, scheduled)
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
 }
 
-func post(ctx context.Context, client *http.Client, o options, delivery string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.url, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	mac := hmac.New(sha256.New, []byte(o.secret))
+// preparedAhead bounds the deliveries built before they are due.
+const preparedAhead = 100_000
+
+// delivery is one signed request body.
+type delivery struct {
+	id, signature string
+	body          []byte
+}
+
+// signed is a delivery of body with its X-Hub-Signature-256.
+func signed(secret, id string, body []byte) delivery {
+	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(body)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", o.event)
-	req.Header.Set("X-GitHub-Delivery", delivery)
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := client.Do(req)
+	return delivery{id: id, signature: "sha256=" + hex.EncodeToString(mac.Sum(nil)), body: body}
+}
+
+// prepare builds and signs the deliveries ahead of the clock, and returns
+// once the first preparedAhead (or all) are ready: on a small machine the
+// JSON and HMAC work shares the cores with the server under test, and
+// would otherwise count in the latencies it measures.
+func prepare(o options, base map[string]any, runID int64, total int) <-chan delivery {
+	ahead := min(total, preparedAhead)
+	ch := make(chan delivery, ahead)
+	ready := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for i := 0; i < total; i++ {
+			if i == ahead {
+				close(ready)
+			}
+			ch <- signed(o.secret, fmt.Sprintf("loadgen-%d-%d", runID, i), deliveryBody(base, i%o.prs+1, i))
+		}
+		if total <= ahead {
+			close(ready)
+		}
+	}()
+	<-ready
+	return ch
+}
+
+func post(ctx context.Context, client *http.Client, to *targets, o options, d delivery) (int, error) {
+	resp, err := to.do(client, func(target string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(d.body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", o.event)
+		req.Header.Set("X-GitHub-Delivery", d.id)
+		req.Header.Set("X-Hub-Signature-256", d.signature)
+		return req, nil
+	})
 	if err != nil {
 		return 0, err
 	}

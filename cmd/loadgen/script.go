@@ -53,7 +53,10 @@ func runScript(ctx context.Context, o options, so scriptOptions, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	targets := strings.Split(o.url, ",")
+	to, err := parseTargets(o.url)
+	if err != nil {
+		return err
+	}
 	client := &http.Client{Timeout: o.timeout}
 	byKey := map[string][]int{}
 	var keys []string
@@ -66,7 +69,7 @@ func runScript(ctx context.Context, o options, so scriptOptions, out io.Writer) 
 	res := &scriptResult{statuses: map[int]int{}}
 	start := time.Now()
 	var wg sync.WaitGroup
-	for k, key := range keys {
+	for _, key := range keys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -78,7 +81,7 @@ func runScript(ctx context.Context, o options, so scriptOptions, out io.Writer) 
 				if d := time.Until(at); d > 0 {
 					time.Sleep(d)
 				}
-				res.deliver(ctx, client, o, so, targets, k+i, lines[i])
+				res.deliver(ctx, client, to, o, so, lines[i])
 			}
 		}()
 	}
@@ -87,14 +90,14 @@ func runScript(ctx context.Context, o options, so scriptOptions, out io.Writer) 
 	return res.finish(so, len(lines), out)
 }
 
-// deliver sends one line until it is acknowledged, starting at the target
-// after first (so keys spread over the targets).
-func (r *scriptResult) deliver(ctx context.Context, client *http.Client, o options, so scriptOptions, targets []string, first int, l scriptLine) {
+// deliver sends one line until it is acknowledged: each try goes to the
+// next target in turn (past those that refuse the connection).
+func (r *scriptResult) deliver(ctx context.Context, client *http.Client, to *targets, o options, so scriptOptions, l scriptLine) {
 	began := time.Now()
+	d := signed(o.secret, l.ID, l.Body)
+	o.event = l.Event
 	for try := 0; ctx.Err() == nil; try++ {
-		to := o
-		to.url, to.event = targets[(first+try)%len(targets)], l.Event
-		status, err := post(ctx, client, to, l.ID, l.Body)
+		status, err := post(ctx, client, to, o, d)
 		r.mu.Lock()
 		r.statuses[status]++
 		r.mu.Unlock()

@@ -116,6 +116,9 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
 	start("workers", workers.Run)
+	if cfg.PprofAddr != "" {
+		start("profiling listener", func(ctx context.Context) error { return servePprof(ctx, cfg.PprofAddr, log) })
+	}
 	if cfg.ReconcileInterval > 0 {
 		for _, r := range reconcilers {
 			start("reconciliation of "+string(r.host), func(ctx context.Context) error {

@@ -46,6 +46,9 @@ type serveConfig struct {
 	JobLease          time.Duration
 	ReconcileInterval time.Duration
 	Retention         time.Duration
+	// PprofAddr, when set, serves net/http/pprof on its own listener
+	// (loopback unless a host is named).
+	PprofAddr string
 }
 
 // setting binds one flag to its environment variable.
@@ -140,6 +143,8 @@ func (c *serveConfig) settings() []setting {
 				fs.Var((*daysValue)(&c.Retention), name, usage)
 			},
 			set: func(v string) error { return (*daysValue)(&c.Retention).Set(v) }},
+		stringSetting(&c.PprofAddr, "pprof-addr", "SHIPGATE_PPROF_ADDR", "server", "",
+			"serve Go's profiles (net/http/pprof) on this address, e.g. :6060 (loopback unless a host is named); off when empty"),
 	}
 }
 
@@ -253,6 +258,11 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	}
 	if c.Retention < 0 || (c.Retention > 0 && c.Retention < time.Hour) {
 		add("server", fmt.Sprintf("--retention / SHIPGATE_RETENTION %s: want 0 (keep forever) or at least 1h, e.g. 14d", (*daysValue)(&c.Retention)))
+	}
+	if c.PprofAddr != "" {
+		if _, err := pprofAddr(c.PprofAddr); err != nil {
+			add("server", fmt.Sprintf("--pprof-addr / SHIPGATE_PPROF_ADDR: %v", err))
+		}
 	}
 	c.validateHosts(add)
 }

@@ -61,6 +61,23 @@ func TestServeConfig(t *testing.T) {
 		{name: "a retention under an hour is refused",
 			env: map[string]string{"SHIPGATE_RETENTION": "5m", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
 			err: []string{"--retention / SHIPGATE_RETENTION 5m0s: want 0 (keep forever) or at least 1h"}},
+		{name: "profiling is off unless asked for",
+			env: map[string]string{"SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			check: func(t *testing.T, c *serveConfig) {
+				if c.PprofAddr != "" {
+					t.Errorf("PprofAddr = %q by default", c.PprofAddr)
+				}
+			}},
+		{name: "profiling on a bare port listens on loopback only",
+			env: map[string]string{"SHIPGATE_PPROF_ADDR": ":6060", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			check: func(t *testing.T, c *serveConfig) {
+				if addr, err := pprofAddr(c.PprofAddr); err != nil || addr != "127.0.0.1:6060" {
+					t.Errorf("pprofAddr(%q) = %q, %v; want 127.0.0.1:6060", c.PprofAddr, addr, err)
+				}
+			}},
+		{name: "a profiling address without a port is explained",
+			env: map[string]string{"SHIPGATE_PPROF_ADDR": "localhost", "SHIPGATE_GITHUB_TOKEN": "t", "SHIPGATE_GITHUB_WEBHOOK_SECRET": "s"},
+			err: []string{"server:", "SHIPGATE_PPROF_ADDR", "127.0.0.1:6060"}},
 		{name: "GitLab alone is a valid host",
 			env: map[string]string{"SHIPGATE_GITLAB_TOKEN": "glpat-x", "SHIPGATE_GITLAB_WEBHOOK_SECRET": "s3cret"},
 			check: func(t *testing.T, c *serveConfig) {

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+const (
+	// checkpointEvery is how often SQLite's WAL is copied into the
+	// database file, when something was written since the last time.
+	checkpointEvery = 250 * time.Millisecond
+	// walRestartFrames is the size of WAL (in pages: 32 MiB of SQLite's
+	// default 4 KiB pages) at which
+	// the writer checkpoints after a commit (SQLite's wal_autocheckpoint).
+	// The checkpoints of runCheckpoints never block the writer, and under
+	// unbroken load they never catch up with it, so the WAL would grow
+	// without end; the writer's own checkpoint, with no writer beside it,
+	// does, copying only what was written since the last one, and the next
+	// transaction starts the WAL over.
+	walRestartFrames = 8192
+	// checkpointTimeout bounds one checkpoint.
+	checkpointTimeout = 30 * time.Second
+)
+
+// runCheckpoints checkpoints SQLite's WAL on its own connection until
+// Close, which leaves the writer little to copy when it checkpoints (see
+// walRestartFrames). Durability does
+// not depend on it: a committed transaction is in the fsynced WAL, and
+// readers see it there; a checkpoint only moves it into the database file
+// so that the WAL can be reused.
+func (s *Store) runCheckpoints() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	var seen int64
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		if n := s.acceptBatches.Load(); n != seen {
+			seen = n
+			s.checkpoint()
+		}
+	}
+}
+
+// checkpoint copies what it can of the WAL into the database without
+// waiting for the writer. A failed checkpoint leaves the frames in the
+// WAL, durable and readable, for the next one.
+func (s *Store) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), checkpointTimeout)
+	defer cancel()
+	_, _ = s.ckpt.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+}

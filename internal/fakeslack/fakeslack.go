@@ -4,7 +4,8 @@
 // users.lookupByEmail. The real
 // slack-go client talks to it through slack.OptionAPIURL(URL()). It checks
 // the bot token, fails the test on any other route, and records effects
-// readably for assertions. It is for tests only and imports nothing of
+// readably for assertions. It is for tests and the sandbox of shipgate demo,
+// and imports nothing of
 // Shipgate.
 package fakeslack
 
@@ -18,7 +19,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Message is a message as the fake holds it.
@@ -38,9 +38,17 @@ type Ephemeral struct {
 	Channel, User, Text string
 }
 
+// TB is the part of testing.TB the fake uses, which *testing.T
+// satisfies: a non-test program (shipgate demo's sandbox) passes its own,
+// so that its binary does not link package testing.
+type TB interface {
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Server is the fake.
 type Server struct {
-	t     testing.TB
+	t     TB
 	srv   *httptest.Server
 	token string
 
@@ -55,7 +63,7 @@ type Server struct {
 }
 
 // New starts a fake that accepts token and stops with the test.
-func New(t testing.TB, token string) *Server {
+func New(t TB, token string) *Server {
 	s := &Server{t: t, token: token, groups: map[string][]string{}, emails: map[string]string{}, next: 1000}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)

@@ -4,9 +4,8 @@
 // users.lookupByEmail. The real
 // slack-go client talks to it through slack.OptionAPIURL(URL()). It checks
 // the bot token, fails the test on any other route, and records effects
-// readably for assertions. It is for tests and the sandbox of shipgate demo,
-// and imports nothing of
-// Shipgate.
+// readably for assertions. It is for tests and the sandbox of shipgate
+// demo, and imports nothing of Shipgate.
 package fakeslack
 
 import (

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// demoOut prints the demo's story: colour on a terminal (unless NO_COLOR
+// is set), plain text otherwise.
+type demoOut struct {
+	w     io.Writer
+	color bool
+}
+
+// isTerminal says whether f is a terminal (a character device).
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := file.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func newDemoOut(w io.Writer, getenv func(string) string) demoOut {
+	return demoOut{w: w, color: isTerminal(w) && getenv("NO_COLOR") == ""}
+}
+
+const (
+	ansiBold  = "\x1b[1m"
+	ansiDim   = "\x1b[2m"
+	ansiRed   = "\x1b[31m"
+	ansiGreen = "\x1b[32m"
+	ansiCyan  = "\x1b[36m"
+	ansiReset = "\x1b[0m"
+)
+
+func (o demoOut) paint(code, s string) string {
+	if !o.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// act prints an act's heading.
+func (o demoOut) act(n int, title string) {
+	fmt.Fprintf(o.w, "\n%s\n", o.paint(ansiBold+ansiCyan, fmt.Sprintf("── Act %d · %s", n, title)))
+}
+
+// say prints a line of the story.
+func (o demoOut) say(format string, args ...any) {
+	fmt.Fprintf(o.w, "  %s\n", fmt.Sprintf(format, args...))
+}
+
+// ok and bad print an outcome.
+func (o demoOut) ok(format string, args ...any) {
+	fmt.Fprintf(o.w, "  %s %s\n", o.paint(ansiGreen, "✓"), fmt.Sprintf(format, args...))
+}
+
+func (o demoOut) bad(format string, args ...any) {
+	fmt.Fprintf(o.w, "  %s %s\n", o.paint(ansiRed, "✗"), fmt.Sprintf(format, args...))
+}
+
+// show prints what a person would see somewhere (a check run, a comment,
+// a Slack message): a label, then the text indented, at most maxLines.
+func (o demoOut) show(label, text string) {
+	const maxLines = 14
+	fmt.Fprintf(o.w, "  %s\n", o.paint(ansiDim, label+":"))
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	for i, l := range lines {
+		if i == maxLines {
+			fmt.Fprintf(o.w, "    %s\n", o.paint(ansiDim, fmt.Sprintf("… (%d more lines)", len(lines)-maxLines)))
+			break
+		}
+		fmt.Fprintf(o.w, "    │ %s\n", strings.TrimRight(l, " "))
+	}
+}

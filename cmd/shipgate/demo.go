@@ -122,7 +122,10 @@ func runDemo(ctx context.Context, o demoOptions, in io.Reader, stdout, stderr io
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "shipgate demo: %v\nthe server's log:\n%s", err, logs)
+		fmt.Fprintf(stderr, "shipgate demo: %v\n", err)
+		if l := logs.String(); l != "" {
+			fmt.Fprintf(stderr, "the server's log:\n%s", l)
+		}
 		return &exitError{code: 1, err: errors.New("the demo stopped before its end")}
 	}
 	if p := sb.Problems(); len(p) > 0 {

@@ -19,11 +19,12 @@ import (
 // deployWatch is what the demo has seen of the deployments so far, so
 // that each thing is told once.
 type deployWatch struct {
-	runs     map[int64]bool
-	statuses int
-	health   int
-	slack    map[string]string   // message TS → text shown
-	clicked  map[string][]string // approval request → Slack users who clicked
+	runs       map[int64]bool
+	statuses   int
+	ephemerals int
+	health     int
+	slack      map[string]string   // message TS → text shown
+	clicked    map[string][]string // approval request → Slack users who clicked
 	// lastClick is when the last click was sent: the next waits for it to
 	// be taken.
 	lastClick time.Time
@@ -105,11 +106,7 @@ func (d *demo) finishRuns() error {
 			continue
 		}
 		d.watch.runs[r.ID] = true
-		title := r.DisplayTitle
-		if title == "" {
-			title = r.Name
-		}
-		d.out.say("GitHub Actions runs %s (%q, inputs %v) …", r.Workflow, title, r.Inputs)
+		d.out.say("GitHub Actions runs %s%s, dispatched by Shipgate …", r.Workflow, runInputs(r.Inputs))
 		g.SetWorkflowRunStatus(d.repo, r.ID, "in_progress", "")
 		if err := d.send("workflow_run", g.WorkflowRunEvent(d.repo, r.ID, "in_progress")); err != nil {
 			return err
@@ -123,11 +120,27 @@ func (d *demo) finishRuns() error {
 	return nil
 }
 
+// runInputs shows a run's inputs but the shipgate_id Shipgate follows it
+// by.
+func runInputs(in map[string]any) string {
+	var kv []string
+	for k, v := range in {
+		if k != "shipgate_id" {
+			kv = append(kv, fmt.Sprintf("%s: %v", k, v))
+		}
+	}
+	if len(kv) == 0 {
+		return ""
+	}
+	slices.Sort(kv)
+	return " (" + strings.Join(kv, ", ") + ")"
+}
+
 // tellStatuses tells the new deployment statuses and health checks.
 func (d *demo) tellStatuses() {
 	if h := d.sb.HealthHits(); h > d.watch.health {
 		if d.watch.health == 0 {
-			d.out.ok("health check: the service answers 200")
+			d.out.ok("the sandbox's service answers 200 (its health check, or its webhook)")
 		}
 		d.watch.health = h
 	}
@@ -143,6 +156,11 @@ func (d *demo) tellStatuses() {
 // tellSlack shows each new or changed Slack message and clicks Approve on
 // the approval requests.
 func (d *demo) tellSlack() error {
+	eph := d.sb.Slack.Ephemerals()
+	for _, e := range eph[d.watch.ephemerals:] {
+		d.out.show("Slack, only to "+e.User, e.Text)
+	}
+	d.watch.ephemerals = len(eph)
 	for _, m := range d.sb.Slack.Messages() {
 		if d.watch.slack[m.TS] != m.Text {
 			d.watch.slack[m.TS] = m.Text
@@ -215,6 +233,10 @@ func (d *demo) approve(m fakeslack.Message, value string) error {
 		d.out.say("%s (Slack %s) clicks Approve.", a.login, a.slack)
 		return d.click(a.slack, value)
 	}
+	if time.Since(d.watch.lastClick) > 5*time.Second {
+		return fmt.Errorf("%s still waits for approval after every approver the demo could play clicked (Slack's replies above say why): "+
+			"link the approvers' GitHub logins to Slack users in notify.slack.users", env)
+	}
 	return nil
 }
 
@@ -249,15 +271,41 @@ func (d *demo) deployApprovers(env string) []demoApprover {
 			d.sb.Slack.SetGroup(strings.TrimPrefix(f, "slack:"), "U0GROUPMEMBER")
 			out = append(out, demoApprover{login: "a member of " + f, slack: "U0GROUPMEMBER"})
 		case strings.HasPrefix(f, "@"):
+			// Shipgate knows a team member in Slack through
+			// notify.slack.users: the demo puts one there in the team.
 			org, team, _ := strings.Cut(strings.TrimPrefix(f, "@"), "/")
-			login := team + "-approver"
+			login, user := d.mappedUser(from, out)
+			if login == "" {
+				login, user = team+"-approver", d.slackUser(team+"-approver")
+			}
 			d.sb.GitHub.AddTeamMember(org, team, login)
-			out = append(out, demoApprover{login: login, slack: d.slackUser(login)})
+			out = append(out, demoApprover{login: login, slack: user})
 		default:
 			out = append(out, demoApprover{login: f, slack: d.slackUser(f)})
 		}
 	}
 	return out
+}
+
+// mappedUser returns a login of notify.slack.users (but the tagger, who
+// starts the deployments) that is neither named in from nor in taken,
+// and its Slack user.
+func (d *demo) mappedUser(from []string, taken []demoApprover) (login, user string) {
+	n := d.plan.cfg.Notify
+	if n == nil || n.Slack == nil {
+		return "", ""
+	}
+	var logins []string
+	for l := range n.Slack.Users {
+		logins = append(logins, l)
+	}
+	slices.Sort(logins)
+	for _, l := range logins {
+		if l != demoTagger && !slices.Contains(from, l) && !slices.ContainsFunc(taken, func(a demoApprover) bool { return a.login == l }) {
+			return l, n.Slack.Users[l]
+		}
+	}
+	return "", ""
 }
 
 // slackUser returns login's Slack user: from notify.slack.users, else a

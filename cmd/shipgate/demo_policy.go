@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,6 +155,9 @@ func (p *demoPlan) usesGitLab() bool {
 // (after one of them, or started by hand).
 func (p *demoPlan) firstEnvs() []string {
 	var out []string
+	if p.cfg.Deploy == nil {
+		return nil
+	}
 	for _, e := range p.cfg.Deploy.Environments {
 		if e.On == "release" {
 			out = append(out, e.Name)
@@ -164,12 +168,30 @@ func (p *demoPlan) firstEnvs() []string {
 
 func (p *demoPlan) laterEnvs() []string {
 	var out []string
+	if p.cfg.Deploy == nil {
+		return nil
+	}
 	for _, e := range p.cfg.Deploy.Environments {
 		if e.On != "release" && e.After != "" {
 			out = append(out, e.Name)
 		}
 	}
 	return out
+}
+
+// envsTitle names an act about envs: fallback when the policy has none,
+// else their names, and who approves when one has a gate.
+func (p *demoPlan) envsTitle(envs []string, fallback string) string {
+	if len(envs) == 0 {
+		return fallback
+	}
+	title := strings.Join(envs, ", ") + " deploys"
+	for _, e := range p.cfg.Deploy.Environments {
+		if slices.Contains(envs, e.Name) && e.Approval != nil {
+			title = strings.Join(envs, ", ") + ", approved in Slack"
+		}
+	}
+	return strings.ToUpper(title[:1]) + title[1:]
 }
 
 // stickyComment says whether Shipgate keeps a sticky comment on GitHub.
@@ -201,7 +223,7 @@ func (p *demoPlan) changeRecordID() (string, error) {
 }
 
 // sample writes a short string that re matches: each repetition at its
-// minimum (at least once), each class's first character, each
+// minimum (once for +), each class's first character, each
 // alternation's first branch; anchors and word boundaries write nothing.
 func sample(b *strings.Builder, re *syntax.Regexp) {
 	switch re.Op {

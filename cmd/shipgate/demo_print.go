@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/mattn/go-isatty"
 )
 
 // demoOut prints the demo's story: colour on a terminal (unless NO_COLOR
@@ -14,14 +16,11 @@ type demoOut struct {
 	color bool
 }
 
-// isTerminal says whether f is a terminal (a character device).
+// isTerminal says whether f is a terminal (not a pipe, a file or
+// /dev/null).
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd()))
 }
 
 func newDemoOut(w io.Writer, getenv func(string) string) demoOut {

@@ -63,8 +63,8 @@ func (d *demo) play(start time.Time) error {
 		{"A reviewer approves; the author cannot", d.actReview},
 		{"The check turns green; the pull request merges", d.actMerge},
 		{"A tag, validated and released", d.actTag},
-		{"Staging deploys", d.actFirstEnvs},
-		{"Production, approved in Slack", d.actLaterEnvs},
+		{d.plan.envsTitle(d.plan.firstEnvs(), "Staging deploys"), d.actFirstEnvs},
+		{d.plan.envsTitle(d.plan.laterEnvs(), "Production, approved in Slack"), d.actLaterEnvs},
 	}
 	var err error
 	if derr := d.sb.Do(func() {

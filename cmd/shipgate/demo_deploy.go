@@ -352,7 +352,10 @@ func (d *demo) click(user, value string) error {
 type demoRecord struct {
 	Acts               []demoAct             `json:"acts"`
 	CheckRuns          []fakegithub.CheckRun `json:"check_runs"`
+	CheckRunWrites     []string              `json:"check_run_writes"` // "status/conclusion: title", in order
 	Comments           []fakegithub.Comment  `json:"comments"`
+	CommentsCreated    []string              `json:"comments_created"`
+	CommentsEdited     []string              `json:"comments_edited"`
 	LabelsAdded        []string              `json:"labels_added"`
 	Statuses           []fakegithub.Status   `json:"tag_statuses"`
 	Releases           []fakegithub.Release  `json:"releases"`
@@ -364,6 +367,25 @@ type demoRecord struct {
 	Problems           []string              `json:"problems"`
 }
 
+// checkRunWrites lists the check runs Shipgate created or updated, as
+// "name status/conclusion: title", in order.
+func checkRunWrites(reqs []fakegithub.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		if !strings.Contains(r.Route, "/check-runs") || r.Method == http.MethodGet {
+			continue
+		}
+		var cr struct {
+			Name, Status, Conclusion string
+			Output                   struct{ Title string }
+		}
+		if json.Unmarshal(r.Body, &cr) == nil {
+			out = append(out, fmt.Sprintf("%s %s/%s: %s", cr.Name, cr.Status, cr.Conclusion, cr.Output.Title))
+		}
+	}
+	return out
+}
+
 // writeRecord writes the sandbox's record as JSON to file.
 func (d *demo) writeRecord(file string) error {
 	var rec demoRecord
@@ -371,7 +393,8 @@ func (d *demo) writeRecord(file string) error {
 		g := d.sb.GitHub
 		rec = demoRecord{Acts: d.acts, LabelsAdded: g.LabelsAdded(), Releases: g.Releases(), Dispatches: g.Dispatches(),
 			DeploymentStatuses: g.DeploymentStatuses(), Slack: d.sb.Slack.Messages(), HealthHits: d.sb.HealthHits(),
-			Calls: g.CallsByRoute(), Problems: d.sb.Problems()}
+			Calls: g.CallsByRoute(), Problems: d.sb.Problems(), CheckRunWrites: checkRunWrites(g.Requests()),
+			CommentsCreated: g.CommentsCreated(), CommentsEdited: g.CommentsEdited()}
 		if d.headSHA != "" {
 			rec.CheckRuns = g.CheckRuns(d.repo, d.headSHA)
 			rec.Comments = g.Comments(d.repo, d.pr)

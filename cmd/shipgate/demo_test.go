@@ -34,13 +34,13 @@ type demoRun struct {
 }
 
 // playDemo runs `shipgate demo ARGS --record FILE` as a process whose
-// stdin is /dev/null and whose output is a pipe (no terminal), and reads
-// the sandbox's record.
+// stdin is /dev/null and whose output is a pipe (no terminal), with the
+// sandbox's conformance checking on, and reads the sandbox's record.
 func playDemo(t *testing.T, args ...string) demoRun {
 	t.Helper()
 	record := filepath.Join(t.TempDir(), "record.json")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoHelperProcess$")
-	cmd.Env = append(os.Environ(), "SHIPGATE_E2E_DEMO="+strings.Join(append(args, "--record", record), "\n"))
+	cmd.Env = append(os.Environ(), "SHIPGATE_E2E_DEMO="+strings.Join(append(args, "--record", record), "\n"), "SHIPGATE_DEMO_CONFORMANCE=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

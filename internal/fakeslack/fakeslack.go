@@ -30,6 +30,9 @@ type Message struct {
 	Blocks string
 	// Edits counts chat.update calls.
 	Edits int
+	// Texts are every text the message had, oldest first: the posted one,
+	// then each chat.update's.
+	Texts []string
 }
 
 // Ephemeral is a chat.postEphemeral call.
@@ -130,7 +133,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage":
 		s.next++
 		m := &Message{Channel: form.Get("channel"), TS: fmt.Sprintf("1700000000.%06d", s.next), ThreadTS: form.Get("thread_ts"),
-			Text: form.Get("text"), Blocks: form.Get("blocks")}
+			Text: form.Get("text"), Blocks: form.Get("blocks"), Texts: []string{form.Get("text")}}
 		s.messages = append(s.messages, m)
 		writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
 	case "chat.update":
@@ -138,6 +141,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if m.Channel == form.Get("channel") && m.TS == form.Get("ts") {
 				m.Text, m.Blocks = form.Get("text"), form.Get("blocks")
 				m.Edits++
+				m.Texts = append(m.Texts, m.Text)
 				writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text})
 				return
 			}
@@ -184,7 +188,9 @@ func (s *Server) Messages() []Message {
 	var out []Message
 	for _, m := range s.messages {
 		if m.ThreadTS == "" {
-			out = append(out, *m)
+			c := *m
+			c.Texts = slices.Clone(m.Texts)
+			out = append(out, c)
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -20,10 +20,10 @@ import (
 
 // demo is one play of the story against the sandbox and the server.
 type demo struct {
-	out   demoOut
+	out   printer
 	sb    *sandbox.Sandbox
-	plan  *demoPlan
-	sec   demoSecrets
+	plan  *plan
+	sec   secrets
 	addr  string // the server's
 	repo  string
 	pr    int
@@ -34,12 +34,12 @@ type demo struct {
 	mainSHA, headSHA, mergeSHA string
 	tag                        string
 	reviewers                  []string
-	acts                       []demoAct
+	acts                       []Act
 	watch                      *deployWatch
 }
 
-// demoAct is an act as played: skipped says why it was not.
-type demoAct struct {
+// Act is an act as played: skipped says why it was not.
+type Act struct {
 	N       int    `json:"n"`
 	Title   string `json:"title"`
 	Skipped string `json:"skipped,omitempty"`
@@ -72,7 +72,7 @@ func (d *demo) play(start time.Time) error {
 		for i, a := range acts {
 			n := i + 1
 			why := d.plan.skips[n]
-			d.acts = append(d.acts, demoAct{N: n, Title: a.title, Skipped: why})
+			d.acts = append(d.acts, Act{N: n, Title: a.title, Skipped: why})
 			if why == "" && n > 1 {
 				d.pause(fmt.Sprintf("act %d", n))
 			}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -12,9 +12,9 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// demoPolicy is the policy the demo plays by default: what a team that
+// Policy is the policy the demo plays by default: what a team that
 // ships a web service might ask of its releases.
-const demoPolicy = `# Shipgate's demo policy (.shipgate.yml on main).
+const Policy = `# Shipgate's demo policy (.shipgate.yml on main).
 version: 1
 branches: [main]                  # pull requests into main are gated
 change_record:                    # every change names its ticket
@@ -51,12 +51,12 @@ notify:
   slack: {channel: "#releases", users: {alice: U0ALICE, bob: U0BOB, dave: U0DAVE}}
 `
 
-// demoSoak is the longest soak the demo waits.
-const demoSoak = 2 * time.Second
+// soak is the longest soak the demo waits.
+const soak = 2 * time.Second
 
-// demoPlan is what the story can play under a policy, and why it skips
+// plan is what the story can play under a policy, and why it skips
 // what it cannot.
-type demoPlan struct {
+type plan struct {
 	file   string
 	cfg    *policies.Config
 	policy string // the policy the sandbox serves (URLs and soaks rewritten)
@@ -67,12 +67,12 @@ type demoPlan struct {
 // loadDemoPlan decodes the policy, points its network steps at the
 // sandbox's health endpoint, shortens its soaks, and decides which acts
 // to play.
-func loadDemoPlan(file string, data []byte, healthURL string) (*demoPlan, error) {
+func loadPlan(file string, data []byte, healthURL string) (*plan, error) {
 	cfg, _, err := policies.Decode(file, data)
 	if err != nil {
-		return nil, usageError(fmt.Errorf("%w\nfix the policy (shipgate policy validate %s shows every problem), then run the demo again", err, file))
+		return nil, &PolicyError{fmt.Errorf("%w\nfix the policy (shipgate policy validate %s shows every problem), then run the demo again", err, file)}
 	}
-	p := &demoPlan{file: file, cfg: cfg, skips: map[int]string{}}
+	p := &plan{file: file, cfg: cfg, skips: map[int]string{}}
 	p.rewriteDeploy(healthURL)
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
@@ -87,8 +87,8 @@ func loadDemoPlan(file string, data []byte, healthURL string) (*demoPlan, error)
 }
 
 // rewriteDeploy makes the deployment steps stay on this machine: health
-// checks and webhooks call the sandbox, soaks last at most demoSoak.
-func (p *demoPlan) rewriteDeploy(healthURL string) {
+// checks and webhooks call the sandbox, soaks last at most soak.
+func (p *plan) rewriteDeploy(healthURL string) {
 	if p.cfg.Deploy == nil {
 		return
 	}
@@ -102,7 +102,7 @@ func (p *demoPlan) rewriteDeploy(healthURL string) {
 	}
 }
 
-func (p *demoPlan) rewriteStep(env string, s *policies.StepConfig, healthURL string) {
+func (p *plan) rewriteStep(env string, s *policies.StepConfig, healthURL string) {
 	switch {
 	case s.HealthCheck != nil && s.HealthCheck.URL != healthURL:
 		p.notes = append(p.notes, fmt.Sprintf("%s's health check of %s asks the sandbox instead", env, s.HealthCheck.URL))
@@ -111,15 +111,15 @@ func (p *demoPlan) rewriteStep(env string, s *policies.StepConfig, healthURL str
 		p.notes = append(p.notes, fmt.Sprintf("%s's webhook to %s goes to the sandbox instead", env, s.Webhook.URL))
 		s.Webhook.URL = healthURL
 	case s.Wait != "":
-		if d, err := time.ParseDuration(s.Wait); err == nil && d > demoSoak {
-			p.notes = append(p.notes, fmt.Sprintf("%s's soak of %s lasts %s here", env, s.Wait, demoSoak))
-			s.Wait = demoSoak.String()
+		if d, err := time.ParseDuration(s.Wait); err == nil && d > soak {
+			p.notes = append(p.notes, fmt.Sprintf("%s's soak of %s lasts %s here", env, s.Wait, soak))
+			s.Wait = soak.String()
 		}
 	}
 }
 
 // decideSkips records the acts the policy leaves nothing to show in.
-func (p *demoPlan) decideSkips() {
+func (p *plan) decideSkips() {
 	c := p.cfg
 	if len(c.Approvals) == 0 {
 		p.skips[3] = "the policy has no approvals rule: nobody needs to review"
@@ -140,7 +140,7 @@ func (p *demoPlan) decideSkips() {
 	}
 }
 
-func (p *demoPlan) usesGitLab() bool {
+func (p *plan) usesGitLab() bool {
 	for _, e := range p.cfg.Deploy.Environments {
 		for _, s := range append(append([]policies.StepConfig(nil), e.Steps...), e.Rollback...) {
 			if s.GitLabPipeline != nil {
@@ -153,7 +153,7 @@ func (p *demoPlan) usesGitLab() bool {
 
 // firstEnvs are the environments a release starts; laterEnvs the others
 // (after one of them, or started by hand).
-func (p *demoPlan) firstEnvs() []string {
+func (p *plan) firstEnvs() []string {
 	var out []string
 	if p.cfg.Deploy == nil {
 		return nil
@@ -166,7 +166,7 @@ func (p *demoPlan) firstEnvs() []string {
 	return out
 }
 
-func (p *demoPlan) laterEnvs() []string {
+func (p *plan) laterEnvs() []string {
 	var out []string
 	if p.cfg.Deploy == nil {
 		return nil
@@ -181,7 +181,7 @@ func (p *demoPlan) laterEnvs() []string {
 
 // envsTitle names an act about envs: fallback when the policy has none,
 // else their names, and who approves when one has a gate.
-func (p *demoPlan) envsTitle(envs []string, fallback string) string {
+func (p *plan) envsTitle(envs []string, fallback string) string {
 	if len(envs) == 0 {
 		return fallback
 	}
@@ -195,12 +195,12 @@ func (p *demoPlan) envsTitle(envs []string, fallback string) string {
 }
 
 // stickyComment says whether Shipgate keeps a sticky comment on GitHub.
-func (p *demoPlan) stickyComment() bool {
+func (p *plan) stickyComment() bool {
 	return p.cfg.Notify != nil && p.cfg.Notify.Comment == "always"
 }
 
 // tagPrefix is the prefix of version tags.
-func (p *demoPlan) tagPrefix() string {
+func (p *plan) tagPrefix() string {
 	if p.cfg.Tags != nil && p.cfg.Tags.Prefix != nil {
 		return *p.cfg.Tags.Prefix
 	}
@@ -209,7 +209,7 @@ func (p *demoPlan) tagPrefix() string {
 
 // changeRecordID returns an ID the policy's change-record patterns
 // accept ("" when it has none), built from the first pattern.
-func (p *demoPlan) changeRecordID() (string, error) {
+func (p *plan) changeRecordID() (string, error) {
 	if p.cfg.ChangeRecord == nil || len(p.cfg.ChangeRecord.Patterns) == 0 {
 		return "", nil
 	}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"encoding/json"
@@ -23,7 +23,7 @@ type deployWatch struct {
 	statuses   int
 	ephemerals int
 	health     int
-	slack      map[string]string   // message TS → text shown
+	slack      map[string]int      // message TS → how many of its texts were shown
 	clicked    map[string][]string // approval request → Slack users who clicked
 	// lastClick is when the last click was sent: the next waits for it to
 	// be taken.
@@ -51,7 +51,7 @@ func (d *demo) actLaterEnvs() error {
 // request; it tells what happens on the way.
 func (d *demo) drive(envs []string) error {
 	if d.watch == nil {
-		d.watch = &deployWatch{runs: map[int64]bool{}, slack: map[string]string{}, clicked: map[string][]string{}}
+		d.watch = &deployWatch{runs: map[int64]bool{}, slack: map[string]int{}, clicked: map[string][]string{}}
 	}
 	deadline := time.Now().Add(40 * time.Second)
 	for time.Now().Before(deadline) {
@@ -162,10 +162,15 @@ func (d *demo) tellSlack() error {
 	}
 	d.watch.ephemerals = len(eph)
 	for _, m := range d.sb.Slack.Messages() {
-		if d.watch.slack[m.TS] != m.Text {
-			d.watch.slack[m.TS] = m.Text
-			d.out.show("Slack "+m.Channel, slackText(m))
+		// Every version of the message, as Slack's users saw it change.
+		for i := d.watch.slack[m.TS]; i < len(m.Texts); i++ {
+			text := m.Texts[i]
+			if i == len(m.Texts)-1 {
+				text = slackText(m)
+			}
+			d.out.show("Slack "+m.Channel, text)
 		}
+		d.watch.slack[m.TS] = len(m.Texts)
 		value := approveValue(m.Blocks)
 		if value == "" {
 			continue
@@ -348,9 +353,9 @@ func (d *demo) click(user, value string) error {
 	return nil
 }
 
-// demoRecord is what the sandbox recorded, for tests (--record).
-type demoRecord struct {
-	Acts               []demoAct             `json:"acts"`
+// Record is what the sandbox recorded, which tests read (Options.Record).
+type Record struct {
+	Acts               []Act                 `json:"acts"`
 	CheckRuns          []fakegithub.CheckRun `json:"check_runs"`
 	CheckRunWrites     []string              `json:"check_run_writes"` // "status/conclusion: title", in order
 	Comments           []fakegithub.Comment  `json:"comments"`
@@ -388,10 +393,10 @@ func checkRunWrites(reqs []fakegithub.Request) []string {
 
 // writeRecord writes the sandbox's record as JSON to file.
 func (d *demo) writeRecord(file string) error {
-	var rec demoRecord
+	var rec Record
 	err := d.sb.Do(func() {
 		g := d.sb.GitHub
-		rec = demoRecord{Acts: d.acts, LabelsAdded: g.LabelsAdded(), Releases: g.Releases(), Dispatches: g.Dispatches(),
+		rec = Record{Acts: d.acts, LabelsAdded: g.LabelsAdded(), Releases: g.Releases(), Dispatches: g.Dispatches(),
 			DeploymentStatuses: g.DeploymentStatuses(), Slack: d.sb.Slack.Messages(), HealthHits: d.sb.HealthHits(),
 			Calls: g.CallsByRoute(), Problems: d.sb.Problems(), CheckRunWrites: checkRunWrites(g.Requests()),
 			CommentsCreated: g.CommentsCreated(), CommentsEdited: g.CommentsEdited()}

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -9,9 +9,9 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
-// demoOut prints the demo's story: colour on a terminal (unless NO_COLOR
+// printer prints the demo's story: colour on a terminal (unless NO_COLOR
 // is set), plain text otherwise.
-type demoOut struct {
+type printer struct {
 	w     io.Writer
 	color bool
 }
@@ -23,8 +23,8 @@ func isTerminal(f any) bool {
 	return ok && (isatty.IsTerminal(file.Fd()) || isatty.IsCygwinTerminal(file.Fd()))
 }
 
-func newDemoOut(w io.Writer, getenv func(string) string) demoOut {
-	return demoOut{w: w, color: isTerminal(w) && getenv("NO_COLOR") == ""}
+func newPrinter(w io.Writer, getenv func(string) string) printer {
+	return printer{w: w, color: isTerminal(w) && getenv("NO_COLOR") == ""}
 }
 
 const (
@@ -36,7 +36,7 @@ const (
 	ansiReset = "\x1b[0m"
 )
 
-func (o demoOut) paint(code, s string) string {
+func (o printer) paint(code, s string) string {
 	if !o.color {
 		return s
 	}
@@ -44,27 +44,27 @@ func (o demoOut) paint(code, s string) string {
 }
 
 // act prints an act's heading.
-func (o demoOut) act(n int, title string) {
+func (o printer) act(n int, title string) {
 	fmt.Fprintf(o.w, "\n%s\n", o.paint(ansiBold+ansiCyan, fmt.Sprintf("── Act %d · %s", n, title)))
 }
 
 // say prints a line of the story.
-func (o demoOut) say(format string, args ...any) {
+func (o printer) say(format string, args ...any) {
 	fmt.Fprintf(o.w, "  %s\n", fmt.Sprintf(format, args...))
 }
 
 // ok and bad print an outcome.
-func (o demoOut) ok(format string, args ...any) {
+func (o printer) ok(format string, args ...any) {
 	fmt.Fprintf(o.w, "  %s %s\n", o.paint(ansiGreen, "✓"), fmt.Sprintf(format, args...))
 }
 
-func (o demoOut) bad(format string, args ...any) {
+func (o printer) bad(format string, args ...any) {
 	fmt.Fprintf(o.w, "  %s %s\n", o.paint(ansiRed, "✗"), fmt.Sprintf(format, args...))
 }
 
 // show prints what a person would see somewhere (a check run, a comment,
 // a Slack message): a label, then the text indented, at most maxLines.
-func (o demoOut) show(label, text string) {
+func (o printer) show(label, text string) {
 	const maxLines = 14
 	fmt.Fprintf(o.w, "  %s\n", o.paint(ansiDim, label+":"))
 	lines := strings.Split(strings.TrimSpace(text), "\n")

@@ -69,8 +69,14 @@ func TestDemoAutoPlaysTheStory(t *testing.T) {
 	}
 	r := playDemo(t, "--auto")
 	t.Logf("the demo took %s", r.elapsed)
-	if r.elapsed > 30*time.Second {
-		t.Errorf("the demo took %s, want under 30s", r.elapsed)
+	// The promise is for the shipped binary; the race detector's build
+	// is several times slower.
+	limit := 30 * time.Second
+	if raceEnabled {
+		limit *= 3
+	}
+	if r.elapsed > limit {
+		t.Errorf("the demo took %s, want under %s", r.elapsed, limit)
 	}
 	if strings.Contains(r.out, "\x1b[") {
 		t.Errorf("the output to a pipe has ANSI escapes:\n%q", r.out)

@@ -63,12 +63,38 @@ func (d *demo) drive(envs []string) error {
 			return err
 		}
 		done, err := d.envsDone(envs)
-		if done || err != nil {
+		if err != nil {
 			return err
+		}
+		if done {
+			return d.settleSlack()
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("timed out waiting for %s to deploy", strings.Join(envs, ", "))
+}
+
+// settleSlack tells the Slack message's last changes: it returns once
+// the message has not changed for a moment (or after 5s).
+func (d *demo) settleSlack() error {
+	const quiet = 300 * time.Millisecond
+	texts := func() (n int) {
+		for _, m := range d.sb.Slack.Messages() {
+			n += len(m.Texts)
+		}
+		return n
+	}
+	last, since, deadline := texts(), time.Now(), time.Now().Add(5*time.Second)
+	for time.Since(since) < quiet && time.Now().Before(deadline) {
+		if err := d.tellSlack(); err != nil {
+			return err
+		}
+		if n := texts(); n != last {
+			last, since = n, time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return d.tellSlack()
 }
 
 // envsDone says whether every environment's deployment of the tag

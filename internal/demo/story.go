@@ -264,7 +264,7 @@ func (d *demo) actOpen() error {
 		Base: "main", Head: "gift-cards", HeadSHA: d.headSHA})
 	g.SetPRCommits(d.repo, d.pr, []fakegithub.Commit{{SHA: d.headSHA, Message: "Add gift cards", Author: demoAuthor, Date: time.Now()}})
 	g.SetPRFiles(d.repo, d.pr, []fakegithub.File{{Filename: "checkout/giftcards.go", Status: "added", Additions: 120}})
-	d.out.say("%s opens #%d %q into main: no ticket, no release note, no semver label.", demoAuthor, d.pr, "Add gift cards")
+	d.out.say("%s opens #%d %q into main, with a one-line description and nothing else.", demoAuthor, d.pr, "Add gift cards")
 	if err := d.deliver("pull_request", g.PullRequestEvent(d.repo, d.pr, "opened", demoAuthor)); err != nil {
 		return err
 	}

@@ -91,7 +91,13 @@ func (s *Sandbox) Do(fn func()) error { return s.tb.Do(fn) }
 
 // Problems returns what the fakes reported so far: requests GitHub or
 // Slack would not answer or would reject.
-func (s *Sandbox) Problems() []string { return s.tb.Problems() }
+func (s *Sandbox) Problems() []string {
+	out := s.tb.Problems()
+	for _, u := range s.GitHub.Unexpected() {
+		out = append(out, "fakegithub: unexpected request "+u)
+	}
+	return out
+}
 
 // Close stops the servers and returns the problems the fakes reported,
 // including the unexpected requests they list when they stop.

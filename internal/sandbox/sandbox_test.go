@@ -36,6 +36,9 @@ func TestSandboxReportsWhatATestWouldFail(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
+	if p := sb.Problems(); len(p) != 2 || !strings.Contains(p[1], "unexpected request GET /no/such/route") {
+		t.Errorf("problems before Close: %q", p)
+	}
 	err = sb.Close()
 	if err == nil || !strings.Contains(err.Error(), "unexpected request") || !strings.Contains(err.Error(), `role "boss"`) {
 		t.Fatalf("Close = %v, want the unexpected request and the helper's failure", err)

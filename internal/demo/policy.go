@@ -82,8 +82,24 @@ func loadPlan(file string, data []byte, healthURL string) (*plan, error) {
 		return nil, fmt.Errorf("the policy as the sandbox serves it: %w", err)
 	}
 	p.policy = string(out)
+	if !p.gatesMain() {
+		return nil, &PolicyError{fmt.Errorf("%s: branches %q do not gate main, where the demo's pull request goes: add main to play it", file, cfg.Branches)}
+	}
 	p.decideSkips()
 	return p, nil
+}
+
+// gatesMain says whether the policy gates pull requests into main.
+func (p *plan) gatesMain() bool {
+	if len(p.cfg.Branches) == 0 {
+		return true
+	}
+	for _, b := range p.cfg.Branches {
+		if g, err := policies.NewGlob(b); err == nil && g.Match("main") {
+			return true
+		}
+	}
+	return false
 }
 
 // rewriteDeploy makes the deployment steps stay on this machine: health

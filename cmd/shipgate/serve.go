@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -74,6 +75,13 @@ func newLogger(cfg serveConfig, w io.Writer) zerolog.Logger {
 // runServe wires the store, the host adapters, the workers and the HTTP
 // server, and runs them until ctx is done.
 func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
+	return runServeReady(ctx, cfg, logOut, nil)
+}
+
+// runServeReady is runServe that sends the bound address on ready (when
+// not nil) once the HTTP server listens: shipgate demo runs the server
+// in-process on a free port.
+func runServeReady(ctx context.Context, cfg serveConfig, logOut io.Writer, ready chan<- net.Addr) error {
 	log := newLogger(cfg, logOut)
 	if cfg.SlackBotToken != "" && !cfg.githubEnabled() && !cfg.gitlabEnabled() {
 		return usageError(errors.New("slack: Slack approvals drive deployments, which need a host's settings (SHIPGATE_GITHUB_* or SHIPGATE_GITLAB_*)"))
@@ -96,8 +104,8 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 	}
 	receivers, reconcilers := w.receivers, w.reconcilers
 	// Ready when the store takes writes: each process probes with its own row.
-	ready := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
-	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: ready, Metrics: metrics, Logger: log}
+	probe := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
+	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: probe, Metrics: metrics, Logger: log}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup
@@ -114,7 +122,7 @@ func runServe(ctx context.Context, cfg serveConfig, logOut io.Writer) error {
 			}
 		}()
 	}
-	start("http server", func(ctx context.Context) error { return server.Run(ctx, nil) })
+	start("http server", func(ctx context.Context) error { return server.Run(ctx, ready) })
 	start("workers", workers.Run)
 	if cfg.PprofAddr != "" {
 		start("profiling listener", func(ctx context.Context) error { return servePprof(ctx, cfg.PprofAddr, log) })

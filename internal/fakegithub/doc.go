@@ -2,9 +2,10 @@
 // tests and measurements: tests point the real go-github client at it (or
 // the bot, the Action, a deployment) and assert on what it recorded.
 //
-// It is test support. Production code must never import it; it imports
-// testing and fails the test it was given for unexpected requests and for
-// requests GitHub would reject.
+// It is test support, and the sandbox GitHub of `shipgate demo`
+// (internal/sandbox); the server's production code must never import it.
+// It takes a [TB], not package testing, and fails the test (or the TB) it
+// was given for unexpected requests and for requests GitHub would reject.
 //
 // What it owns:
 //   - a GitHub under a non-root base path ("/api/v3/", as GitHub Enterprise

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -30,11 +29,22 @@ const DefaultBasePath = "/api/v3"
 // fake creates carry it unless [WithClock] gives another clock.
 func DefaultTime() time.Time { return time.Date(2026, time.January, 5, 9, 0, 0, 0, time.UTC) }
 
+// TB is the part of testing.TB the fake uses, which *testing.T and
+// *testing.B satisfy: a non-test program (shipgate demo's sandbox)
+// passes its own, so that its binary does not link package testing.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Server is a fake GitHub REST API served by an httptest.Server. Create it
 // with [New]; it is closed when the test ends. All methods are safe for
 // concurrent use.
 type Server struct {
-	t        testing.TB
+	t        TB
 	srv      *httptest.Server
 	basePath string
 	clock    func() time.Time
@@ -163,7 +173,7 @@ func WithoutConformance() Option {
 // and is still answered. When the file is absent checking is off and the
 // fake says so with t.Log, unless SHIPGATE_REQUIRE_FIXTURES is set (CI),
 // which makes it fatal.
-func New(t testing.TB, opts ...Option) *Server {
+func New(t TB, opts ...Option) *Server {
 	t.Helper()
 	cfg := config{
 		basePath:    DefaultBasePath,

@@ -4,8 +4,8 @@
 // users.lookupByEmail. The real
 // slack-go client talks to it through slack.OptionAPIURL(URL()). It checks
 // the bot token, fails the test on any other route, and records effects
-// readably for assertions. It is for tests only and imports nothing of
-// Shipgate.
+// readably for assertions. It is for tests and the sandbox of shipgate
+// demo, and imports nothing of Shipgate.
 package fakeslack
 
 import (
@@ -18,7 +18,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Message is a message as the fake holds it.
@@ -31,6 +30,9 @@ type Message struct {
 	Blocks string
 	// Edits counts chat.update calls.
 	Edits int
+	// Texts are every text the message had, oldest first: the posted one,
+	// then each chat.update's.
+	Texts []string
 }
 
 // Ephemeral is a chat.postEphemeral call.
@@ -38,9 +40,17 @@ type Ephemeral struct {
 	Channel, User, Text string
 }
 
+// TB is the part of testing.TB the fake uses, which *testing.T
+// satisfies: a non-test program (shipgate demo's sandbox) passes its own,
+// so that its binary does not link package testing.
+type TB interface {
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Server is the fake.
 type Server struct {
-	t     testing.TB
+	t     TB
 	srv   *httptest.Server
 	token string
 
@@ -55,7 +65,7 @@ type Server struct {
 }
 
 // New starts a fake that accepts token and stops with the test.
-func New(t testing.TB, token string) *Server {
+func New(t TB, token string) *Server {
 	s := &Server{t: t, token: token, groups: map[string][]string{}, emails: map[string]string{}, next: 1000}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -123,7 +133,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "chat.postMessage":
 		s.next++
 		m := &Message{Channel: form.Get("channel"), TS: fmt.Sprintf("1700000000.%06d", s.next), ThreadTS: form.Get("thread_ts"),
-			Text: form.Get("text"), Blocks: form.Get("blocks")}
+			Text: form.Get("text"), Blocks: form.Get("blocks"), Texts: []string{form.Get("text")}}
 		s.messages = append(s.messages, m)
 		writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
 	case "chat.update":
@@ -131,6 +141,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			if m.Channel == form.Get("channel") && m.TS == form.Get("ts") {
 				m.Text, m.Blocks = form.Get("text"), form.Get("blocks")
 				m.Edits++
+				m.Texts = append(m.Texts, m.Text)
 				writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text})
 				return
 			}
@@ -177,7 +188,9 @@ func (s *Server) Messages() []Message {
 	var out []Message
 	for _, m := range s.messages {
 		if m.ThreadTS == "" {
-			out = append(out, *m)
+			c := *m
+			c.Texts = slices.Clone(m.Texts)
+			out = append(out, c)
 		}
 	}
 	return out

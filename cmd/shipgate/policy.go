@@ -17,13 +17,13 @@ import (
 func newPolicyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Validate .shipgate.yml and print its JSON Schema",
+		Short: "Write, validate and describe .shipgate.yml",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError(errors.New("missing subcommand: try 'shipgate policy validate' or 'shipgate policy schema'"))
+			return usageError(errors.New("missing subcommand: try 'shipgate policy init', 'shipgate policy validate' or 'shipgate policy schema'"))
 		},
 	}
-	cmd.AddCommand(newPolicyValidateCmd(), newPolicySchemaCmd())
+	cmd.AddCommand(newPolicyValidateCmd(), newPolicySchemaCmd(), newPolicyInitCmd())
 	return cmd
 }
 

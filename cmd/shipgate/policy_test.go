@@ -38,7 +38,7 @@ func TestPolicyValidate(t *testing.T) {
 		{name: "one file at a time",
 			args: []string{"policy", "validate", "a.yml", "b.yml"}, code: exitUsage, stderrHas: "accepts at most 1 arg(s), received 2"},
 		{name: "policy alone names its subcommands",
-			args: []string{"policy"}, code: exitUsage, stderrHas: "try 'shipgate policy validate' or 'shipgate policy schema'"},
+			args: []string{"policy"}, code: exitUsage, stderrHas: "try 'shipgate policy init', 'shipgate policy validate' or 'shipgate policy schema'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

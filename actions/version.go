@@ -185,6 +185,7 @@ func (st *State) notes(ctx context.Context, p *policies.Policy, version, previou
 		}
 		st.gha.Warningf("release notes from commit subjects only: the pull requests' own notes could not be read: %s", err)
 		n = release.BuildNotes(version, previous, date, commits)
+		n.Hide(p.NotesHide())
 		n.Link(st.ServerURL, st.Repo)
 	}
 	return templates.String(templates.Notes, any(n))

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/policies/changelog"
@@ -68,47 +67,14 @@ func writeFileAtomic(file string, data []byte) error {
 	return nil
 }
 
-// readFragments reads the release-note fragments of the work tree: the
-// files under the repository root that the fragments glob matches. A
-// fragment that cannot be parsed is a usage error naming it.
+// readFragments reads the work tree's release-note fragments; a
+// fragment that cannot be read is a usage error naming it.
 func (rc *releaseRepo) readFragments(ctx context.Context) ([]release.Fragment, error) {
-	root, err := rc.repo.TopLevel(ctx)
+	fragments, err := rc.repo.Fragments(ctx, rc.fragments)
 	if err != nil {
 		return nil, usageError(err)
 	}
-	// Walk only below the glob's literal directory, not the whole tree.
-	dir := rc.fragments.Pattern
-	if i := strings.IndexAny(dir, "*?[{\\"); i >= 0 {
-		dir = dir[:i]
-	}
-	dir = filepath.Dir(dir + "x")
-	var out []release.Fragment
-	err = filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) {
-			return filepath.SkipAll // no fragments directory
-		}
-		if err == nil && d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return err
-		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil || !rc.fragments.Match(filepath.ToSlash(rel)) {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading the fragment %s: %w", rel, err)
-		}
-		f, err := release.ParseFragment(filepath.ToSlash(rel), data)
-		if err != nil {
-			return usageError(err)
-		}
-		out = append(out, f)
-		return nil
-	})
-	return out, err
+	return fragments, nil
 }
 
 // consumeFragments deletes the fragments the notes used and names each.

@@ -123,13 +123,9 @@ func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
 	if err != nil {
 		return nil, usageError(err)
 	}
-	rc := &releaseRepo{settings: policies.DefaultReleaseSettings()}
-	rc.fragments, _ = policies.NewGlob(release.DefaultFragments)
+	rc := &releaseRepo{settings: policies.DefaultReleaseSettings(), fragments: release.FragmentsOf(p)}
 	if found {
 		rc.settings = p.Release
-		if p.ReleaseNotes != nil && p.ReleaseNotes.Fragments != nil {
-			rc.fragments = *p.ReleaseNotes.Fragments
-		}
 	}
 	if rc.repo, err = githistory.Open(ctx, dir); err != nil {
 		return nil, usageError(err)

@@ -4,11 +4,23 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // DefaultFragments is where release-note fragments live when the policy's
 // release_notes.fragments does not say.
 const DefaultFragments = ".changes/*.md"
+
+// FragmentsOf returns the glob of p's release-note fragments:
+// release_notes.fragments, else DefaultFragments (also for a nil p).
+func FragmentsOf(p *policies.Policy) policies.Glob {
+	if p != nil && p.ReleaseNotes != nil && p.ReleaseNotes.Fragments != nil {
+		return *p.ReleaseNotes.Fragments
+	}
+	g, _ := policies.NewGlob(DefaultFragments) // a valid constant
+	return g
+}
 
 // Fragment is one release-note file (`.changes/add-csv.md`): one change's
 // note, written in the PR instead of a commit subject, collected into the

@@ -667,6 +667,14 @@ func (s *Server) SetFile(repo, ref, path, content string) {
 	r.files[ref][strings.Trim(path, "/")] = content
 }
 
+// File reads a file at a ref (a branch, tag or SHA) as the contents API
+// answers it, for tests that check what a commit wrote.
+func (s *Server) File(repo, ref, path string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repo(repo).file(ref, strings.Trim(path, "/"))
+}
+
 // SetPermission gives login a role on the repository: none, read,
 // triage, write, maintain or admin.
 func (s *Server) SetPermission(repo, login, role string) {

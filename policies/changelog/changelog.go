@@ -53,7 +53,8 @@ var linkDef = regexp.MustCompile(`^\[[^\]]+\]: \S`)
 // Header is written first). The section goes above the newest version,
 // below the header and an Unreleased section. When the file has the
 // version already, the result is the file unchanged (changed false) if
-// the text is the same; other text is an ErrConflict unless force, which
+// the notes below its heading are the same (the date may differ); other
+// notes is an ErrConflict unless force, which
 // replaces it.
 func Insert(existing []byte, version, section string, force bool) (out []byte, changed bool, err error) {
 	if existing == nil {
@@ -63,7 +64,7 @@ func Insert(existing []byte, version, section string, force bool) (out []byte, c
 	start, end, found := findVersion(lines, version)
 	if found {
 		old := strings.Join(lines[start:end], "")
-		if strings.TrimSpace(old) == strings.TrimSpace(section) {
+		if sameNotes(old, section) {
 			return existing, false, nil
 		}
 		if !force {
@@ -72,6 +73,14 @@ func Insert(existing []byte, version, section string, force bool) (out []byte, c
 		return []byte(join(lines[:start], section, lines[end:])), true, nil
 	}
 	return []byte(join(lines[:start], section, lines[start:])), true, nil
+}
+
+// sameNotes compares two sections below their headings: a re-run on
+// another day has the same notes under another date.
+func sameNotes(a, b string) bool {
+	_, a, _ = strings.Cut(strings.TrimSpace(a), "\n")
+	_, b, _ = strings.Cut(strings.TrimSpace(b), "\n")
+	return strings.TrimSpace(a) == strings.TrimSpace(b)
 }
 
 // findVersion returns the lines [start, end) of version's section when

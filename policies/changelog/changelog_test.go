@@ -84,3 +84,14 @@ func slug(s string) string {
 	}
 	return string(b)
 }
+
+func TestInsertSameNotesOnAnotherDay(t *testing.T) {
+	out, _, err := Insert(nil, "1.3.0", Section("1.3.0", day, notes130), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, changed, err := Insert(out, "1.3.0", Section("1.3.0", day.AddDate(0, 0, 1), notes130), false)
+	if err != nil || changed || string(again) != string(out) {
+		t.Errorf("the same notes a day later: changed %v, err %v", changed, err)
+	}
+}

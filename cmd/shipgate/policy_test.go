@@ -34,7 +34,7 @@ func TestPolicyValidate(t *testing.T) {
 			args: []string{"policy", "validate", "testdata/policy_invalid.shipgate.yml"}, code: exitUsage, goldenErr: "policy_validate_errors", stdoutNone: true},
 		{name: "a missing file says how to create one",
 			args: []string{"policy", "validate", "testdata/no-such.shipgate.yml"}, code: exitUsage,
-			stderrHas: `shipgate: testdata/no-such.shipgate.yml: no such file; create it with the line "version: 1"`, stdoutNone: true},
+			stderrHas: `shipgate: testdata/no-such.shipgate.yml: no such file; create it with 'shipgate policy init', or with the line "version: 1"`, stdoutNone: true},
 		{name: "one file at a time",
 			args: []string{"policy", "validate", "a.yml", "b.yml"}, code: exitUsage, stderrHas: "accepts at most 1 arg(s), received 2"},
 		{name: "policy alone names its subcommands",

@@ -86,8 +86,14 @@ func TestNotesFragments(t *testing.T) {
 	if len(left) != 1 || filepath.Base(left[0]) != "README.txt" {
 		t.Errorf("left in .changes: %v, want README.txt only", left)
 	}
-	if !strings.Contains(readTestFile(t, file), "- Widgets can be imported from CSV.") {
-		t.Errorf("the changelog lacks the fragment:\n%s", readTestFile(t, file))
+	written := readTestFile(t, file)
+	if !strings.Contains(written, "- Widgets can be imported from CSV.") {
+		t.Errorf("the changelog lacks the fragment:\n%s", written)
+	}
+	// Again, the fragments gone: the section holds the notes already.
+	code, _, stderr = runCLI("notes", "--repo", f.dir, "--date", "2026-11-22", "--changelog", file)
+	if code != 0 || !strings.Contains(stderr, "1.2.0 is there with the same notes; unchanged") || readTestFile(t, file) != written {
+		t.Errorf("a re-run after the fragments were consumed: exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -53,7 +53,8 @@ var linkDef = regexp.MustCompile(`^\[[^\]]+\]: \S`)
 // Header is written first). The section goes above the newest version,
 // below the header and an Unreleased section. When the file has the
 // version already, the result is the file unchanged (changed false) if
-// the notes below its heading are the same (the date may differ); other
+// its section holds every line of the new notes (the date may differ, and
+// fragments consumed since may be missing from the new ones); other
 // notes is an ErrConflict unless force, which
 // replaces it.
 func Insert(existing []byte, version, section string, force bool) (out []byte, changed bool, err error) {
@@ -75,12 +76,23 @@ func Insert(existing []byte, version, section string, force bool) (out []byte, c
 	return []byte(join(lines[:start], section, lines[start:])), true, nil
 }
 
-// sameNotes compares two sections below their headings: a re-run on
-// another day has the same notes under another date.
-func sameNotes(a, b string) bool {
-	_, a, _ = strings.Cut(strings.TrimSpace(a), "\n")
-	_, b, _ = strings.Cut(strings.TrimSpace(b), "\n")
-	return strings.TrimSpace(a) == strings.TrimSpace(b)
+// sameNotes reports whether the section old already holds the notes of
+// section, below their headings: a re-run on another day has the same
+// notes under another date, and a re-run after the fragments were
+// consumed has the commits' lines only, each of them there already.
+func sameNotes(old, section string) bool {
+	_, old, _ = strings.Cut(strings.TrimSpace(old), "\n")
+	_, section, _ = strings.Cut(strings.TrimSpace(section), "\n")
+	have := map[string]bool{}
+	for _, l := range strings.Split(old, "\n") {
+		have[strings.TrimSpace(l)] = true
+	}
+	for _, l := range strings.Split(section, "\n") {
+		if !have[strings.TrimSpace(l)] {
+			return false
+		}
+	}
+	return true
 }
 
 // findVersion returns the lines [start, end) of version's section when

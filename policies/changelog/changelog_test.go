@@ -95,3 +95,15 @@ func TestInsertSameNotesOnAnotherDay(t *testing.T) {
 		t.Errorf("the same notes a day later: changed %v, err %v", changed, err)
 	}
 }
+
+func TestInsertAfterTheFragmentsWereConsumed(t *testing.T) {
+	withFragment := "## v1.3.0\n\n### Features\n\n- export to CSV (#12) by @alice\n- Import from CSV.\n"
+	out, _, err := Insert(nil, "1.3.0", Section("1.3.0", day, withFragment), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, changed, err := Insert(out, "1.3.0", Section("1.3.0", day, notes130), false)
+	if err != nil || changed || string(again) != string(out) {
+		t.Errorf("the notes without the consumed fragment: changed %v, err %v", changed, err)
+	}
+}

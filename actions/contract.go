@@ -26,6 +26,7 @@ const (
 	inFailOnPending = "fail-on-pending"
 	inCreateTag     = "create-tag"
 	inNotesFile     = "notes-file"
+	inChangelog     = "changelog"
 
 	outConclusion      = "conclusion"
 	outBump            = "bump"
@@ -35,6 +36,7 @@ const (
 	outNotesFile       = "notes-file"
 	outChangeRecords   = "change-records"
 	outReleaseURL      = "release-url"
+	outChangelogCommit = "changelog-commit"
 )
 
 // Inputs is the Action's input table; action.yml declares exactly these,
@@ -48,6 +50,7 @@ func Inputs() []Param {
 		{inFailOnPending, "check: fail the step when the policy is still waiting (pending), not only when it fails.", "true"},
 		{inCreateTag, "release on a branch push: create the next version's tag and its release (nothing when no commit needs a release).", "false"},
 		{inNotesFile, "Where to write the release notes (a path in the workspace); default a file in the runner's temporary folder.", ""},
+		{inChangelog, "release: a Keep a Changelog file (e.g. CHANGELOG.md) to add the released version's section to, committed with the deletion of the release-note fragments it used, as one commit on the released branch (the default branch for a pushed tag) through the API; empty: no commit.", ""},
 	}
 }
 
@@ -62,6 +65,7 @@ func Outputs() []Param {
 		{outNotesFile, "The file the release notes were written to.", ""},
 		{outChangeRecords, "check: the change-record IDs the pull request names, comma-separated.", ""},
 		{outReleaseURL, "release: the web address of the release created or updated.", ""},
+		{outChangelogCommit, "release with changelog: the commit that updated the changelog and removed the fragments; empty when there was nothing to change.", ""},
 	}
 }
 

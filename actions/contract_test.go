@@ -102,6 +102,10 @@ func TestEveryInputIsReadAndEveryOutputWritten(t *testing.T) {
 		r, h := releasedRunner(t)
 		runs = append(runs, r.input("command", "release").input("create-tag", "true").input("notes-file", "NOTES.md").pushBranch(h).run())
 	}
+	{
+		r, h := changelogRunner(t)
+		runs = append(runs, r.input("command", "release").input("changelog", "CHANGELOG.md").pushTag(h, "v1.2.0", "docs").run())
+	}
 	read, written := map[string]bool{}, map[string]bool{}
 	for _, res := range runs {
 		for _, k := range res.read {

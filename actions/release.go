@@ -102,7 +102,13 @@ func releaseTag(ctx context.Context, st *State, ws *workspace, rel *github.Relea
 			return err
 		}
 	}
-	return publish(ctx, st, ws, rel, tag, prev, hasPrev, sha, commits)
+	branch := st.defaultBranch()
+	if branch == "" {
+		if branch, err = ws.repo.DefaultBranch(ctx); err != nil {
+			return err
+		}
+	}
+	return publish(ctx, st, ws, rel, branch, tag, prev, hasPrev, sha, commits)
 }
 
 // releaseBranch tags the next version at the run's commit and releases it.
@@ -132,7 +138,8 @@ func releaseBranch(ctx context.Context, st *State, ws *workspace, rel *github.Re
 		return err
 	}
 	st.report.TagCreated = plan.NextTag
-	return publish(ctx, st, ws, rel, plan.NextTag, prev, hasPrev, sha, commits)
+	branch, _ := strings.CutPrefix(st.Ref, "refs/heads/")
+	return publish(ctx, st, ws, rel, branch, plan.NextTag, prev, hasPrev, sha, commits)
 }
 
 // validate reports a tag's validation; an invalid tag ends the command
@@ -156,9 +163,10 @@ func validate(st *State, s policies.ReleaseSettings, check release.TagCheck) err
 	return &reported{code: ExitUnsatisfied, why: fmt.Sprintf("%s is not a valid version tag (%d problems)", check.Name, len(problems))}
 }
 
-// publish writes the notes of a valid tag and creates or updates its
-// release (a pre-release for a pre-release version).
-func publish(ctx context.Context, st *State, ws *workspace, rel *github.Releases, tag string, prev release.Tag, hasPrev bool, sha string, commits []policies.Commit) error {
+// publish writes the notes of a valid tag, creates or updates its
+// release (a pre-release for a pre-release version), and commits the
+// changelog input's file to branch.
+func publish(ctx context.Context, st *State, ws *workspace, rel *github.Releases, branch, tag string, prev release.Tag, hasPrev bool, sha string, commits []policies.Commit) error {
 	v, err := release.ParseTag(ws.settings.TagPrefix, tag)
 	if err != nil {
 		return err // validated before: cannot happen
@@ -172,7 +180,11 @@ func publish(ctx context.Context, st *State, ws *workspace, rel *github.Releases
 	if err := st.setOutputs(outPreviousVersion, previous, outBump, string(release.Required(ws.settings, base, commits))); err != nil {
 		return err
 	}
-	notes, err := st.notes(ctx, ws.policy, tag, previous, commits, true)
+	fragments, err := ws.fragments(ctx)
+	if err != nil {
+		return err
+	}
+	notes, err := st.notes(ctx, ws.policy, tag, previous, commits, fragments, true)
 	if err != nil {
 		return err
 	}
@@ -184,5 +196,11 @@ func publish(ctx context.Context, st *State, ws *workspace, rel *github.Releases
 		return err
 	}
 	st.report.ReleaseURL, st.report.ReleaseCreated = pub.URL, pub.Created
-	return st.setOutput(outReleaseURL, pub.URL)
+	if err := st.setOutput(outReleaseURL, pub.URL); err != nil {
+		return err
+	}
+	if st.input(inChangelog) == "" {
+		return nil
+	}
+	return commitChangelog(ctx, st, rel, branch, strings.TrimPrefix(tag, ws.settings.TagPrefix), notes, fragments)
 }

@@ -56,11 +56,25 @@ func (notesCommand) Run(ctx context.Context, st *State) error {
 	if err := st.setPlanOutputs(plan); err != nil {
 		return err
 	}
-	notes, err := st.notes(ctx, ws.policy, plan.NextTag, plan.PreviousTag, commits, false)
+	fragments, err := ws.fragments(ctx)
+	if err != nil {
+		return err
+	}
+	notes, err := st.notes(ctx, ws.policy, plan.NextTag, plan.PreviousTag, commits, fragments, false)
 	if err != nil {
 		return err
 	}
 	return st.publishNotes(notes)
+}
+
+// fragments reads the workspace's release-note fragments (the policy's
+// release_notes.fragments, default .changes/*.md).
+func (ws *workspace) fragments(ctx context.Context) ([]release.Fragment, error) {
+	fragments, err := ws.repo.Fragments(ctx, release.FragmentsOf(ws.policy))
+	if err != nil {
+		return nil, fmt.Errorf("reading the release-note fragments: %w", err)
+	}
+	return fragments, nil
 }
 
 // workspace is the checked-out repository with its policy.
@@ -172,7 +186,7 @@ func (st *State) setPlanOutputs(p release.Plan) error {
 // (newest first). The merged PRs' own notes come through the API; when
 // required is false (the notes command) an API failure leaves a warning
 // and the commit subjects, as publishing nothing depends on it.
-func (st *State) notes(ctx context.Context, p *policies.Policy, version, previous string, commits []policies.Commit, required bool) (string, error) {
+func (st *State) notes(ctx context.Context, p *policies.Policy, version, previous string, commits []policies.Commit, fragments []release.Fragment, required bool) (string, error) {
 	date := st.now().UTC()
 	var n release.Notes
 	rel, err := st.releases(ctx)
@@ -187,6 +201,8 @@ func (st *State) notes(ctx context.Context, p *policies.Policy, version, previou
 		n = release.BuildNotes(version, previous, date, commits)
 		n.Link(st.ServerURL, st.Repo)
 	}
+	n.AddFragments(fragments)
+	n.Hide(p.NotesHide())
 	return templates.String(templates.Notes, any(n))
 }
 

@@ -124,6 +124,7 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 	p.ReleaseNotes = c.releaseNotes(cfg.ReleaseNotes)
 	p.Semver, p.Release = c.semver(cfg.Semver)
 	c.tags(cfg.Tags, &p.Release)
+	c.notes(cfg.Notes, &p.Release)
 	p.Title = c.title(cfg.Title)
 	p.Hold = HoldRule{Label: defaultHoldLabel}
 	if cfg.Hold != nil && cfg.Hold.Label != "" {
@@ -395,6 +396,27 @@ func (c *policyCompiler) releaseNotes(rn *ReleaseNotesConfig) *ReleaseNotesRule 
 		}
 	}
 	return r
+}
+
+// notes compiles `notes` into the release settings: the hidden types,
+// which must look like conventional types, each once.
+func (c *policyCompiler) notes(n *NotesConfig, rs *ReleaseSettings) {
+	if n == nil || n.Hide == nil {
+		return // the defaults stand
+	}
+	hide := []string{}
+	for i, typ := range *n.Hide {
+		at := pathIndex("notes.hide", i)
+		switch {
+		case !conventionalType.MatchString(typ):
+			c.errorf(at, "%s is not a conventional-commit type; write a lowercase word such as docs, chore, ci or test", quoteValue(typ))
+		case slices.Contains(hide, typ):
+			c.errorf(at, "%s is listed twice", quoteValue(typ))
+		default:
+			hide = append(hide, typ)
+		}
+	}
+	rs.NotesHide = hide
 }
 
 // infoString matches a usable fenced-block info string.

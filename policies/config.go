@@ -24,6 +24,15 @@ type Config struct {
 	Commands map[string]string `yaml:"commands,omitempty" json:"commands,omitempty"`
 	Deploy   *DeployConfig     `yaml:"deploy,omitempty" json:"deploy,omitempty"`
 	Notify   *NotifyConfig     `yaml:"notify,omitempty" json:"notify,omitempty"`
+	Notes    *NotesConfig      `yaml:"notes,omitempty" json:"notes,omitempty"`
+}
+
+// NotesConfig is the `notes` key: how release notes are assembled.
+type NotesConfig struct {
+	// Hide lists the conventional-commit types left out of release notes
+	// (default [docs, chore, ci, test]; [] shows every type). A breaking
+	// change is never hidden.
+	Hide *[]string `yaml:"hide,omitempty" json:"hide,omitempty"`
 }
 
 // When limits a rule to some changes. Every facet given must match; within a

@@ -51,7 +51,7 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 		// Decoding.
 		{"an unknown key suggests the closest one and lists the allowed keys",
 			"branchs: [main]\n",
-			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify`},
+			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify, notes`},
 		{"an unknown key unlike any other only lists the allowed keys",
 			"approvals:\n  - colour: red\n",
 			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale`},
@@ -408,6 +408,12 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 		{"a gate with a bad expiry",
 			"deploy:\n  environments:\n    - name: prod\n      steps: [{approval: {from: [alice], expires: forever}}]\n",
 			`p.yml:5:51: deploy.environments[0].steps[0].approval.expires: "forever" is not a positive duration; write e.g. 30s, 15m, 1h30m or 2d (d = 24h)`},
+		{"a hidden notes type that is no conventional type",
+			"notes:\n  hide: [docs, Chore]\n",
+			`p.yml:3:16: notes.hide[1]: "Chore" is not a conventional-commit type; write a lowercase word such as docs, chore, ci or test`},
+		{"a hidden notes type listed twice",
+			"notes: {hide: [ci, ci]}\n",
+			`p.yml:2:20: notes.hide[1]: "ci" is listed twice`},
 		{"a gate channel without #",
 			"deploy:\n  environments:\n    - name: prod\n      approval: {from: [alice], slack_channel: releases}\n      steps: [{wait: 1m}]\n",
 			`p.yml:5:48: deploy.environments[0].approval.slack_channel: "releases" is not a Slack channel; write #name (lower case) or a channel ID such as C0123ABCD`},
@@ -841,5 +847,28 @@ func TestLoadRefusesAliasBombs(t *testing.T) {
 	want := "p.yml:4:3500: deploy.environments[0].steps[99].github_workflow.inputs.k392: the policy is too large: over 100000 values once aliases are expanded"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("errors:\n%.2000s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+func TestLoadNotesHide(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"without notes the default types are hidden", "version: 1\n", []string{"docs", "chore", "ci", "test"}},
+		{"notes.hide replaces the default", "version: 1\nnotes: {hide: [chore, build]}\n", []string{"chore", "build"}},
+		{"an empty notes.hide shows every type", "version: 1\nnotes: {hide: []}\n", []string{}},
+		{"notes without hide keep the default", "version: 1\nnotes: {}\n", []string{"docs", "chore", "ci", "test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load("p.yml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.Release.NotesHide, tt.want) {
+				t.Errorf("NotesHide = %q, want %q", p.Release.NotesHide, tt.want)
+			}
+		})
 	}
 }

@@ -42,6 +42,15 @@ type Policy struct {
 	Warnings []*FieldError
 }
 
+// NotesHide returns the conventional types release notes leave out under
+// p: notes.hide, or DefaultNotesHide for a nil p (no policy file).
+func (p *Policy) NotesHide() []string {
+	if p == nil {
+		return DefaultNotesHide()
+	}
+	return p.Release.NotesHide
+}
+
 // Glob is a compiled glob: `*` stays within a path segment, `**` crosses.
 // Build it with NewGlob, which also records the literal prefix and suffix
 // that let Match reject most names without running the matcher.
@@ -157,6 +166,9 @@ type ReleaseSettings struct {
 	// ReleaseLineFeatures is BumpPatch when a feature or breaking change on
 	// a release line is capped at a patch; "" when it is an error.
 	ReleaseLineFeatures Bump
+	// NotesHide are the conventional types release notes leave out
+	// (notes.hide); DefaultNotesHide when the policy does not say.
+	NotesHide []string
 }
 
 // TitleRule requires a conventional PR title.

@@ -9,6 +9,10 @@ const (
 	DefaultTagPrefix = "v"
 )
 
+// DefaultNotesHide returns the conventional types that release notes
+// leave out unless `notes.hide` says otherwise: changes users do not see.
+func DefaultNotesHide() []string { return []string{"docs", "chore", "ci", "test"} }
+
 // DefaultReleaseSettings returns the release math of a repository without a
 // `semver`/`tags` configuration: feat bumps minor; fix, perf and revert bump
 // patch; other types bump nothing; below 1.0.0 a breaking change bumps major
@@ -27,5 +31,6 @@ func DefaultReleaseSettings() ReleaseSettings {
 		PreMajorFeatures: BumpMinor,
 		Initial:          DefaultInitialVersion,
 		TagPrefix:        DefaultTagPrefix,
+		NotesHide:        DefaultNotesHide(),
 	}
 }

@@ -181,6 +181,9 @@ func refineSchema(s *jsonschema.Schema) error {
 	prop("SemverConfig", "pre_major_breaking").Enum = enum("major", "minor")
 	prop("SemverConfig", "pre_major_features").Enum = enum("minor", "patch")
 	prop("TitleConfig", "types").Items.Pattern = conventionalType.String()
+	hide := prop("NotesConfig", "hide")
+	hide.Items.Pattern = conventionalType.String()
+	hide.UniqueItems = true
 
 	sources := prop("ChangeRecordConfig", "sources")
 	sources.Items.Enum = enum(changeRecordSources...)

@@ -249,7 +249,8 @@ func mergedPR(list []*gh.PullRequest, sha string) *gh.PullRequest {
 // Notes builds the release notes of version (previous is the tag it
 // follows, "" for a first release) from its commits, newest first: the
 // merged PRs' own notes replace their commit subjects (PullRequestNotes
-// under p), and PRs and authors link to this GitHub's web pages. Render
+// under p), the types p's notes.hide names are left out, and PRs and
+// authors link to this GitHub's web pages. Render
 // them with templates.Notes.
 func (r *Releases) Notes(ctx context.Context, p *policies.Policy, version, previous string, commits []policies.Commit, date time.Time) (release.Notes, error) {
 	commits, overrides, err := r.PullRequestNotes(ctx, p, commits, date)
@@ -257,6 +258,7 @@ func (r *Releases) Notes(ctx context.Context, p *policies.Policy, version, previ
 		return release.Notes{}, err
 	}
 	n := release.BuildNotes(version, previous, date, commits, overrides...)
+	n.Hide(p.NotesHide())
 	n.Link(r.s.a.webURL(), r.s.repo)
 	return n, nil
 }

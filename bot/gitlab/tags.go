@@ -160,8 +160,9 @@ func (p *project) CreateTag(ctx context.Context, tag, sha string) error {
 
 // PublishRelease creates the tag's release with generated notes:
 // POST /projects/:id/releases. A release that exists already is kept.
-func (p *project) PublishRelease(ctx context.Context, _ *policies.Policy, rel gate.Release) (string, error) {
+func (p *project) PublishRelease(ctx context.Context, policy *policies.Policy, rel gate.Release) (string, error) {
 	notes := release.BuildNotes(rel.Tag, rel.Previous, p.a.cfg.Now(), rel.Commits)
+	notes.Hide(policy.NotesHide())
 	web := strings.TrimSuffix(strings.TrimSuffix(p.a.gl.BaseURL().String(), "/"), "/api/v4")
 	notes.LinkChanges(web, p.path, "-/merge_requests", "!")
 	body, err := templates.String(templates.Notes, any(notes))

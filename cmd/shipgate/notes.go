@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +20,10 @@ import (
 // notesOptions are the flags of `shipgate notes`.
 type notesOptions struct {
 	repo, from, to, version, template, date string
+	// changelog is the Keep a Changelog file to insert the notes in.
+	changelog        string
+	force            bool
+	consumeFragments bool
 }
 
 func newNotesCmd() *cobra.Command {
@@ -37,13 +43,27 @@ before --from). When that version cannot be computed because the release
 line does not take the commits, notes exit 1 with the reason, unless
 --version names one. --template renders with your
 own Go text/template instead of the built-in one; it receives the same data
-and may use {{template "entry" .}} for one entry.`,
+and may use {{template "entry" .}} for one entry.
+
+Types in the policy's notes.hide (default docs, chore, ci and test) are
+left out, breaking changes never. With --to HEAD, the release-note
+fragments of the work tree (release_notes.fragments, default
+.changes/*.md: one note per file, with optional front matter
+"type: feat") are added to their sections; --consume-fragments deletes
+them afterwards, as a local release does.
+
+--changelog FILE inserts the notes as the version's section of a Keep a
+Changelog file ("## [1.3.0] - 2026-11-22", below the header and an
+"## [Unreleased]" section), creating it when absent. The same version
+with the same notes changes nothing; with other notes it is an error
+unless --force replaces them.`,
 		Example: `  shipgate notes > NOTES.md
   shipgate notes --from v1.2.0 --to v1.3.0 --version v1.3.0 --date 2026-11-22
-  shipgate notes --template .github/notes.tmpl`,
+  shipgate notes --template .github/notes.tmpl
+  shipgate notes --changelog CHANGELOG.md --consume-fragments`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runNotes(cmd.Context(), cmd.OutOrStdout(), o, time.Now())
+			return runNotes(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o, time.Now())
 		},
 	}
 	f := cmd.Flags()
@@ -53,10 +73,13 @@ and may use {{template "entry" .}} for one entry.`,
 	f.StringVar(&o.version, "version", "", "version in the heading (default: the computed next version)")
 	f.StringVar(&o.template, "template", "", "a text/template `FILE` to render with instead of the built-in one")
 	f.StringVar(&o.date, "date", "", "release date as YYYY-MM-DD (default: today, UTC)")
+	f.StringVar(&o.changelog, "changelog", "", "insert the notes at the top of this Keep a Changelog `FILE` (created when absent)")
+	f.BoolVar(&o.force, "force", false, "with --changelog, replace the version's section when its notes differ")
+	f.BoolVar(&o.consumeFragments, "consume-fragments", false, "delete the release-note fragments the notes used")
 	return cmd
 }
 
-func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time) error {
+func runNotes(ctx context.Context, out, errOut io.Writer, o notesOptions, now time.Time) error {
 	date := now.UTC()
 	if o.date != "" {
 		d, err := time.Parse(time.DateOnly, o.date)
@@ -64,6 +87,9 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 			return usageError(fmt.Errorf("--date %q: want YYYY-MM-DD, e.g. 2026-11-22", o.date))
 		}
 		date = d
+	}
+	if o.consumeFragments && o.to != "HEAD" {
+		return usageError(errors.New("--consume-fragments releases the work tree's fragments: use it with --to HEAD (the default)"))
 	}
 	var custom *templates.Template
 	if o.template != "" {
@@ -111,10 +137,35 @@ func runNotes(ctx context.Context, out io.Writer, o notesOptions, now time.Time)
 	}
 
 	notes := release.BuildNotes(version, previous, date, commits)
-	if custom != nil {
-		return custom.Execute(out, notes)
+	var fragments []release.Fragment
+	if o.to == "HEAD" { // the work tree's fragments are the next release's
+		if fragments, err = rc.readFragments(ctx); err != nil {
+			return err
+		}
+		notes.AddFragments(fragments)
 	}
-	return templates.Notes(out, notes)
+	notes.Hide(rc.settings.NotesHide)
+	var buf bytes.Buffer
+	if custom != nil {
+		err = custom.Execute(&buf, notes)
+	} else {
+		err = templates.Notes(&buf, notes)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if o.changelog != "" {
+		if err := updateChangelog(errOut, o, strings.TrimPrefix(version, rc.settings.TagPrefix), date, buf.String()); err != nil {
+			return err
+		}
+	}
+	if o.consumeFragments {
+		return rc.consumeFragments(ctx, errOut, fragments)
+	}
+	return nil
 }
 
 // versionAfter returns the version that follows --from's release with the

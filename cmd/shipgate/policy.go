@@ -17,13 +17,13 @@ import (
 func newPolicyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
-		Short: "Validate .shipgate.yml and print its JSON Schema",
+		Short: "Write, validate and describe .shipgate.yml",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError(errors.New("missing subcommand: try 'shipgate policy validate' or 'shipgate policy schema'"))
+			return usageError(errors.New("missing subcommand: try 'shipgate policy init', 'shipgate policy validate' or 'shipgate policy schema'"))
 		},
 	}
-	cmd.AddCommand(newPolicyValidateCmd(), newPolicySchemaCmd())
+	cmd.AddCommand(newPolicyValidateCmd(), newPolicySchemaCmd(), newPolicyInitCmd())
 	return cmd
 }
 
@@ -93,7 +93,7 @@ func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string) e
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return usageError(fmt.Errorf("%s: no such file; create it with the line \"version: 1\" and the rules you need (examples/.shipgate.yml in the Shipgate repository uses every key; 'shipgate policy schema' describes them)", file))
+		return usageError(fmt.Errorf("%s: no such file; create it with 'shipgate policy init', or with the line \"version: 1\" and the rules you need (examples/.shipgate.yml in the Shipgate repository uses every key; 'shipgate policy schema' describes them)", file))
 	case err != nil:
 		return usageError(fmt.Errorf("reading policy %s: %w", file, err))
 	}

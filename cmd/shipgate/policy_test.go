@@ -34,11 +34,11 @@ func TestPolicyValidate(t *testing.T) {
 			args: []string{"policy", "validate", "testdata/policy_invalid.shipgate.yml"}, code: exitUsage, goldenErr: "policy_validate_errors", stdoutNone: true},
 		{name: "a missing file says how to create one",
 			args: []string{"policy", "validate", "testdata/no-such.shipgate.yml"}, code: exitUsage,
-			stderrHas: `shipgate: testdata/no-such.shipgate.yml: no such file; create it with the line "version: 1"`, stdoutNone: true},
+			stderrHas: `shipgate: testdata/no-such.shipgate.yml: no such file; create it with 'shipgate policy init', or with the line "version: 1"`, stdoutNone: true},
 		{name: "one file at a time",
 			args: []string{"policy", "validate", "a.yml", "b.yml"}, code: exitUsage, stderrHas: "accepts at most 1 arg(s), received 2"},
 		{name: "policy alone names its subcommands",
-			args: []string{"policy"}, code: exitUsage, stderrHas: "try 'shipgate policy validate' or 'shipgate policy schema'"},
+			args: []string{"policy"}, code: exitUsage, stderrHas: "try 'shipgate policy init', 'shipgate policy validate' or 'shipgate policy schema'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

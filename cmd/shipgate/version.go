@@ -110,21 +110,27 @@ func writePlanJSON(w io.Writer, p release.Plan) error {
 type releaseRepo struct {
 	repo     *githistory.Repo
 	settings policies.ReleaseSettings
+	// fragments is the glob of release-note fragments:
+	// release_notes.fragments, else release.DefaultFragments.
+	fragments policies.Glob
 }
 
 // openReleaseRepo opens the git repository at dir and reads the release
 // settings of dir/.shipgate.yml, or the defaults when there is none. Both
 // failures are usage errors (exit 2); a policy error names file:line:col.
 func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
-	settings, err := githistory.ReleaseSettings(filepath.Join(dir, ".shipgate.yml"))
+	p, found, err := githistory.LoadPolicy(filepath.Join(dir, ".shipgate.yml"))
 	if err != nil {
 		return nil, usageError(err)
 	}
-	repo, err := githistory.Open(ctx, dir)
-	if err != nil {
+	rc := &releaseRepo{settings: policies.DefaultReleaseSettings(), fragments: release.FragmentsOf(p)}
+	if found {
+		rc.settings = p.Release
+	}
+	if rc.repo, err = githistory.Open(ctx, dir); err != nil {
 		return nil, usageError(err)
 	}
-	return &releaseRepo{repo: repo, settings: settings}, nil
+	return rc, nil
 }
 
 // resolve names a commit or fails with a usage error.

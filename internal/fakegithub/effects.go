@@ -14,6 +14,8 @@ type effects struct {
 	labelsRemoved      []string
 	reactions          []string
 	refsCreated        []string
+	refsUpdated        []string
+	commitsCreated     []string
 	tagsCreated        []string
 	statusesCreated    []string
 	deploymentStatuses []string
@@ -47,6 +49,14 @@ func (s *Server) Reactions() []string { return s.read(&s.effects.reactions) }
 
 // RefsCreated lists git refs created, as "acme/widgets:refs/tags/v1.2.0@<sha>".
 func (s *Server) RefsCreated() []string { return s.read(&s.effects.refsCreated) }
+
+// RefsUpdated lists git refs moved, as "acme/widgets:refs/heads/main@<sha>".
+func (s *Server) RefsUpdated() []string { return s.read(&s.effects.refsUpdated) }
+
+// CommitsCreated lists commits created through the Git Data API, as
+// "acme/widgets@<sha>:<message> +CHANGELOG.md -.changes/a.md": the paths
+// the commit adds or changes (+) and removes (-) against its first parent.
+func (s *Server) CommitsCreated() []string { return s.read(&s.effects.commitsCreated) }
 
 // TagsCreated lists annotated tag objects created, as
 // "acme/widgets:v1.2.0@<object sha>".

@@ -283,6 +283,12 @@ type repoState struct {
 	commits     map[string]*Commit
 	refs        map[string]string // "refs/heads/main" → SHA
 	tagObjects  map[string]*tagObject
+	// blobs and trees are the Git Data objects created through the API:
+	// blob SHA → content, tree SHA → every path's content (trees are kept
+	// whole, not nested); commitTrees maps a commit to its tree.
+	blobs       map[string]string
+	trees       map[string]map[string]string
+	commitTrees map[string]string
 	checkRuns   []*CheckRun
 	statuses    []*Status
 	releases    []*Release
@@ -366,16 +372,19 @@ func (s *Server) repo(fullName string) *repoState {
 		return r
 	}
 	r := &repoState{
-		Repo:       Repo{FullName: fullName, DefaultBranch: "main", ID: s.st.id(), InstallationID: 1},
-		owner:      owner,
-		name:       name,
-		files:      map[string]map[string]string{},
-		perms:      map[string]string{},
-		issues:     map[int]*issueState{},
-		commits:    map[string]*Commit{},
-		refs:       map[string]string{},
-		tagObjects: map[string]*tagObject{},
-		runNames:   map[string]*string{},
+		Repo:        Repo{FullName: fullName, DefaultBranch: "main", ID: s.st.id(), InstallationID: 1},
+		owner:       owner,
+		name:        name,
+		files:       map[string]map[string]string{},
+		perms:       map[string]string{},
+		issues:      map[int]*issueState{},
+		commits:     map[string]*Commit{},
+		refs:        map[string]string{},
+		tagObjects:  map[string]*tagObject{},
+		runNames:    map[string]*string{},
+		blobs:       map[string]string{},
+		trees:       map[string]map[string]string{},
+		commitTrees: map[string]string{},
 	}
 	s.st.repos[key] = r
 	return r
@@ -656,6 +665,14 @@ func (s *Server) SetFile(repo, ref, path, content string) {
 		r.files[ref] = map[string]string{}
 	}
 	r.files[ref][strings.Trim(path, "/")] = content
+}
+
+// File reads a file at a ref (a branch, tag or SHA) as the contents API
+// answers it, for tests that check what a commit wrote.
+func (s *Server) File(repo, ref, path string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repo(repo).file(ref, strings.Trim(path, "/"))
 }
 
 // SetPermission gives login a role on the repository: none, read,

@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +120,29 @@ func (n *Notes) LinkChanges(serverURL, repo, changePath, sigil string) {
 			}
 		}
 	}
+}
+
+// Hide removes the entries whose conventional type is one of types (the
+// policy's notes.hide), and the sections it leaves empty. Breaking changes
+// stay whatever their type: users must read them.
+func (n *Notes) Hide(types []string) {
+	if len(types) == 0 {
+		return
+	}
+	var kept []Section
+	for _, sec := range n.Sections {
+		var entries []Entry
+		for _, e := range sec.Entries {
+			if sec.Title == SectionBreaking || e.Type == "" || !slices.Contains(types, e.Type) {
+				entries = append(entries, e)
+			}
+		}
+		if len(entries) > 0 {
+			sec.Entries = entries
+			kept = append(kept, sec)
+		}
+	}
+	n.Sections = kept
 }
 
 // Empty reports whether the notes have no entry.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/internal/demo"
+	"github.com/shipgate/shipgate/policies/presets"
 )
 
 // TestDemoHelperProcess is not a test: the demo tests run the test binary
@@ -212,5 +213,51 @@ func TestShipgateDoesNotLinkTesting(t *testing.T) {
 	}
 	if slices.Contains(strings.Fields(string(out)), "testing") {
 		t.Error("cmd/shipgate depends on package testing")
+	}
+}
+
+// TestDemoRehearsesEachPresetOfPolicyInit plays the demo under every
+// preset `shipgate policy init` writes: each one plays to its end — the
+// acts its rules allow, the others skipped with the reason — and ends
+// with the pull request's check green.
+func TestDemoRehearsesEachPresetOfPolicyInit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the demo as a process")
+	}
+	for _, name := range presets.Names() {
+		t.Run(name, func(t *testing.T) {
+			// As `policy init` writes it in a clone of the demo's
+			// acme/widgets: its teams are acme's.
+			data, err := presets.Render(name, presets.Facts{DefaultBranch: "main", Owner: "acme"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "deploy" {
+				// As the preset's comment asks: the release managers'
+				// Slack accounts, which Shipgate cannot find from a team.
+				data = append(data, "    users: {bob: U0BOB}\n"...)
+			}
+			policy := filepath.Join(t.TempDir(), ".shipgate.yml")
+			if err := os.WriteFile(policy, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := playDemo(t, "--policy", policy, "--auto")
+			w := r.rec.CheckRunWrites
+			if len(w) == 0 || !strings.HasPrefix(w[len(w)-1], "shipgate: main completed/success") {
+				t.Errorf("the %s preset's check run writes: %q\n%s", name, w, r.out)
+			}
+			var played, skipped []int
+			for _, a := range r.rec.Acts {
+				if a.Skipped != "" {
+					skipped = append(skipped, a.N)
+				} else {
+					played = append(played, a.N)
+				}
+			}
+			t.Logf("%s: acts played %v, skipped %v, in %s", name, played, skipped, r.elapsed.Round(100*time.Millisecond))
+			if name == "deploy" && !strings.Contains(r.out, "production: ") {
+				t.Errorf("the deploy preset did not reach production:\n%s", r.out)
+			}
+		})
 	}
 }

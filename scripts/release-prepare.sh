@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 version="${1:-}"
 if [ -z "$version" ]; then
   # Shipgate's own version command: the commits since the last tag decide.
-  version="$(go run ./cmd/shipgate version next)"
+  version="$(go run ./cmd/shipgate version next --format json | sed -nE 's/.*"next": *"([^"]+)".*/\1/p')"
 fi
 case "$version" in
   v[0-9]*.[0-9]*.[0-9]*) ;;

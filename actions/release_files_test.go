@@ -198,6 +198,17 @@ func TestGoReleaserBuildsWhatTheRepositoryShips(t *testing.T) {
 			}
 		}
 	}
+	// The Kubernetes manifests run the published server image.
+	i := slices.IndexFunc(gr.DockersV2, func(d goreleaserImage) bool { return slices.Equal(d.IDs, []string{"shipgate"}) })
+	if i < 0 || len(gr.DockersV2[i].Images) != 1 {
+		t.Fatal(".goreleaser.yaml has no dockers_v2 image of the shipgate build")
+	}
+	for _, f := range []string{"../deploy/kubernetes/deployment.yaml", "../deploy/kubernetes/migrate/job.yaml"} {
+		data, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(data, []byte("image: "+gr.DockersV2[i].Images[0]+":")) {
+			t.Errorf("%s does not run the published server image %s (%v)", f, gr.DockersV2[i].Images[0], err)
+		}
+	}
 }
 
 // pinnedRef is a release tag (v4, v4.1, v4.1.2) or a commit's full SHA.

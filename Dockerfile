@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Two images from one Dockerfile:
 #
-# - the default target (the LAST stage, which action.yml's runs.image
-#   builds): Shipgate's GitHub Action, cmd/shipgate-action — `shipgate
+# - the default target (the LAST stage, published as
+#   ghcr.io/shipgate/shipgate-action, which action.yml runs by tag):
+#   Shipgate's GitHub Action, cmd/shipgate-action — `shipgate
 #   action` alone, no server, no database drivers — with git, which the
 #   version, notes and release commands run (githistory);
 # - target `server`: the whole shipgate binary (`shipgate serve`,
@@ -19,6 +20,13 @@
 # and its libraries (~5 MB) + its binary (see scripts/bench-action.sh).
 # The tests in deploy/ (go test ./deploy/) check the targets, users and
 # entry points.
+#
+# Where the binaries come from: BINARIES=build (the default) compiles them
+# here from the source; BINARIES=context takes the release's own binaries,
+# which GoReleaser (.goreleaser.yaml, dockers_v2) puts in the build context
+# at $TARGETPLATFORM/<name>, so that an image holds exactly the binaries
+# that were checksummed, described by the SBOM and signed.
+ARG BINARIES=build
 
 FROM golang:1.26-alpine AS source
 WORKDIR /src
@@ -33,14 +41,26 @@ FROM source AS build-server
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/shipgate ./cmd/shipgate \
  && mkdir -p /out/data
 
+FROM scratch AS context-action
+ARG TARGETPLATFORM
+COPY ${TARGETPLATFORM}/shipgate-action /out/shipgate-action
+
+FROM scratch AS context-server
+ARG TARGETPLATFORM
+COPY ${TARGETPLATFORM}/shipgate /out/shipgate
+WORKDIR /out/data
+
+FROM ${BINARIES}-action AS binaries-action
+FROM ${BINARIES}-server AS binaries-server
+
 # The server: the distroless nonroot user (65532), which owns the data
 # directory, the only place it writes (a SQLite database; with PostgreSQL
 # nothing is written, and the root filesystem may be read-only). Mount a
 # volume there for SQLite; SQLite is for ONE serve process, PostgreSQL for
 # several replicas (SHIPGATE_DATABASE_URL=postgres://…).
 FROM gcr.io/distroless/static-debian12:nonroot AS server
-COPY --from=build-server /out/shipgate /usr/local/bin/shipgate
-COPY --from=build-server --chown=65532:65532 /out/data /var/lib/shipgate
+COPY --from=binaries-server /out/shipgate /usr/local/bin/shipgate
+COPY --from=binaries-server --chown=65532:65532 /out/data /var/lib/shipgate
 ENV SHIPGATE_DATABASE_URL=/var/lib/shipgate/shipgate.db
 USER 65532:65532
 WORKDIR /var/lib/shipgate
@@ -55,11 +75,11 @@ RUN apk add --no-cache git \
       mkdir -p "/out$(dirname "$f")" && cp -L "$f" "/out$f"; \
     done
 
-# The GitHub Action: keep it the last stage (action.yml builds the default
-# target).
+# The GitHub Action: keep it the last stage (the default target, which
+# the release publishes as the Action's image).
 FROM gcr.io/distroless/static-debian12 AS action
 COPY --from=git /out/ /
-COPY --from=build-action /out/shipgate-action /usr/local/bin/shipgate-action
+COPY --from=binaries-action /out/shipgate-action /usr/local/bin/shipgate-action
 # The runner mounts the workspace owned by its own user: without this git
 # refuses it as "dubious ownership".
 ENV GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0=*

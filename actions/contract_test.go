@@ -49,8 +49,8 @@ func TestActionYAMLMatchesTheCode(t *testing.T) {
 	if a.Name == "" || a.Description == "" || a.Branding.Icon == "" || a.Branding.Color == "" {
 		t.Errorf("action.yml needs a name, a description and branding: %+v", a)
 	}
-	if a.Runs.Using != "docker" || a.Runs.Image != "Dockerfile" || a.Runs.Entrypoint != "" || len(a.Runs.Args) != 0 {
-		t.Errorf("runs = %+v, want the root Dockerfile, whose entry point is `shipgate action`", a.Runs)
+	if a.Runs.Using != "docker" || !strings.HasPrefix(a.Runs.Image, "docker://") || a.Runs.Entrypoint != "" || len(a.Runs.Args) != 0 {
+		t.Errorf("runs = %+v, want the published image (docker://…), whose entry point is shipgate-action", a.Runs)
 	}
 	for _, in := range Inputs() {
 		y, ok := a.Inputs[in.Name]

@@ -261,3 +261,22 @@ func TestDemoRehearsesEachPresetOfPolicyInit(t *testing.T) {
 		})
 	}
 }
+
+// TestTheREADMEStartsWithTheDemo holds the README's first two commands
+// to what the tests run: the demo, played to production's success by
+// TestDemoAutoPlaysTheStory, and the test command CI runs.
+func TestTheREADMEStartsWithTheDemo(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```sh\n")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("the README has no sh code block")
+	}
+	want := "go run ./cmd/shipgate demo --auto\ngo test -race ./...\n"
+	if block != want {
+		t.Errorf("the README's first commands are\n%s\nwant\n%s", block, want)
+	}
+}

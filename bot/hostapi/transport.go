@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,10 +52,30 @@ func WithCallCount(ctx context.Context, n *CallCount) context.Context {
 	return context.WithValue(ctx, callCountKey{}, n)
 }
 
-// RateState is the last primary rate limit a host reported.
+// RateState is the primary rate limit a host last reported: the lowest
+// remaining count of the newest window, since answers to concurrent
+// requests arrive in any order and an older, higher count must not make
+// the budget look larger than it is.
 type RateState struct {
 	Remaining atomic.Int64 // -1 until known
 	Reset     atomic.Int64 // Unix seconds
+
+	mu sync.Mutex // orders observe's reads and writes
+}
+
+// observe records a reported limit: a newer window replaces the state,
+// the same window keeps the lower count, an older one is ignored.
+func (r *RateState) observe(remaining, reset int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur, curReset := r.Remaining.Load(), r.Reset.Load()
+	switch {
+	case reset > curReset || cur < 0:
+		r.Reset.Store(reset)
+		r.Remaining.Store(remaining)
+	case reset == curReset && remaining < cur:
+		r.Remaining.Store(remaining)
+	}
 }
 
 // NewRateState returns a RateState that knows no limit yet.
@@ -119,10 +140,11 @@ func (m *Meter) observeRate(h http.Header) {
 		m.Metrics.RateLimitRemaining.WithLabelValues(string(m.Host), resource).Set(float64(rem))
 	}
 	if resource == "core" && m.Rate != nil {
-		m.Rate.Remaining.Store(rem)
-		if reset, err := strconv.ParseInt(h.Get(prefix+"Reset"), 10, 64); err == nil {
-			m.Rate.Reset.Store(reset)
+		reset, err := strconv.ParseInt(h.Get(prefix+"Reset"), 10, 64)
+		if err != nil {
+			reset = m.Rate.Reset.Load() // no reset time given: the window known
 		}
+		m.Rate.observe(rem, reset)
 	}
 }
 

@@ -234,3 +234,22 @@ func metricValue(t *testing.T, m *bot.Metrics, name string, labels ...string) fl
 	}
 	return v
 }
+
+// TestRateStateKeepsTheLowestCountOfTheNewestWindow: answers to
+// concurrent requests arrive out of order; an older, higher count must
+// not raise the budget, and a new window starts afresh.
+func TestRateStateKeepsTheLowestCountOfTheNewestWindow(t *testing.T) {
+	r := NewRateState()
+	for _, o := range []struct{ rem, reset, wantRem, wantReset int64 }{
+		{100, 1000, 100, 1000},
+		{98, 1000, 98, 1000},
+		{99, 1000, 98, 1000},     // an earlier request's answer, arriving late
+		{5000, 900, 98, 1000},    // the window before
+		{4999, 4600, 4999, 4600}, // the window reset
+	} {
+		r.observe(o.rem, o.reset)
+		if got, reset := r.Remaining.Load(), r.Reset.Load(); got != o.wantRem || reset != o.wantReset {
+			t.Errorf("after (%d, %d): remaining %d reset %d, want %d %d", o.rem, o.reset, got, reset, o.wantRem, o.wantReset)
+		}
+	}
+}

@@ -156,16 +156,23 @@ func (s *Server) Run(ctx context.Context, ready chan<- net.Addr) error {
 		ready <- ln.Addr()
 	}
 	s.Logger.Info().Str("addr", ln.Addr().String()).Msg("listening")
+	timeout := s.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return ServeUntilDone(ctx, srv, ln, timeout)
+}
+
+// ServeUntilDone serves srv on ln until ctx is done, then shuts it down,
+// waiting up to timeout for open requests; an error of the shutdown (a
+// request still running at the timeout) is returned.
+func ServeUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-	}
-	timeout := s.ShutdownTimeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

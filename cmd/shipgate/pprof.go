@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot"
 )
 
 // pprofAddr is the address the profiling listener binds: an address
@@ -55,17 +57,8 @@ func servePprof(ctx context.Context, addr string, log zerolog.Logger) error {
 	log.Info().Str("addr", ln.Addr().String()).Msg("profiling (pprof) listening")
 	// Profiles run for up to their seconds parameter (30 s by default).
 	srv := &http.Server{Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 5 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx) // a profile being taken is cut short
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	// A profile being taken is cut short after a second.
+	if err := bot.ServeUntilDone(ctx, srv, ln, time.Second); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil

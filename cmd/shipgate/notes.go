@@ -104,38 +104,10 @@ func runNotes(ctx context.Context, out, errOut io.Writer, o notesOptions, now ti
 		return err
 	}
 
-	var commits []policies.Commit
-	var previous, version string
-	if o.from == "" {
-		plan, planCommits, err := rc.plan(ctx, o.to, "")
-		var lineErr *release.LineError
-		if err != nil && !(o.version != "" && errors.As(err, &lineErr)) {
-			return err // an explicit --version needs no computed one
-		}
-		commits, previous, version = planCommits, plan.PreviousTag, plan.NextTag
-	} else {
-		to, err := rc.resolve(ctx, o.to)
-		if err != nil {
-			return err
-		}
-		from, err := rc.resolve(ctx, o.from)
-		if err != nil {
-			return err
-		}
-		if commits, err = rc.repo.Commits(ctx, from, to); err != nil {
-			return err
-		}
-		previous = o.from
-		if o.version == "" {
-			if version, err = rc.versionAfter(ctx, from, o.to, to, commits); err != nil {
-				return err
-			}
-		}
+	commits, previous, version, err := notesRange(ctx, rc, o)
+	if err != nil {
+		return err
 	}
-	if o.version != "" {
-		version = o.version
-	}
-
 	notes := release.BuildNotes(version, previous, date, commits)
 	var fragments []release.Fragment
 	if o.to == "HEAD" { // the work tree's fragments are the next release's
@@ -166,6 +138,41 @@ func runNotes(ctx context.Context, out, errOut io.Writer, o notesOptions, now ti
 		return rc.consumeFragments(ctx, errOut, fragments)
 	}
 	return nil
+}
+
+// notesRange returns the commits of the notes, the previous release and
+// the version: the next release's by default, or --from..--to's.
+func notesRange(ctx context.Context, rc *releaseRepo, o notesOptions) (commits []policies.Commit, previous, version string, err error) {
+	if o.from == "" {
+		plan, planCommits, err := rc.plan(ctx, o.to, "")
+		var lineErr *release.LineError
+		if err != nil && !(o.version != "" && errors.As(err, &lineErr)) {
+			return nil, "", "", err // an explicit --version needs no computed one
+		}
+		commits, previous, version = planCommits, plan.PreviousTag, plan.NextTag
+	} else {
+		to, err := rc.resolve(ctx, o.to)
+		if err != nil {
+			return nil, "", "", err
+		}
+		from, err := rc.resolve(ctx, o.from)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if commits, err = rc.repo.Commits(ctx, from, to); err != nil {
+			return nil, "", "", err
+		}
+		previous = o.from
+		if o.version == "" {
+			if version, err = rc.versionAfter(ctx, from, o.to, to, commits); err != nil {
+				return nil, "", "", err
+			}
+		}
+	}
+	if o.version != "" {
+		version = o.version
+	}
+	return commits, previous, version, nil
 }
 
 // versionAfter returns the version that follows --from's release with the

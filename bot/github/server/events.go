@@ -57,15 +57,17 @@ type Event struct {
 	At time.Time `json:"at,omitempty"`
 }
 
-// usedEvent reports whether the adapter reads an event; others are
-// answered 202.
+// Events are the webhook events the adapter reads; others are answered
+// 202. The GitHub App manifest (deploy/github-app-manifest.json)
+// subscribes to exactly these, and a test holds the two in step.
+func Events() []string {
+	return []string{"pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create",
+		"workflow_run", "deployment_protection_rule", "status", "membership", "team", "merge_group"}
+}
+
+// usedEvent reports whether the adapter reads an event.
 func usedEvent(event string) bool {
-	switch event {
-	case "pull_request", "pull_request_review", "issue_comment", "check_run", "check_suite", "push", "create",
-		"workflow_run", "deployment_protection_rule", "status", "membership", "team", "merge_group":
-		return true
-	}
-	return false
+	return slices.Contains(Events(), event)
 }
 
 // prAction and reviewAction report the actions that can change a verdict;

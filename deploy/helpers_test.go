@@ -1,9 +1,11 @@
 // Package deploy holds the deployment files of Shipgate's server — the
-// compose file (compose/), the Kubernetes manifests (kubernetes/) — and
-// the tests that validate them, with the Dockerfile's targets, offline:
-// strict decoding into the Kubernetes API types, the compose loader and its
-// JSON schema, and BuildKit's Dockerfile parser. Only these tests import
-// those modules; no shipped binary links them.
+// compose file (compose/), the Kubernetes manifests (kubernetes/), the
+// GitHub App and Slack app manifests — and the tests that validate them,
+// with the Dockerfile's targets, offline: strict decoding into the
+// Kubernetes API types, the compose loader and its JSON schema, BuildKit's
+// Dockerfile parser, and the manifests against the server's events and
+// calls. Only these tests import those modules; no shipped binary links
+// them.
 package deploy
 
 import (

@@ -118,7 +118,14 @@ func (s *Store) runWriter() {
 			return
 		}
 		s.gather(&b)
-		s.commitBatch(&b)
+		if len(b.accepts) > 0 && len(b.writes) > 0 {
+			// Deliveries first, in a commit of their own: their acks wait
+			// for no worker's claim or completion.
+			s.commitBatch(&writeBatch{accepts: b.accepts})
+			s.commitBatch(&writeBatch{writes: b.writes})
+		} else {
+			s.commitBatch(&b)
+		}
 		clear(b.accepts)
 		clear(b.writes)
 	}

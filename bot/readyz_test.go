@@ -129,6 +129,7 @@ func TestReadyzNotReadyOnAFullSQLiteDisk(t *testing.T) {
 		t.Fatalf("/readyz with room = %d %q; log: %s", code, body, log.String())
 	}
 	fillDisk(t, filepath.Join(dir, "filler"))
+	s.Now = func() time.Time { return time.Now().Add(readyFor) } // past the success's second
 	wantNotReady(t, s, &log, "full") // SQLite's "database or disk is full", or the probe's "database is full"
 
 	// Not a false alarm: a delivery is refused too.
@@ -205,4 +206,32 @@ func gathered(t *testing.T, m *Metrics, name string, labels ...string) float64 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestReadyzReusesASuccessForASecond: anyone may ask /readyz, and each
+// probe writes to the database; a success stands for a second, a failure
+// never does.
+func TestReadyzReusesASuccessForASecond(t *testing.T) {
+	clock := testclock.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	probes := 0
+	var fail error
+	s := &Server{Metrics: NewMetrics(), Logger: zerolog.Nop(), Now: clock.Now,
+		Ready: func(context.Context) error { probes++; return fail }}
+	for i := 0; i < 5; i++ {
+		if code, _ := readyzOf(s); code != 200 {
+			t.Fatalf("/readyz = %d", code)
+		}
+	}
+	if probes != 1 {
+		t.Errorf("5 asks within a second probed %d times, want 1", probes)
+	}
+	clock.Advance(time.Second)
+	fail = errors.New("read-only")
+	if code, _ := readyzOf(s); code != 503 || probes != 2 {
+		t.Errorf("a second later: /readyz = %d after %d probes, want 503 after 2", code, probes)
+	}
+	readyzOf(s)
+	if probes != 3 {
+		t.Errorf("a failure was reused: %d probes, want 3", probes)
+	}
 }

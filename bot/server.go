@@ -46,6 +46,8 @@ type readiness struct {
 	logged  time.Time
 	// missed counts the failures since the last line logged.
 	missed int
+	// passed is when the last probe succeeded; zero after a failure.
+	passed time.Time
 }
 
 // Handler returns the server's routes.
@@ -71,6 +73,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if s.recentlyReady() {
+		_, _ = w.Write([]byte("ready\n"))
+		return
+	}
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
@@ -85,20 +91,37 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("ready\n"))
 }
 
+// readyFor is how long a successful probe stands for the next ones:
+// /readyz is open to anyone, and each probe is a database write.
+const readyFor = time.Second
+
+// recentlyReady reports whether a probe succeeded within readyFor. A
+// failure is never reused: a replica comes back as soon as a probe passes.
+func (s *Server) recentlyReady() bool {
+	rd := &s.readiness
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	return !rd.passed.IsZero() && s.now().Sub(rd.passed) < readyFor
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
 // notReady counts a failed probe and logs it, at most once per
 // notReadyLogEvery while probes keep failing.
 func (s *Server) notReady(err error) {
 	if s.Metrics != nil {
 		s.Metrics.ReadinessFailures.Inc()
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	t := now()
+	t := s.now()
 	rd := &s.readiness
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
+	rd.passed = time.Time{}
 	rd.missed++
 	if rd.failing && t.Sub(rd.logged) < notReadyLogEvery {
 		return
@@ -109,9 +132,11 @@ func (s *Server) notReady(err error) {
 
 // ready logs the first success after failures.
 func (s *Server) ready() {
+	t := s.now()
 	rd := &s.readiness
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
+	rd.passed = t
 	if rd.failing {
 		s.Logger.Info().Int("failures", rd.missed).Msg("ready again: the store takes writes")
 		rd.failing, rd.missed = false, 0

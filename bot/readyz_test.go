@@ -130,7 +130,7 @@ func TestReadyzNotReadyOnAFullSQLiteDisk(t *testing.T) {
 	}
 	fillDisk(t, filepath.Join(dir, "filler"))
 	s.Now = func() time.Time { return time.Now().Add(readyFor) } // past the success's second
-	wantNotReady(t, s, &log, "full") // SQLite's "database or disk is full", or the probe's "database is full"
+	wantNotReady(t, s, &log, "full")                             // SQLite's "database or disk is full", or the probe's "database is full"
 
 	// Not a false alarm: a delivery is refused too.
 	_, err = st.Accept(context.Background(), store.Delivery{Host: "github", ID: "d", Event: "push", Payload: bytes.Repeat([]byte("x"), 64<<10)})

@@ -142,7 +142,10 @@ func (m *Meter) observeRate(h http.Header) {
 	if resource == "core" && m.Rate != nil {
 		reset, err := strconv.ParseInt(h.Get(prefix+"Reset"), 10, 64)
 		if err != nil {
-			reset = m.Rate.Reset.Load() // no reset time given: the window known
+			// Without a reset time windows cannot be told apart: the
+			// latest count stands, or the lowest would stand forever.
+			m.Rate.Remaining.Store(rem)
+			return
 		}
 		m.Rate.observe(rem, reset)
 	}

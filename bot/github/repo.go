@@ -197,10 +197,20 @@ func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.O
 // earlier try may have created without living to record it, so that a
 // retry edits it instead of adding a second run:
 // GET /repos/{owner}/{repo}/commits/{ref}/check-runs?check_name=….
-// Runs of other changes on the commit (another external ID) are not
-// this change's to edit.
+// Runs of other changes on the commit (another external ID), and runs of
+// other Apps, are not this change's to edit.
 func (s *Session) unrecordedRun(ctx context.Context, t gate.Target, name string) (gate.Published, error) {
 	key := gate.Key(policies.GitHub, s.repo, t.Number)
+	login, err := s.a.Identify(ctx)
+	if err != nil {
+		return gate.Published{}, err
+	}
+	// Only a run of Shipgate's own App is its own: another App can name a
+	// run and set its external ID as it likes.
+	slug, isApp := strings.CutSuffix(login, "[bot]")
+	if !isApp {
+		return gate.Published{}, nil
+	}
 	res, _, err := s.gh.Checks.ListCheckRunsForRef(ctx, s.owner, s.name, t.SHA, &gh.ListCheckRunsOptions{
 		CheckName: gh.String(name), ListOptions: gh.ListOptions{PerPage: 100},
 	})
@@ -209,7 +219,7 @@ func (s *Session) unrecordedRun(ctx context.Context, t gate.Target, name string)
 	}
 	var found gate.Published
 	for _, cr := range res.CheckRuns {
-		if cr.GetExternalID() == key && cr.GetID() > found.ID {
+		if cr.GetExternalID() == key && cr.GetApp().GetSlug() == slug && cr.GetID() > found.ID {
 			found = gate.Published{ID: cr.GetID(), SHA: t.SHA, Base: t.Base, Status: cr.GetStatus()}
 		}
 	}

@@ -104,3 +104,32 @@ func TestARetryEditsTheCheckRunItsFailedTryCreated(t *testing.T) {
 		t.Errorf("%d sticky comments, want 1", c)
 	}
 }
+
+// TestARetryDoesNotAdoptAnotherAppsCheckRun: an App someone installed
+// puts a passing `shipgate: main` run with Shipgate's external ID on the
+// head; Shipgate's first try fails before it creates its own run, and the
+// retry must create one rather than take the impostor's for its own.
+func TestARetryDoesNotAdoptAnotherAppsCheckRun(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
+	h.fake.AddCheckRun(testRepo, fakegithub.CheckRun{HeadSHA: shaA, Name: "shipgate: main", Status: "completed", Conclusion: "success",
+		ExternalID: "github:" + testRepo + "#1", App: "impostor", Title: "All rules hold"})
+	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/check-runs", Times: 4}) // every try of the first attempt
+	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
+	h.drain()
+	var mine, theirs []fakegithub.CheckRun
+	for _, r := range h.fake.CheckRuns(testRepo, shaA) {
+		if r.App == "impostor" {
+			theirs = append(theirs, r)
+		} else {
+			mine = append(mine, r)
+		}
+	}
+	if len(mine) != 1 || mine[0].Conclusion != "failure" {
+		t.Errorf("Shipgate's own runs: %+v, want one failure", mine)
+	}
+	if len(theirs) != 1 || theirs[0].Conclusion != "success" || theirs[0].Title != "All rules hold" {
+		t.Errorf("the other App's run was changed: %+v", theirs)
+	}
+}

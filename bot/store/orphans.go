@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -28,7 +29,15 @@ func (s *Store) orphan(err error, leases ...Lease) {
 	s.orphaned.mu.Lock()
 	defer s.orphaned.mu.Unlock()
 	s.orphaned.leases = append(s.orphaned.leases, leases...)
+	if n := len(s.orphaned.leases); n > maxOrphans {
+		// A long outage fails claim after claim: keep the newest; the
+		// older leases run out by themselves.
+		s.orphaned.leases = slices.Clone(s.orphaned.leases[n-maxOrphans:])
+	}
 }
+
+// maxOrphans bounds the leases kept for release.
+const maxOrphans = 1024
 
 // releaseOrphans ends the leases orphan kept (their jobs become
 // claimable; Claim counts the lost lease as an attempt). Those it cannot

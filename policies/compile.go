@@ -53,6 +53,9 @@ var changeRecordSources = []string{"title", "body", "branch", "commits"}
 type policyCompiler struct {
 	file string
 	pos  Positions
+	// files names the file of each path of a merged policy (extends);
+	// nil for one file.
+	files map[string]string
 	// bad holds paths the decoder already reported; errors at or under
 	// them are left out as consequences.
 	bad  map[string]bool
@@ -73,13 +76,13 @@ func (c *policyCompiler) errorf(path, format string, args ...any) {
 		}
 	}
 	at := c.pos.Lookup(path)
-	c.errs = append(c.errs, &FieldError{File: c.file, Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
+	c.errs = append(c.errs, &FieldError{File: c.fileOf(path), Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
 }
 
 // warnf records a warning at path, placed as errorf places errors.
 func (c *policyCompiler) warnf(path, format string, args ...any) {
 	at := c.pos.Lookup(path)
-	c.warnings = append(c.warnings, &FieldError{File: c.file, Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
+	c.warnings = append(c.warnings, &FieldError{File: c.fileOf(path), Line: at.Line, Column: at.Column, Path: path, Msg: oneLine(fmt.Sprintf(format, args...))})
 }
 
 // oneLine escapes line breaks so that each error stays on one line.
@@ -118,6 +121,7 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 	default:
 		c.errorf("version", "unsupported version %d; the only version is 1", cfg.Version)
 	}
+	c.unresolvedExtends(cfg)
 	p.Branches = c.globs("branches", cfg.Branches)
 	p.ChangeRecord = c.changeRecord(cfg.ChangeRecord)
 	p.Approvals = c.approvals(cfg.Approvals)

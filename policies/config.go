@@ -7,6 +7,15 @@ package policies
 type Config struct {
 	// Version of the format; only 1 exists.
 	Version int `yaml:"version" json:"version" jsonschema:"enum=1"`
+	// Extends names a base policy merged under this one:
+	// `owner/repo:path@ref` (GitLab: `group/project:path@ref`; no @ref:
+	// the default branch) or a path in the same repository (the CLI: a
+	// local file, relative to this one).
+	Extends string `yaml:"extends,omitempty" json:"extends,omitempty"`
+	// Locked lists top-level keys (e.g. [branches, commands]) that a
+	// policy extending this one cannot weaken; a rule or a mapping is
+	// locked with `locked: true` inside it.
+	Locked []string `yaml:"locked,omitempty" json:"locked,omitempty"`
 	// Branches are the base-branch globs whose PRs are gated. Empty: all.
 	Branches     []string            `yaml:"branches,omitempty" json:"branches,omitempty"`
 	ChangeRecord *ChangeRecordConfig `yaml:"change_record,omitempty" json:"change_record,omitempty"`

@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -23,8 +24,10 @@ type configDecoder struct {
 	file string
 	pos  Positions
 	// bad holds the paths whose values could not be decoded.
-	bad  map[string]bool
-	errs []*FieldError
+	bad map[string]bool
+	// locks holds the mappings marked `locked: true`, by path.
+	locks Positions
+	errs  []*FieldError
 	// expanding holds the alias targets being decoded, to stop cycles.
 	expanding map[*yaml.Node]bool
 	// budget counts down the values still allowed.
@@ -140,12 +143,20 @@ func (d *configDecoder) decodeStruct(n, at *yaml.Node, path string, v reflect.Va
 	for _, e := range d.entries(n, path) {
 		keyPath := pathKey(path, e.key.Value)
 		f, ok := fields.byName[e.key.Value]
+		if !ok && e.key.Value == lockedKey && lockable(v.Type()) {
+			d.decodeLocked(e.value, path, keyPath)
+			continue
+		}
 		if !ok {
+			names := fields.names
+			if lockable(v.Type()) {
+				names = append(slices.Clip(names), lockedKey)
+			}
 			msg := fmt.Sprintf("unknown key %s", quoteValue(e.key.Value))
-			if s := closestName(e.key.Value, fields.names); s != "" {
+			if s := closestName(e.key.Value, names); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", quoteValue(s))
 			}
-			d.errorf(e.key, keyPath, "%s; allowed keys: %s", msg, strings.Join(fields.names, ", "))
+			d.errorf(e.key, keyPath, "%s; allowed keys: %s", msg, strings.Join(names, ", "))
 			continue
 		}
 		d.decode(e.value, keyPath, v.FieldByIndex(f))

@@ -22,7 +22,7 @@ import (
 // path; FieldErrors unpacks them. Load is the one parse path behind the
 // check run, the CLI and the Action.
 func Load(file string, data []byte) (*Policy, error) {
-	cfg, pos, bad, errs := decodeConfig(file, data)
+	cfg, pos, bad, _, errs := decodeConfig(file, data)
 	if cfg == nil {
 		return nil, joinFieldErrors(errs)
 	}
@@ -41,7 +41,7 @@ func Load(file string, data []byte) (*Policy, error) {
 // reported, as *FieldErrors joined together. The Config returned with an
 // error is partial (nil after a syntax error).
 func Decode(file string, data []byte) (*Config, Positions, error) {
-	cfg, pos, _, errs := decodeConfig(file, data)
+	cfg, pos, _, _, errs := decodeConfig(file, data)
 	return cfg, pos, joinFieldErrors(errs)
 }
 
@@ -186,47 +186,48 @@ func pathParent(path string) string {
 
 // decodeConfig parses data and decodes it into a Config. It returns the
 // paths whose values could not be decoded (so that Compile does not report
-// them twice). cfg is nil when there is nothing to compile.
-func decodeConfig(file string, data []byte) (cfg *Config, pos Positions, bad map[string]bool, errs []*FieldError) {
+// them twice), and the paths of the mappings marked `locked: true` (see
+// extends). cfg is nil when there is nothing to compile.
+func decodeConfig(file string, data []byte) (cfg *Config, pos Positions, bad map[string]bool, locks Positions, errs []*FieldError) {
 	pos = Positions{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, pos, nil, []*FieldError{emptyPolicyError(file)}
+			return nil, pos, nil, nil, []*FieldError{emptyPolicyError(file)}
 		}
-		return nil, pos, nil, []*FieldError{syntaxError(file, data, err)}
+		return nil, pos, nil, nil, []*FieldError{syntaxError(file, data, err)}
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
-		return nil, pos, nil, []*FieldError{{File: file, Line: extra.Line, Column: extra.Column,
+		return nil, pos, nil, nil, []*FieldError{{File: file, Line: extra.Line, Column: extra.Column,
 			Msg: "a policy is one YAML document; remove this second document and the --- before it"}}
 	case !errors.Is(err, io.EOF):
-		return nil, pos, nil, []*FieldError{syntaxError(file, data, err)}
+		return nil, pos, nil, nil, []*FieldError{syntaxError(file, data, err)}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			return nil, pos, nil, []*FieldError{emptyPolicyError(file)}
+			return nil, pos, nil, nil, []*FieldError{emptyPolicyError(file)}
 		}
 		root = root.Content[0]
 	}
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		return nil, pos, nil, []*FieldError{emptyPolicyError(file)}
+		return nil, pos, nil, nil, []*FieldError{emptyPolicyError(file)}
 	}
-	d := &configDecoder{file: file, pos: pos, bad: map[string]bool{}, expanding: map[*yaml.Node]bool{}, budget: decodeBudget}
+	d := &configDecoder{file: file, pos: pos, bad: map[string]bool{}, locks: map[string]Position{}, expanding: map[*yaml.Node]bool{}, budget: decodeBudget}
 	cfg = new(Config)
 	if root.Kind != yaml.MappingNode && root.Kind != yaml.AliasNode {
 		d.errorf(root, "", "want a mapping of policy keys (version: 1, approvals: ..., ...), got %s", describeNode(root))
-		return nil, pos, nil, d.errs
+		return nil, pos, nil, nil, d.errs
 	}
 	d.decode(root, "", reflect.ValueOf(cfg).Elem())
 	if d.budget <= 0 {
 		// The Config is cut short: compiling it would only add noise.
-		return nil, pos, nil, d.errs
+		return nil, pos, nil, nil, d.errs
 	}
-	return cfg, pos, d.bad, d.errs
+	return cfg, pos, d.bad, d.locks, d.errs
 }
 
 // emptyPolicyError says what an empty policy must start with.

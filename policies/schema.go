@@ -229,6 +229,14 @@ func refineSchema(s *jsonschema.Schema) error {
 	retries.Minimum, retries.Maximum = json.Number("0"), json.Number(fmt.Sprint(maxHealthRetries))
 	prop("WebhookStep", "secret_env").Pattern = envVarName.String()
 
+	for t := range lockableTypes {
+		if def := s.Definitions[t.Name()]; def != nil && def.Properties != nil {
+			def.Properties.Set(lockedKey, &jsonschema.Schema{Type: "boolean",
+				Description: "In a base policy: a policy that extends it cannot weaken this (a stricter value is fine)."})
+		} else {
+			missing = append(missing, t.Name())
+		}
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("refining the policy schema: no %s in the generated schema", strings.Join(missing, ", "))
 	}

@@ -23,25 +23,27 @@ type Loaded struct {
 	Missing bool
 	// Invalid is policies.Load's error for a file with errors.
 	Invalid error
+	// Bases are the policies it extends, nearest first (also when one
+	// could not be read); Default tells that it is the organisation's
+	// default policy (the repository has none).
+	Bases   []policies.Source
+	Default bool
 }
 
 // LoadPolicy reads the policy file at path on ref (a branch, never a
 // change's head, so that a change cannot weaken the policy it is judged
-// by; a tag or a SHA; "" for the default branch) and loads it.
+// by; a tag or a SHA; "" for the default branch) and loads it over the
+// bases it extends (read through the host: BaseReader); a repository
+// without the file gets its organisation's default policy, if any.
 func LoadPolicy(ctx context.Context, repo Repo, path, ref string) (Loaded, error) {
 	content, revision, found, err := repo.ReadFile(ctx, path, ref)
 	switch {
 	case err != nil:
 		return Loaded{}, fmt.Errorf("reading the policy of %s: %w", repo.Name(), err)
 	case !found:
-		return Loaded{Missing: true}, nil
+		return loadDefault(ctx, repo)
 	}
-	p, err := policies.Load(path, content)
-	if err != nil {
-		return Loaded{Revision: revision, Invalid: err}, nil
-	}
-	p.Revision = revision
-	return Loaded{Policy: p, Revision: revision}, nil
+	return loadExtended(ctx, repo, path, policies.Source{Repo: repo.Name(), Path: path, Ref: ref}, content, revision)
 }
 
 // CheckOptions say where Check reads the policy.

@@ -1,0 +1,126 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shipgate/shipgate/policies"
+)
+
+// BaseReader is a Repo that can read the policies a policy extends and
+// knows its organisation's default policy. Every host adapter's Repo
+// implements it; a Repo that does not reads no base (a policy with
+// `extends` then fails closed) and has no default.
+type BaseReader interface {
+	// OpenRepo opens another repository of the host with this session's
+	// credentials (GitHub: the same App installation), so that a base the
+	// repository's own installation cannot read is an error, never read
+	// with someone else's rights.
+	OpenRepo(ctx context.Context, repo string) (Repo, error)
+	// DefaultPolicy is the policy of a repository that has none: the
+	// configured SHIPGATE_DEFAULT_POLICY, else the host's convention
+	// (GitHub: OWNER/.github:shipgate.yml on its default branch);
+	// explicit tells that it was configured (then a base that cannot be
+	// read fails the check; a convention's absence means "none").
+	DefaultPolicy() (src policies.Source, explicit, ok bool)
+}
+
+// errBaseMissing is a base the host says does not exist.
+var errBaseMissing = errors.New("no such file (or Shipgate cannot see the repository: install it there)")
+
+// baseLoader reads bases for policies.LoadExtended through the host.
+type baseLoader struct {
+	ctx  context.Context
+	repo Repo
+	// revisions are the blob SHAs of the bases read, nearest first.
+	revisions []string
+	// hostErr is the first error of the host (not a missing file): the
+	// load is retried rather than judged.
+	hostErr error
+}
+
+// read reads src: in the repository at hand when src.Repo is its name,
+// else through BaseReader.OpenRepo.
+func (b *baseLoader) read(src policies.Source) ([]byte, error) {
+	r := b.repo
+	if src.Repo != "" && src.Repo != b.repo.Name() {
+		br, ok := b.repo.(BaseReader)
+		if !ok {
+			return nil, fmt.Errorf("this host adapter reads no base in another repository")
+		}
+		var err error
+		if r, err = br.OpenRepo(b.ctx, src.Repo); err != nil {
+			b.hostErr = cmpErr(b.hostErr, err)
+			return nil, err
+		}
+	}
+	content, revision, found, err := r.ReadFile(b.ctx, src.Path, src.Ref)
+	switch {
+	case err != nil:
+		b.hostErr = cmpErr(b.hostErr, err)
+		return nil, err
+	case !found:
+		return nil, errBaseMissing
+	}
+	b.revisions = append(b.revisions, revision)
+	return content, nil
+}
+
+// cmpErr is the first non-nil error.
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// loadExtended loads content (the policy read at src, named file in
+// messages) over its bases. A host error while reading a base is
+// returned as the error (the job is retried, then fails closed); a
+// missing base makes the policy invalid.
+func loadExtended(ctx context.Context, repo Repo, file string, src policies.Source, content []byte, revision string) (Loaded, error) {
+	b := &baseLoader{ctx: ctx, repo: repo}
+	p, ext, err := policies.LoadExtended(file, src, content, b.read)
+	out := Loaded{Revision: strings.Join(append([]string{revision}, b.revisions...), "+"), Bases: ext.Bases}
+	switch {
+	case b.hostErr != nil:
+		return out, fmt.Errorf("reading the base policies of %s: %w", repo.Name(), b.hostErr)
+	case err != nil:
+		out.Invalid = err
+		return out, nil
+	}
+	p.Revision = out.Revision
+	out.Policy = p
+	return out, nil
+}
+
+// loadDefault loads the organisation's default policy for a repository
+// that has none; Missing when there is no default.
+func loadDefault(ctx context.Context, repo Repo) (Loaded, error) {
+	br, ok := repo.(BaseReader)
+	if !ok {
+		return Loaded{Missing: true}, nil
+	}
+	src, explicit, ok := br.DefaultPolicy()
+	if !ok {
+		return Loaded{Missing: true}, nil
+	}
+	b := &baseLoader{ctx: ctx, repo: repo}
+	content, err := b.read(src)
+	switch {
+	case b.hostErr != nil:
+		return Loaded{}, fmt.Errorf("reading the default policy %s for %s: %w", src, repo.Name(), b.hostErr)
+	case errors.Is(err, errBaseMissing) && !explicit:
+		// The convention's file is absent: the organisation has no default.
+		return Loaded{Missing: true, Bases: []policies.Source{src}}, nil
+	case err != nil:
+		return Loaded{Default: true, Bases: []policies.Source{src}, Invalid: &policies.FieldError{File: src.String(),
+			Msg: fmt.Sprintf("the default policy SHIPGATE_DEFAULT_POLICY=%s cannot be read: %s; fix the setting or the file, or add a policy to this repository", src, err)}}, nil
+	}
+	lp, err := loadExtended(ctx, repo, src.String(), src, content, b.revisions[0])
+	lp.Default = true
+	lp.Bases = append([]policies.Source{src}, lp.Bases...)
+	return lp, err
+}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/shipgate/shipgate/policies"
+)
+
+// SetPolicyBases records the bases the policy of repo extends (its
+// organisation default included), replacing what was recorded: a push to
+// one of them re-evaluates repo's open changes (PolicyUsers).
+func (s *Store) SetPolicyBases(ctx context.Context, host policies.Host, repo string, bases []policies.Source) error {
+	if host == "" || repo == "" {
+		return fmt.Errorf("recording the bases of a policy: %w: host and repo are required", ErrInvalid)
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM policy_bases WHERE host = $1 AND repo = $2`, host, repo); err != nil {
+			return err
+		}
+		for _, b := range bases {
+			if b.Repo == "" {
+				continue // a local file: no push names it
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO policy_bases (host, repo, base_repo, base_path, base_ref)
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, host, repo, b.Repo, b.Path, b.Ref); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording the bases of the policy of %s: %w", repo, err)
+	}
+	return nil
+}
+
+// PolicyUsers lists, in name order, the repositories whose policy extends
+// a file of baseRepo on branch (a base without a ref counts as on the
+// default branch when isDefault). paths are the files the push changed;
+// nil means unknown (any file may have changed).
+func (s *Store) PolicyUsers(ctx context.Context, host policies.Host, baseRepo, branch string, isDefault bool, paths []string) ([]string, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT repo, base_path FROM policy_bases
+WHERE host = $1 AND base_repo = $2 AND (base_ref = $3 OR (base_ref = '' AND $4))
+ORDER BY repo`, host, baseRepo, branch, isDefault)
+	if err != nil {
+		return nil, fmt.Errorf("listing the users of the policies of %s: %w", baseRepo, err)
+	}
+	defer rows.Close()
+	var users []string
+	for rows.Next() {
+		var repo, path string
+		if err := rows.Scan(&repo, &path); err != nil {
+			return nil, fmt.Errorf("listing the users of the policies of %s: %w", baseRepo, err)
+		}
+		if (paths == nil || slices.Contains(paths, path)) && !slices.Contains(users, repo) {
+			users = append(users, repo)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing the users of the policies of %s: %w", baseRepo, err)
+	}
+	return users, nil
+}

@@ -79,6 +79,9 @@ func (w *work) run(ctx context.Context) error {
 	if w.policy, err = LoadPolicy(ctx, w.repo, review.PolicyFile, w.snap.Base); err != nil {
 		return err
 	}
+	if err := g.recordBases(ctx, w.repo.Name(), w.policy.Bases); err != nil {
+		return err
+	}
 	for _, e := range w.events {
 		if c := e.Comment; c != nil && !c.Edited && !c.Deleted {
 			if err := w.runCommands(ctx, e); err != nil {

@@ -67,6 +67,8 @@ type Gate struct {
 	cfg  Config
 	host policies.Host
 	seen *lru.Cache[string, seen]
+	// bases are the sets of bases recorded per repository (recordBases).
+	bases *lru.Cache[string, struct{}]
 }
 
 var _ bot.Processor = (*Gate)(nil)
@@ -89,7 +91,8 @@ func New(cfg Config) (*Gate, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Gate{cfg: cfg, host: cfg.Host.Name(), seen: newSeen()}, nil
+	bases, _ := lru.New[string, struct{}](4096)
+	return &Gate{cfg: cfg, host: cfg.Host.Name(), seen: newSeen(), bases: bases}, nil
 }
 
 // JobKind is the kind of a host's change jobs. The names are those queued

@@ -65,6 +65,9 @@ type Config struct {
 	// 64 MiB).
 	CacheEntries int
 	CacheBytes   int
+	// DefaultPolicy is the policy of a repository without one
+	// (SHIPGATE_DEFAULT_POLICY); zero: OWNER/.github's shipgate.yml.
+	DefaultPolicy policies.Source
 }
 
 // App is Shipgate's GitHub API client: the gate.Host of pull requests and

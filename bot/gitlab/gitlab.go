@@ -88,6 +88,9 @@ type Config struct {
 	// Acceptor queues the jobs of webhook deliveries, and those the
 	// adapter fans out itself (policy changes).
 	Acceptor bot.Acceptor
+	// DefaultPolicy is the policy of a project without one
+	// (SHIPGATE_DEFAULT_POLICY: group/project:path@ref); zero: none.
+	DefaultPolicy policies.Source
 }
 
 // App is Shipgate's GitLab adapter: the webhook Receiver of

@@ -9,17 +9,16 @@ import (
 	"github.com/shipgate/shipgate/policies"
 )
 
-// SetPolicyBases records the bases the policy of repo extends (its
-// organisation default included), replacing what was recorded: a push to
-// one of them re-evaluates repo's open changes (PolicyUsers).
-func (s *Store) SetPolicyBases(ctx context.Context, host policies.Host, repo string, bases []policies.Source) error {
+// AddPolicyBases records bases the policy of repo extends (its
+// organisation default included), beside those recorded before: the
+// policies of repo's branches may extend different bases. A push to one of
+// them re-evaluates repo's open changes (PolicyUsers); a base a policy no
+// longer extends costs at most a needless evaluation.
+func (s *Store) AddPolicyBases(ctx context.Context, host policies.Host, repo string, bases []policies.Source) error {
 	if host == "" || repo == "" {
 		return fmt.Errorf("recording the bases of a policy: %w: host and repo are required", ErrInvalid)
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM policy_bases WHERE host = $1 AND repo = $2`, host, repo); err != nil {
-			return err
-		}
 		for _, b := range bases {
 			if b.Repo == "" {
 				continue // a local file: no push names it

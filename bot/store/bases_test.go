@@ -20,16 +20,16 @@ func testPolicyUsers(t *testing.T, x *suite) {
 	pinned := policies.Source{Repo: "acme/policies", Path: "strict.yml", Ref: "v1"}
 	set := func(repo string, bases ...policies.Source) {
 		t.Helper()
-		if err := x.s.SetPolicyBases(ctx, policies.GitHub, repo, bases); err != nil {
-			t.Fatalf("SetPolicyBases(%s): %v", repo, err)
+		if err := x.s.AddPolicyBases(ctx, policies.GitHub, repo, bases); err != nil {
+			t.Fatalf("AddPolicyBases(%s): %v", repo, err)
 		}
 	}
 	set("acme/web", org)
-	set("acme/api", pinned, org)
-	set("acme/cli", org, policies.Source{Path: "local.yml"})
-	set("acme/cli") // its policy no longer extends anything
+	set("acme/api", pinned)
+	set("acme/api", org) // another branch's policy
+	set("acme/cli", policies.Source{Path: "local.yml"}) // a local file: never pushed to as a base
 	set("acme/app", org)
-	if err := x.s.SetPolicyBases(ctx, policies.GitLab, "acme/web", []policies.Source{org}); err != nil {
+	if err := x.s.AddPolicyBases(ctx, policies.GitLab, "acme/web", []policies.Source{org}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -89,7 +89,8 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 
 // newGitHub builds the GitHub API client from the configuration.
 func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics) (*github.App, error) {
-	gcfg := github.Config{APIURL: cfg.GitHubAPIURL, Token: cfg.GitHubToken, AppID: cfg.GitHubAppID, Logger: log, Metrics: m}
+	gcfg := github.Config{APIURL: cfg.GitHubAPIURL, Token: cfg.GitHubToken, AppID: cfg.GitHubAppID, Logger: log, Metrics: m,
+		DefaultPolicy: cfg.defaultPolicy()}
 	if cfg.GitHubPrivateKeyFile != "" {
 		key, err := os.ReadFile(cfg.GitHubPrivateKeyFile)
 		if err != nil {
@@ -128,7 +129,7 @@ func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor,
 	dep *deployments.GitLab, o *deploy.Orchestrator, out *wired) error {
 	app, err := gitlab.New(gitlab.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, WebhookSecret: cfg.GitLabWebhookSecret,
-		Logger: log, Metrics: m, Store: st, Acceptor: a})
+		Logger: log, Metrics: m, Store: st, Acceptor: a, DefaultPolicy: cfg.defaultPolicy()})
 	if err != nil {
 		return usageError(fmt.Errorf("gitlab: %w", err))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // serveConfig is the configuration of `shipgate serve`: flags with
@@ -34,6 +35,10 @@ type serveConfig struct {
 	GitLabURL           string
 	GitLabToken         bot.Secret
 	GitLabWebhookSecret bot.Secret
+
+	// DefaultPolicy is the policy of repositories without one
+	// (owner/repo:path@ref; GitHub's default: OWNER/.github's shipgate.yml).
+	DefaultPolicy string
 
 	SlackBotToken      bot.Secret
 	SlackSigningSecret bot.Secret
@@ -117,6 +122,8 @@ func (c *serveConfig) settings() []setting {
 		stringSetting(&c.GitLabURL, "gitlab-url", "SHIPGATE_GITLAB_URL", "gitlab", "https://gitlab.com/", "GitLab URL"),
 		secretSetting(&c.GitLabToken, "gitlab-token", "SHIPGATE_GITLAB_TOKEN", "gitlab", "GitLab token (api scope)"),
 		secretSetting(&c.GitLabWebhookSecret, "gitlab-webhook-secret", "SHIPGATE_GITLAB_WEBHOOK_SECRET", "gitlab", "secret token of the GitLab webhook"),
+		stringSetting(&c.DefaultPolicy, "default-policy", "SHIPGATE_DEFAULT_POLICY", "server", "",
+			"policy of repositories without .shipgate.yml: owner/repo:path@ref (GitLab: group/project:path@ref); GitHub's default: OWNER/.github:shipgate.yml"),
 		secretSetting(&c.SlackBotToken, "slack-bot-token", "SHIPGATE_SLACK_BOT_TOKEN", "slack", "Slack bot token (xoxb-…)"),
 		secretSetting(&c.SlackSigningSecret, "slack-signing-secret", "SHIPGATE_SLACK_SIGNING_SECRET", "slack", "Slack signing secret"),
 		stringSetting(&c.SlackAPIURL, "slack-api-url", "SHIPGATE_SLACK_API_URL", "slack", "https://slack.com/api/", "Slack Web API URL"),
@@ -264,7 +271,26 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 			add("server", fmt.Sprintf("--pprof-addr / SHIPGATE_PPROF_ADDR: %v", err))
 		}
 	}
+	if c.DefaultPolicy != "" {
+		if src, err := policies.ParseSource(c.DefaultPolicy); err != nil || src.Repo == "" {
+			add("server", fmt.Sprintf("--default-policy / SHIPGATE_DEFAULT_POLICY %q: want owner/repo:path@ref, e.g. acme/.github:shipgate.yml@main%s", c.DefaultPolicy, errSuffix(err)))
+		}
+	}
 	c.validateHosts(add)
+}
+
+// errSuffix is "; err" for a message, "" without an error.
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return "; " + err.Error()
+}
+
+// defaultPolicy is the parsed SHIPGATE_DEFAULT_POLICY (validated first).
+func (c *serveConfig) defaultPolicy() policies.Source {
+	src, _ := policies.ParseSource(c.DefaultPolicy)
+	return src
 }
 
 // validateHosts checks the GitHub, GitLab and Slack settings.

@@ -48,8 +48,14 @@ type Event struct {
 	Number int    `json:"number,omitempty"`
 	// HeadSHA is the PR's head commit when the payload tells it.
 	HeadSHA string `json:"head_sha,omitempty"`
-	// Branch is the base branch whose policy changed (KindPolicyChanged).
+	// Branch is the base branch whose policy changed (KindPolicyChanged),
+	// or the branch pushed to (KindBaseChanged).
 	Branch string `json:"branch,omitempty"`
+	// DefaultBranch is the repository's default branch; Paths the YAML
+	// files the push changed, absent when unknown (KindBaseChanged).
+	DefaultBranch string   `json:"default_branch,omitempty"`
+	Paths         []string `json:"paths,omitempty"`
+	PathsUnknown  bool     `json:"paths_unknown,omitempty"`
 	// Sender is who caused the event.
 	Sender string `json:"sender,omitempty"`
 	// At is when the event happened as far as the payload says
@@ -209,11 +215,19 @@ func pushJobs(p *hookPayload, base Event, payload []byte) ([]store.Job, string, 
 		return nil, "push of " + p.Ref + ", not a branch", nil
 	case p.Deleted:
 		return nil, "branch deleted", nil
-	case !p.touchesGate():
-		return nil, "push does not change " + github.PolicyFile + " or CODEOWNERS", nil
 	}
 	base.Branch = branch
-	return []store.Job{{Kind: KindPolicyChanged, Key: KeyBranch(base.Repo, branch), Payload: mustJSON(base)}}, "", nil
+	var jobs []store.Job
+	if p.touchesGate() {
+		jobs = append(jobs, store.Job{Kind: KindPolicyChanged, Key: KeyBranch(base.Repo, branch), Payload: mustJSON(base)})
+	}
+	if j, ok := p.baseJob(base); ok {
+		jobs = append(jobs, j)
+	}
+	if len(jobs) == 0 {
+		return nil, "push does not change " + github.PolicyFile + ", CODEOWNERS or a YAML file", nil
+	}
+	return jobs, "", nil
 }
 
 // checkJobs queues an evaluation for each PR of a check run or suite.
@@ -239,7 +253,8 @@ type hookPayload struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
 	Repository *struct {
-		FullName string `json:"full_name"`
+		FullName      string `json:"full_name"`
+		DefaultBranch string `json:"default_branch"`
 	} `json:"repository"`
 	Sender      *hookUser    `json:"sender"`
 	PullRequest *hookPR      `json:"pull_request"`

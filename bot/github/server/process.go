@@ -15,7 +15,7 @@ import (
 // Kinds implements bot.Processor: the adapter's own jobs. A pull request's
 // jobs are the gate's (gate.Gate on the App).
 func (s *Server) Kinds() []string {
-	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, mergequeue.KindMergeGroup}
+	return []string{KindPolicyChanged, KindHeadChanged, KindTeamChanged, mergequeue.KindMergeGroup, KindBaseChanged}
 }
 
 // Process implements bot.Processor. A KindPolicyChanged, KindHeadChanged
@@ -30,6 +30,7 @@ func (s *Server) Process(ctx context.Context, b store.Batch) error {
 			return mergequeue.Process(ctx, s.cfg.App, s.cfg.Store, jobs)
 		},
 		KindPolicyChanged: s.fanOut,
+		KindBaseChanged:   s.baseChanged,
 	}
 	var errs []error
 	for _, kind := range s.Kinds() {

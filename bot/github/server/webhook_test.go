@@ -198,8 +198,15 @@ func TestTranslateKeysAndPayloads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(jobs) != 1 {
-				t.Fatalf("%d jobs (ignored: %q), want 1", len(jobs), ignored)
+			want := 1
+			if tt.event == "push" {
+				want = 2 // .shipgate.yml may be another repository's base too
+				if len(jobs) == 2 && (jobs[1].Kind != KindBaseChanged || jobs[1].Key != tt.wantKey+":bases") {
+					t.Errorf("second job %s %s, want %s %s:bases", jobs[1].Kind, jobs[1].Key, KindBaseChanged, tt.wantKey)
+				}
+			}
+			if len(jobs) != want {
+				t.Fatalf("%d jobs (ignored: %q), want %d", len(jobs), ignored, want)
 			}
 			j := jobs[0]
 			if j.Key != tt.wantKey {

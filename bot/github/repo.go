@@ -257,12 +257,18 @@ func annotations(errs []*policies.FieldError) []*gh.CheckRunAnnotation {
 		if e.Path != "" {
 			msg = e.Path + ": " + msg
 		}
+		column := e.Column
+		if e.File != "" && e.File != PolicyFile {
+			// An error in a base policy (extends) is shown on the first
+			// line of the repository's own file, naming where it is.
+			msg, line, column = e.Error(), 1, 0
+		}
 		a := &gh.CheckRunAnnotation{
 			Path: gh.String(PolicyFile), StartLine: gh.Int(line), EndLine: gh.Int(line),
 			AnnotationLevel: gh.String("failure"), Message: gh.String(msg), Title: gh.String("Invalid Shipgate policy"),
 		}
-		if e.Column > 0 {
-			a.StartColumn, a.EndColumn = gh.Int(e.Column), gh.Int(e.Column)
+		if column > 0 {
+			a.StartColumn, a.EndColumn = gh.Int(column), gh.Int(column)
 		}
 		out = append(out, a)
 	}

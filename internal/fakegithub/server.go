@@ -449,6 +449,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.finish(w, &rec, c, true, "")
 		return
 	}
+	if !s.installationSees(r, params) {
+		c.fail(http.StatusNotFound, "Not Found")
+		s.finish(w, &rec, c, true, "")
+		return
+	}
 	if f := s.pickFault(rt, &rec); f != nil {
 		rec.Fault = f.Kind.String()
 		if f.Kind == Hang {

@@ -334,8 +334,8 @@ func TestExtendsCyclesDepthAndMissingBases(t *testing.T) {
 	}
 	chain[ref(10)] = "version: 1\n"
 	cycle := map[string]string{
-		"acme/a:a.yml": "version: 1\nextends: acme/b:b.yml\n",
-		"acme/b:b.yml": "version: 1\nextends: b2.yml\n", // a bare path: same repository
+		"acme/a:a.yml":  "version: 1\nextends: acme/b:b.yml\n",
+		"acme/b:b.yml":  "version: 1\nextends: b2.yml\n", // a bare path: same repository
 		"acme/b:b2.yml": "version: 1\nextends: acme/a:a.yml\n",
 	}
 	for _, tc := range []struct {

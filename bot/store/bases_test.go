@@ -26,7 +26,7 @@ func testPolicyUsers(t *testing.T, x *suite) {
 	}
 	set("acme/web", org)
 	set("acme/api", pinned)
-	set("acme/api", org) // another branch's policy
+	set("acme/api", org)                                // another branch's policy
 	set("acme/cli", policies.Source{Path: "local.yml"}) // a local file: never pushed to as a base
 	set("acme/app", org)
 	if err := x.s.AddPolicyBases(ctx, policies.GitLab, "acme/web", []policies.Source{org}); err != nil {

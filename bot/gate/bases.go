@@ -116,11 +116,11 @@ func loadDefault(ctx context.Context, repo Repo) (Loaded, error) {
 		// The convention's file is absent: the organisation has no default.
 		return Loaded{Missing: true, Bases: []policies.Source{src}}, nil
 	case err != nil:
-		return Loaded{Default: true, Bases: []policies.Source{src}, Invalid: &policies.FieldError{File: src.String(),
+		return Loaded{Default: true, File: src.String(), Bases: []policies.Source{src}, Invalid: &policies.FieldError{File: src.String(),
 			Msg: fmt.Sprintf("the default policy SHIPGATE_DEFAULT_POLICY=%s cannot be read: %s; fix the setting or the file, or add a policy to this repository", src, err)}}, nil
 	}
 	lp, err := loadExtended(ctx, repo, src.String(), src, content, b.revisions[0])
-	lp.Default = true
+	lp.Default, lp.File = true, src.String()
 	lp.Bases = append([]policies.Source{src}, lp.Bases...)
 	return lp, err
 }

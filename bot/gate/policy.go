@@ -28,6 +28,9 @@ type Loaded struct {
 	// default policy (the repository has none).
 	Bases   []policies.Source
 	Default bool
+	// File names the policy read in reports: "" for the repository's own
+	// file, the default policy's source for a default.
+	File string
 }
 
 // LoadPolicy reads the policy file at path on ref (a branch, never a

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 func (w *work) report(sha, base string) templates.Report {
 	return templates.Report{
 		Host: w.g.host, Repo: w.repo.Name(), Number: w.number, HeadSHA: sha, BaseBranch: base,
-		PolicyFile: review.PolicyFile, PolicyRevision: w.policy.Revision,
+		PolicyFile: cmp.Or(w.policy.File, review.PolicyFile), PolicyRevision: w.policy.Revision,
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 
 // Kinds implements bot.Processor: the adapter's own jobs. A merge
 // request's jobs are the gate's (gate.Gate on the App).
-func (a *App) Kinds() []string { return []string{KindPolicyChanged} }
+func (a *App) Kinds() []string { return []string{KindPolicyChanged, KindBaseChanged} }
 
 // Process implements bot.Processor: a batch holds the jobs of one branch
 // whose policy changed, oldest first.
@@ -40,6 +40,8 @@ func (a *App) Process(ctx context.Context, b store.Batch) error {
 			log.Info().Int("mrs", n).Str("branch", last.Branch).Msg("policy changed: MRs queued")
 		}
 		return a.Classify(err)
+	case KindBaseChanged:
+		return a.Classify(a.baseChanged(ctx, events))
 	}
 	return bot.Permanent(fmt.Errorf("unknown job kind %q", b.Jobs[0].Kind))
 }

@@ -82,6 +82,9 @@ type Event struct {
 	SHA    string    `json:"sha,omitempty"`
 	Branch string    `json:"branch,omitempty"`
 	At     time.Time `json:"at"`
+	// Paths are the YAML files a push changed (KindBaseChanged); null
+	// when unknown.
+	Paths []string `json:"paths,omitempty"`
 }
 
 // Note is a note on an MR as a legacy payload gave it.
@@ -255,12 +258,28 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 			Repo: ev.Project.PathWithNamespace, DefaultBranch: ev.Project.DefaultBranch, Tag: tag, Sender: ev.UserUsername})}, "", nil
 	case *gl.PushEvent:
 		branch, _ := strings.CutPrefix(ev.Ref, "refs/heads/")
-		if !policyTouched(ev) {
-			return nil, "push to " + branch + " leaves " + review.PolicyFile + " as it was", nil
-		}
 		e := Event{Kind: "push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
 			DefaultBranch: ev.Project.DefaultBranch, Branch: branch, SHA: ev.After, Sender: ev.UserUsername}
-		return job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
+		var jobs []store.Job
+		if policyTouched(ev) {
+			j, _, err := job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
+			if err != nil {
+				return nil, "", err
+			}
+			jobs = append(jobs, j...)
+		}
+		if paths, touched := basesTouched(ev); touched {
+			e.Paths = paths
+			j, _, err := job(KindBaseChanged, "gitlab:"+e.Repo+":"+branch+":bases", e)
+			if err != nil {
+				return nil, "", err
+			}
+			jobs = append(jobs, j...)
+		}
+		if len(jobs) == 0 {
+			return nil, "push to " + branch + " leaves " + review.PolicyFile + " and every YAML file as they were", nil
+		}
+		return jobs, "", nil
 	case *gl.PipelineEvent:
 		return pipelineJob(ev, delivery, at)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/shipgate/shipgate/policies"
@@ -18,10 +19,18 @@ import (
 // read from a repository: one implementation behind both front doors.
 
 // LoadPolicy reads the policy file at path (in a work tree) through
-// policies.Load. found is false, with no error, when the file does not
+// policies.LoadExtended: a base named by a path is read from disk,
+// relative to the file; an owner/repo base is an error (LoadPolicyWith
+// reads those). found is false, with no error, when the file does not
 // exist: callers then use policies.DefaultReleaseSettings. An invalid
 // policy's error holds its *policies.FieldError list.
 func LoadPolicy(path string) (p *policies.Policy, found bool, err error) {
+	return LoadPolicyWith(path, nil)
+}
+
+// LoadPolicyWith is LoadPolicy with remote reading owner/repo:path@ref
+// bases (nil: such a base fails the load with a message that says so).
+func LoadPolicyWith(path string, remote policies.Resolver) (p *policies.Policy, found bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
@@ -29,11 +38,30 @@ func LoadPolicy(path string) (p *policies.Policy, found bool, err error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("reading policy: %w", err)
 	}
-	p, err = policies.Load(path, data)
+	src := policies.Source{Path: filepath.ToSlash(filepath.Clean(path))}
+	p, _, err = policies.LoadExtended(path, src, data, FileResolver(remote))
 	if err != nil {
 		return nil, true, err
 	}
 	return p, true, nil
+}
+
+// FileResolver reads bases named by a path from disk and the others
+// through remote (nil: they cannot be read here).
+func FileResolver(remote policies.Resolver) policies.Resolver {
+	return func(src policies.Source) ([]byte, error) {
+		if src.Repo == "" {
+			data, err := os.ReadFile(filepath.FromSlash(src.Path))
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, errors.New("no such file")
+			}
+			return data, err
+		}
+		if remote == nil {
+			return nil, errors.New("a base in another repository is read through the GitHub API: set SHIPGATE_GITHUB_TOKEN to a token that can read it")
+		}
+		return remote(src)
+	}
 }
 
 // ReleaseSettings returns the release settings of the policy file at path,

@@ -107,8 +107,14 @@ type Extended struct {
 // cannot be read, a cycle and a chain longer than maxExtendsDepth are
 // errors at `extends` (fail closed: no policy is returned).
 func LoadExtended(file string, src Source, data []byte, resolve Resolver) (*Policy, Extended, error) {
+	cfg, pos, bad, locks, errs := decodeConfig(file, data)
+	if cfg == nil || cfg.Extends == "" {
+		// One file: Load's path, which compiles what decoded well.
+		p, err := compileDecoded(file, cfg, pos, bad, errs)
+		return p, Extended{}, err
+	}
 	l := &extLoader{resolve: resolve}
-	top, errs := l.load(file, src, data, []string{src.String()})
+	top, errs := l.extend(file, src, cfg, pos, locks, errs, []string{src.String()})
 	if len(errs) > 0 {
 		return nil, l.out, joinFieldErrors(errs)
 	}
@@ -184,7 +190,12 @@ func (c *policyCompiler) fileOf(path string) string {
 // bases; chain holds the files that include it, to refuse a cycle.
 func (l *extLoader) load(file string, src Source, data []byte, chain []string) (*layer, []*FieldError) {
 	cfg, pos, _, locks, errs := decodeConfig(file, data)
-	if len(errs) > 0 {
+	return l.extend(file, src, cfg, pos, locks, errs, chain)
+}
+
+// extend merges a decoded file over its bases.
+func (l *extLoader) extend(file string, src Source, cfg *Config, pos, locks Positions, errs []*FieldError, chain []string) (*layer, []*FieldError) {
+	if len(errs) > 0 || cfg == nil {
 		return nil, errs
 	}
 	top := &layer{cfg: cfg, pos: filePositions{}, locks: map[string]lockMark{}}

@@ -23,6 +23,12 @@ import (
 // check run, the CLI and the Action.
 func Load(file string, data []byte) (*Policy, error) {
 	cfg, pos, bad, _, errs := decodeConfig(file, data)
+	return compileDecoded(file, cfg, pos, bad, errs)
+}
+
+// compileDecoded compiles what decodeConfig returned; errs are the
+// decoder's.
+func compileDecoded(file string, cfg *Config, pos Positions, bad map[string]bool, errs []*FieldError) (*Policy, error) {
 	if cfg == nil {
 		return nil, joinFieldErrors(errs)
 	}

@@ -28,7 +28,7 @@ type BaseReader interface {
 }
 
 // errBaseMissing is a base the host says does not exist.
-var errBaseMissing = errors.New("no such file (or Shipgate cannot see the repository: install it there)")
+var errBaseMissing = errors.New("not found (or these credentials cannot read that repository: install Shipgate's App there, or give the Action or the CLI a token that can read it)")
 
 // baseLoader reads bases for policies.LoadExtended through the host.
 type baseLoader struct {

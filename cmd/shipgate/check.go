@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -260,7 +261,11 @@ func readJSON(path string, dst any) error {
 // readPolicy loads and compiles a policy file; a missing file says how to
 // create one.
 func readPolicy(path string) (*policies.Policy, error) {
-	p, found, err := githistory.LoadPolicy(path)
+	remote, err := remoteBases(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	p, found, err := githistory.LoadPolicyWith(path, remote)
 	if err == nil && !found {
 		return nil, fmt.Errorf("no policy at %s: create one (examples/.shipgate.yml is a start) or pass --policy FILE", path)
 	}

@@ -6,10 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -39,9 +41,14 @@ expressions, timezones, durations and templates that compile.
 FILE defaults to .shipgate.yml; "-" reads standard input, e.g.
   git show origin/main:.shipgate.yml | shipgate policy validate -
 
+A policy that says "extends:" is merged over its bases: a path is read
+from disk (relative to FILE), owner/repo:path@ref through the GitHub API
+with SHIPGATE_GITHUB_TOKEN (SHIPGATE_GITHUB_API_URL for GHES).
+
 Exit status: 0 when valid (it prints "FILE: ok", what the policy
 enables, and a "warning:" line for each setting that weakens it, such as
-a required check anyone with write access could fake), 2 when not: every
+a required check anyone with write access could fake, and each base it
+extends), 2 when not: every
 problem is printed on standard error, one per line, as
 FILE:LINE:COLUMN: key.path: message.`,
 		Example: `  shipgate policy validate
@@ -52,7 +59,11 @@ FILE:LINE:COLUMN: key.path: message.`,
 			if len(args) == 1 {
 				file = args[0]
 			}
-			return runPolicyValidate(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), file)
+			remote, err := remoteBases(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return runPolicyValidate(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), file, remote)
 		},
 	}
 }
@@ -79,8 +90,10 @@ linters. With the YAML language server, put this line at the top of
 	}
 }
 
-// runPolicyValidate loads file (stdin for "-") and reports the result.
-func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string) error {
+// runPolicyValidate loads file (stdin for "-") over the bases it extends
+// (local paths from disk, owner/repo ones through remote) and reports the
+// result.
+func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string, remote policies.Resolver) error {
 	var (
 		data []byte
 		err  error
@@ -97,7 +110,8 @@ func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string) e
 	case err != nil:
 		return usageError(fmt.Errorf("reading policy %s: %w", file, err))
 	}
-	p, err := policies.Load(file, data)
+	src := policies.Source{Path: filepath.ToSlash(filepath.Clean(file))}
+	p, ext, err := policies.LoadExtended(file, src, data, githistory.FileResolver(remote))
 	if err != nil {
 		fes := policies.FieldErrors(err)
 		for _, fe := range fes {
@@ -109,6 +123,9 @@ func runPolicyValidate(stdin io.Reader, stdout, stderr io.Writer, file string) e
 		return usageError(fmt.Errorf("%s is not a valid policy: %d %s", file, len(fes), plural(len(fes), "problem", "problems")))
 	}
 	fmt.Fprintf(stdout, "%s: ok\n%s\n", file, policySummary(p))
+	for _, b := range ext.Bases {
+		fmt.Fprintf(stdout, "extends %s\n", b)
+	}
 	for _, w := range p.Warnings {
 		// Warnings go with the result: the policy works, but is weaker
 		// than it looks.

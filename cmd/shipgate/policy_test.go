@@ -77,11 +77,11 @@ func TestPolicyValidateReadsDotShipgateByDefault(t *testing.T) {
 
 func TestPolicyValidateReadsStandardInputForADash(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := runPolicyValidate(strings.NewReader("version: 1\nhold: {lable: x}\n"), &stdout, &stderr, "-")
+	err := runPolicyValidate(strings.NewReader("version: 1\nhold: {lable: x}\n"), &stdout, &stderr, "-", nil)
 	if err == nil || err.Error() != "<stdin> is not a valid policy: 1 problem" {
 		t.Errorf("err = %v", err)
 	}
-	want := `<stdin>:2:8: hold.lable: unknown key "lable" (did you mean "label"?); allowed keys: label` + "\n"
+	want := `<stdin>:2:8: hold.lable: unknown key "lable" (did you mean "label"?); allowed keys: label, locked` + "\n"
 	if stderr.String() != want || stdout.Len() != 0 {
 		t.Errorf("stderr %q, stdout %q; want stderr %q", stderr.String(), stdout.String(), want)
 	}

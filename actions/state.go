@@ -184,6 +184,13 @@ func (st *State) releases(ctx context.Context) (*github.Releases, error) {
 func (st *State) annotatePolicy(file string, errs []*policies.FieldError) {
 	for _, e := range errs {
 		fields := map[string]string{"file": file, "title": "Invalid Shipgate policy"}
+		if e.File != "" && e.File != file {
+			// An error in a base policy (extends): on the first line of
+			// the repository's file, naming where it is.
+			fields["line"] = "1"
+			st.gha.WithFieldsMap(fields).Errorf("%s", e.Error())
+			continue
+		}
 		if e.Line > 0 {
 			fields["line"] = strconv.Itoa(e.Line)
 		}

@@ -16,15 +16,15 @@ const lockedKey = "locked"
 // lockableTypes are the mappings that take `locked: true`: rules and
 // keys. The root takes `locked: [keys]`; `when` and deployment steps are
 // locked with the rule or environment that holds them.
-var lockableTypes = map[reflect.Type]bool{}
-
-func init() {
+var lockableTypes = func() map[reflect.Type]bool {
+	m := map[reflect.Type]bool{}
 	for _, v := range []any{ApprovalConfig{}, ChangeRecordConfig{}, ReleaseNotesConfig{}, SemverConfig{}, TitleConfig{},
 		HoldConfig{}, FreezeConfig{}, WindowConfig{}, OverrideConfig{}, ChecksConfig{}, HotfixConfig{}, TagsConfig{},
 		DeployConfig{}, EnvironmentConfig{}, GateConfig{}, NotifyConfig{}, SlackConfig{}, NotesConfig{}} {
-		lockableTypes[reflect.TypeOf(v)] = true
+		m[reflect.TypeOf(v)] = true
 	}
-}
+	return m
+}()
 
 // lockable reports whether a mapping of type t takes `locked: true`.
 func lockable(t reflect.Type) bool { return lockableTypes[t] }

@@ -252,7 +252,9 @@ func TestLockedRulesAndKeys(t *testing.T) {
 			bad: "hotfix: changes a locked value (the base has nothing)", at: ".shipgate.yml:3:9"},
 		{name: "a key locked in the root list cannot change", repo: "change_record: {patterns: ['.*']}\n",
 			bad: "change_record.patterns: changes a locked value", at: ".shipgate.yml:3:27"},
-		{name: "a locked window cannot be narrowed to fewer branches", repo: "freeze:\n  windows:\n    - {name: year-end, branches: [main, x]}\n"},
+		{name: "a locked window may cover more branches", repo: "freeze:\n  windows:\n    - {name: year-end, branches: [main, x]}\n"},
+		{name: "a locked window cannot cover other branches", repo: "freeze:\n  windows:\n    - {name: year-end, branches: [develop]}\n",
+			bad: "freeze.windows[0].branches: narrows branches: leaves out \"main\"", at: ".shipgate.yml:5:34"},
 		{name: "a locked window cannot move", repo: "freeze:\n  windows:\n    - {name: year-end, end: 2026-12-21T00:00:00Z}\n",
 			bad: "freeze.windows[0].end: changes a locked value", at: ".shipgate.yml:5:29"},
 		{name: "a locked override cannot take fewer approvals", repo: "freeze:\n  override: {approvals: 1}\n",
@@ -396,5 +398,73 @@ func TestLockedTakesOnlyBooleansAndTopLevelKeys(t *testing.T) {
 	fes = FieldErrors(err)
 	if len(fes) != 1 || fes[0].Path != "locked[1]" || !strings.Contains(fes[0].Msg, `"nope" is not a top-level key`) {
 		t.Errorf("errors %v", err)
+	}
+}
+
+// TestMergeRulesPerKey holds one table per key: a base, and what each
+// repository policy merged over it gives.
+func TestMergeRulesPerKey(t *testing.T) {
+	type mergeCase struct {
+		name, repo string
+		check      func(t *testing.T, p *Policy)
+	}
+	for _, key := range []struct {
+		key, base string
+		cases     []mergeCase
+	}{
+		{"freeze", "version: 1\nfreeze:\n  windows:\n    - {name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z, branches: [main]}\n  override: {approvals: 2, from: [\"@acme/cab\"]}\n", []mergeCase{
+			{"a window of the base's name is merged key by key", "freeze:\n  windows:\n    - {name: year-end, branches: [main, develop]}\n", func(t *testing.T, p *Policy) {
+				w := p.Freeze.Windows
+				if len(w) != 1 || len(w[0].Branches) != 2 || w[0].Start.IsZero() {
+					t.Errorf("windows %+v", w)
+				}
+			}},
+			{"override is a mapping: merged deeply", "freeze:\n  override: {approvals: 1}\n", func(t *testing.T, p *Policy) {
+				if o := p.Freeze.Override; o == nil || o.Approvals != 1 || len(o.From) != 1 {
+					t.Errorf("override %+v", o)
+				}
+			}},
+		}},
+		{"deploy", "version: 1\ndeploy:\n  environments:\n    - name: staging\n      on: release\n      steps: [{wait: 5m}]\n    - name: production\n      after: staging\n      approval: {required: 1, from: [\"@acme/sre\"]}\n      steps: [{wait: 15m}]\n", []mergeCase{
+			{"an environment of the base's name is merged; its steps are replaced", "deploy:\n  environments:\n    - name: production\n      steps: [{wait: 1h}, {wait: 2h}]\n", func(t *testing.T, p *Policy) {
+				if len(p.Deploy) != 2 || p.Deploy[1].Name != "production" || len(p.Deploy[1].Steps) != 2 || p.Deploy[1].Approval == nil || p.Deploy[1].After != "staging" {
+					t.Errorf("deploy %+v", p.Deploy)
+				}
+			}},
+			{"a new environment is added after the base's", "deploy:\n  environments:\n    - name: canary\n      after: production\n      steps: [{wait: 1m}]\n", func(t *testing.T, p *Policy) {
+				if len(p.Deploy) != 3 || p.Deploy[2].Name != "canary" {
+					t.Errorf("deploy %+v", p.Deploy)
+				}
+			}},
+		}},
+		{"notify", "version: 1\nnotify:\n  comment: always\n  slack: {channel: \"#releases\", users: {alice: U0ALICE}}\n", []mergeCase{
+			{"slack.users is merged per login; channel overridden", "notify:\n  slack: {channel: \"#web\", users: {bob: U0BOB}}\n", func(t *testing.T, p *Policy) {
+				if p.Notify.SlackChannel != "#web" || len(p.Notify.SlackUsers) != 2 || p.Notify.Comment != "always" {
+					t.Errorf("notify %+v", p.Notify)
+				}
+			}},
+		}},
+		{"checks", "version: 1\nchecks:\n  required: [build, {name: test, app: github-actions}]\n", []mergeCase{
+			{"required is a list: replaced whole", "checks:\n  required: [lint]\n", func(t *testing.T, p *Policy) {
+				if len(p.Checks.Required) != 1 || p.Checks.Required[0].Name != "lint" {
+					t.Errorf("checks %+v", p.Checks)
+				}
+			}},
+		}},
+		{"hotfix", "version: 1\nhotfix:\n  branches: [\"hotfix/*\"]\n  approvals: {required: 2, from: [\"@acme/sre\"]}\n", []mergeCase{
+			{"hotfix.approvals is one rule, a mapping: merged deeply", "hotfix:\n  approvals: {required: 1}\n", func(t *testing.T, p *Policy) {
+				if a := p.Hotfix.Approval; a == nil || a.Required != 1 || len(a.From) != 1 {
+					t.Errorf("hotfix approvals %+v", a)
+				}
+			}},
+		}},
+	} {
+		t.Run(key.key, func(t *testing.T) {
+			for _, tc := range key.cases {
+				t.Run(tc.name, func(t *testing.T) {
+					tc.check(t, mustLoadOver(t, key.base, "version: 1\n"+tc.repo))
+				})
+			}
+		})
 	}
 }

@@ -211,19 +211,26 @@ func TestReconcile(t *testing.T) {
 
 	t.Run("the rate-limit reserve stops it", func(t *testing.T) {
 		// A reserve that leaves less than one evaluation's calls of what
-		// GitHub last reported (the harness clock is the wall clock, so
-		// the fake's hourly window may have rolled over during the test).
+		// GitHub reports now: the harness clock starts at the wall clock,
+		// so the fake's hourly window may roll over during the test, and
+		// a window that reset since the last call leaves no budget limit.
+		h.clock.Advance(2 * 60e9)
+		r, err := h.app.Repo(ctx, testRepo, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadChange(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
 		rem, _ := h.app.RateLimit()
 		if rem < callsPerEvaluation {
 			t.Fatalf("the fake reported %d calls left", rem)
 		}
 		sc := h.srvCfg
 		sc.App, sc.RateReserve = h.app, int(rem)-callsPerEvaluation+1
-		var err error
 		if h.srv, err = New(sc); err != nil {
 			t.Fatal(err)
 		}
-		h.clock.Advance(2 * 60e9)
 		h.updatePR(1, func(pr *fakegithub.PR) { pr.Title = "Add gift cards, again" })
 		if n, err := h.srv.ReconcileRepo(ctx, 0, testRepo, 10); err != nil || n != 0 {
 			t.Errorf("queued %d (%v) with %d calls left and a reserve of %d, want none", n, err, rem, sc.RateReserve)

@@ -63,6 +63,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a closed store refuses work", testClosed},
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
+		{"deployments are listed per readable repository, state and version; audit events by subject", testListDeployments},
 	}
 	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests) {
 		t.Run(tt.name, func(t *testing.T) {

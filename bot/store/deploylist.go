@@ -136,3 +136,62 @@ func (s *Store) LatestAudit(ctx context.Context, host policies.Host, repo, kind,
 	}
 	return events[0], nil
 }
+
+// DeploymentRepos lists, in name order, the repositories of host that
+// have deployments.
+func (s *Store) DeploymentRepos(ctx context.Context, host policies.Host) ([]string, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT repo FROM deployments WHERE host = $1 ORDER BY repo`, host)
+	if err != nil {
+		return nil, fmt.Errorf("listing the repositories with deployments on %s: %w", host, err)
+	}
+	defer rows.Close()
+	var repos []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("listing the repositories with deployments on %s: %w", host, err)
+		}
+		repos = append(repos, r)
+	}
+	return repos, rows.Err()
+}
+
+// maxChanges caps the changes LatestEvaluations reads at once.
+const maxChanges = 500
+
+// LatestEvaluations returns the newest evaluation of each of the changes
+// numbers of repo that has one (the first 500 numbers), by number.
+func (s *Store) LatestEvaluations(ctx context.Context, host policies.Host, repo string, numbers []int) (map[int]Evaluation, error) {
+	if err := s.closed(); err != nil {
+		return nil, err
+	}
+	out := map[int]Evaluation{}
+	numbers = numbers[:min(len(numbers), maxChanges)]
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	args := []any{host, repo}
+	for _, n := range numbers {
+		args = append(args, n)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT e.number, e.head_sha, e.policy_revision, e.conclusion, e.verdict, e.at FROM evaluations e
+WHERE e.host = $1 AND e.repo = $2 AND e.number IN (`+params(3, len(numbers))+`)
+AND e.id = (SELECT MAX(l.id) FROM evaluations l WHERE l.host = e.host AND l.repo = e.repo AND l.number = e.number)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading the evaluations of %s: %w", repo, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := Evaluation{Host: host, Repo: repo}
+		var at int64
+		if err := rows.Scan(&e.Number, &e.HeadSHA, &e.PolicyRevision, &e.Conclusion, &e.Verdict, &at); err != nil {
+			return nil, fmt.Errorf("reading the evaluations of %s: %w", repo, err)
+		}
+		e.At = fromMicros(at)
+		out[e.Number] = e
+	}
+	return out, rows.Err()
+}

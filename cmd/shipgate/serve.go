@@ -106,6 +106,9 @@ func runServeReady(ctx context.Context, cfg serveConfig, logOut io.Writer, ready
 	// Ready when the store takes writes: each process probes with its own row.
 	probe := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: probe, Metrics: metrics, Logger: log}
+	if server.Dashboard, err = newDashboard(cfg, st, log); err != nil {
+		return usageError(err)
+	}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup

@@ -1,0 +1,29 @@
+package dashboard
+
+import "net/http"
+
+// The pages below are filled in by the following commits.
+
+func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "The overview is not written yet.")
+}
+
+func (d *Dashboard) prPage(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
+}
+
+func (d *Dashboard) auditPage(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
+}
+
+func (d *Dashboard) auditExport(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
+}
+
+func (d *Dashboard) calendarPage(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
+}
+
+func (d *Dashboard) calendarFeed(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
+}

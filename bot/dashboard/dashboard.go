@@ -36,6 +36,9 @@ type OAuthHost struct {
 // Config is what the dashboard is built from.
 type Config struct {
 	Store *store.Store
+	// Deployments decides on gates from the Approvals page (nil: the
+	// pages show deployments and decide nothing).
+	Deployments Deployments
 	// PublicURL is where browsers reach the server; OAuth redirect URIs
 	// are built from it, and cookies are Secure when it is https.
 	PublicURL string

@@ -24,6 +24,12 @@ func (d *Dashboard) routes(r *router) {
 	r.page("GET /audit/export", d.auditExport)
 	r.page("GET /calendar", d.calendarPage)
 	r.public("GET /calendar.ics", d.calendarFeed)
+	r.page("GET /deployments", d.deploymentsPage)
+	r.repoPage("deployments", d.deploymentPage)
+	r.repoPage("deployment-events", d.deploymentEvents)
+	r.repoPage("releases", d.releasePage)
+	r.page("GET /approvals", d.approvalsPage)
+	r.action("POST /approvals", d.decide)
 }
 
 // router wraps the mux with the dashboard's kinds of route.

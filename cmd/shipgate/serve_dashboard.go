@@ -11,9 +11,9 @@ import (
 
 // newDashboard builds the web dashboard served at the root (a page saying
 // how to turn it on, when it is off).
-func newDashboard(cfg serveConfig, st *store.Store, log zerolog.Logger) (http.Handler, error) {
+func newDashboard(cfg serveConfig, st *store.Store, deployments dashboard.Deployments, log zerolog.Logger) (http.Handler, error) {
 	opts := cfg.dashboardOptions()
-	opts.Store, opts.Logger = st, log
+	opts.Store, opts.Logger, opts.Deployments = st, log, deployments
 	d, err := dashboard.New(opts)
 	if err != nil {
 		return nil, err

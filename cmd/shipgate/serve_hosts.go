@@ -27,6 +27,9 @@ import (
 type wired struct {
 	receivers   []bot.Receiver
 	reconcilers []hostReconciler
+	// deployments is the orchestrator, which the dashboard's Approvals
+	// page decides through.
+	deployments *deploy.Orchestrator
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -71,6 +74,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		return out, usageError(err)
 	}
 	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
+	out.deployments = orchestrator
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // MinSecretBytes is the shortest session secret accepted: the cookie keys
@@ -59,20 +60,24 @@ type Config struct {
 	Now        func() time.Time
 	HTTPClient *http.Client
 	Logger     zerolog.Logger
+	// Hosts open repositories with Shipgate's own credentials, to read
+	// their policies (freeze windows) and a calendar feed's roles.
+	Hosts map[policies.Host]RepoOpener
 }
 
 // Dashboard serves the web dashboard. Build it with New.
 type Dashboard struct {
-	cfg     Config
-	now     func() time.Time
-	client  *http.Client
-	log     zerolog.Logger
-	public  *url.URL
-	secure  bool
-	cookies *cookies
-	roles   *roleCache
-	pages   map[string]*template.Template
-	hosts   map[string]*oauthProvider
+	cfg      Config
+	now      func() time.Time
+	client   *http.Client
+	log      zerolog.Logger
+	public   *url.URL
+	secure   bool
+	cookies  *cookies
+	roles    *roleCache
+	pages    map[string]*template.Template
+	hosts    map[string]*oauthProvider
+	policies *policyCache
 }
 
 // Enabled reports whether cfg turns the dashboard on: a host's OAuth or a
@@ -111,6 +116,7 @@ func New(cfg Config) (*Dashboard, error) {
 	d.cookies = newCookies([]byte(cfg.SessionSecret), d.secure)
 	d.roles = newRoleCache(d.cfg.RoleTTL, d.now)
 	d.hosts = d.oauthProviders()
+	d.policies = &policyCache{hosts: cfg.Hosts, now: d.now, m: map[RepoRef]policyEntry{}}
 	return d, nil
 }
 

@@ -70,7 +70,7 @@ func (d *Dashboard) preSessionCSRF(w http.ResponseWriter, r *http.Request) strin
 	var nonce string
 	if err := d.cookies.get(r, d.cookies.presession, &nonce); err != nil || nonce == "" {
 		nonce = randomID()
-		_ = d.cookies.set(w, d.cookies.presession, nonce, d.now().Add(time.Hour))
+		_ = d.cookies.set(w, d.cookies.presession, nonce, time.Hour)
 	}
 	return d.csrfFor("pre:" + nonce)
 }
@@ -97,7 +97,7 @@ func (d *Dashboard) signInToken(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, s session, next string) {
 	exp := d.now().Add(d.cfg.SessionTTL)
 	s.ID, s.Expires = randomID(), exp.Unix()
-	if err := d.cookies.set(w, d.cookies.session, s, exp); err != nil {
+	if err := d.cookies.set(w, d.cookies.session, s, d.cfg.SessionTTL); err != nil {
 		d.log.Error().Err(err).Msg("dashboard: writing the session cookie")
 		d.renderError(w, r, http.StatusInternalServerError, "The session could not be written.")
 		return
@@ -116,7 +116,7 @@ func (d *Dashboard) oauthStart(w http.ResponseWriter, r *http.Request) {
 	}
 	st := oauthState{Host: string(p.host), State: randomID(), Verifier: oauth2.GenerateVerifier(),
 		Next: safeNext(r.URL.Query().Get("next")), Expires: d.now().Add(oauthStateTTL).Unix()}
-	if err := d.cookies.set(w, d.cookies.oauth, st, d.now().Add(oauthStateTTL)); err != nil {
+	if err := d.cookies.set(w, d.cookies.oauth, st, oauthStateTTL); err != nil {
 		d.renderError(w, r, http.StatusInternalServerError, "The sign-in could not start.")
 		return
 	}

@@ -73,13 +73,14 @@ func newCookies(secret []byte, secure bool) *cookies {
 	return c
 }
 
-// set writes a cookie holding v until expires.
-func (c *cookies) set(w http.ResponseWriter, name string, v any, expires time.Time) error {
+// set writes a cookie holding v for the browser to keep for ttl (the
+// value carries its own expiry, checked on the server's clock).
+func (c *cookies) set(w http.ResponseWriter, name string, v any, ttl time.Duration) error {
 	enc, err := c.codec.Encode(name, v)
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: enc, Path: "/", Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: name, Value: enc, Path: "/", MaxAge: int(ttl.Seconds()),
 		Secure: c.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	return nil
 }

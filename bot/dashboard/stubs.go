@@ -2,12 +2,6 @@ package dashboard
 
 import "net/http"
 
-// The pages below are filled in by the following commits.
-
-func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) {
-	d.renderError(w, r, http.StatusNotImplemented, "The overview is not written yet.")
-}
-
 func (d *Dashboard) prPage(w http.ResponseWriter, r *http.Request) {
 	d.renderError(w, r, http.StatusNotImplemented, "This page is not written yet.")
 }

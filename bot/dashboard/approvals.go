@@ -62,9 +62,9 @@ type approvalsData struct {
 func (d *Dashboard) approvalsPage(w http.ResponseWriter, r *http.Request) {
 	v, _ := ViewerFrom(r.Context())
 	data := approvalsData{Title: "Approvals", Connected: d.cfg.Deployments != nil}
-	running, err := d.readableDeployments(r.Context(), v, listRunning, deploy.StatusRunning)
+	running, err := d.readableDeployments(r.Context(), listRunning, deploy.StatusRunning)
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	for _, dep := range running {
@@ -73,7 +73,7 @@ func (d *Dashboard) approvalsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		g, ok, err := d.gateOf(r, v, dep)
 		if err != nil {
-			d.failed(w, r, err)
+			d.storeError(w, r, err)
 			return
 		}
 		switch {
@@ -116,7 +116,7 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	dep, err := d.cfg.Store.GetDeployment(r.Context(), id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	if err != nil || !d.CanRead(r.Context(), dep.Host, dep.Repo) {
@@ -127,7 +127,7 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request) {
 	why, err := d.cfg.Deployments.Request(r.Context(), deploy.DecisionRequest{Host: v.Host, ID: dep.ID, Actor: deploy.Actor{Login: v.Login},
 		Approve: approve, Reason: reason, Via: deploy.ViaWeb, Dedupe: "web:" + string(v.Host) + ":" + strings.ToLower(v.Login) + ":" + nonce})
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	data := decisionData{Approved: approve, Refused: why, D: viewOf(dep, d.now())}

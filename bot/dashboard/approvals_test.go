@@ -30,7 +30,7 @@ func TestApprovingFromTheWebMovesTheDeploymentOn(t *testing.T) {
 	}
 	w.drain()
 	st := w.state(id)
-	if st.Step != 2 || st.Steps[1].Status != "done" || st.Steps[2].Name != "wait 1h" || st.Steps[2].Status != "running" {
+	if st.Step != 2 || st.Steps[1].Status != "done" || st.Steps[2].Name != "wait 1h0m0s" || st.Steps[2].Status != "running" {
 		t.Fatalf("production after the approval: step %d %+v", st.Step, st.Steps)
 	}
 	if d := st.Steps[1].Decisions; len(d) != 1 || d[0].Person != "alice" || d[0].Via != deploy.ViaWeb {
@@ -40,7 +40,7 @@ func TestApprovingFromTheWebMovesTheDeploymentOn(t *testing.T) {
 		t.Fatalf("decision audit: %q", got)
 	}
 	_, page = b.get(deploymentPath(mustDeployment(t, w, id)))
-	if !strings.Contains(page, "alice") || !strings.Contains(page, "via web") || !strings.Contains(page, "wait 1h") {
+	if !strings.Contains(page, "alice") || !strings.Contains(page, "via web") || !strings.Contains(page, "wait 1h0m0s") {
 		t.Fatalf("deployment page:\n%s", page)
 	}
 	_, page = b.get("/approvals")

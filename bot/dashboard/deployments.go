@@ -34,40 +34,14 @@ const (
 	listFinished = 50
 )
 
-// hostsOf are the hosts whose repositories the viewer may see: theirs, or
-// every host for the read-only token.
-func hostsOf(v *Viewer) []policies.Host {
-	if v.ReadOnly {
-		return []policies.Host{policies.GitHub, policies.GitLab}
+// readableDeployments lists the deployments in states (all when none)
+// of the repositories the viewer may read, newest first.
+func (d *Dashboard) readableDeployments(ctx context.Context, limit int, states ...string) ([]store.Deployment, error) {
+	repos, err := d.readableRepos(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return []policies.Host{v.Host}
-}
-
-// readableDeployments lists the deployments in states (all when none) of
-// the repositories with deployments that the viewer may read, newest
-// first, per host.
-func (d *Dashboard) readableDeployments(ctx context.Context, v *Viewer, limit int, states ...string) ([]store.Deployment, error) {
-	var out []store.Deployment
-	for _, h := range hostsOf(v) {
-		repos, err := d.cfg.Store.DeploymentRepos(ctx, h)
-		if err != nil {
-			return nil, err
-		}
-		refs := make([]RepoRef, len(repos))
-		for i, r := range repos {
-			refs[i] = RepoRef{Host: h, Repo: r}
-		}
-		var readable []string
-		for _, r := range d.Readable(ctx, refs) {
-			readable = append(readable, r.Repo)
-		}
-		ds, err := d.cfg.Store.ListDeployments(ctx, store.DeploymentFilter{Host: h, Repos: readable, States: states, Limit: limit})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ds...)
-	}
-	return out, nil
+	return d.cfg.Store.DeploymentsIn(ctx, storeKeys(repos), states, limit)
 }
 
 // deploymentsData is the Deployments page.
@@ -79,16 +53,15 @@ type deploymentsData struct {
 // deploymentsPage lists the deployments of the repositories the viewer
 // may read: waiting on a gate, running, and the latest finished.
 func (d *Dashboard) deploymentsPage(w http.ResponseWriter, r *http.Request) {
-	v, _ := ViewerFrom(r.Context())
 	now := d.now()
-	running, err := d.readableDeployments(r.Context(), v, listRunning, deploy.StatusRunning)
+	running, err := d.readableDeployments(r.Context(), listRunning, deploy.StatusRunning)
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
-	finished, err := d.readableDeployments(r.Context(), v, listFinished, deploy.StatusSucceeded, deploy.StatusFailed)
+	finished, err := d.readableDeployments(r.Context(), listFinished, deploy.StatusSucceeded, deploy.StatusFailed)
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	data := deploymentsData{Title: "Deployments"}
@@ -104,13 +77,6 @@ func (d *Dashboard) deploymentsPage(w http.ResponseWriter, r *http.Request) {
 		data.Finished = append(data.Finished, viewOf(dep, now))
 	}
 	d.render(w, r, "deployments.html", data)
-}
-
-// failed answers a failure of the store: logged, and a page that says to
-// try again (never the error itself).
-func (d *Dashboard) failed(w http.ResponseWriter, r *http.Request, err error) {
-	d.log.Error().Err(err).Str("path", r.URL.Path).Msg("dashboard: reading the store")
-	d.renderError(w, r, http.StatusServiceUnavailable, "Shipgate could not read its database just now: reload the page in a moment.")
 }
 
 // deploymentView is a deployment as the pages show it.
@@ -254,7 +220,7 @@ type deploymentData struct {
 func (d *Dashboard) deploymentPage(w http.ResponseWriter, r *http.Request) {
 	dep, err := d.deploymentOf(r)
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	if dep == nil {
@@ -266,14 +232,14 @@ func (d *Dashboard) deploymentPage(w http.ResponseWriter, r *http.Request) {
 	if dv.Waiting {
 		v, _ := ViewerFrom(r.Context())
 		if g, ok, err := d.gateOf(r, v, *dep); err != nil {
-			d.failed(w, r, err)
+			d.storeError(w, r, err)
 			return
 		} else if ok {
 			data.Gate = &g
 		}
 	}
 	if data.Audit, err = d.auditOf(r.Context(), *dep); err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	d.render(w, r, "deployment.html", data)

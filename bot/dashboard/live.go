@@ -31,7 +31,7 @@ func (d *Dashboard) deploymentEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	dep, err := d.deploymentOf(r)
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	if dep == nil {

@@ -73,16 +73,16 @@ func (d *Dashboard) releasePage(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		d.fillValidation(&data, ev)
 	case !errors.Is(err, store.ErrNotFound):
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	if data.Changes, data.ChangesCut, err = d.changesOf(r.Context(), host, repo, data.Notes); err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	deps, err := d.cfg.Store.ListDeployments(r.Context(), store.DeploymentFilter{Host: host, Repos: []string{repo}, Version: version, Limit: 100})
 	if err != nil {
-		d.failed(w, r, err)
+		d.storeError(w, r, err)
 		return
 	}
 	if data.Validation == nil && len(deps) == 0 {

@@ -137,28 +137,6 @@ func (s *Store) LatestAudit(ctx context.Context, host policies.Host, repo, kind,
 	return events[0], nil
 }
 
-// DeploymentRepos lists, in name order, the repositories of host that
-// have deployments.
-func (s *Store) DeploymentRepos(ctx context.Context, host policies.Host) ([]string, error) {
-	if err := s.closed(); err != nil {
-		return nil, err
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT repo FROM deployments WHERE host = $1 ORDER BY repo`, host)
-	if err != nil {
-		return nil, fmt.Errorf("listing the repositories with deployments on %s: %w", host, err)
-	}
-	defer rows.Close()
-	var repos []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, fmt.Errorf("listing the repositories with deployments on %s: %w", host, err)
-		}
-		repos = append(repos, r)
-	}
-	return repos, rows.Err()
-}
-
 // maxChanges caps the changes LatestEvaluations reads at once.
 const maxChanges = 500
 

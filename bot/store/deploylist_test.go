@@ -84,18 +84,6 @@ func testListDeployments(t *testing.T, x *suite) {
 // testReleaseQueries runs in the store suite, on SQLite and PostgreSQL.
 func testReleaseQueries(t *testing.T, x *suite) {
 	ctx := context.Background()
-	for _, d := range []Deployment{
-		{ID: "a", Host: "github", Repo: "acme/b", Environment: "staging", Version: "v1", State: "running"},
-		{ID: "b", Host: "github", Repo: "acme/a", Environment: "staging", Version: "v1", State: "running"},
-		{ID: "c", Host: "gitlab", Repo: "acme/c", Environment: "staging", Version: "v1", State: "running"},
-	} {
-		if _, err := x.s.CreateDeployment(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got, err := x.s.DeploymentRepos(ctx, "github"); err != nil || !slices.Equal(got, []string{"acme/a", "acme/b"}) {
-		t.Fatalf("DeploymentRepos = %q, %v", got, err)
-	}
 	for i, c := range []string{"failure", "success", "pending"} {
 		n := 1 + i/2 // #1 twice, then #2
 		if _, err := x.s.SaveEvaluation(ctx, Evaluation{Host: "github", Repo: "acme/a", Number: n, HeadSHA: c, Conclusion: c, Verdict: []byte(`{}`)}); err != nil {

@@ -64,7 +64,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 		{"deployments are listed per readable repository, state and version; audit events by subject", testListDeployments},
-		{"the dashboard finds the repositories with deployments and the newest evaluation of changes", testReleaseQueries},
+		{"the newest evaluation of a release's changes", testReleaseQueries},
 	}
 	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests) {
 		t.Run(tt.name, func(t *testing.T) {

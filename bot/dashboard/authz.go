@@ -24,14 +24,20 @@ func (d *Dashboard) Role(ctx context.Context, host policies.Host, repo string) (
 		return policies.PermNone, nil
 	}
 	p := d.hosts[string(host)]
-	if p == nil {
+	if p == nil && !v.viaFeed {
 		return policies.PermNone, nil
 	}
 	key := roleKey{host: host, login: v.Login, session: v.sessionID, repo: repo}
 	if role, ok := d.roles.get(key); ok {
 		return role, nil
 	}
-	role, err := p.role(ctx, d.client, v.token, repo)
+	var role policies.Permission
+	var err error
+	if v.viaFeed {
+		role, err = d.feedRole(ctx, v, repo)
+	} else {
+		role, err = p.role(ctx, d.client, v.token, repo)
+	}
 	if err != nil {
 		d.log.Warn().Err(err).Str("host", string(host)).Str("repo", repo).Msg("dashboard: reading the viewer's role")
 		return policies.PermNone, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/securecookie"
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
@@ -78,6 +79,7 @@ type Dashboard struct {
 	pages    map[string]*template.Template
 	hosts    map[string]*oauthProvider
 	policies *policyCache
+	feeds    *securecookie.SecureCookie
 }
 
 // Enabled reports whether cfg turns the dashboard on: a host's OAuth or a
@@ -114,6 +116,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d.cookies = newCookies([]byte(cfg.SessionSecret), d.secure)
+	d.feeds = newFeedCodec([]byte(cfg.SessionSecret))
 	d.roles = newRoleCache(d.cfg.RoleTTL, d.now)
 	d.hosts = d.oauthProviders()
 	d.policies = &policyCache{hosts: cfg.Hosts, now: d.now, m: map[RepoRef]policyEntry{}}

@@ -3,11 +3,14 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +152,76 @@ func (e *env) seedDeployment(repo, environment, version, step string) {
 		Version: version, State: deploy.StatusRunning, Data: data}); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// post sends a form from the browser, with the Origin a browser sends;
+// it does not follow redirects.
+func (b *browser) post(path string, form url.Values, origin string) (int, string, string) {
+	b.e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	c := *b.c
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		b.e.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(body)
+}
+
+// finalURL fetches path following redirects and returns where it landed.
+func (b *browser) finalURL(path string) string {
+	b.e.t.Helper()
+	resp, err := b.c.Get(b.e.srv.URL + path)
+	if err != nil {
+		b.e.t.Fatalf("GET %s: %v", path, err)
+	}
+	resp.Body.Close()
+	return resp.Request.URL.String()
+}
+
+// csrfOf finds the CSRF token in a page's forms.
+func csrfOf(t testing.TB, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// feedURLOf finds the calendar feed URL on the calendar page.
+func feedURLOf(t testing.TB, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`id="feed" type="text" readonly value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no feed URL on the calendar page:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// httptestRequestWithViewer is a POST with v signed in and v's CSRF token.
+func httptestRequestWithViewer(t testing.TB, v *Viewer) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/test-action", nil)
+	return req.WithContext(withViewer(req.Context(), v))
+}
+
+// serveAction serves req through the action middleware (actor, then
+// CSRF) around a handler that answers 204.
+func serveAction(d *Dashboard, req *http.Request) int {
+	rec := httptest.NewRecorder()
+	h := d.requireActor(d.checkCSRF(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })))
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func newTestServer(t testing.TB, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

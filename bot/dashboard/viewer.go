@@ -24,8 +24,11 @@ type Viewer struct {
 
 	// token is their OAuth token: calls to the host on their behalf.
 	token bot.Secret
-	// sessionID keys the CSRF and feed tokens.
+	// sessionID keys the CSRF token.
 	sessionID string
+	// viaFeed is a calendar feed's viewer: no session, no token; roles
+	// are read with Shipgate's credentials.
+	viaFeed bool
 }
 
 // Display is the name to show.

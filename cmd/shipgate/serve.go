@@ -106,7 +106,7 @@ func runServeReady(ctx context.Context, cfg serveConfig, logOut io.Writer, ready
 	// Ready when the store takes writes: each process probes with its own row.
 	probe := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: probe, Metrics: metrics, Logger: log}
-	if server.Dashboard, err = newDashboard(cfg, st, w.deployments, log); err != nil {
+	if server.Dashboard, err = newDashboard(cfg, st, log, w.repos, w.deployments); err != nil {
 		return usageError(err)
 	}
 

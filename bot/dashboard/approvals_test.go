@@ -24,7 +24,7 @@ func TestApprovingFromTheWebMovesTheDeploymentOn(t *testing.T) {
 		t.Fatalf("approvals page %d:\n%s", code, page)
 	}
 	csrf, nonce := formOf(t, page)
-	code, page = b.post("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {"approve"}, "nonce": {nonce}})
+	code, page = b.submit("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {"approve"}, "nonce": {nonce}})
 	if code != http.StatusOK || !strings.Contains(page, "Approval recorded") {
 		t.Fatalf("approve: %d\n%s", code, page)
 	}
@@ -109,7 +109,7 @@ func TestAReplayedApprovalHasNoSecondEffect(t *testing.T) {
 	csrf, nonce := formOf(t, page)
 	form := url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {"approve"}, "nonce": {nonce}}
 	for i := range 2 {
-		if code, page := b.post("/approvals", form); code != http.StatusOK {
+		if code, page := b.submit("/approvals", form); code != http.StatusOK {
 			t.Fatalf("POST %d: %d\n%s", i+1, code, page)
 		}
 	}
@@ -122,7 +122,7 @@ func TestAReplayedApprovalHasNoSecondEffect(t *testing.T) {
 		t.Fatalf("decisions: %+v", st.Steps[1].Decisions)
 	}
 	// Once applied, the replay is refused and changes nothing.
-	code, page := b.post("/approvals", form)
+	code, page := b.submit("/approvals", form)
 	if code != http.StatusForbidden || !strings.Contains(page, "not waiting for a decision") {
 		t.Fatalf("replay after the gate: %d\n%s", code, page)
 	}
@@ -140,7 +140,7 @@ func TestAForgedDecisionFormIsRefused(t *testing.T) {
 	id := w.start(deployRepo, "production", "v1.2.0")
 	b := w.browser()
 	b.signIn("alice", "/approvals")
-	code, page := b.post("/approvals", url.Values{"csrf": {"forged"}, "deployment": {id}, "decision": {"approve"}, "nonce": {"n1"}})
+	code, page := b.submit("/approvals", url.Values{"csrf": {"forged"}, "deployment": {id}, "decision": {"approve"}, "nonce": {"n1"}})
 	if code != http.StatusForbidden || !strings.Contains(page, "stale or came from another site") {
 		t.Fatalf("forged CSRF: %d\n%s", code, page)
 	}
@@ -151,7 +151,7 @@ func TestAForgedDecisionFormIsRefused(t *testing.T) {
 		t.Fatalf("read-only approvals page offers a decision:\n%s", page)
 	}
 	csrf, _ := formOf(t, page)
-	code, page = ro.post("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {"approve"}, "nonce": {"n2"}})
+	code, page = ro.submit("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {"approve"}, "nonce": {"n2"}})
 	if code != http.StatusForbidden || !strings.Contains(page, "read-only") {
 		t.Fatalf("read-only decision: %d\n%s", code, page)
 	}

@@ -54,12 +54,18 @@ type deploymentsData struct {
 // may read: waiting on a gate, running, and the latest finished.
 func (d *Dashboard) deploymentsPage(w http.ResponseWriter, r *http.Request) {
 	now := d.now()
-	running, err := d.readableDeployments(r.Context(), listRunning, deploy.StatusRunning)
+	repos, err := d.readableRepos(r.Context())
 	if err != nil {
 		d.storeError(w, r, err)
 		return
 	}
-	finished, err := d.readableDeployments(r.Context(), listFinished, deploy.StatusSucceeded, deploy.StatusFailed)
+	keys := storeKeys(repos)
+	running, err := d.cfg.Store.DeploymentsIn(r.Context(), keys, []string{deploy.StatusRunning}, listRunning)
+	if err != nil {
+		d.storeError(w, r, err)
+		return
+	}
+	finished, err := d.cfg.Store.DeploymentsIn(r.Context(), keys, []string{deploy.StatusSucceeded, deploy.StatusFailed}, listFinished)
 	if err != nil {
 		d.storeError(w, r, err)
 		return

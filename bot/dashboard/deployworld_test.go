@@ -164,8 +164,9 @@ func formOf(t testing.TB, page string) (csrf, nonce string) {
 	return csrf, nonce
 }
 
-// post sends a form as the browser would, from the dashboard's origin.
-func (b *browser) post(path string, form url.Values) (int, string) {
+// submit sends a form as the browser would, from the dashboard's origin,
+// following redirects.
+func (b *browser) submit(path string, form url.Values) (int, string) {
 	b.e.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, b.e.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -194,7 +195,7 @@ func (w *deployWorld) decideAs(login, id, decision, reason string) (int, string)
 	if nonce == "" {
 		nonce = "forged-" + login
 	}
-	return b.post("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {decision}, "reason": {reason}, "nonce": {nonce}})
+	return b.submit("/approvals", url.Values{"csrf": {csrf}, "deployment": {id}, "decision": {decision}, "reason": {reason}, "nonce": {nonce}})
 }
 
 var preCSRFField = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
@@ -207,7 +208,7 @@ func (b *browser) signInReadOnly() {
 	if m == nil {
 		b.e.t.Fatalf("no token form on the sign-in page:\n%s", page)
 	}
-	if code, page := b.post("/signin/token", url.Values{"csrf": {m[1]}, "token": {testDashToken}, "next": {"/approvals"}}); code != http.StatusOK {
+	if code, page := b.submit("/signin/token", url.Values{"csrf": {m[1]}, "token": {testDashToken}, "next": {"/approvals"}}); code != http.StatusOK {
 		b.e.t.Fatalf("token sign-in: %d\n%s", code, page)
 	}
 }

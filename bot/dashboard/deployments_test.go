@@ -70,7 +70,7 @@ func TestTheReleasePage(t *testing.T) {
 	}
 	wantIn(t, "the release page", page, "Release v1.2.0", ReleasePath(policies.GitHub, deployRepo, "v1.1.0"), ">released<", "cafef00d",
 		"totals in the footer", "round to the cent", ChangePath(policies.GitHub, deployRepo, 12), "CHG0000123",
-		`id="env-staging"`, `id="env-production"`, "wait 30m0s", "30m", "<meter", "approval", "waiting")
+		`id="env-staging"`, `id="env-production"`, "wait 30m0s", "30m", "0s", "<meter", "approval", "waiting")
 	// A version Shipgate knows nothing of is not found.
 	if code, _ := b.get(ReleasePath(policies.GitHub, deployRepo, "v9.9.9")); code != http.StatusNotFound {
 		t.Fatalf("an unknown version: %d", code)

@@ -154,6 +154,8 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
 	case d >= time.Hour:
 		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds())) // a deployment's steps
 	}
 	return fmt.Sprintf("%dm", int(d.Minutes()))
 }

@@ -164,8 +164,12 @@ func BenchmarkOverview(b *testing.B) { benchPage(b, "/") }
 func BenchmarkChange(b *testing.B) {
 	benchPage(b, ChangePath(policies.GitHub, benchRepo(4), 5))
 }
-func BenchmarkAudit(b *testing.B)           { benchPage(b, "/audit") }
-func BenchmarkAuditFiltered(b *testing.B)   { benchPage(b, "/audit?repo=github:acme/service-03&actor=dev3&kind=evaluation") }
-func BenchmarkAuditExportRepo(b *testing.B) { benchPage(b, "/audit/export?format=csv&repo=github:acme/service-03") }
-func BenchmarkCalendar(b *testing.B)        { benchPage(b, "/calendar") }
-func BenchmarkCalendarFeed(b *testing.B)    { benchPage(b, "/calendar.ics") }
+func BenchmarkAudit(b *testing.B) { benchPage(b, "/audit") }
+func BenchmarkAuditFiltered(b *testing.B) {
+	benchPage(b, "/audit?repo=github:acme/service-03&actor=dev3&kind=evaluation")
+}
+func BenchmarkAuditExportRepo(b *testing.B) {
+	benchPage(b, "/audit/export?format=csv&repo=github:acme/service-03")
+}
+func BenchmarkCalendar(b *testing.B)     { benchPage(b, "/calendar") }
+func BenchmarkCalendarFeed(b *testing.B) { benchPage(b, "/calendar.ics") }

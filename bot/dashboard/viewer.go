@@ -62,7 +62,8 @@ func (d *Dashboard) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := d.cookies.readSession(r, d.now())
 		if err != nil {
-			if _, present := r.Cookie(d.cookies.session); present == nil {
+			if _, absent := r.Cookie(d.cookies.session); absent == nil {
+				// A cookie was sent and refused: drop it.
 				d.cookies.clear(w, d.cookies.session)
 				d.log.Info().Str("reason", reasonOf(err)).Msg("dashboard: session cookie refused")
 			}

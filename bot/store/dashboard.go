@@ -51,8 +51,9 @@ UNION SELECT host, repo FROM deployments GROUP BY host, repo ORDER BY 1, 2`)
 	return out, rows.Err()
 }
 
-// latestConclusion is the conclusion of a PR's latest evaluation.
-const latestConclusion = `COALESCE((SELECT e.conclusion FROM evaluations e WHERE e.host = p.host AND e.repo = p.repo AND e.number = p.number ORDER BY e.id DESC LIMIT 1), '')`
+// latestConclusion is the conclusion of a PR's latest evaluation, kept on
+// its row.
+const latestConclusion = `p.last_conclusion`
 
 // OpenCounts counts the open changes of each repository by the conclusion
 // of their latest evaluation.
@@ -93,14 +94,43 @@ func (s *Store) RecentOpenChanges(ctx context.Context, repos []RepoKey, limit in
 	if len(repos) == 0 || limit <= 0 {
 		return nil, nil
 	}
-	in, args := repoIn("p.", repos, 1)
+	allowed := map[RepoKey]bool{}
+	for _, r := range repos {
+		allowed[r] = true
+	}
+	in, args := repoNameIn(repos, 1)
 	args = append(args, limit)
 	cols := strings.ReplaceAll(", "+prColumns, ", ", ", p.")[2:]
-	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+`, `+latestConclusion+` FROM prs p
-WHERE p.state = 'open' AND `+in+`
-ORDER BY COALESCE(p.last_activity_at, 0) DESC, p.repo, p.number LIMIT $`+fmt.Sprint(len(args)), args...)
+	// Read in pages by activity, so the database walks its index and
+	// stops; a same-named repository of another host is skipped here.
+	query := `SELECT ` + cols + `, p.last_conclusion FROM prs p
+WHERE p.state = 'open' AND p.last_activity_at IS NOT NULL AND p.` + in + ` AND (p.last_activity_at, p.host, p.number) < ($` + fmt.Sprint(len(args)+1) + `, $` + fmt.Sprint(len(args)+2) + `, $` + fmt.Sprint(len(args)+3) + `)
+ORDER BY p.last_activity_at DESC, p.host DESC, p.number DESC LIMIT $` + fmt.Sprint(len(args))
+	args = append(args, int64(1<<62), "~", int64(1<<62))
+	var out []ChangeSummary
+	for {
+		page, err := s.openChangesPage(ctx, query, args)
+		if err != nil {
+			return nil, fmt.Errorf("listing recent open changes: %w", err)
+		}
+		for _, c := range page {
+			if allowed[RepoKey{Host: c.Host, Repo: c.Repo}] {
+				out = append(out, c)
+			}
+		}
+		if len(out) >= limit || len(page) < limit {
+			return out[:min(len(out), limit)], nil
+		}
+		last := page[len(page)-1]
+		n := len(args)
+		args[n-3], args[n-2], args[n-1] = micros(last.LastActivityAt), string(last.Host), int64(last.Number)
+	}
+}
+
+func (s *Store) openChangesPage(ctx context.Context, query string, args []any) ([]ChangeSummary, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing recent open changes: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []ChangeSummary
@@ -110,7 +140,7 @@ ORDER BY COALESCE(p.last_activity_at, 0) DESC, p.repo, p.number LIMIT $`+fmt.Spr
 		p := &c.PRState
 		if err := rows.Scan(&p.Host, &p.Repo, &p.Number, &p.BaseBranch, &p.HeadSHA, &p.State, &p.CheckRunID, &p.CommentID,
 			&p.CommentDigest, &evaluated, &activity, &p.LastEvaluatedSHA, &pushed, &p.CheckStatus, &p.CheckDigest, &p.CheckBase, &c.Conclusion); err != nil {
-			return nil, fmt.Errorf("listing recent open changes: %w", err)
+			return nil, err
 		}
 		p.LastEvaluatedAt, p.LastActivityAt, p.HeadPushedAt = fromNullMicros(evaluated), fromNullMicros(activity), fromNullMicros(pushed)
 		out = append(out, c)
@@ -133,6 +163,21 @@ func repoIn(prefix string, repos []RepoKey, from int) (string, []any) {
 	}
 	b.WriteString(")")
 	return b.String(), args
+}
+
+// repoNameIn is the condition "repo is one of the names of repos", with
+// its arguments numbered from $from: it lets the database use an index on
+// repo; the caller checks the host.
+func repoNameIn(repos []RepoKey, from int) (string, []any) {
+	seen := map[string]bool{}
+	var args []any
+	for _, r := range repos {
+		if !seen[r.Repo] {
+			seen[r.Repo] = true
+			args = append(args, r.Repo)
+		}
+	}
+	return "repo IN (" + params(from, len(args)) + ")", args
 }
 
 // EvaluationRecord is a stored evaluation, read back.
@@ -222,7 +267,11 @@ func (s *Store) SearchAudit(ctx context.Context, q AuditSearch, fn func(AuditEve
 	if len(q.Repos) == 0 {
 		return nil
 	}
-	in, args := repoIn("", q.Repos, 3)
+	in, args := repoNameIn(q.Repos, 3)
+	allowed := map[RepoKey]bool{}
+	for _, r := range q.Repos {
+		allowed[r] = true
+	}
 	cmp, order, cursor := ">", "ASC", []any{int64(-1 << 62), int64(0)}
 	if q.Newest {
 		cmp, order, cursor = "<", "DESC", []any{int64(1 << 62), int64(1 << 62)}
@@ -260,6 +309,9 @@ WHERE (at, id) ` + cmp + ` ($1, $2) AND ` + in
 			return fmt.Errorf("searching audit events: %w", err)
 		}
 		for _, e := range page {
+			if !allowed[RepoKey{Host: e.Host, Repo: e.Repo}] {
+				continue // a repository of the same name on another host
+			}
 			if err := fn(e); err != nil {
 				return err
 			}

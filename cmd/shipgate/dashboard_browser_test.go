@@ -230,4 +230,3 @@ func assertNoHorizontalScroll(t *testing.T, ctx context.Context) {
 		t.Error("the overview scrolls sideways on a phone")
 	}
 }
-

@@ -41,7 +41,9 @@ refuses to start until shipgate migrate has run instead.
 
 Routes: POST /webhooks/github (with the GitHub settings), POST /webhooks/gitlab
 (with the GitLab settings), POST /slack/interactions (with Slack), GET /healthz,
-GET /readyz, GET /metrics.
+GET /readyz, GET /metrics; every other path is the web dashboard (sign-in with
+GitHub or GitLab OAuth, or SHIPGATE_DASHBOARD_TOKEN read-only; off, with a page
+at / saying how to turn it on, without them).
 SIGTERM or SIGINT stops accepting, lets running jobs finish (20s), and exits;
 queued work stays in the database for the next start.`,
 		Example: `  SHIPGATE_GITHUB_TOKEN=ghp_… SHIPGATE_GITHUB_WEBHOOK_SECRET=… shipgate serve

@@ -14,13 +14,6 @@ import (
 	"github.com/shipgate/shipgate/policies/release"
 )
 
-// The size issue 14 asks the pages to be fast at.
-const (
-	benchPRs         = 10_000
-	benchDeployments = 1_000
-	benchRepos       = 20
-)
-
 // seedScale fills the store through its API with benchPRs changes (one
 // evaluation each) and benchDeployments deployments with their audit
 // events, spread over benchRepos repositories alice reads: 40 versions
@@ -31,7 +24,7 @@ func (w *deployWorld) seedScale(b *testing.B) (waiting store.Deployment) {
 	b.Helper()
 	repos := make([]string, benchRepos)
 	for i := range repos {
-		repos[i] = fmt.Sprintf("acme/service-%02d", i)
+		repos[i] = benchRepo(i)
 		w.gh.AddRepo(fakegithubRepo(repos[i], true))
 		w.gh.SetPermission(repos[i], "alice", "write")
 	}

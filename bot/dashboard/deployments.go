@@ -271,3 +271,11 @@ func (d *Dashboard) auditOf(ctx context.Context, dep store.Deployment) ([]store.
 	}
 	return out, nil
 }
+
+// Path is the dashboard path of the overview row's deployment.
+func (r deploymentRow) Path() string {
+	return repoPath(r.Host, r.Repo, "deployments", url.PathEscape(strings.TrimPrefix(r.ID, string(r.Host)+":"+r.Repo+":")))
+}
+
+// ReleasePath is the dashboard path of the overview row's version.
+func (r deploymentRow) ReleasePath() string { return ReleasePath(r.Host, r.Repo, r.Version) }

@@ -194,3 +194,14 @@ func TestALiveDeploymentPageIsToldWhenItMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestTheOverviewLinksItsDeploymentsAndReleases: a deployment waiting on
+// its gate links to its page and its release's.
+func TestTheOverviewLinksItsDeploymentsAndReleases(t *testing.T) {
+	w := newDeployWorld(t)
+	id := w.start(deployRepo, "production", "v1.2.0")
+	b := w.browser()
+	b.signIn("alice", "/")
+	_, page := b.get("/")
+	wantIn(t, "the overview", page, `href="`+deploymentPath(mustDeployment(t, w, id))+`"`, `href="`+ReleasePath(policies.GitHub, deployRepo, "v1.2.0")+`"`)
+}

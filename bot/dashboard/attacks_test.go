@@ -142,7 +142,7 @@ func TestAnExpiredSessionIsRefusedEvenIfTheBrowserStillSendsIt(t *testing.T) {
 	e := secretFixture(t)
 	b := e.browser()
 	b.signIn("alice", "/")
-	e.clock.Advance(12*time.Hour + time.Second)
+	e.clock.Advance(8*time.Hour + time.Second)
 	if got := b.finalURL("/audit"); !strings.Contains(got, "/signin?next=%2Faudit") {
 		t.Errorf("an expired session reached %s", got)
 	}

@@ -297,3 +297,23 @@ func TestAShortSessionSecretOrNoPublicURLIsRefused(t *testing.T) {
 		t.Errorf("New = %v, want the secret's length and the public URL named", err)
 	}
 }
+
+func TestPagesCannotBeFramedNorRunForeignScripts(t *testing.T) {
+	e := secretFixture(t)
+	resp, err := http.Get(e.srv.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for h, want := range map[string]string{
+		"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+		"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+	} {
+		if !strings.Contains(resp.Header.Get(h), want) {
+			t.Errorf("%s = %q, want %q in it", h, resp.Header.Get(h), want)
+		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("the CSP lets scripts of other origins run: %q", resp.Header.Get("Content-Security-Policy"))
+	}
+}

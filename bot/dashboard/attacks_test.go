@@ -142,7 +142,7 @@ func TestAnExpiredSessionIsRefusedEvenIfTheBrowserStillSendsIt(t *testing.T) {
 	e := secretFixture(t)
 	b := e.browser()
 	b.signIn("alice", "/")
-	e.clock.Advance(12*time.Hour + time.Second)
+	e.clock.Advance(8*time.Hour + time.Second)
 	if got := b.finalURL("/audit"); !strings.Contains(got, "/signin?next=%2Faudit") {
 		t.Errorf("an expired session reached %s", got)
 	}
@@ -295,5 +295,25 @@ func TestAShortSessionSecretOrNoPublicURLIsRefused(t *testing.T) {
 	_, err := New(Config{GitHub: &OAuthHost{ClientID: "x", ClientSecret: "y", WebURL: "https://github.com", APIURL: "https://api.github.com/"}, SessionSecret: "short"})
 	if err == nil || !strings.Contains(err.Error(), "at least 32") || !strings.Contains(err.Error(), "public URL") {
 		t.Errorf("New = %v, want the secret's length and the public URL named", err)
+	}
+}
+
+func TestPagesCannotBeFramedNorRunForeignScripts(t *testing.T) {
+	e := secretFixture(t)
+	resp, err := http.Get(e.srv.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for h, want := range map[string]string{
+		"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+		"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+	} {
+		if !strings.Contains(resp.Header.Get(h), want) {
+			t.Errorf("%s = %q, want %q in it", h, resp.Header.Get(h), want)
+		}
+	}
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("the CSP lets scripts of other origins run: %q", resp.Header.Get("Content-Security-Policy"))
 	}
 }

@@ -1,11 +1,15 @@
 package dashboard
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,34 +31,79 @@ const (
 
 func benchRepo(i int) string { return fmt.Sprintf("acme/service-%02d", i%benchRepos) }
 
-// benchEnv is seeded once per process and shared by the benchmarks.
-var benchEnv struct {
-	once   sync.Once
-	e      *env
-	cookie *http.Cookie
-}
-
-func seededEnv(b *testing.B) (*env, *http.Cookie) {
-	benchEnv.once.Do(func() {
-		e := newEnv(&onceTB{b})
-		for i := range benchRepos {
-			e.gh.SetPermission(benchRepo(i), "alice", "read")
-			e.gh.SetFile(benchRepo(i), "main", ".shipgate.yml", "version: 1\nfreeze:\n  windows:\n    - {name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}\n")
-		}
-		seedBench(b, e)
-		benchEnv.e, benchEnv.cookie = e, signedInCookie(b, e)
-	})
-	if benchEnv.e == nil {
-		b.Fatal("seeding failed")
+// seededEnv builds the benchmark's store on dbURL and signs alice in.
+func seededEnv(b *testing.B, dbURL string) (*env, *http.Cookie) {
+	e := newEnvOn(b, dbURL)
+	for i := range benchRepos {
+		e.gh.SetPermission(benchRepo(i), "alice", "read")
+		e.gh.SetFile(benchRepo(i), "main", ".shipgate.yml", "version: 1\nfreeze:\n  windows:\n    - {name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}\n")
 	}
-	return benchEnv.e, benchEnv.cookie
+	seedBench(b, e)
+	if strings.HasPrefix(dbURL, "postgres") {
+		// As autovacuum would have by then: the planner's statistics of
+		// the freshly seeded tables.
+		db, err := sql.Open("pgx", dbURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e, signedInCookie(b, e)
 }
 
-// onceTB keeps the shared environment's cleanups until the process ends:
-// it outlives the benchmark that built it.
-type onceTB struct{ *testing.B }
+// benchDatabases are the stores the pages are measured on: SQLite, and
+// PostgreSQL in a schema of its own when SHIPGATE_TEST_DATABASE_URL is set.
+func benchDatabases(b *testing.B) map[string]string {
+	dbs := map[string]string{"sqlite": filepath.Join(b.TempDir(), "shipgate.db")}
+	base := os.Getenv("SHIPGATE_TEST_DATABASE_URL")
+	if base == "" {
+		b.Log("PostgreSQL skipped: set SHIPGATE_TEST_DATABASE_URL")
+		return dbs
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	schema := fmt.Sprintf("shipgate_dashbench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	dbs["postgres"] = u.String()
+	return dbs
+}
 
-func (onceTB) Cleanup(func()) {}
+// BenchmarkPages measures each page's server time on each store.
+func BenchmarkPages(b *testing.B) {
+	pages := []struct{ name, path string }{
+		{"overview", "/"},
+		{"change", ChangePath(policies.GitHub, benchRepo(4), 5)},
+		{"audit", "/audit"},
+		{"audit_filtered", "/audit?repo=github:acme/service-03&actor=dev3&kind=evaluation"},
+		{"audit_export_repo_csv", "/audit/export?format=csv&repo=github:acme/service-03"},
+		{"calendar", "/calendar"},
+		{"calendar_feed", "/calendar.ics"},
+	}
+	dbs := benchDatabases(b)
+	for _, db := range []string{"sqlite", "postgres"} {
+		if dbs[db] == "" {
+			continue
+		}
+		b.Run(db, func(b *testing.B) {
+			e, cookie := seededEnv(b, dbs[db])
+			for _, p := range pages {
+				b.Run(p.name, func(b *testing.B) { benchPage(b, e, cookie, p.path) })
+			}
+		})
+	}
+}
 
 func seedBench(b *testing.B, e *env) {
 	conclusions := []policies.Conclusion{policies.Success, policies.Failure, policies.Pending}
@@ -138,8 +187,7 @@ func signedInCookie(b *testing.B, e *env) *http.Cookie {
 
 // benchPage measures the server time of one page, roles and policies
 // cached as they are after the viewer's first page.
-func benchPage(b *testing.B, path string) {
-	e, cookie := seededEnv(b)
+func benchPage(b *testing.B, e *env, cookie *http.Cookie, path string) {
 	h := e.d.Handler()
 	serve := func() *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -159,17 +207,3 @@ func benchPage(b *testing.B, path string) {
 		}
 	}
 }
-
-func BenchmarkOverview(b *testing.B) { benchPage(b, "/") }
-func BenchmarkChange(b *testing.B) {
-	benchPage(b, ChangePath(policies.GitHub, benchRepo(4), 5))
-}
-func BenchmarkAudit(b *testing.B) { benchPage(b, "/audit") }
-func BenchmarkAuditFiltered(b *testing.B) {
-	benchPage(b, "/audit?repo=github:acme/service-03&actor=dev3&kind=evaluation")
-}
-func BenchmarkAuditExportRepo(b *testing.B) {
-	benchPage(b, "/audit/export?format=csv&repo=github:acme/service-03")
-}
-func BenchmarkCalendar(b *testing.B)     { benchPage(b, "/calendar") }
-func BenchmarkCalendarFeed(b *testing.B) { benchPage(b, "/calendar.ics") }

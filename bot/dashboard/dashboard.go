@@ -52,8 +52,9 @@ type Config struct {
 	// DashboardToken, when set, lets anyone presenting it in the sign-in
 	// form in read-only: every repository, no decision.
 	DashboardToken bot.Secret
-	// SessionTTL is how long a sign-in lasts (default 12h); RoleTTL how
-	// long a repository role is cached (default 1m).
+	// SessionTTL is how long a sign-in lasts (default 8h, the lifetime of
+	// a GitHub App's user token); RoleTTL how long a repository role is
+	// cached (default 1m).
 	SessionTTL time.Duration
 	RoleTTL    time.Duration
 	// Now is the clock (nil: time.Now); HTTPClient calls the hosts (nil:
@@ -99,7 +100,7 @@ func New(cfg Config) (*Dashboard, error) {
 		d.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	if d.cfg.SessionTTL <= 0 {
-		d.cfg.SessionTTL = 12 * time.Hour
+		d.cfg.SessionTTL = 8 * time.Hour
 	}
 	if d.cfg.RoleTTL <= 0 {
 		d.cfg.RoleTTL = time.Minute

@@ -58,9 +58,15 @@ func withDashboardToken(c *Config) { c.DashboardToken = testDashToken }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Helper()
+	return newEnvOn(t, filepath.Join(t.TempDir(), "shipgate.db"), opts...)
+}
+
+// newEnvOn is newEnv on the database at dbURL.
+func newEnvOn(t testing.TB, dbURL string, opts ...envOption) *env {
+	t.Helper()
 	e := &env{t: t, ctx: context.Background(), clock: testclock.New(testNow)}
 	var err error
-	e.st, err = store.OpenWith(e.ctx, filepath.Join(t.TempDir(), "shipgate.db"), store.Options{Now: e.clock.Now})
+	e.st, err = store.OpenWith(e.ctx, dbURL, store.Options{Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

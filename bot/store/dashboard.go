@@ -86,7 +86,8 @@ type ChangeSummary struct {
 }
 
 // RecentOpenChanges returns up to limit open changes of repos, most
-// recently active first, with their latest conclusion.
+// recently active first (those without a recorded activity last), with
+// their latest conclusion.
 func (s *Store) RecentOpenChanges(ctx context.Context, repos []RepoKey, limit int) ([]ChangeSummary, error) {
 	if err := s.closed(); err != nil {
 		return nil, err
@@ -118,13 +119,36 @@ ORDER BY p.last_activity_at DESC, p.host DESC, p.number DESC LIMIT $` + fmt.Spri
 				out = append(out, c)
 			}
 		}
-		if len(out) >= limit || len(page) < limit {
-			return out[:min(len(out), limit)], nil
+		if len(out) >= limit {
+			return out[:limit], nil
+		}
+		if len(page) < limit {
+			return s.appendInactive(ctx, out, in, args[:len(args)-4], allowed, limit)
 		}
 		last := page[len(page)-1]
 		n := len(args)
 		args[n-3], args[n-2], args[n-1] = micros(last.LastActivityAt), string(last.Host), int64(last.Number)
 	}
+}
+
+// appendInactive appends to out the open changes without a recorded
+// activity, after the active ones, up to limit.
+func (s *Store) appendInactive(ctx context.Context, out []ChangeSummary, in string, args []any, allowed map[RepoKey]bool, limit int) ([]ChangeSummary, error) {
+	cols := strings.ReplaceAll(", "+prColumns, ", ", ", p.")[2:]
+	page, err := s.openChangesPage(ctx, `SELECT `+cols+`, p.last_conclusion FROM prs p
+WHERE p.state = 'open' AND p.last_activity_at IS NULL AND p.`+in+` ORDER BY p.host, p.repo, p.number`, args)
+	if err != nil {
+		return nil, fmt.Errorf("listing recent open changes: %w", err)
+	}
+	for _, c := range page {
+		if len(out) >= limit {
+			break
+		}
+		if allowed[RepoKey{Host: c.Host, Repo: c.Repo}] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) openChangesPage(ctx context.Context, query string, args []any) ([]ChangeSummary, error) {

@@ -71,6 +71,16 @@ func testRecentOpenChanges(t *testing.T, x *suite) {
 			t.Errorf("a change of another host: %+v", c)
 		}
 	}
+	if err := x.s.PutPR(ctx, PRState{Host: policies.GitLab, Repo: "o/a", Number: 9, BaseBranch: "main", HeadSHA: "a", State: PROpen}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = x.s.RecentOpenChanges(ctx, []RepoKey{{Host: policies.GitLab, Repo: "o/a"}}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 || got[0].Number != 5 || got[5].Number != 9 {
+		t.Errorf("a change without recorded activity comes last: %+v", got)
+	}
 }
 
 func testSearchAuditRepos(t *testing.T, x *suite) {

@@ -21,7 +21,10 @@ type Server struct {
 	// error goes to the log, never to the caller.
 	Ready   func(ctx context.Context) error
 	Metrics *Metrics
-	Logger  zerolog.Logger
+	// Dashboard, when set, serves every other path (the web dashboard at
+	// the root); the routes above keep theirs.
+	Dashboard http.Handler
+	Logger    zerolog.Logger
 	// ShutdownTimeout bounds the wait for open requests (default 10s).
 	ShutdownTimeout time.Duration
 	// Now is the clock that spaces out the not-ready log lines (nil:
@@ -63,6 +66,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
+	if s.Dashboard != nil {
+		mux.Handle("/", s.Dashboard)
 	}
 	return mux
 }

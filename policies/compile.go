@@ -144,6 +144,7 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 		p.Deploy = c.deploy(cfg.Deploy, p.Notify.SlackUsers)
 		p.DeployAllowRefs = cfg.Deploy.AllowRefs
 	}
+	p.Trains = c.releases(cfg.Releases)
 	if cfg.Freeze != nil {
 		c.windowEnvironments(cfg.Freeze.Windows, p.Deploy)
 	}

@@ -34,6 +34,8 @@ type Config struct {
 	Deploy   *DeployConfig     `yaml:"deploy,omitempty" json:"deploy,omitempty"`
 	Notify   *NotifyConfig     `yaml:"notify,omitempty" json:"notify,omitempty"`
 	Notes    *NotesConfig      `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// Releases schedules release trains.
+	Releases *ReleasesConfig `yaml:"releases,omitempty" json:"releases,omitempty"`
 }
 
 // NotesConfig is the `notes` key: how release notes are assembled.

@@ -36,6 +36,8 @@ type Policy struct {
 	// DeployAllowRefs lets `/deploy` take a branch or a SHA (deploy.allow_refs).
 	DeployAllowRefs bool
 	Notify          Notify
+	// Trains is the release-train schedule (releases); nil when none.
+	Trains *Trains
 	// Warnings are problems that do not stop the policy from working but
 	// weaken it (a required check anyone can fake): `policy validate`
 	// prints them.

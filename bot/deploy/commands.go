@@ -207,15 +207,13 @@ func (o *Orchestrator) decisionCommand(ctx context.Context, p *policies.Policy, 
 	if err != nil {
 		return "", err
 	}
-	d := decisionEvent{Actor: actor, Approve: approve, Reason: reason, Via: "comment"}
-	if j := o.judge(ctx, p, st, o.plan(st.Host, p, env, st.Kind), d); j.why != "" {
-		if j.byWho {
-			o.auditNow(ctx, st, "deploy.decision", j.actor, st.Current().Name, "refused: "+j.why)
-		}
-		return "", refusal(j.why)
-	}
-	if err := o.Decide(ctx, id, actor, approve, reason, "comment", r.Dedupe); err != nil {
+	d := decisionEvent{Actor: actor, Approve: approve, Reason: reason, Via: ViaComment}
+	why, err := o.request(ctx, p, env, st, d, r.Dedupe)
+	if err != nil {
 		return "", err
+	}
+	if why != "" {
+		return "", refusal(why)
 	}
 	if approve {
 		return fmt.Sprintf("approval of the %s recorded", templates.Inert(st.String())), nil

@@ -88,7 +88,12 @@ func (o *Orchestrator) start(ctx context.Context, p *policies.Policy, r StartReq
 	if r.Kind == KindProtection {
 		st.Protect = &ProtectionRun{RunID: r.RunID}
 	}
-	st.Steps = make([]StepState, len(o.plan(r.Host, p, env, r.Kind)))
+	plan := o.plan(r.Host, p, env, r.Kind)
+	st.Steps = make([]StepState, len(plan))
+	for i, s := range plan {
+		// Named from the start, so the whole plan can be shown.
+		st.Steps[i].Name = s.Name()
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return "", false, fmt.Errorf("encoding deployment %s: %w", id, err)

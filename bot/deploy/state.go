@@ -67,7 +67,7 @@ type Decision struct {
 	Approve   bool      `json:"approve"`
 	Reason    string    `json:"reason,omitempty"`
 	At        time.Time `json:"at"`
-	// Via is "slack" or "comment".
+	// Via is ViaSlack, ViaComment or ViaWeb.
 	Via string `json:"via"`
 }
 

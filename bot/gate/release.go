@@ -62,7 +62,9 @@ func (w *work) release(ctx context.Context, e Event, version string) (refusal st
 	}
 	g, actor := w.g, e.Comment.Author
 	t := TagPush{Host: g.host, Event: "release_command", DeliveryID: e.DeliveryID, Repo: w.repo.Name(), Tag: tag, Sender: actor}
-	if err := g.reportTag(ctx, r, t, review.TagReport{Tag: tag, SHA: head, ReleaseURL: url, Released: true}); err != nil {
+	rep := review.TagReport{Tag: tag, SHA: head, ReleaseURL: url, Released: true}
+	rep.Previous, rep.Notes = contents(tag, prev, hasPrev, check.Commits, g.cfg.Now())
+	if err := g.reportTag(ctx, r, t, rep); err != nil {
 		return "", err
 	}
 	if d := g.cfg.Deployer; d != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -158,6 +159,7 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 	if err != nil {
 		return rep, t, err
 	}
+	rep.Previous, rep.Notes = contents(t.Tag, prev, hasPrev, check.Commits, g.cfg.Now())
 	if pc, ok := r.(PusherConfirmer); ok && len(release.ValidateTag(st, check)) == 0 {
 		var pusher string
 		if pusher, rep.Refused, err = pc.ConfirmPusher(ctx, t.Tag, sha, t.Sender); err != nil {
@@ -185,6 +187,17 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 	}
 	rep.Released = true
 	return rep, t, nil
+}
+
+// contents are the previous version and the notes of the commits since
+// it, which the audit event of a tag keeps for the dashboard.
+func contents(tag string, prev release.Tag, hasPrev bool, commits []policies.Commit, now time.Time) (string, *release.Notes) {
+	previous := ""
+	if hasPrev {
+		previous = prev.Name
+	}
+	notes := release.BuildNotes(tag, previous, now, commits)
+	return previous, &notes
 }
 
 // mayRelease says why a tag pushed by pusher does not count as a release,

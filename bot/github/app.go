@@ -52,6 +52,9 @@ type Config struct {
 	// request (default: a timer that stops with the context).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ChangeURL, when set, is the check run's details link of a change:
+	// its page on the dashboard (SHIPGATE_PUBLIC_URL).
+	ChangeURL func(repo string, number int) string
 	// Logger is used where a context carries none.
 	Logger  zerolog.Logger
 	Metrics *bot.Metrics

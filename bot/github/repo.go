@@ -168,7 +168,7 @@ func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.O
 			return prev, nil
 		case o.status == "completed" || prev.Status != "" && prev.Status != "completed":
 			_, _, err := s.gh.Checks.UpdateCheckRun(ctx, s.owner, s.name, prev.ID, gh.UpdateCheckRunOptions{
-				Name: name, Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
+				Name: name, Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output, DetailsURL: s.detailsURL(t.Number),
 			})
 			if err == nil {
 				pub.ID = prev.ID
@@ -184,13 +184,22 @@ func (s *Session) PublishVerdict(ctx context.Context, t gate.Target, ro review.O
 	}
 	cr, _, err := s.gh.Checks.CreateCheckRun(ctx, s.owner, s.name, gh.CreateCheckRunOptions{
 		Name: name, HeadSHA: t.SHA, ExternalID: gh.String(gate.Key(policies.GitHub, s.repo, t.Number)),
-		Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output,
+		Status: status, Conclusion: conclusion, CompletedAt: completed, Output: output, DetailsURL: s.detailsURL(t.Number),
 	})
 	if err != nil {
 		return prev, s.wrap(err, "creating the check run of %s#%d", s.repo, t.Number)
 	}
 	pub.ID = cr.GetID()
 	return pub, nil
+}
+
+// detailsURL is the check run's link to the change's dashboard page; nil
+// without a public URL.
+func (s *Session) detailsURL(number int) *string {
+	if s.a.cfg.ChangeURL == nil {
+		return nil
+	}
+	return gh.String(s.a.cfg.ChangeURL(s.repo, number))
 }
 
 // unrecordedRun finds the change's newest check run on t.SHA, which an

@@ -25,6 +25,11 @@ type TagReport struct {
 	// ReleaseURL is set when a release was created.
 	ReleaseURL string
 	Released   bool
+	// Previous is the previous version tag, "" for a first release; Notes
+	// are the notes of the commits since it, when the tag was checked (the
+	// dashboard's release page shows both from the audit event).
+	Previous string
+	Notes    *release.Notes
 }
 
 // Valid reports whether the tag passed, as a release.
@@ -76,6 +81,12 @@ func (r TagReport) Audit(host policies.Host, repo, actor, event, deliveryID stri
 	}
 	if r.ReleaseURL != "" {
 		detail["release_url"] = r.ReleaseURL
+	}
+	if r.Previous != "" {
+		detail["previous"] = r.Previous
+	}
+	if r.Notes != nil {
+		detail["notes"] = r.Notes
 	}
 	data, _ := json.Marshal(detail)
 	return store.AuditEvent{

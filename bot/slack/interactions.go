@@ -100,7 +100,7 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reason := strings.TrimSpace(cb.View.State.Values[blockReason][blockReason].Value)
 			id := cb.View.PrivateMetadata
 			approve := cb.View.CallbackID == CallbackOverride
-			if err := s.cfg.Decider.Decide(ctx, id, deploy.Actor{SlackUser: cb.User.ID}, approve, reason, "slack",
+			if err := s.cfg.Decider.Decide(ctx, id, deploy.Actor{SlackUser: cb.User.ID}, approve, reason, deploy.ViaSlack,
 				"slack:"+cb.User.ID+":"+cb.View.ID); err != nil {
 				s.cfg.Logger.Error().Err(err).Msg("queueing a slack decision")
 				retryLater("try again")
@@ -117,7 +117,7 @@ func (s *Slack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Slack) action(ctx context.Context, cb sl.InteractionCallback, a *sl.BlockAction) error {
 	switch a.ActionID {
 	case ActionApprove:
-		return s.cfg.Decider.Decide(ctx, a.Value, deploy.Actor{SlackUser: cb.User.ID}, true, "", "slack", "slack:"+cb.User.ID+":"+a.ActionTs)
+		return s.cfg.Decider.Decide(ctx, a.Value, deploy.Actor{SlackUser: cb.User.ID}, true, "", deploy.ViaSlack, "slack:"+cb.User.ID+":"+a.ActionTs)
 	case ActionReject:
 		_, err := s.client.OpenViewContext(ctx, cb.TriggerID, reasonModal(CallbackReject, a.Value, "Reject deployment", "Reject", "Why?"))
 		return err

@@ -97,10 +97,17 @@ func (s *Store) SaveEvaluation(ctx context.Context, e Evaluation) (int64, error)
 	}
 	var id int64
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO evaluations (host, repo, number, head_sha, policy_revision, inputs_digest, conclusion, verdict, at)
+		err := tx.QueryRowContext(ctx, `INSERT INTO evaluations (host, repo, number, head_sha, policy_revision, inputs_digest, conclusion, verdict, at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id`,
 			e.Host, e.Repo, e.Number, e.HeadSHA, e.PolicyRevision, e.InputsDigest, e.Conclusion, nonNil(e.Verdict), micros(at)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		// The dashboard's counts read the latest conclusion off the PR.
+		_, err = tx.ExecContext(ctx, `UPDATE prs SET last_conclusion = $1 WHERE host = $2 AND repo = $3 AND number = $4`,
+			e.Conclusion, e.Host, e.Repo, e.Number)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("saving evaluation of %s#%d at %s: %w", e.Repo, e.Number, e.HeadSHA, err)
@@ -195,8 +202,10 @@ func (s *Store) PutPR(ctx context.Context, p PRState) error {
 	if p.State != PROpen && p.State != PRClosed {
 		return fmt.Errorf("storing state of %s#%d: %w: state %q (allowed values: %s, %s)", p.Repo, p.Number, ErrInvalid, p.State, PROpen, PRClosed)
 	}
-	_, err := s.exec(ctx, `INSERT INTO prs (`+prColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+	// A new row takes the conclusion of an evaluation saved before it.
+	_, err := s.exec(ctx, `INSERT INTO prs (`+prColumns+`, last_conclusion)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+    COALESCE((SELECT e.conclusion FROM evaluations e WHERE e.host = $1 AND e.repo = $2 AND e.number = $3 ORDER BY e.id DESC LIMIT 1), ''))
 ON CONFLICT (host, repo, number) DO UPDATE SET
     base_branch = excluded.base_branch,
     head_sha = excluded.head_sha,

@@ -63,8 +63,10 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a closed store refuses work", testClosed},
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
+		{"deployments are listed per readable repository, state and version; audit events by subject", testListDeployments},
+		{"the newest evaluation of a release's changes", testReleaseQueries},
 	}
-	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests, basesTests) {
+	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests, basesTests, dashboardTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}

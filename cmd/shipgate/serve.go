@@ -41,7 +41,9 @@ refuses to start until shipgate migrate has run instead.
 
 Routes: POST /webhooks/github (with the GitHub settings), POST /webhooks/gitlab
 (with the GitLab settings), POST /slack/interactions (with Slack), GET /healthz,
-GET /readyz, GET /metrics.
+GET /readyz, GET /metrics; every other path is the web dashboard (sign-in with
+GitHub or GitLab OAuth, or SHIPGATE_DASHBOARD_TOKEN read-only; off, with a page
+at / saying how to turn it on, without them).
 SIGTERM or SIGINT stops accepting, lets running jobs finish (20s), and exits;
 queued work stays in the database for the next start.`,
 		Example: `  SHIPGATE_GITHUB_TOKEN=ghp_… SHIPGATE_GITHUB_WEBHOOK_SECRET=… shipgate serve
@@ -106,6 +108,9 @@ func runServeReady(ctx context.Context, cfg serveConfig, logOut io.Writer, ready
 	// Ready when the store takes writes: each process probes with its own row.
 	probe := func(ctx context.Context) error { return st.Probe(ctx, workers.Name) }
 	server := &bot.Server{Addr: cfg.Addr, Receivers: receivers, Ready: probe, Metrics: metrics, Logger: log}
+	if server.Dashboard, err = newDashboard(cfg, st, log, w.repos, w.deployments); err != nil {
+		return usageError(err)
+	}
 
 	log.Info().Str("database", st.Dialect()).Int("workers", cfg.Workers).Str("worker", workers.Name).Msg("starting")
 	var wg sync.WaitGroup

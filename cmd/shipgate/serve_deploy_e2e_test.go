@@ -279,7 +279,11 @@ const (
 	releaseSigningSecret = "slack-e2e-secret"
 )
 
-func newReleaseServer(t *testing.T) *releaseServer {
+func newReleaseServer(t *testing.T) *releaseServer { return newReleaseServerAt(t, freeAddr(t), nil) }
+
+// newReleaseServerAt is newReleaseServer listening on addr, with the
+// settings extra gives besides (the dashboard's, which name the fakes).
+func newReleaseServerAt(t *testing.T, addr string, extra func(*releaseServer) []string) *releaseServer {
 	w := &releaseServer{t: t, repo: "acme/widgets", db: t.TempDir() + "/shipgate.db"}
 	health := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		w.mu.Lock()
@@ -296,7 +300,11 @@ func newReleaseServer(t *testing.T) *releaseServer {
 	w.fake.SetRunName(w.repo, "deploy.yml", "Deploy ${{ inputs.environment }} (${{ inputs.shipgate_id }})")
 	w.fake.AddTag(w.repo, "v1.0.0", w.sha)
 	w.slack = fakeslack.New(t, releaseSlackToken)
-	w.p = startServe(t, []string{
+	var more []string
+	if extra != nil {
+		more = extra(w)
+	}
+	w.p = startServeAt(t, addr, append([]string{
 		"SHIPGATE_DATABASE_URL=" + w.db,
 		"SHIPGATE_GITHUB_API_URL=" + w.fake.URL(),
 		"SHIPGATE_GITHUB_TOKEN=" + releaseToken,
@@ -306,7 +314,7 @@ func newReleaseServer(t *testing.T) *releaseServer {
 		"SHIPGATE_SLACK_API_URL=" + w.slack.URL(),
 		"SHIPGATE_RECONCILE_INTERVAL=0",
 		"SHIPGATE_LOG_LEVEL=warn",
-	})
+	}, more...))
 	return w
 }
 

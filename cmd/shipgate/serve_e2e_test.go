@@ -74,7 +74,13 @@ func freeAddr(t *testing.T) string {
 // startServe starts the server and waits until /readyz answers 200.
 func startServe(t *testing.T, env []string) *serveProcess {
 	t.Helper()
-	p, err := launchServe(freeAddr(t), env, 20*time.Second)
+	return startServeAt(t, freeAddr(t), env)
+}
+
+// startServeAt is startServe listening on addr.
+func startServeAt(t *testing.T, addr string, env []string) *serveProcess {
+	t.Helper()
+	p, err := launchServe(addr, env, 20*time.Second)
 	if p != nil {
 		t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.waitExit() })
 	}

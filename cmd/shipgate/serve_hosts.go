@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/dashboard"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
@@ -27,6 +28,12 @@ import (
 type wired struct {
 	receivers   []bot.Receiver
 	reconcilers []hostReconciler
+	// deployments is the orchestrator, which the dashboard's Approvals
+	// page decides through.
+	deployments *deploy.Orchestrator
+	// repos open repositories with each host's credentials, for the
+	// dashboard (policies, calendar feed roles).
+	repos map[policies.Host]dashboard.RepoOpener
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -71,6 +78,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		return out, usageError(err)
 	}
 	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
+	out.deployments = orchestrator
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
 	}
@@ -87,10 +95,17 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	return out, nil
 }
 
+func (w *wired) addRepos(h policies.Host, o dashboard.RepoOpener) {
+	if w.repos == nil {
+		w.repos = map[policies.Host]dashboard.RepoOpener{}
+	}
+	w.repos[h] = o
+}
+
 // newGitHub builds the GitHub API client from the configuration.
 func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics) (*github.App, error) {
 	gcfg := github.Config{APIURL: cfg.GitHubAPIURL, Token: cfg.GitHubToken, AppID: cfg.GitHubAppID, Logger: log, Metrics: m,
-		DefaultPolicy: cfg.defaultPolicy()}
+		DefaultPolicy: cfg.defaultPolicy(), ChangeURL: dashboardChangeURL(cfg.PublicURL)}
 	if cfg.GitHubPrivateKeyFile != "" {
 		key, err := os.ReadFile(cfg.GitHubPrivateKeyFile)
 		if err != nil {
@@ -121,6 +136,7 @@ func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 	w.Classify = append(w.Classify, app.Classify)
 	out.receivers = append(out.receivers, srv)
 	out.reconcilers = append(out.reconcilers, hostReconciler{policies.GitHub, srv})
+	out.addRepos(policies.GitHub, app)
 	return nil
 }
 
@@ -142,6 +158,7 @@ func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 	w.Classify = append(w.Classify, app.Classify)
 	out.receivers = append(out.receivers, app)
 	out.reconcilers = append(out.reconcilers, hostReconciler{policies.GitLab, app})
+	out.addRepos(policies.GitLab, app)
 	return nil
 }
 

@@ -54,6 +54,8 @@ type serveConfig struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener
 	// (loopback unless a host is named).
 	PprofAddr string
+
+	dashboardConfig
 }
 
 // setting binds one flag to its environment variable.
@@ -99,7 +101,7 @@ func (s *secretValue) Set(v string) error { *s = secretValue(v); return nil }
 func (s *secretValue) Type() string       { return "secret" }
 
 func (c *serveConfig) settings() []setting {
-	return []setting{
+	return append([]setting{
 		stringSetting(&c.Addr, "addr", "SHIPGATE_ADDR", "server", ":8080", "listen address"),
 		stringSetting(&c.DatabaseURL, "database-url", "SHIPGATE_DATABASE_URL", "server", "shipgate.db", "SQLite file, or postgres://… for PostgreSQL"),
 		stringSetting(&c.Migrate, "migrate", "SHIPGATE_MIGRATE", "server", "auto",
@@ -152,7 +154,7 @@ func (c *serveConfig) settings() []setting {
 			set: func(v string) error { return (*daysValue)(&c.Retention).Set(v) }},
 		stringSetting(&c.PprofAddr, "pprof-addr", "SHIPGATE_PPROF_ADDR", "server", "",
 			"serve Go's profiles (net/http/pprof) on this address, e.g. :6060 (loopback unless a host is named); off when empty"),
-	}
+	}, c.dashboardSettings()...)
 }
 
 // daysValue is a duration flag that also takes whole days ("14d"), the
@@ -277,6 +279,7 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 		}
 	}
 	c.validateHosts(add)
+	c.validateDashboard(add)
 }
 
 // errSuffix is "; err" for a message, "" without an error.

@@ -18,10 +18,23 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
+// getRepo answers a repository; asked with a user token, it carries the
+// user's permissions, and a private repository they cannot read is 404.
 func getRepo(c *call) {
-	if r := c.repo(); r != nil {
-		c.json(http.StatusOK, c.repository(r))
+	r := c.repo()
+	if r == nil {
+		return
 	}
+	repo := c.repository(r)
+	if login := c.s.userOf(c.r); login != "" {
+		rank, _ := roleRank(r.role(login))
+		if r.Private && rank < 1 {
+			c.notFound()
+			return
+		}
+		repo.Permissions = map[string]bool{"pull": true, "triage": rank >= 2, "push": rank >= 3, "maintain": rank >= 4, "admin": rank >= 5}
+	}
+	c.json(http.StatusOK, repo)
 }
 
 // getContents answers a file as base64 JSON, a folder as a listing, and
@@ -260,6 +273,9 @@ func (s *Server) authenticate(r *http.Request, rt *route) (string, bool) {
 		return "Requires authentication", false
 	}
 	if s.token != "" && cred == s.token {
+		return "", true
+	}
+	if s.isUserToken(cred) {
 		return "", true
 	}
 	s.mu.Lock()

@@ -8,9 +8,15 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// getAuthenticatedUser answers who the credentials act as: the fake's bot
-// login (see [WithBotLogin]).
+// getAuthenticatedUser answers who the credentials act as: the user of a
+// user token, else the fake's bot login (see [WithBotLogin]).
 func getAuthenticatedUser(c *call) {
+	if login := c.s.userOf(c.r); login != "" {
+		u := c.user(login)
+		u.Name = optional(c.s.oauth.names[login])
+		c.json(http.StatusOK, u)
+		return
+	}
 	u := c.user(c.s.bot)
 	u.Email = optional(c.s.st.emails[strings.ToLower(c.s.bot)])
 	c.json(http.StatusOK, u)

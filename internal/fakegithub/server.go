@@ -68,6 +68,7 @@ type Server struct {
 	rate       rateWindow
 	ignored    map[string]bool // unknown query parameters already logged
 	effects    effects
+	oauth      oauthState
 }
 
 // Option configures a [Server].
@@ -397,6 +398,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Query:       r.URL.RawQuery,
 		Body:        body,
 		Conditional: r.Header.Get("If-None-Match") != "",
+	}
+	if strings.HasPrefix(escaped, "/login/oauth/") && s.serveOAuth(w, r, body) {
+		return
 	}
 	path, inBase := strings.CutPrefix(escaped, s.basePath)
 	if !inBase || !strings.HasPrefix(path, "/") {

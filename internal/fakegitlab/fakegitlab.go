@@ -167,6 +167,9 @@ type Project struct {
 	ID            int64
 	Path          string // "group/sub/proj"
 	DefaultBranch string
+	// Visibility is private (when empty), internal or public: what a
+	// user's OAuth token may read of it without being a member.
+	Visibility string
 	// Files maps ref → file path → content.
 	Files   map[string]map[string]string
 	Members []Member
@@ -239,6 +242,7 @@ type Server struct {
 	releases   []string
 	pipelines  []string
 	deploys    []string
+	oauth      oauthState
 	failNext   map[string]int           // route → status to answer once
 	holds      map[string]chan struct{} // route → answers held until closed
 }
@@ -385,7 +389,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (hold chan struc
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Body: body})
-	if r.Header.Get("PRIVATE-TOKEN") != s.Token {
+	if s.serveOAuth(w, r, body) {
+		return
+	}
+	if _, user := s.bearerUser(r); !user && r.Header.Get("PRIVATE-TOKEN") != s.Token {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 		return
 	}
@@ -608,11 +615,19 @@ func userJSON(u User) map[string]any {
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func (s *Server) getUser(w http.ResponseWriter, _ *http.Request, _ *Project, _ *MR, _ []byte, _ ...string) {
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ *Project, _ *MR, _ []byte, _ ...string) {
+	if u, ok := s.bearerUser(r); ok {
+		writeJSON(w, http.StatusOK, userJSON(u))
+		return
+	}
 	writeJSON(w, http.StatusOK, userJSON(s.Self))
 }
 
-func (s *Server) getProject(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+func (s *Server) getProject(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
+	if u, ok := s.bearerUser(r); ok {
+		s.projectFor(w, p, u)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": p.ID, "path_with_namespace": p.Path, "default_branch": p.DefaultBranch,
 		"web_url": "https://gitlab.example/" + p.Path})
 }

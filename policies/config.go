@@ -57,6 +57,9 @@ type ChangeRecordConfig struct {
 	Sources []string `yaml:"sources,omitempty" json:"sources,omitempty"`
 	// Sections are markdown headings the body must fill with real text.
 	Sections []string `yaml:"sections,omitempty" json:"sections,omitempty"`
+	// Verify asks the change system whether each record cited exists and
+	// is approved (config_records.go).
+	Verify *RecordVerifyConfig `yaml:"verify,omitempty" json:"verify,omitempty"`
 }
 
 // ApprovalConfig is one entry of `approvals` (and `hotfix.approvals`).

@@ -117,6 +117,8 @@ type ChangeRecordRule struct {
 	// Sources among "title", "body", "branch", "commits".
 	Sources  []string
 	Sections []string
+	// Verify is nil when the records cited are not verified.
+	Verify *RecordVerification
 }
 
 // ApprovalRule is one compiled approval requirement.

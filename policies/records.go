@@ -280,7 +280,6 @@ func unanchored(re *regexp.Regexp) string {
 	return strings.TrimSuffix(strings.TrimPrefix(re.String(), "^(?:"), ")$")
 }
 
-
 func quoteOrEmpty(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "empty"

@@ -28,6 +28,9 @@ type Record struct {
 	// answer (not configured, unreachable, credentials refused); "" when
 	// it answered. Such a record keeps the rule pending, never passing.
 	Unverified string
+	// Retry tells that asking again may help (the provider was down or
+	// answered an error), unlike settings that are missing.
+	Retry bool
 	// Found is false when the provider answered that there is no such
 	// record (Jira also says so for an issue Shipgate's account may not
 	// see).

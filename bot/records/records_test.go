@@ -267,6 +267,8 @@ func TestSettingsErrorsNameTheVariablesAndNoSecret(t *testing.T) {
 	if _, err := (Settings{JiraURL: "https://acme.atlassian.net"}).Verifier(nil); err == nil || !strings.Contains(err.Error(), "SHIPGATE_JIRA_TOKEN is missing") {
 		t.Errorf("no token: %v", err)
 	}
-	s := SettingsFromEnv(func(k string) string { return map[string]string{EnvJiraToken: jiraToken, EnvServiceNowPassword: snPassword}[k] })
+	s := SettingsFromEnv(func(k string) string {
+		return map[string]string{EnvJiraToken: jiraToken, EnvServiceNowPassword: snPassword}[k]
+	})
 	noSecret(t, "the settings printed", fmt.Sprintf("%v %+v %#v", s, s, s))
 }

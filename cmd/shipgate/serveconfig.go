@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/records"
 )
 
 // serveConfig is the configuration of `shipgate serve`: flags with
@@ -38,6 +39,9 @@ type serveConfig struct {
 	SlackBotToken      bot.Secret
 	SlackSigningSecret bot.Secret
 	SlackAPIURL        string
+
+	// Records are the change systems' settings (serveconfig_records.go).
+	Records records.Settings
 
 	LogLevel  string
 	LogFormat string
@@ -94,7 +98,7 @@ func (s *secretValue) Set(v string) error { *s = secretValue(v); return nil }
 func (s *secretValue) Type() string       { return "secret" }
 
 func (c *serveConfig) settings() []setting {
-	return []setting{
+	return append([]setting{
 		stringSetting(&c.Addr, "addr", "SHIPGATE_ADDR", "server", ":8080", "listen address"),
 		stringSetting(&c.DatabaseURL, "database-url", "SHIPGATE_DATABASE_URL", "server", "shipgate.db", "SQLite file, or postgres://… for PostgreSQL"),
 		stringSetting(&c.Migrate, "migrate", "SHIPGATE_MIGRATE", "server", "auto",
@@ -145,7 +149,7 @@ func (c *serveConfig) settings() []setting {
 			set: func(v string) error { return (*daysValue)(&c.Retention).Set(v) }},
 		stringSetting(&c.PprofAddr, "pprof-addr", "SHIPGATE_PPROF_ADDR", "server", "",
 			"serve Go's profiles (net/http/pprof) on this address, e.g. :6060 (loopback unless a host is named); off when empty"),
-	}
+	}, c.recordSettings()...)
 }
 
 // daysValue is a duration flag that also takes whole days ("14d"), the
@@ -265,6 +269,7 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 		}
 	}
 	c.validateHosts(add)
+	c.validateRecords(add)
 }
 
 // validateHosts checks the GitHub, GitLab and Slack settings.

@@ -237,6 +237,9 @@ type EnvironmentConfig struct {
 	Approval *GateConfig  `yaml:"approval,omitempty" json:"approval,omitempty"`
 	Steps    []StepConfig `yaml:"steps" json:"steps"`
 	Rollback []StepConfig `yaml:"rollback,omitempty" json:"rollback,omitempty"`
+	// ChangeRequest opens a change request for each deployment of the
+	// environment (config_change_request.go).
+	ChangeRequest *ChangeRequestConfig `yaml:"change_request,omitempty" json:"change_request,omitempty"`
 }
 
 // GateConfig is an approval gate.

@@ -270,6 +270,8 @@ type Environment struct {
 	Approval *Gate
 	Steps    []Step
 	Rollback []Step
+	// ChangeRequest is nil when the environment opens no change request.
+	ChangeRequest *ChangeRequest
 }
 
 // Gate is a compiled approval gate.

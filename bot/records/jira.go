@@ -28,7 +28,8 @@ type Jira struct {
 
 // NewJira returns the client of the Jira site at baseURL: basic auth with
 // user and token (Jira Cloud: an e-mail and an API token), or a bearer
-// token when user is empty (Data Center: a personal access token).
+// token when user is empty (Data Center: a personal access token); client
+// nil is a default client with a timeout.
 func NewJira(baseURL, user string, token bot.Secret, client *http.Client) (*Jira, error) {
 	u, err := parseBaseURL(EnvJiraURL, baseURL)
 	var errs []error
@@ -40,6 +41,9 @@ func NewJira(baseURL, user string, token bot.Secret, client *http.Client) (*Jira
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("jira: %w", err)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: requestTimeout}
 	}
 	return &Jira{base: u, user: user, token: token, http: client}, nil
 }

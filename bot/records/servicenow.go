@@ -25,7 +25,8 @@ type ServiceNow struct {
 }
 
 // NewServiceNow returns the client of the instance at baseURL: basic auth
-// with user and password, or an OAuth bearer token.
+// with user and password, or an OAuth bearer token; client nil is a
+// default client with a timeout.
 func NewServiceNow(baseURL, user string, password, token bot.Secret, client *http.Client) (*ServiceNow, error) {
 	u, err := parseBaseURL(EnvServiceNowURL, baseURL)
 	var errs []error
@@ -40,6 +41,9 @@ func NewServiceNow(baseURL, user string, password, token bot.Secret, client *htt
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("servicenow: %w", err)
+	}
+	if client == nil {
+		client = &http.Client{Timeout: requestTimeout}
 	}
 	return &ServiceNow{base: u, user: user, password: password, bearer: token, http: client}, nil
 }

@@ -72,7 +72,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	if out.records, err = cfg.Records.Verifier(nil); err != nil {
 		return out, usageError(err)
 	}
-	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w)
+	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w, out.records)
 	if err != nil {
 		return out, usageError(err)
 	}

@@ -188,7 +188,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	sysID, isRecord := strings.CutPrefix(r.URL.Path, table+"/")
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == table,
+	case r.Method == http.MethodGet && (r.URL.Path == table || isRecord && sysID != ""),
 		r.Method == http.MethodPost && r.URL.Path == table,
 		r.Method == http.MethodPatch && isRecord && sysID != "":
 	default:
@@ -205,6 +205,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"}`))
+	case r.Method == http.MethodGet && isRecord:
+		s.get(w, sysID)
 	case r.Method == http.MethodGet:
 		s.query(w, r)
 	case r.Method == http.MethodPost:
@@ -214,28 +216,57 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// numberQuery is the only encoded query the fake takes: an injected `^OR`
-// or a second condition fails the test.
-var numberQuery = regexp.MustCompile(`^number=[A-Z]+[0-9]+$`)
+// The only encoded queries the fake takes: an injected `^OR` or a second
+// condition fails the test.
+var (
+	numberQuery      = regexp.MustCompile(`^number=[A-Z]+[0-9]+$`)
+	correlationQuery = regexp.MustCompile(`^correlation_id=[a-z0-9-]+$`)
+)
 
 func (s *Server) query(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if !numberQuery.MatchString(q.Get("sysparm_query")) {
-		s.t.Errorf("fakeservicenow: sysparm_query %q is not number=ID", q.Get("sysparm_query"))
-	}
-	if q.Get("sysparm_display_value") != "all" {
-		s.t.Errorf("fakeservicenow: sysparm_display_value=%q, want all (display values, and dates in UTC)", q.Get("sysparm_display_value"))
-	}
-	number := strings.TrimPrefix(q.Get("sysparm_query"), "number=")
+	query := q.Get("sysparm_query")
 	result := []map[string]any{}
+	switch {
+	case numberQuery.MatchString(query):
+		if q.Get("sysparm_display_value") != "all" {
+			s.t.Errorf("fakeservicenow: sysparm_display_value=%q, want all (display values, and dates in UTC)", q.Get("sysparm_display_value"))
+		}
+		number := strings.TrimPrefix(query, "number=")
+		s.mu.Lock()
+		for _, c := range s.changes {
+			if c.Number == number {
+				result = append(result, displayAll(c))
+			}
+		}
+		s.mu.Unlock()
+	case correlationQuery.MatchString(query):
+		key := strings.TrimPrefix(query, "correlation_id=")
+		s.mu.Lock()
+		for _, c := range s.changes {
+			if c.Fields["correlation_id"] == key {
+				result = append(result, plain(c))
+			}
+		}
+		s.mu.Unlock()
+	default:
+		s.t.Errorf("fakeservicenow: sysparm_query %q is not number=ID or correlation_id=KEY", query)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"result": result})
+}
+
+// get is a record by sys_id, with display values.
+func (s *Server) get(w http.ResponseWriter, sysID string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, c := range s.changes {
-		if c.Number == number {
-			result = append(result, displayAll(c))
+		if c.SysID == sysID {
+			_ = json.NewEncoder(w).Encode(map[string]any{"result": displayAll(c)})
+			return
 		}
 	}
-	s.mu.Unlock()
-	_ = json.NewEncoder(w).Encode(map[string]any{"result": result})
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"error":{"message":"No Record found"}}`))
 }
 
 func (s *Server) create(w http.ResponseWriter, body map[string]any) {

@@ -6,6 +6,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/bot/store"
@@ -63,3 +64,10 @@ func jiraWebhook(cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.
 	}
 	return &records.JiraWebhook{Secret: cfg.Records.JiraWebhookSecret, Store: st, Acceptor: a, Jobs: jobs, Forget: v.Forget, Logger: log, Metrics: m}
 }
+
+// The change systems' clients are what the gates and the orchestrator
+// ask for.
+var (
+	_ gate.RecordVerifier   = (*records.Verifier)(nil)
+	_ deploy.ChangeRequests = (*records.ServiceNow)(nil)
+)

@@ -302,3 +302,17 @@ func inert(s string) string {
 	}
 	return inertEscaper.Replace(s)
 }
+
+// RecordIDsIn returns the change-record IDs p's change_record patterns
+// find in text (release notes), de-duplicated in order; nil without the
+// rule.
+func RecordIDsIn(p *Policy, text string) []string {
+	if p == nil || p.ChangeRecord == nil {
+		return nil
+	}
+	cr := *p.ChangeRecord
+	cr.Sources = []string{"title"}
+	q := *p
+	q.ChangeRecord = &cr
+	return newEvaluation(&q, &Change{Title: text}, time.Time{}).changeRecords()
+}

@@ -23,6 +23,13 @@ type ChangeRequests interface {
 	UpdateChange(ctx context.Context, id string, fields map[string]string) error
 }
 
+// ReleaseNotes reads the notes of a release, for the change request.
+type ReleaseNotes interface {
+	// ReleaseNotes returns the notes of the release of tag; found is
+	// false when the tag has no release.
+	ReleaseNotes(ctx context.Context, repo, tag string) (notes string, found bool, err error)
+}
+
 // ChangeState is a deployment's change request, persisted with it.
 type ChangeState struct {
 	// Key is the correlation ID, saved before the change request is
@@ -52,6 +59,9 @@ const (
 type changeStep struct {
 	o  *Orchestrator
 	cr *policies.ChangeRequest
+	// p is the policy: its change_record patterns find the records the
+	// release notes cite.
+	p *policies.Policy
 }
 
 func (s *changeStep) Name() string { return "change request" }
@@ -72,7 +82,11 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 	}
 	c := st.Change
 	if c.ID == "" {
-		fields, err := s.fields(st)
+		notes, err := s.notes(ctx, st)
+		if err != nil {
+			return waiting(st.now.Add(s.cr.Poll), "reading the notes of %s: %v; trying again", st.Version, err)
+		}
+		fields, err := s.fields(st, notes)
 		if err != nil {
 			return failed("change request template: %v", err)
 		}
@@ -106,10 +120,31 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 	return waiting(minTime(st.now.Add(s.cr.Poll), cur.Until), "waiting for ServiceNow to approve change request %s (approval: %s)", c.Number, orDefault(approval, "none"))
 }
 
+// notes describe the release for the change request: its notes and the
+// change records they cite.
+func (s *changeStep) notes(ctx context.Context, st *State) (string, error) {
+	src := s.o.on(st.Host).Notes
+	if src == nil {
+		return "Release notes: not read (the host gives none).", nil
+	}
+	notes, found, err := src.ReleaseNotes(ctx, st.Repo, st.Version)
+	switch {
+	case err != nil:
+		return "", err
+	case !found || strings.TrimSpace(notes) == "":
+		return "Release notes: none published for " + st.Version + ".", nil
+	}
+	out := "Release notes:\n" + strings.TrimSpace(notes)
+	if ids := policies.RecordIDsIn(s.p, notes); len(ids) > 0 {
+		out += "\n\nChange records: " + strings.Join(ids, ", ")
+	}
+	return out, nil
+}
+
 // fields are the change request's fields: the template's, the planned
-// window from now, and a description of the deployment when the template
-// gives none.
-func (s *changeStep) fields(st *State) (map[string]string, error) {
+// window from now, and a description of the deployment and its release
+// when the template gives none (else as a work note).
+func (s *changeStep) fields(st *State, notes string) (map[string]string, error) {
 	out := make(map[string]string, len(s.cr.ServiceNow)+3)
 	data := templateData(st)
 	for k, t := range s.cr.ServiceNow {
@@ -121,8 +156,11 @@ func (s *changeStep) fields(st *State) (map[string]string, error) {
 	}
 	out["start_date"] = st.now.UTC().Format(time.DateTime)
 	out["end_date"] = st.now.Add(s.cr.Duration).UTC().Format(time.DateTime)
+	facts := deploymentFacts(st) + "\n\n" + notes
 	if _, ok := out["description"]; !ok {
-		out["description"] = deploymentFacts(st)
+		out["description"] = facts
+	} else {
+		out["work_notes"] = facts
 	}
 	return out, nil
 }

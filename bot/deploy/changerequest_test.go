@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 )
 
 const changePolicy = `version: 1
+change_record:
+  patterns: ['[A-Z][A-Z0-9]+-\d+', 'CHG\d{7}']
 deploy:
   environments:
     - name: production
@@ -44,6 +47,14 @@ func newChangeEnv(t *testing.T) (*env, *fakeservicenow.Server) {
 	return e, sn
 }
 
+// ReleaseNotes implements ReleaseNotes.
+func (h *fakeHost) ReleaseNotes(ctx context.Context, repo, tag string) (string, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n, ok := h.notes[tag]
+	return n, ok, nil
+}
+
 // onlyChange returns the one change request of the fake.
 func onlyChange(t *testing.T, sn *fakeservicenow.Server) fakeservicenow.Change {
 	t.Helper()
@@ -63,11 +74,17 @@ func approve(sn *fakeservicenow.Server, number string) {
 // the steps run, and closes it successful with the facts.
 func TestADeploymentWithAServiceNowChange(t *testing.T) {
 	e, sn := newChangeEnv(t)
+	e.host.notes = map[string]string{"v1.2.0": "## Features\n- Gift cards (#12, SHOP-12)\n- Coupons removed (SHOP-13, CHG0042421)\n"}
 	if err := e.o.Release(e.ctx, "github", repo, "v1.2.0", "abc", Actor{Login: "dave"}); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()
 	c := onlyChange(t, sn)
+	for _, s := range []string{"Release notes:\n## Features\n- Gift cards (#12, SHOP-12)", "Change records: SHOP-12, SHOP-13, CHG0042421"} {
+		if !strings.Contains(c.Fields["description"], s) {
+			t.Errorf("the description does not say %q:\n%s", s, c.Fields["description"])
+		}
+	}
 	want := map[string]string{"short_description": "Deploy v1.2.0 of " + repo + " to production", "assignment_group": "Release Management",
 		"category": "Software", "start_date": "2026-11-16 09:00:00", "end_date": "2026-11-16 11:00:00", "correlation_display": "Shipgate"}
 	for k, v := range want {

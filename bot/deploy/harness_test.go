@@ -49,6 +49,8 @@ type fakeHost struct {
 	// webhooks alone move a step.
 	Calls int
 	runs  []WorkflowRun
+	// notes are the releases' notes by tag.
+	notes map[string]string
 }
 
 func newFakeHost(now func() time.Time) *fakeHost {
@@ -282,7 +284,7 @@ func (e *env) open() {
 	}
 	e.st = s
 	e.o, err = New(Config{Store: s, Hosts: map[policies.Host]HostIntegrations{policies.GitHub: {Policies: staticPolicy{e.policy},
-		Mirror: e.host, Workflows: e.host, Protection: e.host, Releases: e.host}},
+		Mirror: e.host, Workflows: e.host, Protection: e.host, Releases: e.host, Notes: e.host}},
 		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client(), ChangeRequests: e.changes})
 	if err != nil {
 		e.t.Fatal(err)

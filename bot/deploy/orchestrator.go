@@ -101,6 +101,9 @@ type HostIntegrations struct {
 	// Releases gives the default version of `/deploy ENV` and checks the
 	// versions it is given.
 	Releases Releases
+	// Notes gives a release's notes, which a change request carries
+	// (changerequest.go); nil: the change request says none were read.
+	Notes ReleaseNotes
 }
 
 // Config configures an Orchestrator. Store and one host are required; a

@@ -97,7 +97,7 @@ func (o *Orchestrator) plan(host policies.Host, p *policies.Policy, env *policie
 		// 2. The change request, opened and, if asked, approved in the
 		//    change system (changerequest.go).
 		if env.ChangeRequest != nil {
-			steps = append(steps, &changeStep{o: o, cr: env.ChangeRequest})
+			steps = append(steps, &changeStep{o: o, cr: env.ChangeRequest, p: p})
 		}
 		// 3. The environment's approval gate.
 		if env.Approval != nil {

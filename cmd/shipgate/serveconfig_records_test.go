@@ -4,7 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
+
+	"github.com/shipgate/shipgate/bot/records"
+	"github.com/shipgate/shipgate/policies"
 )
 
 func TestServeConfigOfChangeSystems(t *testing.T) {
@@ -56,5 +60,27 @@ func TestServeConfigOfChangeSystems(t *testing.T) {
 				t.Errorf("the error shows a secret:\n%s", err)
 			}
 		})
+	}
+}
+
+// The Jira route is served only with Jira's settings, for the hosts that
+// are enabled, with the webhook secret.
+func TestJiraWebhookIsWiredWithJira(t *testing.T) {
+	var c serveConfig
+	c.GitHubToken, c.GitHubWebhookSecret = "t", "s"
+	v, err := c.Records.Verifier(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := jiraWebhook(c, zerolog.Nop(), nil, nil, nil, v); h != nil {
+		t.Errorf("a Jira route without Jira's settings")
+	}
+	c.Records = records.Settings{JiraURL: "https://acme.atlassian.net", JiraToken: "tok", JiraWebhookSecret: "hook"}
+	if v, err = c.Records.Verifier(nil); err != nil {
+		t.Fatal(err)
+	}
+	h := jiraWebhook(c, zerolog.Nop(), nil, nil, nil, v)
+	if h == nil || h.Route() != "/webhooks/jira" || h.Secret.Reveal() != "hook" || h.Jobs[policies.GitHub] == nil || h.Jobs[policies.GitLab] != nil {
+		t.Errorf("webhook = %+v", h)
 	}
 }

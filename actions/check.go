@@ -38,7 +38,11 @@ func (checkCommand) Run(ctx context.Context, st *State) error {
 		return err
 	}
 	file := st.input(inPolicy)
-	res, err := app.CheckPR(ctx, st.Repo, number, github.CheckOptions{PolicyFile: file, AtBaseSHA: true})
+	rv, err := st.records()
+	if err != nil {
+		return err
+	}
+	res, err := app.CheckPR(ctx, st.Repo, number, github.CheckOptions{PolicyFile: file, AtBaseSHA: true, Records: rv})
 	rep := templates.Report{Repo: st.Repo, Number: number, PolicyFile: file, PolicyRevision: res.PolicyRevision}
 	if c := res.Change; c != nil {
 		rep.HeadSHA, rep.BaseBranch = c.HeadSHA, c.BaseBranch

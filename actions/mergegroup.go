@@ -27,7 +27,11 @@ func checkMergeGroup(ctx context.Context, st *State) error {
 	if err != nil {
 		return err
 	}
-	rep, err := mergequeue.Check(ctx, app, 0, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy)})
+	rv, err := st.records()
+	if err != nil {
+		return err
+	}
+	rep, err := mergequeue.Check(ctx, app, 0, st.Repo, *g, github.CheckOptions{PolicyFile: st.input(inPolicy), Records: rv})
 	if err != nil {
 		// Fail closed: the group's status says Shipgate could not judge it.
 		return errors.Join(err, st.publishVerdict(ctx, g.HeadSHA, g.Base(), policies.Failure, "Shipgate could not judge this merge group: "+err.Error()))

@@ -10,7 +10,9 @@ package bot_test
 // run that says "nothing to check") are in actions/; the deployment
 // attacks (spoofed workflow runs, a starter approving from Slack, …) in
 // bot/deploy and bot/slack; forged webhooks and replays in bot/github and
-// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin).
+// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin);
+// change records that exist but are not approved for the change, and
+// forged Jira webhooks, in bot/github/server/records_attacks_test.go.
 
 import (
 	"fmt"

@@ -71,6 +71,10 @@ type Change struct {
 	// the base branch in). Nil when unknown: approvals given before
 	// HeadPushedAt are then stale.
 	Heads []Head
+	// Records are the cited change records as their providers answered,
+	// by ID, when the policy verifies them (NeedRecords). Nil when not
+	// fetched: the rule then says verification was not done, and waits.
+	Records map[string]Record
 	// Incomplete names the facts that could not be read whole (a host's
 	// cap on a list, a list too long to read), with why. Rules that need
 	// a fact read in part are pending, never passing, and say why.

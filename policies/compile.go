@@ -315,6 +315,7 @@ func (c *policyCompiler) changeRecord(cr *ChangeRecordConfig) *ChangeRecordRule 
 			r.Sections = append(r.Sections, t)
 		}
 	}
+	r.Verify = c.recordVerify(cr.Verify)
 	return r
 }
 

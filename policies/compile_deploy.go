@@ -92,6 +92,7 @@ func (c *policyCompiler) deploy(d *DeployConfig, slackUsers map[string]string) [
 		}
 		env.Steps = c.steps(pathKey(path, "steps"), ec.Steps, ec.Name, slackUsers)
 		env.Rollback = c.steps(pathKey(path, "rollback"), ec.Rollback, ec.Name, slackUsers)
+		env.ChangeRequest = c.changeRequest(pathKey(path, "change_request"), ec.ChangeRequest, ec.Name)
 		envs = append(envs, env)
 	}
 	c.checkOrder(d.Environments, index)

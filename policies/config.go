@@ -68,6 +68,9 @@ type ChangeRecordConfig struct {
 	Sources []string `yaml:"sources,omitempty" json:"sources,omitempty"`
 	// Sections are markdown headings the body must fill with real text.
 	Sections []string `yaml:"sections,omitempty" json:"sections,omitempty"`
+	// Verify asks the change system whether each record cited exists and
+	// is approved (config_records.go).
+	Verify *RecordVerifyConfig `yaml:"verify,omitempty" json:"verify,omitempty"`
 }
 
 // ApprovalConfig is one entry of `approvals` (and `hotfix.approvals`).
@@ -245,6 +248,9 @@ type EnvironmentConfig struct {
 	Approval *GateConfig  `yaml:"approval,omitempty" json:"approval,omitempty"`
 	Steps    []StepConfig `yaml:"steps" json:"steps"`
 	Rollback []StepConfig `yaml:"rollback,omitempty" json:"rollback,omitempty"`
+	// ChangeRequest opens a change request for each deployment of the
+	// environment (config_change_request.go).
+	ChangeRequest *ChangeRequestConfig `yaml:"change_request,omitempty" json:"change_request,omitempty"`
 }
 
 // GateConfig is an approval gate.

@@ -24,6 +24,9 @@ const (
 	// NeedHeads: the heads the change had and their content (approvals
 	// that go stale on a push that changes the content).
 	NeedHeads
+	// NeedRecords: the cited change records, as their providers answer
+	// (change_record.verify).
+	NeedRecords
 )
 
 // Has reports whether all of want are in f.
@@ -69,6 +72,9 @@ func (p *Policy) Needs() Facts {
 				f |= NeedCommits
 			}
 		}
+		if cr.Verify != nil {
+			f |= NeedRecords
+		}
 	}
 	if rn := p.ReleaseNotes; rn != nil {
 		conds = append(conds, rn.When)
@@ -99,7 +105,7 @@ func (p *Policy) Needs() Facts {
 
 // String names the facts, for messages and logs: "files, commits".
 func (f Facts) String() string {
-	names := []string{"reviews", "comments", "files", "commits", "checks", "teams", "code owners", "permissions", "label events", "heads"}
+	names := []string{"reviews", "comments", "files", "commits", "checks", "teams", "code owners", "permissions", "label events", "heads", "records"}
 	var out []string
 	for i, n := range names {
 		if f&(1<<i) != 0 {

@@ -119,6 +119,8 @@ type ChangeRecordRule struct {
 	// Sources among "title", "body", "branch", "commits".
 	Sources  []string
 	Sections []string
+	// Verify is nil when the records cited are not verified.
+	Verify *RecordVerification
 }
 
 // ApprovalRule is one compiled approval requirement.
@@ -270,6 +272,8 @@ type Environment struct {
 	Approval *Gate
 	Steps    []Step
 	Rollback []Step
+	// ChangeRequest is nil when the environment opens no change request.
+	ChangeRequest *ChangeRequest
 }
 
 // Gate is a compiled approval gate.

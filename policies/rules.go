@@ -89,6 +89,12 @@ func (s *evaluation) changeRecordRule(out []Result) []Result {
 		res.Status, res.Message = Fail, strings.Join(problems, "; ")
 		return append(out, res)
 	}
+	if cr.Verify != nil {
+		var msg string
+		res.Status, msg = s.verifiedRecords(ids)
+		res.Message = fmt.Sprintf("%d %s: %s", len(ids), plural(len(ids), "change record", "change records"), msg)
+		return append(out, res)
+	}
 	res.Status, res.Message = Pass, "change record "+strings.Join(ids, ", ")
 	return append(out, res)
 }

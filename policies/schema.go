@@ -189,6 +189,9 @@ func refineSchema(s *jsonschema.Schema) error {
 	sources.Items.Enum = enum(changeRecordSources...)
 	sources.UniqueItems = true
 	nonEmpty(prop("ChangeRecordConfig", "patterns"))
+	nonEmpty(prop("JiraVerifyConfig", "states"))
+	nonEmpty(prop("ServiceNowVerifyConfig", "states"))
+	prop("JiraVerifyConfig", "fields").PropertyNames = &jsonschema.Schema{Pattern: jiraFieldID.String()}
 
 	oneToMax(prop("ApprovalConfig", "required"))
 	oneToMax(prop("GateConfig", "required"))

@@ -49,6 +49,8 @@ type fakeHost struct {
 	// webhooks alone move a step.
 	Calls int
 	runs  []WorkflowRun
+	// notes are the releases' notes by tag.
+	notes map[string]string
 }
 
 func newFakeHost(now func() time.Time) *fakeHost {
@@ -217,6 +219,8 @@ type env struct {
 	healthStatus int
 	healthHits   int
 	hmu          sync.Mutex
+	// changes are the change requests' system (nil: none configured).
+	changes ChangeRequests
 }
 
 const testPolicy = `version: 1
@@ -245,6 +249,13 @@ notify:
 
 func newEnv(t *testing.T, start time.Time) *env {
 	t.Helper()
+	return newEnvWith(t, start, testPolicy)
+}
+
+// newEnvWith is newEnv under another policy (HEALTH names the health
+// endpoint).
+func newEnvWith(t *testing.T, start time.Time, policy string) *env {
+	t.Helper()
 	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "s.db"), clock: testclock.New(start),
 		notes: &recorder{}, healthStatus: 200}
 	e.host = newFakeHost(e.clock.Now)
@@ -255,7 +266,7 @@ func newEnv(t *testing.T, start time.Time) *env {
 		w.WriteHeader(e.healthStatus)
 	}))
 	t.Cleanup(e.health.Close)
-	p, err := policies.Load(".shipgate.yml", []byte(strings.ReplaceAll(testPolicy, "HEALTH", e.health.URL)))
+	p, err := policies.Load(".shipgate.yml", []byte(strings.ReplaceAll(policy, "HEALTH", e.health.URL)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +284,8 @@ func (e *env) open() {
 	}
 	e.st = s
 	e.o, err = New(Config{Store: s, Hosts: map[policies.Host]HostIntegrations{policies.GitHub: {Policies: staticPolicy{e.policy},
-		Mirror: e.host, Workflows: e.host, Protection: e.host, Releases: e.host}},
-		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client()})
+		Mirror: e.host, Workflows: e.host, Protection: e.host, Releases: e.host, Notes: e.host}},
+		Notifier: e.notes, Now: e.clock.Now, HTTPClient: e.health.Client(), ChangeRequests: e.changes})
 	if err != nil {
 		e.t.Fatal(err)
 	}

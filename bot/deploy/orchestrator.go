@@ -101,6 +101,9 @@ type HostIntegrations struct {
 	// Releases gives the default version of `/deploy ENV` and checks the
 	// versions it is given.
 	Releases Releases
+	// Notes gives a release's notes, which a change request carries
+	// (changerequest.go); nil: the change request says none were read.
+	Notes ReleaseNotes
 }
 
 // Config configures an Orchestrator. Store and one host are required; a
@@ -118,6 +121,9 @@ type Config struct {
 	Directory SlackDirectory
 	// HTTPClient runs webhook and health_check steps.
 	HTTPClient *http.Client
+	// ChangeRequests opens the change requests environments ask for
+	// (change_request); nil fails such deployments, saying why.
+	ChangeRequests ChangeRequests
 	// Getenv reads a webhook step's secret_env; nil means os.Getenv.
 	Getenv func(string) string
 	// Now is the clock; nil means time.Now.
@@ -254,6 +260,10 @@ func (o *Orchestrator) handleOnce(ctx context.Context, e event) error {
 
 func (o *Orchestrator) apply(ctx context.Context, st *State, e event) error {
 	if st.Done() {
+		// A change request left open by a crash is closed now.
+		if err := o.closeChange(ctx, st); err != nil {
+			return err
+		}
 		if e.Decision != nil {
 			o.refuse(ctx, st, e.Decision.Actor, fmt.Sprintf("the %s has ended (%s); nothing to decide", st, st.Status))
 		}
@@ -353,7 +363,10 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 			if err := o.save(ctx, st); err != nil {
 				return err
 			}
-			return o.afterFailure(ctx, p, env, st)
+			if err := o.afterFailure(ctx, p, env, st); err != nil {
+				return err
+			}
+			return o.closeChange(ctx, st)
 		default:
 			cur.Status, cur.EndedAt = stepDone, st.now
 			if res.Outcome == Skipped {
@@ -378,7 +391,10 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 		o.mirror(ctx, superseded, "inactive", "superseded by "+st.Version)
 		o.flush(ctx, superseded)
 	}
-	return o.afterSuccess(ctx, p, st)
+	if err := o.afterSuccess(ctx, p, st); err != nil {
+		return err
+	}
+	return o.closeChange(ctx, st)
 }
 
 // ensureMirror creates the host deployment, queued, when the deployment
@@ -405,7 +421,7 @@ func (o *Orchestrator) ensureMirror(ctx context.Context, st *State) error {
 func firstWorkStep(plan []Step) int {
 	for i, s := range plan {
 		switch s.(type) {
-		case *freezeStep, *gateStep:
+		case *freezeStep, *gateStep, *changeStep:
 			continue
 		}
 		return i
@@ -502,6 +518,9 @@ func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env
 	}
 	_, _, err := o.start(ctx, p, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
 		Kind: KindRollback, RolledBack: st.Version, Actor: Actor{}, Trigger: "failure of " + st.Version})
+	if err == nil && st.Change != nil {
+		st.Change.RollbackTo = st.PreviousVersion
+	}
 	return err
 }
 

@@ -94,11 +94,20 @@ func (o *Orchestrator) plan(host policies.Host, p *policies.Policy, env *policie
 		// 1. A freeze window holds the deployment until it ends, unless the
 		//    override approvers let it go.
 		steps = append(steps, &freezeStep{freeze: p.Freeze, o: o})
-		// 2. The environment's approval gate.
+		// 2. The change request, opened and, if asked, approved in the
+		//    change system (changerequest.go).
+		if env.ChangeRequest != nil {
+			steps = append(steps, &changeStep{o: o, cr: env.ChangeRequest, p: p})
+		}
+		// 3. The environment's approval gate.
 		if env.Approval != nil {
 			steps = append(steps, &gateStep{o: o, gate: *env.Approval, label: "approval"})
 		}
-		// 3. The environment's steps, in the policy's order.
+		// 4. The change request moves to Implement as the steps start.
+		if env.ChangeRequest != nil {
+			steps = append(steps, &implementStep{o: o})
+		}
+		// 5. The environment's steps, in the policy's order.
 		for _, s := range env.Steps {
 			steps = append(steps, o.step(host, s))
 		}

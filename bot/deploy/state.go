@@ -156,6 +156,8 @@ type State struct {
 	// Message says why the deployment failed.
 	Message string         `json:"message,omitempty"`
 	Protect *ProtectionRun `json:"protection,omitempty"`
+	// Change is the deployment's change request (change_request).
+	Change *ChangeState `json:"change_request,omitempty"`
 	// SlackChannel is the policy's notify.slack.channel when it started.
 	SlackChannel string    `json:"slack_channel,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`

@@ -71,6 +71,8 @@ type Event struct {
 	// Issue is what a comment event tells of its change (GitHub's issue):
 	// enough to refresh a change the gate saw, not to judge a new one.
 	Issue *Issue `json:"issue,omitempty"`
+	// Attempt counts the record retries of an ActionRecordRetry recheck.
+	Attempt int `json:"attempt,omitempty"`
 	// Comment and Review are set for KindComment and KindReview.
 	Comment *Comment `json:"comment,omitempty"`
 	Review  *Review  `json:"review,omitempty"`

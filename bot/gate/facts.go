@@ -165,6 +165,10 @@ type judge struct {
 	// had; now is the clock for a head first seen.
 	st  Store
 	now time.Time
+	// records verifies cited change records (nil: not done); fresh asks
+	// for answers read now.
+	records RecordVerifier
+	fresh   bool
 }
 
 // change builds the Change of snap with the facts p needs beyond k:
@@ -194,6 +198,8 @@ func (j judge) change(ctx context.Context, snap Snapshot, p *policies.Policy, k 
 			return nil, nil, err
 		}
 	}
+	// After the roles: a `/change ID` cites a record only when authorised.
+	j.addRecords(ctx, c, p)
 	return c, listed, nil
 }
 

@@ -55,6 +55,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger is used where a context carries none.
 	Logger zerolog.Logger
+	// Records verifies the change records a change cites when its policy
+	// asks (change_record.verify); nil: the rule says verification was
+	// not done, and waits.
+	Records RecordVerifier
 	// Legacy reads a change job's payload written before payloads had a
 	// version (the host's own format then); nil skips such jobs.
 	Legacy func(payload []byte) (Event, error)
@@ -128,7 +132,9 @@ func Rechecker(host policies.Host) func(repo string, number int, reason, cause s
 }
 
 // Kinds implements bot.Processor: a host's change jobs and tag jobs.
-func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.host)} }
+func (g *Gate) Kinds() []string {
+	return []string{JobKind(g.host), TagKind(g.host), RecordRetryKind(g.host)}
+}
 
 // Process implements bot.Processor: a batch holds the jobs of one change,
 // oldest first. It runs the commands of the batch's new comments in order,
@@ -140,8 +146,11 @@ func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.hos
 // first gets a failing verdict that says Shipgate could not judge it, and
 // why.
 func (g *Gate) Process(ctx context.Context, b store.Batch) error {
-	if b.Jobs[0].Kind == TagKind(g.host) {
+	switch b.Jobs[0].Kind {
+	case TagKind(g.host):
 		return g.processTags(ctx, b.Jobs)
+	case RecordRetryKind(g.host):
+		return g.processRecordRetries(ctx, b.Jobs)
 	}
 	events := g.decodeJobs(ctx, b.Jobs)
 	if len(events) == 0 {

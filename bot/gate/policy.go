@@ -60,6 +60,9 @@ type CheckOptions struct {
 	// Self is Shipgate's own login, "" when unknown: its comments are a
 	// bot's.
 	Self string
+	// Records verifies the change records the change cites when the
+	// policy asks (nil: verification is not done, and the rule waits).
+	Records RecordVerifier
 }
 
 // Checked is what Check read and decided.
@@ -101,7 +104,7 @@ func Check(ctx context.Context, repo Repo, number int, now func() time.Time, o C
 	case lp.Invalid != nil:
 		return out, fmt.Errorf("the policy of %s on %s is invalid: %w", repo.Name(), snap.Base, lp.Invalid)
 	}
-	j := judge{repo: repo, host: repo.Host(), self: o.Self}
+	j := judge{repo: repo, host: repo.Host(), self: o.Self, records: o.Records, fresh: true}
 	if out.Change, _, err = j.change(ctx, snap, lp.Policy, Known{}); err != nil {
 		return out, err
 	}

@@ -55,7 +55,7 @@ func (w *work) evaluateAndPublish(ctx context.Context) error {
 func (w *work) evaluate(ctx context.Context) (policies.Verdict, error) {
 	g, p := w.g, w.policy.Policy
 	k := w.known()
-	j := judge{repo: w.repo, host: g.host, self: w.self, st: g.cfg.Store, now: g.cfg.Now()}
+	j := judge{repo: w.repo, host: g.host, self: w.self, st: g.cfg.Store, now: g.cfg.Now(), records: g.cfg.Records, fresh: w.freshRecords()}
 	c, listed, err := j.change(ctx, w.snap, p, k)
 	if err != nil {
 		return policies.Verdict{}, err
@@ -191,6 +191,9 @@ func (w *work) record(ctx context.Context, v policies.Verdict, conclusion review
 		sn.reviews = w.change.Reviews
 	}
 	g.seen.Add(Key(g.host, w.repo.Name(), w.number), sn)
+	if err := w.followRecords(ctx, v, now); err != nil {
+		return err
+	}
 	return review.ScheduleFreezeChange(ctx, g.cfg.Acceptor, g.host, w.repo.Name(), w.snap.Base, w.policy.Policy, now)
 }
 

@@ -53,7 +53,7 @@ Exit status: 0 success, 1 failure or pending, 2 usage or policy error.`,
 			if o.event == "" {
 				return usageError(errors.New(`required flag "event" not set: pass --event FILE, or --repo OWNER/NAME --pr N for a live PR`))
 			}
-			return runCheck(cmd.OutOrStdout(), o)
+			return runCheck(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
 	f := cmd.Flags()
@@ -110,7 +110,12 @@ func runCheckLive(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return usageError(err)
 	}
-	v, change, err := app.CheckLive(cmd.Context(), o.repo, o.pr)
+	rv, err := recordVerifier()
+	if err != nil {
+		return err
+	}
+	res, err := app.CheckPR(cmd.Context(), o.repo, o.pr, github.CheckOptions{Records: rv})
+	v, change := res.Verdict, res.Change
 	switch {
 	case errors.Is(err, github.ErrNoPolicy):
 		return usageError(fmt.Errorf("%s has no .shipgate.yml on the base branch of #%d: add one (examples/.shipgate.yml is a start)", o.repo, o.pr))
@@ -138,7 +143,7 @@ func reportVerdict(out io.Writer, format string, change *policies.Change, v poli
 	return nil
 }
 
-func runCheck(out io.Writer, o checkOptions) error {
+func runCheck(ctx context.Context, out io.Writer, o checkOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usageError(fmt.Errorf("--format %q: want text or json", o.format))
 	}
@@ -162,6 +167,9 @@ func runCheck(out io.Writer, o checkOptions) error {
 		return usageError(err)
 	}
 	change := github.BuildChange(in)
+	if err := verifyOffline(ctx, policy, change); err != nil {
+		return err
+	}
 	return reportVerdict(out, o.format, change, policies.Evaluate(policy, change, now))
 }
 

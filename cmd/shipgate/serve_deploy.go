@@ -7,6 +7,7 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
+	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -16,8 +17,11 @@ import (
 // integrations and, when SHIPGATE_SLACK_BOT_TOKEN is set, the Slack
 // integration that notifies and takes approvals for every host. The
 // Slack receiver is nil without Slack.
-func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[policies.Host]deploy.HostIntegrations, w *bot.Workers) (*deploy.Orchestrator, *slack.Slack, error) {
+func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[policies.Host]deploy.HostIntegrations, w *bot.Workers, rv *records.Verifier) (*deploy.Orchestrator, *slack.Slack, error) {
 	dcfg := deploy.Config{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
+	if rv != nil && rv.ServiceNow != nil {
+		dcfg.ChangeRequests = rv.ServiceNow // change_request of environments
+	}
 	var sl *slack.Slack
 	if cfg.SlackBotToken != "" {
 		var err error

@@ -17,6 +17,7 @@ import (
 	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/gitlab/deployments"
+	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -34,6 +35,8 @@ type wired struct {
 	// repos open repositories with each host's credentials, for the
 	// dashboard (policies, calendar feed roles).
 	repos map[policies.Host]dashboard.RepoOpener
+	// records verifies change records for every host's gate.
+	records *records.Verifier
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -73,7 +76,10 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		}
 		hosts[policies.GitLab] = glDep.Integrations()
 	}
-	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w)
+	if out.records, err = cfg.Records.Verifier(nil); err != nil {
+		return out, usageError(err)
+	}
+	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w, out.records)
 	if err != nil {
 		return out, usageError(err)
 	}
@@ -91,6 +97,9 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		if err := wireGitLab(ctx, cfg, log, m, st, w, a, glDep, orchestrator, &out); err != nil {
 			return out, err
 		}
+	}
+	if hook := jiraWebhook(cfg, log, m, st, a, out.records); hook != nil {
+		out.receivers = append(out.receivers, hook)
 	}
 	return out, nil
 }
@@ -123,12 +132,12 @@ func newGitHub(cfg serveConfig, log zerolog.Logger, m *bot.Metrics) (*github.App
 // wireGitHub builds GitHub's server side and gate on the client.
 func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor,
 	app *github.App, o *deploy.Orchestrator, out *wired) error {
-	srv, err := ghserver.New(ghserver.Config{App: app, WebhookSecret: cfg.GitHubWebhookSecret, Store: st, Acceptor: a, Logger: log, Metrics: m})
+	srv, err := ghserver.New(ghserver.Config{App: app, WebhookSecret: cfg.GitHubWebhookSecret, Store: st, Acceptor: a, Logger: log, Metrics: m, Records: out.records})
 	if err != nil {
 		return usageError(fmt.Errorf("github: %w", err))
 	}
 	identify(ctx, log, policies.GitHub, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: ghserver.DecodeLegacy})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: ghserver.DecodeLegacy, Records: out.records})
 	if err != nil {
 		return err
 	}
@@ -150,7 +159,7 @@ func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 		return usageError(fmt.Errorf("gitlab: %w", err))
 	}
 	identify(ctx, log, policies.GitLab, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: app.DecodeLegacy})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: app.DecodeLegacy, Records: out.records})
 	if err != nil {
 		return err
 	}

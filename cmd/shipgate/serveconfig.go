@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -43,6 +45,9 @@ type serveConfig struct {
 	SlackBotToken      bot.Secret
 	SlackSigningSecret bot.Secret
 	SlackAPIURL        string
+
+	// Records are the change systems' settings (serveconfig_records.go).
+	Records records.Settings
 
 	LogLevel  string
 	LogFormat string
@@ -154,7 +159,7 @@ func (c *serveConfig) settings() []setting {
 			set: func(v string) error { return (*daysValue)(&c.Retention).Set(v) }},
 		stringSetting(&c.PprofAddr, "pprof-addr", "SHIPGATE_PPROF_ADDR", "server", "",
 			"serve Go's profiles (net/http/pprof) on this address, e.g. :6060 (loopback unless a host is named); off when empty"),
-	}, c.dashboardSettings()...)
+	}, slices.Concat(c.dashboardSettings(), c.recordSettings())...)
 }
 
 // daysValue is a duration flag that also takes whole days ("14d"), the
@@ -280,6 +285,7 @@ func (c *serveConfig) validate(add func(group, msg string)) {
 	}
 	c.validateHosts(add)
 	c.validateDashboard(add)
+	c.validateRecords(add)
 }
 
 // errSuffix is "; err" for a message, "" without an error.

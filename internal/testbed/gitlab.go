@@ -34,6 +34,8 @@ type GitLab struct {
 	Fake    *fakegitlab.Server
 	Project *fakegitlab.Project
 	App     *gitlab.App
+	// Records, set before Restart, verifies change records for the gate.
+	Records gate.RecordVerifier
 	cfg     gitlab.Config
 }
 
@@ -75,7 +77,8 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	o := g.orchestrator(policies.GitLab, dep.Integrations())
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy})
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy,
+		Records: g.Records})
 	if err != nil {
 		g.t.Fatal(err)
 	}

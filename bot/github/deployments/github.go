@@ -38,7 +38,7 @@ var (
 
 // Integrations are the orchestrator's GitHub integrations (Config.Hosts).
 func (g *GitHub) Integrations() deploy.HostIntegrations {
-	return deploy.HostIntegrations{Policies: g, Mirror: g, Workflows: g, Protection: g, Teams: g, Emails: g, Releases: g}
+	return deploy.HostIntegrations{Policies: g, Mirror: g, Workflows: g, Protection: g, Teams: g, Emails: g, Releases: g, Notes: g}
 }
 
 // Self implements deploy.Workflows: the login Shipgate's API calls act

@@ -71,8 +71,9 @@ type Auditor interface {
 // Process handles a batch of one group's jobs (redeliveries
 // name the same group): it judges the group and reports it once. An API
 // failure is returned for a retry; on the last try the group gets a
-// failing check that says why, never a silent or a green one.
-func Process(ctx context.Context, app *github.App, st Auditor, jobs []store.Job) error {
+// failing check that says why, never a silent or a green one. o says how
+// the pull requests are judged (o.Records verifies their change records).
+func Process(ctx context.Context, app *github.App, st Auditor, jobs []store.Job, o github.CheckOptions) error {
 	var e MergeGroupEvent
 	for _, j := range jobs {
 		var d MergeGroupEvent
@@ -87,7 +88,7 @@ func Process(ctx context.Context, app *github.App, st Auditor, jobs []store.Job)
 	log := zerolog.Ctx(ctx).With().Str(bot.FieldHost, string(policies.GitHub)).Str(bot.FieldHandler, KindMergeGroup).
 		Str(bot.FieldRepo, e.Repo).Str(bot.FieldSHA, e.Group.HeadSHA).Str(bot.FieldDelivery, e.DeliveryID).Logger()
 	ctx = log.WithContext(ctx)
-	rep, err := Check(ctx, app, e.Installation, e.Repo, e.Group, github.CheckOptions{})
+	rep, err := Check(ctx, app, e.Installation, e.Repo, e.Group, o)
 	if err != nil {
 		if !bot.LastAttempt(jobs) {
 			return err

@@ -69,6 +69,8 @@ type harness struct {
 	// calls-per-event measurement.
 	deliveries int
 	seq        int
+	// gateOpts adjust the gate's configuration.
+	gateOpts []func(*gate.Config)
 	// failures are the errors Process returned, in order.
 	failures []error
 	commits  map[int][]fakegithub.Commit
@@ -78,6 +80,7 @@ type harnessOption struct {
 	fake []fakegithub.Option
 	cfg  func(*github.Config)
 	srv  func(*Config)
+	gate func(*gate.Config)
 }
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -111,6 +114,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		if o.srv != nil {
 			o.srv(&h.srvCfg)
 		}
+		if o.gate != nil {
+			h.gateOpts = append(h.gateOpts, o.gate)
+		}
 	}
 	h.cfg = cfg
 	h.restart()
@@ -141,6 +147,9 @@ func (h *harness) setDeployer(d gate.Deployer) {
 	h.t.Helper()
 	h.deployer = d
 	gc := gate.Config{Host: h.app, Store: h.store, Acceptor: h.acceptor, Deployer: d, Now: h.clock.Now, Logger: h.cfg.Logger, Legacy: DecodeLegacy}
+	for _, o := range h.gateOpts {
+		o(&gc)
+	}
 	g, err := gate.New(gc)
 	if err != nil {
 		h.t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/github/mergequeue"
 	"github.com/shipgate/shipgate/bot/store"
 )
@@ -27,7 +28,7 @@ func (s *Server) Process(ctx context.Context, b store.Batch) error {
 		KindHeadChanged: s.headChanged,
 		KindTeamChanged: s.teamChanged,
 		mergequeue.KindMergeGroup: func(ctx context.Context, jobs []store.Job) error {
-			return mergequeue.Process(ctx, s.cfg.App, s.cfg.Store, jobs)
+			return mergequeue.Process(ctx, s.cfg.App, s.cfg.Store, jobs, github.CheckOptions{Records: s.cfg.Records})
 		},
 		KindPolicyChanged: s.fanOut,
 		KindBaseChanged:   s.baseChanged,

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -41,6 +42,9 @@ var _ Store = (*store.Store)(nil)
 type Config struct {
 	// App makes every API call.
 	App *github.App
+	// Records verifies the change records of merge groups' pull
+	// requests (nil: not verified, and such a group waits).
+	Records gate.RecordVerifier
 	// WebhookSecret verifies X-Hub-Signature-256. Without it every
 	// delivery is refused.
 	WebhookSecret bot.Secret

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/hostapi"
 	"github.com/shipgate/shipgate/bot/store"
@@ -51,6 +52,9 @@ type Config struct {
 	// Deployer runs the deployment commands; nil answers them "not
 	// enabled", and a release cut by /release starts nothing.
 	Deployer Deployer
+	// Announcer announces release events (notify.slack.events); nil
+	// announces nothing.
+	Announcer announce.Announcer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger is used where a context carries none.
@@ -124,8 +128,9 @@ func Rechecker(host policies.Host) func(repo string, number int, reason, cause s
 	}
 }
 
-// Kinds implements bot.Processor: a host's change jobs and tag jobs.
-func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.host)} }
+// Kinds implements bot.Processor: a host's change jobs, tag jobs and
+// release-train jobs.
+func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.host), TrainKind(g.host)} }
 
 // Process implements bot.Processor: a batch holds the jobs of one change,
 // oldest first. It runs the commands of the batch's new comments in order,
@@ -137,8 +142,11 @@ func (g *Gate) Kinds() []string { return []string{JobKind(g.host), TagKind(g.hos
 // first gets a failing verdict that says Shipgate could not judge it, and
 // why.
 func (g *Gate) Process(ctx context.Context, b store.Batch) error {
-	if b.Jobs[0].Kind == TagKind(g.host) {
+	switch b.Jobs[0].Kind {
+	case TagKind(g.host):
 		return g.processTags(ctx, b.Jobs)
+	case TrainKind(g.host):
+		return g.processTrains(ctx, b.Jobs)
 	}
 	events := g.decodeJobs(ctx, b.Jobs)
 	if len(events) == 0 {

@@ -83,3 +83,29 @@ func (s *Store) OnceDone(ctx context.Context, key string) (note string, done boo
 	}
 	return note, at.Valid, nil
 }
+
+// DecideOnce records note as the decision named key, unless one was
+// recorded before, and returns the decision that stands: the first. A
+// retried piece of work then does what its first try decided (a release
+// train cuts the version it chose, not the next one its own tag implies).
+func (s *Store) DecideOnce(ctx context.Context, key, note string) (string, error) {
+	if err := s.closed(); err != nil {
+		return "", err
+	}
+	if key == "" {
+		return "", fmt.Errorf("recording a decision: %w: key is required", ErrInvalid)
+	}
+	now := micros(s.now())
+	if _, err := s.exec(ctx, `INSERT INTO once_keys (key, holder, lease_until, done_at, note) VALUES ($1, 'decision', 0, $2, $3)
+ON CONFLICT (key) DO NOTHING`, key, now, note); err != nil {
+		return "", fmt.Errorf("recording the decision %s: %w", key, err)
+	}
+	stored, done, err := s.OnceDone(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if !done {
+		return "", fmt.Errorf("recording the decision %s: %w: the key is held as once-only work", key, ErrInvalid)
+	}
+	return stored, nil
+}

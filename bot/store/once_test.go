@@ -56,6 +56,11 @@ func testOnce(t *testing.T, x *suite) {
 	if _, done, err := s.OnceDone(ctx, "r"); err != nil || done {
 		t.Fatalf("a claimed key is done: %v, %v", done, err)
 	}
+	for _, note := range []string{"first", "second"} {
+		if got, err := s.DecideOnce(ctx, "d", note); err != nil || got != "first" {
+			t.Fatalf("DecideOnce(%q) = %q, %v; want the first decision", note, got, err)
+		}
+	}
 	if _, err := s.ClaimOnce(ctx, "", "a", time.Minute); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("an empty key: %v", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/fakeslack"
 	"github.com/shipgate/shipgate/internal/testclock"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -33,9 +34,12 @@ const Secret = "It's a Secret to Everybody"
 // world is what the GitHub and GitLab worlds share: the clock, the store
 // and the worker loop over the processors.
 type world struct {
-	t          testing.TB
-	Clock      *testclock.Clock
-	Store      *store.Store
+	t     testing.TB
+	Clock *testclock.Clock
+	Store *store.Store
+	// Slack is the fake Slack release events are announced to; nil until
+	// WithSlack.
+	Slack      *fakeslack.Server
 	processors map[string]bot.Processor
 	seq        int
 	// replica is the process that receives and drains now; restore

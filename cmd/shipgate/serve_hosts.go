@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
@@ -27,6 +28,8 @@ import (
 type wired struct {
 	receivers   []bot.Receiver
 	reconcilers []hostReconciler
+	// announcer announces release events in Slack; nil without Slack.
+	announcer announce.Announcer
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -73,6 +76,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
+		out.announcer = &announce.Notifier{Poster: sl, Once: st, Holder: w.Name}
 	}
 	if gh != nil {
 		if err := wireGitHub(ctx, cfg, log, m, st, w, a, gh, orchestrator, &out); err != nil {
@@ -112,7 +116,7 @@ func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 		return usageError(fmt.Errorf("github: %w", err))
 	}
 	identify(ctx, log, policies.GitHub, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: ghserver.DecodeLegacy})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Announcer: out.announcer, Logger: log, Legacy: ghserver.DecodeLegacy})
 	if err != nil {
 		return err
 	}
@@ -133,7 +137,7 @@ func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 		return usageError(fmt.Errorf("gitlab: %w", err))
 	}
 	identify(ctx, log, policies.GitLab, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: app.DecodeLegacy})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Announcer: out.announcer, Logger: log, Legacy: app.DecodeLegacy})
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,11 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 			PolicyError: fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", review.PolicyFile, branch)}
 		return g.reportTag(ctx, r, t, rep)
 	}
-	if err := ScheduleTrain(ctx, g.cfg.Acceptor, g.host, t.Repo, max(t.Installation, t.ProjectID), lp.Policy, g.cfg.Now()); err != nil {
+	scope := max(t.Installation, t.ProjectID)
+	if err := ScheduleTrain(ctx, g.cfg.Acceptor, g.host, t.Repo, scope, lp.Policy, g.cfg.Now()); err != nil {
+		return err
+	}
+	if err := ScheduleFreezeNotice(ctx, g.cfg.Acceptor, g.host, t.Repo, scope, lp.Policy, g.cfg.Now()); err != nil {
 		return err
 	}
 	rep, t, rel, err := g.judgeTag(ctx, repo, r, lp.Policy, t, sha, branch)

@@ -151,6 +151,9 @@ func (g *Gate) runTrain(ctx context.Context, tj trainJob) error {
 		return err
 	}
 	p, now := lp.Policy, g.cfg.Now()
+	if p != nil && tj.Phase == phaseFreeze {
+		return g.announceFreezes(ctx, tj, p)
+	}
 	if p == nil || p.Trains == nil {
 		log.Info().Msg("the default branch's policy has no valid releases schedule: no train")
 		return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/fakeslack"
 	"github.com/shipgate/shipgate/internal/testbed"
 )
@@ -160,5 +161,31 @@ func TestReleaseTrainsLeaveOnScheduleThroughAFreezeAndRestarts(t *testing.T) {
 	}
 	if got := trains(); len(got) != 6 {
 		t.Errorf("announced again: %q", got[6:])
+	}
+}
+
+func TestAGitLabTrainCutsItsBranchAndTag(t *testing.T) {
+	l := testbed.NewGitLab(t, trainPolicy, gitlabPeople)
+	slack := l.WithSlack()
+	c0, c1 := strings.Repeat("10", 20), strings.Repeat("11", 20)
+	l.Fake.Do(func() {
+		l.Project.History = append(l.Project.History,
+			fakegitlab.Commit{SHA: c0, Message: "chore: initial import", AuthorName: "dave", At: l.Clock.Now()},
+			fakegitlab.Commit{SHA: c1, Message: "feat: checkout", AuthorName: "dave", At: l.Clock.Now()})
+		l.Project.Branches["main"] = c1
+		l.Project.Tags["v1.0.0"] = c0
+	})
+	l.Open(fakegitlab.MR{IID: 1, Title: "feat: x", Author: user(l, "dave"), SHA: shaX})
+	l.Drain()
+	l.AdvanceTo(time.Date(2026, 10, 6, 7, 59, 59, 0, time.UTC))
+	l.Restart()
+	l.AdvanceTo(time.Date(2026, 10, 6, 8, 0, 0, 0, time.UTC))
+	var branches, tags []string
+	l.Fake.Do(func() { branches, tags = l.Project.BranchesCreated, l.Project.TagsCreated })
+	if strings.Join(branches, " ") != "release/1.1.0@"+c1 || strings.Join(tags, " ") != "v1.1.0@"+c1 {
+		t.Errorf("cut branches %q and tags %q", branches, tags)
+	}
+	if got := inChannel(slack, "#trains"); len(got) != 2 || !strings.Contains(got[1], "Release train v1.1.0 cut") {
+		t.Errorf("the train's messages: %q", got)
 	}
 }

@@ -76,7 +76,10 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
-		out.announcer = &announce.Notifier{Poster: sl, Once: st, Holder: w.Name}
+		// Events are queued by the work that emits them and posted by
+		// their own jobs: Slack being down holds no release up.
+		out.announcer = announce.Queue{Acceptor: a}
+		w.Processors = append(w.Processors, announce.Processor{Notifier: &announce.Notifier{Poster: sl, Once: st, Holder: w.Name}})
 	}
 	if gh != nil {
 		if err := wireGitHub(ctx, cfg, log, m, st, w, a, gh, orchestrator, &out); err != nil {

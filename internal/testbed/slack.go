@@ -29,16 +29,22 @@ func (g *GitLab) WithSlack() *fakeslack.Server {
 	return g.Slack
 }
 
-// announcer is the world's announcer on its fake Slack, built anew for
-// each process; nil without Slack.
+// announcer is the world's announcer: events are queued as jobs, which
+// announceProcessor posts to the fake Slack; nil without Slack.
 func (w *world) announcer() announce.Announcer {
 	if w.Slack == nil {
 		return nil
 	}
+	return announce.Queue{Acceptor: w.Store}
+}
+
+// announceProcessor posts queued announcements to the fake Slack, as a
+// new process would: its own Slack client and once-only holder.
+func (w *world) announceProcessor() announce.Processor {
 	sl, err := slack.New(slack.Config{BotToken: slackToken, SigningSecret: "testbed", APIURL: w.Slack.URL(), Store: w.Store, Now: w.Clock.Now, Logger: zerolog.Nop()})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.seq++
-	return &announce.Notifier{Poster: sl, Once: w.Store, Holder: fmt.Sprintf("testbed-%d-%d", w.replica, w.seq)}
+	return announce.Processor{Notifier: &announce.Notifier{Poster: sl, Once: w.Store, Holder: fmt.Sprintf("testbed-%d-%d", w.replica, w.seq)}}
 }

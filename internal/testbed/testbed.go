@@ -21,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakeslack"
@@ -81,6 +82,9 @@ func (w *world) register(host policies.Host, job review.ChangeJob, ps ...bot.Pro
 	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[policies.Host]review.ChangeJob{host: job}}
 	for _, k := range freeze.Kinds() {
 		w.processors[k] = freeze
+	}
+	if w.Slack != nil {
+		w.processors[announce.KindAnnounce] = w.announceProcessor()
 	}
 }
 

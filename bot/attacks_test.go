@@ -540,3 +540,20 @@ func TestATagByAWriterIsAnnouncedAsRefusedNotAsARelease(t *testing.T) {
 		t.Errorf("messages: %+v", msgs)
 	}
 }
+
+func TestAPolicyOnASideBranchRunsNoTrainOfItsOwn(t *testing.T) {
+	// main has no trains; mallory pushes a branch whose policy cuts a
+	// train from it every minute, and opens a change into it.
+	g := testbed.NewGitHub(t, gatePolicy, people)
+	c0 := commitOnMain(g, "", "chore: initial import")
+	g.Fake.AddTag(testbed.GitHubRepo, "v1.0.0", c0)
+	evil := g.Fake.AddCommit(testbed.GitHubRepo, fakegithub.Commit{Message: "feat: backdoor", Author: "mallory", Parents: []string{c0}})
+	g.Fake.SetBranch(testbed.GitHubRepo, "evil", evil)
+	g.SetPolicy("evil", gatePolicy+"releases: {schedule: {cron: \"* * * * *\"}, from: evil, tag: true}\n")
+	g.Open(fakegithub.PR{Number: 1, Title: "feat: x", Author: "mallory", Base: "evil"}, shaX)
+	g.Drain()
+	g.AdvanceTo(g.Clock.Now().Add(10 * time.Minute))
+	if refs := g.Fake.RefsCreated(); len(refs) != 0 {
+		t.Errorf("a side branch's policy cut %q", refs)
+	}
+}

@@ -501,3 +501,61 @@ func TestAForgedNoteHookRunsNoCommand(t *testing.T) {
 		t.Error("bob's real /unhold did not lift his hold")
 	}
 }
+
+func TestAReleaseBranchCreatedAheadOfTheTrainIsLeftAloneAndNothingIsCut(t *testing.T) {
+	g := testbed.NewGitHub(t, trainPolicy, people)
+	slack := g.WithSlack()
+	c0 := commitOnMain(g, "", "chore: initial import")
+	g.Fake.AddTag(testbed.GitHubRepo, "v1.0.0", c0)
+	c1 := commitOnMain(g, c0, "feat: checkout (#12)")
+	// mallory (write access) creates the branch the next train would cut,
+	// at a commit of her own, hoping the train tags and ships it.
+	evil := g.Fake.AddCommit(testbed.GitHubRepo, fakegithub.Commit{Message: "feat: backdoor", Author: "mallory", Parents: []string{c1}})
+	g.Fake.SetBranch(testbed.GitHubRepo, "release/1.1.0", evil)
+	g.Open(fakegithub.PR{Number: 1, Title: "feat: x", Author: "dave"}, shaX)
+	g.Drain()
+	g.AdvanceTo(time.Date(2026, 10, 6, 8, 0, 0, 0, time.UTC))
+	if at, _ := g.Fake.Ref(testbed.GitHubRepo, "heads/release/1.1.0"); at != evil {
+		t.Errorf("the branch was moved to %s", at)
+	}
+	if _, ok := g.Fake.Ref(testbed.GitHubRepo, "tags/v1.1.0"); ok {
+		t.Errorf("the train tagged v1.1.0 although its branch was not its own")
+	}
+	got := inChannel(slack, "#trains")
+	if len(got) != 2 || !strings.Contains(got[1], "skipped") || !strings.Contains(got[1], "release/1.1.0 exists at another commit") {
+		t.Errorf("the train's messages: %q", got)
+	}
+}
+
+func TestATagByAWriterIsAnnouncedAsRefusedNotAsARelease(t *testing.T) {
+	g := testbed.NewGitHub(t, notifyPolicy, people)
+	slack := g.WithSlack()
+	c0 := commitOnMain(g, "", "chore: initial import")
+	g.Fake.AddTag(testbed.GitHubRepo, "v0.1.0", c0)
+	c1 := commitOnMain(g, c0, "feat: gift cards (#3)")
+	g.Fake.AddTag(testbed.GitHubRepo, "v0.2.0", c1)
+	g.Deliver("push", g.Fake.PushEvent(testbed.GitHubRepo, "refs/tags/v0.2.0", strings.Repeat("0", 40), c1, "mallory"))
+	g.Drain()
+	msgs := slack.Messages()
+	if len(msgs) != 1 || msgs[0].Channel != "#release-alerts" || !strings.Contains(msgs[0].Text, "Tag v0.2.0 refused") ||
+		!strings.Contains(msgs[0].Text, "pushed by mallory, who has write access") {
+		t.Errorf("messages: %+v", msgs)
+	}
+}
+
+func TestAPolicyOnASideBranchRunsNoTrainOfItsOwn(t *testing.T) {
+	// main has no trains; mallory pushes a branch whose policy cuts a
+	// train from it every minute, and opens a change into it.
+	g := testbed.NewGitHub(t, gatePolicy, people)
+	c0 := commitOnMain(g, "", "chore: initial import")
+	g.Fake.AddTag(testbed.GitHubRepo, "v1.0.0", c0)
+	evil := g.Fake.AddCommit(testbed.GitHubRepo, fakegithub.Commit{Message: "feat: backdoor", Author: "mallory", Parents: []string{c0}})
+	g.Fake.SetBranch(testbed.GitHubRepo, "evil", evil)
+	g.SetPolicy("evil", gatePolicy+"releases: {schedule: {cron: \"* * * * *\"}, from: evil, tag: true}\n")
+	g.Open(fakegithub.PR{Number: 1, Title: "feat: x", Author: "mallory", Base: "evil"}, shaX)
+	g.Drain()
+	g.AdvanceTo(g.Clock.Now().Add(10 * time.Minute))
+	if refs := g.Fake.RefsCreated(); len(refs) != 0 {
+		t.Errorf("a side branch's policy cut %q", refs)
+	}
+}

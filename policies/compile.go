@@ -738,6 +738,7 @@ func (c *policyCompiler) notify(n *NotifyConfig) Notify {
 		return out
 	}
 	out.SlackChannel = c.channel("notify.slack.channel", n.Slack.Channel)
+	out.Events = c.slackEvents(n.Slack, out.SlackChannel)
 	for _, login := range slices.Sorted(maps.Keys(n.Slack.Users)) {
 		at := pathKey("notify.slack.users", login)
 		if p, err := ParsePrincipal(login); err != nil || p.Login == "" || p.Login != login {

@@ -320,4 +320,6 @@ type SlackConfig struct {
 	Channel string `yaml:"channel,omitempty" json:"channel,omitempty"`
 	// Users maps host logins (GitHub logins, GitLab usernames) to Slack user IDs (U…).
 	Users map[string]string `yaml:"users,omitempty" json:"users,omitempty"`
+	// Events chooses the release events announced, and where.
+	Events map[string]SlackEventConfig `yaml:"events,omitempty" json:"events,omitempty"`
 }

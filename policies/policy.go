@@ -353,6 +353,9 @@ type Notify struct {
 	SlackChannel string
 	// SlackUsers maps host logins (GitHub logins, GitLab usernames) to Slack user IDs.
 	SlackUsers map[string]string
+	// Events maps each announced event (notify.slack.events) to its
+	// channel; an event not in it is not announced.
+	Events map[string]string
 }
 
 // Bump is a semantic-version increment.

@@ -77,6 +77,11 @@ func (w *work) runCommands(ctx context.Context, e Event) error {
 		if d, err = w.carryOut(ctx, e, d, authChange); err != nil {
 			return err
 		}
+		if d.Accepted {
+			if err := w.announceCommand(ctx, e, d); err != nil {
+				return err
+			}
+		}
 		a.add(d, inserted, p, features)
 	}
 	if !act {

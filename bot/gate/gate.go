@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/hostapi"
 	"github.com/shipgate/shipgate/bot/store"
@@ -51,6 +52,9 @@ type Config struct {
 	// Deployer runs the deployment commands; nil answers them "not
 	// enabled", and a release cut by /release starts nothing.
 	Deployer Deployer
+	// Announcer announces release events (notify.slack.events); nil
+	// announces nothing.
+	Announcer announce.Announcer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger is used where a context carries none.
@@ -131,9 +135,10 @@ func Rechecker(host policies.Host) func(repo string, number int, reason, cause s
 	}
 }
 
-// Kinds implements bot.Processor: a host's change jobs and tag jobs.
+// Kinds implements bot.Processor: a host's change jobs, tag jobs,
+// change-record retries and release-train jobs.
 func (g *Gate) Kinds() []string {
-	return []string{JobKind(g.host), TagKind(g.host), RecordRetryKind(g.host)}
+	return []string{JobKind(g.host), TagKind(g.host), RecordRetryKind(g.host), TrainKind(g.host)}
 }
 
 // Process implements bot.Processor: a batch holds the jobs of one change,
@@ -151,6 +156,8 @@ func (g *Gate) Process(ctx context.Context, b store.Batch) error {
 		return g.processTags(ctx, b.Jobs)
 	case RecordRetryKind(g.host):
 		return g.processRecordRetries(ctx, b.Jobs)
+	case TrainKind(g.host):
+		return g.processTrains(ctx, b.Jobs)
 	}
 	events := g.decodeJobs(ctx, b.Jobs)
 	if len(events) == 0 {

@@ -194,7 +194,17 @@ func (w *work) record(ctx context.Context, v policies.Verdict, conclusion review
 	if err := w.followRecords(ctx, v, now); err != nil {
 		return err
 	}
-	return review.ScheduleFreezeChange(ctx, g.cfg.Acceptor, g.host, w.repo.Name(), w.snap.Base, w.policy.Policy, now)
+	if err := review.ScheduleFreezeChange(ctx, g.cfg.Acceptor, g.host, w.repo.Name(), w.snap.Base, w.policy.Policy, now); err != nil {
+		return err
+	}
+	if err := ScheduleFreezeNotice(ctx, g.cfg.Acceptor, g.host, w.repo.Name(), scopeOf(w.events), w.policy.Policy, now); err != nil {
+		return err
+	}
+	// The main line's policy schedules its release trains.
+	if p := w.policy.Policy; p != nil && p.Trains != nil && p.Trains.From == w.snap.Base {
+		return ScheduleTrain(ctx, g.cfg.Acceptor, g.host, w.repo.Name(), scopeOf(w.events), p, now)
+	}
+	return nil
 }
 
 // publishFailure tells the change that Shipgate could not judge it, after

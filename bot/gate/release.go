@@ -32,11 +32,27 @@ func (w *work) release(ctx context.Context, e Event, version string) (refusal st
 	if err != nil {
 		return "", err
 	}
-	st := p.Release
-	tag, refusal, err := releaseTag(ctx, r, st, version, head, branch, defaultBranch)
+	tag, refusal, err := releaseTag(ctx, r, p.Release, version, head, branch, defaultBranch)
 	if tag == "" || err != nil {
 		return refusal, err
 	}
+	by := releasedBy{actor: e.Comment.Author, event: "release_command", deliveryID: e.DeliveryID}
+	return w.g.releaseAt(ctx, w.repo, r, p, tag, head, branch, defaultBranch, by)
+}
+
+// releasedBy says who cut a release, and through which event.
+type releasedBy struct {
+	actor, event, deliveryID string
+}
+
+// releaseAt cuts tag at head, the head of branch: it validates the tag as
+// a pushed tag would be validated, creates it and its release with notes,
+// announces and reports it like a pushed tag (commit status TagStatus and
+// the audit log), and starts its deployments, started by by.actor (who may
+// then not approve them). refusal says why nothing was released; err is a
+// failure of the host.
+func (g *Gate) releaseAt(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, tag, head, branch, defaultBranch string, by releasedBy) (refusal string, err error) {
+	st := p.Release
 	check, prev, hasPrev, err := refs{r}.tagCheck(ctx, st, tag, head, defaultBranch, branch)
 	if err != nil {
 		return "", err
@@ -60,19 +76,20 @@ func (w *work) release(ctx context.Context, e Event, version string) (refusal st
 	if err != nil {
 		return "", err
 	}
-	g, actor := w.g, e.Comment.Author
-	t := TagPush{Host: g.host, Event: "release_command", DeliveryID: e.DeliveryID, Repo: w.repo.Name(), Tag: tag, Sender: actor}
+	t := TagPush{Host: g.host, Event: by.event, DeliveryID: by.deliveryID, Repo: repo.Name(), Tag: tag, Sender: by.actor}
 	rep := review.TagReport{Tag: tag, SHA: head, ReleaseURL: url, Released: true}
 	rep.Previous, rep.Notes = contents(tag, prev, hasPrev, check.Commits, g.cfg.Now())
+	if err := g.announceTag(ctx, p, t.Repo, rep, rel, by.actor); err != nil {
+		return "", err
+	}
 	if err := g.reportTag(ctx, r, t, rep); err != nil {
 		return "", err
 	}
 	if d := g.cfg.Deployer; d != nil {
 		// The tag's own push webhook finds it reported and starts nothing:
-		// the release's deployments start here, started by the commenter,
-		// who may then not approve them.
-		if err := d.Release(ctx, g.host, w.repo.Name(), tag, head, deploy.Actor{Login: actor}); err != nil {
-			return "", fmt.Errorf("starting the deployments of %s on %s: %w", tag, w.repo.Name(), err)
+		// the release's deployments start here.
+		if err := d.Release(ctx, g.host, repo.Name(), tag, head, deploy.Actor{Login: by.actor}); err != nil {
+			return "", fmt.Errorf("starting the deployments of %s on %s: %w", tag, repo.Name(), err)
 		}
 	}
 	return "", nil

@@ -154,9 +154,15 @@ func (x refs) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, s
 // whole history), so its notes list none. Commits that the line does not
 // take give a *release.LineError.
 func (x refs) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch, defaultBranch string) (release.Plan, error) {
+	plan, _, err := x.planCommits(ctx, st, sha, branch, defaultBranch)
+	return plan, err
+}
+
+// planCommits is plan with the commits it considered, newest first.
+func (x refs) planCommits(ctx context.Context, st policies.ReleaseSettings, sha, branch, defaultBranch string) (release.Plan, []policies.Commit, error) {
 	tags, err := x.r.Refs(ctx, "tags")
 	if err != nil {
-		return release.Plan{}, err
+		return release.Plan{}, nil, err
 	}
 	// A release line's previous tag is below the next line: looked for
 	// there first, it is found within MaxTagProbes however many versions
@@ -168,7 +174,7 @@ func (x refs) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch
 	}
 	prev, ok, commits, err := x.previousTag(ctx, st, tags, below, sha)
 	if err != nil {
-		return release.Plan{}, err
+		return release.Plan{}, nil, err
 	}
 	at := release.At{Branches: []string{branch}, Default: defaultBranch, All: tags}
 	if ok {
@@ -180,7 +186,8 @@ func (x refs) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch
 			}
 		}
 	}
-	return release.Next(st, at, commits, "")
+	plan, err := release.Next(st, at, commits, "")
+	return plan, commits, err
 }
 
 // isLineError reports whether err says that a release line does not take

@@ -131,8 +131,18 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 			PolicyError: fmt.Sprintf("the policy %s on %s is invalid: fix it, then delete and push the tag again", review.PolicyFile, branch)}
 		return g.reportTag(ctx, r, t, rep)
 	}
-	rep, t, err := g.judgeTag(ctx, repo, r, lp.Policy, t, sha, branch)
+	scope := max(t.Installation, t.ProjectID)
+	if err := ScheduleTrain(ctx, g.cfg.Acceptor, g.host, t.Repo, scope, lp.Policy, g.cfg.Now()); err != nil {
+		return err
+	}
+	if err := ScheduleFreezeNotice(ctx, g.cfg.Acceptor, g.host, t.Repo, scope, lp.Policy, g.cfg.Now()); err != nil {
+		return err
+	}
+	rep, t, rel, err := g.judgeTag(ctx, repo, r, lp.Policy, t, sha, branch)
 	if err != nil {
+		return err
+	}
+	if err := g.announceTag(ctx, lp.Policy, t.Repo, rep, rel, t.Sender); err != nil {
 		return err
 	}
 	if err := g.reportTag(ctx, r, t, rep); err != nil {
@@ -151,19 +161,20 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 // judgeTag validates the tag at sha, checks that its pusher (confirmed by
 // the host where its events can be forged) may release, and publishes its
 // release when the policy creates releases. It returns t with its pusher
-// as the host names them.
-func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, t TagPush, sha, branch string) (review.TagReport, TagPush, error) {
+// as the host names them, and the release (with the commits since the
+// previous version) the tag makes when it is valid.
+func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, t TagPush, sha, branch string) (review.TagReport, TagPush, Release, error) {
 	rep := review.TagReport{Tag: t.Tag, SHA: sha}
 	st := p.Release
 	check, prev, hasPrev, err := refs{r}.tagCheck(ctx, st, t.Tag, sha, branch, "")
 	if err != nil {
-		return rep, t, err
+		return rep, t, Release{}, err
 	}
 	rep.Previous, rep.Notes = contents(t.Tag, prev, hasPrev, check.Commits, g.cfg.Now())
 	if pc, ok := r.(PusherConfirmer); ok && len(release.ValidateTag(st, check)) == 0 {
 		var pusher string
 		if pusher, rep.Refused, err = pc.ConfirmPusher(ctx, t.Tag, sha, t.Sender); err != nil {
-			return rep, t, err
+			return rep, t, Release{}, err
 		}
 		if pusher != "" {
 			t.Sender = pusher
@@ -171,22 +182,25 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 	}
 	if rep.Problems = release.ValidateTag(st, check); rep.Valid() {
 		if rep.Refused, err = g.mayRelease(ctx, repo, p, t.Sender); err != nil {
-			return rep, t, err
+			return rep, t, Release{}, err
 		}
 	}
-	if !rep.Valid() || !st.CreateRelease {
-		return rep, t, nil
+	if !rep.Valid() {
+		return rep, t, Release{}, nil
 	}
 	v, _ := release.ParseTag(st.TagPrefix, t.Tag) // valid: it parses
 	rel := Release{Tag: t.Tag, SHA: sha, Prerelease: v.IsPrerelease(), Commits: check.Commits}
 	if hasPrev {
 		rel.Previous = prev.Name
 	}
+	if !st.CreateRelease {
+		return rep, t, rel, nil
+	}
 	if rep.ReleaseURL, err = r.PublishRelease(ctx, p, rel); err != nil {
-		return rep, t, err
+		return rep, t, rel, err
 	}
 	rep.Released = true
-	return rep, t, nil
+	return rep, t, rel, nil
 }
 
 // contents are the previous version and the notes of the commits since

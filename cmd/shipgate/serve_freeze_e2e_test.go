@@ -24,10 +24,12 @@ func TestServeFreezeTimersSurviveSIGKILL(t *testing.T) {
 		secret = "e2e-secret"
 		token  = "ghs_e2e"
 	)
-	start := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
-	end := start.Add(6 * time.Second)
 	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now))
 	fake.AddRepo(fakegithub.Repo{FullName: repo})
+	// The window is placed once the fake is up: building it parses GitHub's
+	// API description, which takes seconds under -race on a busy machine.
+	start := time.Now().UTC().Truncate(time.Second).Add(6 * time.Second)
+	end := start.Add(6 * time.Second)
 	fake.SetFile(repo, "main", ".shipgate.yml", fmt.Sprintf(`version: 1
 approvals:
   - required: 1

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/dashboard"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/gate"
@@ -37,6 +38,8 @@ type wired struct {
 	repos map[policies.Host]dashboard.RepoOpener
 	// records verifies change records for every host's gate.
 	records *records.Verifier
+	// announcer announces release events in Slack; nil without Slack.
+	announcer announce.Announcer
 }
 
 // hostReconciler finds a host's changes whose events were missed.
@@ -87,6 +90,10 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	out.deployments = orchestrator
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
+		// Events are queued by the work that emits them and posted by
+		// their own jobs: Slack being down holds no release up.
+		out.announcer = announce.Queue{Acceptor: a}
+		w.Processors = append(w.Processors, announce.Processor{Notifier: &announce.Notifier{Poster: sl, Once: st, Holder: w.Name}})
 	}
 	if gh != nil {
 		if err := wireGitHub(ctx, cfg, log, m, st, w, a, gh, orchestrator, &out); err != nil {
@@ -137,7 +144,7 @@ func wireGitHub(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 		return usageError(fmt.Errorf("github: %w", err))
 	}
 	identify(ctx, log, policies.GitHub, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: ghserver.DecodeLegacy, Records: out.records})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Announcer: out.announcer, Logger: log, Legacy: ghserver.DecodeLegacy, Records: out.records})
 	if err != nil {
 		return err
 	}
@@ -159,7 +166,7 @@ func wireGitLab(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot
 		return usageError(fmt.Errorf("gitlab: %w", err))
 	}
 	identify(ctx, log, policies.GitLab, app.Identify)
-	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Logger: log, Legacy: app.DecodeLegacy, Records: out.records})
+	g, err := gate.New(gate.Config{Host: app, Store: st, Acceptor: a, Deployer: o, Announcer: out.announcer, Logger: log, Legacy: app.DecodeLegacy, Records: out.records})
 	if err != nil {
 		return err
 	}

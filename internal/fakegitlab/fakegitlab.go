@@ -177,6 +177,9 @@ type Project struct {
 	Tags    map[string]string // name → commit SHA
 	// TagsCreated lists the tags created through the API, "name@sha".
 	TagsCreated []string
+	// BranchesCreated lists the branches created through the API,
+	// "name@sha".
+	BranchesCreated []string
 	// History is a linear history, oldest first, for compare and commit
 	// refs; Branches map a branch to its head among it.
 	History  []Commit
@@ -563,6 +566,7 @@ type handler func(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, bo
 
 func (s *Server) routes() map[string]handler {
 	routes := s.deployRoutes()
+	maps.Copy(routes, s.branchRoutes())
 	maps.Copy(routes, map[string]handler{
 		"GET /groups/:id/members/all":                                    s.groupMembers,
 		"GET /user":                                                      s.getUser,

@@ -62,6 +62,8 @@ type Server struct {
 	groups     map[string][]string
 	emails     map[string]string // lower-case e-mail → user
 	lookups    int
+	// failing counts the calls of a method still to fail (FailNext).
+	failing map[string]int
 }
 
 // New starts a fake that accepts token and stops with the test.
@@ -127,6 +129,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if token != s.token {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	if s.fail(w, method) {
 		return
 	}
 	switch method {

@@ -79,7 +79,7 @@ func (g *GitHub) Restart() {
 	g.Server = srv
 	dep := ghdeploy.New(app)
 	o := g.orchestrator(policies.GitHub, dep.Integrations())
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: ghserver.DecodeLegacy})
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Announcer: g.announcer(), Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: ghserver.DecodeLegacy})
 	if err != nil {
 		g.t.Fatal(err)
 	}

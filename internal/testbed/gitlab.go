@@ -77,7 +77,7 @@ func (g *GitLab) Restart() {
 		g.t.Fatal(err)
 	}
 	o := g.orchestrator(policies.GitLab, dep.Integrations())
-	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy,
+	gt, err := gate.New(gate.Config{Host: app, Store: g.Store, Acceptor: g.Store, Deployer: o, Announcer: g.announcer(), Now: g.Clock.Now, Logger: zerolog.Nop(), Legacy: app.DecodeLegacy,
 		Records: g.Records})
 	if err != nil {
 		g.t.Fatal(err)

@@ -21,8 +21,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/fakeslack"
 	"github.com/shipgate/shipgate/internal/testclock"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -33,9 +35,12 @@ const Secret = "It's a Secret to Everybody"
 // world is what the GitHub and GitLab worlds share: the clock, the store
 // and the worker loop over the processors.
 type world struct {
-	t          testing.TB
-	Clock      *testclock.Clock
-	Store      *store.Store
+	t     testing.TB
+	Clock *testclock.Clock
+	Store *store.Store
+	// Slack is the fake Slack release events are announced to; nil until
+	// WithSlack.
+	Slack      *fakeslack.Server
 	processors map[string]bot.Processor
 	seq        int
 	// replica is the process that receives and drains now; restore
@@ -77,6 +82,9 @@ func (w *world) register(host policies.Host, job review.ChangeJob, ps ...bot.Pro
 	freeze := review.FreezeChanges{Store: w.Store, Acceptor: w.Store, Jobs: map[policies.Host]review.ChangeJob{host: job}}
 	for _, k := range freeze.Kinds() {
 		w.processors[k] = freeze
+	}
+	if w.Slack != nil {
+		w.processors[announce.KindAnnounce] = w.announceProcessor()
 	}
 }
 

@@ -231,6 +231,9 @@ func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
 
 // approvalResult evaluates one approval rule into a result.
 func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
+	if r.IsCombination() {
+		return s.combinationResult(key, r)
+	}
 	res := Result{Rule: key, Name: r.Name}
 	if skipped, ok := s.skippedUnless(r.When, key, r.Name); ok {
 		return skipped

@@ -263,12 +263,15 @@ func (s *Session) listComments(ctx context.Context, n int) ([]*gh.IssueComment, 
 // which the head commit's date stands in for when the caller does not know
 // it.
 func dismissesStale(p *policies.Policy) bool {
-	for _, r := range p.Approvals {
-		if r.DismissStale {
-			return true
-		}
+	dismiss := false
+	check := func(r *policies.ApprovalRule) { dismiss = dismiss || r.DismissStale }
+	for i := range p.Approvals {
+		p.Approvals[i].Walk(check)
 	}
-	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.DismissStale
+	if p.Hotfix != nil && p.Hotfix.Approval != nil {
+		p.Hotfix.Approval.Walk(check)
+	}
+	return dismiss
 }
 
 // permissionLevel is GitHub's answer on a collaborator's permission. Its

@@ -1,0 +1,320 @@
+package policies
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The semantics of any_of and all_of, decided here once:
+//   - A member rule whose when is false is skipped: in an any_of it does
+//     not satisfy it (as in policy-bot), in an all_of it is left out. An
+//     entry whose members are all skipped is skipped.
+//   - A member whose when, or whose facts, are not known cannot satisfy
+//     the entry; when nothing else does, the entry is pending and says why.
+//   - A request for changes from someone a member rule that applies would
+//     count fails the entry: an objection is not routed around by another
+//     alternative.
+//   - Within one way of satisfying the entry, a person counts toward one
+//     member rule only: all_of [{from: [@acme/sre]}, {from: [@acme/leads]}]
+//     needs two people even when one is in both teams. (Separate entries
+//     of `approvals` are counted separately, as before.)
+//   - When nothing holds, the message names the way closest to holding:
+//     the fewest approvals still missing.
+
+// leafEval is one plain rule inside a combination, judged on its own.
+type leafEval struct {
+	rule *ApprovalRule
+	// skipped: its when (or a combination's around it) is false.
+	skipped bool
+	// why is set when the rule cannot be judged (a fact is missing).
+	why   string
+	tally approvalTally
+}
+
+// way is one way of satisfying a combination: plain rules that must all hold.
+type way []int
+
+// combinationResult evaluates an approval entry with any_of or all_of.
+func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
+	res := Result{Rule: key, Name: r.Name}
+	var leaves []leafEval
+	s.collectLeaves(&r, truthYes, "", &leaves)
+	ways, skipped := waysOf(&r, leaves, nil)
+	if skipped {
+		res.Status, res.Message = Skipped, "does not apply to this change: none of its rules applies"
+		if w := r.When.String(); w != "always" {
+			res.Message = "does not apply to this change (" + w + ")"
+		}
+		return res
+	}
+	for i := range leaves {
+		if l := &leaves[i]; !l.skipped && len(l.tally.blockers) > 0 {
+			res.Status = Fail
+			res.Message = "changes requested by " + mentions(l.tally.blockers) + ": address the review, then ask for a re-review (or have the review dismissed)"
+			return res
+		}
+	}
+	best, bestMissing, why := -1, 0, ""
+	var m matcher
+	for wi, w := range ways {
+		if reason := unusable(leaves, w); reason != "" {
+			if why == "" {
+				why = reason
+			}
+			continue
+		}
+		missing := m.match(leaves, w)
+		if missing == 0 {
+			res.Status, res.Message = Pass, m.approvedText(leaves, w)
+			return res
+		}
+		if best < 0 || missing < bestMissing {
+			best, bestMissing = wi, missing
+			m.keep()
+		}
+	}
+	res.Status = Wait
+	if best < 0 {
+		res.Message = why
+		return res
+	}
+	res.Message = m.missingTextKept(leaves, ways[best])
+	if len(ways) > 1 {
+		res.Message += " (closest of " + strconv.Itoa(len(ways)) + " alternatives)"
+	}
+	return res
+}
+
+// collectLeaves judges every plain rule inside r, with the truth of the
+// conditions around it (a combination's when holds for all its members).
+func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string, out *[]leafEval) {
+	t, why := outer, outerWhy
+	if t != truthNo {
+		switch rt, rwhy := s.holds(&r.When); rt {
+		case truthNo:
+			t = truthNo
+		case truthUnknown:
+			if t == truthYes {
+				t, why = truthUnknown, unknownApplies(rwhy, &r.When)
+			}
+		}
+	}
+	if r.IsCombination() {
+		for i := range r.Members() {
+			s.collectLeaves(&r.Members()[i], t, why, out)
+		}
+		return
+	}
+	l := leafEval{rule: r, skipped: t == truthNo}
+	switch {
+	case l.skipped:
+	case t == truthUnknown:
+		l.why = why
+	case r.CodeOwners && s.c.Files == nil:
+		l.why = "the changed files are not known yet, so code owners cannot be checked"
+	default:
+		l.tally = s.tally(*r)
+		if w, ok := s.unknownFacts(*r, len(l.tally.approvers) > 0); ok {
+			l.why = w
+		}
+		// A request for changes counts even when another fact is missing.
+	}
+	*out = append(*out, l)
+}
+
+// waysOf lists the ways r can be satisfied as lists of indices into
+// leaves (which collectLeaves filled in the same depth-first order);
+// skipped reports an r that does not apply. next is the index of r's
+// first leaf, advanced past r's leaves.
+func waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways []way, skipped bool) {
+	if next == nil {
+		next = new(int)
+	}
+	if !r.IsCombination() {
+		i := *next
+		*next++
+		if leaves[i].skipped {
+			return nil, true
+		}
+		return []way{{i}}, false
+	}
+	any := r.AnyOf != nil
+	applied := false
+	for i := range r.Members() {
+		sub, sk := waysOf(&r.Members()[i], leaves, next)
+		if sk {
+			continue
+		}
+		switch {
+		case any:
+			ways = append(ways, sub...)
+		case !applied:
+			ways = sub
+		default:
+			ways = crossWays(ways, sub)
+		}
+		applied = true
+	}
+	return ways, !applied
+}
+
+// crossWays combines every way of a with every way of b.
+func crossWays(a, b []way) []way {
+	out := make([]way, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			w := make(way, 0, len(x)+len(y))
+			out = append(out, append(append(w, x...), y...))
+		}
+	}
+	return out
+}
+
+// unusable says why a way cannot be judged, "" when it can.
+func unusable(leaves []leafEval, w way) string {
+	for _, i := range w {
+		if leaves[i].why != "" {
+			return leaves[i].why
+		}
+	}
+	return ""
+}
+
+// matcher assigns approvers to the rules of a way so that each person
+// counts toward one rule: a bipartite matching of people to the rules'
+// required slots, found with augmenting paths (Kuhn's algorithm; ways
+// are short and approvers few).
+type matcher struct {
+	people []string
+	// slotOf[p] is the slot person p fills, -1 for none; slotRule[k] the
+	// position in the way of slot k's rule.
+	slotOf   []int
+	slotRule []int
+	seen     []bool
+	// kept is the assignment of the closest way so far, for its message.
+	keptPeople []string
+	keptSlotOf []int
+	keptRule   []int
+}
+
+// match assigns the approvers of w's rules and returns how many
+// approvals are still missing, plus the files without a code owner's
+// approval.
+func (m *matcher) match(leaves []leafEval, w way) int {
+	m.people, m.slotOf, m.slotRule = m.people[:0], m.slotOf[:0], m.slotRule[:0]
+	missing := 0
+	for pos, i := range w {
+		l := &leaves[i]
+		for _, a := range l.tally.approvers {
+			if indexLogin(m.people, a) < 0 {
+				m.people = append(m.people, a)
+				m.slotOf = append(m.slotOf, -1)
+			}
+		}
+		// Slots beyond the rule's approvers can never be filled.
+		filled := min(l.rule.Required, len(l.tally.approvers))
+		missing += l.rule.Required - filled + l.tally.uncovered + l.tally.moreUncovered
+		for range filled {
+			m.slotRule = append(m.slotRule, pos)
+		}
+	}
+	for k := range m.slotRule {
+		m.seen = append(m.seen[:0], make([]bool, len(m.people))...)
+		if !m.augment(leaves, w, k) {
+			missing++
+		}
+	}
+	return missing
+}
+
+// augment finds a person for slot k, moving others along if needed.
+func (m *matcher) augment(leaves []leafEval, w way, k int) bool {
+	for _, a := range leaves[w[m.slotRule[k]]].tally.approvers {
+		p := indexLogin(m.people, a)
+		if m.seen[p] {
+			continue
+		}
+		m.seen[p] = true
+		if m.slotOf[p] < 0 || m.augment(leaves, w, m.slotOf[p]) {
+			m.slotOf[p] = k
+			return true
+		}
+	}
+	return false
+}
+
+// keep saves the current assignment as the closest way's.
+func (m *matcher) keep() {
+	m.keptPeople = append(m.keptPeople[:0], m.people...)
+	m.keptSlotOf = append(m.keptSlotOf[:0], m.slotOf...)
+	m.keptRule = append(m.keptRule[:0], m.slotRule...)
+}
+
+// assigned returns the people assigned to the rule at position pos.
+func assigned(people []string, slotOf, slotRule []int, pos int) []string {
+	var out []string
+	for p, k := range slotOf {
+		if k >= 0 && slotRule[k] == pos {
+			out = append(out, people[p])
+		}
+	}
+	return out
+}
+
+// approvedText describes a way that holds: who approved for each rule.
+func (m *matcher) approvedText(leaves []leafEval, w way) string {
+	parts := make([]string, 0, len(w))
+	for pos, i := range w {
+		by := assigned(m.people, m.slotOf, m.slotRule, pos)
+		text := "no approval required"
+		if len(by) > 0 {
+			text = "approved by " + mentions(by)
+		}
+		parts = append(parts, ruleLabel(leaves[i].rule)+text)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// missingTextKept says what the closest way still needs, rule by rule,
+// naming approvers who count toward another rule of it.
+func (m *matcher) missingTextKept(leaves []leafEval, w way) string {
+	var parts []string
+	for pos, i := range w {
+		l := &leaves[i]
+		t := l.tally
+		t.approvers = assigned(m.keptPeople, m.keptSlotOf, m.keptRule, pos)
+		text := missingText(*l.rule, &t)
+		if text == "" {
+			continue
+		}
+		var elsewhere []string
+		for _, a := range l.tally.approvers {
+			if indexLogin(t.approvers, a) < 0 {
+				elsewhere = append(elsewhere, a)
+			}
+		}
+		if len(elsewhere) > 0 {
+			text += "; " + mentions(elsewhere) + " already " + plural(len(elsewhere), "counts", "count") + " toward another rule here, and a person counts once"
+		}
+		parts = append(parts, ruleLabel(l.rule)+text)
+	}
+	return strings.Join(parts, "; and ")
+}
+
+// ruleLabel names a member rule in messages when the policy named it.
+func ruleLabel(r *ApprovalRule) string {
+	if r.named {
+		return r.Name + ": "
+	}
+	return ""
+}
+
+// indexLogin is the index of login in logins, -1 when absent.
+func indexLogin(logins []string, login string) int {
+	for i, l := range logins {
+		if sameLogin(l, login) {
+			return i
+		}
+	}
+	return -1
+}

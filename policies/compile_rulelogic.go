@@ -58,6 +58,9 @@ func (c *policyCompiler) whenLogic(path string, w *When, cond *Condition) {
 	default:
 		inner := c.when(at, w.Not)
 		cond.Not = &inner
+		if len(w.Not.Paths) > 0 {
+			c.warnf(pathKey(at, "paths"), "not: {paths: ...} holds only when no changed file matches: a change that adds one matching file (a doc to a code change) skips the rule; to exempt changes made only of such files, give the other paths instead")
+		}
 	}
 }
 

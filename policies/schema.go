@@ -211,6 +211,9 @@ func refineSchema(s *jsonschema.Schema) error {
 	nonEmpty(prop("ChangeRecordConfig", "patterns"))
 
 	oneToMax(prop("ApprovalConfig", "required"))
+	nonEmpty(prop("ApprovalConfig", "any_of"))
+	nonEmpty(prop("ApprovalConfig", "all_of"))
+	prop("When", "authors_in").Items.Pattern = `^@[^/\s]+/\S+$`
 	oneToMax(prop("GateConfig", "required"))
 	oneToMax(prop("OverrideConfig", "approvals"))
 	nonEmpty(prop("OverrideConfig", "from"))

@@ -29,8 +29,8 @@ type scenario struct {
 	// lines are the lines each of files adds and deletes (none when absent).
 	lines   map[string][2]int
 	commits []string
-	teams        map[string][]string // "org/team" (GitLab: group path) → members
-	want         policies.Conclusion
+	teams   map[string][]string // "org/team" (GitLab: group path) → members
+	want    policies.Conclusion
 }
 
 // roles are the people of every scenario, by the role both hosts map to.

@@ -99,6 +99,11 @@ func buildChange(snap gate.Snapshot, repo string, in ChangeInput) *policies.Chan
 		// A list read in part is marked Incomplete, which the rules check.
 		c.Lines = &lines
 	}
+	if pr := in.PR; pr != nil && pr.Additions != nil && pr.Deletions != nil {
+		// The pull request's own counts, when its payload has them, need
+		// no file list.
+		c.Lines = &policies.LineCount{Additions: pr.GetAdditions(), Deletions: pr.GetDeletions()}
+	}
 	if in.Commits != nil {
 		c.Commits = make([]policies.Commit, 0, len(in.Commits))
 		for _, rc := range in.Commits {

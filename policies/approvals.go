@@ -190,8 +190,9 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		}
 		var coveredBuf [16]lineCover
 		covered := coveredBuf[:0]
-		for _, f := range s.c.Files {
-			i := s.c.CodeOwners.match(f.Path)
+		lines := s.ownerLines()
+		for fi, f := range s.c.Files {
+			i := lines[fi]
 			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
 				continue
 			}
@@ -218,6 +219,19 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		}
 	}
 	return t
+}
+
+// ownerLines returns, for each changed file, the CODEOWNERS line that owns
+// it (-1: none), matched once per evaluation however many rules ask for
+// code owners.
+func (s *evaluation) ownerLines() []int {
+	if s.ownerLineCache == nil {
+		s.ownerLineCache = make([]int, len(s.c.Files))
+		for i, f := range s.c.Files {
+			s.ownerLineCache[i] = s.c.CodeOwners.match(f.Path)
+		}
+	}
+	return s.ownerLineCache
 }
 
 func anyIncluded(ps []Principal, logins []string, teams Membership) bool {

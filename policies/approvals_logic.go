@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -31,15 +32,49 @@ type leafEval struct {
 	tally approvalTally
 }
 
-// way is one way of satisfying a combination: plain rules that must all hold.
-type way []int
+// way is one way of satisfying a combination: the plain rules that must
+// all hold, as a set of indices into its leaves (at most 64: Compile
+// bounds them).
+type way uint64
+
+// each calls fn with the position in the way and the leaf index of each
+// of its rules, in leaf order.
+func (w way) each(fn func(pos, i int)) {
+	pos := 0
+	for rest := uint64(w); rest != 0; rest &= rest - 1 {
+		fn(pos, bits.TrailingZeros64(rest))
+		pos++
+	}
+}
+
+// scratch holds what evaluating combinations reuses from one entry to the
+// next: Evaluate runs on every event.
+type scratch struct {
+	leaves []leafEval
+	m      matcher
+	// leafWays[i] is the one way of leaf i alone.
+	leafWays [maxCombinationRules]way
+	// Backing arrays for the matcher in the common case.
+	peopleBuf                     [16]string
+	slotOfBuf, slotRuleBuf, atBuf [16]int
+	seenBuf                       [16]bool
+}
 
 // combinationResult evaluates an approval entry with any_of or all_of.
 func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
 	res := Result{Rule: key, Name: r.Name}
-	var leaves []leafEval
+	if s.scratch == nil {
+		sc := &scratch{}
+		sc.m.people, sc.m.slotOf, sc.m.slotRule, sc.m.leafAt, sc.m.seen = sc.peopleBuf[:0], sc.slotOfBuf[:0], sc.slotRuleBuf[:0], sc.atBuf[:0], sc.seenBuf[:0]
+		s.scratch = sc
+	}
+	if n := r.leafCount(); cap(s.scratch.leaves) < n {
+		s.scratch.leaves = make([]leafEval, 0, n)
+	}
+	leaves := s.scratch.leaves[:0]
 	s.collectLeaves(&r, truthYes, "", &leaves)
-	ways, skipped := waysOf(&r, leaves, nil)
+	s.scratch.leaves = leaves
+	ways, skipped := s.scratch.waysOf(&r, leaves, new(int))
 	if skipped {
 		res.Status, res.Message = Skipped, "does not apply to this change: none of its rules applies"
 		if w := r.When.String(); w != "always" {
@@ -55,7 +90,7 @@ func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
 		}
 	}
 	best, bestMissing, why := -1, 0, ""
-	var m matcher
+	m := &s.scratch.m
 	for wi, w := range ways {
 		if reason := unusable(leaves, w); reason != "" {
 			if why == "" {
@@ -122,26 +157,25 @@ func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string
 	*out = append(*out, l)
 }
 
-// waysOf lists the ways r can be satisfied as lists of indices into
+// waysOf lists the ways r can be satisfied, as sets of indices into
 // leaves (which collectLeaves filled in the same depth-first order);
 // skipped reports an r that does not apply. next is the index of r's
 // first leaf, advanced past r's leaves.
-func waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways []way, skipped bool) {
-	if next == nil {
-		next = new(int)
-	}
+func (sc *scratch) waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways []way, skipped bool) {
 	if !r.IsCombination() {
 		i := *next
 		*next++
 		if leaves[i].skipped {
 			return nil, true
 		}
-		return []way{{i}}, false
+		// A slice of one, without room to grow: a caller that appends copies.
+		sc.leafWays[i] = 1 << i
+		return sc.leafWays[i : i+1 : i+1], false
 	}
 	any := r.AnyOf != nil
 	applied := false
 	for i := range r.Members() {
-		sub, sk := waysOf(&r.Members()[i], leaves, next)
+		sub, sk := sc.waysOf(&r.Members()[i], leaves, next)
 		if sk {
 			continue
 		}
@@ -163,8 +197,7 @@ func crossWays(a, b []way) []way {
 	out := make([]way, 0, len(a)*len(b))
 	for _, x := range a {
 		for _, y := range b {
-			w := make(way, 0, len(x)+len(y))
-			out = append(out, append(append(w, x...), y...))
+			out = append(out, x|y)
 		}
 	}
 	return out
@@ -172,12 +205,13 @@ func crossWays(a, b []way) []way {
 
 // unusable says why a way cannot be judged, "" when it can.
 func unusable(leaves []leafEval, w way) string {
-	for _, i := range w {
-		if leaves[i].why != "" {
-			return leaves[i].why
+	why := ""
+	w.each(func(_, i int) {
+		if why == "" {
+			why = leaves[i].why
 		}
-	}
-	return ""
+	})
+	return why
 }
 
 // matcher assigns approvers to the rules of a way so that each person
@@ -190,7 +224,9 @@ type matcher struct {
 	// position in the way of slot k's rule.
 	slotOf   []int
 	slotRule []int
-	seen     []bool
+	// leafAt[pos] is the leaf index of the way's rule at position pos.
+	leafAt []int
+	seen   []bool
 	// kept is the assignment of the closest way so far, for its message.
 	keptPeople []string
 	keptSlotOf []int
@@ -201,9 +237,10 @@ type matcher struct {
 // approvals are still missing, plus the files without a code owner's
 // approval.
 func (m *matcher) match(leaves []leafEval, w way) int {
-	m.people, m.slotOf, m.slotRule = m.people[:0], m.slotOf[:0], m.slotRule[:0]
+	m.people, m.slotOf, m.slotRule, m.leafAt = m.people[:0], m.slotOf[:0], m.slotRule[:0], m.leafAt[:0]
 	missing := 0
-	for pos, i := range w {
+	w.each(func(pos, i int) {
+		m.leafAt = append(m.leafAt, i)
 		l := &leaves[i]
 		for _, a := range l.tally.approvers {
 			if indexLogin(m.people, a) < 0 {
@@ -217,10 +254,13 @@ func (m *matcher) match(leaves []leafEval, w way) int {
 		for range filled {
 			m.slotRule = append(m.slotRule, pos)
 		}
-	}
+	})
 	for k := range m.slotRule {
-		m.seen = append(m.seen[:0], make([]bool, len(m.people))...)
-		if !m.augment(leaves, w, k) {
+		m.seen = m.seen[:0]
+		for range m.people {
+			m.seen = append(m.seen, false)
+		}
+		if !m.augment(leaves, k) {
 			missing++
 		}
 	}
@@ -228,14 +268,14 @@ func (m *matcher) match(leaves []leafEval, w way) int {
 }
 
 // augment finds a person for slot k, moving others along if needed.
-func (m *matcher) augment(leaves []leafEval, w way, k int) bool {
-	for _, a := range leaves[w[m.slotRule[k]]].tally.approvers {
+func (m *matcher) augment(leaves []leafEval, k int) bool {
+	for _, a := range leaves[m.leafAt[m.slotRule[k]]].tally.approvers {
 		p := indexLogin(m.people, a)
 		if m.seen[p] {
 			continue
 		}
 		m.seen[p] = true
-		if m.slotOf[p] < 0 || m.augment(leaves, w, m.slotOf[p]) {
+		if m.slotOf[p] < 0 || m.augment(leaves, m.slotOf[p]) {
 			m.slotOf[p] = k
 			return true
 		}
@@ -263,15 +303,15 @@ func assigned(people []string, slotOf, slotRule []int, pos int) []string {
 
 // approvedText describes a way that holds: who approved for each rule.
 func (m *matcher) approvedText(leaves []leafEval, w way) string {
-	parts := make([]string, 0, len(w))
-	for pos, i := range w {
+	var parts []string
+	w.each(func(pos, i int) {
 		by := assigned(m.people, m.slotOf, m.slotRule, pos)
 		text := "no approval required"
 		if len(by) > 0 {
 			text = "approved by " + mentions(by)
 		}
 		parts = append(parts, ruleLabel(leaves[i].rule)+text)
-	}
+	})
 	return strings.Join(parts, "; ")
 }
 
@@ -279,13 +319,13 @@ func (m *matcher) approvedText(leaves []leafEval, w way) string {
 // naming approvers who count toward another rule of it.
 func (m *matcher) missingTextKept(leaves []leafEval, w way) string {
 	var parts []string
-	for pos, i := range w {
+	w.each(func(pos, i int) {
 		l := &leaves[i]
 		t := l.tally
 		t.approvers = assigned(m.keptPeople, m.keptSlotOf, m.keptRule, pos)
 		text := missingText(*l.rule, &t)
 		if text == "" {
-			continue
+			return
 		}
 		var elsewhere []string
 		for _, a := range l.tally.approvers {
@@ -297,7 +337,7 @@ func (m *matcher) missingTextKept(leaves []leafEval, w way) string {
 			text += "; " + mentions(elsewhere) + " already " + plural(len(elsewhere), "counts", "count") + " toward another rule here, and a person counts once"
 		}
 		parts = append(parts, ruleLabel(l.rule)+text)
-	}
+	})
 	return strings.Join(parts, "; and ")
 }
 

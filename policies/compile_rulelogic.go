@@ -14,6 +14,9 @@ const (
 	// maxCombinationWays bounds the ways an entry can be satisfied (the
 	// product of its any_of sizes, through its all_of): each is tried.
 	maxCombinationWays = 32
+	// maxCombinationRules bounds the plain rules inside one entry (a way
+	// is a set of them, held in 64 bits).
+	maxCombinationRules = 64
 	// maxNotDepth bounds how deep `not` nests in one when.
 	maxNotDepth = 3
 )
@@ -145,6 +148,9 @@ func (c *policyCompiler) combination(path string, a ApprovalConfig, name string,
 		r.AllOf = out
 	}
 	if depth == 1 {
+		if n := r.leafCount(); n > maxCombinationRules {
+			c.errorf(at, "%s combines %d rules; at most %d are allowed: split it into separate entries", quoteValue(name), n, maxCombinationRules)
+		}
 		if n := r.ways(); n > maxCombinationWays {
 			c.errorf(at, "%s can be satisfied in %d ways (the product of its any_of sizes); at most %d are allowed: split it into separate entries", quoteValue(name), n, maxCombinationWays)
 		}
@@ -190,6 +196,18 @@ func (r *ApprovalRule) ways() int {
 		return n
 	}
 	return 1
+}
+
+// leafCount is the number of plain rules in r.
+func (r *ApprovalRule) leafCount() int {
+	if !r.IsCombination() {
+		return 1
+	}
+	n := 0
+	for i := range r.Members() {
+		n += r.Members()[i].leafCount()
+	}
+	return n
 }
 
 // IsCombination reports whether r combines member rules (any_of/all_of).

@@ -3,10 +3,7 @@ package release
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-
-	"github.com/Masterminds/semver/v3"
 
 	"github.com/shipgate/shipgate/policies"
 )
@@ -21,11 +18,6 @@ type ReleaseAs struct {
 	// Text is the footer's value as written.
 	Text string
 }
-
-// releaseAsFooter finds Release-As footers: a line of the message body,
-// any case (git trailers are case-insensitive; release-please reads
-// "release-as" too).
-var releaseAsFooter = regexp.MustCompile(`(?im)^[ \t]*release-as:[ \t]*(\S*)[ \t]*\r?$`)
 
 // ErrReleaseAs is wrapped by the errors about a Release-As footer that
 // cannot be followed (not a version, not above the previous one, already
@@ -46,16 +38,12 @@ func FindReleaseAs(prefix string, commits []policies.Commit) (*ReleaseAs, error)
 	var text string
 	for i := range commits {
 		c := &commits[i]
-		if !strings.Contains(strings.ToLower(c.Message), "release-as:") {
-			continue
-		}
-		_, body, _ := strings.Cut(c.Message, "\n") // the subject is not a footer
-		m := releaseAsFooter.FindAllStringSubmatch(body, -1)
-		if len(m) == 0 {
+		value, ok := policies.ReleaseAsFooter(c.Message)
+		if !ok {
 			continue
 		}
 		if win == nil || (!c.Time.IsZero() && !win.Time.IsZero() && c.Time.After(win.Time)) {
-			win, text = c, m[len(m)-1][1]
+			win, text = c, value
 		}
 	}
 	if win == nil {
@@ -68,18 +56,11 @@ func FindReleaseAs(prefix string, commits []policies.Commit) (*ReleaseAs, error)
 	return &ReleaseAs{Version: v, Commit: win.SHA, Text: text}, nil
 }
 
-// parseReleaseAs parses a footer's value: a stable version, with the tag
-// prefix or a "v" in front or not.
+// parseReleaseAs parses a footer's value (policies.ReleaseAsVersion).
 func parseReleaseAs(prefix, text string) (Version, error) {
-	s := text
-	if prefix != "" {
-		s = strings.TrimPrefix(s, prefix)
-	}
-	if s == text {
-		s = strings.TrimPrefix(s, "v")
-	}
-	sv, err := semver.StrictNewVersion(s)
-	if err != nil || sv.Prerelease() != "" || sv.Metadata() != "" {
+	sv, ok := policies.ReleaseAsVersion(prefix, text)
+	if !ok {
+		s := strings.TrimPrefix(strings.TrimPrefix(text, prefix), "v")
 		return Version{}, fmt.Errorf("which is not a stable version: write MAJOR.MINOR.PATCH, e.g. Release-As: %s (a pre-release is asked for with the pre-release option)", suggest("", s))
 	}
 	return Version{Major: sv.Major(), Minor: sv.Minor(), Patch: sv.Patch()}, nil

@@ -34,5 +34,7 @@ func ruleLogicScenarios() []scenario {
 			files: []string{"app.go"}, approvals: []string{"alice", "bob"}, teams: staff, want: policies.Success},
 		{name: "rule logic: an author outside the staff team needs bob", policy: ruleLogicPolicy, title: "feat: gift cards", author: "alice",
 			files: []string{"app.go"}, approvals: []string{"erin"}, teams: staff, want: policies.Pending},
+		{name: "rule logic: a team the host does not show leaves its condition unknown, never false", policy: ruleLogicPolicy, title: "feat: gift cards", author: "dave",
+			files: []string{"app.go"}, approvals: []string{"erin"}, teams: map[string][]string{"acme/sre": {"erin"}}, want: policies.Pending},
 	}
 }

@@ -192,7 +192,12 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		covered := coveredBuf[:0]
 		lines := s.ownerLines()
 		for fi, f := range s.c.Files {
-			i := lines[fi]
+			i := -1
+			if lines != nil {
+				i = lines[fi]
+			} else {
+				i = s.c.CodeOwners.match(f.Path)
+			}
 			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
 				continue
 			}
@@ -222,10 +227,12 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 }
 
 // ownerLines returns, for each changed file, the CODEOWNERS line that owns
-// it (-1: none), matched once per evaluation however many rules ask for
-// code owners.
+// it (-1: none), matched once per evaluation when several rules ask for
+// code owners; nil for the first such rule, which matches as it goes
+// (most policies have one, and then nothing is kept).
 func (s *evaluation) ownerLines() []int {
-	if s.ownerLineCache == nil {
+	s.ownerTallies++
+	if s.ownerLineCache == nil && s.ownerTallies > 1 {
 		s.ownerLineCache = make([]int, len(s.c.Files))
 		for i, f := range s.c.Files {
 			s.ownerLineCache[i] = s.c.CodeOwners.match(f.Path)

@@ -69,8 +69,10 @@ type evaluation struct {
 	cmds []givenCommand
 	// hotfix says whether the change is a declared hotfix, and if not why.
 	hotfix hotfixStatus
-	// ownerLineCache holds ownerLines() once computed.
+	// ownerLineCache holds ownerLines() once computed; ownerTallies
+	// counts the rules that asked.
 	ownerLineCache []int
+	ownerTallies   int
 	// scratch is reused by the approval entries that combine rules.
 	scratch *scratch
 	// positionCache holds positions() once computed.

@@ -195,7 +195,7 @@ func TestValidateTagReleaseAs(t *testing.T) {
 			check: TagCheck{Name: "v3.0.0", AllTags: tagsOf("v1.2.3"), Commits: raCommits("fix: a", "chore: x\n\nRelease-As: 3.0.0")}},
 		{name: "a pre-release of the footer's version is valid",
 			check: TagCheck{Name: "v3.0.0-rc.1", AllTags: tagsOf("v1.2.3"), Commits: raCommits("chore: x\n\nRelease-As: 3.0.0")}},
-		{name: "a footer below a version of the footer's is valid when only a patch is required",
+		{name: "the footer's patch is valid though a feature asks for a minor (the footer decides)",
 			check: TagCheck{Name: "v1.2.4", AllTags: tagsOf("v1.2.3"), Commits: raCommits("feat: a\n\nRelease-As: 1.2.4")}},
 		{name: "another version than the footer's is refused",
 			check: TagCheck{Name: "v1.3.0", AllTags: tagsOf("v1.2.3"), Commits: raCommits("feat: a", "chore: x\n\nRelease-As: 2.0.0")},

@@ -168,6 +168,11 @@ func (ws *workspace) plan(ctx context.Context, st *State) (release.Plan, []polic
 		st.gha.WithFieldsMap(map[string]string{"title": "Not releasable on " + lineErr.Line.String()}).Errorf("%s", err)
 		st.report.Refused = err.Error()
 		return release.Plan{}, nil, &reported{code: ExitUnsatisfied, why: err.Error()}
+	case errors.Is(err, release.ErrReleaseAs):
+		// A footer that would take the version back, or is not one.
+		st.gha.WithFieldsMap(map[string]string{"title": "Release-As cannot be followed"}).Errorf("%s", err)
+		st.report.Refused = err.Error()
+		return release.Plan{}, nil, &reported{code: ExitUnsatisfied, why: err.Error()}
 	case errors.Is(err, githistory.ErrUnknownRef):
 		return release.Plan{}, nil, fmt.Errorf("the run's commit %s is not in the workspace %s: check the repository out first (actions/checkout with `fetch-depth: 0`)", st.target(), st.Workspace)
 	case err != nil:

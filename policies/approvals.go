@@ -190,8 +190,14 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 		}
 		var coveredBuf [16]lineCover
 		covered := coveredBuf[:0]
-		for _, f := range s.c.Files {
-			i := s.c.CodeOwners.match(f.Path)
+		lines := s.ownerLines()
+		for fi, f := range s.c.Files {
+			i := -1
+			if lines != nil {
+				i = lines[fi]
+			} else {
+				i = s.c.CodeOwners.match(f.Path)
+			}
 			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
 				continue
 			}
@@ -220,6 +226,21 @@ func (s *evaluation) tally(r ApprovalRule) approvalTally {
 	return t
 }
 
+// ownerLines returns, for each changed file, the CODEOWNERS line that owns
+// it (-1: none), matched once per evaluation when several rules ask for
+// code owners; nil for the first such rule, which matches as it goes
+// (most policies have one, and then nothing is kept).
+func (s *evaluation) ownerLines() []int {
+	s.ownerTallies++
+	if s.ownerLineCache == nil && s.ownerTallies > 1 {
+		s.ownerLineCache = make([]int, len(s.c.Files))
+		for i, f := range s.c.Files {
+			s.ownerLineCache[i] = s.c.CodeOwners.match(f.Path)
+		}
+	}
+	return s.ownerLineCache
+}
+
 func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
 	for _, l := range logins {
 		if includesAny(ps, l, teams) {
@@ -231,6 +252,9 @@ func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
 
 // approvalResult evaluates one approval rule into a result.
 func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
+	if r.IsCombination() {
+		return s.combinationResult(key, r)
+	}
 	res := Result{Rule: key, Name: r.Name}
 	if skipped, ok := s.skippedUnless(r.When, key, r.Name); ok {
 		return skipped

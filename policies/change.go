@@ -32,6 +32,11 @@ type Change struct {
 	Commits []Commit
 	// Files are the changed files. Nil when not fetched.
 	Files []File
+	// Lines are the lines the change adds and deletes (GitHub: summed over
+	// its files; GitLab: counted in the MR's diffs). Nil when not known (not
+	// fetched, a list read in part, a diff too large to show): rules that
+	// depend on it are then pending.
+	Lines *LineCount
 	// Reviews are GitHub reviews; GitLab MR approvals map to APPROVED reviews.
 	Reviews []Review
 	// Comments are the conversation's comments (GitHub issue comments, GitLab

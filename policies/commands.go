@@ -199,10 +199,13 @@ func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason
 // approval count; then the author's /approve is accepted and each rule
 // decides.
 func (p *Policy) AuthorMayApprove() bool {
-	for _, r := range p.Approvals {
-		if r.AllowAuthor {
-			return true
-		}
+	may := false
+	check := func(r *ApprovalRule) { may = may || r.AllowAuthor }
+	for i := range p.Approvals {
+		p.Approvals[i].Walk(check)
 	}
-	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.AllowAuthor
+	if p.Hotfix != nil && p.Hotfix.Approval != nil {
+		p.Hotfix.Approval.Walk(check)
+	}
+	return may
 }

@@ -197,6 +197,7 @@ func (c *policyCompiler) when(path string, w *When) Condition {
 		}
 		cond.Labels = append(cond.Labels, l)
 	}
+	c.whenLogic(path, w, &cond)
 	return cond
 }
 
@@ -367,8 +368,12 @@ func (c *policyCompiler) approvals(list []ApprovalConfig) []ApprovalRule {
 
 // approval compiles one approval rule (also `hotfix.approvals`).
 func (c *policyCompiler) approval(path string, a ApprovalConfig, name string) ApprovalRule {
+	if a.AnyOf != nil || a.AllOf != nil {
+		return c.combination(path, a, name, 1)
+	}
 	r := ApprovalRule{
 		Name:             name,
+		named:            a.Name != "",
 		When:             c.when(pathKey(path, "when"), a.When),
 		Required:         c.count(pathKey(path, "required"), a.Required, 1),
 		From:             c.principals(pathKey(path, "from"), a.From, false),
@@ -495,6 +500,11 @@ func (c *policyCompiler) semver(s *SemverConfig) (*SemverRule, ReleaseSettings) 
 	if s.ReleaseLineFeatures != "" {
 		if b, ok := c.bump("semver.release_line_features", s.ReleaseLineFeatures, "error", "patch"); ok && b == BumpPatch {
 			rs.ReleaseLineFeatures = BumpPatch
+		}
+	}
+	if s.EmptyRelease != "" {
+		if b, ok := c.bump("semver.empty_release", s.EmptyRelease, "none", "patch"); ok {
+			rs.EmptyRelease = b
 		}
 	}
 	if s.Initial != "" {

@@ -57,6 +57,17 @@ type When struct {
 	Labels []string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	// Authors are logins or `@org/team`.
 	Authors []string `yaml:"authors,omitempty" json:"authors,omitempty"`
+	// AuthorsIn are teams (`@org/team`): the author is a member of one.
+	// Unknown membership makes the rule pending, never skipped.
+	AuthorsIn []string `yaml:"authors_in,omitempty" json:"authors_in,omitempty"`
+	// ChangedLines compares the lines added plus deleted with over and/or
+	// under. Unknown counts make the rule pending, never skipped.
+	ChangedLines *LinesConfig `yaml:"changed_lines,omitempty" json:"changed_lines,omitempty"`
+	// Title are regular expressions (RE2); the PR title matches one.
+	Title []string `yaml:"title,omitempty" json:"title,omitempty"`
+	// Not holds when its condition does not. A fact it needs that is
+	// unknown stays unknown: the rule is pending, never skipped.
+	Not *When `yaml:"not,omitempty" json:"not,omitempty"`
 }
 
 // ChangeRecordConfig is the `change_record` rule.
@@ -93,6 +104,13 @@ type ApprovalConfig struct {
 	// (default true; a push that only merges the base branch in, made by
 	// the host's update-branch button, keeps approvals).
 	DismissStale *bool `yaml:"dismiss_stale,omitempty" json:"dismiss_stale,omitempty"`
+	// AnyOf makes this entry hold when one of its rules holds. A rule
+	// whose when is false does not satisfy it; a request for changes from
+	// someone a rule counts fails the entry.
+	AnyOf []ApprovalConfig `yaml:"any_of,omitempty" json:"any_of,omitempty"`
+	// AllOf makes this entry hold when each of its rules that applies
+	// holds; one person counts toward one of them only.
+	AllOf []ApprovalConfig `yaml:"all_of,omitempty" json:"all_of,omitempty"`
 }
 
 // ReleaseNotesConfig is the `release_notes` rule.
@@ -129,6 +147,9 @@ type SemverConfig struct {
 	ReleaseLineFeatures string `yaml:"release_line_features,omitempty" json:"release_line_features,omitempty"`
 	// Initial is the first version when there is no tag (default 0.1.0).
 	Initial string `yaml:"initial,omitempty" json:"initial,omitempty"`
+	// EmptyRelease is the bump of a release whose commits ask for none:
+	// none (default: nothing to release) or patch.
+	EmptyRelease string `yaml:"empty_release,omitempty" json:"empty_release,omitempty" jsonschema:"enum=none,enum=patch"`
 }
 
 // TitleConfig is the optional `title` rule.

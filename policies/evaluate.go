@@ -69,6 +69,12 @@ type evaluation struct {
 	cmds []givenCommand
 	// hotfix says whether the change is a declared hotfix, and if not why.
 	hotfix hotfixStatus
+	// ownerLineCache holds ownerLines() once computed; ownerTallies
+	// counts the rules that asked.
+	ownerLineCache []int
+	ownerTallies   int
+	// scratch is reused by the approval entries that combine rules.
+	scratch *scratch
 	// positionCache holds positions() once computed.
 	positionCache []position
 	positionsDone bool
@@ -136,43 +142,6 @@ func (s *evaluation) gated() bool {
 	return len(s.p.Branches) == 0 || matchAny(s.p.Branches, s.c.BaseBranch)
 }
 
-// applies reports whether a rule's when: condition holds for the change.
-func (s *evaluation) applies(w Condition) bool {
-	c := s.c
-	if len(w.Branches) > 0 && !matchAny(w.Branches, c.BaseBranch) {
-		return false
-	}
-	if len(w.Labels) > 0 && !s.hasAnyLabel(w.Labels...) {
-		return false
-	}
-	if len(w.Authors) > 0 && !includesAny(w.Authors, c.Author.Login, c.Teams) {
-		return false
-	}
-	if len(w.Paths) > 0 {
-		for _, f := range c.Files {
-			if matchAny(w.Paths, f.Path) || (f.PreviousPath != "" && matchAny(w.Paths, f.PreviousPath)) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// skippedUnless returns a skipped result when the condition does not hold,
-// and a pending one when it may hold through a changed file that could not
-// be read.
-func (s *evaluation) skippedUnless(w Condition, key, name string) (Result, bool) {
-	if s.applies(w) {
-		return Result{}, false
-	}
-	if why, ok := s.incomplete(NeedFiles); ok && len(w.Paths) > 0 {
-		return Result{Rule: key, Name: name, Status: Wait,
-			Message: "not every changed file could be read (" + why + "), so whether this rule applies (" + w.String() + ") is not known"}, true
-	}
-	return Result{Rule: key, Name: name, Status: Skipped, Message: "does not apply to this change (" + w.String() + ")"}, true
-}
-
 func (s *evaluation) hasAnyLabel(labels ...string) bool {
 	for _, want := range labels {
 		if want == "" {
@@ -197,27 +166,6 @@ func (s *evaluation) lastCommand(names ...string) (givenCommand, bool) {
 		}
 	}
 	return givenCommand{}, false
-}
-
-// String describes a condition for messages, e.g. "paths db/**".
-func (w Condition) String() string {
-	var parts []string
-	if len(w.Branches) > 0 {
-		parts = append(parts, "branches "+globList(w.Branches))
-	}
-	if len(w.Paths) > 0 {
-		parts = append(parts, "paths "+globList(w.Paths))
-	}
-	if len(w.Labels) > 0 {
-		parts = append(parts, "labels "+strings.Join(w.Labels, ", "))
-	}
-	if len(w.Authors) > 0 {
-		parts = append(parts, "authors "+principalList(w.Authors))
-	}
-	if len(parts) == 0 {
-		return "always"
-	}
-	return "when " + strings.Join(parts, "; ")
 }
 
 func globList(gs []Glob) string {

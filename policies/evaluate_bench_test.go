@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,6 +47,50 @@ func BenchmarkEvaluate(b *testing.B) {
 	p.Approvals[0].CodeOwners = true
 	c := benchChange()
 	now := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC) // inside a freeze: every rule works
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Evaluate(p, c, now)
+	}
+}
+
+// ruleLogicEntries are nested any_of/all_of approval entries with the
+// conditions of rule logic; inserted into fullPolicy's approvals they make
+// the combined policy whose Evaluate must stay under 25 µs.
+const ruleLogicEntries = `  - name: release
+    when: {not: {title: ['^(docs|chore)']}, changed_lines: {over: 10}}
+    any_of:
+      - {name: sre, from: ["@acme/sre"], required: 2}
+      - name: pair
+        all_of:
+          - {from: ["@acme/release-managers"]}
+          - {from: ["@acme/dba"], when: {authors_in: ["@acme/contractors"]}}
+          - any_of:
+              - {from: [carol, dave]}
+              - {codeowners: true}
+  - name: large
+    when: {changed_lines: {over: 1000}}
+    all_of:
+      - {from: ["@acme/release-managers"], required: 2}
+      - {from: ["@acme/cab"]}
+`
+
+// ruleLogicPolicy is fullPolicy with ruleLogicEntries.
+func ruleLogicPolicy() string {
+	return strings.Replace(fullPolicy, "release_notes:\n", ruleLogicEntries+"release_notes:\n", 1)
+}
+
+func BenchmarkEvaluateRuleLogic(b *testing.B) {
+	p := mustLoad(b, ruleLogicPolicy())
+	p.Approvals[0].CodeOwners = true
+	c := benchChange()
+	c.Lines = &LineCount{Additions: 400, Deletions: 120}
+	c.Teams.(TeamMap)["acme/sre"] = []string{"rev1", "rev2"}
+	c.Teams.(TeamMap)["acme/contractors"] = []string{"alice"}
+	now := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC) // inside a freeze: every rule works
+	if v := Evaluate(p, c, now); v.Results[3].Name != "release" || v.Results[3].Status == Skipped {
+		b.Fatalf("the nested rule is not evaluated: %+v", v.Results[3])
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

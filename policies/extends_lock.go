@@ -312,7 +312,8 @@ func whenNotNarrower(path string, b, m *When) []weakening {
 	facets := []struct {
 		key  string
 		b, m []string
-	}{{"branches", b.Branches, m.Branches}, {"paths", b.Paths, m.Paths}, {"labels", b.Labels, m.Labels}, {"authors", b.Authors, m.Authors}}
+	}{{"branches", b.Branches, m.Branches}, {"paths", b.Paths, m.Paths}, {"labels", b.Labels, m.Labels}, {"authors", b.Authors, m.Authors},
+		{"authors_in", b.AuthorsIn, m.AuthorsIn}, {"title", b.Title, m.Title}}
 	for _, f := range facets {
 		if len(f.m) == 0 {
 			continue
@@ -323,6 +324,14 @@ func whenNotNarrower(path string, b, m *When) []weakening {
 			continue
 		}
 		out = append(out, missing(wp, "narrows when."+f.key, reflect.ValueOf(f.b), reflect.ValueOf(f.m))...)
+	}
+	// A line count or a `not` can only be kept as the base wrote it: each
+	// other value leaves some changes out.
+	if !reflect.DeepEqual(b.ChangedLines, m.ChangedLines) {
+		out = append(out, weakening{pathKey(path, "changed_lines"), "limits the locked rule by changed_lines; keep the base's"})
+	}
+	if !reflect.DeepEqual(b.Not, m.Not) {
+		out = append(out, weakening{pathKey(path, "not"), "limits the locked rule with not; keep the base's"})
 	}
 	return out
 }

@@ -131,7 +131,9 @@ func (s *evaluation) hotfixRule(out []Result) []Result {
 	}
 	r := *h.Approval
 	r.Name = "hotfix"
-	r.CodeOwners = r.CodeOwners || h.CodeOwners && s.codeOwnersApply()
+	if h.CodeOwners && s.codeOwnersApply() {
+		r = withCodeOwners(r)
+	}
 	res = s.approvalResult("hotfix", r)
 	if res.Status == Pass {
 		res.Message = mergeBack(h, s.declaredBy()+"; "+res.Message)
@@ -150,12 +152,50 @@ func (s *evaluation) declaredBy() string {
 // codeOwnersApply reports whether an approval rule that applies to the
 // change asks for the code owners' approval.
 func (s *evaluation) codeOwnersApply() bool {
-	for _, r := range s.p.Approvals {
-		if r.CodeOwners && s.applies(r.When) {
+	for i := range s.p.Approvals {
+		if s.asksCodeOwners(&s.p.Approvals[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// asksCodeOwners reports whether r, or a rule inside it, asks for the
+// code owners' approval and may apply (a condition not known counts as
+// applying: the hotfix keeps the stricter requirement).
+func (s *evaluation) asksCodeOwners(r *ApprovalRule) bool {
+	if !s.applies(r.When) {
+		return false
+	}
+	if !r.IsCombination() {
+		return r.CodeOwners
+	}
+	for i := range r.Members() {
+		if s.asksCodeOwners(&r.Members()[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// withCodeOwners returns a copy of r whose plain rules all ask for the
+// code owners' approval: whichever way satisfies an any_of must then
+// have it too.
+func withCodeOwners(r ApprovalRule) ApprovalRule {
+	if !r.IsCombination() {
+		r.CodeOwners = true
+		return r
+	}
+	members := make([]ApprovalRule, len(r.Members()))
+	for i, m := range r.Members() {
+		members[i] = withCodeOwners(m)
+	}
+	if r.AnyOf != nil {
+		r.AnyOf = members
+	} else {
+		r.AllOf = members
+	}
+	return r
 }
 
 func mergeBack(h *HotfixRule, msg string) string {

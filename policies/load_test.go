@@ -54,7 +54,7 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, extends, locked, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify, notes, releases`},
 		{"an unknown key unlike any other only lists the allowed keys",
 			"approvals:\n  - colour: red\n",
-			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale, locked`},
+			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale, any_of, all_of, locked`},
 		{"swapped letters count as a likely typo",
 			"hold: {lable: x}\n",
 			`p.yml:2:8: hold.lable: unknown key "lable" (did you mean "label"?); allowed keys: label, locked`},
@@ -473,7 +473,7 @@ freeze:
 `
 	want := []string{
 		`p.yml:2:11: branches: want a list of strings, got the string "main"; write ["main"]`,
-		`p.yml:5:5: approvals[0].requried: unknown key "requried" (did you mean "required"?); allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale, locked`,
+		`p.yml:5:5: approvals[0].requried: unknown key "requried" (did you mean "required"?); allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale, any_of, all_of, locked`,
 		`p.yml:6:19: approvals[0].from[1]: "slack:U1" is a Slack entry, which only deploy gates and freeze overrides take; here write a login or @org/team`,
 		`p.yml:8:18: semver.labels.huge: "huge" is not allowed; allowed values: major, minor, patch, none`,
 		`p.yml:9:18: commands.hold: "boss" is not a role; allowed roles: read, triage, write, maintain, admin`,

@@ -37,21 +37,14 @@ func (f Facts) Has(want Facts) bool { return f&want == want }
 func (p *Policy) Needs() Facts {
 	f := NeedComments | NeedPermissions
 	conds := []Condition{}
-	addApproval := func(r ApprovalRule) {
+	addApproval := func(top ApprovalRule) {
 		f |= NeedReviews
-		conds = append(conds, r.When)
-		if r.CodeOwners {
-			f |= NeedCodeOwners | NeedFiles
-		}
-		if hasTeam(r.From) {
-			f |= NeedTeams
-		}
-		if !r.AllowContributor {
-			f |= NeedCommits // who contributed may not approve
-		}
-		if r.DismissStale {
-			f |= NeedHeads
-		}
+		top.Walk(func(r *ApprovalRule) {
+			conds = append(conds, r.When)
+			if !r.IsCombination() {
+				f |= ruleNeeds(r)
+			}
+		})
 	}
 	for _, r := range p.Approvals {
 		addApproval(r)
@@ -92,13 +85,33 @@ func (p *Policy) Needs() Facts {
 		f |= NeedChecks
 		conds = append(conds, p.Checks.When)
 	}
-	for _, c := range conds {
-		if len(c.Paths) > 0 {
-			f |= NeedFiles
-		}
-		if hasTeam(c.Authors) {
-			f |= NeedTeams
-		}
+	for i := range conds {
+		conds[i].each(func(c *Condition) {
+			if len(c.Paths) > 0 || c.Lines != nil {
+				f |= NeedFiles // changed lines are counted over the files
+			}
+			if hasTeam(c.Authors) || hasTeam(c.AuthorsIn) {
+				f |= NeedTeams
+			}
+		})
+	}
+	return f
+}
+
+// ruleNeeds returns the facts one plain approval rule reads.
+func ruleNeeds(r *ApprovalRule) Facts {
+	var f Facts
+	if r.CodeOwners {
+		f |= NeedCodeOwners | NeedFiles
+	}
+	if hasTeam(r.From) {
+		f |= NeedTeams
+	}
+	if !r.AllowContributor {
+		f |= NeedCommits // who contributed may not approve
+	}
+	if r.DismissStale {
+		f |= NeedHeads
 	}
 	return f
 }

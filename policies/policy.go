@@ -84,6 +84,12 @@ type Condition struct {
 	Paths    []Glob
 	Labels   []string
 	Authors  []Principal
+	// AuthorsIn, Lines, Titles and Not are the facets of
+	// config_rulelogic.go (when.authors_in, changed_lines, title, not).
+	AuthorsIn []Principal
+	Lines     *LineBounds
+	Titles    []*regexp.Regexp
+	Not       *Condition
 }
 
 // Principal is one entry of a `from:` list.
@@ -135,6 +141,12 @@ type ApprovalRule struct {
 	// commits count as approvers.
 	AllowContributor bool
 	DismissStale     bool
+	// AnyOf or AllOf (at most one) make the rule a combination of its
+	// member rules; the counting fields above are then unused.
+	AnyOf []ApprovalRule
+	AllOf []ApprovalRule
+	// named: the policy gave Name (messages name the member rules that do).
+	named bool
 }
 
 // ReleaseNotesRule requires a release note.
@@ -173,6 +185,9 @@ type ReleaseSettings struct {
 	// NotesHide are the conventional types release notes leave out
 	// (notes.hide); DefaultNotesHide when the policy does not say.
 	NotesHide []string
+	// EmptyRelease is the bump of a release whose commits ask for none
+	// (semver.empty_release): BumpNone (default) or BumpPatch.
+	EmptyRelease Bump
 }
 
 // TitleRule requires a conventional PR title.

@@ -32,5 +32,6 @@ func DefaultReleaseSettings() ReleaseSettings {
 		Initial:          DefaultInitialVersion,
 		TagPrefix:        DefaultTagPrefix,
 		NotesHide:        DefaultNotesHide(),
+		EmptyRelease:     BumpNone,
 	}
 }

@@ -444,6 +444,13 @@ func (s *evaluation) semverRule(out []Result) []Result {
 		return append(out, skipped)
 	}
 	b, why := s.declaredBump()
+	if note, bad := s.releaseAsNote(); bad {
+		res.Status, res.Message = Fail, note
+		return append(out, res)
+	} else if note != "" && b != "" {
+		res.Status, res.Message = Pass, "bump: "+string(b)+"; "+note
+		return append(out, res)
+	}
 	switch {
 	case b != "":
 		res.Status, res.Message = Pass, "bump: "+string(b)

@@ -1,12 +1,13 @@
 package policies
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"reflect"
 	"strings"
 	"unicode"
@@ -19,10 +20,11 @@ import (
 // committed at schema/shipgate.schema.json is published.
 const SchemaID = "https://raw.githubusercontent.com/shipgate/shipgate/main/schema/shipgate.schema.json"
 
-// configSource is config.go, whose doc comments describe the keys.
+// configSources are config.go and the config_<topic>.go files beside it,
+// whose doc comments describe the keys.
 //
-//go:embed config.go
-var configSource []byte
+//go:embed config*.go
+var configSources embed.FS
 
 // Schema returns the JSON Schema (draft 2020-12) of `.shipgate.yml`,
 // generated from the Config types: key names from their yaml tags,
@@ -59,13 +61,31 @@ func Schema() ([]byte, error) {
 // of config.go, the form jsonschema.Reflector.CommentMap takes. A type's
 // comment loses its leading "TypeName is", which means nothing to users.
 func configComments() (map[string]string, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "config.go", configSource, parser.ParseComments)
+	names, err := fs.Glob(configSources, "config*.go")
 	if err != nil {
 		return nil, err
 	}
-	pkg := reflect.TypeFor[Config]().PkgPath()
 	out := map[string]string{}
+	for _, name := range names {
+		src, err := configSources.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := fileComments(name, src, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fileComments adds the doc comments of one Go file's types to out.
+func fileComments(name string, src []byte, out map[string]string) error {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, parser.ParseComments)
+	if err != nil {
+		return err
+	}
+	pkg := reflect.TypeFor[Config]().PkgPath()
 	for _, decl := range f.Decls {
 		gd, ok := decl.(*ast.GenDecl)
 		if !ok || gd.Tok != token.TYPE {
@@ -97,7 +117,7 @@ func configComments() (map[string]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // schemaText joins a doc comment's lines into one paragraph.
@@ -194,6 +214,9 @@ func refineSchema(s *jsonschema.Schema) error {
 	prop("JiraVerifyConfig", "fields").PropertyNames = &jsonschema.Schema{Pattern: jiraFieldID.String()}
 
 	oneToMax(prop("ApprovalConfig", "required"))
+	nonEmpty(prop("ApprovalConfig", "any_of"))
+	nonEmpty(prop("ApprovalConfig", "all_of"))
+	prop("When", "authors_in").Items.Pattern = `^@[^/\s]+/\S+$`
 	oneToMax(prop("GateConfig", "required"))
 	oneToMax(prop("OverrideConfig", "approvals"))
 	nonEmpty(prop("OverrideConfig", "from"))

@@ -3,7 +3,8 @@ package policies
 import "strings"
 
 // Teams lists the teams the policy names (`@org/team` entries of approval
-// rules, the hotfix approval, the freeze override, and `when.authors`),
+// rules and the rules inside their any_of/all_of, the hotfix approval,
+// the freeze override, and `when.authors` and `when.authors_in`),
 // each once, in the order they appear. An adapter fetches the membership
 // of just these into Change.Teams (GitHub teams; GitLab groups and
 // subgroups, "group/sub").
@@ -19,13 +20,15 @@ func (p *Policy) Teams() []string {
 		}
 	}
 	var conds []Condition
-	for _, r := range p.Approvals {
+	addRule := func(r *ApprovalRule) {
 		add(r.From)
 		conds = append(conds, r.When)
 	}
+	for i := range p.Approvals {
+		p.Approvals[i].Walk(addRule)
+	}
 	if h := p.Hotfix; h != nil && h.Approval != nil {
-		add(h.Approval.From)
-		conds = append(conds, h.Approval.When)
+		h.Approval.Walk(addRule)
 	}
 	if f := p.Freeze; f != nil && f.Override != nil {
 		add(f.Override.From)
@@ -45,8 +48,11 @@ func (p *Policy) Teams() []string {
 	if c := p.Checks; c != nil {
 		conds = append(conds, c.When)
 	}
-	for _, c := range conds {
-		add(c.Authors)
+	for i := range conds {
+		conds[i].each(func(c *Condition) {
+			add(c.Authors)
+			add(c.AuthorsIn)
+		})
 	}
 	return out
 }

@@ -44,5 +44,11 @@ func planDetails(p release.Plan) string {
 	if p.Passed != "" {
 		s += fmt.Sprintf(", above %s, which is not on this branch", p.Passed)
 	}
+	if ra := p.ReleaseAs; ra != nil {
+		s += fmt.Sprintf(", set by Release-As: %s in commit %.7s", ra.Text, ra.Commit)
+	}
+	if p.Empty {
+		s += ", no commit bumps anything and semver.empty_release is patch"
+	}
 	return s
 }

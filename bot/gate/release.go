@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -124,7 +125,7 @@ func releaseTag(ctx context.Context, r Releaser, st policies.ReleaseSettings, ve
 	}
 	plan, err := refs{r}.plan(ctx, st, head, branch, defaultBranch)
 	switch {
-	case isLineError(err):
+	case isLineError(err), errors.Is(err, release.ErrReleaseAs):
 		return "", fmt.Sprintf("nothing released from %s: %v", branch, err), nil
 	case err != nil:
 		return "", "", err

@@ -85,13 +85,24 @@ func buildChange(snap gate.Snapshot, repo string, in ChangeInput) *policies.Chan
 	}
 	if in.Files != nil {
 		c.Files = make([]policies.File, 0, len(in.Files))
+		lines := policies.LineCount{}
 		for _, f := range in.Files {
 			c.Files = append(c.Files, policies.File{
 				Path:         f.GetFilename(),
 				PreviousPath: f.GetPreviousFilename(),
 				Status:       f.GetStatus(),
 			})
+			// GitHub counts a file's lines even when it omits its patch.
+			lines.Additions += f.GetAdditions()
+			lines.Deletions += f.GetDeletions()
 		}
+		// A list read in part is marked Incomplete, which the rules check.
+		c.Lines = &lines
+	}
+	if pr := in.PR; pr != nil && pr.Additions != nil && pr.Deletions != nil {
+		// The pull request's own counts, when its payload has them, need
+		// no file list.
+		c.Lines = &policies.LineCount{Additions: pr.GetAdditions(), Deletions: pr.GetDeletions()}
 	}
 	if in.Commits != nil {
 		c.Commits = make([]policies.Commit, 0, len(in.Commits))

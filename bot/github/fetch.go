@@ -263,12 +263,15 @@ func (s *Session) listComments(ctx context.Context, n int) ([]*gh.IssueComment, 
 // which the head commit's date stands in for when the caller does not know
 // it.
 func dismissesStale(p *policies.Policy) bool {
-	for _, r := range p.Approvals {
-		if r.DismissStale {
-			return true
-		}
+	dismiss := false
+	check := func(r *policies.ApprovalRule) { dismiss = dismiss || r.DismissStale }
+	for i := range p.Approvals {
+		p.Approvals[i].Walk(check)
 	}
-	return p.Hotfix != nil && p.Hotfix.Approval != nil && p.Hotfix.Approval.DismissStale
+	if p.Hotfix != nil && p.Hotfix.Approval != nil {
+		p.Hotfix.Approval.Walk(check)
+	}
+	return dismiss
 }
 
 // permissionLevel is GitHub's answer on a collaborator's permission. Its
@@ -336,7 +339,9 @@ func (s *Session) permission(ctx context.Context, login string) (policies.Permis
 
 // teams lists the members of each team ("org/slug"): GET
 // /orgs/{org}/teams/{team_slug}/members, conditional. A team that does
-// not exist, or that the credentials cannot see, has no members.
+// not exist, or that the credentials cannot see, is left out: nobody
+// approves through it, and a `when` that asks about it waits (its
+// members are not known), as on GitLab.
 func (s *Session) teams(ctx context.Context, teams []string) (policies.TeamMap, error) {
 	out := policies.TeamMap{}
 	var mu sync.Mutex
@@ -348,7 +353,10 @@ func (s *Session) teams(ctx context.Context, teams []string) (policies.TeamMap, 
 			members, _, err := listAll(maxListed*10, func(o gh.ListOptions) ([]*gh.User, *gh.Response, error) {
 				return s.gh.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{ListOptions: o})
 			})
-			if err != nil && !isNotFound(err) {
+			if isNotFound(err) {
+				return nil
+			}
+			if err != nil {
 				return s.wrap(err, "reading the members of @%s", team)
 			}
 			logins := make([]string, 0, len(members))

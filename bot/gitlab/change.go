@@ -103,6 +103,7 @@ func BuildChange(in ChangeInput) *policies.Change {
 	}
 	if in.Diffs != nil {
 		c.Files = filesOf(in.Diffs)
+		c.Lines = linesOf(in.Diffs)
 	}
 	if in.Commits != nil {
 		c.Commits = make([]policies.Commit, 0, len(in.Commits))

@@ -26,9 +26,11 @@ type scenario struct {
 	approvals    []string // who approved (GitHub reviews, GitLab approvals)
 	comments     [][2]string
 	files        []string
-	commits      []string
-	teams        map[string][]string // "org/team" (GitLab: group path) → members
-	want         policies.Conclusion
+	// lines are the lines each of files adds and deletes (none when absent).
+	lines   map[string][2]int
+	commits []string
+	teams   map[string][]string // "org/team" (GitLab: group path) → members
+	want    policies.Conclusion
 }
 
 // roles are the people of every scenario, by the role both hosts map to.
@@ -104,7 +106,7 @@ func scenarios() []scenario {
 // adapter (against fakegithub) and the GitLab adapter (against
 // fakegitlab): the verdicts, rule by rule, are the same.
 func TestBothHostsGiveTheSameVerdicts(t *testing.T) {
-	for _, sc := range scenarios() {
+	for _, sc := range append(scenarios(), ruleLogicScenarios()...) {
 		t.Run(sc.name, func(t *testing.T) {
 			if sc.policy == "" {
 				sc.policy = hostsPolicy
@@ -120,6 +122,20 @@ func TestBothHostsGiveTheSameVerdicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diffText is a unified diff with n[0] added and n[1] deleted lines, as
+// GitLab shows it (hunks only, no file headers).
+func diffText(n [2]int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "@@ -1,%d +1,%d @@\n", n[1], n[0])
+	for i := range n[1] {
+		fmt.Fprintf(&b, "--- old line %d\n", i) // a deleted line that looks like a header
+	}
+	for i := range n[0] {
+		fmt.Fprintf(&b, "+++ new line %d\n", i)
+	}
+	return b.String()
 }
 
 func results(v policies.Verdict) string {
@@ -165,7 +181,7 @@ func viaGitHub(t *testing.T, sc scenario) policies.Verdict {
 	fake.SetPRCommits(repo, 1, commits)
 	var files []fakegithub.File
 	for _, f := range sc.files {
-		files = append(files, fakegithub.File{Filename: f, Status: "added"})
+		files = append(files, fakegithub.File{Filename: f, Status: "added", Additions: sc.lines[f][0], Deletions: sc.lines[f][1]})
 	}
 	fake.SetPRFiles(repo, 1, files)
 	for i, who := range sc.approvals {
@@ -214,7 +230,7 @@ func viaGitLab(t *testing.T, sc scenario) policies.Verdict {
 		mr.Commits = append(mr.Commits, fakegitlab.Commit{SHA: sha, Message: m, AuthorName: sc.author, At: created.Add(time.Duration(i) * time.Minute)})
 	}
 	for _, f := range sc.files {
-		mr.Diffs = append(mr.Diffs, fakegitlab.Diff{OldPath: f, NewPath: f, NewFile: true})
+		mr.Diffs = append(mr.Diffs, fakegitlab.Diff{OldPath: f, NewPath: f, NewFile: true, Text: diffText(sc.lines[f])})
 	}
 	for i, who := range sc.approvals {
 		mr.Approve(user(who), created.Add(time.Hour+time.Duration(i)*time.Minute))

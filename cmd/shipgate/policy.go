@@ -157,6 +157,10 @@ func policySummary(p *policies.Policy) string {
 	if len(p.Approvals) > 0 {
 		var names []string
 		for _, a := range p.Approvals {
+			if a.IsCombination() {
+				names = append(names, a.Name+" "+a.Describe())
+				continue
+			}
 			names = append(names, fmt.Sprintf("%s %d", a.Name, a.Required))
 		}
 		rules = append(rules, "approvals ("+strings.Join(names, ", ")+")")

@@ -155,11 +155,12 @@ func (rc *releaseRepo) plan(ctx context.Context, ref, prerelease string) (releas
 }
 
 // releaseError maps an error of the version math to its exit status:
-// commits that their release line does not take are a policy failure
-// (exit 1), the rest usage errors (exit 2).
+// commits that their release line does not take, and a Release-As footer
+// that cannot be followed, are a policy failure (exit 1), the rest usage
+// errors (exit 2).
 func releaseError(err error) error {
 	var lineErr *release.LineError
-	if errors.As(err, &lineErr) {
+	if errors.As(err, &lineErr) || errors.Is(err, release.ErrReleaseAs) {
 		return &exitError{code: exitUnsatisfied, err: err}
 	}
 	return usageError(err)

@@ -123,7 +123,7 @@ func (d *demo) intro() {
 // requires: its logins, else members added to its teams, else alice.
 func (d *demo) chooseReviewers() []string {
 	var out []string
-	for i, rule := range d.plan.cfg.Approvals {
+	for i, rule := range plainRules(d.plan.cfg.Approvals) {
 		need := 1
 		if rule.Required != nil {
 			need = *rule.Required
@@ -158,6 +158,20 @@ func (d *demo) chooseReviewers() []string {
 		if r != demoTagger {
 			d.sb.GitHub.SetPermission(d.repo, r, "write")
 		}
+	}
+	return out
+}
+
+// plainRules flattens the rules inside any_of and all_of: giving each its
+// approvers satisfies every combination.
+func plainRules(rules []policies.ApprovalConfig) []policies.ApprovalConfig {
+	var out []policies.ApprovalConfig
+	for _, r := range rules {
+		if r.AnyOf != nil || r.AllOf != nil {
+			out = append(out, plainRules(append(slices.Clone(r.AnyOf), r.AllOf...))...)
+			continue
+		}
+		out = append(out, r)
 	}
 	return out
 }

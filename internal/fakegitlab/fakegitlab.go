@@ -57,6 +57,10 @@ type Commit struct {
 type Diff struct {
 	OldPath, NewPath              string
 	NewFile, RenamedFile, Deleted bool
+	// Text is the unified diff GitLab shows; TooLarge marks a diff GitLab
+	// leaves out (its text is then empty).
+	Text     string
+	TooLarge bool
 }
 
 // Note is a merge request note.
@@ -753,7 +757,7 @@ func (s *Server) listDiffs(w http.ResponseWriter, _ *http.Request, _ *Project, m
 	out := []map[string]any{}
 	for _, d := range mr.Diffs {
 		out = append(out, map[string]any{"old_path": d.OldPath, "new_path": d.NewPath, "new_file": d.NewFile,
-			"renamed_file": d.RenamedFile, "deleted_file": d.Deleted})
+			"renamed_file": d.RenamedFile, "deleted_file": d.Deleted, "diff": d.Text, "too_large": d.TooLarge})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -37,6 +37,12 @@ type Plan struct {
 	Passed string
 	// Commits is the number of commits considered.
 	Commits int
+	// ReleaseAs is the Release-As footer that set Next, nil when the
+	// commits set none.
+	ReleaseAs *ReleaseAs
+	// Empty is set when the commits ask for no bump and the policy cuts
+	// such a release as a patch (semver.empty_release: patch).
+	Empty bool
 }
 
 // Next computes the next release of the commit that at describes, from
@@ -63,9 +69,18 @@ type Plan struct {
 // 1); it is ignored when the bump is none, as there is nothing new to
 // pre-release.
 //
+// A Release-As footer in the commits (FindReleaseAs: the newest wins)
+// sets the next version instead, which must be above the previous
+// version, not released yet, and of the release line when on one; else
+// the error wraps ErrReleaseAs and names the commit. Commits that ask
+// for no bump make a patch release when s.EmptyRelease is patch (and
+// there is a previous version and at least one commit).
+//
 // With a *LineError the plan is returned too, without Next: its previous
 // version, line and required bump, for a caller that releases a version
 // of its own choosing (release notes with an explicit version).
+//
+// Commits are given newest first.
 func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelease string) (Plan, error) {
 	if prerelease != "" && !validIdentifier(prerelease) {
 		return Plan{}, fmt.Errorf("pre-release identifier %q: want letters, digits and hyphens with at least one non-digit, e.g. rc", prerelease)
@@ -86,11 +101,25 @@ func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelea
 	}
 	p.Required = Required(s, base, commits)
 	p.Bump = p.Required
+	if p.Bump == policies.BumpNone && s.EmptyRelease == policies.BumpPatch && p.Previous != nil && len(commits) > 0 {
+		// Commits that ask for nothing are still released, as a patch.
+		p.Bump, p.Empty = policies.BumpPatch, true
+	}
+	ra, err := FindReleaseAs(s.TagPrefix, commits)
+	if err != nil {
+		return Plan{}, err
+	}
 	if l, ok := lineOf(at.Branches, at.Default, reachable, known); ok {
 		p.Line = &l
-		err = p.onLine(s, l, base, known, commits)
-	} else {
+		if ra == nil {
+			err = p.onLine(s, l, base, known, commits)
+		}
+	} else if ra == nil {
 		p.onMainLine(base, known)
+	}
+	if ra != nil {
+		// The footer decides the version: the commits' bump does not.
+		err = p.releaseAs(s.TagPrefix, ra, known)
 	}
 	if err != nil {
 		return p, err

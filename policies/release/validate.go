@@ -49,6 +49,9 @@ const (
 	ProblemLine ProblemKind = "line"
 	// ProblemBranch: the commit is on no allowed branch.
 	ProblemBranch ProblemKind = "branch"
+	// ProblemReleaseAs: a Release-As footer in the commits names another
+	// version, or one that cannot be released.
+	ProblemReleaseAs ProblemKind = "release_as"
 )
 
 // Problem is one reason a tag is not valid.
@@ -72,6 +75,10 @@ func (p Problem) String() string { return p.Message }
 //   - on the main line, it is above every version tag, it is the next
 //     patch, minor or major of the highest stable one or a pre-release of
 //     one of them, and its increment is at least what c.Commits require;
+//   - when the commits carry a Release-As footer (FindReleaseAs), it is
+//     that version or a pre-release of it, above the previous version and
+//     every tag (of its line, on a release line), instead of the next
+//     patch, minor or major the commits require;
 //   - its commit is on a branch matching s.TagBranches (empty: any).
 //
 // When the name is not a version, that is the only problem reported. A
@@ -84,9 +91,20 @@ func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
 	others := without(parseTags(s.TagPrefix, c.AllTags), c.Name)
 	reachable := without(parseTags(s.TagPrefix, c.Reachable), c.Name)
 	var problems []Problem
-	if l, ok := lineOf(c.OnBranches, c.Default, reachable, append(others, reachable...)); ok {
+	l, onLine := lineOf(c.OnBranches, c.Default, reachable, append(others, reachable...))
+	ra, raErr := FindReleaseAs(s.TagPrefix, c.Commits)
+	switch {
+	case raErr != nil:
+		problems = []Problem{{Kind: ProblemReleaseAs, Message: raErr.Error()}}
+	case ra != nil:
+		var line *Line
+		if onLine {
+			line = &l
+		}
+		problems = validateReleaseAs(s, c, v, ra, line, others, reachable)
+	case onLine:
 		problems = validateOnLine(s, c, v, l, others, reachable)
-	} else {
+	default:
 		problems = validateOnMainLine(s, c, v, others)
 	}
 	if len(s.TagBranches) > 0 && !onAllowedBranch(s.TagBranches, c.OnBranches) {
@@ -229,4 +247,34 @@ func shortSHA(sha string) string {
 		return sha[:7]
 	}
 	return sha
+}
+
+// validateReleaseAs checks v against the version a Release-As footer of
+// the commits sets.
+func validateReleaseAs(s policies.ReleaseSettings, c TagCheck, v Version, ra *ReleaseAs, l *Line, others, reachable []versionTag) []Problem {
+	prev, ok := highestStableTag(reachable)
+	if !ok && l == nil {
+		prev, ok = highestStableTag(others)
+	}
+	var prevVersion *Version
+	if ok {
+		prevVersion = &prev.version
+	}
+	if why := releaseAsProblem(s.TagPrefix, ra, prevVersion, prev.name, l, others); why != "" {
+		return []Problem{{Kind: ProblemReleaseAs, Message: fmt.Sprintf("commit %s says Release-As: %s, %s", shortSHA(ra.Commit), ra.Text, why)}}
+	}
+	var problems []Problem
+	tags, where := others, "the repository"
+	if l != nil {
+		tags, where = inLine(others, *l), l.String()
+	}
+	if p, bad := orderProblem(s, c.Name, v, tags, where); bad {
+		problems = append(problems, p)
+	}
+	if v.Core() != ra.Version {
+		problems = append(problems, Problem{Kind: ProblemReleaseAs, Message: fmt.Sprintf(
+			"commit %s sets the next version with Release-As: %s: tag %s (or a pre-release of it) instead of %s",
+			shortSHA(ra.Commit), ra.Text, ra.Version.Tag(s.TagPrefix), c.Name)})
+	}
+	return problems
 }

@@ -25,6 +25,10 @@ type Config struct {
 	Deploy   *DeployConfig     `yaml:"deploy,omitempty" json:"deploy,omitempty"`
 	Notify   *NotifyConfig     `yaml:"notify,omitempty" json:"notify,omitempty"`
 	Notes    *NotesConfig      `yaml:"notes,omitempty" json:"notes,omitempty"`
+
+	// Components are the parts of a monorepo that are versioned and
+	// released on their own (see ComponentConfig).
+	Components []ComponentConfig `yaml:"components,omitempty" json:"components,omitempty"`
 }
 
 // NotesConfig is the `notes` key: how release notes are assembled.
@@ -234,6 +238,11 @@ type EnvironmentConfig struct {
 	Approval *GateConfig  `yaml:"approval,omitempty" json:"approval,omitempty"`
 	Steps    []StepConfig `yaml:"steps" json:"steps"`
 	Rollback []StepConfig `yaml:"rollback,omitempty" json:"rollback,omitempty"`
+
+	// Component names the component (of `components`) the environment
+	// deploys: only that component's tags start it. Empty: the
+	// repository's own tags (tags.prefix).
+	Component string `yaml:"component,omitempty" json:"component,omitempty"`
 }
 
 // GateConfig is an approval gate.

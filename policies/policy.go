@@ -36,6 +36,9 @@ type Policy struct {
 	// DeployAllowRefs lets `/deploy` take a branch or a SHA (deploy.allow_refs).
 	DeployAllowRefs bool
 	Notify          Notify
+	// Components are the monorepo's components, in policy order; each
+	// has a version line of its own (Component.Release).
+	Components []Component
 	// Warnings are problems that do not stop the policy from working but
 	// weaken it (a required check anyone can fake): `policy validate`
 	// prints them.
@@ -169,6 +172,9 @@ type ReleaseSettings struct {
 	// NotesHide are the conventional types release notes leave out
 	// (notes.hide); DefaultNotesHide when the policy does not say.
 	NotesHide []string
+	// Component is the component whose version line these settings are
+	// (its tag prefix, its commits); nil for the repository's own line.
+	Component *Component
 }
 
 // TitleRule requires a conventional PR title.
@@ -268,6 +274,10 @@ type Environment struct {
 	Approval *Gate
 	Steps    []Step
 	Rollback []Step
+
+	// Component is the component whose tags start the environment; ""
+	// for the repository's own tags.
+	Component string
 }
 
 // Gate is a compiled approval gate.

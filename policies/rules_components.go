@@ -62,13 +62,14 @@ func (s *evaluation) touchedComponents() (touched []*Component, outside bool) {
 	scopes := s.changeScopes()
 	seen := make([]bool, len(s.p.Components))
 	for _, f := range s.c.Files {
-		mine := false
 		for i := range s.p.Components {
 			if k := &s.p.Components[i]; len(k.Paths) > 0 && k.touches(f) {
-				seen[i], mine = true, true
+				seen[i] = true
 			}
 		}
-		outside = outside || !mine
+		// A file moved out of (or into) a component changes the
+		// repository's own line as well.
+		outside = outside || s.p.componentOf(f.Path) == nil || (f.PreviousPath != "" && s.p.componentOf(f.PreviousPath) == nil)
 	}
 	for i := range s.p.Components {
 		k := &s.p.Components[i]
@@ -145,4 +146,15 @@ func (s *evaluation) missingComponentBump(k *Component, alone bool) string {
 		msg += ", or a conventional title such as `feat(" + k.Name + "): add X`"
 	}
 	return msg
+}
+
+// componentOf returns the first component whose paths hold path, nil
+// when none does.
+func (p *Policy) componentOf(path string) *Component {
+	for i := range p.Components {
+		if matchAny(p.Components[i].Paths, path) {
+			return &p.Components[i]
+		}
+	}
+	return nil
 }

@@ -24,7 +24,7 @@ func (c *policyCompiler) components(list []ComponentConfig, rs ReleaseSettings) 
 	prefixes := map[string]string{rs.TagPrefix: "tags.prefix"}
 	for i, kc := range list {
 		path := pathIndex("components", i)
-		k := Component{Name: kc.Name, Paths: c.globs(pathKey(path, "paths"), kc.Paths)}
+		k := Component{Name: kc.Name, Paths: c.globs(pathKey(path, "paths"), kc.Paths), rowName: "semver (" + kc.Name + ")"}
 		c.componentName(path, kc.Name, names, i)
 		for j, s := range kc.Scopes {
 			if s == "" || strings.ContainsAny(s, " \t(),") {

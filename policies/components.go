@@ -21,6 +21,8 @@ type Component struct {
 	// this component so that every user of the settings keeps its commits
 	// only (ReleaseSettings.Own).
 	Release ReleaseSettings
+	// rowName names the component's semver row in a verdict.
+	rowName string
 }
 
 // Component returns the component called name (compared without case).
@@ -102,12 +104,6 @@ func (k *Component) namedByScope(scope string) bool {
 		}
 	}
 	return false
-}
-
-// touches reports whether a changed file is the component's (either of
-// a rename's paths).
-func (k *Component) touches(f File) bool {
-	return matchAny(k.Paths, f.Path) || (f.PreviousPath != "" && matchAny(k.Paths, f.PreviousPath))
 }
 
 // Own keeps the commits of the settings' version line: a component's

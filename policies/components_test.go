@@ -189,7 +189,7 @@ func TestComponentSemverRows(t *testing.T) {
 			"semver (api) fail: api: conflicting bumps"},
 		{"two components, a label each",
 			pr("feat: export everywhere", []string{"semver:api:minor", "semver:WEB:patch"}, api, web),
-			"semver (api) pass: api (api/v…): minor, from label semver:api:minor | semver (web) pass: web (web/v…): patch, from label semver:web:patch"},
+			"semver (api) pass: api (api/v…): minor, from label semver:api:minor | semver (web) pass: web (web/v…): patch, from label semver:WEB:patch"},
 		{"two components with only a title: the title cannot speak for both",
 			pr("feat(api): export", nil, api, web),
 			"semver (api) fail: this change touches component api but declares no bump for it: add one label of semver:api:major, semver:api:minor, semver:api:patch, semver:api:none (it touches several components, so each needs its own label) | semver (web) fail: this change touches component web"},

@@ -22,6 +22,22 @@ func (p *Policy) componentNeeds() Facts {
 	return f
 }
 
+// componentLabelBump reads a label semver:NAME:BUMP of component name
+// (compared without case), without building the label for each bump:
+// Evaluate reads every label of a change for every component it touches.
+func componentLabelBump(label, name string) (Bump, bool) {
+	const pre = "semver:"
+	if len(label) < len(pre)+len(name)+2 || !strings.EqualFold(label[:len(pre)], pre) {
+		return "", false
+	}
+	rest := label[len(pre):]
+	if !strings.EqualFold(rest[:len(name)], name) || rest[len(name)] != ':' {
+		return "", false
+	}
+	b := Bump(strings.ToLower(rest[len(name)+1:]))
+	return b, b.Rank() >= 0
+}
+
 // ComponentLabel is the label that declares a component's bump:
 // semver:NAME:BUMP, e.g. semver:api:minor.
 func ComponentLabel(name string, b Bump) string {
@@ -59,65 +75,73 @@ func (s *evaluation) componentSemver(out []Result) (_ []Result, componentsOnly b
 // touchedComponents returns the components the change touches, in policy
 // order, and whether some changed file is no component's.
 func (s *evaluation) touchedComponents() (touched []*Component, outside bool) {
-	scopes := s.changeScopes()
-	seen := make([]bool, len(s.p.Components))
+	var seenBuf [16]bool // most monorepos have fewer: no allocation then
+	seen := seenBuf[:]
+	if len(s.p.Components) > len(seenBuf) {
+		seen = make([]bool, len(s.p.Components))
+	}
 	for _, f := range s.c.Files {
+		inPath, inPrevious := false, false
 		for i := range s.p.Components {
-			if k := &s.p.Components[i]; len(k.Paths) > 0 && k.touches(f) {
-				seen[i] = true
-			}
+			k := &s.p.Components[i]
+			p := matchAny(k.Paths, f.Path)
+			pp := f.PreviousPath != "" && matchAny(k.Paths, f.PreviousPath)
+			seen[i] = seen[i] || p || pp
+			inPath, inPrevious = inPath || p, inPrevious || pp
 		}
 		// A file moved out of (or into) a component changes the
 		// repository's own line as well.
-		outside = outside || s.p.componentOf(f.Path) == nil || (f.PreviousPath != "" && s.p.componentOf(f.PreviousPath) == nil)
+		outside = outside || !inPath || (f.PreviousPath != "" && !inPrevious)
 	}
-	for i := range s.p.Components {
-		k := &s.p.Components[i]
-		for _, sc := range scopes {
-			if len(k.Scopes) > 0 && k.namedByScope(sc) {
+	s.eachScope(func(scope string) {
+		for i := range s.p.Components {
+			if k := &s.p.Components[i]; len(k.Scopes) > 0 && k.namedByScope(scope) {
 				seen[i] = true
 			}
 		}
+	})
+	for i := range s.p.Components {
 		if seen[i] {
-			touched = append(touched, k)
+			touched = append(touched, &s.p.Components[i])
 		}
 	}
 	return touched, outside
 }
 
-// changeScopes returns the conventional scopes of the change's title and
-// commits; none when no component is named by scopes.
-func (s *evaluation) changeScopes() []string {
+// eachScope calls f with the conventional scope of the change's title
+// and of each of its commits' headers; never when no component is named
+// by scopes.
+func (s *evaluation) eachScope(f func(scope string)) {
 	if !s.p.componentNeeds().Has(NeedCommits) {
-		return nil
+		return
 	}
-	var scopes []string
 	if cc, err := conventional.ParseTitle(s.c.Title); err == nil && cc.Scope != "" {
-		scopes = append(scopes, cc.Scope)
+		f(cc.Scope)
 	}
 	for _, c := range s.c.Commits {
-		if cc, err := conventional.Parse(c.Message); err == nil && cc.Scope != "" {
-			scopes = append(scopes, cc.Scope)
+		header, _, _ := strings.Cut(c.Message, "\n")
+		if cc, err := conventional.ParseTitle(header); err == nil && cc.Scope != "" {
+			f(cc.Scope)
 		}
 	}
-	return scopes
 }
 
 // componentRow is the semver row of component k: the bump its labels
 // declare, with the change's own declarations when it is the only
 // component touched (alone), all agreeing.
 func (s *evaluation) componentRow(k *Component, alone bool) Result {
-	res := Result{Rule: "semver", Name: "semver (" + k.Name + ")"}
-	var decls []declaration
-	for _, b := range [...]Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
-		if l := ComponentLabel(k.Name, b); s.hasAnyLabel(l) {
+	res := Result{Rule: "semver", Name: k.rowName}
+	var buf [10]declaration
+	decls := buf[:0]
+	for _, l := range s.c.Labels {
+		if b, ok := componentLabelBump(l, k.Name); ok {
 			decls = append(decls, declaration{b, "label", l})
 		}
 	}
 	breaking := false
 	if alone {
-		var buf [5]declaration
-		own, br := s.declarations(buf[:])
+		var ownBuf [5]declaration
+		own, br := s.declarations(ownBuf[:])
 		decls, breaking = append(decls, own...), br
 	}
 	b, why := agree(decls, breaking)
@@ -146,15 +170,4 @@ func (s *evaluation) missingComponentBump(k *Component, alone bool) string {
 		msg += ", or a conventional title such as `feat(" + k.Name + "): add X`"
 	}
 	return msg
-}
-
-// componentOf returns the first component whose paths hold path, nil
-// when none does.
-func (p *Policy) componentOf(path string) *Component {
-	for i := range p.Components {
-		if matchAny(p.Components[i].Paths, path) {
-			return &p.Components[i]
-		}
-	}
-	return nil
 }

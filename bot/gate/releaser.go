@@ -142,7 +142,10 @@ func (x refs) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, s
 	if ok {
 		check.Reachable = []release.Tag{prev}
 	}
-	check.Commits = commits
+	if commits, err = x.withPaths(ctx, st, commits); err != nil {
+		return check, release.Tag{}, false, err
+	}
+	check.Commits = st.Own(commits)
 	return check, prev, ok, nil
 }
 

@@ -155,3 +155,13 @@ func (p *Policy) ReleaseEnvironments(tag string) []Environment {
 	}
 	return out
 }
+
+// NotesHideOf returns the conventional types that the release notes of
+// tag leave out: its version line's (a component's notes key, else
+// notes.hide), DefaultNotesHide for a nil p (no policy file).
+func (p *Policy) NotesHideOf(tag string) []string {
+	if p == nil {
+		return DefaultNotesHide()
+	}
+	return p.ReleaseOf(tag).NotesHide
+}

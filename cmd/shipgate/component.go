@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // forComponent moves rc to the version line of the component called name
@@ -34,4 +36,14 @@ func (rc *releaseRepo) forTag(name string) {
 	if rc.policy != nil {
 		rc.settings = rc.policy.ReleaseOf(name)
 	}
+}
+
+// componentList describes a policy's components for `policy validate`:
+// "api (tags api/v*), web (tags web/v*)".
+func componentList(p *policies.Policy) string {
+	out := make([]string, len(p.Components))
+	for i, k := range p.Components {
+		out[i] = k.Name + " (tags " + k.Release.TagPrefix + "*)"
+	}
+	return strings.Join(out, ", ")
 }

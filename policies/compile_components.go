@@ -39,10 +39,34 @@ func (c *policyCompiler) components(list []ComponentConfig, rs ReleaseSettings) 
 		k.Release = c.componentRelease(path, kc, rs, prefixes)
 		out = append(out, k)
 	}
+	c.prefixesApart(prefixes)
 	for i := range out {
 		out[i].Release.Component = &out[i] // the settings' commits are the component's
 	}
 	return out
+}
+
+// prefixesApart checks that no tag can be a version of two lines: when
+// one prefix starts another, what follows it must not be able to start a
+// version (api/ and api/v are apart, v and v2/v too; v and v1. are not:
+// v1.2.0 would be both). So
+// a tag names one line, the one Policy.ReleaseOf picks. prefixes maps each
+// prefix to where it was written.
+func (c *policyCompiler) prefixesApart(prefixes map[string]string) {
+	for _, long := range slices.Sorted(maps.Keys(prefixes)) {
+		for _, short := range slices.Sorted(maps.Keys(prefixes)) {
+			rest, ok := strings.CutPrefix(long, short)
+			if !ok || !mayStartVersion(rest) {
+				continue
+			}
+			at := prefixes[long]
+			if at != "tags.prefix" {
+				at = pathKey(at, "tag_prefix")
+			}
+			c.errorf(at, "tag prefix %s starts with %s (%s) followed by a digit, so a tag such as %s1.0.0 would be a version of both lines; end it with a letter or a '/', e.g. %sv",
+				quoteValue(long), quoteValue(short), prefixes[short], long, strings.TrimRight(long, "0123456789."))
+		}
+	}
 }
 
 // componentName checks a component's name and that it is the only one of
@@ -163,4 +187,19 @@ func orNone(names []string) string {
 		return "none (add a components key first)"
 	}
 	return strings.Join(names, ", ")
+}
+
+// mayStartVersion reports whether s can begin a semantic version: a digit
+// first, then only characters a version holds.
+func mayStartVersion(s string) bool {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !('0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || b == '.' || b == '-' || b == '+') {
+			return false
+		}
+	}
+	return true
 }

@@ -46,6 +46,9 @@ func TestComponentsCompile(t *testing.T) {
 	if p.Release.Component != nil || p.Release.TagPrefix != "v" {
 		t.Errorf("the repository's own line changed: %+v", p.Release)
 	}
+	if _, err := Load("p.yml", []byte("version: 1\ncomponents:\n  - {name: v2, paths: [v2/**]}\n")); err != nil {
+		t.Errorf("a component v2 (tags v2/v1.0.0) beside tags v1.0.0: %v", err)
+	}
 	if _, ok := p.Component("nope"); ok {
 		t.Error("an unknown component was found")
 	}
@@ -71,6 +74,10 @@ func TestComponentsInvalid(t *testing.T) {
 			"components:\n  - {name: api, paths: [a/**], tag_prefix: v}\n", `tag prefix "v" is also that of tags.prefix`},
 		{"an empty tag prefix would take every tag",
 			"components:\n  - {name: api, paths: [a/**], tag_prefix: ''}\n", `components[0].tag_prefix: "" is not a usable component tag prefix`},
+		{"a prefix whose tags would be another line's versions",
+			"tags: {prefix: ''}\ncomponents:\n  - {name: api, paths: [a/**], tag_prefix: '2'}\n", `components[0].tag_prefix: tag prefix "2" starts with "" (tags.prefix) followed by a digit`},
+		{"one component's prefix and a digit make another's",
+			"components:\n  - {name: api, paths: [a/**], tag_prefix: x/}\n  - {name: web, paths: [b/**], tag_prefix: x/1.}\n", `components[1].tag_prefix: tag prefix "x/1." starts with "x/" (components[0]) followed by a digit`},
 		{"a bad bump in a component's types",
 			"components:\n  - {name: api, paths: [a/**], semver: {types: {docs: huge}}}\n", `components[0].semver.types.docs: "huge" is not allowed; allowed values: major, minor, patch, none`},
 		{"a bad initial version",

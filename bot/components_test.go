@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/testbed"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -63,56 +62,42 @@ func TestAPRTouchingTwoComponents(t *testing.T) {
 	}
 }
 
-// TestAComponentTagOnGitHub: the bot validates a component's tag against
-// the component's own commits (read with their files from GitHub) and
-// starts only the component's environments.
-func TestAComponentTagOnGitHub(t *testing.T) {
-	g := testbed.NewGitHub(t, monorepoPolicy, map[string]string{"bob": "maintain", "dave": "write"})
-	main := ""
-	commit := func(message string, files ...string) string {
-		c := fakegithub.Commit{Message: message, Author: "dave", Date: g.Clock.Now(), Files: files}
-		if main != "" {
-			c.Parents = []string{main}
-		}
-		main = g.Fake.AddCommit(testbed.GitHubRepo, c)
-		g.Fake.SetBranch(testbed.GitHubRepo, "main", main)
-		return main
-	}
-	pushTag := func(tag, sha string) {
-		g.Fake.AddTag(testbed.GitHubRepo, tag, sha)
-		g.Deliver("push", g.Fake.PushEvent(testbed.GitHubRepo, "refs/tags/"+tag, strings.Repeat("0", 40), sha, "bob"))
-		g.Drain()
-	}
-	tagStatus := func(sha string) (state, text string) {
-		for _, st := range g.Fake.Statuses(testbed.GitHubRepo, sha) {
-			if st.Context == "shipgate/tag" {
-				state, text = st.State, st.Description
+// TestAComponentTag runs the bot on both hosts: it validates a
+// component's tag against the component's own commits (read with their
+// files through the host's API) and starts only the component's
+// environments.
+func TestAComponentTag(t *testing.T) {
+	for _, host := range []policies.Host{policies.GitHub, policies.GitLab} {
+		t.Run(string(host), func(t *testing.T) {
+			h := testbed.NewHost(t, host, monorepoPolicy, crew)
+			fc := h.(testbed.FileCommitter)
+			fc.CommitFiles("c1", "chore: init", "dave", "README.md", "services/api/main.go", "apps/web/main.ts")
+			h.Tag("api/v1.0.0", "c1")
+			fc.CommitFiles("c2", "feat(web): a new page", "dave", "apps/web/page.ts")
+			fc.CommitFiles("c3", "fix(api): nil widget", "dave", "services/api/main.go")
+
+			// web's feature is not api's: a patch of api is its next version.
+			h.PushTag("api/v1.0.1", "c3", "bob")
+			h.Drain()
+			if v := h.TagVerdict("c3"); v.Conclusion != "success" {
+				t.Fatalf("api/v1.0.1 after api's fix and web's feature: %+v", v)
 			}
-		}
-		return state, text
-	}
-	c1 := commit("chore: init", "README.md", "services/api/main.go", "apps/web/main.ts")
-	g.Fake.AddTag(testbed.GitHubRepo, "api/v1.0.0", c1)
-	commit("feat(web): a new page", "apps/web/page.ts")
-	c3 := commit("fix(api): nil widget", "services/api/main.go")
+			if got := h.Deployment("api-staging"); !strings.HasPrefix(got, "api/v1.0.1 ") {
+				t.Errorf("api-staging: %q, want api/v1.0.1 deploying", got)
+			}
+			for _, env := range []string{"web-staging", "staging"} {
+				if got := h.Deployment(env); got != "" {
+					t.Errorf("api's release started %s: %q", env, got)
+				}
+			}
 
-	// web's feature is not api's: a patch of api is its next version.
-	pushTag("api/v1.0.1", c3)
-	if st, text := tagStatus(c3); st != "success" {
-		t.Fatalf("api/v1.0.1 after api's fix and web's feature: %s %q", st, text)
-	}
-	var started []string
-	for _, d := range g.Fake.Deployments(testbed.GitHubRepo) {
-		started = append(started, d.Environment+"@"+d.Ref)
-	}
-	if strings.Join(started, ",") != "api-staging@api/v1.0.1" {
-		t.Errorf("api's release started %v, want api-staging only", started)
-	}
-
-	// api's own feature needs a minor.
-	c4 := commit("feat(api): list widgets", "services/api/list.go")
-	pushTag("api/v1.0.2", c4)
-	if st, text := tagStatus(c4); st != "failure" || !strings.Contains(text, "minor") {
-		t.Fatalf("api/v1.0.2 after api's feature: %s %q", st, text)
+			// api's own feature needs a minor.
+			fc.CommitFiles("c4", "feat(api): list widgets", "dave", "services/api/list.go")
+			h.PushTag("api/v1.0.2", "c4", "bob")
+			h.Drain()
+			if v := h.TagVerdict("c4"); v.Conclusion != "failure" {
+				t.Fatalf("api/v1.0.2 after api's feature: %+v", v)
+			}
+		})
 	}
 }

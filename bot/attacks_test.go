@@ -10,7 +10,11 @@ package bot_test
 // run that says "nothing to check") are in actions/; the deployment
 // attacks (spoofed workflow runs, a starter approving from Slack, …) in
 // bot/deploy and bot/slack; forged webhooks and replays in bot/github and
-// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin).
+// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin);
+// a monorepo's components (a rename out of a component, unread files, a
+// release of one component deployed to another's environment) in
+// policies/components_test.go, bot/components_test.go and
+// bot/deploy/components_test.go.
 
 import (
 	"fmt"
@@ -21,6 +25,7 @@ import (
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/testbed"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // gatePolicy gates main and the release lines with one approval.
@@ -497,5 +502,18 @@ func TestAForgedNoteHookRunsNoCommand(t *testing.T) {
 	l.Drain()
 	if !l.Passes(shaX, "main") {
 		t.Error("bob's real /unhold did not lift his hold")
+	}
+}
+
+func TestOneTitleCannotDeclareTheBumpOfTwoComponents(t *testing.T) {
+	for _, host := range []policies.Host{policies.GitHub, policies.GitLab} {
+		h := testbed.NewHost(t, host, monorepoPolicy, crew)
+		// A feature that changes web too, under a title that speaks for api alone.
+		h.Open(1, testbed.Change{Title: "fix(api): typo", Author: "dave", SHA: "m1",
+			Files: []string{"services/api/typo.go", "apps/web/new-feature.ts"}})
+		h.Drain()
+		if v := h.Verdict("m1", "main"); v.Conclusion != "failure" {
+			t.Errorf("%s: a title for one component passed a change to two: %+v", host, v)
+		}
 	}
 }

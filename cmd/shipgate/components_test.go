@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shipgate/shipgate/policies"
 )
 
 // monorepoPolicyFile declares three components of one repository: two
@@ -168,5 +170,34 @@ func TestMonorepoTagCheckPerComponent(t *testing.T) {
 				t.Errorf("tag check %s at %s: exit %d, stdout %q, stderr %q; want exit %d and %q", tc.tag, tc.at, code, stdout, stderr, tc.wantCode, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadmeMonorepoExample holds the README's monorepo policy valid, and
+// its commands to flags that exist.
+func TestReadmeMonorepoExample(t *testing.T) {
+	blocks := sectionBlocks(t, "Monorepo components")
+	var policy, commands string
+	for _, b := range blocks {
+		switch b.lang {
+		case "yaml":
+			policy = b.text
+		case "sh":
+			commands = b.text
+		}
+	}
+	p, err := policies.Load("README.md", []byte(policy))
+	if err != nil {
+		t.Fatalf("the README's monorepo policy: %v", err)
+	}
+	if got := strings.Join(p.ComponentNames(), ","); got != "api,web,cli" {
+		t.Errorf("components %s", got)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(commands), "\n") {
+		cmdline, _, _ := strings.Cut(line, "#")
+		args := append(strings.Fields(cmdline)[1:], "--help")
+		if code, _, stderr := runCLI(args...); code != 0 {
+			t.Errorf("%s: exit %d, %s", cmdline, code, stderr)
+		}
 	}
 }

@@ -101,3 +101,37 @@ func TestAComponentTag(t *testing.T) {
 		})
 	}
 }
+
+// TestReleaseOfAComponentByCommand: `/release api` on a merged change
+// cuts api's next release from its own commits, on both hosts.
+func TestReleaseOfAComponentByCommand(t *testing.T) {
+	for _, host := range []policies.Host{policies.GitHub, policies.GitLab} {
+		t.Run(string(host), func(t *testing.T) {
+			h := testbed.NewHost(t, host, monorepoPolicy, crew)
+			fc := h.(testbed.FileCommitter)
+			fc.CommitFiles("c1", "chore: init", "dave", "services/api/main.go", "apps/web/main.ts")
+			h.Tag("api/v1.0.0", "c1")
+			h.Tag("web/v0.1.0", "c1")
+			fc.CommitFiles("c2", "feat(web): a new page", "dave", "apps/web/page.ts")
+			h.Open(1, testbed.Change{Title: "fix(api): nil widget", Author: "dave", SHA: "c3", Labels: []string{"semver:api:patch"},
+				Files: []string{"services/api/main.go"}})
+			h.Drain()
+			h.Merge(1, "bob")
+			fc.SetCommitFiles("c3", "services/api/main.go")
+			h.Drain()
+			h.Comment(1, "bob", "/release api")
+			h.Drain()
+			if got := h.TagsCreated(); len(got) != 1 || got[0] != "api/v1.0.1" {
+				t.Fatalf("tags created %v, want api/v1.0.1 (web's feature is not api's)\nreplies: %q", got, h.Replies(1))
+			}
+			if v := h.TagVerdict("c3"); v.Conclusion != "success" {
+				t.Errorf("api/v1.0.1's status: %+v", v)
+			}
+			h.Comment(1, "bob", "/release web")
+			h.Drain()
+			if got := h.TagsCreated(); len(got) != 2 || got[1] != "web/v0.2.0" {
+				t.Errorf("tags created %v, want web/v0.2.0 next", got)
+			}
+		})
+	}
+}

@@ -33,7 +33,7 @@ var Commands = []CommandSpec{
 	{Name: "override-freeze", Args: "REASON", Role: PermRead, Help: "let this change through the active freeze window until it ends (freeze.override.from only), with the reason"},
 	{Name: "recheck", Role: PermRead, Help: "evaluate the policy again"},
 	{Name: "help", Role: PermRead, Help: "list the commands"},
-	{Name: "release", Args: "[VERSION]", Role: PermMaintain, Help: "cut the next release from the base branch (merged PRs)"},
+	{Name: "release", Args: "[COMPONENT] [VERSION]", Role: PermMaintain, Help: "cut the next release from the base branch (merged PRs); COMPONENT: a monorepo component's"},
 	{Name: "deploy", Args: "ENV [VERSION]", Role: PermMaintain, Help: "deploy a version (default: the latest release) to ENV"},
 	{Name: "rollback", Args: "ENV", Role: PermMaintain, Help: "roll ENV back to the previous successful version"},
 	{Name: "approve-deploy", Args: "ENV [REASON]", Role: PermRead, Help: "approve the waiting deployment gate of ENV (gate approvers only; overriding a freeze needs a REASON)"},

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"strings"
 
 	"github.com/shipgate/shipgate/policies"
 )
@@ -45,4 +46,16 @@ func (x refs) withPaths(ctx context.Context, st policies.ReleaseSettings, commit
 		out[i].Paths = paths
 	}
 	return out, nil
+}
+
+// releaseLine reads the arguments of `/release [COMPONENT] [VERSION]`:
+// the version line to release (a component named first, or the line of a
+// version with a component's prefix, else the repository's) and the
+// version asked for ("" for the next one).
+func releaseLine(p *policies.Policy, args string) (policies.ReleaseSettings, string) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if k, ok := p.Component(first); ok && first != "" {
+		return k.Release, strings.TrimSpace(rest)
+	}
+	return p.ReleaseOf(strings.TrimSpace(args)), args
 }

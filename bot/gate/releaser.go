@@ -173,6 +173,9 @@ func (x refs) plan(ctx context.Context, st policies.ReleaseSettings, sha, branch
 	if err != nil {
 		return release.Plan{}, err
 	}
+	if commits, err = x.withPaths(ctx, st, commits); err != nil {
+		return release.Plan{}, err
+	}
 	at := release.At{Branches: []string{branch}, Default: defaultBranch, All: tags}
 	if ok {
 		at.Reachable = append(at.Reachable, prev)

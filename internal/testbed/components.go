@@ -9,6 +9,9 @@ type FileCommitter interface {
 	// CommitFiles adds a commit on main's linear history, as Commit does,
 	// that changed files.
 	CommitFiles(sha, message, author string, files ...string)
+	// SetCommitFiles sets the files of a commit of main's history (a
+	// merged change's).
+	SetCommitFiles(sha string, files ...string)
 }
 
 var (
@@ -25,5 +28,19 @@ func (g *gitLabHost) CommitFiles(sha, message, author string, files ...string) {
 	g.Fake.Do(func() {
 		g.Project.History = append(g.Project.History, fakegitlab.Commit{SHA: sha, Message: message, AuthorName: author, At: g.Clock.Now(), Files: files})
 		g.Project.Branches["main"] = sha
+	})
+}
+
+func (g *gitHubHost) SetCommitFiles(sha string, files ...string) {
+	g.Fake.SetCommitFiles(GitHubRepo, sha, files)
+}
+
+func (g *gitLabHost) SetCommitFiles(sha string, files ...string) {
+	g.Fake.Do(func() {
+		for i := range g.Project.History {
+			if g.Project.History[i].SHA == sha {
+				g.Project.History[i].Files = files
+			}
+		}
 	})
 }

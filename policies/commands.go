@@ -27,7 +27,7 @@ var Commands = []CommandSpec{
 	{Name: "unhold", Role: PermTriage, Help: "lift a /hold"},
 	{Name: "release-note", Args: "TEXT", Role: PermWrite, AuthorMay: true, Help: "set the release note"},
 	{Name: "release-note-none", Role: PermWrite, AuthorMay: true, Help: "declare that no release note is needed"},
-	{Name: "semver", Args: "major|minor|patch|none", Role: PermWrite, AuthorMay: true, Help: "declare the version bump (sets the matching label)"},
+	{Name: "semver", Args: "[COMPONENT] major|minor|patch|none", Role: PermWrite, AuthorMay: true, Help: "declare the version bump (sets the matching label); COMPONENT: a monorepo component's"},
 	{Name: "change", Args: "ID", Role: PermWrite, AuthorMay: true, Help: "attach a change-record ID"},
 	{Name: "hotfix", Args: "REASON", Role: PermMaintain, Help: "declare this change a hotfix (its head must match hotfix.branches and its base hotfix.into), with the reason"},
 	{Name: "override-freeze", Args: "REASON", Role: PermRead, Help: "let this change through the active freeze window until it ends (freeze.override.from only), with the reason"},

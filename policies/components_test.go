@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -199,7 +200,7 @@ func TestComponentSemverRows(t *testing.T) {
 			"semver (api) pass: api (api/v…): minor, from label semver:api:minor | semver (web) pass: web (web/v…): patch, from label semver:WEB:patch"},
 		{"two components with only a title: the title cannot speak for both",
 			pr("feat(api): export", nil, api, web),
-			"semver (api) fail: this change touches component api but declares no bump for it: add one label of semver:api:major, semver:api:minor, semver:api:patch, semver:api:none (it touches several components, so each needs its own label) | semver (web) fail: this change touches component web"},
+			"semver (api) fail: this change touches component api but declares no bump for it: add one label of semver:api:major, semver:api:minor, semver:api:patch, semver:api:none (or comment `/semver api major|minor|patch|none`) (it touches several components, so each needs its own label) | semver (web) fail: this change touches component web"},
 		{"two components, one label missing",
 			pr("x", []string{"semver:api:minor"}, api, web),
 			"semver (api) pass: api (api/v…): minor, from label semver:api:minor | semver (web) fail: this change touches component web but declares no bump"},
@@ -208,7 +209,7 @@ func TestComponentSemverRows(t *testing.T) {
 			"semver (api) fail: this change touches component api but declares no bump for it"},
 		{"a label for an untouched component declares nothing for the touched one",
 			pr("x", []string{"semver:web:major"}, api),
-			"semver (api) fail: this change touches component api but declares no bump for it: add one label of semver:api:major, semver:api:minor, semver:api:patch, semver:api:none, or a conventional title such as `feat(api): add X`"},
+			"semver (api) fail: this change touches component api but declares no bump for it: add one label of semver:api:major, semver:api:minor, semver:api:patch, semver:api:none (or comment `/semver api major|minor|patch|none`), or a conventional title such as `feat(api): add X`"},
 		{"a file moved out of a component still touches it",
 			&Change{Title: "refactor: move", Labels: []string{"semver:api:none"}, Files: []File{{Path: "lib/h.go", PreviousPath: api, Status: "renamed"}}},
 			"semver (api) pass: api (api/v…): none, from label semver:api:none | semver pass: bump: none"},
@@ -221,6 +222,9 @@ func TestComponentSemverRows(t *testing.T) {
 		{"a scope names a component without its files",
 			pr("feat(docs-site): new page", nil, readme),
 			"semver (docs) pass: docs (docs/v…): minor, from title type feat | semver pass: bump: minor"},
+		{"/semver NAME BUMP declares a component's bump and wins over its labels, as /semver does",
+			withComments(pr("x", []string{"semver:api:patch", "semver:web:patch"}, api, web), "/semver api minor", "/semver web"),
+			"semver (api) pass: api (api/v…): minor, from /semver by @alice | semver (web) pass: web (web/v…): patch, from label semver:web:patch"},
 		{"unread files: which components are touched is not known",
 			&Change{Title: "feat(api): x"},
 			"semver pending: which components this change touches is not known: the changed files were not read"},
@@ -263,5 +267,25 @@ func TestComponentNeeds(t *testing.T) {
 	p := mustLoad(t, monorepoPolicy)
 	if n := p.Needs(); !n.Has(NeedFiles | NeedCommits) {
 		t.Errorf("a policy with components by paths and scopes needs %s", n)
+	}
+}
+
+// withComments adds comments by alice, a minute apart, to c.
+func withComments(c *Change, bodies ...string) *Change {
+	for i, b := range bodies {
+		c.Comments = append(c.Comments, comment("alice", b, time.Date(2026, 11, 2, 9, i, 0, 0, time.UTC)))
+	}
+	return c
+}
+
+func TestParseComponentSemver(t *testing.T) {
+	for args, want := range map[string]string{
+		"api minor": "api minor true", "web  MAJOR": "web major true", "minor": "  false",
+		"api huge": "api huge false", "a:b minor": "  false", "api minor extra": "  false",
+	} {
+		name, b, ok := ParseComponentSemver(args)
+		if got := fmt.Sprintf("%s %s %v", name, b, ok); got != want {
+			t.Errorf("ParseComponentSemver(%q) = %s, want %s", args, got, want)
+		}
 	}
 }

@@ -38,6 +38,32 @@ func componentLabelBump(label, name string) (Bump, bool) {
 	return b, b.Rank() >= 0
 }
 
+// ParseComponentSemver reads the arguments of `/semver COMPONENT BUMP`;
+// ok is false for any other form (`/semver minor` is the repository's).
+func ParseComponentSemver(args string) (component string, b Bump, ok bool) {
+	f := strings.Fields(args)
+	if len(f) != 2 || !componentName.MatchString(f[0]) {
+		return "", "", false
+	}
+	b = Bump(strings.ToLower(f[1]))
+	return f[0], b, b.Rank() >= 0
+}
+
+// componentCommand returns the latest authorised `/semver NAME BUMP` for
+// component k as a declaration.
+func (s *evaluation) componentCommand(k *Component) (declaration, bool) {
+	for i := len(s.cmds) - 1; i >= 0; i-- {
+		c := s.cmds[i]
+		if c.Name != "semver" {
+			continue
+		}
+		if name, b, ok := ParseComponentSemver(c.Args); ok && strings.EqualFold(name, k.Name) {
+			return declaration{b, "/semver by", c.in.Author.Login}, true
+		}
+	}
+	return declaration{}, false
+}
+
 // ComponentLabel is the label that declares a component's bump:
 // semver:NAME:BUMP, e.g. semver:api:minor.
 func ComponentLabel(name string, b Bump) string {
@@ -133,9 +159,14 @@ func (s *evaluation) componentRow(k *Component, alone bool) Result {
 	res := Result{Rule: "semver", Name: k.rowName}
 	var buf [10]declaration
 	decls := buf[:0]
-	for _, l := range s.c.Labels {
-		if b, ok := componentLabelBump(l, k.Name); ok {
-			decls = append(decls, declaration{b, "label", l})
+	if cmd, ok := s.componentCommand(k); ok {
+		// The bot keeps the labels in step with /semver NAME BUMP; the command wins.
+		decls = append(decls, cmd)
+	} else {
+		for _, l := range s.c.Labels {
+			if b, ok := componentLabelBump(l, k.Name); ok {
+				decls = append(decls, declaration{b, "label", l})
+			}
 		}
 	}
 	breaking := false
@@ -162,7 +193,8 @@ func (s *evaluation) missingComponentBump(k *Component, alone bool) string {
 	for _, b := range [...]Bump{BumpMajor, BumpMinor, BumpPatch, BumpNone} {
 		labels = append(labels, ComponentLabel(k.Name, b))
 	}
-	msg := "this change touches component " + k.Name + " but declares no bump for it: add one label of " + strings.Join(labels, ", ")
+	msg := "this change touches component " + k.Name + " but declares no bump for it: add one label of " + strings.Join(labels, ", ") +
+		" (or comment `/semver " + k.Name + " major|minor|patch|none`)"
 	if !alone {
 		return msg + " (it touches several components, so each needs its own label)"
 	}

@@ -37,6 +37,7 @@ func (c *policyCompiler) components(list []ComponentConfig, rs ReleaseSettings) 
 			c.errorf(path, "component %s has neither paths nor scopes; add paths: [dir/**] (or scopes: [%s]) to say which commits are its", quoteValue(kc.Name), kc.Name)
 		}
 		k.Release = c.componentRelease(path, kc, rs, prefixes)
+		k.rowLead = kc.Name + " (" + k.Release.TagPrefix + "…): "
 		out = append(out, k)
 	}
 	c.prefixesApart(prefixes)

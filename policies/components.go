@@ -21,8 +21,9 @@ type Component struct {
 	// this component so that every user of the settings keeps its commits
 	// only (ReleaseSettings.Own).
 	Release ReleaseSettings
-	// rowName names the component's semver row in a verdict.
-	rowName string
+	// rowName names the component's semver row in a verdict; rowLead
+	// starts its message ("api (api/v…): ").
+	rowName, rowLead string
 }
 
 // Component returns the component called name (compared without case).
@@ -98,7 +99,9 @@ func (k *Component) ownsScope(message string) bool {
 // namedByScope reports whether scope (or one of a comma-separated list)
 // is one of the component's scopes.
 func (k *Component) namedByScope(scope string) bool {
-	for _, s := range strings.Split(scope, ",") {
+	for rest, more := scope, true; more; {
+		var s string
+		s, rest, more = strings.Cut(rest, ",")
 		if containsFold(k.Scopes, strings.TrimSpace(s)) {
 			return true
 		}

@@ -2,6 +2,8 @@ package policies
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -288,4 +290,62 @@ func TestParseComponentSemver(t *testing.T) {
 			t.Errorf("ParseComponentSemver(%q) = %s, want %s", args, got, want)
 		}
 	}
+}
+
+// TestTouchedComponentsByDirectoryAgreeWithEveryFile: the directory memo
+// of tree-only components gives what reading every file gives, including
+// a file named as a component's directory beside its siblings.
+func TestTouchedComponentsByDirectoryAgreeWithEveryFile(t *testing.T) {
+	p := mustLoad(t, "version: 1\nsemver: {conventional_title: true}\ncomponents:\n"+
+		"  - {name: api, paths: [\"services/api/**\"]}\n  - {name: svc, paths: [\"services/**\"]}\n  - {name: web, paths: [\"apps/web/**\", \"apps/shared/**\"]}\n")
+	if !treesOnly(p.Components) {
+		t.Fatal("the components are trees")
+	}
+	paths := []string{"services/api", "services/x", "services/api/a.go", "services/api/b.go", "apps/web/a.ts", "apps/web", "apps/x", "README", "apps/shared/s.ts", "other/services/api/z"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		var files []File
+		for n := 1 + rnd.IntN(6); len(files) < n; {
+			f := File{Path: paths[rnd.IntN(len(paths))]}
+			if rnd.IntN(5) == 0 {
+				f.PreviousPath = paths[rnd.IntN(len(paths))]
+			}
+			files = append(files, f)
+		}
+		s := &evaluation{p: p, c: &Change{Files: files}}
+		got, gotOut := s.touchedComponents()
+		hit := make([]bool, len(p.Components))
+		wantOut := false
+		for _, f := range files {
+			for _, path := range []string{f.Path, f.PreviousPath} {
+				if path == "" {
+					continue
+				}
+				in := false
+				for i := range p.Components {
+					if matchAny(p.Components[i].Paths, path) {
+						in, hit[i] = true, true
+					}
+				}
+				wantOut = wantOut || !in
+			}
+		}
+		var want []*Component
+		for i := range p.Components {
+			if hit[i] {
+				want = append(want, &p.Components[i])
+			}
+		}
+		if !slices.Equal(got, want) || gotOut != wantOut {
+			t.Fatalf("files %+v: touched %v outside %v, want %v %v", files, names(got), gotOut, names(want), wantOut)
+		}
+	}
+}
+
+func names(ks []*Component) []string {
+	var out []string
+	for _, k := range ks {
+		out = append(out, k.Name)
+	}
+	return out
 }

@@ -27,7 +27,7 @@ func (p *Policy) componentNeeds() Facts {
 // Evaluate reads every label of a change for every component it touches.
 func componentLabelBump(label, name string) (Bump, bool) {
 	const pre = "semver:"
-	if len(label) < len(pre)+len(name)+2 || !strings.EqualFold(label[:len(pre)], pre) {
+	if len(label) < len(pre)+len(name)+2 || label[len(pre)-1] != ':' || !strings.EqualFold(label[:len(pre)], pre) {
 		return "", false
 	}
 	rest := label[len(pre):]
@@ -106,18 +106,15 @@ func (s *evaluation) touchedComponents() (touched []*Component, outside bool) {
 	if len(s.p.Components) > len(seenBuf) {
 		seen = make([]bool, len(s.p.Components))
 	}
+	m := dirMemo{on: treesOnly(s.p.Components)}
 	for _, f := range s.c.Files {
-		inPath, inPrevious := false, false
-		for i := range s.p.Components {
-			k := &s.p.Components[i]
-			p := matchAny(k.Paths, f.Path)
-			pp := f.PreviousPath != "" && matchAny(k.Paths, f.PreviousPath)
-			seen[i] = seen[i] || p || pp
-			inPath, inPrevious = inPath || p, inPrevious || pp
-		}
+		in := m.mark(s.p.Components, f.Path, seen)
 		// A file moved out of (or into) a component changes the
 		// repository's own line as well.
-		outside = outside || !inPath || (f.PreviousPath != "" && !inPrevious)
+		if f.PreviousPath != "" && !m.mark(s.p.Components, f.PreviousPath, seen) {
+			in = false
+		}
+		outside = outside || !in
 	}
 	s.eachScope(func(scope string) {
 		for i := range s.p.Components {
@@ -146,6 +143,9 @@ func (s *evaluation) eachScope(f func(scope string)) {
 	}
 	for _, c := range s.c.Commits {
 		header, _, _ := strings.Cut(c.Message, "\n")
+		if strings.IndexByte(header, '(') < 0 {
+			continue // no scope: nothing to parse
+		}
 		if cc, err := conventional.ParseTitle(header); err == nil && cc.Scope != "" {
 			f(cc.Scope)
 		}
@@ -178,7 +178,7 @@ func (s *evaluation) componentRow(k *Component, alone bool) Result {
 	b, why := agree(decls, breaking)
 	switch {
 	case b != "":
-		res.Status, res.Message = Pass, k.Name+" ("+k.Release.TagPrefix+"…): "+string(b)+", from "+decls[0].from()
+		res.Status, res.Message = Pass, k.rowLead+string(b)+", from "+decls[0].from()
 	case why != "":
 		res.Status, res.Message = Fail, k.Name+": "+why
 	default:
@@ -202,4 +202,77 @@ func (s *evaluation) missingComponentBump(k *Component, alone bool) string {
 		msg += ", or a conventional title such as `feat(" + k.Name + "): add X`"
 	}
 	return msg
+}
+
+// dirMemo remembers which components hold the files of the last two
+// directories seen, when every component's globs are trees (dir/**): a
+// file's match then depends on its directory alone, and a PR's files come
+// sorted, directory by directory (two, for a tree and its tests).
+// Evaluate reads every changed file against every component.
+type dirMemo struct {
+	on   bool
+	dirs [2]dirAnswer
+	next int // the slot the next directory takes
+}
+
+// dirAnswer is whether some component holds the files of dir.
+type dirAnswer struct {
+	dir        string
+	any, valid bool
+}
+
+// mark sets seen for the components whose paths hold path and reports
+// whether any does.
+func (m *dirMemo) mark(ks []Component, path string, seen []bool) bool {
+	for i := 1; i <= len(m.dirs); i++ { // the newest first
+		if d := &m.dirs[(m.next+len(m.dirs)-i)%len(m.dirs)]; d.valid && d.holds(path) {
+			return d.any // seen was set when the directory was first read
+		}
+	}
+	dir := ""
+	if m.on {
+		if i := strings.LastIndexByte(path, '/'); i > 0 {
+			dir = path[:i]
+		}
+	}
+	any, reusable := false, dir != ""
+	for i := range ks {
+		if matchAny(ks[i].Paths, path) {
+			seen[i], any = true, true
+		}
+		// A tree below dir (dir/sub/**) matches the file dir/sub itself
+		// but not its siblings: the directory's answer is then not theirs.
+		for j := 0; reusable && j < len(ks[i].Paths); j++ {
+			g := &ks[i].Paths[j]
+			reusable = !(len(g.prefix) > len(dir) && strings.HasPrefix(g.prefix, dir) && g.prefix[len(dir)] == '/')
+		}
+	}
+	if reusable {
+		m.dirs[m.next] = dirAnswer{dir: dir, any: any, valid: true}
+		m.next = (m.next + 1) % len(m.dirs)
+	}
+	return any
+}
+
+// holds reports whether path is a file of the directory, with no slash
+// after it: cheaper than cutting the directory out of path.
+func (d *dirAnswer) holds(path string) bool {
+	n := len(d.dir)
+	if len(path) <= n+1 || path[n] != '/' || path[:n] != d.dir {
+		return false
+	}
+	return strings.IndexByte(path[n+1:], '/') < 0
+}
+
+// treesOnly reports whether every glob of every component is a tree
+// (dir/**), whose match depends on a file's directory alone.
+func treesOnly(ks []Component) bool {
+	for _, k := range ks {
+		for _, g := range k.Paths {
+			if g.literal != shapeTree {
+				return false
+			}
+		}
+	}
+	return true
 }

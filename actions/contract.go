@@ -27,6 +27,7 @@ const (
 	inCreateTag     = "create-tag"
 	inNotesFile     = "notes-file"
 	inChangelog     = "changelog"
+	inComponent     = "component"
 
 	outConclusion      = "conclusion"
 	outBump            = "bump"
@@ -51,6 +52,7 @@ func Inputs() []Param {
 		{inCreateTag, "release on a branch push: create the next version's tag and its release (nothing when no commit needs a release).", "false"},
 		{inNotesFile, "Where to write the release notes (a path in the workspace); default a file in the runner's temporary folder.", ""},
 		{inChangelog, "release: a Keep a Changelog file (e.g. CHANGELOG.md) to add the released version's section to, committed with the deletion of the release-note fragments it used, as one commit on the released branch (the default branch for a pushed tag) through the API; empty: no commit.", ""},
+		{inComponent, "version, notes and release: the component of a monorepo (policy key components), e.g. api, whose version line to compute, note and release: its tags (api/v1.4.0) and its own commits. release on a tag push releases a tag of this component only (a pushed tag picks its line by its prefix); empty: the repository's own line.", ""},
 	}
 }
 

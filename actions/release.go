@@ -89,6 +89,9 @@ func releaseTag(ctx context.Context, st *State, ws *workspace, rel *github.Relea
 	if err != nil {
 		return fmt.Errorf("finding the commit of the tag %s: %w", tag, err)
 	}
+	if err := st.forTag(ws, tag); err != nil {
+		return err
+	}
 	check, prev, hasPrev, err := ws.repo.TagCheck(ctx, ws.settings, tag, sha, st.defaultBranch())
 	if err != nil {
 		return fmt.Errorf("checking the tag %s: %w", tag, err)
@@ -98,9 +101,10 @@ func releaseTag(ctx context.Context, st *State, ws *workspace, rel *github.Relea
 	}
 	commits := check.Commits
 	if !hasPrev { // a first release: the whole history
-		if commits, err = ws.repo.Commits(ctx, "", sha); err != nil {
+		if commits, err = ws.repo.CommitsFor(ctx, ws.settings, "", sha); err != nil {
 			return err
 		}
+		commits = ws.settings.Own(commits)
 	}
 	branch := st.defaultBranch()
 	if branch == "" {

@@ -70,6 +70,9 @@ func (notesCommand) Run(ctx context.Context, st *State) error {
 // fragments reads the workspace's release-note fragments (the policy's
 // release_notes.fragments, default .changes/*.md).
 func (ws *workspace) fragments(ctx context.Context) ([]release.Fragment, error) {
+	if ws.settings.Component != nil {
+		return nil, nil // fragments are the repository's notes, not a component's
+	}
 	fragments, err := ws.repo.Fragments(ctx, release.FragmentsOf(ws.policy))
 	if err != nil {
 		return nil, fmt.Errorf("reading the release-note fragments: %w", err)
@@ -111,6 +114,9 @@ func (st *State) openWorkspace(ctx context.Context, rel *github.Releases) (*work
 	}
 	if found {
 		ws.policy, ws.settings = p, p.Release
+	}
+	if err := st.forComponent(ws, file); err != nil {
+		return nil, err
 	}
 	return ws, nil
 }
@@ -207,7 +213,7 @@ func (st *State) notes(ctx context.Context, p *policies.Policy, version, previou
 		n.Link(st.ServerURL, st.Repo)
 	}
 	n.AddFragments(fragments)
-	n.Hide(p.NotesHide())
+	n.Hide(p.NotesHideOf(version)) // a component's tag: its notes key
 	return templates.String(templates.Notes, any(n))
 }
 

@@ -12,7 +12,11 @@ package bot_test
 // bot/deploy and bot/slack; forged webhooks and replays in bot/github and
 // bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin);
 // change records that exist but are not approved for the change, and
-// forged Jira webhooks, in bot/github/server/records_attacks_test.go.
+// forged Jira webhooks, in bot/github/server/records_attacks_test.go;
+// a monorepo's components (a rename out of a component, unread files, a
+// release of one component deployed to another's environment) in
+// policies/components_test.go, bot/components_test.go and
+// bot/deploy/components_test.go.
 
 import (
 	"fmt"
@@ -23,6 +27,7 @@ import (
 	"github.com/shipgate/shipgate/internal/fakegithub"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
 	"github.com/shipgate/shipgate/internal/testbed"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // gatePolicy gates main and the release lines with one approval.
@@ -557,5 +562,18 @@ func TestAPolicyOnASideBranchRunsNoTrainOfItsOwn(t *testing.T) {
 	g.AdvanceTo(g.Clock.Now().Add(10 * time.Minute))
 	if refs := g.Fake.RefsCreated(); len(refs) != 0 {
 		t.Errorf("a side branch's policy cut %q", refs)
+	}
+}
+
+func TestOneTitleCannotDeclareTheBumpOfTwoComponents(t *testing.T) {
+	for _, host := range []policies.Host{policies.GitHub, policies.GitLab} {
+		h := testbed.NewHost(t, host, monorepoPolicy, crew)
+		// A feature that changes web too, under a title that speaks for api alone.
+		h.Open(1, testbed.Change{Title: "fix(api): typo", Author: "dave", SHA: "m1",
+			Files: []string{"services/api/typo.go", "apps/web/new-feature.ts"}})
+		h.Drain()
+		if v := h.Verdict("m1", "main"); v.Conclusion != "failure" {
+			t.Errorf("%s: a title for one component passed a change to two: %+v", host, v)
+		}
 	}
 }

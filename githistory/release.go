@@ -111,10 +111,12 @@ func (r *Repo) Plan(ctx context.Context, s policies.ReleaseSettings, t Target, p
 	if prev, ok := release.LatestTag(s.TagPrefix, at.Reachable); ok {
 		from = prev.SHA
 	}
-	commits, err := r.Commits(ctx, from, to)
+	commits, err := r.CommitsFor(ctx, s, from, to)
 	if err != nil {
 		return release.Plan{}, nil, err
 	}
+	commits = s.Own(commits) // a component's notes are its commits'
+
 	plan, err := release.Next(s, at, commits, prerelease)
 	var lineErr *release.LineError
 	if err != nil && !errors.As(err, &lineErr) {
@@ -239,9 +241,10 @@ func (r *Repo) TagCheck(ctx context.Context, s policies.ReleaseSettings, name, s
 	}
 	// Without a previous version the tag is a first release: no bump to check.
 	if prev, ok = release.PreviousTag(s.TagPrefix, check.Reachable, v); ok {
-		if check.Commits, err = r.Commits(ctx, prev.SHA, sha); err != nil {
+		if check.Commits, err = r.CommitsFor(ctx, s, prev.SHA, sha); err != nil {
 			return check, prev, false, err
 		}
+		check.Commits = s.Own(check.Commits)
 	}
 	return check, prev, ok, nil
 }

@@ -152,6 +152,11 @@ type Commit struct {
 	// PR is the number of the pull request that brought the commit, when known.
 	PR   int
 	Time time.Time
+
+	// Paths are the files the commit changed; nil when not read (then a
+	// component with paths counts the commit as its own: see
+	// Component.Owns).
+	Paths []string
 }
 
 // File is one changed file.

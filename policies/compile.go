@@ -129,6 +129,7 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 	p.Semver, p.Release = c.semver(cfg.Semver)
 	c.tags(cfg.Tags, &p.Release)
 	c.notes(cfg.Notes, &p.Release)
+	p.Components = c.components(cfg.Components, p.Release)
 	p.Title = c.title(cfg.Title)
 	p.Hold = HoldRule{Label: defaultHoldLabel}
 	if cfg.Hold != nil && cfg.Hold.Label != "" {
@@ -145,6 +146,9 @@ func (c *policyCompiler) compile(cfg *Config) *Policy {
 		p.DeployAllowRefs = cfg.Deploy.AllowRefs
 	}
 	p.Trains = c.releases(cfg.Releases)
+	if cfg.Deploy != nil {
+		c.environmentComponents(cfg.Deploy.Environments, p)
+	}
 	if cfg.Freeze != nil {
 		c.windowEnvironments(cfg.Freeze.Windows, p.Deploy)
 	}
@@ -412,12 +416,18 @@ func (c *policyCompiler) releaseNotes(rn *ReleaseNotesConfig) *ReleaseNotesRule 
 // notes compiles `notes` into the release settings: the hidden types,
 // which must look like conventional types, each once.
 func (c *policyCompiler) notes(n *NotesConfig, rs *ReleaseSettings) {
+	c.notesAt("notes", n, rs)
+}
+
+// notesAt compiles a `notes` key found at path (the top-level one, or a
+// component's).
+func (c *policyCompiler) notesAt(path string, n *NotesConfig, rs *ReleaseSettings) {
 	if n == nil || n.Hide == nil {
 		return // the defaults stand
 	}
 	hide := []string{}
 	for i, typ := range *n.Hide {
-		at := pathIndex("notes.hide", i)
+		at := pathIndex(pathKey(path, "hide"), i)
 		switch {
 		case !conventionalType.MatchString(typ):
 			c.errorf(at, "%s is not a conventional-commit type; write a lowercase word such as docs, chore, ci or test", quoteValue(typ))

@@ -36,6 +36,10 @@ type Config struct {
 	Notes    *NotesConfig      `yaml:"notes,omitempty" json:"notes,omitempty"`
 	// Releases schedules release trains.
 	Releases *ReleasesConfig `yaml:"releases,omitempty" json:"releases,omitempty"`
+
+	// Components are the parts of a monorepo that are versioned and
+	// released on their own (see ComponentConfig).
+	Components []ComponentConfig `yaml:"components,omitempty" json:"components,omitempty"`
 }
 
 // NotesConfig is the `notes` key: how release notes are assembled.
@@ -272,6 +276,11 @@ type EnvironmentConfig struct {
 	// ChangeRequest opens a change request for each deployment of the
 	// environment (config_change_request.go).
 	ChangeRequest *ChangeRequestConfig `yaml:"change_request,omitempty" json:"change_request,omitempty"`
+
+	// Component names the component (of `components`) the environment
+	// deploys: only that component's tags start it. Empty: the
+	// repository's own tags (tags.prefix).
+	Component string `yaml:"component,omitempty" json:"component,omitempty"`
 }
 
 // GateConfig is an approval gate.

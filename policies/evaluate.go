@@ -12,7 +12,7 @@ import (
 // passing.
 func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
 	s := newEvaluation(p, c, now)
-	v := Verdict{Gated: s.gated(), Bump: BumpNone, Results: make([]Result, 0, len(rules)+len(p.Approvals))}
+	v := Verdict{Gated: s.gated(), Bump: BumpNone, Results: make([]Result, 0, len(rules)+len(p.Approvals)+len(p.Components))}
 	v.ChangeRecords = s.changeRecords()
 	v.ReleaseNote = s.releaseNote()
 	if decl, _ := s.declaredBump(); decl != "" {

@@ -51,7 +51,7 @@ func TestLoadReportsEachKindOfErrorWithItsPlace(t *testing.T) {
 		// Decoding.
 		{"an unknown key suggests the closest one and lists the allowed keys",
 			"branchs: [main]\n",
-			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, extends, locked, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify, notes, releases`},
+			`p.yml:2:1: branchs: unknown key "branchs" (did you mean "branches"?); allowed keys: version, extends, locked, branches, change_record, approvals, release_notes, semver, title, hold, freeze, checks, hotfix, tags, commands, deploy, notify, notes, releases, components`},
 		{"an unknown key unlike any other only lists the allowed keys",
 			"approvals:\n  - colour: red\n",
 			`p.yml:3:5: approvals[0].colour: unknown key "colour"; allowed keys: name, when, required, from, codeowners, allow_author, allow_contributor, dismiss_stale, any_of, all_of, locked`},

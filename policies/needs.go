@@ -76,6 +76,7 @@ func (p *Policy) Needs() Facts {
 		}
 	}
 	if p.Semver != nil {
+		f |= p.componentNeeds()
 		conds = append(conds, p.Semver.When)
 	}
 	if p.Title != nil {

@@ -38,6 +38,9 @@ type Policy struct {
 	Notify          Notify
 	// Trains is the release-train schedule (releases); nil when none.
 	Trains *Trains
+	// Components are the monorepo's components, in policy order; each
+	// has a version line of its own (Component.Release).
+	Components []Component
 	// Warnings are problems that do not stop the policy from working but
 	// weaken it (a required check anyone can fake): `policy validate`
 	// prints them.
@@ -188,6 +191,9 @@ type ReleaseSettings struct {
 	// EmptyRelease is the bump of a release whose commits ask for none
 	// (semver.empty_release): BumpNone (default) or BumpPatch.
 	EmptyRelease Bump
+	// Component is the component whose version line these settings are
+	// (its tag prefix, its commits); nil for the repository's own line.
+	Component *Component
 }
 
 // TitleRule requires a conventional PR title.
@@ -289,6 +295,10 @@ type Environment struct {
 	Rollback []Step
 	// ChangeRequest is nil when the environment opens no change request.
 	ChangeRequest *ChangeRequest
+
+	// Component is the component whose tags start the environment; ""
+	// for the repository's own tags.
+	Component string
 }
 
 // Gate is a compiled approval gate.

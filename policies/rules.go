@@ -417,7 +417,13 @@ func (s *evaluation) declaredBump() (Bump, string) {
 
 func (s *evaluation) agreedBump() (Bump, string) {
 	var buf [5]declaration
-	decls, breaking := s.declarations(buf[:])
+	return agree(s.declarations(buf[:]))
+}
+
+// agree returns the bump that every declaration names, or "" with a
+// reason when there is none or they disagree; a breaking change needs
+// major.
+func agree(decls []declaration, breaking bool) (Bump, string) {
 	if len(decls) == 0 {
 		return "", ""
 	}
@@ -442,6 +448,10 @@ func (s *evaluation) semverRule(out []Result) []Result {
 	res := Result{Rule: "semver", Name: "semver"}
 	if skipped, ok := s.skippedUnless(sr.When, res.Rule, res.Name); ok {
 		return append(out, skipped)
+	}
+	var componentsOnly bool
+	if out, componentsOnly = s.componentSemver(out); componentsOnly {
+		return out // every changed file is a component's: the rows above say it all
 	}
 	b, why := s.declaredBump()
 	if note, bad := s.releaseAsNote(); bad {

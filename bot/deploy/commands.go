@@ -139,6 +139,9 @@ func (o *Orchestrator) deployCommand(ctx context.Context, p *policies.Policy, r 
 	if err != nil {
 		return "", err
 	}
+	if why := otherComponent(p, env, version, trigger, asked); why != "" {
+		return "", refusal(why)
+	}
 	_, started, err := o.start(ctx, p, StartRequest{Host: r.Host, Repo: r.Repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor,
 		Trigger: fmt.Sprintf("/deploy %sby %s on #%d", trigger, actor, r.Number)})
 	if err != nil {

@@ -127,11 +127,9 @@ func (o *Orchestrator) Release(ctx context.Context, host policies.Host, repo, ve
 		return err
 	}
 	var errs []error
-	for _, env := range p.Deploy {
-		if env.On == "release" && env.After == "" {
-			if _, _, err := o.start(ctx, p, StartRequest{Host: host, Repo: repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor, Trigger: "release " + version}); err != nil {
-				errs = append(errs, err)
-			}
+	for _, env := range p.ReleaseEnvironments(version) { // a component's tag starts its own environments only
+		if _, _, err := o.start(ctx, p, StartRequest{Host: host, Repo: repo, Environment: env.Name, Version: version, SHA: sha, Actor: actor, Trigger: "release " + version}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -33,7 +33,8 @@ func (w *work) release(ctx context.Context, e Event, version string) (refusal st
 	if err != nil {
 		return "", err
 	}
-	tag, refusal, err := releaseTag(ctx, r, p.Release, version, head, branch, defaultBranch)
+	st, version := releaseLine(p, version) // `/release api` cuts a component's release
+	tag, refusal, err := releaseTag(ctx, r, st, version, head, branch, defaultBranch)
 	if tag == "" || err != nil {
 		return refusal, err
 	}

@@ -142,7 +142,10 @@ func (x refs) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, s
 	if ok {
 		check.Reachable = []release.Tag{prev}
 	}
-	check.Commits = commits
+	if commits, err = x.withPaths(ctx, st, commits); err != nil {
+		return check, release.Tag{}, false, err
+	}
+	check.Commits = st.Own(commits)
 	return check, prev, ok, nil
 }
 
@@ -174,6 +177,9 @@ func (x refs) planCommits(ctx context.Context, st policies.ReleaseSettings, sha,
 	}
 	prev, ok, commits, err := x.previousTag(ctx, st, tags, below, sha)
 	if err != nil {
+		return release.Plan{}, nil, err
+	}
+	if commits, err = x.withPaths(ctx, st, commits); err != nil {
 		return release.Plan{}, nil, err
 	}
 	at := release.At{Branches: []string{branch}, Default: defaultBranch, All: tags}

@@ -165,7 +165,7 @@ func (g *Gate) handleTag(ctx context.Context, repo Repo, r Releaser, t TagPush) 
 // previous version) the tag makes when it is valid.
 func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, t TagPush, sha, branch string) (review.TagReport, TagPush, Release, error) {
 	rep := review.TagReport{Tag: t.Tag, SHA: sha}
-	st := p.Release
+	st := p.ReleaseOf(t.Tag) // a component's tag is judged on its own line
 	check, prev, hasPrev, err := refs{r}.tagCheck(ctx, st, t.Tag, sha, branch, "")
 	if err != nil {
 		return rep, t, Release{}, err

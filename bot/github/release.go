@@ -258,7 +258,7 @@ func (r *Releases) Notes(ctx context.Context, p *policies.Policy, version, previ
 		return release.Notes{}, err
 	}
 	n := release.BuildNotes(version, previous, date, commits, overrides...)
-	n.Hide(p.NotesHide())
+	n.Hide(p.NotesHideOf(version)) // a component's tag: its notes key
 	n.Link(r.s.a.webURL(), r.s.repo)
 	return n, nil
 }

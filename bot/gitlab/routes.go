@@ -24,6 +24,7 @@ func apiRoutes() [][]string {
 		"/projects/{id}/repository/tags",
 		"/projects/{id}/repository/tags/{tag}",
 		"/projects/{id}/repository/compare",
+		"/projects/{id}/repository/commits/{sha}/diff",
 		"/projects/{id}/repository/commits/{sha}/refs",
 		"/projects/{id}/repository/commits/{sha}/statuses",
 		"/projects/{id}/statuses/{sha}",

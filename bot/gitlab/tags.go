@@ -162,7 +162,7 @@ func (p *project) CreateTag(ctx context.Context, tag, sha string) error {
 // POST /projects/:id/releases. A release that exists already is kept.
 func (p *project) PublishRelease(ctx context.Context, policy *policies.Policy, rel gate.Release) (string, error) {
 	notes := release.BuildNotes(rel.Tag, rel.Previous, p.a.cfg.Now(), rel.Commits)
-	notes.Hide(policy.NotesHide())
+	notes.Hide(policy.NotesHideOf(rel.Tag)) // a component's tag: its notes key
 	web := strings.TrimSuffix(strings.TrimSuffix(p.a.gl.BaseURL().String(), "/"), "/api/v4")
 	notes.LinkChanges(web, p.path, "-/merge_requests", "!")
 	body, err := templates.String(templates.Notes, any(notes))

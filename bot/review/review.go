@@ -89,6 +89,10 @@ func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, 
 		case "unhold":
 			d.RemoveLabels = present(change.Labels, HoldLabel(p))
 		case "semver":
+			if name, b, ok := policies.ParseComponentSemver(args); ok {
+				d = decideComponentSemver(p, change, d, name, b) // `/semver api minor`
+				break
+			}
 			b := policies.Bump(args)
 			if b.Rank() < 0 {
 				d.Accepted, d.Reason = false, "give one of major, minor, patch or none: `/semver minor`"

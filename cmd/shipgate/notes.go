@@ -21,7 +21,9 @@ import (
 type notesOptions struct {
 	repo, from, to, version, template, date string
 	// changelog is the Keep a Changelog file to insert the notes in.
-	changelog        string
+	changelog string
+	// component names the version line (components); "" for the repository's.
+	component        string
 	force            bool
 	consumeFragments bool
 }
@@ -52,6 +54,10 @@ fragments of the work tree (release_notes.fragments, default
 "type: feat") are added to their sections; --consume-fragments deletes
 them afterwards, as a local release does.
 
+--component NAME writes a component's notes (policy key components): the
+commits since its previous tag (tag_prefix) that change its paths or name
+it as their scope, hidden as its notes key says; fragments are left out.
+
 --changelog FILE inserts the notes as the version's section of a Keep a
 Changelog file ("## [1.3.0] - 2026-11-22", below the header and an
 "## [Unreleased]" section), creating it when absent. The same version
@@ -60,7 +66,8 @@ unless --force replaces them.`,
 		Example: `  shipgate notes > NOTES.md
   shipgate notes --from v1.2.0 --to v1.3.0 --version v1.3.0 --date 2026-11-22
   shipgate notes --template .github/notes.tmpl
-  shipgate notes --changelog CHANGELOG.md --consume-fragments`,
+  shipgate notes --changelog CHANGELOG.md --consume-fragments
+  shipgate notes --component api --changelog services/api/CHANGELOG.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runNotes(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o, time.Now())
@@ -76,6 +83,7 @@ unless --force replaces them.`,
 	f.StringVar(&o.changelog, "changelog", "", "insert the notes at the top of this Keep a Changelog `FILE` (created when absent)")
 	f.BoolVar(&o.force, "force", false, "with --changelog, replace the version's section when its notes differ")
 	f.BoolVar(&o.consumeFragments, "consume-fragments", false, "delete the release-note fragments the notes used")
+	f.StringVar(&o.component, "component", "", "the `NAME` of a component (policy key components): its commits, tags and notes keys")
 	return cmd
 }
 
@@ -103,6 +111,12 @@ func runNotes(ctx context.Context, out, errOut io.Writer, o notesOptions, now ti
 	if err != nil {
 		return err
 	}
+	if err := rc.forComponent(o.component); err != nil {
+		return err
+	}
+	if o.consumeFragments && o.component != "" {
+		return usageError(errors.New("--consume-fragments: fragments are the repository's, not a component's; leave out --component"))
+	}
 
 	commits, previous, version, err := notesRange(ctx, rc, o)
 	if err != nil {
@@ -110,7 +124,7 @@ func runNotes(ctx context.Context, out, errOut io.Writer, o notesOptions, now ti
 	}
 	notes := release.BuildNotes(version, previous, date, commits)
 	var fragments []release.Fragment
-	if o.to == "HEAD" { // the work tree's fragments are the next release's
+	if o.to == "HEAD" && o.component == "" { // the work tree's fragments are the repository's next release's
 		if fragments, err = rc.readFragments(ctx); err != nil {
 			return err
 		}
@@ -159,9 +173,10 @@ func notesRange(ctx context.Context, rc *releaseRepo, o notesOptions) (commits [
 		if err != nil {
 			return nil, "", "", err
 		}
-		if commits, err = rc.repo.Commits(ctx, from, to); err != nil {
+		if commits, err = rc.repo.CommitsFor(ctx, rc.settings, from, to); err != nil {
 			return nil, "", "", err
 		}
+		commits = rc.settings.Own(commits)
 		previous = o.from
 		if o.version == "" {
 			if version, err = rc.versionAfter(ctx, from, o.to, to, commits); err != nil {

@@ -201,6 +201,9 @@ func policySummary(p *policies.Policy) string {
 		tags += ", releases created"
 	}
 	parts = append(parts, tags)
+	if len(p.Components) > 0 {
+		parts = append(parts, "components: "+componentList(p))
+	}
 	if len(p.Deploy) > 0 {
 		var envs []string
 		for _, e := range p.Deploy {
@@ -213,6 +216,9 @@ func policySummary(p *policies.Policy) string {
 			}
 			if e.Approval != nil {
 				how = append(how, "gated")
+			}
+			if e.Component != "" {
+				how = append(how, e.Component+"'s tags")
 			}
 			env := e.Name
 			if len(how) > 0 {

@@ -18,14 +18,21 @@ type fencedBlock struct{ lang, text string }
 // section.
 func quickStartBlocks(t *testing.T) []fencedBlock {
 	t.Helper()
+	return sectionBlocks(t, "Quick start")
+}
+
+// sectionBlocks returns the fenced blocks of the README's "## NAME"
+// section.
+func sectionBlocks(t *testing.T, name string) []fencedBlock {
+	t.Helper()
 	data, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	readme := string(data)
-	start := strings.Index(readme, "\n## Quick start\n")
+	start := strings.Index(readme, "\n## "+name+"\n")
 	if start < 0 {
-		t.Fatal("the README has no \"## Quick start\" section")
+		t.Fatalf("the README has no \"## %s\" section", name)
 	}
 	section := readme[start+1:]
 	if end := strings.Index(section, "\n## "); end >= 0 {

@@ -36,6 +36,10 @@ release line and skips no version; its bump is at least what the
 conventional commits since the previous tag require; and its commit is on a
 branch allowed by tags.branches in .shipgate.yml.
 
+A tag with a component's prefix (policy key components, e.g. api/v1.4.0)
+is checked on that component's version line: against its tags only, with
+the commits that change its paths or name it as their scope.
+
 A tag whose commit is only on a release line (a release/* branch such as
 release/1.4, or a branch that the repository's highest version is not on)
 must be a version of that line and its next patch, and the commits since
@@ -46,7 +50,8 @@ with every tag of the repository. A version it advises never exists.
 Exit status: 0 when valid, 1 when not (each problem is listed with how to
 fix it), 2 when the tag does not exist or the policy is invalid.`,
 		Example: `  shipgate tag check v1.3.0              # after git tag v1.3.0
-  shipgate tag check v1.2.4 --repo ../app`,
+  shipgate tag check v1.2.4 --repo ../app
+  shipgate tag check api/v1.5.0           # a component's tag`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTagCheck(cmd.Context(), cmd.OutOrStdout(), repo, args[0])
@@ -68,6 +73,7 @@ func runTagCheck(ctx context.Context, out io.Writer, dir, name string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	rc.forTag(name)
 	check, _, _, err := rc.repo.TagCheck(ctx, rc.settings, name, sha, "")
 	if err != nil {
 		return err

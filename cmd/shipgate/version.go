@@ -32,6 +32,8 @@ func newVersionCmd() *cobra.Command {
 // versionNextOptions are the flags of `shipgate version next`.
 type versionNextOptions struct {
 	repo, to, prerelease, format string
+	// component names the version line (components); "" for the repository's.
+	component string
 }
 
 func newVersionNextCmd() *cobra.Command {
@@ -53,6 +55,10 @@ one --to names (HEAD: the one checked out), else every branch holding it.
 The version proposed never exists already: one released on another branch
 is passed over.
 
+With --component NAME the version is that component's (policy key
+components): its tags (tag_prefix, e.g. api/v1.4.0), bumped by the commits
+since its previous tag that change its paths or name it as their scope.
+
 The semver and tags keys of REPO/.shipgate.yml apply when the file exists.
 The repository needs its full history (not a shallow clone).
 
@@ -61,7 +67,8 @@ commits, 2 on a usage or policy error.`,
 		Example: `  shipgate version next
   shipgate version next --repo ../app --to origin/main --format json
   shipgate version next --prerelease rc     # v1.3.0-rc.1, then v1.3.0-rc.2…
-  shipgate version next --to origin/release/1.4   # v1.4.3: release lines take patches`,
+  shipgate version next --to origin/release/1.4   # v1.4.3: release lines take patches
+  shipgate version next --component api           # api/v1.5.0: the api component's line`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVersionNext(cmd.Context(), cmd.OutOrStdout(), o)
@@ -72,6 +79,7 @@ commits, 2 on a usage or policy error.`,
 	f.StringVar(&o.to, "to", "HEAD", "the commit to release")
 	f.StringVar(&o.prerelease, "prerelease", "", "pre-release identifier, e.g. rc: NEXT-rc.N")
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
+	f.StringVar(&o.component, "component", "", "the `NAME` of a component (policy key components): its version line, tags and commits")
 	return cmd
 }
 
@@ -81,6 +89,9 @@ func runVersionNext(ctx context.Context, out io.Writer, o versionNextOptions) er
 	}
 	rc, err := openReleaseRepo(ctx, o.repo)
 	if err != nil {
+		return err
+	}
+	if err := rc.forComponent(o.component); err != nil {
 		return err
 	}
 	plan, _, err := rc.plan(ctx, o.to, o.prerelease)
@@ -113,6 +124,8 @@ type releaseRepo struct {
 	// fragments is the glob of release-note fragments:
 	// release_notes.fragments, else release.DefaultFragments.
 	fragments policies.Glob
+	// policy is the policy read, nil when there is none.
+	policy *policies.Policy
 }
 
 // openReleaseRepo opens the git repository at dir and reads the release
@@ -125,7 +138,7 @@ func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
 	}
 	rc := &releaseRepo{settings: policies.DefaultReleaseSettings(), fragments: release.FragmentsOf(p)}
 	if found {
-		rc.settings = p.Release
+		rc.settings, rc.policy = p.Release, p
 	}
 	if rc.repo, err = githistory.Open(ctx, dir); err != nil {
 		return nil, usageError(err)

@@ -80,5 +80,9 @@ func getCommit(c *call) {
 		c.fail(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref)
 		return
 	}
-	c.json(http.StatusOK, c.commit(r, sha))
+	rc := c.commit(r, sha)
+	for _, f := range r.commits[sha].Files {
+		rc.Files = append(rc.Files, &github.CommitFile{Filename: ptr(f), Status: ptr("modified")})
+	}
+	c.json(http.StatusOK, rc)
 }

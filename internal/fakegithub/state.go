@@ -119,6 +119,10 @@ type Commit struct {
 	Parents     []string
 	// Verified is GitHub's verification of the commit's signature.
 	Verified bool
+
+	// Files are the paths the commit changed, which GET
+	// /repos/{owner}/{repo}/commits/{ref} lists.
+	Files []string
 }
 
 // CheckRun is a check run, set up or created through the API.

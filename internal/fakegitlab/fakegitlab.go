@@ -51,6 +51,10 @@ type Member struct {
 type Commit struct {
 	SHA, Message, AuthorName string
 	At                       time.Time
+
+	// Files are the paths the commit changed, which GET
+	// /projects/:id/repository/commits/:sha/diff lists.
+	Files []string
 }
 
 // Diff is one changed file of a merge request.
@@ -556,7 +560,7 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
-	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs"):
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs" || rest[3] == "diff"):
 		args = append(args, rest[2])
 		return route + "/repository/commits/:sha/" + rest[3], args
 	}
@@ -598,6 +602,7 @@ func (s *Server) routes() map[string]handler {
 		"POST /projects/:id/releases":                                    s.createRelease,
 		"GET /projects/:id/repository/compare":                           s.compare,
 		"GET /projects/:id/repository/commits/:sha/refs":                 s.commitRefs,
+		"GET /projects/:id/repository/commits/:sha/diff":                 s.commitDiff,
 	})
 	return routes
 }

@@ -35,7 +35,8 @@ type Plan struct {
 	// because it is not reachable from the commit (another branch released
 	// it); "" when none.
 	Passed string
-	// Commits is the number of commits considered.
+	// Commits is the number of commits considered: for a component, those
+	// that are its own (policies.ReleaseSettings.Own).
 	Commits int
 	// ReleaseAs is the Release-As footer that set Next, nil when the
 	// commits set none.
@@ -64,6 +65,10 @@ type Plan struct {
 //     feature, a breaking change) give a *LineError, unless
 //     s.ReleaseLineFeatures caps them at a patch.
 //
+// For a component's settings (s.Component), only the component's own
+// commits count (policies.ReleaseSettings.Own) and only its tags
+// (s.TagPrefix) are versions.
+//
 // A non-empty prerelease identifier such as "rc" makes the next version
 // NEXT-rc.N, N one above the highest NEXT-rc.* among all tags (starting at
 // 1); it is ignored when the bump is none, as there is nothing new to
@@ -85,6 +90,7 @@ func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelea
 	if prerelease != "" && !validIdentifier(prerelease) {
 		return Plan{}, fmt.Errorf("pre-release identifier %q: want letters, digits and hyphens with at least one non-digit, e.g. rc", prerelease)
 	}
+	commits = s.Own(commits) // a component's line counts its commits only
 	reachable := parseTags(s.TagPrefix, at.Reachable)
 	known := reachable // every tag, reachable or not
 	if len(at.All) > 0 {

@@ -81,6 +81,9 @@ func (p Problem) String() string { return p.Message }
 //     patch, minor or major the commits require;
 //   - its commit is on a branch matching s.TagBranches (empty: any).
 //
+// For a component's settings (s.Component), the commits that count are
+// the component's own and the tags compared are its own (s.TagPrefix).
+//
 // When the name is not a version, that is the only problem reported. A
 // version it advises instead never exists already.
 func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
@@ -88,6 +91,7 @@ func ValidateTag(s policies.ReleaseSettings, c TagCheck) []Problem {
 	if err != nil {
 		return []Problem{{Kind: ProblemSemver, Message: err.Error()}}
 	}
+	c.Commits = s.Own(c.Commits) // a component's tag answers for its commits only
 	others := without(parseTags(s.TagPrefix, c.AllTags), c.Name)
 	reachable := without(parseTags(s.TagPrefix, c.Reachable), c.Name)
 	var problems []Problem

@@ -64,7 +64,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"a forgotten delivery without jobs can be accepted again", testForgetDelivery},
 		{"deployments are created once, updated by compare-and-swap, and step keys claimed once", testDeployments},
 	}
-	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests) {
+	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests, reportTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}

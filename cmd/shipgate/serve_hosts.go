@@ -16,6 +16,7 @@ import (
 	ghserver "github.com/shipgate/shipgate/bot/github/server"
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/gitlab/deployments"
+	"github.com/shipgate/shipgate/bot/report"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -48,17 +49,20 @@ type reconciler interface {
 // processors with the workers.
 func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor) (wired, error) {
 	var (
-		out   wired
-		hosts = map[policies.Host]deploy.HostIntegrations{}
-		gh    *github.App
-		glDep *deployments.GitLab
-		err   error
+		out       wired
+		hosts     = map[policies.Host]deploy.HostIntegrations{}
+		reporters = map[policies.Host]report.Host{}
+		gh        *github.App
+		glDep     *deployments.GitLab
+		err       error
 	)
 	if cfg.githubEnabled() {
 		if gh, err = newGitHub(cfg, log, m); err != nil {
 			return out, usageError(err)
 		}
-		hosts[policies.GitHub] = ghdeploy.New(gh).Integrations()
+		ghd := ghdeploy.New(gh)
+		hosts[policies.GitHub] = ghd.Integrations()
+		reporters[policies.GitHub] = ghd
 	}
 	if cfg.gitlabEnabled() {
 		if glDep, err = deployments.New(deployments.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, Metrics: m}); err != nil {
@@ -70,7 +74,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	if err != nil {
 		return out, usageError(err)
 	}
-	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
+	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg), newCloser(log, st, reporters, sl))
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
 	}

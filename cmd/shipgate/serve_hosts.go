@@ -75,6 +75,9 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 		return out, usageError(err)
 	}
 	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg), newCloser(log, st, reporters, sl))
+	if m != nil {
+		m.Registry.MustRegister(&report.Collector{Reader: st, Logger: log})
+	}
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)
 	}

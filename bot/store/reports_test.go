@@ -74,3 +74,41 @@ func testListDeployments(t *testing.T, x *suite) {
 		t.Fatalf("newest verdict: %s, %v", v, err)
 	}
 }
+
+func init() {
+	reportTests = append(reportTests, struct {
+		name string
+		run  func(t *testing.T, x *suite)
+	}{"a merge-back is tracked once per hotfix, found by its PR, and pending until merged", testMergeBacks})
+}
+
+func testMergeBacks(t *testing.T, x *suite) {
+	m := MergeBack{Host: "github", Repo: "acme/widgets", Hotfix: 41, HotfixSHA: "abc", HotfixAuthor: "erin", Branch: "release/1.2", Target: "main"}
+	for i, want := range []bool{true, false} {
+		if created, err := x.s.TrackMergeBack(ctx, m); err != nil || created != want {
+			t.Fatalf("track %d: %v, %v", i, created, err)
+		}
+	}
+	if _, err := x.s.MergeBackOf(ctx, "github", "acme/widgets", 0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a merge-back not opened yet has no PR: %v", err)
+	}
+	if err := x.s.OpenedMergeBack(ctx, "github", "acme/widgets", 41, 42, "https://x/42", "a.go"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.s.MergeBackOf(ctx, "github", "acme/widgets", 42)
+	if err != nil || got.Hotfix != 41 || got.Conflicts != "a.go" || got.State != MergeBackOpen || !got.MergedAt.IsZero() {
+		t.Fatalf("by its PR: %+v, %v", got, err)
+	}
+	if p, err := x.s.MergeBacks(ctx, "github", "acme/widgets", true); err != nil || len(p) != 1 {
+		t.Fatalf("pending: %+v, %v", p, err)
+	}
+	if err := x.s.MergedBack(ctx, "github", "acme/widgets", 41, x.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := x.s.MergeBacks(ctx, "github", "acme/widgets", true); err != nil || len(p) != 0 {
+		t.Fatalf("pending after the merge: %+v, %v", p, err)
+	}
+	if all, err := x.s.MergeBacks(ctx, "", "", false); err != nil || len(all) != 1 || all[0].State != MergeBackMerged || all[0].MergedAt.IsZero() {
+		t.Fatalf("all: %+v, %v", all, err)
+	}
+}

@@ -48,6 +48,9 @@ func (w *work) release(ctx context.Context, e Event, version string) (refusal st
 		}
 		return fmt.Sprintf("%s at %.7s (head of %s) would not be a valid version tag: %s", tag, head, branch, strings.Join(msgs, "; ")), nil
 	}
+	if refusal, err := w.g.mainLineRefusal(ctx, p, w.repo.Name(), check.OnBranches); err != nil || refusal != "" {
+		return fmt.Sprintf("%s at %.7s (head of %s) would be refused: %s", tag, head, branch, refusal), err
+	}
 	if err := r.CreateTag(ctx, tag, head); err != nil {
 		return "", err
 	}

@@ -32,9 +32,9 @@ type MergeBacker interface {
 
 // MergeBackRequest is a hotfix to merge back.
 type MergeBackRequest struct {
-	Hotfix   int
-	Title    string
-	Author   string
+	Hotfix int
+	Title  string
+	Author string
 	// Branch is the release branch the hotfix went into; Target is
 	// hotfix.merge_back_to.
 	Branch, Target string

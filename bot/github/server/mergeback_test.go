@@ -86,7 +86,9 @@ func (h *harness) mergePR(n int, branch string) {
 		h.fake.SetFile(testRepo, sha, p, c)
 	}
 	h.fake.SetBranch(testRepo, "main", sha)
-	h.updatePR(n, func(pr *fakegithub.PR) { pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha, h.clock.Now() })
+	h.updatePR(n, func(pr *fakegithub.PR) {
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha, h.clock.Now()
+	})
 	h.prEvent(n, "closed", "alice")
 	h.drain()
 }

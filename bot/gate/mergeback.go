@@ -16,9 +16,8 @@ import (
 )
 
 // MergeBacker is a Repo that can open the merge-back PR of a hotfix
-// (GitHub, through the Git data API). A Repo without it tracks the
-// merge-back and refuses the main line's tags all the same; people open
-// the PR themselves.
+// (GitHub, through the Git data API). On a Repo without it no merge-back
+// is tracked (GitLab, for now).
 type MergeBacker interface {
 	// OpenMergeBack reads the hotfix PR (which must be merged) and
 	// cherry-picks its merge commit onto
@@ -106,6 +105,13 @@ func (w *work) afterMerge(ctx context.Context) error {
 	if err != nil || !declared {
 		return err
 	}
+	mbk, ok := w.repo.(MergeBacker)
+	if !ok {
+		// Tracked without a PR it could never be marked merged, and the
+		// main line's tags would stay refused: such hosts track none.
+		zerolog.Ctx(ctx).Info().Int("hotfix", w.number).Msg("the host opens no merge-back PR: not tracked")
+		return nil
+	}
 	sha := w.snap.HeadSHA
 	req := MergeBackRequest{Hotfix: w.number, Title: w.snap.Title, Author: w.snap.Author.Login, Branch: w.snap.Base, Target: h.MergeBackTo}
 	created, err := ms.TrackMergeBack(ctx, store.MergeBack{Host: g.host, Repo: repo, Hotfix: w.number, HotfixSHA: sha,
@@ -116,7 +122,7 @@ func (w *work) afterMerge(ctx context.Context) error {
 	if !created && !w.unopened(ctx, ms) {
 		return nil // opened before: a later event of the merged hotfix
 	}
-	return w.openMergeBack(ctx, ms, req)
+	return w.openMergeBack(ctx, ms, mbk, req)
 }
 
 // unopened reports whether the change's merge-back is pending without a
@@ -168,13 +174,8 @@ func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, err
 
 // openMergeBack opens the merge-back PR where the host can, records it,
 // and links the hotfix to it.
-func (w *work) openMergeBack(ctx context.Context, ms MergeBackStore, req MergeBackRequest) error {
+func (w *work) openMergeBack(ctx context.Context, ms MergeBackStore, mbk MergeBacker, req MergeBackRequest) error {
 	g, repo := w.g, w.repo.Name()
-	mbk, ok := w.repo.(MergeBacker)
-	if !ok {
-		zerolog.Ctx(ctx).Info().Int("hotfix", req.Hotfix).Msg("the host opens no merge-back PR: tracked, to be opened by hand")
-		return nil
-	}
 	res, err := mbk.OpenMergeBack(ctx, req)
 	if err != nil {
 		return err

@@ -10,7 +10,11 @@ package bot_test
 // run that says "nothing to check") are in actions/; the deployment
 // attacks (spoofed workflow runs, a starter approving from Slack, …) in
 // bot/deploy and bot/slack; forged webhooks and replays in bot/github and
-// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin).
+// bot/gitlab (TestReceiverRefusesWhatItCannotTrust and its GitLab twin);
+// the hotfix merge-back's (closing the merge-back PR unmerged, merging a
+// PR that only names the hotfix, a merge-back branch pushed ahead) in
+// bot/github/server/mergeback_test.go; a canary metric that stays missing
+// in bot/deploy/canary_test.go.
 
 import (
 	"fmt"

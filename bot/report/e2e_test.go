@@ -196,7 +196,7 @@ func (w *world) scriptRelease() {
 	}
 	for i, c := range []store.CommandRecord{
 		{Number: 12, CommentID: 1, Actor: "carol", Name: "approve", Accepted: true, At: t0.Add(-21 * time.Hour)},
-		{Number: 12, CommentID: 2, Actor: "dave", Name: "override-freeze", Args: "customers are crashing; fix verified on staging", Accepted: true, At: t0.Add(-20 * time.Hour)},
+		{Number: 12, CommentID: 2, Actor: "dave", Name: "override-freeze", Args: "customers are crashing & <!here> knows; fix verified on staging", Accepted: true, At: t0.Add(-20 * time.Hour)},
 		{Number: 12, CommentID: 3, Actor: "mallory", Name: "approve", Accepted: false, Reason: "not an approver", At: t0.Add(-20 * time.Hour)},
 	} {
 		c.Host, c.Repo, c.Index = "github", repo, 0
@@ -248,8 +248,12 @@ func TestTheReportOfAScriptedRelease(t *testing.T) {
 			}
 		}
 	}
-	if len(lines) != 2 || !strings.Contains(lines[1], "*Release report: acme/widgets v1.2.0* — succeeded on production") || strings.Contains(lines[1], "<!channel>") {
+	if len(lines) != 2 || !strings.Contains(lines[1], "*Release report: acme/widgets v1.2.0* — succeeded on production") {
 		t.Errorf("Slack report lines: %q", lines)
+	}
+	// User text is made inert once: it mentions nobody, and reads as typed.
+	if !strings.Contains(lines[1], "customers are crashing &amp; &lt;!here&gt; knows") {
+		t.Errorf("the override's reason in Slack: %q", lines[1])
 	}
 
 	// The release's notes keep their text and gain the section.

@@ -16,7 +16,6 @@ var reportTemplate string
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"inert":  templates.Inert,
-	"mrkdwn": templates.Mrkdwn,
 	"stamp":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"clock":  func(t time.Time) string { return t.UTC().Format("01-02 15:04:05") },
 	"status": func(s string) string {
@@ -34,7 +33,9 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 // section and `shipgate report --format md`. User text is made inert.
 func Markdown(r Report) (string, error) { return execute("report", r) }
 
-// Slack renders the report's summary for the deployment's Slack thread.
+// Slack renders the report's summary for the deployment's Slack thread,
+// as plain text: deploy.Notifier implementations make a Notice's Line
+// inert (bot/slack escapes it for mrkdwn).
 func Slack(r Report) (string, error) { return execute("slack", r) }
 
 // JSON renders the report for machines (`--format json`), indented.

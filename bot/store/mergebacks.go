@@ -25,7 +25,7 @@ const (
 type MergeBack struct {
 	Host policies.Host
 	Repo string
-	// Hotfix is the hotfix PR, HotfixSHA its merge commit, HotfixAuthor
+	// Hotfix is the hotfix PR, HotfixSHA its head commit, HotfixAuthor
 	// its author; Branch the release branch it went into.
 	Hotfix       int
 	HotfixSHA    string

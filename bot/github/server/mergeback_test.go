@@ -26,7 +26,7 @@ hotfix:
 //
 // declares #41 a hotfix (/hotfix by the maintainer mia), merges it and
 // delivers the merge.
-func mergeBackWorld(t *testing.T, conflicting bool) (*harness, map[string]string) {
+func mergeBackWorld(t *testing.T, conflicting bool, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
 	h := newHarness(t)
 	sha := map[string]string{}
 	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
@@ -53,6 +53,9 @@ func mergeBackWorld(t *testing.T, conflicting bool) (*harness, map[string]string
 	h.open(fakegithub.PR{Number: 41, Title: "Fix crash", Author: "erin", Base: "release/1.2", Head: "hotfix/crash"}, "hotfix-head")
 	h.comment(41, "mia", "/hotfix customers crash on checkout")
 	h.drain()
+	for _, f := range beforeMerge {
+		f(h, sha)
+	}
 	h.fake.SetBranch(testRepo, "release/1.2", sha["fix"])
 	h.updatePR(41, func(pr *fakegithub.PR) {
 		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["fix"], h.clock.Now()
@@ -171,5 +174,19 @@ func TestTheMergeBackCannotBeWalkedAround(t *testing.T) {
 	st := h.tagMain("v1.3.0")
 	if st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
 		t.Fatalf("main's tag: %s %q", st.State, st.Description)
+	}
+}
+
+// TestAMergeBackBranchPushedAheadIsNotTakenAsTheMergeBack: someone with
+// write access pushes shipgate/merge-back-41 before the hotfix merges,
+// with content of their own; Shipgate's commit replaces it.
+func TestAMergeBackBranchPushedAheadIsNotTakenAsTheMergeBack(t *testing.T) {
+	h, _ := mergeBackWorld(t, false, func(h *harness, sha map[string]string) {
+		decoy := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "decoy", Author: "mallory", Parents: []string{sha["work"]}})
+		h.fake.SetFile(testRepo, decoy, "app.go", "backdoor")
+		h.fake.SetBranch(testRepo, "shipgate/merge-back-41", decoy)
+	})
+	if files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41"); files["app.go"] != "v1-fixed" || files["lib.go"] != "a-fixed" {
+		t.Fatalf("the merge-back branch holds %v, want the hotfix on main", files)
 	}
 }

@@ -15,9 +15,9 @@ import (
 var reportTemplate string
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"inert":  templates.Inert,
-	"stamp":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"clock":  func(t time.Time) string { return t.UTC().Format("01-02 15:04:05") },
+	"inert": templates.Inert,
+	"stamp": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"clock": func(t time.Time) string { return t.UTC().Format("01-02 15:04:05") },
 	"status": func(s string) string {
 		switch s {
 		case StatusSucceeded:

@@ -69,6 +69,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 			return out, usageError(fmt.Errorf("gitlab: %w", err))
 		}
 		hosts[policies.GitLab] = glDep.Integrations()
+		reporters[policies.GitLab] = glDep
 	}
 	orchestrator, sl, err := newDeploy(cfg, log, st, hosts, w)
 	if err != nil {

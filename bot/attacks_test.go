@@ -16,7 +16,11 @@ package bot_test
 // a monorepo's components (a rename out of a component, unread files, a
 // release of one component deployed to another's environment) in
 // policies/components_test.go, bot/components_test.go and
-// bot/deploy/components_test.go.
+// bot/deploy/components_test.go;
+// the hotfix merge-back's (closing the merge-back PR unmerged, merging a
+// PR that only names the hotfix, a merge-back branch pushed ahead) in
+// bot/github/server/mergeback_test.go; a canary metric that stays missing
+// in bot/deploy/canary_test.go.
 
 import (
 	"fmt"

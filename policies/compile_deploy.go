@@ -58,7 +58,7 @@ var envName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // stepKeys are a step's keys, in the order messages list them.
-var stepKeys = []string{"github_workflow", "gitlab_pipeline", "webhook", "health_check", "wait", "approval"}
+var stepKeys = []string{"github_workflow", "gitlab_pipeline", "webhook", "health_check", "wait", "approval", "metric_check", "canary"}
 
 // deploy compiles `deploy`. slackUsers (login → Slack user) tells which
 // gate approvers are the same person.
@@ -236,12 +236,19 @@ func (c *policyCompiler) steps(path string, list []StepConfig, env string, slack
 		default:
 			c.errorf(sp, "a step has exactly one key, got %s; split it into %d steps", strings.Join(set, " and "), len(set))
 		}
-		step := c.step(sp, sc, set[0], env, slackUsers)
+		if set[0] == "canary" {
+			out = append(out, c.canary(pathKey(sp, "canary"), sc.Canary, env, slackUsers)...)
+		} else {
+			out = append(out, c.step(sp, sc, set[0], env, slackUsers))
+		}
 		// Check the other keys too, so that all their errors show at once.
 		for _, k := range set[1:] {
+			if k == "canary" {
+				c.canary(pathKey(sp, "canary"), sc.Canary, env, slackUsers)
+				continue
+			}
 			c.step(sp, sc, k, env, slackUsers)
 		}
-		out = append(out, step)
 	}
 	return out
 }
@@ -261,6 +268,10 @@ func stepHas(sc StepConfig, k string) bool {
 		return sc.Wait != ""
 	case "approval":
 		return sc.Approval != nil
+	case "metric_check":
+		return sc.MetricCheck != nil
+	case "canary":
+		return sc.Canary != nil
 	}
 	return false
 }
@@ -339,6 +350,8 @@ func (c *policyCompiler) step(sp string, sc StepConfig, k, env string, slackUser
 		s.Wait = c.duration(path, sc.Wait, 0)
 	case "approval":
 		s.Approval = c.gate(path, sc.Approval, slackUsers)
+	case "metric_check":
+		s.MetricCheck = c.metricCheck(path, sc.MetricCheck, env)
 	}
 	return s
 }

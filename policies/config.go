@@ -302,6 +302,10 @@ type StepConfig struct {
 	// Wait is a soak time, e.g. 15m.
 	Wait     string      `yaml:"wait,omitempty" json:"wait,omitempty"`
 	Approval *GateConfig `yaml:"approval,omitempty" json:"approval,omitempty"`
+	// MetricCheck watches a Prometheus query (canary analysis).
+	MetricCheck *MetricCheckStep `yaml:"metric_check,omitempty" json:"metric_check,omitempty"`
+	// Canary expands into a staged rollout with analysis between stages.
+	Canary *CanaryStep `yaml:"canary,omitempty" json:"canary,omitempty"`
 }
 
 // GitHubWorkflowStep dispatches a workflow and follows its run.

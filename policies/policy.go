@@ -320,6 +320,7 @@ const (
 	StepHealthCheck    StepKind = "health_check"
 	StepWait           StepKind = "wait"
 	StepApproval       StepKind = "approval"
+	StepMetricCheck    StepKind = "metric_check"
 )
 
 // Step is one compiled deployment step; the field for Kind is set.
@@ -331,6 +332,10 @@ type Step struct {
 	HealthCheck    *HealthCheck
 	Wait           time.Duration
 	Approval       *Gate
+	MetricCheck    *MetricCheck
+	// Stage names the canary stage a step belongs to ("canary 10%"), ""
+	// outside a canary.
+	Stage string
 }
 
 // WorkflowStep dispatches a GitHub workflow. Ref and Inputs are templates.

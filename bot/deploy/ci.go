@@ -98,9 +98,11 @@ type ciStep struct {
 	o       *Orchestrator
 	r       runner
 	timeout time.Duration
+	// stage names the canary stage the run belongs to.
+	stage string
 }
 
-func (s *ciStep) Name() string { return s.r.what() }
+func (s *ciStep) Name() string { return staged(s.stage, s.r.what()) }
 
 func (s *ciStep) Run(ctx context.Context, st *State) (Result, error) {
 	if why := s.r.missing(); why != "" {

@@ -131,6 +131,9 @@ type Config struct {
 	Logger zerolog.Logger
 	// Wake, if set, is called after jobs were queued (bot.Workers.Wake).
 	Wake func()
+	// CloseReleases queues a KindReleaseEnded job when a release's
+	// deployments end; a processor of that kind (bot/report) must run.
+	CloseReleases bool
 }
 
 // Orchestrator runs deployments. It is a bot.Processor of KindEvent jobs.
@@ -363,10 +366,14 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 			if err := o.save(ctx, st); err != nil {
 				return err
 			}
-			if err := o.afterFailure(ctx, p, env, st); err != nil {
+			rollingBack, err := o.afterFailure(ctx, p, env, st)
+			if err != nil {
 				return err
 			}
-			return o.closeChange(ctx, st)
+			if err := o.closeChange(ctx, st); err != nil || rollingBack {
+				return err
+			}
+			return o.releaseEnded(ctx, p, st)
 		default:
 			cur.Status, cur.EndedAt = stepDone, st.now
 			if res.Outcome == Skipped {
@@ -394,7 +401,10 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 	if err := o.afterSuccess(ctx, p, st); err != nil {
 		return err
 	}
-	return o.closeChange(ctx, st)
+	if err := o.closeChange(ctx, st); err != nil {
+		return err
+	}
+	return o.releaseEnded(ctx, p, st)
 }
 
 // ensureMirror creates the host deployment, queued, when the deployment
@@ -506,22 +516,22 @@ func (o *Orchestrator) afterSuccess(ctx context.Context, p *policies.Policy, st 
 }
 
 // afterFailure starts the rollback of a failed deployment to the previous
-// successful version.
-func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State) error {
+// successful version; rollingBack tells that it did.
+func (o *Orchestrator) afterFailure(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State) (rollingBack bool, err error) {
 	if st.Kind != KindDeploy || len(env.Rollback) == 0 || st.Step < firstWorkStep(o.plan(st.Host, p, env, st.Kind)) {
 		// Nothing ran (a rejected gate, a freeze): nothing to undo.
-		return nil
+		return false, nil
 	}
 	if st.PreviousVersion == "" {
 		o.notify(ctx, st, Notice{Event: EventStep, Line: "No previous successful version of " + st.Environment + " to roll back to"})
-		return nil
+		return false, nil
 	}
-	_, _, err := o.start(ctx, p, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
+	_, _, err = o.start(ctx, p, StartRequest{Host: st.Host, Repo: st.Repo, Environment: st.Environment, Version: st.PreviousVersion,
 		Kind: KindRollback, RolledBack: st.Version, Actor: Actor{}, Trigger: "failure of " + st.Version})
 	if err == nil && st.Change != nil {
 		st.Change.RollbackTo = st.PreviousVersion
 	}
-	return err
+	return err == nil, err
 }
 
 func environment(p *policies.Policy, name string) *policies.Environment {

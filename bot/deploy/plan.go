@@ -119,17 +119,19 @@ func (o *Orchestrator) plan(host policies.Host, p *policies.Policy, env *policie
 func (o *Orchestrator) step(host policies.Host, s policies.Step) Step {
 	switch s.Kind {
 	case policies.StepGitHubWorkflow:
-		return &ciStep{o: o, r: workflowRunner{w: o.on(host).Workflows, wf: s.GitHubWorkflow}, timeout: s.GitHubWorkflow.Timeout}
+		return &ciStep{o: o, r: workflowRunner{w: o.on(host).Workflows, wf: s.GitHubWorkflow}, timeout: s.GitHubWorkflow.Timeout, stage: s.Stage}
 	case policies.StepGitLabPipeline:
-		return &ciStep{o: o, r: pipelineRunner{p: o.on(host).Pipelines, ps: s.GitLabPipeline}, timeout: s.GitLabPipeline.Timeout}
+		return &ciStep{o: o, r: pipelineRunner{p: o.on(host).Pipelines, ps: s.GitLabPipeline}, timeout: s.GitLabPipeline.Timeout, stage: s.Stage}
 	case policies.StepWebhook:
 		return &webhookStep{o: o, call: s.Webhook}
 	case policies.StepHealthCheck:
 		return &healthStep{o: o, hc: s.HealthCheck}
 	case policies.StepWait:
-		return waitStep{d: s.Wait}
+		return waitStep{d: s.Wait, stage: s.Stage}
 	case policies.StepApproval:
-		return &gateStep{o: o, gate: *s.Approval, label: "approval"}
+		return &gateStep{o: o, gate: *s.Approval, label: staged(s.Stage, "approval")}
+	case policies.StepMetricCheck:
+		return &metricStep{o: o, mc: s.MetricCheck, stage: s.Stage}
 	}
 	return unsupportedStep{kind: s.Kind}
 }
@@ -145,9 +147,21 @@ func (s unsupportedStep) Run(ctx context.Context, st *State) (Result, error) {
 
 // waitStep soaks: it ends Wait after it started, counted from the first
 // run and never restarted.
-type waitStep struct{ d time.Duration }
+type waitStep struct {
+	d     time.Duration
+	stage string
+}
 
-func (s waitStep) Name() string { return "wait " + s.d.String() }
+func (s waitStep) Name() string { return staged(s.stage, "wait "+s.d.String()) }
+
+// staged names a step of a canary stage ("canary 10%: workflow
+// deploy.yml"); outside a canary the name is the step's own.
+func staged(stage, name string) string {
+	if stage == "" {
+		return name
+	}
+	return stage + ": " + name
+}
 
 func (s waitStep) Run(ctx context.Context, st *State) (Result, error) {
 	cur := st.Current()

@@ -80,8 +80,10 @@ type StepState struct {
 	// Until is when a wait ends or a gate expires; set once, so a restart
 	// never restarts a timer.
 	Until time.Time `json:"until,omitzero"`
-	// Tries counts a step's tries (health checks, webhook calls).
-	Tries int `json:"tries,omitempty"`
+	// Tries counts a step's tries (health checks, webhook calls, metric
+	// queries); Misses the metric queries in a row that gave no value.
+	Tries  int `json:"tries,omitempty"`
+	Misses int `json:"misses,omitempty"`
 	// Key is the idempotency key of the step's attempt (a workflow's
 	// shipgate_id, a webhook's Idempotency-Key): random (newKey), and saved
 	// before it is used, so that a crash after the use finds it again.

@@ -67,6 +67,9 @@ func (w *work) run(ctx context.Context) error {
 		if err := g.cfg.Store.PutPR(ctx, *st); err != nil {
 			return err
 		}
+		if err := w.afterMerge(ctx); err != nil {
+			return err
+		}
 		return w.closedCommands(ctx) // /release on a merged change; no evaluation
 	}
 	st.State, st.BaseBranch, st.HeadSHA = store.PROpen, w.snap.Base, w.snap.HeadSHA

@@ -54,7 +54,7 @@ type releasedBy struct {
 // then not approve them). refusal says why nothing was released; err is a
 // failure of the host.
 func (g *Gate) releaseAt(ctx context.Context, repo Repo, r Releaser, p *policies.Policy, tag, head, branch, defaultBranch string, by releasedBy) (refusal string, err error) {
-	st := p.Release
+	st := p.ReleaseOf(tag) // a component's tag is cut on its own line
 	check, prev, hasPrev, err := refs{r}.tagCheck(ctx, st, tag, head, defaultBranch, branch)
 	if err != nil {
 		return "", err
@@ -65,6 +65,9 @@ func (g *Gate) releaseAt(ctx context.Context, repo Repo, r Releaser, p *policies
 			msgs[i] = p.Message
 		}
 		return fmt.Sprintf("%s at %.7s (head of %s) would not be a valid version tag: %s", tag, head, branch, strings.Join(msgs, "; ")), nil
+	}
+	if refusal, err := g.mainLineRefusal(ctx, p, repo.Name(), check.OnBranches); err != nil || refusal != "" {
+		return fmt.Sprintf("%s at %.7s (head of %s) would be refused: %s", tag, head, branch, refusal), err
 	}
 	if err := r.CreateTag(ctx, tag, head); err != nil {
 		return "", err

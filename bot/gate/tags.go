@@ -185,6 +185,12 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 			return rep, t, Release{}, err
 		}
 	}
+	if rep.Valid() {
+		// The main line's next tag waits for its hotfixes' merge-backs.
+		if rep.Refused, err = g.mainLineRefusal(ctx, p, t.Repo, check.OnBranches); err != nil {
+			return rep, t, Release{}, err
+		}
+	}
 	if !rep.Valid() {
 		return rep, t, Release{}, nil
 	}

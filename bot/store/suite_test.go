@@ -66,7 +66,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		{"deployments are listed per readable repository, state and version; audit events by subject", testListDeployments},
 		{"the newest evaluation of a release's changes", testReleaseQueries},
 	}
-	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests, basesTests, dashboardTests, citationTests, onceTests) {
+	for _, tt := range slices.Concat(tests, replicaTests, retentionTests, adminTests, migrateTests, basesTests, dashboardTests, citationTests, onceTests, reportTests) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			x := &suite{b: b, url: b.newURL(t), clock: newClock()}

@@ -57,7 +57,7 @@ orchestrates deployments.`,
 	}
 	root.SetVersionTemplate("shipgate {{.Version}}\n")
 	// Each constructor lives in the file named after its command.
-	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newCalendarCmd, newAuditCmd, newQueueCmd, newServeCmd, newMigrateCmd, newHealthCmd, newDemoCmd} {
+	for _, newCmd := range []func() *cobra.Command{newActionCmd, newCheckCmd, newPolicyCmd, newVersionCmd, newNotesCmd, newTagCmd, newCalendarCmd, newAuditCmd, newReportCmd, newHotfixCmd, newQueueCmd, newServeCmd, newMigrateCmd, newHealthCmd, newDemoCmd} {
 		root.AddCommand(newCmd())
 	}
 	return root

@@ -8,6 +8,7 @@ import (
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/records"
+	"github.com/shipgate/shipgate/bot/report"
 	"github.com/shipgate/shipgate/bot/slack"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -18,7 +19,8 @@ import (
 // integration that notifies and takes approvals for every host. The
 // Slack receiver is nil without Slack.
 func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[policies.Host]deploy.HostIntegrations, w *bot.Workers, rv *records.Verifier) (*deploy.Orchestrator, *slack.Slack, error) {
-	dcfg := deploy.Config{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake}
+	dcfg := deploy.Config{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "deploy").Logger(), Wake: w.Wake,
+		CloseReleases: true}
 	if rv != nil && rv.ServiceNow != nil {
 		dcfg.ChangeRequests = rv.ServiceNow // change_request of environments
 	}
@@ -40,4 +42,15 @@ func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[p
 		sl.SetDecider(o)
 	}
 	return o, sl, nil
+}
+
+// newCloser builds the processor that closes releases (deploy.Config's
+// CloseReleases): their reports, in Slack (when configured) and on the
+// hosts' releases.
+func newCloser(log zerolog.Logger, st *store.Store, hosts map[policies.Host]report.Host, sl *slack.Slack) *report.Closer {
+	c := &report.Closer{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "report").Logger()}
+	if sl != nil {
+		c.Notifier = sl
+	}
+	return c
 }

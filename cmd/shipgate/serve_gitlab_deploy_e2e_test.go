@@ -215,6 +215,16 @@ func TestServeGitLabReleaseThroughSlackApprovalSurvivesSIGKILL(t *testing.T) {
 	g.waitFor("Slack to show production's success", func() bool {
 		return strings.Contains(g.slack.Messages()[0].Text, "*production*: succeeded")
 	})
+	// Production was the last environment: the release is closed, its
+	// report posted in the thread.
+	g.waitFor("the release report in Slack", func() bool {
+		for _, line := range g.slack.Thread(g.slack.Messages()[0].TS) {
+			if strings.Contains(line, "Release report: "+glE2ERepo+" v1.2.0") {
+				return true
+			}
+		}
+		return false
+	})
 	t.Logf("ready after %s (restart %s); tag push to staging's pipeline %s; staging's success hook to production's buttons %s; "+
 		"approval click to production's pipeline %s", ready, restart, toPipeline, toGate, toProduction)
 

@@ -19,6 +19,7 @@ import (
 	"github.com/shipgate/shipgate/bot/gitlab"
 	"github.com/shipgate/shipgate/bot/gitlab/deployments"
 	"github.com/shipgate/shipgate/bot/records"
+	"github.com/shipgate/shipgate/bot/report"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -61,23 +62,27 @@ type reconciler interface {
 // processors with the workers.
 func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.Metrics, st *store.Store, w *bot.Workers, a bot.Acceptor) (wired, error) {
 	var (
-		out   wired
-		hosts = map[policies.Host]deploy.HostIntegrations{}
-		gh    *github.App
-		glDep *deployments.GitLab
-		err   error
+		out       wired
+		hosts     = map[policies.Host]deploy.HostIntegrations{}
+		reporters = map[policies.Host]report.Host{}
+		gh        *github.App
+		glDep     *deployments.GitLab
+		err       error
 	)
 	if cfg.githubEnabled() {
 		if gh, err = newGitHub(cfg, log, m); err != nil {
 			return out, usageError(err)
 		}
-		hosts[policies.GitHub] = ghdeploy.New(gh).Integrations()
+		ghd := ghdeploy.New(gh)
+		hosts[policies.GitHub] = ghd.Integrations()
+		reporters[policies.GitHub] = ghd
 	}
 	if cfg.gitlabEnabled() {
 		if glDep, err = deployments.New(deployments.Config{URL: cfg.GitLabURL, Token: cfg.GitLabToken, Metrics: m}); err != nil {
 			return out, usageError(fmt.Errorf("gitlab: %w", err))
 		}
 		hosts[policies.GitLab] = glDep.Integrations()
+		reporters[policies.GitLab] = glDep
 	}
 	if out.records, err = cfg.Records.Verifier(nil); err != nil {
 		return out, usageError(err)
@@ -86,7 +91,10 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	if err != nil {
 		return out, usageError(err)
 	}
-	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg))
+	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg), newCloser(log, st, reporters, sl))
+	if m != nil {
+		m.Registry.MustRegister(&report.Collector{Reader: st, Logger: log})
+	}
 	out.deployments = orchestrator
 	if sl != nil {
 		out.receivers = append(out.receivers, sl)

@@ -22,6 +22,8 @@ type effects struct {
 	dispatches         []string
 	protectionReviews  []string
 	tokensIssued       []string
+	pullsCreated       []string
+	assigned           []string
 }
 
 func (s *Server) read(list *[]string) []string {

@@ -162,6 +162,8 @@ func (s *Server) deployRoutes() map[string]handler {
 		"GET /projects/:id/repository/tags/:ref":          s.getTag,
 		"GET /projects/:id/repository/commits/:ref":       s.getCommit,
 		"GET /projects/:id/releases":                      s.listReleases,
+		"GET /projects/:id/releases/:tag":                 s.getRelease,
+		"PUT /projects/:id/releases/:tag":                 s.updateRelease,
 		"GET /users":                                      s.listUsers,
 		"GET /projects/:id/events":                        s.listEvents,
 		"GET /users/:id":                                  s.getUserByID,

@@ -251,11 +251,13 @@ type Server struct {
 	labels     []string
 	awards     []string
 	releases   []string
-	pipelines  []string
-	deploys    []string
-	oauth      oauthState
-	failNext   map[string]int           // route → status to answer once
-	holds      map[string]chan struct{} // route → answers held until closed
+	// releasesEdited are the releases whose description was edited.
+	releasesEdited []string
+	pipelines      []string
+	deploys        []string
+	oauth          oauthState
+	failNext       map[string]int           // route → status to answer once
+	holds          map[string]chan struct{} // route → answers held until closed
 }
 
 // New starts a fake with token and the bot user self; it is closed, and
@@ -554,6 +556,9 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 2 && rest[0] == "deployments":
 		args = append(args, rest[1])
 		return route + "/deployments/:deployment", args
+	case len(rest) == 2 && rest[0] == "releases":
+		args = append(args, rest[1])
+		return route + "/releases/:tag", args
 	case len(rest) == 3 && rest[0] == "repository" && (rest[1] == "tags" || rest[1] == "commits"):
 		args = append(args, rest[2])
 		return route + "/repository/" + rest[1] + "/:ref", args

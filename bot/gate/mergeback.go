@@ -1,0 +1,261 @@
+package gate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/shipgate/shipgate/bot/review"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+)
+
+// MergeBacker is a Repo that can open the merge-back PR of a hotfix
+// (GitHub, through the Git data API). On a Repo without it no merge-back
+// is tracked (GitLab, for now).
+type MergeBacker interface {
+	// OpenMergeBack reads the hotfix PR (which must be merged) and
+	// cherry-picks its merge commit onto
+	// r.Target on the branch r.BranchName() and opens (or finds) the PR
+	// from it into r.Target. Files both the hotfix and the target changed
+	// are left out, listed in Conflicts and explained in the PR, which is
+	// then assigned to the hotfix's author. Calling it again finds the
+	// branch and the PR it made.
+	OpenMergeBack(ctx context.Context, r MergeBackRequest) (MergeBackResult, error)
+}
+
+// MergeBackRequest is a hotfix to merge back.
+type MergeBackRequest struct {
+	Hotfix int
+	Title  string
+	Author string
+	// Branch is the release branch the hotfix went into; Target is
+	// hotfix.merge_back_to.
+	Branch, Target string
+}
+
+// BranchName is the merge-back's branch.
+func (r MergeBackRequest) BranchName() string { return fmt.Sprintf("shipgate/merge-back-%d", r.Hotfix) }
+
+// MergeBackResult is the merge-back PR.
+type MergeBackResult struct {
+	Number int
+	URL    string
+	// Conflicts are the files left out.
+	Conflicts []string
+	// Present tells that the target held every change already: no PR.
+	Present bool
+}
+
+// MergeBackStore is the store of merge-backs; *store.Store implements
+// it. A gate whose Store lacks it tracks no merge-back.
+type MergeBackStore interface {
+	LatestVerdict(ctx context.Context, host policies.Host, repo string, number int) ([]byte, error)
+	TrackMergeBack(ctx context.Context, m store.MergeBack) (bool, error)
+	OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts string) error
+	MergedBack(ctx context.Context, host policies.Host, repo string, hotfix int, at time.Time) error
+	MergeBackOf(ctx context.Context, host policies.Host, repo string, number int) (store.MergeBack, error)
+	MergeBacks(ctx context.Context, host policies.Host, repo string, pending bool) ([]store.MergeBack, error)
+}
+
+var _ MergeBackStore = (*store.Store)(nil)
+
+// MergeBackMarker is the hidden marker of the comment that links a hotfix
+// to its merge-back.
+const MergeBackMarker = "<!-- shipgate:merge-back -->"
+
+// afterMerge tracks what a merged change means for merge-backs: the
+// merge of a tracked merge-back PR marks its hotfix merged back; the
+// merge of a declared hotfix into a release branch opens its merge-back.
+// Only the PR Shipgate opened counts, and only merged: a PR closed
+// unmerged, or one that merely names the hotfix, leaves it pending.
+func (w *work) afterMerge(ctx context.Context) error {
+	if w.snap.State != Merged {
+		return nil
+	}
+	g, repo := w.g, w.repo.Name()
+	ms, ok := g.cfg.Store.(MergeBackStore)
+	if !ok {
+		return nil
+	}
+	mb, err := ms.MergeBackOf(ctx, g.host, repo, w.number)
+	switch {
+	case err == nil:
+		if mb.State == store.MergeBackMerged {
+			return nil
+		}
+		return ms.MergedBack(ctx, g.host, repo, mb.Hotfix, g.cfg.Now())
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	lp, err := LoadPolicy(ctx, w.repo, review.PolicyFile, w.snap.Base)
+	if err != nil || lp.Policy == nil {
+		return err
+	}
+	h := lp.Policy.Hotfix
+	if h == nil || h.MergeBackTo == "" || !matchGlobs(h.Into, w.snap.Base) || w.snap.Base == h.MergeBackTo {
+		return nil
+	}
+	declared, err := w.declaredHotfix(ctx, ms)
+	if err != nil || !declared {
+		return err
+	}
+	mbk, ok := w.repo.(MergeBacker)
+	if !ok {
+		// Tracked without a PR it could never be marked merged, and the
+		// main line's tags would stay refused: such hosts track none.
+		zerolog.Ctx(ctx).Info().Int("hotfix", w.number).Msg("the host opens no merge-back PR: not tracked")
+		return nil
+	}
+	sha := w.snap.HeadSHA
+	req := MergeBackRequest{Hotfix: w.number, Title: w.snap.Title, Author: w.snap.Author.Login, Branch: w.snap.Base, Target: h.MergeBackTo}
+	created, err := ms.TrackMergeBack(ctx, store.MergeBack{Host: g.host, Repo: repo, Hotfix: w.number, HotfixSHA: sha,
+		HotfixAuthor: req.Author, Branch: req.Branch, Target: req.Target, CreatedAt: g.cfg.Now()})
+	if err != nil {
+		return err
+	}
+	if !created && !w.unopened(ctx, ms) {
+		return nil // opened before: a later event of the merged hotfix
+	}
+	return w.openMergeBack(ctx, ms, mbk, req)
+}
+
+// unopened reports whether the change's merge-back is pending without a
+// PR (an earlier try failed on the host).
+func (w *work) unopened(ctx context.Context, ms MergeBackStore) bool {
+	pending, err := ms.MergeBacks(ctx, w.g.host, w.repo.Name(), true)
+	if err != nil {
+		return true // try again; opening finds what it made
+	}
+	for _, m := range pending {
+		if m.Hotfix == w.number {
+			return m.Number == 0
+		}
+	}
+	return false
+}
+
+func matchGlobs(globs []policies.Glob, name string) bool {
+	for _, g := range globs {
+		if g.Match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredHotfix reads whether the change's last verdict declared it a
+// hotfix: its hotfix rule applied (a hotfix needs an authorised
+// declaration, never a branch name alone).
+func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, error) {
+	raw, err := ms.LatestVerdict(ctx, w.g.host, w.repo.Name(), w.number)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var v policies.Verdict
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, nil
+	}
+	for _, r := range v.Results {
+		if r.Rule == "hotfix" && r.Status != policies.Skipped {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// openMergeBack opens the merge-back PR where the host can, records it,
+// and links the hotfix to it.
+func (w *work) openMergeBack(ctx context.Context, ms MergeBackStore, mbk MergeBacker, req MergeBackRequest) error {
+	g, repo := w.g, w.repo.Name()
+	res, err := mbk.OpenMergeBack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.Present {
+		return ms.MergedBack(ctx, g.host, repo, req.Hotfix, g.cfg.Now())
+	}
+	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL, strings.Join(res.Conflicts, ", ")); err != nil {
+		return err
+	}
+	body := fmt.Sprintf("%s\nThis hotfix went into `%s`; Shipgate opened #%d to merge it back into `%s`. Tags of `%s` are refused until #%d is merged.",
+		MergeBackMarker, req.Branch, res.Number, req.Target, req.Target, res.Number)
+	if len(res.Conflicts) > 0 {
+		body += fmt.Sprintf("\n\n@%s: %s conflicted and need your hand there: %s.", req.Author, plural(len(res.Conflicts), "file"), strings.Join(res.Conflicts, ", "))
+	}
+	return w.linkHotfix(ctx, body)
+}
+
+// linkHotfix comments on the hotfix once (a retried job finds its
+// marker).
+func (w *work) linkHotfix(ctx context.Context, body string) error {
+	comments, err := w.repo.Comments(ctx, w.number)
+	if err != nil {
+		return err
+	}
+	for _, c := range comments {
+		if strings.Contains(c.Body, MergeBackMarker) && strings.EqualFold(c.Author.Login, w.self) {
+			return nil
+		}
+	}
+	_, err = w.repo.CreateComment(ctx, w.number, body)
+	return err
+}
+
+// mainLineRefusal says why a tag at a commit of the branches onBranches
+// is refused while hotfixes are not merged back into the main line, ""
+// when it is not.
+func (g *Gate) mainLineRefusal(ctx context.Context, p *policies.Policy, repo string, onBranches []string) (string, error) {
+	h := p.Hotfix
+	if h == nil || h.MergeBackTo == "" || !containsFold(onBranches, h.MergeBackTo) {
+		return "", nil
+	}
+	ms, ok := g.cfg.Store.(MergeBackStore)
+	if !ok {
+		return "", nil
+	}
+	pending, err := ms.MergeBacks(ctx, g.host, repo, true)
+	if err != nil {
+		return "", err
+	}
+	var missing []string
+	for _, m := range pending {
+		if !strings.EqualFold(m.Target, h.MergeBackTo) {
+			continue
+		}
+		s := fmt.Sprintf("hotfix #%d (from %s)", m.Hotfix, m.Branch)
+		if m.Number > 0 {
+			s += fmt.Sprintf(" via #%d", m.Number)
+		}
+		missing = append(missing, s)
+	}
+	if len(missing) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%s is missing %s: merge the merge-back %s, then tag again", h.MergeBackTo, strings.Join(missing, ", "), pluralNoun(len(missing), "PR")), nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// pluralNoun is noun, with an s unless n is 1.
+func pluralNoun(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}

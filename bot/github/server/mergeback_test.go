@@ -1,0 +1,192 @@
+package server
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+const hotfixPolicy = `version: 1
+tags:
+  branches: [main, "release/*"]
+hotfix:
+  branches: ["hotfix/*"]
+  into: ["release/*"]
+  merge_back_to: main
+`
+
+// mergeBackWorld seeds acme/shop:
+//
+//	main:        init (v1.2.0) ← work (changes lib.go when conflicting)
+//	release/1.2: init ← fix (PR #41, hotfix/crash: app.go and lib.go)
+//
+// declares #41 a hotfix (/hotfix by the maintainer mia), merges it and
+// delivers the merge.
+func mergeBackWorld(t *testing.T, conflicting bool, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
+	h := newHarness(t)
+	sha := map[string]string{}
+	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
+	sha["work"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "feat: more work", Author: "alice", Parents: []string{sha["init"]}})
+	sha["fix"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: crash (#41)", Author: "erin", Parents: []string{sha["init"]}})
+	files := map[string]map[string]string{
+		"init": {"app.go": "v1", "lib.go": "a", github.PolicyFile: hotfixPolicy},
+		"work": {"app.go": "v1", "lib.go": "a", "new.go": "n", github.PolicyFile: hotfixPolicy},
+		"fix":  {"app.go": "v1-fixed", "lib.go": "a-fixed", github.PolicyFile: hotfixPolicy},
+	}
+	if conflicting {
+		files["work"]["lib.go"] = "b"
+	}
+	for c, fs := range files {
+		for p, content := range fs {
+			h.fake.SetFile(testRepo, sha[c], p, content)
+		}
+	}
+	h.fake.AddTag(testRepo, "v1.2.0", sha["init"])
+	h.fake.SetBranch(testRepo, "main", sha["work"])
+	h.fake.SetBranch(testRepo, "release/1.2", sha["init"])
+	h.fake.SetPermission(testRepo, "mia", "maintain")
+	h.fake.SetPermission(testRepo, "alice", "maintain")
+	h.open(fakegithub.PR{Number: 41, Title: "Fix crash", Author: "erin", Base: "release/1.2", Head: "hotfix/crash"}, "hotfix-head")
+	h.comment(41, "mia", "/hotfix customers crash on checkout")
+	h.drain()
+	for _, f := range beforeMerge {
+		f(h, sha)
+	}
+	h.fake.SetBranch(testRepo, "release/1.2", sha["fix"])
+	h.updatePR(41, func(pr *fakegithub.PR) {
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["fix"], h.clock.Now()
+	})
+	h.prEvent(41, "closed", "mia")
+	h.drain()
+	return h, sha
+}
+
+// tagMain tags main's head and returns its shipgate/tag status.
+func (h *harness) tagMain(tag string) fakegithub.Status {
+	h.t.Helper()
+	head := h.fake.TreeRef(testRepo, "main")
+	h.fake.AddTag(testRepo, tag, head)
+	h.deliver("push", h.fake.PushEvent(testRepo, "refs/tags/"+tag, "", head, "alice"))
+	h.drain()
+	sts := h.fake.Statuses(testRepo, head)
+	if len(sts) == 0 {
+		h.t.Fatalf("no status on %s", head)
+	}
+	return sts[len(sts)-1]
+}
+
+// mergePR merges PR n into main (a new commit with the branch's files)
+// and delivers the merge.
+func (h *harness) mergePR(n int, branch string) {
+	h.t.Helper()
+	files := h.fake.TreeFiles(testRepo, branch)
+	sha := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "Merge #" + branch, Author: "alice", Parents: []string{h.fake.TreeRef(testRepo, "main")}})
+	for p, c := range files {
+		h.fake.SetFile(testRepo, sha, p, c)
+	}
+	h.fake.SetBranch(testRepo, "main", sha)
+	h.updatePR(n, func(pr *fakegithub.PR) {
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha, h.clock.Now()
+	})
+	h.prEvent(n, "closed", "alice")
+	h.drain()
+}
+
+func TestAMergedHotfixOpensItsMergeBackAndHoldsMainsNextTagUntilItIsMerged(t *testing.T) {
+	h, _ := mergeBackWorld(t, false)
+	if got := h.fake.PullsCreated(); !slices.Equal(got, []string{"acme/shop#42:shipgate/merge-back-41->main:Merge back hotfix #41: Fix crash"}) {
+		t.Fatalf("pulls created: %q", got)
+	}
+	files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41")
+	if files["app.go"] != "v1-fixed" || files["lib.go"] != "a-fixed" || files["new.go"] != "n" {
+		t.Fatalf("the merge-back branch holds %v: want main's files with the hotfix's changes", files)
+	}
+	if len(h.fake.Assigned()) != 0 {
+		t.Errorf("a clean merge-back assigns nobody: %q", h.fake.Assigned())
+	}
+	pr, _ := h.fake.PullRequest(testRepo, 42)
+	if !strings.Contains(pr.Body, "Merges back hotfix #41") {
+		t.Errorf("merge-back body: %s", pr.Body)
+	}
+	var linked int
+	for _, c := range h.fake.Comments(testRepo, 41) {
+		if strings.Contains(c.Body, "Shipgate opened #42 to merge it back into `main`") {
+			linked++
+		}
+	}
+	if linked != 1 {
+		t.Errorf("%d link comments on #41, want 1", linked)
+	}
+	// A redelivered merge opens nothing more.
+	h.prEvent(41, "closed", "mia")
+	h.drain()
+	if len(h.fake.PullsCreated()) != 1 {
+		t.Fatalf("pulls created after a redelivery: %q", h.fake.PullsCreated())
+	}
+
+	st := h.tagMain("v1.3.0")
+	if st.State != "failure" || !strings.Contains(st.Description, "v1.3.0 is not a release: main is missing hotfix #41 (from release/1.2) via #42") {
+		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
+	}
+	h.mergePR(42, "shipgate/merge-back-41")
+	// The refused tag is deleted and pushed again on main's new head.
+	if st := h.tagMain("v1.3.0"); st.State != "success" {
+		t.Fatalf("main's tag after the merge-back: %s %q", st.State, st.Description)
+	}
+	if ms, err := h.store.MergeBacks(h.logCtx(), "github", testRepo, false); err != nil || len(ms) != 1 || ms[0].State != store.MergeBackMerged {
+		t.Fatalf("merge-backs: %+v, %v", ms, err)
+	}
+}
+
+func TestAConflictingHotfixOpensItsMergeBackExplainedAndAssignedToItsAuthor(t *testing.T) {
+	h, _ := mergeBackWorld(t, true)
+	files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41")
+	if files["app.go"] != "v1-fixed" || files["lib.go"] != "b" {
+		t.Fatalf("the merge-back branch holds %v: want the clean file applied and main's lib.go kept", files)
+	}
+	pr, _ := h.fake.PullRequest(testRepo, 42)
+	if !strings.Contains(pr.Body, "**Conflicts.**") || !strings.Contains(pr.Body, "- `lib.go`") || !strings.Contains(pr.Body, "@erin, please bring them in") {
+		t.Errorf("merge-back body: %s", pr.Body)
+	}
+	if got := h.fake.Assigned(); !slices.Equal(got, []string{"acme/shop#42:erin"}) {
+		t.Errorf("assigned: %q", got)
+	}
+	if ms, _ := h.store.MergeBacks(h.logCtx(), "github", testRepo, true); len(ms) != 1 || ms[0].Conflicts != "lib.go" {
+		t.Errorf("merge-backs: %+v", ms)
+	}
+}
+
+// TestTheMergeBackCannotBeWalkedAround: closing the merge-back PR
+// unmerged, or merging a PR that only names the hotfix, leaves main's tags
+// refused.
+func TestTheMergeBackCannotBeWalkedAround(t *testing.T) {
+	h, _ := mergeBackWorld(t, false)
+	h.updatePR(42, func(pr *fakegithub.PR) { pr.State = "closed" })
+	h.prEvent(42, "closed", "alice")
+	h.drain()
+	h.fake.SetBranch(testRepo, "decoy", h.fake.TreeRef(testRepo, "main"))
+	h.open(fakegithub.PR{Number: 43, Title: "Merge back hotfix #41", Body: "Merges back hotfix #41. Closes #42.", Author: "alice", Head: "decoy"}, "decoy-head")
+	h.mergePR(43, "decoy")
+	st := h.tagMain("v1.3.0")
+	if st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
+		t.Fatalf("main's tag: %s %q", st.State, st.Description)
+	}
+}
+
+// TestAMergeBackBranchPushedAheadIsNotTakenAsTheMergeBack: someone with
+// write access pushes shipgate/merge-back-41 before the hotfix merges,
+// with content of their own; Shipgate's commit replaces it.
+func TestAMergeBackBranchPushedAheadIsNotTakenAsTheMergeBack(t *testing.T) {
+	h, _ := mergeBackWorld(t, false, func(h *harness, sha map[string]string) {
+		decoy := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "decoy", Author: "mallory", Parents: []string{sha["work"]}})
+		h.fake.SetFile(testRepo, decoy, "app.go", "backdoor")
+		h.fake.SetBranch(testRepo, "shipgate/merge-back-41", decoy)
+	})
+	if files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41"); files["app.go"] != "v1-fixed" || files["lib.go"] != "a-fixed" {
+		t.Fatalf("the merge-back branch holds %v, want the hotfix on main", files)
+	}
+}

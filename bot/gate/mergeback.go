@@ -10,9 +10,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/review"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/templates"
 )
 
 // MergeBacker is a Repo that can open the merge-back PR of a hotfix
@@ -122,7 +124,7 @@ func (w *work) afterMerge(ctx context.Context) error {
 	if !created && !w.unopened(ctx, ms) {
 		return nil // opened before: a later event of the merged hotfix
 	}
-	return w.openMergeBack(ctx, ms, mbk, req)
+	return w.openMergeBack(ctx, lp.Policy, ms, mbk, req)
 }
 
 // unopened reports whether the change's merge-back is pending without a
@@ -174,7 +176,7 @@ func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, err
 
 // openMergeBack opens the merge-back PR where the host can, records it,
 // and links the hotfix to it.
-func (w *work) openMergeBack(ctx context.Context, ms MergeBackStore, mbk MergeBacker, req MergeBackRequest) error {
+func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBackStore, mbk MergeBacker, req MergeBackRequest) error {
 	g, repo := w.g, w.repo.Name()
 	res, err := mbk.OpenMergeBack(ctx, req)
 	if err != nil {
@@ -186,12 +188,30 @@ func (w *work) openMergeBack(ctx context.Context, ms MergeBackStore, mbk MergeBa
 	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL, strings.Join(res.Conflicts, ", ")); err != nil {
 		return err
 	}
+	if err := w.announceMergeBack(ctx, p, req, res); err != nil {
+		return err
+	}
 	body := fmt.Sprintf("%s\nThis hotfix went into `%s`; Shipgate opened #%d to merge it back into `%s`. Tags of `%s` are refused until #%d is merged.",
 		MergeBackMarker, req.Branch, res.Number, req.Target, req.Target, res.Number)
 	if len(res.Conflicts) > 0 {
 		body += fmt.Sprintf("\n\n@%s: %s conflicted and need your hand there: %s.", req.Author, plural(len(res.Conflicts), "file"), strings.Join(res.Conflicts, ", "))
 	}
 	return w.linkHotfix(ctx, body)
+}
+
+// announceMergeBack tells the release's channel that a merge-back is open
+// and holds the main line's tags until it merges.
+func (w *work) announceMergeBack(ctx context.Context, p *policies.Policy, req MergeBackRequest, res MergeBackResult) error {
+	e := announce.Event{Kind: announce.MergeBackOpen, Repo: w.repo.Name(), Key: fmt.Sprint(req.Hotfix),
+		Title:  fmt.Sprintf("Merge-back #%d of hotfix #%d into %s is open", res.Number, req.Hotfix, req.Target),
+		Reason: fmt.Sprintf("tags of %s are refused until it is merged", req.Target)}
+	if len(res.Conflicts) > 0 {
+		e.Lines = append(e.Lines, fmt.Sprintf("%s conflicted (assigned to @%s): %s", plural(len(res.Conflicts), "file"), req.Author, strings.Join(res.Conflicts, ", ")))
+	}
+	if res.URL != "" {
+		e.Links = append(e.Links, templates.SlackLink{Label: fmt.Sprintf("#%d", res.Number), URL: res.URL})
+	}
+	return w.g.announce(ctx, p, e)
 }
 
 // linkHotfix comments on the hotfix once (a retried job finds its

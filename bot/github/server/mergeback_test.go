@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/shipgate/shipgate/bot/announce"
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
@@ -27,7 +31,12 @@ hotfix:
 // declares #41 a hotfix (/hotfix by the maintainer mia), merges it and
 // delivers the merge.
 func mergeBackWorld(t *testing.T, conflicting bool, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
-	h := newHarness(t)
+	return mergeBackWorldWith(t, conflicting, nil, beforeMerge...)
+}
+
+// mergeBackWorldWith is mergeBackWorld with harness options.
+func mergeBackWorldWith(t *testing.T, conflicting bool, opts []harnessOption, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
+	h := newHarness(t, opts...)
 	sha := map[string]string{}
 	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
 	sha["work"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "feat: more work", Author: "alice", Parents: []string{sha["init"]}})
@@ -188,5 +197,57 @@ func TestAMergeBackBranchPushedAheadIsNotTakenAsTheMergeBack(t *testing.T) {
 	})
 	if files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41"); files["app.go"] != "v1-fixed" || files["lib.go"] != "a-fixed" {
 		t.Fatalf("the merge-back branch holds %v, want the hotfix on main", files)
+	}
+}
+
+// announcements records what the gate announces.
+type announcements struct {
+	mu     sync.Mutex
+	events []announce.Event
+}
+
+func (a *announcements) Announce(_ context.Context, e announce.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, e)
+	return nil
+}
+
+func (a *announcements) of(kind announce.Kind) []announce.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []announce.Event
+	for _, e := range a.events {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestAnOpenMergeBackIsAnnouncedWithItsConflicts(t *testing.T) {
+	rec := &announcements{}
+	h, _ := mergeBackWorldWith(t, true, []harnessOption{{gate: func(c *gate.Config) { c.Announcer = rec }}})
+	got := rec.of(announce.MergeBackOpen)
+	if len(got) != 1 {
+		t.Fatalf("merge-back announcements: %+v", got)
+	}
+	e := got[0]
+	if e.Key != "41" || e.Repo != testRepo || e.Title != "Merge-back #42 of hotfix #41 into main is open" ||
+		!strings.Contains(e.Reason, "tags of main are refused") {
+		t.Errorf("announcement: %+v", e)
+	}
+	if len(e.Lines) != 1 || !strings.Contains(e.Lines[0], "1 file conflicted (assigned to @erin): lib.go") {
+		t.Errorf("the conflict is not told: %q", e.Lines)
+	}
+	if len(e.Links) != 1 || !strings.HasSuffix(e.Links[0].URL, "/pull/42") {
+		t.Errorf("links: %+v", e.Links)
+	}
+	// A redelivered merge announces nothing more (the Notifier would post
+	// a repeat once anyway: its key is the hotfix).
+	h.prEvent(41, "closed", "mia")
+	h.drain()
+	if n := len(rec.of(announce.MergeBackOpen)); n != 1 {
+		t.Errorf("%d announcements after a redelivery", n)
 	}
 }

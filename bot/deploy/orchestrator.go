@@ -166,6 +166,12 @@ func (o *Orchestrator) policy(ctx context.Context, host policies.Host, repo stri
 	return p, nil
 }
 
+// DeployPolicy reads the deploy policy of repo on host, as deployments
+// do: the release report routes its announcement by it.
+func (o *Orchestrator) DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error) {
+	return o.policy(ctx, host, repo)
+}
+
 // New checks cfg and returns an Orchestrator.
 func New(cfg Config) (*Orchestrator, error) {
 	var errs []error

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
@@ -45,6 +46,14 @@ type Host interface {
 	AttachReport(ctx context.Context, repo, tag, section string) (attached bool, err error)
 }
 
+// PolicySource reads a repository's deploy policy; *deploy.Orchestrator
+// implements it.
+type PolicySource interface {
+	DeployPolicy(ctx context.Context, host policies.Host, repo string) (*policies.Policy, error)
+}
+
+var _ PolicySource = (*deploy.Orchestrator)(nil)
+
 // Closer closes releases: it is the bot.Processor of
 // deploy.KindReleaseEnded jobs.
 type Closer struct {
@@ -55,7 +64,12 @@ type Closer struct {
 	// Notifier posts the summary in the deployment's Slack thread; nil
 	// posts nothing.
 	Notifier deploy.Notifier
-	Logger   zerolog.Logger
+	// Announcer announces the report where the policy routes
+	// notify.slack.events' release_report, with the Policies it reads the
+	// policy from; nil announces nothing.
+	Announcer announce.Announcer
+	Policies  PolicySource
+	Logger    zerolog.Logger
 }
 
 var _ bot.Processor = (*Closer)(nil)
@@ -112,10 +126,31 @@ func (c *Closer) close(ctx context.Context, e deploy.ReleaseEnded) error {
 			return fmt.Errorf("attaching the report of %s to its release: %w", e.Version, err)
 		}
 	}
+	if err := c.announce(ctx, e, r); err != nil {
+		return err
+	}
 	detail, _ := json.Marshal(map[string]any{"deployment": e.Deployment, "status": r.Status, "lead_time": r.LeadTime, "attached": attached})
 	_, err = c.Store.AppendAudit(ctx, store.AuditEvent{At: r.ClosedAt, Host: e.Host, Repo: e.Repo, Kind: AuditKind, Actor: "shipgate",
 		Subject: e.Version, Outcome: r.Status, Detail: detail})
 	return err
+}
+
+// announce announces the report of e's release once per ending
+// deployment (the announcer keeps it from a retried job).
+func (c *Closer) announce(ctx context.Context, e deploy.ReleaseEnded, r Report) error {
+	if c.Announcer == nil || c.Policies == nil {
+		return nil
+	}
+	p, err := c.Policies.DeployPolicy(ctx, e.Host, e.Repo)
+	if err != nil {
+		return err
+	}
+	text, err := Slack(r)
+	if err != nil {
+		return err
+	}
+	return c.Announcer.Announce(ctx, announce.Event{Kind: announce.ReleaseReport, Repo: e.Repo, Key: e.Version + ":" + e.Deployment,
+		Notify: p.Notify, Title: fmt.Sprintf("Release %s closed: %s", e.Version, r.Status), Text: text})
 }
 
 // facts gathers what the report of e's release is built from, and the

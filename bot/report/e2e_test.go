@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/github"
 	ghdeploy "github.com/shipgate/shipgate/bot/github/deployments"
@@ -288,5 +289,35 @@ func TestTheReportOfAScriptedRelease(t *testing.T) {
 	}
 	if after != 2 {
 		t.Errorf("%d report lines after the redelivery, want 2", after)
+	}
+}
+
+// TestTheReleaseReportIsAnnouncedOnceInItsChannel: notify.slack.events
+// routes release_report to its own channel, where the report is announced
+// once, however often its job is redelivered.
+func TestTheReleaseReportIsAnnouncedOnceInItsChannel(t *testing.T) {
+	w := newWorld(t)
+	w.scriptRelease()
+	w.gh.SetFile(repo, "main", ".shipgate.yml", strings.Replace(policy, `slack: {channel: "#releases"}`,
+		`slack: {channel: "#releases", events: {release_report: {channel: "#release-reports"}}}`, 1))
+	w.closer.Announcer = &announce.Notifier{Poster: w.closer.Notifier.(*slack.Slack), Once: w.st, Holder: "test"}
+	w.closer.Policies = w.o
+	w.ship("v1.2.0", "dave", time.Minute)
+	id := deploy.DeploymentID("github", repo, "production", "v1.2.0", deploy.KindDeploy)
+	// The close of the release is redelivered.
+	payload, _ := json.Marshal(deploy.ReleaseEnded{Host: "github", Repo: repo, Version: "v1.2.0", Deployment: id})
+	if _, err := w.st.Accept(w.ctx, store.Delivery{Host: "shipgate", ID: "again", Event: "release", Action: "ended", Payload: payload},
+		store.Job{Kind: deploy.KindReleaseEnded, Key: "release:again", Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+	w.drain()
+	var got []string
+	for _, m := range w.slack.Messages() {
+		if m.Channel == "#release-reports" {
+			got = append(got, m.Text)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "Release v1.2.0 closed: succeeded") || !strings.Contains(got[0], "Release report") {
+		t.Errorf("announcements in #release-reports: %q", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot"
+	"github.com/shipgate/shipgate/bot/announce"
 	"github.com/shipgate/shipgate/bot/deploy"
 	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/bot/report"
@@ -47,10 +48,11 @@ func newDeploy(cfg serveConfig, log zerolog.Logger, st *store.Store, hosts map[p
 // newCloser builds the processor that closes releases (deploy.Config's
 // CloseReleases): their reports, in Slack (when configured) and on the
 // hosts' releases.
-func newCloser(log zerolog.Logger, st *store.Store, hosts map[policies.Host]report.Host, sl *slack.Slack) *report.Closer {
+func newCloser(log zerolog.Logger, st *store.Store, hosts map[policies.Host]report.Host, sl *slack.Slack, o *deploy.Orchestrator, a bot.Acceptor) *report.Closer {
 	c := &report.Closer{Store: st, Hosts: hosts, Logger: log.With().Str(bot.FieldHandler, "report").Logger()}
 	if sl != nil {
 		c.Notifier = sl
+		c.Announcer, c.Policies = announce.Queue{Acceptor: a}, o
 	}
 	return c
 }

@@ -91,7 +91,7 @@ func wireHosts(ctx context.Context, cfg serveConfig, log zerolog.Logger, m *bot.
 	if err != nil {
 		return out, usageError(err)
 	}
-	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg), newCloser(log, st, reporters, sl))
+	w.Processors = append(w.Processors, orchestrator, freezeChanges(st, a, cfg), newCloser(log, st, reporters, sl, orchestrator, a))
 	if m != nil {
 		m.Registry.MustRegister(&report.Collector{Reader: st, Logger: log})
 	}

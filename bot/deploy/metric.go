@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
 	"github.com/shipgate/shipgate/policies"
@@ -92,13 +90,9 @@ var errNoSeries = errors.New("the query matched no series")
 // query asks Prometheus's /api/v1/query for the instant value of q at at.
 // A range vector or a string is an error that names the fix.
 func (s *metricStep) query(ctx context.Context, base, q string, at time.Time) ([]sample, error) {
-	client, err := api.NewClient(api.Config{Address: base, Client: s.o.cfg.HTTPClient})
-	if err != nil {
-		return nil, fmt.Errorf("prometheus %s: %w", redactURL(base), err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, metricTimeout)
 	defer cancel()
-	v, _, _, err := promv1.NewAPI(client).Query(ctx, q, at)
+	v, err := queryPrometheus(ctx, s.o.cfg.HTTPClient, base, q, at)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus %s: %w", redactURL(base), err)
 	}

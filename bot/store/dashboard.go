@@ -251,20 +251,7 @@ func (s *Store) DeploymentsIn(ctx context.Context, repos []RepoKey, states []str
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY updated_at DESC, id DESC LIMIT $%d`, len(args))
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("listing deployments: %w", err)
-	}
-	defer rows.Close()
-	var out []Deployment
-	for rows.Next() {
-		d, err := scanDeployment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing deployments: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return s.queryDeployments(ctx, q, args...)
 }
 
 // AuditSearch selects audit events for the dashboard. Repos is required:

@@ -54,6 +54,11 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]Depl
 	}
 	args = append(args, min(limit, maxListLimit))
 	q += fmt.Sprintf(` ORDER BY updated_at DESC, id DESC LIMIT $%d`, len(args))
+	return s.queryDeployments(ctx, q, args...)
+}
+
+// queryDeployments runs a query of deploymentColumns and scans its rows.
+func (s *Store) queryDeployments(ctx context.Context, q string, args ...any) ([]Deployment, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing deployments: %w", err)

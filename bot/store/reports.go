@@ -111,23 +111,7 @@ func (s *Store) DeploymentHistory(ctx context.Context, f HistoryFilter) ([]Deplo
 		args = append(args, f.Repo)
 		q += fmt.Sprintf(` AND repo = $%d`, len(args))
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY created_at, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("listing deployments: %w", err)
-	}
-	defer rows.Close()
-	var out []Deployment
-	for rows.Next() {
-		d, err := scanDeployment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("listing deployments: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("listing deployments: %w", err)
-	}
-	return out, nil
+	return s.queryDeployments(ctx, q+` ORDER BY created_at, id`, args...)
 }
 
 // LatestVerdict returns the verdict (JSON) of a PR's newest evaluation;

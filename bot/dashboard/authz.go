@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -63,17 +65,7 @@ type RepoRef struct {
 // their order, asking the host for several at once.
 func (d *Dashboard) Readable(ctx context.Context, repos []RepoRef) []RepoRef {
 	ok := make([]bool, len(repos))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, r := range repos {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			ok[i] = d.CanRead(ctx, r.Host, r.Repo)
-		}()
-	}
-	wg.Wait()
+	eachRepo(repos, func(i int, r RepoRef) { ok[i] = d.CanRead(ctx, r.Host, r.Repo) })
 	out := make([]RepoRef, 0, len(repos))
 	for i, r := range repos {
 		if ok[i] {
@@ -128,4 +120,18 @@ func (c *roleCache) put(k roleKey, role policies.Permission) {
 		c.m = map[roleKey]roleEntry{}
 	}
 	c.m[k] = roleEntry{role: role, until: c.now().Add(c.ttl)}
+}
+
+// hostCallsAtOnce bounds the host calls one page makes at a time.
+const hostCallsAtOnce = 8
+
+// eachRepo calls f for every repository, hostCallsAtOnce at a time, and
+// returns when all are done.
+func eachRepo(repos []RepoRef, f func(i int, r RepoRef)) {
+	var g errgroup.Group
+	g.SetLimit(hostCallsAtOnce)
+	for i, r := range repos {
+		g.Go(func() error { f(i, r); return nil })
+	}
+	_ = g.Wait() // f returns no error
 }

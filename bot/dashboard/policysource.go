@@ -94,17 +94,9 @@ type repoPolicy struct {
 // policiesOf reads the policies of repos, several at once.
 func (d *Dashboard) policiesOf(ctx context.Context, repos []RepoRef) []repoPolicy {
 	out := make([]repoPolicy, len(repos))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, r := range repos {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			p, err := d.policies.policy(ctx, r)
-			out[i] = repoPolicy{RepoRef: r, Policy: p, Err: err}
-		}()
-	}
-	wg.Wait()
+	eachRepo(repos, func(i int, r RepoRef) {
+		p, err := d.policies.policy(ctx, r)
+		out[i] = repoPolicy{RepoRef: r, Policy: p, Err: err}
+	})
 	return out
 }

@@ -366,20 +366,7 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 			}
 			return o.save(ctx, st)
 		case Failed:
-			cur.Status, cur.EndedAt = stepFailed, st.now
-			o.audit(ctx, st, "deploy.step", o.botActor(), cur.Name, "failed: "+res.Message)
-			o.fail(ctx, st, fmt.Sprintf("%s: %s", cur.Name, res.Message))
-			if err := o.save(ctx, st); err != nil {
-				return err
-			}
-			rollingBack, err := o.afterFailure(ctx, p, env, st)
-			if err != nil {
-				return err
-			}
-			if err := o.closeChange(ctx, st); err != nil || rollingBack {
-				return err
-			}
-			return o.releaseEnded(ctx, p, st)
+			return o.stepFailed(ctx, p, env, st, cur, res)
 		default:
 			cur.Status, cur.EndedAt = stepDone, st.now
 			if res.Outcome == Skipped {
@@ -395,6 +382,33 @@ func (o *Orchestrator) advance(ctx context.Context, p *policies.Policy, env *pol
 			}
 		}
 	}
+	return o.succeeded(ctx, p, st)
+}
+
+// stepFailed ends st with its failed step: a rollback when the policy has
+// one, its change request closed, and its release closed unless a
+// rollback goes on.
+func (o *Orchestrator) stepFailed(ctx context.Context, p *policies.Policy, env *policies.Environment, st *State, cur *StepState, res Result) error {
+	cur.Status, cur.EndedAt = stepFailed, st.now
+	o.audit(ctx, st, "deploy.step", o.botActor(), cur.Name, "failed: "+res.Message)
+	o.fail(ctx, st, fmt.Sprintf("%s: %s", cur.Name, res.Message))
+	if err := o.save(ctx, st); err != nil {
+		return err
+	}
+	rollingBack, err := o.afterFailure(ctx, p, env, st)
+	if err != nil {
+		return err
+	}
+	if err := o.closeChange(ctx, st); err != nil || rollingBack {
+		return err
+	}
+	return o.releaseEnded(ctx, p, st)
+}
+
+// succeeded ends st once its last step is done: the deployment it
+// supersedes made inactive, what follows it started, its change request
+// closed and, at the last environment, its release closed.
+func (o *Orchestrator) succeeded(ctx context.Context, p *policies.Policy, st *State) error {
 	superseded := o.supersedes(ctx, st)
 	o.succeed(ctx, st)
 	if err := o.save(ctx, st); err != nil {

@@ -205,30 +205,35 @@ func policySummary(p *policies.Policy) string {
 		parts = append(parts, "components: "+componentList(p))
 	}
 	if len(p.Deploy) > 0 {
-		var envs []string
-		for _, e := range p.Deploy {
-			var how []string
-			if e.On != "" {
-				how = append(how, "on "+e.On)
-			}
-			if e.After != "" {
-				how = append(how, "after "+e.After)
-			}
-			if e.Approval != nil {
-				how = append(how, "gated")
-			}
-			if e.Component != "" {
-				how = append(how, e.Component+"'s tags")
-			}
-			env := e.Name
-			if len(how) > 0 {
-				env += " (" + strings.Join(how, ", ") + ")"
-			}
-			envs = append(envs, env)
-		}
-		parts = append(parts, "deploy: "+strings.Join(envs, ", "))
+		parts = append(parts, "deploy: "+environmentList(p.Deploy))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// environmentList describes each environment and what starts it.
+func environmentList(envs []policies.Environment) string {
+	var out []string
+	for _, e := range envs {
+		var how []string
+		if e.On != "" {
+			how = append(how, "on "+e.On)
+		}
+		if e.After != "" {
+			how = append(how, "after "+e.After)
+		}
+		if e.Approval != nil {
+			how = append(how, "gated")
+		}
+		if e.Component != "" {
+			how = append(how, e.Component+"'s tags")
+		}
+		env := e.Name
+		if len(how) > 0 {
+			env += " (" + strings.Join(how, ", ") + ")"
+		}
+		out = append(out, env)
+	}
+	return strings.Join(out, ", ")
 }
 
 // globList joins glob patterns for display.

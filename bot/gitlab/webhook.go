@@ -190,14 +190,6 @@ func mrAction(action string) bool {
 // translate turns a verified delivery into jobs, once. ignored says why a
 // delivery needs no work (then there are no jobs).
 func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs []store.Job, ignored string, err error) {
-	job := func(kind, key string, e Event) ([]store.Job, string, error) {
-		e.DeliveryID, e.At = delivery, at
-		payload, err := json.Marshal(e)
-		if err != nil {
-			return nil, "", fmt.Errorf("encoding the %s job: %w", kind, err)
-		}
-		return []store.Job{{Kind: kind, Key: key, Payload: payload}}, "", nil
-	}
 	switch gl.EventType(event) {
 	case gl.EventTypeMergeRequest, gl.EventTypeNote, gl.EventTypeTagPush, gl.EventTypePush, gl.EventTypePipeline:
 	default:
@@ -257,33 +249,48 @@ func (a *App) translate(event, delivery string, body []byte, at time.Time) (jobs
 		return []store.Job{gate.TagJob(gate.TagPush{Host: policies.GitLab, Event: "tag_push", DeliveryID: delivery, ProjectID: ev.Project.ID,
 			Repo: ev.Project.PathWithNamespace, DefaultBranch: ev.Project.DefaultBranch, Tag: tag, Sender: ev.UserUsername})}, "", nil
 	case *gl.PushEvent:
-		branch, _ := strings.CutPrefix(ev.Ref, "refs/heads/")
-		e := Event{Kind: "push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
-			DefaultBranch: ev.Project.DefaultBranch, Branch: branch, SHA: ev.After, Sender: ev.UserUsername}
-		var jobs []store.Job
-		if policyTouched(ev) {
-			j, _, err := job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
-			if err != nil {
-				return nil, "", err
-			}
-			jobs = append(jobs, j...)
-		}
-		if paths, touched := basesTouched(ev); touched {
-			e.Paths = paths
-			j, _, err := job(KindBaseChanged, "gitlab:"+e.Repo+":"+branch+":bases", e)
-			if err != nil {
-				return nil, "", err
-			}
-			jobs = append(jobs, j...)
-		}
-		if len(jobs) == 0 {
-			return nil, "push to " + branch + " leaves " + review.PolicyFile + " and every YAML file as they were", nil
-		}
-		return jobs, "", nil
+		return pushJobs(ev, delivery, at)
 	case *gl.PipelineEvent:
 		return pipelineJob(ev, delivery, at)
 	}
 	return nil, "event " + event + " is not handled", nil
+}
+
+// pushJobs are the jobs of a push: the policy file changed (its
+// branch's changes are judged again), YAML files that may be bases of
+// other repositories' policies changed.
+func pushJobs(ev *gl.PushEvent, delivery string, at time.Time) ([]store.Job, string, error) {
+	job := func(kind, key string, e Event) ([]store.Job, string, error) {
+		e.DeliveryID, e.At = delivery, at
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, "", fmt.Errorf("encoding the %s job: %w", kind, err)
+		}
+		return []store.Job{{Kind: kind, Key: key, Payload: payload}}, "", nil
+	}
+	branch, _ := strings.CutPrefix(ev.Ref, "refs/heads/")
+	e := Event{Kind: "push", ProjectID: ev.Project.ID, Repo: ev.Project.PathWithNamespace,
+		DefaultBranch: ev.Project.DefaultBranch, Branch: branch, SHA: ev.After, Sender: ev.UserUsername}
+	var jobs []store.Job
+	if policyTouched(ev) {
+		j, _, err := job(KindPolicyChanged, "gitlab:"+e.Repo+":"+branch, e)
+		if err != nil {
+			return nil, "", err
+		}
+		jobs = append(jobs, j...)
+	}
+	if paths, touched := basesTouched(ev); touched {
+		e.Paths = paths
+		j, _, err := job(KindBaseChanged, "gitlab:"+e.Repo+":"+branch+":bases", e)
+		if err != nil {
+			return nil, "", err
+		}
+		jobs = append(jobs, j...)
+	}
+	if len(jobs) == 0 {
+		return nil, "push to " + branch + " leaves " + review.PolicyFile + " and every YAML file as they were", nil
+	}
+	return jobs, "", nil
 }
 
 // pipelineJob is the job of a Pipeline Hook whose pipeline carries a

@@ -38,3 +38,29 @@ func hasRow(v Verdict, name string, st Status) bool {
 	r, ok := findResult(v, name)
 	return ok && r.Status == st
 }
+
+// BenchmarkEvaluateComponentsAndRuleLogic is the policy issue 15 holds to
+// 25 µs: BenchmarkEvaluateRuleLogic's nested any_of/all_of entries and
+// BenchmarkEvaluateFiveComponents' five components, on the same change.
+func BenchmarkEvaluateComponentsAndRuleLogic(b *testing.B) {
+	p := mustLoad(b, ruleLogicPolicy()+fiveComponents)
+	p.Approvals[0].CodeOwners = true
+	c := benchChange()
+	c.Labels = append(c.Labels, "semver:api:minor", "semver:db:patch")
+	c.Lines = &LineCount{Additions: 400, Deletions: 120}
+	c.Teams.(TeamMap)["acme/sre"] = []string{"rev1", "rev2"}
+	c.Teams.(TeamMap)["acme/contractors"] = []string{"alice"}
+	now := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC) // inside a freeze: every rule works
+	v := Evaluate(p, c, now)
+	if !hasRow(v, "semver (api)", Pass) || !hasRow(v, "semver (db)", Pass) {
+		b.Fatalf("the components' rows are not those benchmarked: %s", dump(v))
+	}
+	if r, ok := findResult(v, "release"); !ok || r.Status == Skipped {
+		b.Fatalf("the nested rule is not evaluated: %s", dump(v))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Evaluate(p, c, now)
+	}
+}

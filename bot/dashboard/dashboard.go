@@ -81,6 +81,10 @@ type Dashboard struct {
 	hosts    map[string]*oauthProvider
 	policies *policyCache
 	feeds    *securecookie.SecureCookie
+	// tokenTag names the dashboard token in force ("" without one): a
+	// read-only session or feed must carry it, so rotating or removing
+	// the token ends them.
+	tokenTag string
 }
 
 // Enabled reports whether cfg turns the dashboard on: a host's OAuth or a
@@ -118,6 +122,7 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	d.cookies = newCookies([]byte(cfg.SessionSecret), d.secure)
 	d.feeds = newFeedCodec([]byte(cfg.SessionSecret))
+	d.tokenTag = dashboardTokenTag([]byte(cfg.SessionSecret), cfg.DashboardToken)
 	d.roles = newRoleCache(d.cfg.RoleTTL, d.now)
 	d.hosts = d.oauthProviders()
 	d.policies = &policyCache{hosts: cfg.Hosts, now: d.now, m: map[RepoRef]policyEntry{}}

@@ -22,6 +22,7 @@ type feedClaims struct {
 	Host     string `json:"h"`
 	Login    string `json:"l"`
 	ReadOnly bool   `json:"ro,omitempty"`
+	TokenTag string `json:"tt,omitempty"`
 	Expires  int64  `json:"exp"`
 }
 
@@ -37,7 +38,7 @@ func (d *Dashboard) feedToken(v *Viewer) (string, error) {
 	if v == nil {
 		return "", errors.New("no viewer")
 	}
-	return d.feeds.Encode("feed", feedClaims{Host: string(v.Host), Login: v.Login, ReadOnly: v.ReadOnly, Expires: d.now().Add(feedTTL).Unix()})
+	return d.feeds.Encode("feed", feedClaims{Host: string(v.Host), Login: v.Login, ReadOnly: v.ReadOnly, TokenTag: v.tokenTag, Expires: d.now().Add(feedTTL).Unix()})
 }
 
 // feedViewer is the viewer a feed token names; forged, garbled and
@@ -53,10 +54,13 @@ func (d *Dashboard) feedViewer(tok string) (*Viewer, error) {
 	if c.Login == "" || d.now().Unix() >= c.Expires {
 		return nil, errors.New("expired feed token")
 	}
+	if !d.tokenCurrent(c.ReadOnly, c.TokenTag) {
+		return nil, errTokenChanged
+	}
 	if !c.ReadOnly && c.Host == "" {
 		return nil, errors.New("feed token without a host")
 	}
-	return &Viewer{Host: policies.Host(c.Host), Login: c.Login, ReadOnly: c.ReadOnly, viaFeed: true, sessionID: "feed"}, nil
+	return &Viewer{Host: policies.Host(c.Host), Login: c.Login, ReadOnly: c.ReadOnly, tokenTag: c.TokenTag, viaFeed: true, sessionID: "feed"}, nil
 }
 
 // feedRole reads a feed viewer's role with Shipgate's own credentials on

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,7 +50,12 @@ type env struct {
 	gh    *fakegithub.Server
 	d     *Dashboard
 	srv   *httptest.Server
+	// h is the handler srv serves; swap replaces it (a restart).
+	h atomic.Pointer[http.Handler]
 }
+
+// swap makes srv serve h from now on, as a restarted Shipgate would.
+func (e *env) swap(h http.Handler) { e.h.Store(&h) }
 
 type envOption func(*Config)
 
@@ -71,8 +77,8 @@ func newEnvOn(t testing.TB, dbURL string, opts ...envOption) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = e.st.Close() })
-	var h http.Handler = http.NotFoundHandler()
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	e.swap(http.NotFoundHandler())
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*e.h.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.gh = fakegithub.New(t, fakegithub.WithToken(testBotToken), fakegithub.WithoutConformance())
 	e.gh.EnableOAuth(fakegithub.OAuthApp{ClientID: testClientID, ClientSecret: testClientSecret, CallbackURL: e.srv.URL + "/auth/github/callback"})
@@ -91,7 +97,7 @@ func newEnvOn(t testing.TB, dbURL string, opts ...envOption) *env {
 	if e.d, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	h = e.d.Handler()
+	e.swap(e.d.Handler())
 	return e
 }
 

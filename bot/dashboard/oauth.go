@@ -90,7 +90,7 @@ func (d *Dashboard) signInToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.cookies.clear(w, d.cookies.presession)
-	d.startSession(w, r, session{Login: "dashboard token", ReadOnly: true}, safeNext(r.PostFormValue("next")))
+	d.startSession(w, r, session{Login: "dashboard token", ReadOnly: true, TokenTag: d.tokenTag}, safeNext(r.PostFormValue("next")))
 }
 
 // startSession writes the session cookie and sends the browser on.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/securecookie"
+
+	"github.com/shipgate/shipgate/bot"
 )
 
 // session is what the session cookie carries, signed and encrypted: the
@@ -23,6 +25,9 @@ type session struct {
 	Name     string `json:"name,omitempty"`
 	Token    string `json:"token,omitempty"`
 	ReadOnly bool   `json:"ro,omitempty"`
+	// TokenTag names the dashboard token a read-only session signed in
+	// with (dashboardTokenTag).
+	TokenTag string `json:"tt,omitempty"`
 	// Expires is checked on the server's clock (Unix seconds): a cookie
 	// kept past its time is refused even if the browser still sends it.
 	Expires int64 `json:"exp"`
@@ -100,6 +105,23 @@ func (c *cookies) clear(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, Secure: c.secure, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
+// dashboardTokenTag names a dashboard token without revealing it: "" when
+// there is none, so that nothing matches.
+func dashboardTokenTag(secret []byte, token bot.Secret) string {
+	if token == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, deriveKey(secret, "dashboard token tag"))
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// tokenCurrent reports whether a read-only viewer's tag names the
+// dashboard token in force; other viewers need none.
+func (d *Dashboard) tokenCurrent(readOnly bool, tag string) bool {
+	return !readOnly || (d.tokenTag != "" && hmac.Equal([]byte(tag), []byte(d.tokenTag)))
+}
+
 // randomID returns 32 random bytes, URL-safe.
 func randomID() string {
 	b := make([]byte, 32)
@@ -109,6 +131,10 @@ func randomID() string {
 
 // errExpired is a session past its time.
 var errExpired = errors.New("session expired")
+
+// errTokenChanged is a read-only session or feed of a dashboard token no
+// longer in force.
+var errTokenChanged = errors.New("the dashboard token changed")
 
 // readSession returns the request's session, or an error when it is
 // absent, forged or expired at now.

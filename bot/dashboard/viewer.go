@@ -24,6 +24,9 @@ type Viewer struct {
 
 	// token is their OAuth token: calls to the host on their behalf.
 	token bot.Secret
+	// tokenTag names the dashboard token a read-only viewer signed in
+	// with: their feed carries it.
+	tokenTag string
 	// sessionID keys the CSRF token.
 	sessionID string
 	// viaFeed is a calendar feed's viewer: no session, no token; roles
@@ -52,7 +55,7 @@ func withViewer(ctx context.Context, v *Viewer) context.Context {
 }
 
 func viewerOf(s session) *Viewer {
-	return &Viewer{Host: policies.Host(s.Host), Login: s.Login, Name: s.Name, ReadOnly: s.ReadOnly, token: bot.Secret(s.Token), sessionID: s.ID}
+	return &Viewer{Host: policies.Host(s.Host), Login: s.Login, Name: s.Name, ReadOnly: s.ReadOnly, tokenTag: s.TokenTag, token: bot.Secret(s.Token), sessionID: s.ID}
 }
 
 // withSession puts the viewer of a valid session in the context. A
@@ -61,6 +64,9 @@ func viewerOf(s session) *Viewer {
 func (d *Dashboard) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := d.cookies.readSession(r, d.now())
+		if err == nil && !d.tokenCurrent(s.ReadOnly, s.TokenTag) {
+			err = errTokenChanged
+		}
 		if err != nil {
 			if _, absent := r.Cookie(d.cookies.session); absent == nil {
 				// A cookie was sent and refused: drop it.
@@ -76,8 +82,11 @@ func (d *Dashboard) withSession(next http.Handler) http.Handler {
 
 // reasonOf names why a cookie was refused, for the log (never the cookie).
 func reasonOf(err error) string {
-	if err == errExpired {
+	switch err {
+	case errExpired:
 		return "expired"
+	case errTokenChanged:
+		return "dashboard token changed"
 	}
 	return "invalid"
 }

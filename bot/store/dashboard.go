@@ -244,14 +244,7 @@ func (s *Store) DeploymentsIn(ctx context.Context, repos []RepoKey, states []str
 		return nil, nil
 	}
 	in, args := repoIn("", repos, 1)
-	q := `SELECT ` + deploymentColumns + ` FROM deployments WHERE ` + in
-	if len(states) > 0 {
-		q += ` AND state IN (` + params(len(args)+1, len(states)) + `)`
-		args = append(args, stringArgs(states)...)
-	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY updated_at DESC, id DESC LIMIT $%d`, len(args))
-	return s.queryDeployments(ctx, q, args...)
+	return s.deploymentsWhere(ctx, in, args, states, "", limit)
 }
 
 // AuditSearch selects audit events for the dashboard. Repos is required:

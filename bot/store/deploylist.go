@@ -38,21 +38,28 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]Depl
 	if len(f.Repos) == 0 {
 		return nil, nil
 	}
-	q := `SELECT ` + deploymentColumns + ` FROM deployments WHERE host = $1 AND repo IN (` + params(2, len(f.Repos)) + `)`
-	args := append([]any{f.Host}, stringArgs(f.Repos)...)
-	if len(f.States) > 0 {
-		q += ` AND state IN (` + params(len(args)+1, len(f.States)) + `)`
-		args = append(args, stringArgs(f.States)...)
-	}
-	if f.Version != "" {
-		args = append(args, f.Version)
-		q += fmt.Sprintf(` AND version = $%d`, len(args))
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	args = append(args, min(limit, maxListLimit))
+	where := `host = $1 AND repo IN (` + params(2, len(f.Repos)) + `)`
+	return s.deploymentsWhere(ctx, where, append([]any{f.Host}, stringArgs(f.Repos)...), f.States, f.Version, min(limit, maxListLimit))
+}
+
+// deploymentsWhere returns up to limit deployments that match where (with
+// its args) and are in one of states (any when none) and of version (any
+// when ""), the most recently updated first: the dashboard's lists share it.
+func (s *Store) deploymentsWhere(ctx context.Context, where string, args []any, states []string, version string, limit int) ([]Deployment, error) {
+	q := `SELECT ` + deploymentColumns + ` FROM deployments WHERE ` + where
+	if len(states) > 0 {
+		q += ` AND state IN (` + params(len(args)+1, len(states)) + `)`
+		args = append(args, stringArgs(states)...)
+	}
+	if version != "" {
+		args = append(args, version)
+		q += fmt.Sprintf(` AND version = $%d`, len(args))
+	}
+	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY updated_at DESC, id DESC LIMIT $%d`, len(args))
 	return s.queryDeployments(ctx, q, args...)
 }

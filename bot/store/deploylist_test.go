@@ -57,6 +57,30 @@ func testListDeployments(t *testing.T, x *suite) {
 		}
 	}
 
+	// DeploymentsIn, the dashboard's lists across hosts, shares the query.
+	in := func(repos []RepoKey, states []string, limit int) []string {
+		t.Helper()
+		ds, err := x.s.DeploymentsIn(ctx, repos, states, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, string(d.Host)+":"+d.Environment+"@"+d.Version)
+		}
+		return out
+	}
+	both := []RepoKey{{Host: "github", Repo: "acme/widgets"}, {Host: "gitlab", Repo: "acme/widgets"}}
+	if got := in(nil, nil, 10); got != nil {
+		t.Errorf("DeploymentsIn of no repository: %q, want nothing", got)
+	}
+	if got, want := in(both, []string{"running"}, 10), []string{"gitlab:staging@v1.2.0", "github:staging@v1.3.0", "github:production@v1.2.0"}; !slices.Equal(got, want) {
+		t.Errorf("DeploymentsIn running: %q, want %q", got, want)
+	}
+	if got, want := in(both[:1], nil, 2), []string{"github:staging@v1.3.0", "github:production@v1.2.0"}; !slices.Equal(got, want) {
+		t.Errorf("DeploymentsIn with a limit: %q, want %q", got, want)
+	}
+
 	for i, subj := range []string{"production@v1.2.0: approval", "production@v1.2.0: approval", "production@v1.20: x", "production@v1%2.0: y"} {
 		if _, err := x.s.AppendAudit(ctx, AuditEvent{Host: "github", Repo: "acme/widgets", Kind: "deploy.decision", Actor: "alice", Subject: subj, Outcome: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"strings"
-
 	"net/http"
-
-	"github.com/shipgate/shipgate/policies"
+	"strings"
 
 	"github.com/rs/zerolog"
 
 	"github.com/shipgate/shipgate/bot/dashboard"
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // newDashboard builds the web dashboard served at the root (a page saying

@@ -14,7 +14,8 @@ import (
 //     the entry; when nothing else does, the entry is pending and says why.
 //   - A request for changes from someone a member rule that applies would
 //     count fails the entry: an objection is not routed around by another
-//     alternative.
+//     alternative. One from someone a member rule that may apply (its when
+//     is not known) would count keeps the entry pending.
 //   - Within one way of satisfying the entry, a person counts toward one
 //     member rule only: all_of [{from: [@acme/sre]}, {from: [@acme/leads]}]
 //     needs two people even when one is in both teams. (Separate entries
@@ -25,8 +26,9 @@ import (
 // leafEval is one plain rule inside a combination, judged on its own.
 type leafEval struct {
 	rule *ApprovalRule
-	// skipped: its when (or a combination's around it) is false.
-	skipped bool
+	// skipped: its when (or a combination's around it) is false; unsure:
+	// whether it applies is not known.
+	skipped, unsure bool
 	// why is set when the rule cannot be judged (a fact is missing).
 	why   string
 	tally approvalTally
@@ -82,12 +84,8 @@ func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
 		}
 		return res
 	}
-	for i := range leaves {
-		if l := &leaves[i]; !l.skipped && len(l.tally.blockers) > 0 {
-			res.Status = Fail
-			res.Message = "changes requested by " + mentions(l.tally.blockers) + ": address the review, then ask for a re-review (or have the review dismissed)"
-			return res
-		}
+	if r, blocked := objection(res, leaves); blocked {
+		return r
 	}
 	best, bestMissing, why := -1, 0, ""
 	m := &s.scratch.m
@@ -120,6 +118,30 @@ func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
 	return res
 }
 
+// objection fails res when someone a member rule that applies would
+// count requests changes, and keeps it pending when that rule may apply:
+// another alternative does not route around an objection.
+func objection(res Result, leaves []leafEval) (Result, bool) {
+	var unsure *leafEval
+	for i := range leaves {
+		switch l := &leaves[i]; {
+		case l.skipped || len(l.tally.blockers) == 0:
+		case !l.unsure:
+			res.Status = Fail
+			res.Message = "changes requested by " + mentions(l.tally.blockers) + ": address the review, then ask for a re-review (or have the review dismissed)"
+			return res, true
+		case unsure == nil:
+			unsure = l
+		}
+	}
+	if unsure == nil {
+		return res, false
+	}
+	res.Status = Wait
+	res.Message = "changes requested by " + mentions(unsure.tally.blockers) + ", and " + unsure.why + ": address the review, then ask for a re-review (or have the review dismissed)"
+	return res, true
+}
+
 // collectLeaves judges every plain rule inside r, with the truth of the
 // conditions around it (a combination's when holds for all its members).
 func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string, out *[]leafEval) {
@@ -144,7 +166,8 @@ func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string
 	switch {
 	case l.skipped:
 	case t == truthUnknown:
-		l.why = why
+		// The rule may apply: its objections hold the entry (objection).
+		l.why, l.unsure, l.tally = why, true, s.tally(*r)
 	case r.CodeOwners && s.c.Files == nil:
 		l.why = "the changed files are not known yet, so code owners cannot be checked"
 	default:

@@ -3,6 +3,7 @@ package policies
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Attacks on rule logic: someone with write access, or the author, tries
@@ -150,5 +151,38 @@ func TestAttackNotPathsIsWarnedAbout(t *testing.T) {
 	c.Files = append(c.Files, File{Path: "docs/readme.md"})
 	if r := Evaluate(p, c, now0).Results[0]; r.Status != Skipped {
 		t.Errorf("the documented meaning changed: %s %q", r.Status, r.Message)
+	}
+}
+
+func TestAttackAnObjectionUnderAnUnknownWhenIsNotRoutedAroundByAnAlternative(t *testing.T) {
+	// Whether the dba rule applies is not known (the file list was cut
+	// off, and db/ files may be among those not read): erin's request for
+	// changes must not be passed over because the release managers
+	// approved the other alternative.
+	p := mustLoad(t, `version: 1
+approvals:
+  - name: reviewed
+    any_of:
+      - {name: dba, when: {paths: ["db/**"]}, from: ["@acme/dba"]}
+      - {name: managers, from: ["@acme/release-managers"], required: 2}
+`)
+	c := basePR() // carol and dave (release managers) approved
+	c.Files = []File{{Path: "api/a.go"}}
+	c.Incomplete = map[Facts]string{NeedFiles: "GitHub lists at most 3000 files"}
+	c.Reviews = append(c.Reviews, Review{Author: Actor{Login: "erin"}, State: ReviewChangesRequested, CommitSHA: c.HeadSHA, SubmittedAt: t0.Add(time.Hour)})
+	r := Evaluate(p, c, now0).Results[0]
+	if r.Status != Wait || !strings.Contains(r.Message, "changes requested by @erin, and not every changed file could be read") {
+		t.Errorf("%s %q, want pending on erin's objection", r.Status, r.Message)
+	}
+	// With every file read and no db/ file, the dba rule does not apply:
+	// erin's objection is not the entry's, and the managers' way holds.
+	c.Incomplete = nil
+	if r := Evaluate(p, c, now0).Results[0]; r.Status != Pass {
+		t.Errorf("no db/ file: %s %q, want passing", r.Status, r.Message)
+	}
+	// A db/ file read: the rule applies and erin's objection fails it.
+	c.Files = append(c.Files, File{Path: "db/schema.sql"})
+	if r := Evaluate(p, c, now0).Results[0]; r.Status != Fail || !strings.Contains(r.Message, "changes requested by @erin") {
+		t.Errorf("a db/ file: %s %q, want failing", r.Status, r.Message)
 	}
 }

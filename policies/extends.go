@@ -62,7 +62,9 @@ func ParseSource(s string) (Source, error) {
 		rest = s
 	}
 	p := strings.TrimPrefix(rest, "./")
-	if p == "" || p != path.Clean(p) || strings.HasPrefix(p, "/") && remote || slices.Contains(strings.Split(p, "/"), "..") {
+	// A bare path is one of the repository too: a leading / would let a
+	// policy read any file of the machine that checks it (the CLI in CI).
+	if p == "" || p != path.Clean(p) || strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
 		return Source{}, fmt.Errorf("%s is not a clean path inside the repository (no .., no leading /)", quoteValue(rest))
 	}
 	src.Path = p
@@ -78,9 +80,6 @@ func (ref Source) from(includer Source) Source {
 	}
 	if includer.Repo != "" {
 		return Source{Repo: includer.Repo, Path: ref.Path, Ref: includer.Ref}
-	}
-	if strings.HasPrefix(ref.Path, "/") {
-		return ref
 	}
 	return Source{Path: path.Join(path.Dir(includer.Path), ref.Path)}
 }

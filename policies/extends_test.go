@@ -60,6 +60,7 @@ func TestParseSource(t *testing.T) {
 		{in: "acme:x.yml", bad: "not a repository path"},
 		{in: "acme/r:../x.yml", bad: "not a clean path"},
 		{in: "acme/r:/etc/x.yml", bad: "not a clean path"},
+		{in: "/etc/x.yml", bad: "not a clean path"},
 		{in: "acme/r:x.yml@", bad: "not a branch"},
 		{in: "acme/r:x.yml@a..b", bad: "not a branch"},
 	} {
@@ -476,5 +477,25 @@ func TestMergeRulesPerKey(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// A policy cannot make the machine that checks it read a file outside the
+// repository (the CLI in CI holds tokens in its environment and files):
+// an absolute extends fails at extends, and nothing is read.
+func TestAttackExtendsCannotReadAnAbsolutePath(t *testing.T) {
+	for _, includer := range []Source{{Path: ".shipgate.yml"}, {Repo: "acme/api", Path: ".shipgate.yml", Ref: "main"}} {
+		var read []Source
+		resolve := func(src Source) ([]byte, error) {
+			read = append(read, src)
+			return []byte("version: 1\n"), nil
+		}
+		_, _, err := LoadExtended(".shipgate.yml", includer, []byte("version: 1\nextends: /proc/self/environ\n"), resolve)
+		if err == nil || !strings.Contains(err.Error(), ".shipgate.yml:2:10: extends: \"/proc/self/environ\" is not a clean path inside the repository") {
+			t.Errorf("from %s: error %v, want one at extends", includer, err)
+		}
+		if len(read) > 0 {
+			t.Errorf("from %s: read %v", includer, read)
+		}
 	}
 }

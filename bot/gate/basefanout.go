@@ -2,6 +2,8 @@ package gate
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -74,31 +76,43 @@ func PolicyPaths(paths []string) []string {
 // FanOutBase queues a new evaluation of every open change of every
 // repository whose policy extends a file the push changed (their
 // organisation default included), one delivery per repository. It is the
-// flow both hosts share; host adapters only translate the push.
+// flow both hosts share; host adapters only translate the push. A
+// repository that cannot be read (its installation gone, a host error)
+// does not keep the others from being queued: its error is returned with
+// the others' after every repository was tried, and the retry queues
+// nothing twice (each repository's delivery is deduplicated).
 func FanOutBase(ctx context.Context, host Host, st BaseStore, q bot.Acceptor, p BasePush, now time.Time) (int, error) {
 	users, err := st.PolicyUsers(ctx, host.Name(), p.Repo, p.Branch, p.IsDefault, p.Paths)
 	if err != nil {
 		return 0, err
 	}
 	queued := 0
+	var errs []error
 	for _, user := range users {
-		r, err := host.Repo(ctx, user, 0)
-		if err != nil {
-			return queued, err
-		}
-		open, err := r.OpenChanges(ctx, "")
-		if err != nil {
-			return queued, err
-		}
-		rc := Rechecks{Host: host.Name(), Repo: user, DeliveryID: "base:" + p.DeliveryID + ":" + user,
-			Reason: "policy_changed", Sender: p.Sender, Changes: open}
-		n, err := rc.Queue(ctx, q, now)
-		if err != nil {
-			return queued, err
-		}
+		n, err := queueBaseUser(ctx, host, q, p, user, now)
 		queued += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("re-evaluating %s after a change of its base policy in %s: %w", user, p.Repo, err))
+			continue
+		}
 		zerolog.Ctx(ctx).Info().Str(bot.FieldRepo, user).Str("base_repo", p.Repo).Str("branch", p.Branch).Int("queued", n).
 			Msg("base policy changed: open changes queued for evaluation")
 	}
-	return queued, nil
+	return queued, errors.Join(errs...)
+}
+
+// queueBaseUser queues a new evaluation of every open change of user, a
+// repository whose policy extends the pushed base.
+func queueBaseUser(ctx context.Context, host Host, q bot.Acceptor, p BasePush, user string, now time.Time) (int, error) {
+	r, err := host.Repo(ctx, user, 0)
+	if err != nil {
+		return 0, err
+	}
+	open, err := r.OpenChanges(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	rc := Rechecks{Host: host.Name(), Repo: user, DeliveryID: "base:" + p.DeliveryID + ":" + user,
+		Reason: "policy_changed", Sender: p.Sender, Changes: open}
+	return rc.Queue(ctx, q, now)
 }

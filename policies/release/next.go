@@ -125,7 +125,7 @@ func Next(s policies.ReleaseSettings, at At, commits []policies.Commit, prerelea
 	}
 	if ra != nil {
 		// The footer decides the version: the commits' bump does not.
-		err = p.releaseAs(s.TagPrefix, ra, known)
+		err = p.releaseAs(ra, known)
 	}
 	if err != nil {
 		return p, err

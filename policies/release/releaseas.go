@@ -69,7 +69,7 @@ func parseReleaseAs(prefix, text string) (Version, error) {
 // releaseAsProblem says why ra cannot be the next version after prev
 // (nil when there is no previous version) on line l (nil on the main
 // line), given the known version tags; "" when it can.
-func releaseAsProblem(prefix string, ra *ReleaseAs, prev *Version, prevTag string, l *Line, known []versionTag) string {
+func releaseAsProblem(ra *ReleaseAs, prev *Version, prevTag string, l *Line, known []versionTag) string {
 	v := ra.Version
 	switch {
 	case prev != nil && v.Compare(*prev) <= 0:
@@ -88,8 +88,8 @@ func releaseAsProblem(prefix string, ra *ReleaseAs, prev *Version, prevTag strin
 
 // releaseAs sets the plan's next version to ra's, or returns why it
 // cannot be.
-func (p *Plan) releaseAs(prefix string, ra *ReleaseAs, known []versionTag) error {
-	if why := releaseAsProblem(prefix, ra, p.Previous, p.PreviousTag, p.Line, known); why != "" {
+func (p *Plan) releaseAs(ra *ReleaseAs, known []versionTag) error {
+	if why := releaseAsProblem(ra, p.Previous, p.PreviousTag, p.Line, known); why != "" {
 		return fmt.Errorf("%w: commit %s says Release-As: %s, %s", ErrReleaseAs, shortSHA(ra.Commit), ra.Text, why)
 	}
 	p.Next, p.ReleaseAs = ra.Version, ra

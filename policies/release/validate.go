@@ -264,7 +264,7 @@ func validateReleaseAs(s policies.ReleaseSettings, c TagCheck, v Version, ra *Re
 	if ok {
 		prevVersion = &prev.version
 	}
-	if why := releaseAsProblem(s.TagPrefix, ra, prevVersion, prev.name, l, others); why != "" {
+	if why := releaseAsProblem(ra, prevVersion, prev.name, l, others); why != "" {
 		return []Problem{{Kind: ProblemReleaseAs, Message: fmt.Sprintf("commit %s says Release-As: %s, %s", shortSHA(ra.Commit), ra.Text, why)}}
 	}
 	var problems []Problem

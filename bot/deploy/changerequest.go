@@ -108,12 +108,14 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 	switch {
 	case err != nil:
 		return waiting(minTime(st.now.Add(s.cr.Poll), cur.Until), "reading change request %s: %v; trying again", c.Number, err)
-	case strings.EqualFold(approval, "approved"):
-		return done("change request %s approved in ServiceNow", c.Number)
+	case changeEnded(state):
+		// Before the approval: a change canceled or closed after it was
+		// approved keeps its approval, and must not let the deployment go.
+		return failed("change request %s is %s in ServiceNow; nothing was deployed", c.Number, state)
 	case strings.EqualFold(approval, "rejected"):
 		return failed("change request %s was rejected in ServiceNow", c.Number)
-	case strings.EqualFold(state, "canceled") || strings.EqualFold(state, "closed"):
-		return failed("change request %s is %s in ServiceNow", c.Number, state)
+	case strings.EqualFold(approval, "approved"):
+		return done("change request %s approved in ServiceNow", c.Number)
 	case !st.now.Before(cur.Until):
 		return failed("change request %s was not approved within %s", c.Number, s.cr.Expires)
 	}
@@ -248,6 +250,17 @@ func stepFacts(st *State) string {
 		parts = append(parts, p)
 	}
 	return "Steps: " + strings.Join(parts, "; ") + "."
+}
+
+// changeEnded reports whether a change request's displayed state is one
+// it cannot be implemented in (either spelling of canceled).
+func changeEnded(state string) bool {
+	for _, s := range []string{"canceled", "cancelled", "closed"} {
+		if strings.EqualFold(strings.TrimSpace(state), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -18,6 +18,7 @@ type ChangeRequestConfig struct {
 	Duration string `yaml:"duration,omitempty" json:"duration,omitempty"`
 	// Poll is how often the approval is asked (default 1m).
 	Poll string `yaml:"poll,omitempty" json:"poll,omitempty"`
-	// Expires is how long the approval is waited for (default 24h).
+	// Expires is how long the change request is waited for, to open and
+	// to be approved (default 24h).
 	Expires string `yaml:"expires,omitempty" json:"expires,omitempty"`
 }

@@ -81,10 +81,13 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 		}
 	}
 	c := st.Change
+	if cur.Until.IsZero() {
+		cur.Until = st.now.Add(s.cr.Expires)
+	}
 	if c.ID == "" {
 		notes, err := s.notes(ctx, st)
 		if err != nil {
-			return waiting(st.now.Add(s.cr.Poll), "reading the notes of %s: %v; trying again", st.Version, err)
+			return s.retryOpen(st, cur.Until, fmt.Errorf("reading the notes of %s: %w", st.Version, err))
 		}
 		fields, err := s.fields(st, notes)
 		if err != nil {
@@ -92,7 +95,7 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 		}
 		id, number, page, err := crs.OpenChange(ctx, c.Key, fields)
 		if err != nil {
-			return waiting(st.now.Add(s.cr.Poll), "opening the change request: %v; trying again", err)
+			return s.retryOpen(st, cur.Until, fmt.Errorf("opening the change request: %w", err))
 		}
 		c.ID, c.Number, c.URL = id, number, page
 		s.o.auditNow(ctx, st, "deploy.change_request", s.o.botActor(), number, "opened")
@@ -101,23 +104,33 @@ func (s *changeStep) Run(ctx context.Context, st *State) (Result, error) {
 	if !s.cr.WaitForApproval {
 		return done("change request %s opened", c.Number)
 	}
-	if cur.Until.IsZero() {
-		cur.Until = st.now.Add(s.cr.Expires)
-	}
 	state, approval, err := crs.ChangeStatus(ctx, c.ID)
 	switch {
 	case err != nil:
 		return waiting(minTime(st.now.Add(s.cr.Poll), cur.Until), "reading change request %s: %v; trying again", c.Number, err)
-	case strings.EqualFold(approval, "approved"):
-		return done("change request %s approved in ServiceNow", c.Number)
+	case changeEnded(state):
+		// Before the approval: a change canceled or closed after it was
+		// approved keeps its approval, and must not let the deployment go.
+		return failed("change request %s is %s in ServiceNow; nothing was deployed", c.Number, state)
 	case strings.EqualFold(approval, "rejected"):
 		return failed("change request %s was rejected in ServiceNow", c.Number)
-	case strings.EqualFold(state, "canceled") || strings.EqualFold(state, "closed"):
-		return failed("change request %s is %s in ServiceNow", c.Number, state)
+	case strings.EqualFold(approval, "approved"):
+		return done("change request %s approved in ServiceNow", c.Number)
 	case !st.now.Before(cur.Until):
 		return failed("change request %s was not approved within %s", c.Number, s.cr.Expires)
 	}
 	return waiting(minTime(st.now.Add(s.cr.Poll), cur.Until), "waiting for ServiceNow to approve change request %s (approval: %s)", c.Number, orDefault(approval, "none"))
+}
+
+// retryOpen asks again after a failure to open the change request, until
+// expires has passed: a ServiceNow that keeps refusing (credentials, a
+// template its instance rejects) fails the deployment, saying why, rather
+// than holding it for ever.
+func (s *changeStep) retryOpen(st *State, until time.Time, err error) (Result, error) {
+	if !st.now.Before(until) {
+		return failed("%v; gave up after %s (change_request.expires)", err, s.cr.Expires)
+	}
+	return waiting(minTime(st.now.Add(s.cr.Poll), until), "%v; trying again", err)
 }
 
 // notes describe the release for the change request: its notes and the
@@ -248,6 +261,17 @@ func stepFacts(st *State) string {
 		parts = append(parts, p)
 	}
 	return "Steps: " + strings.Join(parts, "; ") + "."
+}
+
+// changeEnded reports whether a change request's displayed state is one
+// it cannot be implemented in (either spelling of canceled).
+func changeEnded(state string) bool {
+	for _, s := range []string{"canceled", "cancelled", "closed"} {
+		if strings.EqualFold(strings.TrimSpace(state), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -178,6 +178,55 @@ func TestARejectedChangeStopsTheDeployment(t *testing.T) {
 	}
 }
 
+// Attack: a change request approved and then canceled (or closed) in
+// ServiceNow keeps its approval "Approved"; the deployment must not take
+// that approval and go.
+func TestAnApprovedChangeCanceledAfterwardsStopsTheDeployment(t *testing.T) {
+	for _, state := range []string{"Canceled", "Cancelled", "Closed"} {
+		t.Run(state, func(t *testing.T) {
+			e, sn := newChangeEnv(t)
+			if err := e.o.Release(e.ctx, "github", repo, "v1.2.0", "abc", Actor{Login: "dave"}); err != nil {
+				t.Fatal(err)
+			}
+			e.drain()
+			c := onlyChange(t, sn)
+			sn.Update(c.Number, func(c *fakeservicenow.Change) { c.Approval, c.State = "Approved", state })
+			e.after(time.Minute)
+			e.wantDispatches()
+			st := e.state(DeploymentID("github", repo, "production", "v1.2.0", KindDeploy))
+			if st.Status != StatusFailed || !strings.Contains(st.Message, "is "+state+" in ServiceNow") {
+				t.Errorf("deployment %s: %s", st.Status, st.Message)
+			}
+		})
+	}
+}
+
+// A ServiceNow that keeps failing to open the change request holds the
+// deployment only until expires, then fails it saying why; nothing runs.
+func TestAChangeThatCannotBeOpenedFailsTheDeploymentAtExpiry(t *testing.T) {
+	e, sn := newChangeEnv(t)
+	sn.Down()
+	if err := e.o.Release(e.ctx, "github", repo, "v1.2.0", "abc", Actor{Login: "dave"}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	id := DeploymentID("github", repo, "production", "v1.2.0", KindDeploy)
+	if st := e.state(id); st.Status == StatusFailed || !strings.Contains(st.Current().Message, "opening the change request") {
+		t.Fatalf("before expiry, deployment %s: %+v", st.Status, st.Current())
+	}
+	for range 25 {
+		e.after(time.Hour)
+	}
+	e.wantDispatches()
+	st := e.state(id)
+	if st.Status != StatusFailed || !strings.Contains(st.Message, "gave up after 24h0m0s (change_request.expires)") {
+		t.Errorf("deployment %s: %s", st.Status, st.Message)
+	}
+	if len(sn.Changes()) != 0 {
+		t.Errorf("change requests: %+v", sn.Changes())
+	}
+}
+
 // SIGKILL after ServiceNow opened the change request and before Shipgate
 // saved it: the next process finds it by its correlation ID and opens no
 // second one.

@@ -52,6 +52,10 @@ func NewJira(baseURL, user string, token bot.Secret, client *http.Client) (*Jira
 // request's path.
 var jiraKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]*-[0-9]+$`)
 
+// errNotAnID is the error of an ID its provider cannot be asked about:
+// asking again will not help.
+var errNotAnID = errors.New("not asked")
+
 // maxAnswer bounds an answer read from a change system.
 const maxAnswer = 1 << 20
 
@@ -62,7 +66,7 @@ const maxAnswer = 1 << 20
 func (j *Jira) Issue(ctx context.Context, key string, fields []string) (policies.Record, error) {
 	rec := policies.Record{ID: key, Provider: policies.ProviderJira}
 	if !jiraKey.MatchString(key) {
-		return rec, fmt.Errorf("%q is not a Jira issue key", key)
+		return rec, fmt.Errorf("%w: %q is not a Jira issue key (such as ACME-123): correct change_record.verify.jira.pattern or the cited ID", errNotAnID, key)
 	}
 	q := url.Values{"fields": {strings.Join(append([]string{"summary", "status", "project", "issuetype"}, fields...), ",")}}
 	u := *j.base

@@ -186,9 +186,16 @@ func TestAnIDCannotReachBeyondItsRecord(t *testing.T) {
 		ServiceNow: &policies.ServiceNowVerification{Pattern: regexp.MustCompile(`^(?:CHG.+)$`), States: []string{"Scheduled"}, Approval: "approved"},
 	}
 	got := v.Verify(context.Background(), rv, []string{"ACME-1/../../../rest/api/2/myself", "CHG0000001^ORnumber=CHG0000002"}, false)
+	if len(got) != 2 {
+		t.Fatalf("answers: %+v", got)
+	}
 	for id, r := range got {
 		if r.Found || r.Unverified == "" {
 			t.Errorf("%s: %+v", id, r)
+		}
+		// Asking again cannot help: no retry is scheduled for it.
+		if r.Retry || !strings.Contains(r.Unverified, "correct change_record.verify") {
+			t.Errorf("%s: retry %v, %q does not say how to fix it", id, r.Retry, r.Unverified)
 		}
 	}
 	if len(fake.Requests())+len(sn.Requests()) != 0 {

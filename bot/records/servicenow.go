@@ -62,7 +62,7 @@ const changeFields = "sys_id,number,short_description,state,approval,start_date,
 func (s *ServiceNow) Change(ctx context.Context, number string) (policies.Record, error) {
 	rec := policies.Record{ID: number, Provider: policies.ProviderServiceNow}
 	if !changeNumber.MatchString(number) {
-		return rec, fmt.Errorf("%q is not a ServiceNow change number", number)
+		return rec, fmt.Errorf("%w: %q is not a ServiceNow change number (such as CHG0030001): correct change_record.verify.servicenow.pattern or the cited ID", errNotAnID, number)
 	}
 	q := url.Values{"sysparm_query": {"number=" + number}, "sysparm_display_value": {"all"}, "sysparm_limit": {"1"},
 		"sysparm_fields": {changeFields}, "sysparm_exclude_reference_link": {"true"}}

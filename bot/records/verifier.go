@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -93,7 +94,7 @@ func (v *Verifier) verify(ctx context.Context, rv *policies.RecordVerification, 
 		r, err = v.ServiceNow.Change(ctx, id)
 	}
 	if err != nil {
-		r.Unverified, r.Retry = err.Error(), true
+		r.Unverified, r.Retry = err.Error(), !errors.Is(err, errNotAnID)
 		return r
 	}
 	r.CheckedAt = nowOr(v.Now)

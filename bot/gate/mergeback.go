@@ -74,8 +74,9 @@ const MergeBackMarker = "<!-- shipgate:merge-back -->"
 // afterMerge tracks what a merged change means for merge-backs: the
 // merge of a tracked merge-back PR marks its hotfix merged back; the
 // merge of a declared hotfix into a release branch opens its merge-back.
-// Only the PR Shipgate opened counts, and only merged: a PR closed
-// unmerged, or one that merely names the hotfix, leaves it pending.
+// Only the PR Shipgate opened counts, and only merged into its target: a
+// PR closed unmerged, retargeted, or one that merely names the hotfix,
+// leaves it pending.
 func (w *work) afterMerge(ctx context.Context) error {
 	if w.snap.State != Merged {
 		return nil
@@ -89,6 +90,12 @@ func (w *work) afterMerge(ctx context.Context) error {
 	switch {
 	case err == nil:
 		if mb.State == store.MergeBackMerged {
+			return nil
+		}
+		if !strings.EqualFold(w.snap.Base, mb.Target) {
+			// Its base was edited to another branch: the target still
+			// lacks the hotfix.
+			zerolog.Ctx(ctx).Warn().Int("hotfix", mb.Hotfix).Str("base", w.snap.Base).Str("target", mb.Target).Msg("the merge-back PR merged outside its target: the hotfix stays pending")
 			return nil
 		}
 		return ms.MergedBack(ctx, g.host, repo, mb.Hotfix, g.cfg.Now())

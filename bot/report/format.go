@@ -2,11 +2,8 @@ package report
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // human writes a duration as people read it: "45s", "12m", "3h 5m",
 // "2d 4h".

@@ -15,6 +15,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -286,7 +287,7 @@ func changes(commits []policies.Commit, prs map[int]PR) ([]Change, time.Time) {
 func commands(number int, cmds []store.CommandRecord) ([]Approval, []Override) {
 	var as []Approval
 	var os []Override
-	what := "#" + itoa(number)
+	what := "#" + strconv.Itoa(number)
 	for _, c := range cmds {
 		if !c.Accepted {
 			continue

@@ -251,3 +251,22 @@ func TestAnOpenMergeBackIsAnnouncedWithItsConflicts(t *testing.T) {
 		t.Errorf("%d announcements after a redelivery", n)
 	}
 }
+
+// TestAMergeBackRetargetedElsewhereDoesNotCount: someone with write access
+// edits the merge-back PR's base to a branch of their own and merges it
+// there; main still lacks the hotfix, so main's tags stay refused.
+func TestAMergeBackRetargetedElsewhereDoesNotCount(t *testing.T) {
+	h, _ := mergeBackWorld(t, false)
+	scratch := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "Merge into scratch", Author: "alice", Parents: []string{h.fake.TreeRef(testRepo, "main")}})
+	h.fake.SetBranch(testRepo, "scratch", scratch)
+	h.updatePR(42, func(pr *fakegithub.PR) {
+		pr.Base = "scratch"
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, scratch, h.clock.Now()
+	})
+	h.prEvent(42, "closed", "alice")
+	h.drain()
+	st := h.tagMain("v1.3.0")
+	if st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
+		t.Fatalf("main's tag after the merge-back merged into scratch: %s %q", st.State, st.Description)
+	}
+}

@@ -124,7 +124,7 @@ func (t *trainRun) announcePlan(ctx context.Context) error {
 		return nil
 	}
 	if at := tr.Leaves.Add(-t.p.Trains.Announce); at.After(t.now.Add(time.Minute)) {
-		return queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseAnnounce, at)
+		return queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseAnnounce, at, at)
 	}
 	d, err := t.propose(ctx)
 	if err != nil {
@@ -244,7 +244,7 @@ func (t *trainRun) postpone(ctx context.Context) error {
 	if !tr.Leaves.IsZero() {
 		until, runAt = t.when(tr.Leaves), tr.Leaves
 	}
-	if err := queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseCut, runAt); err != nil {
+	if err := queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseCut, runAt, runAt); err != nil {
 		return err
 	}
 	why := fmt.Sprintf("the freeze %s holds it until %s", strings.Join(tr.FrozenBy, ", "), until)

@@ -16,7 +16,7 @@ import (
 )
 
 // BranchCutter is a Repo that can create branches: a release train with
-// releases.branch needs it (GitHub). Without it such a train is refused,
+// releases.branch needs it (GitHub and GitLab). Without it such a train is refused,
 // with the reason, and cuts nothing.
 type BranchCutter interface {
 	// CreateBranch creates branch at sha; a branch already at sha is no

@@ -62,3 +62,36 @@ releases:
 		t.Errorf("queued %d announcement and %d cut jobs, want 1 and 1: %v", announces, cuts, a.seen)
 	}
 }
+
+func TestTrainsOneFreezeHeldLeaveAsTheLastOfThem(t *testing.T) {
+	p, err := policies.Load(".shipgate.yml", []byte(`version: 1
+releases:
+  schedule: {cron: "0 10 * * TUE", timezone: UTC}
+  tag: true
+freeze:
+  windows:
+    - {name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)
+	dec22, dec29 := time.Date(2026, 12, 22, 10, 0, 0, 0, time.UTC), time.Date(2026, 12, 29, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name      string
+		train     time.Time
+		now, want time.Time
+	}{
+		{"the first held train gives way to the last", dec22, ends, dec29},
+		{"the last held train cuts", dec29, ends, time.Time{}},
+		{"a day later too", dec22, ends.Add(24 * time.Hour), dec29},
+		{"a train no freeze held cuts", time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC), time.Date(2027, 1, 12, 10, 0, 0, 0, time.UTC), time.Time{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := p.Trains.Train(tt.train, p.Freeze)
+			if got := mergedInto(p, tr, tt.now); !got.Equal(tt.want) {
+				t.Errorf("mergedInto = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

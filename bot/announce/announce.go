@@ -80,6 +80,17 @@ type Event struct {
 	Links []templates.SlackLink
 }
 
+// route is the channel the policy announces e in; ok is false when it
+// does not announce e. An announced event without a key or repository is
+// an error: it could not be told from its redelivery.
+func (e Event) route() (channel string, ok bool, err error) {
+	channel, ok = e.Notify.Channel(e.Kind.Event())
+	if ok && (e.Key == "" || e.Repo == "") {
+		return "", false, fmt.Errorf("%w (%s of %q)", ErrUnkeyed, e.Kind, e.Repo)
+	}
+	return channel, ok, nil
+}
+
 // onceKey is the event's key in the once-only store.
 func (e Event) onceKey() string {
 	return "announce:" + string(e.Kind) + ":" + e.Repo + ":" + e.Key
@@ -127,12 +138,9 @@ var ErrUnkeyed = errors.New("announce: an event needs a key")
 
 // Announce implements Announcer.
 func (n *Notifier) Announce(ctx context.Context, e Event) error {
-	channel, ok := e.Notify.Channel(e.Kind.Event())
+	channel, ok, err := e.route()
 	if !ok {
-		return nil
-	}
-	if e.Key == "" || e.Repo == "" {
-		return fmt.Errorf("%w (%s of %q)", ErrUnkeyed, e.Kind, e.Repo)
+		return err
 	}
 	var text bytes.Buffer
 	if err := templates.SlackAnnounce(&text, render(e)); err != nil {

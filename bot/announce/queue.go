@@ -26,11 +26,8 @@ var _ Announcer = Queue{}
 // Announce implements Announcer: an event the policy does not announce is
 // not queued; one queued before is a duplicate.
 func (q Queue) Announce(ctx context.Context, e Event) error {
-	if _, ok := e.Notify.Channel(e.Kind.Event()); !ok {
-		return nil
-	}
-	if e.Key == "" || e.Repo == "" {
-		return fmt.Errorf("%w (%s of %q)", ErrUnkeyed, e.Kind, e.Repo)
+	if _, ok, err := e.route(); !ok {
+		return err
 	}
 	payload, err := json.Marshal(e)
 	if err != nil {

@@ -2,6 +2,7 @@ package announce_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -60,5 +61,18 @@ func TestQueuedEventsArePostedByTheirJobsOnceAndRetriedWhileSlackIsDown(t *testi
 	}
 	if msgs := w.fake.Messages(); len(msgs) != 1 || msgs[0].Channel != "#releases" {
 		t.Errorf("messages: %+v", msgs)
+	}
+}
+
+func TestTheQueueRefusesAnUnkeyedEventItWouldAnnounce(t *testing.T) {
+	w := newWorld(t)
+	q := announce.Queue{Acceptor: w.st}
+	e := announce.Event{Kind: announce.TagRefused, Repo: "acme/shop", Notify: notify}
+	if err := q.Announce(context.Background(), e); !errors.Is(err, announce.ErrUnkeyed) {
+		t.Errorf("queueing an announced event without a key: err = %v, want ErrUnkeyed", err)
+	}
+	e.Notify.Events = nil
+	if err := q.Announce(context.Background(), e); err != nil {
+		t.Errorf("an event the policy does not announce needs no key: err = %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func ScheduleFreezeNotice(ctx context.Context, q bot.Acceptor, host policies.Hos
 	if at.IsZero() {
 		return nil
 	}
-	return queueTrain(ctx, q, trainJob{Host: host, Repo: repo, Scope: scope, At: at}, phaseFreeze, at)
+	return queueTrain(ctx, q, trainJob{Host: host, Repo: repo, Scope: scope, At: at}, phaseFreeze, at, at)
 }
 
 // announceFreezes announces each window of p that starts or ends at

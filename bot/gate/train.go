@@ -16,7 +16,7 @@ import (
 )
 
 // BranchCutter is a Repo that can create branches: a release train with
-// releases.branch needs it (GitHub). Without it such a train is refused,
+// releases.branch needs it (GitHub and GitLab). Without it such a train is refused,
 // with the reason, and cuts nothing.
 type BranchCutter interface {
 	// CreateBranch creates branch at sha; a branch already at sha is no
@@ -62,9 +62,9 @@ const (
 // ScheduleTrain queues the next train of p after now: its cut at its
 // scheduled time, and its plan's announcement releases.announce before it
 // leaves. Each job is named by the repository, the phase, the train's time
-// and when it runs, so that scheduling again (every evaluation of a change
-// into the main line does) is a duplicate, a restart loses nothing and
-// replicas queue it once. A policy without trains schedules nothing.
+// and when it is due, so that scheduling again (every evaluation of a
+// change into the main line does) is a duplicate, a restart loses nothing
+// and replicas queue it once. A policy without trains schedules nothing.
 func ScheduleTrain(ctx context.Context, q bot.Acceptor, host policies.Host, repo string, scope int64, p *policies.Policy, now time.Time) error {
 	if p == nil || p.Trains == nil || p.Trains.Schedule == nil {
 		return nil
@@ -74,11 +74,15 @@ func ScheduleTrain(ctx context.Context, q bot.Acceptor, host policies.Host, repo
 		return nil
 	}
 	tj := trainJob{Host: host, Repo: repo, Scope: scope, At: at}
-	if err := queueTrain(ctx, q, tj, phaseCut, at); err != nil {
+	if err := queueTrain(ctx, q, tj, phaseCut, at, at); err != nil {
 		return err
 	}
 	if tr := p.Trains.Train(at, p.Freeze); p.Trains.Announce > 0 && !tr.Leaves.IsZero() {
-		return queueTrain(ctx, q, tj, phaseAnnounce, later(now, tr.Leaves.Add(-p.Trains.Announce)))
+		// Named by when it is due, not by now: inside the announce
+		// window every evaluation would otherwise queue another
+		// announcement job, each planning the train again on the host.
+		due := tr.Leaves.Add(-p.Trains.Announce)
+		return queueTrain(ctx, q, tj, phaseAnnounce, due, later(now, due))
 	}
 	return nil
 }
@@ -91,8 +95,9 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// queueTrain queues phase of the train tj, due at runAt.
-func queueTrain(ctx context.Context, q bot.Acceptor, tj trainJob, phase string, runAt time.Time) error {
+// queueTrain queues phase of the train tj, named by when it is due and
+// run at runAt (due, or now when due has passed).
+func queueTrain(ctx context.Context, q bot.Acceptor, tj trainJob, phase string, due, runAt time.Time) error {
 	tj.V, tj.Phase = Version, phase
 	payload, err := json.Marshal(tj)
 	if err != nil {
@@ -102,7 +107,7 @@ func queueTrain(ctx context.Context, q bot.Acceptor, tj trainJob, phase string, 
 	// jobs of its key, and one train's cut must not hold up the next
 	// train's announcement.
 	key := fmt.Sprintf("train:%s:%s:%s:%d", tj.Host, tj.Repo, phase, tj.At.Unix())
-	id := fmt.Sprintf("%s@%d", key, runAt.Unix())
+	id := fmt.Sprintf("%s@%d", key, due.Unix())
 	_, err = q.Accept(ctx, store.Delivery{Host: "shipgate", ID: id, Event: "train", Action: phase, Payload: payload},
 		store.Job{Kind: TrainKind(tj.Host), Key: key, Payload: payload, RunAt: runAt})
 	if err != nil {

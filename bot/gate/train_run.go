@@ -124,7 +124,7 @@ func (t *trainRun) announcePlan(ctx context.Context) error {
 		return nil
 	}
 	if at := tr.Leaves.Add(-t.p.Trains.Announce); at.After(t.now.Add(time.Minute)) {
-		return queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseAnnounce, at)
+		return queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseAnnounce, at, at)
 	}
 	d, err := t.propose(ctx)
 	if err != nil {
@@ -172,7 +172,9 @@ func (t *trainRun) cut(ctx context.Context) error {
 		return fmt.Errorf("the train of %s at %s: the store cannot record decisions", t.tj.Repo, t.key())
 	}
 	d := decision{Skip: fmt.Sprintf("the train was due %s and Shipgate was not running then; the next train takes its changes", t.when(tr.Leaves))}
-	if t.now.Sub(tr.Leaves) <= trainCatchUp {
+	if by := mergedInto(t.p, tr, t.now); !by.IsZero() {
+		d = decision{Skip: fmt.Sprintf("the freeze held it until the train of %s left too: that train takes its changes", t.when(by))}
+	} else if t.now.Sub(tr.Leaves) <= trainCatchUp {
 		var err error
 		if d, err = t.propose(ctx); err != nil {
 			return err
@@ -193,6 +195,27 @@ func (t *trainRun) cut(ctx context.Context) error {
 		return t.skip(ctx, d.Skip)
 	}
 	return t.cutDecided(ctx, d)
+}
+
+// maxMerged bounds the trains mergedInto looks ahead at.
+const maxMerged = 1000
+
+// mergedInto is the time of the latest train after tr, due by now, that
+// one freeze held until tr leaves too; zero when there is none. Trains a
+// freeze held leave together at its end: only the last one cuts, rather
+// than each racing to cut the same version.
+func mergedInto(p *policies.Policy, tr policies.Train, now time.Time) time.Time {
+	var last time.Time
+	// Bounded: a train every minute held for weeks gives way to one
+	// maxMerged trains later, which gives way in its turn.
+	at := p.Trains.Next(tr.At)
+	for n := 0; n < maxMerged && !at.IsZero() && !at.After(now); n, at = n+1, p.Trains.Next(at) {
+		if !p.Trains.Train(at, p.Freeze).Leaves.Equal(tr.Leaves) {
+			break
+		}
+		last = at
+	}
+	return last
 }
 
 // cutDecided makes the cuts d decided; each is idempotent, so a retry
@@ -244,7 +267,7 @@ func (t *trainRun) postpone(ctx context.Context) error {
 	if !tr.Leaves.IsZero() {
 		until, runAt = t.when(tr.Leaves), tr.Leaves
 	}
-	if err := queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseCut, runAt); err != nil {
+	if err := queueTrain(ctx, t.g.cfg.Acceptor, t.tj, phaseCut, runAt, runAt); err != nil {
 		return err
 	}
 	why := fmt.Sprintf("the freeze %s holds it until %s", strings.Join(tr.FrozenBy, ", "), until)

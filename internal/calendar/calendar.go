@@ -179,7 +179,7 @@ func (c Calendar) JSON(w io.Writer) error {
 // trainLength is how long a train's event lasts in a calendar client.
 const trainLength = 15 * time.Minute
 
-// ICS writes the calendar as iCalendar; stamp is when it is written
+// ICS writes the calendar as iCalendar; now is when it is written
 // (DTSTAMP). Each train and freeze occurrence keeps its UID from one
 // listing to the next (repository, kind, name and start), so that a
 // subscribed client updates it in place.

@@ -562,6 +562,9 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 3 && rest[0] == "repository" && (rest[1] == "tags" || rest[1] == "commits"):
 		args = append(args, rest[2])
 		return route + "/repository/" + rest[1] + "/:ref", args
+	case len(rest) == 3 && rest[0] == "repository" && rest[1] == "branches":
+		args = append(args, rest[2])
+		return route + "/repository/branches/:branch", args
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args

@@ -88,9 +88,9 @@ func TestCheckWithALocalBase(t *testing.T) {
 	}
 }
 
-// TestReleaseCommandsReadARemoteBase: version next, notes and tag check
-// read .shipgate.yml over its owner/repo base as policy validate and
-// check do, so the organisation's tag prefix reaches them.
+// TestReleaseCommandsReadARemoteBase: version next, notes, tag check and
+// calendar read .shipgate.yml over its owner/repo base as policy validate
+// and check do, so the organisation's tag prefix reaches them.
 func TestReleaseCommandsReadARemoteBase(t *testing.T) {
 	fake := fakegithub.New(t, fakegithub.WithToken("ghp_cli"), fakegithub.WithClock(time.Now))
 	fake.AddRepo(fakegithub.Repo{FullName: "acme/.github"})
@@ -116,5 +116,8 @@ func TestReleaseCommandsReadARemoteBase(t *testing.T) {
 	f.git("tag", "release-0.4.1")
 	if code, out, errOut := runCLI("tag", "check", "release-0.4.1", "--repo", f.dir); code != exitOK || strings.Contains(out+errOut, "ghp_cli") {
 		t.Errorf("tag check release-0.4.1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("calendar", "--repo", f.dir); code != exitOK || strings.Contains(out+errOut, "ghp_cli") {
+		t.Errorf("calendar: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

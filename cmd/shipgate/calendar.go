@@ -80,7 +80,7 @@ func runCalendar(ctx context.Context, out, errOut io.Writer, o calendarOptions, 
 	if path == "" {
 		path = filepath.Join(o.repo, ".shipgate.yml")
 	}
-	p, found, err := githistory.LoadPolicy(path)
+	p, found, err := loadPolicy(ctx, path)
 	switch {
 	case err != nil:
 		return usageError(err)

@@ -18,7 +18,6 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
-	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -158,7 +157,7 @@ func runCheck(ctx context.Context, out io.Writer, o checkOptions) error {
 		}
 		now = t
 	}
-	policy, err := readPolicy(o.policy)
+	policy, err := readPolicy(ctx, o.policy)
 	if err != nil {
 		return usageError(err)
 	}
@@ -268,12 +267,8 @@ func readJSON(path string, dst any) error {
 
 // readPolicy loads and compiles a policy file; a missing file says how to
 // create one.
-func readPolicy(path string) (*policies.Policy, error) {
-	remote, err := remoteBases(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	p, found, err := githistory.LoadPolicyWith(path, remote)
+func readPolicy(ctx context.Context, path string) (*policies.Policy, error) {
+	p, found, err := loadPolicy(ctx, path)
 	if err == nil && !found {
 		return nil, fmt.Errorf("no policy at %s: create one (examples/.shipgate.yml is a start) or pass --policy FILE", path)
 	}

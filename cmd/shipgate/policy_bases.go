@@ -9,8 +9,20 @@ import (
 
 	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/githistory"
 	"github.com/shipgate/shipgate/policies"
 )
+
+// loadPolicy reads the policy file at path merged over the bases it
+// extends, remote ones through remoteBases: every command that reads a
+// local .shipgate.yml reads it the same way (found is false without one).
+func loadPolicy(ctx context.Context, path string) (p *policies.Policy, found bool, err error) {
+	remote, err := remoteBases(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return githistory.LoadPolicyWith(path, remote)
+}
 
 // remoteBases reads owner/repo:path@ref bases (extends) through the
 // GitHub API when SHIPGATE_GITHUB_TOKEN is set (SHIPGATE_GITHUB_API_URL

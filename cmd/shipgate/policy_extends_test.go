@@ -87,3 +87,37 @@ func TestCheckWithALocalBase(t *testing.T) {
 		t.Errorf("exit %d: the base's change_record rule should be judged\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestReleaseCommandsReadARemoteBase: version next, notes, tag check and
+// calendar read .shipgate.yml over its owner/repo base as policy validate
+// and check do, so the organisation's tag prefix reaches them.
+func TestReleaseCommandsReadARemoteBase(t *testing.T) {
+	fake := fakegithub.New(t, fakegithub.WithToken("ghp_cli"), fakegithub.WithClock(time.Now))
+	fake.AddRepo(fakegithub.Repo{FullName: "acme/.github"})
+	fake.SetFile("acme/.github", "v2", "shipgate.yml", "version: 1\ntags:\n  prefix: release-\n")
+	t.Setenv("SHIPGATE_GITHUB_API_URL", fake.URL())
+	f := newGitFixture(t)
+	f.commit("feat: one")
+	f.git("tag", "release-0.4.0")
+	f.commit("fix: two")
+	f.write(".shipgate.yml", "version: 1\nextends: acme/.github:shipgate.yml@v2\n")
+
+	t.Setenv("SHIPGATE_GITHUB_TOKEN", "")
+	if code, _, errOut := runCLI("version", "next", "--repo", f.dir); code != exitUsage || !strings.Contains(errOut, "set SHIPGATE_GITHUB_TOKEN") {
+		t.Errorf("version next without a token: exit %d, want %d asking for one\n%s", code, exitUsage, errOut)
+	}
+	t.Setenv("SHIPGATE_GITHUB_TOKEN", "ghp_cli")
+	if code, out, errOut := runCLI("version", "next", "--repo", f.dir); code != exitOK || !strings.HasPrefix(out, "next version: release-0.4.1 ") {
+		t.Errorf("version next: exit %d, want release-0.4.1 from the base's tag prefix\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("notes", "--repo", f.dir, "--date", "2026-11-22"); code != exitOK || !strings.Contains(out, "0.4.1") {
+		t.Errorf("notes: exit %d\n%s\n%s", code, out, errOut)
+	}
+	f.git("tag", "release-0.4.1")
+	if code, out, errOut := runCLI("tag", "check", "release-0.4.1", "--repo", f.dir); code != exitOK || strings.Contains(out+errOut, "ghp_cli") {
+		t.Errorf("tag check release-0.4.1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("calendar", "--repo", f.dir); code != exitOK || strings.Contains(out+errOut, "ghp_cli") {
+		t.Errorf("calendar: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -51,7 +51,7 @@ func servePprof(ctx context.Context, addr string, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if ip := net.ParseIP(ln.Addr().(*net.TCPAddr).IP.String()); ip != nil && !ip.IsLoopback() {
+	if !ln.Addr().(*net.TCPAddr).IP.IsLoopback() {
 		log.Warn().Str("addr", ln.Addr().String()).Msg("profiling listens beyond loopback: anyone who reaches it can read the process's memory profile")
 	}
 	log.Info().Str("addr", ln.Addr().String()).Msg("profiling (pprof) listening")

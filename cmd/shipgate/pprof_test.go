@@ -40,7 +40,8 @@ func TestServePprof(t *testing.T) {
 	_, port, _ := net.SplitHostPort(addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- servePprof(ctx, ":"+port, zerolog.Nop()) }()
+	var logs lockedBuffer
+	go func() { done <- servePprof(ctx, ":"+port, zerolog.New(&logs)) }()
 	var body string
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get("http://127.0.0.1:" + port + "/debug/pprof/")
@@ -65,5 +66,8 @@ func TestServePprof(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("servePprof did not stop with its context")
+	}
+	if strings.Contains(logs.String(), "beyond loopback") || !strings.Contains(logs.String(), "127.0.0.1:"+port) {
+		t.Errorf("a loopback listener is logged with its address and no warning:\n%s", logs.String())
 	}
 }

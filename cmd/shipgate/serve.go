@@ -40,8 +40,8 @@ is migrated at start; with --migrate off (SHIPGATE_MIGRATE=off) the server
 refuses to start until shipgate migrate has run instead.
 
 Routes: POST /webhooks/github (with the GitHub settings), POST /webhooks/gitlab
-(with the GitLab settings), POST /slack/interactions (with Slack), GET /healthz,
-GET /readyz, GET /metrics; every other path is the web dashboard (sign-in with
+(with the GitLab settings), POST /slack/interactions (with Slack), POST
+/webhooks/jira (with SHIPGATE_JIRA_URL), GET /healthz, GET /readyz, GET /metrics; every other path is the web dashboard (sign-in with
 GitHub or GitLab OAuth, or SHIPGATE_DASHBOARD_TOKEN read-only; off, with a page
 at / saying how to turn it on, without them).
 SIGTERM or SIGINT stops accepting, lets running jobs finish (20s), and exits;

@@ -84,3 +84,13 @@ func TestJiraWebhookIsWiredWithJira(t *testing.T) {
 		t.Errorf("webhook = %+v", h)
 	}
 }
+
+// TestServeHelpNamesTheJiraRoute: the Jira webhook's route is in serve
+// --help with the other routes, so that an operator finds where to point
+// Jira without the README.
+func TestServeHelpNamesTheJiraRoute(t *testing.T) {
+	code, out, errOut := runCLI("serve", "--help")
+	if code != exitOK || !strings.Contains(strings.Join(strings.Fields(out), " "), "POST "+records.JiraRoute+" (with "+records.EnvJiraURL+")") {
+		t.Errorf("serve --help: exit %d, no POST %s route\n%s\n%s", code, records.JiraRoute, out, errOut)
+	}
+}

@@ -132,7 +132,7 @@ type releaseRepo struct {
 // settings of dir/.shipgate.yml, or the defaults when there is none. Both
 // failures are usage errors (exit 2); a policy error names file:line:col.
 func openReleaseRepo(ctx context.Context, dir string) (*releaseRepo, error) {
-	p, found, err := githistory.LoadPolicy(filepath.Join(dir, ".shipgate.yml"))
+	p, found, err := loadPolicy(ctx, filepath.Join(dir, ".shipgate.yml"))
 	if err != nil {
 		return nil, usageError(err)
 	}

@@ -19,10 +19,7 @@ func (st *State) forComponent(ws *workspace, file string) error {
 	}
 	k, ok := ws.policy.Component(name)
 	if !ok {
-		known := strings.Join(ws.policy.ComponentNames(), ", ")
-		if known == "" {
-			known = "none: declare them under the components key"
-		}
+		known := ws.policy.KnownComponents()
 		return fmt.Errorf("input component is %q, which %s does not declare; its components: %s", name, file, known)
 	}
 	ws.settings = k.Release

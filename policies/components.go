@@ -46,6 +46,16 @@ func (p *Policy) ComponentNames() []string {
 	return names
 }
 
+// KnownComponents names the declared components for a message about an
+// unknown one ("api, web"), or says how to declare some when there are
+// none.
+func (p *Policy) KnownComponents() string {
+	if len(p.Components) == 0 {
+		return "none: declare them under the components key"
+	}
+	return strings.Join(p.ComponentNames(), ", ")
+}
+
 // ReleaseOf returns the release settings of the version line a tag belongs
 // to: the component with the longest tag prefix the name starts with, else
 // the repository's own line (p.Release). A tag of a component is thus

@@ -20,10 +20,7 @@ func (rc *releaseRepo) forComponent(name string) error {
 	}
 	k, ok := rc.policy.Component(name)
 	if !ok {
-		known := strings.Join(rc.policy.ComponentNames(), ", ")
-		if known == "" {
-			known = "none: declare them under the components key"
-		}
+		known := rc.policy.KnownComponents()
 		return usageError(fmt.Errorf("--component %s: no such component in %s; components: %s", name, rc.policy.File, known))
 	}
 	rc.settings = k.Release

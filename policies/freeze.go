@@ -18,7 +18,7 @@ type activeWindow struct {
 func (s *evaluation) activeWindows(out []activeWindow, t time.Time) []activeWindow {
 	for i := range s.p.Freeze.Windows {
 		w := &s.p.Freeze.Windows[i]
-		if len(w.Branches) > 0 && !matchAny(w.Branches, s.c.BaseBranch) {
+		if !w.AppliesToBranch(s.c.BaseBranch) {
 			continue
 		}
 		if on, until := w.Active(t); on {

@@ -290,6 +290,12 @@ func (c *policyCompiler) windowEnvironments(windows []WindowConfig, envs []Envir
 	}
 }
 
+// AppliesToBranch reports whether the window freezes changes into the
+// branch base (every branch when the window names none).
+func (w Window) AppliesToBranch(base string) bool {
+	return len(w.Branches) == 0 || matchAny(w.Branches, base)
+}
+
 // AppliesTo reports whether the window freezes the deployment environment
 // env (every environment when the window names none).
 func (w Window) AppliesTo(env string) bool {

@@ -59,7 +59,8 @@ const soak = 2 * time.Second
 type plan struct {
 	file   string
 	cfg    *policies.Config
-	policy string // the policy the sandbox serves (URLs and soaks rewritten)
+	pol    *policies.Policy // cfg compiled
+	policy string           // the policy the sandbox serves (URLs and soaks rewritten)
 	skips  map[int]string
 	notes  []string // what the rehearsal changed or cannot show
 }
@@ -78,14 +79,14 @@ func loadPlan(file string, data []byte, healthURL string) (*plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("re-encoding the policy: %w", err)
 	}
-	if _, err := policies.Load(file, out); err != nil {
+	if p.pol, err = policies.Load(file, out); err != nil {
 		return nil, fmt.Errorf("the policy as the sandbox serves it: %w", err)
 	}
 	p.policy = string(out)
 	if !p.gatesMain() {
 		return nil, &PolicyError{fmt.Errorf("%s: branches %q do not gate main, where the demo's pull request goes: add main to play it", file, cfg.Branches)}
 	}
-	p.decideSkips()
+	p.decideSkips(time.Now())
 	return p, nil
 }
 
@@ -134,8 +135,9 @@ func (p *plan) rewriteStep(env string, s *policies.StepConfig, healthURL string)
 	}
 }
 
-// decideSkips records the acts the policy leaves nothing to show in.
-func (p *plan) decideSkips() {
+// decideSkips records the acts the policy leaves nothing to show in, or
+// that a freeze active at now holds.
+func (p *plan) decideSkips(now time.Time) {
 	c := p.cfg
 	if len(c.Approvals) == 0 {
 		p.skips[3] = "the policy has no approvals rule: nobody needs to review"
@@ -149,11 +151,58 @@ func (p *plan) decideSkips() {
 	case len(p.firstEnvs()) == 0:
 		p.skips[6] = "no environment deploys on: release; deployments start only with /deploy"
 	}
-	if p.skips[6] != "" {
-		p.skips[7] = p.skips[6]
-	} else if len(p.laterEnvs()) == 0 {
-		p.skips[7] = "no environment comes after " + strings.Join(p.firstEnvs(), ", ")
+	if p.skips[6] == "" {
+		p.skip(6, p.deployFrozen(now, p.firstEnvs()))
 	}
+	switch {
+	case p.skips[6] != "":
+		p.skips[7] = p.skips[6]
+	case len(p.laterEnvs()) == 0:
+		p.skips[7] = "no environment comes after " + strings.Join(p.firstEnvs(), ", ")
+	default:
+		p.skip(7, p.deployFrozen(now, p.laterEnvs()))
+	}
+}
+
+// skip records why act n is skipped, when there is a why.
+func (p *plan) skip(n int, why string) {
+	if why != "" {
+		p.skips[n] = why
+	}
+}
+
+// deployFrozen says why a freeze active at now holds deployments to
+// envs, "" when none does. The demo plays no deployment's override.
+func (p *plan) deployFrozen(now time.Time, envs []string) string {
+	windows := p.frozen(now, func(w policies.Window) bool {
+		return slices.ContainsFunc(envs, w.AppliesTo)
+	})
+	if len(windows) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the freeze %s holds deployments to %s now: Shipgate waits for its end or an override, which the demo does not play; rehearse outside the window to see them",
+		windows, strings.Join(envs, ", "))
+}
+
+// frozen describes the windows active at now that applies selects, as
+// `"weekend" (until Mon 2026-12-07 08:00 CET)`, "" when none is.
+func (p *plan) frozen(now time.Time, applies func(policies.Window) bool) string {
+	if p.pol.Freeze == nil {
+		return ""
+	}
+	var out []string
+	for _, w := range p.pol.Freeze.Windows {
+		on, until := w.Active(now)
+		if !on || !applies(w) {
+			continue
+		}
+		end := "an end its end_cron never reaches"
+		if !until.IsZero() {
+			end = until.Format("Mon 2006-01-02 15:04 MST")
+		}
+		out = append(out, fmt.Sprintf("%q (until %s)", w.Name, end))
+	}
+	return strings.Join(out, " and ")
 }
 
 func (p *plan) usesGitLab() bool {

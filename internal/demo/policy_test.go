@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shipgate/shipgate/policies"
 )
@@ -51,5 +52,31 @@ func TestLoadPlan(t *testing.T) {
 	}
 	if _, err := loadPlan("p.yml", []byte("version: 1\nnot_a_key: 1\n"), health); !errors.As(err, &pe) {
 		t.Errorf("an invalid policy: %v, want a PolicyError", err)
+	}
+}
+
+// TestAFreezeActiveNowSkipsTheDeploymentsItHolds: a rehearsal inside a
+// freeze says that the freeze holds the environments it names, and plays
+// the others.
+func TestAFreezeActiveNowSkipsTheDeploymentsItHolds(t *testing.T) {
+	const health = "http://127.0.0.1:1/healthz"
+	policy := Policy + "freeze:\n  windows:\n    - {name: launch, start: 2026-12-01T00:00:00Z, end: 2026-12-02T00:00:00Z, environments: [production]}\n"
+	p, err := loadPlan("p.yml", []byte(policy), health)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	p.skips = map[int]string{}
+	p.decideSkips(inside)
+	if p.skips[6] != "" || !strings.Contains(p.skips[7], `the freeze "launch" (until Wed 2026-12-02 00:00 UTC) holds deployments to production`) {
+		t.Errorf("inside the window: skips %v", p.skips)
+	}
+	p.skips = map[int]string{}
+	p.decideSkips(inside.Add(24 * time.Hour))
+	if len(p.skips) != 0 {
+		t.Errorf("after the window: skips %v", p.skips)
+	}
+	if got := p.frozen(inside, func(w policies.Window) bool { return w.AppliesToBranch("main") }); got != `"launch" (until Wed 2026-12-02 00:00 UTC)` {
+		t.Errorf("the window freezing main: %q", got)
 	}
 }

@@ -128,20 +128,7 @@ func (d *demo) chooseReviewers() []string {
 		if rule.Required != nil {
 			need = *rule.Required
 		}
-		var picked []string
-		for _, f := range rule.From {
-			if len(picked) == need {
-				break
-			}
-			login := f
-			if org, team, ok := strings.Cut(strings.TrimPrefix(f, "@"), "/"); ok && strings.HasPrefix(f, "@") {
-				login = fmt.Sprintf("%s-reviewer", team)
-				d.sb.GitHub.AddTeamMember(org, team, login)
-			}
-			if login != demoAuthor && !slices.Contains(picked, login) {
-				picked = append(picked, login)
-			}
-		}
+		picked := d.pick(rule.From, need, "reviewer")
 		for n := len(picked); n < need; n++ {
 			picked = append(picked, fmt.Sprintf("reviewer%d-%d", i+1, n+1))
 		}
@@ -160,6 +147,27 @@ func (d *demo) chooseReviewers() []string {
 		}
 	}
 	return out
+}
+
+// pick chooses up to need people of from other than the author: its
+// logins, and for each team a member the sandbox adds to it
+// ("TEAM-role").
+func (d *demo) pick(from []string, need int, role string) []string {
+	var picked []string
+	for _, f := range from {
+		if len(picked) == need {
+			break
+		}
+		login := f
+		if org, team, ok := strings.Cut(strings.TrimPrefix(f, "@"), "/"); ok && strings.HasPrefix(f, "@") {
+			login = team + "-" + role
+			d.sb.GitHub.AddTeamMember(org, team, login)
+		}
+		if login != demoAuthor && !strings.HasPrefix(login, "slack:") && !slices.Contains(picked, login) {
+			picked = append(picked, login)
+		}
+	}
+	return picked
 }
 
 // plainRules flattens the rules inside any_of and all_of: giving each its
@@ -409,6 +417,9 @@ func (d *demo) replies() []string {
 
 // actMerge shows the green check and merges the pull request.
 func (d *demo) actMerge() error {
+	if err := d.overrideFreeze(); err != nil {
+		return err
+	}
 	cr, err := d.showCheck()
 	if err != nil {
 		return err
@@ -485,6 +496,39 @@ func (d *demo) waitFor(what string, cond func() bool) error {
 			return fmt.Errorf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}
+
+// overrideFreeze plays freeze.override when a window freezes main now:
+// the rehearsal runs at the real time, and inside a freeze the policy
+// asks for an override before anything merges.
+func (d *demo) overrideFreeze() error {
+	windows := d.plan.frozen(time.Now(), func(w policies.Window) bool { return w.AppliesToBranch("main") })
+	if len(windows) == 0 {
+		return nil
+	}
+	o := d.plan.cfg.Freeze.Override
+	if o == nil {
+		return fmt.Errorf("the freeze %s is active now and the policy gives no override: nothing merges into main until it ends; run the rehearsal outside the window", windows)
+	}
+	need := max(o.Approvals, 1)
+	people := d.pick(o.From, need, "lead")
+	if len(people) < need {
+		return fmt.Errorf("the freeze %s is active now and the demo cannot play %d people of freeze.override.from %q (GitHub logins or teams)", windows, need, o.From)
+	}
+	d.out.say("The freeze %s is active now: the check fails on it until freeze.override.from lets the change through.", windows)
+	before := len(d.replies())
+	for _, who := range people {
+		d.sb.GitHub.SetPermission(d.repo, who, "write")
+		id := d.sb.GitHub.AddComment(d.repo, d.pr, fakegithub.Comment{Author: who, Body: "/override-freeze the demo rehearses a release inside the freeze"})
+		d.out.say("%s comments /override-freeze the demo rehearses a release inside the freeze.", who)
+		if err := d.deliver("issue_comment", d.sb.GitHub.IssueCommentEvent(d.repo, id, "created")); err != nil {
+			return err
+		}
+	}
+	if r := d.replies(); len(r) > before {
+		d.out.show("Shipgate replies", r[len(r)-1])
 	}
 	return nil
 }

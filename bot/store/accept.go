@@ -102,32 +102,52 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 // runWriter is the group-commit loop. It takes one request, then every
 // request already waiting (up to maxAcceptBatch), and commits them in one
 // transaction: deliveries with their jobs, and the other writes (claims,
-// records, audit events) each under its own savepoint. There is no timer:
-// while one batch commits, the next one gathers, so batches grow with the
-// load and a lone request waits for nothing.
+// records, audit events) each under its own savepoint. There is no timer
+// on the way in: while one batch commits, the next one gathers, so batches
+// grow with the load and a lone request waits for nothing. On SQLite the
+// workers' writes are answered after an fsync that follows them (see
+// walsync.go).
 func (s *Store) runWriter() {
 	var b writeBatch
+	var held heldWrites
+	defer s.release(&held)
 	for {
 		b.accepts, b.writes = b.accepts[:0], b.writes[:0]
-		select {
-		case req := <-s.accepts:
-			b.accepts = append(b.accepts, req)
-		case req := <-s.writes:
-			b.writes = append(b.writes, req)
-		case <-s.quit:
+		if !s.next(&b, &held) {
 			return
 		}
 		s.gather(&b)
 		if len(b.accepts) > 0 && len(b.writes) > 0 {
 			// Deliveries first, in a commit of their own: their acks wait
 			// for no worker's claim or completion.
-			s.commitBatch(&writeBatch{accepts: b.accepts})
-			s.commitBatch(&writeBatch{writes: b.writes})
+			s.commitBatch(&writeBatch{accepts: b.accepts}, &held)
+			s.commitBatch(&writeBatch{writes: b.writes}, &held)
 		} else {
-			s.commitBatch(&b)
+			s.commitBatch(&b, &held)
 		}
 		clear(b.accepts)
 		clear(b.writes)
+	}
+}
+
+// next waits for the first request of a batch, releasing the held writes
+// when no delivery comes for them in time. It returns false on Close.
+func (s *Store) next(b *writeBatch, held *heldWrites) bool {
+	release := held.releaseAfter()
+	for {
+		select {
+		case req := <-s.accepts:
+			b.accepts = append(b.accepts, req)
+			return true
+		case req := <-s.writes:
+			b.writes = append(b.writes, req)
+			return true
+		case <-release:
+			s.release(held)
+			release = nil
+		case <-s.quit:
+			return false
+		}
 	}
 }
 
@@ -170,34 +190,70 @@ type writeBatch struct {
 // commitBatch writes a batch and answers every request in it. If the
 // batch transaction fails, each request is retried in its own transaction,
 // so that only the request at fault sees an error.
-func (s *Store) commitBatch(b *writeBatch) {
+func (s *Store) commitBatch(b *writeBatch, held *heldWrites) {
 	s.acceptBatches.Add(1)
 	s.acceptRequests.Add(int64(len(b.accepts)))
+	answer := s.answerWrites(b, held)
 	dup, werrs, err := s.writeAll(b.accepts, b.writes)
 	// A batch that timed out would time out again one by one.
 	if err == nil || len(b.accepts)+len(b.writes) == 1 || errors.Is(err, context.DeadlineExceeded) {
 		for i, req := range b.accepts {
 			req.res <- acceptResult{duplicate: err == nil && dup[i], err: err}
 		}
-		for i, req := range b.writes {
-			if err == nil {
-				req.res <- werrs[i]
-			} else {
-				req.res <- err
+		if err != nil {
+			for i := range werrs {
+				werrs[i] = err
 			}
 		}
+		answer(werrs)
 		return
 	}
 	for _, req := range b.accepts {
 		dup, _, err := s.writeAll([]*acceptRequest{req}, nil)
 		req.res <- acceptResult{duplicate: err == nil && dup[0], err: err}
 	}
-	for _, req := range b.writes {
-		_, werrs, err := s.writeAll(nil, []*writeRequest{req})
+	for i, req := range b.writes {
+		_, one, err := s.writeAll(nil, []*writeRequest{req})
 		if err == nil {
-			err = werrs[0]
+			err = one[0]
 		}
-		req.res <- err
+		werrs[i] = err
+	}
+	answer(werrs)
+}
+
+// answerWrites prepares the commit of b and returns how to answer its
+// writes. On SQLite a batch of workers' writes commits without an fsync
+// and is held until one (see walsync.go), and the deliveries' commit, once
+// acknowledged, releases the writes held before it; elsewhere the writes
+// are answered at once.
+func (s *Store) answerWrites(b *writeBatch, held *heldWrites) func(errs []error) {
+	now := func(errs []error) {
+		for i, req := range b.writes {
+			req.res <- errs[i]
+		}
+	}
+	switch {
+	case s.wal == nil:
+		return now
+	case len(b.accepts) > 0:
+		return func(errs []error) {
+			now(errs)
+			held.accepted = time.Now()
+			s.release(held)
+		}
+	}
+	ctx := context.Background()
+	if err := s.setSynchronous(ctx, "NORMAL"); err != nil {
+		return now // it commits with FULL: durable already
+	}
+	return func(errs []error) {
+		if err := s.setSynchronous(ctx, "FULL"); err != nil {
+			// The next deliveries would commit without an fsync: an
+			// acknowledgement must never be given on that.
+			panic(fmt.Sprintf("store: restoring synchronous=FULL on the SQLite writer: %v", err))
+		}
+		s.hold(held, b.writes, errs)
 	}
 }
 

@@ -91,6 +91,9 @@ type Store struct {
 	closeOnce  sync.Once
 
 	orphaned orphans
+	// wal syncs SQLite's WAL after the workers' batches (nil on
+	// PostgreSQL; see walsync.go). Only the writer uses it.
+	wal *walSync
 
 	// Group-commit counters, read by tests and available for metrics later.
 	acceptBatches  atomic.Int64
@@ -128,11 +131,20 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.ckptDone = make(chan struct{})
 		go s.runCheckpoints()
 	}
+	if s.path != "" {
+		s.wal = newWALSync(s.path)
+	}
 	var writers sync.WaitGroup
 	for range s.dialect.writers {
 		writers.Go(s.runWriter)
 	}
-	go func() { writers.Wait(); close(s.writerDone) }()
+	go func() {
+		writers.Wait()
+		if s.wal != nil {
+			s.wal.close()
+		}
+		close(s.writerDone)
+	}()
 	return s, nil
 }
 

@@ -189,7 +189,7 @@ func testDuplicatesInsideBatch(t *testing.T, x *suite) {
 	for _, r := range reqs {
 		r.res = make(chan acceptResult, 1)
 	}
-	x.s.commitBatch(&writeBatch{accepts: reqs})
+	x.s.commitBatch(&writeBatch{accepts: reqs}, &heldWrites{})
 	want := []bool{false, false, true, true, true, false}
 	for i, r := range reqs {
 		res := <-r.res

@@ -40,6 +40,17 @@ const mergeBackBranch = "shipgate/merge-back-41"
 // a merge commit and delivers the merge; before runs first, inside Do.
 func mergeBackLab(t *testing.T, conflicting bool, before ...func(l *testbed.GitLab)) *testbed.GitLab {
 	t.Helper()
+	l, errs := mergeBackLabFailing(t, conflicting, before...)
+	for _, err := range errs {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// mergeBackLabFailing is mergeBackLab that returns the errors of the
+// merge's processing.
+func mergeBackLabFailing(t *testing.T, conflicting bool, before ...func(l *testbed.GitLab)) (*testbed.GitLab, []error) {
+	t.Helper()
 	l := testbed.NewGitLab(t, gitlabMergeBackPolicy, map[string]int{"mia": 40, "alice": 40, "erin": 30, "mallory": 30, testbed.GitLabBot: 40})
 	l.Fake.Do(func() {
 		p := l.Project
@@ -72,8 +83,7 @@ func mergeBackLab(t *testing.T, conflicting bool, before ...func(l *testbed.GitL
 		l.Project.Branches["release/1.2"] = mbMerge
 	})
 	l.MRHook(41, "merge", "mia")
-	l.Drain()
-	return l
+	return l, l.DrainFailing()
 }
 
 // mergeMR merges MR n into its target with a merge commit holding its
@@ -243,5 +253,37 @@ func TestTheGitLabMergeBackCannotBeWalkedAround(t *testing.T) {
 	v := tagMain(l, "v1.3.0")
 	if v.Conclusion != "failure" || !strings.Contains(v.Text, "main is missing hotfix !41 (from release/1.2) via !42") {
 		t.Fatalf("main's tag: %s %q", v.Conclusion, v.Text)
+	}
+}
+
+// Attack: someone with write access opens an MR of their own from
+// shipgate/merge-back-41 into main before the hotfix merges. Shipgate
+// neither takes it as the merge-back nor opens one beside it, and main's
+// tags stay refused; once it is closed, a comment on the hotfix has
+// Shipgate open its own.
+func TestAGitLabMergeBackMRSomeoneElseOpenedIsNotTaken(t *testing.T) {
+	l, errs := mergeBackLabFailing(t, false, func(l *testbed.GitLab) {
+		l.Project.Branches[mergeBackBranch] = mbWork
+		l.Project.MRs[40] = &fakegitlab.MR{IID: 40, Title: "Merge back hotfix !41", Author: l.User("mallory"), SourceBranch: mergeBackBranch,
+			TargetBranch: "main", SHA: mbWork, State: "opened"}
+	})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "that Shipgate did not open exists: close it, then comment on "+testbed.GitLabRepo+"!41") {
+		t.Fatalf("the merge's errors: %v", errs)
+	}
+	if got := l.Fake.MRsCreated(); len(got) != 0 {
+		t.Fatalf("MRs created beside mallory's: %q", got)
+	}
+	if v := tagMain(l, "v1.3.0"); v.Conclusion != "failure" || !strings.Contains(v.Text, "main is missing hotfix !41 (from release/1.2): merge the merge-back MR") {
+		t.Fatalf("main's tag while mallory's MR is open: %s %q", v.Conclusion, v.Text)
+	}
+	l.Fake.Do(func() { l.Project.MRs[40].State = "closed" })
+	l.MRHook(40, "close", "mia")
+	l.Note(41, "mia", "Closed !40; Shipgate, open the merge-back again.")
+	l.Drain()
+	if got := l.Fake.MRsCreated(); !slices.Equal(got, []string{testbed.GitLabRepo + "!42:" + mergeBackBranch + "->main:Merge back hotfix !41: Fix crash"}) {
+		t.Fatalf("MRs created after the comment: %q", got)
+	}
+	if n := botNotesOn(l, 41, "Shipgate opened !42"); n != 1 {
+		t.Errorf("%d link notes on !41", n)
 	}
 }

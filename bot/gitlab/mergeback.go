@@ -29,7 +29,7 @@ var _ gate.MergeBacker = (*project)(nil)
 // Present. Calls: GET the MR (and its commits on a fast-forward), GET the
 // MRs from the branch (a retry finds its own), GET the target branch,
 // POST the branch (DELETE one found there first), POST each cherry-pick,
-// POST the MR.
+// GET the branch (still where Shipgate left it), POST the MR.
 func (p *project) OpenMergeBack(ctx context.Context, r gate.MergeBackRequest) (gate.MergeBackResult, error) {
 	mr, _, err := p.a.gl.MergeRequests.GetMergeRequest(p.pid, int64(r.Hotfix), nil, gl.WithContext(ctx))
 	if err != nil {
@@ -52,7 +52,7 @@ func (p *project) OpenMergeBack(ctx context.Context, r gate.MergeBackRequest) (g
 	if err := p.freshBranch(ctx, r.BranchName(), target.Commit.ID); err != nil {
 		return gate.MergeBackResult{}, err
 	}
-	applied, missing, err := p.cherryPick(ctx, r.BranchName(), target.Commit.ID, picks)
+	head, applied, missing, err := p.cherryPick(ctx, r.BranchName(), target.Commit.ID, picks)
 	if err != nil {
 		return gate.MergeBackResult{}, err
 	}
@@ -68,6 +68,9 @@ func (p *project) OpenMergeBack(ctx context.Context, r gate.MergeBackRequest) (g
 		if conflicts, err = p.filesOf(ctx, missing); err != nil {
 			return gate.MergeBackResult{}, err
 		}
+	}
+	if err := p.unmoved(ctx, r.BranchName(), head); err != nil {
+		return gate.MergeBackResult{}, err
 	}
 	return p.proposeMergeBack(ctx, r, mr, missing, conflicts)
 }
@@ -135,12 +138,12 @@ func (p *project) freshBranch(ctx context.Context, branch, sha string) error {
 	return p.CreateBranch(ctx, branch, sha)
 }
 
-// cherryPick picks each commit onto branch, whose head is head: how many
-// applied, and the commits left out from the first that conflicted. An
-// empty pick (the branch has it) is skipped. A pick whose parent is not
-// the head Shipgate left means someone pushed to the branch meanwhile: it
-// fails, and a retry makes the branch again.
-func (p *project) cherryPick(ctx context.Context, branch, head string, picks []string) (int, []string, error) {
+// cherryPick picks each commit onto branch, whose head is head: the
+// head it leaves, how many applied, and the commits left out from the
+// first that conflicted. An empty pick (the branch has it) is skipped. A
+// pick whose parent is not the head Shipgate left means someone pushed to
+// the branch meanwhile: it fails, and a retry makes the branch again.
+func (p *project) cherryPick(ctx context.Context, branch, head string, picks []string) (string, int, []string, error) {
 	applied := 0
 	for i, sha := range picks {
 		c, _, err := p.a.gl.Commits.CherryPickCommit(p.pid, sha, &gl.CherryPickCommitOptions{Branch: gl.Ptr(branch)}, gl.WithContext(ctx))
@@ -149,17 +152,34 @@ func (p *project) cherryPick(ctx context.Context, branch, head string, picks []s
 		case "empty":
 			continue
 		case "conflict":
-			return applied, picks[i:], nil
+			return head, applied, picks[i:], nil
 		default:
-			return 0, nil, fmt.Errorf("cherry-picking %.7s onto %s in %s: %w", sha, branch, p.path, err)
+			return "", 0, nil, fmt.Errorf("cherry-picking %.7s onto %s in %s: %w", sha, branch, p.path, err)
 		}
 		if len(c.ParentIDs) == 0 || c.ParentIDs[0] != head {
-			return 0, nil, fmt.Errorf("the branch %s of %s moved while Shipgate cherry-picked onto it (someone pushed to it): not opening a merge-back from it", branch, p.path)
+			return "", 0, nil, errMoved(branch, p.path)
 		}
 		head = c.ID
 		applied++
 	}
-	return applied, nil, nil
+	return head, applied, nil, nil
+}
+
+// unmoved checks that branch is still at head, as Shipgate left it, before
+// an MR is opened from it.
+func (p *project) unmoved(ctx context.Context, branch, head string) error {
+	b, _, err := p.a.gl.Branches.GetBranch(p.pid, branch, gl.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("reading the branch %s of %s: %w", branch, p.path, err)
+	}
+	if b.Commit == nil || b.Commit.ID != head {
+		return errMoved(branch, p.path)
+	}
+	return nil
+}
+
+func errMoved(branch, repo string) error {
+	return fmt.Errorf("the branch %s of %s moved while Shipgate cherry-picked onto it (someone pushed to it): not opening a merge-back from it", branch, repo)
 }
 
 // refusal is the error_code of GitLab's 400 to a cherry-pick (conflict,

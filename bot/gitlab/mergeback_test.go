@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/internal/fakegitlab"
@@ -137,5 +138,61 @@ func TestAnUnmergedHotfixHasNoMergeBack(t *testing.T) {
 	h.fake.Do(func() { h.project.MRs[41].State = "opened" })
 	if _, err := p.OpenMergeBack(context.Background(), mbRequest); err == nil || !strings.Contains(err.Error(), "is not merged") {
 		t.Fatalf("want the hotfix refused as unmerged, got %v", err)
+	}
+}
+
+// Attack: someone with write access pushes to shipgate/merge-back-41
+// between Shipgate making it and cherry-picking onto it, or after a pick
+// that conflicted. The pick's parent, or the branch's head, is not the
+// head Shipgate left: no MR is opened from the branch.
+func TestAPushOntoTheMergeBackBranchMeanwhileStopsItsMR(t *testing.T) {
+	for _, tc := range []struct {
+		name, held  string
+		conflicting bool
+	}{
+		{"a push before the pick", "POST /projects/:id/repository/branches", false},
+		{"a push after a pick that conflicted", "POST /projects/:id/repository/commits/:sha/cherry_pick", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, p := mergeBackProject(t, false)
+			if tc.conflicting {
+				h.fake.Do(func() { h.project.Files[mbHead]["lib.go"] = "b" })
+			}
+			release := h.fake.HoldAnswers(tc.held)
+			done := make(chan error, 1)
+			go func() {
+				_, err := p.OpenMergeBack(context.Background(), mbRequest)
+				done <- err
+			}()
+			pushOnceMade(h, "shipgate/merge-back-41", strings.Repeat("de", 20), tc.held)
+			release()
+			if err := <-done; err == nil || !strings.Contains(err.Error(), "moved while Shipgate cherry-picked onto it") {
+				t.Fatalf("want the moved branch refused, got %v", err)
+			}
+			if got := h.fake.MRsCreated(); len(got) != 0 {
+				t.Errorf("MRs created from the moved branch: %q", got)
+			}
+		})
+	}
+}
+
+// pushOnceMade waits until the request to route was received with branch
+// made, then pushes a commit of a backdoor onto branch.
+func pushOnceMade(h *harness, branch, sha, route string) {
+	method, _, _ := strings.Cut(route, " ")
+	suffix := route[strings.LastIndex(route, "/"):]
+	for pushed := false; !pushed; time.Sleep(time.Millisecond) {
+		received := slices.ContainsFunc(h.fake.Requests(), func(r fakegitlab.Request) bool {
+			return r.Method == method && strings.HasSuffix(r.Path, suffix)
+		})
+		h.fake.Do(func() {
+			head, made := h.project.Branches[branch]
+			if !received || !made {
+				return
+			}
+			h.project.Commits[sha] = fakegitlab.Commit{SHA: sha, Message: "backdoor", Parent: head, Files: []string{"new.go"}}
+			h.project.Files[sha] = map[string]string{"app.go": "v1", "lib.go": "a", "new.go": "backdoor"}
+			h.project.Branches[branch], pushed = sha, true
+		})
 	}
 }

@@ -4,7 +4,8 @@
 // other request fails the test at cleanup. It checks PRIVATE-TOKEN,
 // records every request, and lists the effects of writes readably
 // (StatusesCreated, NotesCreated, NotesEdited, LabelsChanged, AwardsGiven,
-// ReleasesCreated).
+// ReleasesCreated, MRsCreated, Assigned). Commits have trees (Files by
+// SHA) and a first parent, enough for GitLab's cherry-pick.
 //
 // It is test support: production code must not import it, and it imports
 // no Shipgate package.

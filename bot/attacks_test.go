@@ -18,9 +18,11 @@ package bot_test
 // policies/components_test.go, bot/components_test.go and
 // bot/deploy/components_test.go;
 // the hotfix merge-back's (closing the merge-back PR unmerged, merging a
-// PR that only names the hotfix, a merge-back branch pushed ahead) in
-// bot/github/server/mergeback_test.go; a canary metric that stays missing
-// in bot/deploy/canary_test.go.
+// PR that only names the hotfix, retargeting the merge-back elsewhere, a
+// merge-back branch pushed ahead, on GitLab an MR of one's own from that
+// branch) in bot/github/server/mergeback_test.go,
+// bot/mergeback_gitlab_test.go and bot/gitlab/mergeback_test.go; a canary
+// metric that stays missing in bot/deploy/canary_test.go.
 
 import (
 	"fmt"

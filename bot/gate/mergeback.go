@@ -18,16 +18,18 @@ import (
 )
 
 // MergeBacker is a Repo that can open the merge-back PR of a hotfix
-// (GitHub, through the Git data API). On a Repo without it no merge-back
-// is tracked (GitLab, for now).
+// (GitHub, through the Git data API; GitLab, through its cherry-pick).
+// On a Repo without it no merge-back is tracked.
 type MergeBacker interface {
 	// OpenMergeBack reads the hotfix PR (which must be merged) and
 	// cherry-picks its merge commit onto
 	// r.Target on the branch r.BranchName() and opens (or finds) the PR
-	// from it into r.Target. Files both the hotfix and the target changed
-	// are left out, listed in Conflicts and explained in the PR, which is
-	// then assigned to the hotfix's author. Calling it again finds the
-	// branch and the PR it made.
+	// from it into r.Target. What conflicts is left out — on GitHub the
+	// files both the hotfix and the target changed, on GitLab the commits
+	// that did not apply, whole — listed in Conflicts (files) and
+	// explained in the PR, which is then assigned to the hotfix's author.
+	// A branch of that name without a PR of Shipgate's is made again.
+	// Calling it again finds the PR it made.
 	OpenMergeBack(ctx context.Context, r MergeBackRequest) (MergeBackResult, error)
 }
 
@@ -198,8 +200,9 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 	if err := w.announceMergeBack(ctx, p, req, res); err != nil {
 		return err
 	}
-	body := fmt.Sprintf("%s\nThis hotfix went into `%s`; Shipgate opened #%d to merge it back into `%s`. Tags of `%s` are refused until #%d is merged.",
-		MergeBackMarker, req.Branch, res.Number, req.Target, req.Target, res.Number)
+	ref := ChangeRef(g.host, res.Number)
+	body := fmt.Sprintf("%s\nThis hotfix went into `%s`; Shipgate opened %s to merge it back into `%s`. Tags of `%s` are refused until %s is merged.",
+		MergeBackMarker, req.Branch, ref, req.Target, req.Target, ref)
 	if len(res.Conflicts) > 0 {
 		body += fmt.Sprintf("\n\n@%s: %s conflicted and need your hand there: %s.", req.Author, plural(len(res.Conflicts), "file"), strings.Join(res.Conflicts, ", "))
 	}
@@ -210,13 +213,13 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 // and holds the main line's tags until it merges.
 func (w *work) announceMergeBack(ctx context.Context, p *policies.Policy, req MergeBackRequest, res MergeBackResult) error {
 	e := announce.Event{Kind: announce.MergeBackOpen, Repo: w.repo.Name(), Key: fmt.Sprint(req.Hotfix),
-		Title:  fmt.Sprintf("Merge-back #%d of hotfix #%d into %s is open", res.Number, req.Hotfix, req.Target),
+		Title:  fmt.Sprintf("Merge-back %s of hotfix %s into %s is open", ChangeRef(w.g.host, res.Number), ChangeRef(w.g.host, req.Hotfix), req.Target),
 		Reason: fmt.Sprintf("tags of %s are refused until it is merged", req.Target)}
 	if len(res.Conflicts) > 0 {
 		e.Lines = append(e.Lines, fmt.Sprintf("%s conflicted (assigned to @%s): %s", plural(len(res.Conflicts), "file"), req.Author, strings.Join(res.Conflicts, ", ")))
 	}
 	if res.URL != "" {
-		e.Links = append(e.Links, templates.SlackLink{Label: fmt.Sprintf("#%d", res.Number), URL: res.URL})
+		e.Links = append(e.Links, templates.SlackLink{Label: ChangeRef(w.g.host, res.Number), URL: res.URL})
 	}
 	return w.g.announce(ctx, p, e)
 }
@@ -258,16 +261,29 @@ func (g *Gate) mainLineRefusal(ctx context.Context, p *policies.Policy, repo str
 		if !strings.EqualFold(m.Target, h.MergeBackTo) {
 			continue
 		}
-		s := fmt.Sprintf("hotfix #%d (from %s)", m.Hotfix, m.Branch)
+		s := fmt.Sprintf("hotfix %s (from %s)", ChangeRef(g.host, m.Hotfix), m.Branch)
 		if m.Number > 0 {
-			s += fmt.Sprintf(" via #%d", m.Number)
+			s += " via " + ChangeRef(g.host, m.Number)
 		}
 		missing = append(missing, s)
 	}
 	if len(missing) == 0 {
 		return "", nil
 	}
-	return fmt.Sprintf("%s is missing %s: merge the merge-back %s, then tag again", h.MergeBackTo, strings.Join(missing, ", "), pluralNoun(len(missing), "PR")), nil
+	abbr := "PR"
+	if g.host == policies.GitLab {
+		abbr = "MR"
+	}
+	return fmt.Sprintf("%s is missing %s: merge the merge-back %s, then tag again", h.MergeBackTo, strings.Join(missing, ", "), pluralNoun(len(missing), abbr)), nil
+}
+
+// ChangeRef names change n as its host writes it: !n for a GitLab merge
+// request, #n elsewhere.
+func ChangeRef(host policies.Host, n int) string {
+	if host == policies.GitLab {
+		return fmt.Sprintf("!%d", n)
+	}
+	return fmt.Sprintf("#%d", n)
 }
 
 func containsFold(list []string, s string) bool {

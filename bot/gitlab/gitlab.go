@@ -4,7 +4,8 @@
 // requests and tags are judged by bot/gate, for which the adapter makes
 // the host calls (gate.Host, gate.Repo, gate.Releaser: reading an MR and
 // its facts, publishing the commit status `shipgate: <target>` and the
-// sticky note, tags and releases); pushes that change the policy fan out;
+// sticky note, tags and releases; gate.MergeBacker: a hotfix's merge-back
+// MR, cherry-picked by GitLab); pushes that change the policy fan out;
 // Pipeline Hooks of deployment pipelines are queued (KindPipeline) for
 // bot/gitlab/deployments, which follows them.
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -117,13 +118,13 @@ func printHotfixes(out io.Writer, ms []store.MergeBack) error {
 	for _, m := range ms {
 		pr := "not opened"
 		if m.Number > 0 {
-			pr = fmt.Sprintf("#%d", m.Number)
+			pr = gate.ChangeRef(m.Host, m.Number)
 		}
 		state := "missing from " + m.Target
 		if m.State == store.MergeBackMerged {
 			state = "merged " + m.MergedAt.Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t#%d (@%s)\t%s\t%s\t%s\t%s\t%s\n", m.Repo, m.Hotfix, m.HotfixAuthor, m.Branch, m.Target, pr, state, orNone(m.Conflicts))
+		fmt.Fprintf(tw, "%s\t%s (@%s)\t%s\t%s\t%s\t%s\t%s\n", m.Repo, gate.ChangeRef(m.Host, m.Hotfix), m.HotfixAuthor, m.Branch, m.Target, pr, state, orNone(m.Conflicts))
 	}
 	return tw.Flush()
 }

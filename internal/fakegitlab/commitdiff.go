@@ -4,19 +4,17 @@ import (
 	"net/http"
 )
 
-// commitDiff lists the files a commit of the history changed (each file
-// modified, no diff text), on one page.
+// commitDiff lists the files a commit changed (each file modified, no
+// diff text), on one page.
 func (s *Server) commitDiff(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
-	for _, c := range p.History {
-		if c.SHA != args[1] {
-			continue
-		}
-		out := []map[string]any{}
-		for _, f := range c.Files {
-			out = append(out, map[string]any{"old_path": f, "new_path": f, "new_file": false, "renamed_file": false, "deleted_file": false, "diff": ""})
-		}
-		writeJSON(w, http.StatusOK, out)
+	c, ok := p.commit(args[1])
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Commit Not Found"})
 		return
 	}
-	writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Commit Not Found"})
+	out := []map[string]any{}
+	for _, f := range c.Files {
+		out = append(out, map[string]any{"old_path": f, "new_path": f, "new_file": false, "renamed_file": false, "deleted_file": false, "diff": ""})
+	}
+	writeJSON(w, http.StatusOK, out)
 }

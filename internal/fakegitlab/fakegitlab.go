@@ -4,7 +4,8 @@
 // other request fails the test at cleanup. It checks PRIVATE-TOKEN,
 // records every request, and lists the effects of writes readably
 // (StatusesCreated, NotesCreated, NotesEdited, LabelsChanged, AwardsGiven,
-// ReleasesCreated).
+// ReleasesCreated, MRsCreated, Assigned). Commits have trees (Files by
+// SHA) and a first parent, enough for GitLab's cherry-pick.
 //
 // It is test support: production code must not import it, and it imports
 // no Shipgate package.
@@ -55,6 +56,9 @@ type Commit struct {
 	// Files are the paths the commit changed, which GET
 	// /projects/:id/repository/commits/:sha/diff lists.
 	Files []string
+	// Parent is the commit's first parent, which a cherry-pick picks it
+	// against (its tree, like the commit's, is Project.Files[SHA]).
+	Parent string
 }
 
 // Diff is one changed file of a merge request.
@@ -99,6 +103,12 @@ type MR struct {
 	CreatedAt  time.Time
 	// LabelEvents are the resource label events, oldest first.
 	LabelEvents []LabelEvent
+	// MergeCommitSHA and SquashCommitSHA are set once it is merged (GitLab
+	// leaves the first empty on a fast-forward merge, the second unless
+	// squashed).
+	MergeCommitSHA, SquashCommitSHA string
+	// Assignees are its assignees.
+	Assignees []User
 }
 
 // LabelEvent is a label added to or removed from a merge request.
@@ -178,7 +188,8 @@ type Project struct {
 	// Visibility is private (when empty), internal or public: what a
 	// user's OAuth token may read of it without being a member.
 	Visibility string
-	// Files maps ref → file path → content.
+	// Files maps ref → file path → content: a branch's or a commit's tree
+	// (a branch without an entry has its head commit's).
 	Files   map[string]map[string]string
 	Members []Member
 	MRs     map[int]*MR
@@ -189,11 +200,16 @@ type Project struct {
 	// "name@sha".
 	BranchesCreated []string
 	// History is a linear history, oldest first, for compare and commit
-	// refs; Branches map a branch to its head among it.
+	// refs; Branches map a branch to its head among it, or among Commits.
 	History  []Commit
 	Branches map[string]string
-	Statuses []Status
-	Releases []Release
+	// Commits are the commits off History (a release branch's, those a
+	// cherry-pick made), by SHA.
+	Commits map[string]Commit
+	// BranchesDeleted lists the branches deleted through the API.
+	BranchesDeleted []string
+	Statuses        []Status
+	Releases        []Release
 	// Pipelines are the project's pipelines, oldest first: those created
 	// through the API and those added with AddPipeline. Set Status to move
 	// one along.
@@ -255,6 +271,8 @@ type Server struct {
 	releasesEdited []string
 	pipelines      []string
 	deploys        []string
+	mrsCreated     []string
+	assigned       []string
 	oauth          oauthState
 	failNext       map[string]int           // route → status to answer once
 	holds          map[string]chan struct{} // route → answers held until closed
@@ -294,6 +312,9 @@ func (s *Server) AddProject(p *Project) *Project {
 	}
 	if p.Branches == nil {
 		p.Branches = map[string]string{}
+	}
+	if p.Commits == nil {
+		p.Commits = map[string]Commit{}
 	}
 	s.projects = append(s.projects, p)
 	return p
@@ -351,6 +372,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.statuses, s.created, s.edited, s.labels, s.awards, s.releases, s.pipelines, s.deploys = nil, nil, nil, nil, nil, nil, nil, nil, nil
+	s.mrsCreated, s.assigned = nil, nil
 }
 
 func (s *Server) effects(list *[]string) []string {
@@ -568,7 +590,7 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
-	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs" || rest[3] == "diff"):
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs" || rest[3] == "diff" || rest[3] == "cherry_pick"):
 		args = append(args, rest[2])
 		return route + "/repository/commits/:sha/" + rest[3], args
 	}
@@ -583,6 +605,7 @@ type handler func(w http.ResponseWriter, r *http.Request, p *Project, mr *MR, bo
 func (s *Server) routes() map[string]handler {
 	routes := s.deployRoutes()
 	maps.Copy(routes, s.branchRoutes())
+	maps.Copy(routes, s.mergeBackRoutes())
 	maps.Copy(routes, map[string]handler{
 		"GET /groups/:id/members/all":                                    s.groupMembers,
 		"GET /user":                                                      s.getUser,
@@ -658,12 +681,27 @@ func mrJSON(p *Project, mr *MR) map[string]any {
 	if labels == nil {
 		labels = []string{}
 	}
+	assignees := []map[string]any{}
+	for _, u := range mr.Assignees {
+		assignees = append(assignees, userJSON(u))
+	}
 	return map[string]any{
 		"id": int64(mr.IID) + p.ID*1000, "iid": mr.IID, "project_id": p.ID, "title": mr.Title, "description": mr.Description,
 		"state": mr.State, "draft": mr.Draft, "source_branch": mr.SourceBranch, "target_branch": mr.TargetBranch,
 		"sha": mr.SHA, "author": userJSON(mr.Author), "labels": labels, "created_at": ts(mr.CreatedAt), "updated_at": ts(mr.CreatedAt),
-		"web_url": fmt.Sprintf("https://gitlab.example/%s/-/merge_requests/%d", p.Path, mr.IID),
+		"web_url":          fmt.Sprintf("https://gitlab.example/%s/-/merge_requests/%d", p.Path, mr.IID),
+		"merge_commit_sha": nullable(mr.MergeCommitSHA), "squash_commit_sha": nullable(mr.SquashCommitSHA),
+		"source_project_id": p.ID, "target_project_id": p.ID, "assignees": assignees,
 	}
+}
+
+// nullable is s, or JSON's null when it is empty, as GitLab sends an
+// unset SHA.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (s *Server) listMRs(w http.ResponseWriter, r *http.Request, p *Project, _ *MR, _ []byte, _ ...string) {
@@ -680,6 +718,9 @@ func (s *Server) listMRs(w http.ResponseWriter, r *http.Request, p *Project, _ *
 			continue
 		}
 		if tb := q.Get("target_branch"); tb != "" && mr.TargetBranch != tb {
+			continue
+		}
+		if sb := q.Get("source_branch"); sb != "" && mr.SourceBranch != sb {
 			continue
 		}
 		out = append(out, mrJSON(p, mr))
@@ -867,7 +908,7 @@ func (s *Server) rawFile(w http.ResponseWriter, r *http.Request, p *Project, _ *
 	if ref == "" {
 		ref = p.DefaultBranch
 	}
-	content, ok := p.Files[ref][args[1]]
+	content, ok := p.Tree(ref)[args[1]]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 File Not Found"})
 		return

@@ -76,7 +76,7 @@ func TestUnexpectedRequestsFailAtCleanup(t *testing.T) {
 	rec := &recorder{TB: t}
 	s := New(rec, "tok", User{ID: 1, Username: "bot"})
 	s.AddProject(&Project{ID: 3, Path: "g/p"})
-	if _, err := client(t, s, "tok").Branches.DeleteBranch(3, "main"); err == nil {
+	if _, err := client(t, s, "tok").Projects.DeleteProject(3, nil); err == nil {
 		t.Error("an unknown route answered")
 	}
 	for _, f := range rec.cleanups {

@@ -299,7 +299,8 @@ func (g *gitLabHost) Commit(sha, message, author string) {
 
 func (g *gitLabHost) Tag(tag, sha string) { g.Fake.Do(func() { g.Project.Tags[tag] = sha }) }
 
-func (g *gitLabHost) PushTag(tag, sha, pusher string) {
+// PushTag pushes a tag and delivers its Tag Push Hook.
+func (g *GitLab) PushTag(tag, sha, pusher string) {
 	g.Fake.PushTag(g.Project, tag, sha, pusher) // the push event GitLab records before its hook
 	g.Deliver("Tag Push Hook", map[string]any{
 		"object_kind": "tag_push", "event_name": "tag_push", "ref": "refs/tags/" + tag, "before": strings.Repeat("0", 40),
@@ -369,7 +370,8 @@ func (g *gitLabHost) Labels(n int) []string {
 	return out
 }
 
-func (g *gitLabHost) TagVerdict(sha string) Verdict {
+// TagVerdict is Shipgate's shipgate/tag status on a commit.
+func (g *GitLab) TagVerdict(sha string) Verdict {
 	var v Verdict
 	g.Fake.Do(func() {
 		for _, st := range g.Project.Statuses {

@@ -10,6 +10,7 @@ package testbed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -111,14 +112,29 @@ func (w *world) switchReplica(i int, restart func(), snapshot func() func()) {
 // is left; a failed batch fails the test.
 func (w *world) Drain() {
 	w.t.Helper()
+	for _, err := range w.drain(false) {
+		w.t.Fatal(err)
+	}
+}
+
+// DrainFailing is Drain where processing may fail: a batch that fails is
+// dropped, as one that used up its tries, and its error returned.
+func (w *world) DrainFailing() []error {
+	w.t.Helper()
+	return w.drain(true)
+}
+
+func (w *world) drain(tolerate bool) []error {
+	w.t.Helper()
 	ctx := zerolog.Nop().WithContext(context.Background())
+	var failed []error
 	for range 500 {
 		batches, err := w.Store.Claim(ctx, "testbed", time.Hour, 8)
 		if err != nil {
 			w.t.Fatal(err)
 		}
 		if len(batches) == 0 {
-			return
+			return failed
 		}
 		for _, b := range batches {
 			p, ok := w.processors[b.Jobs[0].Kind]
@@ -126,7 +142,11 @@ func (w *world) Drain() {
 				w.t.Fatalf("no processor for job kind %s", b.Jobs[0].Kind)
 			}
 			if err := p.Process(ctx, b); err != nil {
-				w.t.Fatalf("processing %s (permanent %v): %v", b.Key, errors.Is(err, bot.ErrPermanent), err)
+				err = fmt.Errorf("processing %s (permanent %v): %w", b.Key, errors.Is(err, bot.ErrPermanent), err)
+				if !tolerate {
+					return []error{err}
+				}
+				failed = append(failed, err)
 			}
 			if err := w.Store.Complete(ctx, b.Lease, b.IDs()...); err != nil {
 				w.t.Fatal(err)
@@ -134,6 +154,7 @@ func (w *world) Drain() {
 		}
 	}
 	w.t.Fatal("the queue did not drain")
+	return nil
 }
 
 // AdvanceTo moves the clock to at and drains what became due (freeze

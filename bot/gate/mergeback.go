@@ -162,7 +162,9 @@ func matchGlobs(globs []policies.Glob, name string) bool {
 
 // declaredHotfix reads whether the change's last verdict declared it a
 // hotfix: its hotfix rule applied (a hotfix needs an authorised
-// declaration, never a branch name alone).
+// declaration, never a branch name alone). A verdict that cannot be read
+// counts as a hotfix: a merge-back too many holds the main line's tags
+// until it is merged, one too few would let a fix be lost from them.
 func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, error) {
 	raw, err := ms.LatestVerdict(ctx, w.g.host, w.repo.Name(), w.number)
 	if errors.Is(err, store.ErrNotFound) {
@@ -173,7 +175,9 @@ func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, err
 	}
 	var v policies.Verdict
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, nil
+		zerolog.Ctx(ctx).Warn().Err(err).Int("number", w.number).
+			Msg("the change's last verdict cannot be read: it is taken for a hotfix, and merged back")
+		return true, nil
 	}
 	for _, r := range v.Results {
 		if r.Rule == "hotfix" && r.Status != policies.Skipped {

@@ -9,6 +9,7 @@
 #   RATE=1000 DURATION=60s N=30000 scripts/load-compare.sh
 #   CONFIGS="sqlite pg3" scripts/load-compare.sh     # a subset
 #   QUOTA=1000000 scripts/load-compare.sh            # the fake GitHub's calls an hour
+#   LATENCY=50ms scripts/load-compare.sh             # the fake GitHub's time to answer (default none)
 #
 # The fake GitHub holds the servers to GitHub's 5,000 API calls an hour by
 # default: at 1,000 deliveries/s the workers use that up within seconds and
@@ -23,6 +24,7 @@ CONCURRENCY=${CONCURRENCY:-64}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 CONFIGS=${CONFIGS:-sqlite pg1 pg3}
 QUOTA=${QUOTA:-5000}
+LATENCY=${LATENCY:-0s}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,7 +44,7 @@ measure() { # measure CONFIG LOADGEN_ARGS
   echo "== $1: $2"
   # The test reads ../loadgen: run it from its package directory.
   (cd cmd/shipgate && SHIPGATE_LOAD=1 SHIPGATE_LOAD_ARGS="$2" SHIPGATE_LOAD_DATABASE_URL="$db" \
-    SHIPGATE_LOAD_REPLICAS=$replicas SHIPGATE_LOAD_GITHUB_QUOTA=$QUOTA "$bin" -test.count=1 -test.timeout=15m -test.run '^TestLoadServe$') |
+    SHIPGATE_LOAD_REPLICAS=$replicas SHIPGATE_LOAD_GITHUB_QUOTA=$QUOTA SHIPGATE_LOAD_GITHUB_LATENCY=$LATENCY "$bin" -test.count=1 -test.timeout=15m -test.run '^TestLoadServe$') |
     grep -vE '^(=== RUN|--- PASS|PASS|ok)' | tee "$log"
   grep '^| ' "$log" >>"$rows"
 }

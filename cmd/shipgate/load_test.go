@@ -32,7 +32,8 @@ import (
 // (postgres://…) a fresh database created on that server for the run and
 // dropped after it. SHIPGATE_LOAD_REPLICAS (PostgreSQL only) starts that
 // many servers on the database and spreads the deliveries over them;
-// SHIPGATE_LOAD_GITHUB_QUOTA sets the fake GitHub's calls an hour (5,000).
+// SHIPGATE_LOAD_GITHUB_QUOTA sets the fake GitHub's calls an hour (5,000),
+// SHIPGATE_LOAD_GITHUB_LATENCY the time it takes to answer each (none).
 // Besides loadgen's report it prints one Markdown table row: the rate
 // achieved, the ack percentiles, each server's peak resident memory, and
 // the jobs processed and left when the load ended.
@@ -69,8 +70,20 @@ func TestLoadServe(t *testing.T) {
 		}
 		quota = n
 	}
+	// SHIPGATE_LOAD_GITHUB_LATENCY delays each of the fake's answers, as
+	// GitHub's own take tens of milliseconds: without it the workers'
+	// calls cost no wait, and the workers take every cycle of the cores
+	// the acknowledgements share (the worst case, and the default).
+	var latency time.Duration
+	if v := os.Getenv("SHIPGATE_LOAD_GITHUB_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			t.Fatalf("SHIPGATE_LOAD_GITHUB_LATENCY=%q: want a duration such as 50ms", v)
+		}
+		latency = d
+	}
 	fake := fakegithub.New(t, fakegithub.WithToken(token), fakegithub.WithClock(time.Now), fakegithub.WithoutConformance(),
-		fakegithub.WithRateLimit(quota))
+		fakegithub.WithRateLimit(quota), fakegithub.WithLatency(latency))
 	fake.AddRepo(fakegithub.Repo{FullName: repo})
 	fake.SetFile(repo, "main", ".shipgate.yml", "version: 1\napprovals:\n  - required: 1\nhold: {}\n")
 	for n := 1; n <= 200; n++ {

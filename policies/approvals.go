@@ -26,6 +26,8 @@ type position struct {
 	stale *staleness
 	// contributor: the person authored or committed a commit of the change.
 	contributor bool
+	// author: the person is the change's author.
+	author bool
 }
 
 // positions merges reviews and approval commands into each person's latest
@@ -38,7 +40,15 @@ func (s *evaluation) positions() []position {
 	s.positionsDone = true
 	s.positionCache = s.computePositions()
 	for i := range s.positionCache {
-		s.positionCache[i].contributor = s.contributed(s.positionCache[i].login)
+		p := &s.positionCache[i]
+		p.contributor = s.contributed(p.login)
+		p.author = sameLogin(p.login, s.c.Author.Login)
+		switch p.stance {
+		case approving:
+			s.approving++
+		case requestingChanges:
+			s.requesting++
+		}
 	}
 	return s.positionCache
 }
@@ -125,12 +135,37 @@ type uncoveredFile struct {
 	owners []Principal
 }
 
-// qualifies reports whether login may count for rule.
-func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool) bool {
-	if !allowAuthor && sameLogin(login, s.c.Author.Login) {
+// qualifier tells which people of positions() may count for one rule.
+type qualifier struct {
+	s           *evaluation
+	from        []Principal
+	allowAuthor bool
+	// mask, when masked, has bit i set for position i in from.
+	mask   uint64
+	masked bool
+}
+
+// qualifierFor decides from once per rule when it can (a bit mask for up
+// to 64 people), so that counting a rule does not ask Change.Teams again
+// for each person.
+func (s *evaluation) qualifierFor(from []Principal, allowAuthor bool) qualifier {
+	q := qualifier{s: s, from: from, allowAuthor: allowAuthor}
+	if len(from) > 0 && len(s.positionCache) <= 64 {
+		q.mask, q.masked = s.principalsMask(from), true
+	}
+	return q
+}
+
+// ok reports whether the person at position i may count.
+func (q *qualifier) ok(i int) bool {
+	p := &q.s.positionCache[i]
+	if !q.allowAuthor && p.author {
 		return false
 	}
-	return s.inFrom(login, from)
+	if q.masked {
+		return q.mask&(1<<i) != 0
+	}
+	return q.s.inFrom(p.login, q.from)
 }
 
 // inFrom reports whether login is one of from (anyone who could push when
@@ -147,103 +182,186 @@ func (s *evaluation) inFrom(login string, from []Principal) bool {
 	return true
 }
 
-// tally counts approvals for one rule.
-func (s *evaluation) tally(r ApprovalRule) approvalTally {
-	ps := s.positions()
-	var t approvalTally
-	// valid are the non-stale approvers other than the author, for code
-	// owners; a small array holds them in the common case.
-	var validBuf [16]string
-	valid := validBuf[:0]
+// principalsMask returns the positions (at most 64) of the people ps
+// include, as a bit mask.
+func (s *evaluation) principalsMask(ps []Principal) uint64 {
+	var m uint64
 	for _, p := range ps {
+		switch {
+		case p.Login != "":
+			for i := range s.positionCache {
+				if sameLogin(p.Login, s.positionCache[i].login) {
+					m |= 1 << i
+				}
+			}
+		case p.Team != "":
+			m |= s.teamMask(p.Team)
+		}
+	}
+	return m
+}
+
+// teamMemo remembers which people of positions() are in one team: every
+// approval rule and code-owner line asks about the same few teams, and
+// Evaluate runs on every event.
+type teamMemo struct {
+	team   string
+	member uint64 // bit i: position i
+}
+
+// teamMask returns the positions (at most 64) of the people in team,
+// asking Change.Teams once per team and person.
+func (s *evaluation) teamMask(team string) uint64 {
+	for _, m := range s.teamMemos {
+		if m.team == team {
+			return m.member
+		}
+	}
+	var m uint64
+	if s.c.Teams != nil {
+		for i := range s.positionCache {
+			if s.c.Teams.IsMember(team, s.positionCache[i].login) {
+				m |= 1 << i
+			}
+		}
+	}
+	if s.teamMemos == nil {
+		s.teamMemos = s.teamMemoBuf[:0]
+	}
+	s.teamMemos = append(s.teamMemos, teamMemo{team: team, member: m})
+	return m
+}
+
+// names returns an empty slice with room for n logins, carved from one
+// array per evaluation: every rule's tally lists approvers.
+func (s *evaluation) names(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	if cap(s.nameArena)-len(s.nameArena) < n {
+		s.nameArena = make([]string, 0, max(n, 64))
+	}
+	k := len(s.nameArena)
+	s.nameArena = s.nameArena[:k+n]
+	return s.nameArena[k:k:k+n]
+}
+
+// tally counts approvals for one rule.
+func (s *evaluation) tally(r *ApprovalRule) approvalTally {
+	ps := s.positions()
+	q := s.qualifierFor(r.From, r.AllowAuthor)
+	var t approvalTally
+	// valid are the positions of the non-stale approvers other than the
+	// author, for code owners; a small array holds them in the common case.
+	var validBuf [16]int
+	valid := validBuf[:0]
+	for i := range ps {
+		p := &ps[i]
 		switch p.stance {
 		case approving:
 			if p.stale != nil && r.DismissStale {
-				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				if q.ok(i) {
 					t.stale = append(t.stale, staleApproval{p.login, *p.stale})
 				}
 				continue
 			}
 			if !r.AllowContributor && p.contributor {
-				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				if q.ok(i) {
 					t.contributors = append(t.contributors, p.login)
 				}
 				continue
 			}
-			if r.CodeOwners && (r.AllowAuthor || !sameLogin(p.login, s.c.Author.Login)) {
-				valid = append(valid, p.login)
+			if r.CodeOwners && (r.AllowAuthor || !p.author) {
+				valid = append(valid, i)
 			}
-			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+			if q.ok(i) {
+				if t.approvers == nil {
+					t.approvers = s.names(s.approving)
+				}
 				t.approvers = append(t.approvers, p.login)
 			}
 		case requestingChanges:
-			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+			if q.ok(i) {
+				if t.blockers == nil {
+					t.blockers = s.names(s.requesting)
+				}
 				t.blockers = append(t.blockers, p.login)
 			}
 		}
 	}
 	if r.CodeOwners {
-		// Files share few CODEOWNERS lines: decide each line once.
-		type lineCover struct {
-			line int
-			ok   bool
-		}
-		var coveredBuf [16]lineCover
-		covered := coveredBuf[:0]
-		lines := s.ownerLines()
-		for fi, f := range s.c.Files {
-			i := -1
-			if lines != nil {
-				i = lines[fi]
-			} else {
-				i = s.c.CodeOwners.match(f.Path)
-			}
-			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
-				continue
-			}
-			owners := s.c.CodeOwners.rules[i].owners
-			ok, seen := false, false
-			for _, c := range covered {
-				if c.line == i {
-					ok, seen = c.ok, true
-					break
-				}
-			}
-			if !seen {
-				ok = anyIncluded(owners, valid, s.c.Teams)
-				covered = append(covered, lineCover{i, ok})
-			}
-			if !ok {
-				if t.uncovered < shownUncovered {
-					t.uncoveredBuf[t.uncovered] = uncoveredFile{path: f.Path, owners: owners}
-					t.uncovered++
-				} else {
-					t.moreUncovered++
-				}
-			}
-		}
+		s.uncoveredFiles(valid, &t)
 	}
 	return t
 }
 
-// ownerLines returns, for each changed file, the CODEOWNERS line that owns
-// it (-1: none), matched once per evaluation when several rules ask for
-// code owners; nil for the first such rule, which matches as it goes
-// (most policies have one, and then nothing is kept).
-func (s *evaluation) ownerLines() []int {
-	s.ownerTallies++
-	if s.ownerLineCache == nil && s.ownerTallies > 1 {
-		s.ownerLineCache = make([]int, len(s.c.Files))
-		for i, f := range s.c.Files {
-			s.ownerLineCache[i] = s.c.CodeOwners.match(f.Path)
+// uncoveredFiles records in t the changed files whose code owners are not
+// among the approvers at positions valid.
+func (s *evaluation) uncoveredFiles(valid []int, t *approvalTally) {
+	lines, distinct := s.ownerLines()
+	// Files share few CODEOWNERS lines: decide each line once.
+	var okBuf [16]bool
+	ok := okBuf[:0]
+	all := true
+	for _, li := range distinct {
+		covered := s.anyIncludedAt(s.c.CodeOwners.rules[li].owners, valid)
+		ok = append(ok, covered)
+		all = all && covered
+	}
+	if all {
+		return
+	}
+	for fi, f := range s.c.Files {
+		i := int(lines[fi])
+		if i < 0 || ok[slices.Index(distinct, i)] {
+			continue
+		}
+		if t.uncovered < shownUncovered {
+			t.uncoveredBuf[t.uncovered] = uncoveredFile{path: f.Path, owners: s.c.CodeOwners.rules[i].owners}
+			t.uncovered++
+		} else {
+			t.moreUncovered++
 		}
 	}
-	return s.ownerLineCache
 }
 
-func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
-	for _, l := range logins {
-		if includesAny(ps, l, teams) {
+// ownerLines returns, for each changed file, the CODEOWNERS line that owns
+// it (-1: none, or a line without owners), and the distinct lines that
+// own some file, in order of first use: matched once per evaluation, as
+// several rules may ask for code owners.
+func (s *evaluation) ownerLines() (lines []int32, distinct []int) {
+	if s.ownerLineCache != nil || len(s.c.Files) == 0 {
+		return s.ownerLineCache, s.ownerLineSet
+	}
+	lines = s.ownerLineBuf[:0]
+	distinct = s.ownerLineSetBuf[:0]
+	for _, f := range s.c.Files {
+		li := s.c.CodeOwners.match(f.Path)
+		if li >= 0 && len(s.c.CodeOwners.rules[li].owners) == 0 {
+			li = -1
+		}
+		lines = append(lines, int32(li))
+		if li >= 0 && !slices.Contains(distinct, li) {
+			distinct = append(distinct, li)
+		}
+	}
+	s.ownerLineCache, s.ownerLineSet = lines, distinct
+	return lines, distinct
+}
+
+// anyIncludedAt reports whether one of ps includes a person at positions.
+func (s *evaluation) anyIncludedAt(ps []Principal, positions []int) bool {
+	if len(s.positionCache) <= 64 {
+		m := s.principalsMask(ps)
+		for _, i := range positions {
+			if m&(1<<i) != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, i := range positions {
+		if includesAny(ps, s.positionCache[i].login, s.c.Teams) {
 			return true
 		}
 	}
@@ -263,7 +381,7 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Status, res.Message = Wait, "the changed files are not known yet, so code owners cannot be checked"
 		return res
 	}
-	t := s.tally(r)
+	t := s.tally(&r)
 	if why, ok := s.unknownFacts(r, len(t.approvers) > 0); ok {
 		res.Status, res.Message = Wait, why
 		return res

@@ -167,11 +167,11 @@ func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string
 	case l.skipped:
 	case t == truthUnknown:
 		// The rule may apply: its objections hold the entry (objection).
-		l.why, l.unsure, l.tally = why, true, s.tally(*r)
+		l.why, l.unsure, l.tally = why, true, s.tally(r)
 	case r.CodeOwners && s.c.Files == nil:
 		l.why = "the changed files are not known yet, so code owners cannot be checked"
 	default:
-		l.tally = s.tally(*r)
+		l.tally = s.tally(r)
 		if w, ok := s.unknownFacts(*r, len(l.tally.approvers) > 0); ok {
 			l.why = w
 		}

@@ -69,10 +69,20 @@ type evaluation struct {
 	cmds []givenCommand
 	// hotfix says whether the change is a declared hotfix, and if not why.
 	hotfix hotfixStatus
-	// ownerLineCache holds ownerLines() once computed; ownerTallies
-	// counts the rules that asked.
-	ownerLineCache []int
-	ownerTallies   int
+	// ownerLineCache and ownerLineSet hold ownerLines() once computed,
+	// in the arrays after them for most changes.
+	ownerLineCache  []int32
+	ownerLineSet    []int
+	ownerLineBuf    [64]int32
+	ownerLineSetBuf [8]int
+	// teamMemos remember team membership (teamMask), in teamMemoBuf
+	// for the first few teams.
+	teamMemos   []teamMemo
+	teamMemoBuf [4]teamMemo
+	// nameArena backs the tallies' lists of logins (names).
+	nameArena []string
+	// approving and requesting count the positions of each stance.
+	approving, requesting int
 	// scratch is reused by the approval entries that combine rules.
 	scratch *scratch
 	// positionCache holds positions() once computed.

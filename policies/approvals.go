@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,8 +47,14 @@ func (s *evaluation) positions() []position {
 		switch p.stance {
 		case approving:
 			s.approving++
+			if i < 64 {
+				s.approvingMask |= 1 << i
+			}
 		case requestingChanges:
 			s.requesting++
+			if i < 64 {
+				s.requestingMask |= 1 << i
+			}
 		}
 	}
 	return s.positionCache
@@ -168,6 +175,15 @@ func (q *qualifier) ok(i int) bool {
 	return q.s.inFrom(p.login, q.from)
 }
 
+// room is how many of the n people of a stance at positions mask may
+// count at most.
+func (q *qualifier) room(n int, mask uint64) int {
+	if q.masked {
+		return bits.OnesCount64(q.mask & mask)
+	}
+	return n
+}
+
 // inFrom reports whether login is one of from (anyone who could push when
 // from is empty and permissions are known).
 func (s *evaluation) inFrom(login string, from []Principal) bool {
@@ -239,11 +255,11 @@ func (s *evaluation) names(n int) []string {
 		return nil
 	}
 	if cap(s.nameArena)-len(s.nameArena) < n {
-		s.nameArena = make([]string, 0, max(n, 64))
+		s.nameArena = make([]string, 0, max(n, 32))
 	}
 	k := len(s.nameArena)
 	s.nameArena = s.nameArena[:k+n]
-	return s.nameArena[k:k:k+n]
+	return s.nameArena[k : k : k+n]
 }
 
 // tally counts approvals for one rule.
@@ -276,14 +292,14 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 			}
 			if q.ok(i) {
 				if t.approvers == nil {
-					t.approvers = s.names(s.approving)
+					t.approvers = s.names(q.room(s.approving, s.approvingMask))
 				}
 				t.approvers = append(t.approvers, p.login)
 			}
 		case requestingChanges:
 			if q.ok(i) {
 				if t.blockers == nil {
-					t.blockers = s.names(s.requesting)
+					t.blockers = s.names(q.room(s.requesting, s.requestingMask))
 				}
 				t.blockers = append(t.blockers, p.login)
 			}
@@ -369,7 +385,7 @@ func (s *evaluation) anyIncludedAt(ps []Principal, positions []int) bool {
 }
 
 // approvalResult evaluates one approval rule into a result.
-func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
+func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 	if r.IsCombination() {
 		return s.combinationResult(key, r)
 	}
@@ -381,8 +397,8 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Status, res.Message = Wait, "the changed files are not known yet, so code owners cannot be checked"
 		return res
 	}
-	t := s.tally(&r)
-	if why, ok := s.unknownFacts(r, len(t.approvers) > 0); ok {
+	t := s.tally(r)
+	if why, ok := s.unknownFacts(*r, len(t.approvers) > 0); ok {
 		res.Status, res.Message = Wait, why
 		return res
 	}
@@ -391,7 +407,7 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))
 		return res
 	}
-	if msg := missingText(r, &t); msg != "" {
+	if msg := missingText(*r, &t); msg != "" {
 		res.Status, res.Message = Wait, msg
 		return res
 	}

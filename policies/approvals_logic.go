@@ -63,7 +63,7 @@ type scratch struct {
 }
 
 // combinationResult evaluates an approval entry with any_of or all_of.
-func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
+func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 	res := Result{Rule: key, Name: r.Name}
 	if s.scratch == nil {
 		sc := &scratch{}
@@ -74,9 +74,10 @@ func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
 		s.scratch.leaves = make([]leafEval, 0, n)
 	}
 	leaves := s.scratch.leaves[:0]
-	s.collectLeaves(&r, truthYes, "", &leaves)
+	s.collectLeaves(r, truthYes, "", &leaves)
 	s.scratch.leaves = leaves
-	ways, skipped := s.scratch.waysOf(&r, leaves, new(int))
+	first := 0
+	ways, skipped := s.scratch.waysOf(r, leaves, &first)
 	if skipped {
 		res.Status, res.Message = Skipped, "does not apply to this change: none of its rules applies"
 		if w := r.When.String(); w != "always" {

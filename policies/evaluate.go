@@ -81,8 +81,10 @@ type evaluation struct {
 	teamMemoBuf [4]teamMemo
 	// nameArena backs the tallies' lists of logins (names).
 	nameArena []string
-	// approving and requesting count the positions of each stance.
-	approving, requesting int
+	// approving and requesting count the positions of each stance; the
+	// masks have their bits (the first 64).
+	approving, requesting         int
+	approvingMask, requestingMask uint64
 	// scratch is reused by the approval entries that combine rules.
 	scratch *scratch
 	// positionCache holds positions() once computed.

@@ -44,6 +44,9 @@ func (s *evaluation) positions() []position {
 		p := &s.positionCache[i]
 		p.contributor = s.contributed(p.login)
 		p.author = sameLogin(p.login, s.c.Author.Login)
+		if p.author && i < 64 {
+			s.authorMask |= 1 << i
+		}
 		switch p.stance {
 		case approving:
 			s.approving++
@@ -147,30 +150,45 @@ type qualifier struct {
 	s           *evaluation
 	from        []Principal
 	allowAuthor bool
-	// mask, when masked, has bit i set for position i in from.
+	// mask, when masked, has bit i set when the person at position i
+	// may count.
 	mask   uint64
 	masked bool
 }
 
-// qualifierFor decides from once per rule when it can (a bit mask for up
-// to 64 people), so that counting a rule does not ask Change.Teams again
-// for each person.
+// qualifierFor decides once per rule who may count when it can (a bit
+// mask for up to 64 people), so that counting a rule does not ask
+// Change.Teams or the permissions again for each person.
 func (s *evaluation) qualifierFor(from []Principal, allowAuthor bool) qualifier {
 	q := qualifier{s: s, from: from, allowAuthor: allowAuthor}
-	if len(from) > 0 && len(s.positionCache) <= 64 {
-		q.mask, q.masked = s.principalsMask(from), true
+	if len(s.positionCache) > 64 {
+		return q
 	}
+	if len(from) > 0 {
+		q.mask = s.principalsMask(from)
+	} else {
+		q.mask = s.pushMask()
+	}
+	if !allowAuthor {
+		q.mask &^= s.authorMask
+	}
+	q.masked = true
 	return q
 }
 
 // ok reports whether the person at position i may count.
 func (q *qualifier) ok(i int) bool {
+	if q.masked {
+		return q.mask&(1<<i) != 0
+	}
+	return q.each(i)
+}
+
+// each is ok for more than 64 people: asked person by person.
+func (q *qualifier) each(i int) bool {
 	p := &q.s.positionCache[i]
 	if !q.allowAuthor && p.author {
 		return false
-	}
-	if q.masked {
-		return q.mask&(1<<i) != 0
 	}
 	return q.s.inFrom(p.login, q.from)
 }
@@ -182,6 +200,20 @@ func (q *qualifier) room(n int, mask uint64) int {
 		return bits.OnesCount64(q.mask & mask)
 	}
 	return n
+}
+
+// pushMask returns the positions (at most 64) of the people inFrom
+// counts for an empty from: those who could push.
+func (s *evaluation) pushMask() uint64 {
+	if !s.pushMaskDone {
+		s.pushMaskDone = true
+		for i := range s.positionCache {
+			if s.inFrom(s.positionCache[i].login, nil) {
+				s.pushMaskCache |= 1 << i
+			}
+		}
+	}
+	return s.pushMaskCache
 }
 
 // inFrom reports whether login is one of from (anyone who could push when
@@ -249,13 +281,13 @@ func (s *evaluation) teamMask(team string) uint64 {
 }
 
 // names returns an empty slice with room for n logins, carved from one
-// array per evaluation: every rule's tally lists approvers.
+// array the evaluation's tallies share: each lists approvers.
 func (s *evaluation) names(n int) []string {
 	if n == 0 {
 		return nil
 	}
 	if cap(s.nameArena)-len(s.nameArena) < n {
-		s.nameArena = make([]string, 0, max(n, 32))
+		s.nameArena = make([]string, 0, max(n, s.approving+s.requesting))
 	}
 	k := len(s.nameArena)
 	s.nameArena = s.nameArena[:k+n]
@@ -314,55 +346,61 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 // uncoveredFiles records in t the changed files whose code owners are not
 // among the approvers at positions valid.
 func (s *evaluation) uncoveredFiles(valid []int, t *approvalTally) {
-	lines, distinct := s.ownerLines()
+	lines, owning := s.ownerLines()
 	// Files share few CODEOWNERS lines: decide each line once.
 	var okBuf [16]bool
 	ok := okBuf[:0]
-	all := true
-	for _, li := range distinct {
-		covered := s.anyIncludedAt(s.c.CodeOwners.rules[li].owners, valid)
+	total := 0 // files of the lines not covered
+	for _, o := range owning {
+		covered := s.anyIncludedAt(s.c.CodeOwners.rules[o.line].owners, valid)
 		ok = append(ok, covered)
-		all = all && covered
-	}
-	if all {
-		return
-	}
-	for fi, f := range s.c.Files {
-		i := int(lines[fi])
-		if i < 0 || ok[slices.Index(distinct, i)] {
-			continue
+		if !covered {
+			total += o.files
 		}
-		if t.uncovered < shownUncovered {
-			t.uncoveredBuf[t.uncovered] = uncoveredFile{path: f.Path, owners: s.c.CodeOwners.rules[i].owners}
+	}
+	// Name the first few such files; count the rest.
+	for fi := 0; fi < len(s.c.Files) && t.uncovered < min(total, shownUncovered); fi++ {
+		if k := lines[fi]; k >= 0 && !ok[k] {
+			i := owning[k].line
+			t.uncoveredBuf[t.uncovered] = uncoveredFile{path: s.c.Files[fi].Path, owners: s.c.CodeOwners.rules[i].owners}
 			t.uncovered++
-		} else {
-			t.moreUncovered++
 		}
 	}
+	t.moreUncovered = total - t.uncovered
 }
 
-// ownerLines returns, for each changed file, the CODEOWNERS line that owns
-// it (-1: none, or a line without owners), and the distinct lines that
-// own some file, in order of first use: matched once per evaluation, as
+// ownerLine is a CODEOWNERS line with owners that owns some changed
+// files.
+type ownerLine struct {
+	line, files int
+}
+
+// ownerLines returns, for each changed file, the index in owning of the
+// CODEOWNERS line that owns it (-1: none, or a line without owners), and
+// those lines in order of first use: matched once per evaluation, as
 // several rules may ask for code owners.
-func (s *evaluation) ownerLines() (lines []int32, distinct []int) {
+func (s *evaluation) ownerLines() (lines []int32, owning []ownerLine) {
 	if s.ownerLineCache != nil || len(s.c.Files) == 0 {
 		return s.ownerLineCache, s.ownerLineSet
 	}
 	lines = s.ownerLineBuf[:0]
-	distinct = s.ownerLineSetBuf[:0]
+	owning = s.ownerLineSetBuf[:0]
 	for _, f := range s.c.Files {
 		li := s.c.CodeOwners.match(f.Path)
-		if li >= 0 && len(s.c.CodeOwners.rules[li].owners) == 0 {
-			li = -1
+		if li < 0 || len(s.c.CodeOwners.rules[li].owners) == 0 {
+			lines = append(lines, -1)
+			continue
 		}
-		lines = append(lines, int32(li))
-		if li >= 0 && !slices.Contains(distinct, li) {
-			distinct = append(distinct, li)
+		k := slices.IndexFunc(owning, func(o ownerLine) bool { return o.line == li })
+		if k < 0 {
+			k = len(owning)
+			owning = append(owning, ownerLine{line: li})
 		}
+		owning[k].files++
+		lines = append(lines, int32(k))
 	}
-	s.ownerLineCache, s.ownerLineSet = lines, distinct
-	return lines, distinct
+	s.ownerLineCache, s.ownerLineSet = lines, owning
+	return lines, owning
 }
 
 // anyIncludedAt reports whether one of ps includes a person at positions.

@@ -72,9 +72,9 @@ type evaluation struct {
 	// ownerLineCache and ownerLineSet hold ownerLines() once computed,
 	// in the arrays after them for most changes.
 	ownerLineCache  []int32
-	ownerLineSet    []int
+	ownerLineSet    []ownerLine
 	ownerLineBuf    [64]int32
-	ownerLineSetBuf [8]int
+	ownerLineSetBuf [4]ownerLine
 	// teamMemos remember team membership (teamMask), in teamMemoBuf
 	// for the first few teams.
 	teamMemos   []teamMemo
@@ -85,6 +85,11 @@ type evaluation struct {
 	// masks have their bits (the first 64).
 	approving, requesting         int
 	approvingMask, requestingMask uint64
+	// authorMask has the author's position; pushMaskCache holds
+	// pushMask() once computed.
+	authorMask    uint64
+	pushMaskCache uint64
+	pushMaskDone  bool
 	// scratch is reused by the approval entries that combine rules.
 	scratch *scratch
 	// positionCache holds positions() once computed.

@@ -266,9 +266,19 @@ func (s *evaluation) teamMask(team string) uint64 {
 		}
 	}
 	var m uint64
-	if s.c.Teams != nil {
+	switch teams := s.c.Teams.(type) {
+	case nil:
+	case TeamMap: // in memory: one pass over the members
+		for _, l := range teams.members(team) {
+			for i := range s.positionCache {
+				if sameLogin(l, s.positionCache[i].login) {
+					m |= 1 << i
+				}
+			}
+		}
+	default:
 		for i := range s.positionCache {
-			if s.c.Teams.IsMember(team, s.positionCache[i].login) {
+			if teams.IsMember(team, s.positionCache[i].login) {
 				m |= 1 << i
 			}
 		}

@@ -68,10 +68,38 @@ func TestApprovalsCountTheSameForManyPeople(t *testing.T) {
 			t.Errorf("%s = %q, want it to start %q", name, got, w)
 		}
 	}
-	for _, pad := range []int{62, 63, 64, 70, 130} {
-		many := Evaluate(p, manyPeopleChange(pad), now0)
-		if got, want := dump(many), dump(few); got != want {
-			t.Errorf("with %d more people:\n%s\nwant, as with 3:\n%s", pad, got, want)
+	for _, pad := range []int{3, 62, 63, 64, 70, 130} {
+		for _, asked := range []bool{false, true} {
+			c := manyPeopleChange(pad)
+			if asked {
+				c.Teams = askedMembership{c.Teams.(TeamMap)}
+			}
+			if got, want := dump(Evaluate(p, c, now0)), dump(few); got != want {
+				t.Errorf("with %d more people (membership asked person by person: %v):\n%s\nwant, as with 3:\n%s", pad, asked, got, want)
+			}
+		}
+	}
+}
+
+// askedMembership is a Membership other than a TeamMap: it can only be
+// asked person by person.
+type askedMembership struct{ m TeamMap }
+
+func (a askedMembership) IsMember(team, login string) bool { return a.m.IsMember(team, login) }
+
+// TestSameLogin: the quick answers for ASCII first and last letters agree
+// with strings.EqualFold, including for letters that Unicode folds to
+// ASCII ones (the Kelvin sign to k, the long s to s).
+func TestSameLogin(t *testing.T) {
+	logins := []string{"", "a", "A", "b", "bob", "Bob", "BOB", "bOb", "rev1", "rev2", "Rev1", "user1", "carol",
+		"\u212aate", "kate", "Kate", "ka\u212a", "kak", "\u017fam", "sam", "Sam", "ab\u017f", "abs", "ǅx", "ǆx", "Ǆx",
+		"a-b", "a_b", "A-B", "é1", "É1", "1é", "1É", "x@1", "X@1", "[a", "{a"}
+	for _, a := range logins {
+		for _, b := range logins {
+			want := len(a) == len(b) && strings.EqualFold(a, b)
+			if got := sameLogin(a, b); got != want {
+				t.Errorf("sameLogin(%q, %q) = %v, want %v", a, b, got, want)
+			}
 		}
 	}
 }

@@ -186,17 +186,34 @@ func (s *evaluation) lastCommand(names ...string) (givenCommand, bool) {
 }
 
 func globList(gs []Glob) string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.Pattern
+	var b strings.Builder
+	writeGlobs(&b, gs)
+	return b.String()
+}
+
+// writeGlobs writes the patterns of gs, separated by ", ".
+func writeGlobs(b *strings.Builder, gs []Glob) {
+	for i := range gs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(gs[i].Pattern)
 	}
-	return strings.Join(out, ", ")
 }
 
 func principalList(ps []Principal) string {
-	out := make([]string, len(ps))
+	var b strings.Builder
+	writePrincipalList(&b, ps)
+	return b.String()
+}
+
+// writePrincipalList writes principals as written in the policy,
+// separated by ", ".
+func writePrincipalList(b *strings.Builder, ps []Principal) {
 	for i, p := range ps {
-		out[i] = p.String()
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.String())
 	}
-	return strings.Join(out, ", ")
 }

@@ -186,6 +186,9 @@ func (s *evaluation) lastCommand(names ...string) (givenCommand, bool) {
 }
 
 func globList(gs []Glob) string {
+	if len(gs) == 1 {
+		return gs[0].Pattern // the common case: no copy
+	}
 	var b strings.Builder
 	writeGlobs(&b, gs)
 	return b.String()
@@ -202,6 +205,9 @@ func writeGlobs(b *strings.Builder, gs []Glob) {
 }
 
 func principalList(ps []Principal) string {
+	if len(ps) == 1 {
+		return ps[0].String()
+	}
 	var b strings.Builder
 	writePrincipalList(&b, ps)
 	return b.String()

@@ -56,6 +56,10 @@ type scratch struct {
 	m      matcher
 	// leafWays[i] is the one way of leaf i alone.
 	leafWays [maxCombinationRules]way
+	// wayArena backs the lists of ways of one entry (wayList), in
+	// wayBuf for the common case.
+	wayArena []way
+	wayBuf   [32]way
 	// Backing arrays for the matcher in the common case.
 	peopleBuf                     [16]string
 	slotOfBuf, slotRuleBuf, atBuf [16]int
@@ -74,6 +78,7 @@ func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 		s.scratch.leaves = make([]leafEval, 0, n)
 	}
 	leaves := s.scratch.leaves[:0]
+	s.scratch.wayArena = s.scratch.wayBuf[:0] // the last entry's ways are done with
 	s.collectLeaves(r, truthYes, "", &leaves)
 	s.scratch.leaves = leaves
 	first := 0
@@ -196,35 +201,64 @@ func (sc *scratch) waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways [
 		sc.leafWays[i] = 1 << i
 		return sc.leafWays[i : i+1 : i+1], false
 	}
-	any := r.AnyOf != nil
+	if r.AnyOf != nil {
+		return sc.anyWays(r, leaves, next)
+	}
 	applied := false
 	for i := range r.Members() {
 		sub, sk := sc.waysOf(&r.Members()[i], leaves, next)
 		if sk {
 			continue
 		}
-		switch {
-		case any:
-			ways = append(ways, sub...)
-		case !applied:
+		if !applied {
 			ways = sub
-		default:
-			ways = crossWays(ways, sub)
+		} else {
+			ways = sc.crossWays(ways, sub)
 		}
 		applied = true
 	}
 	return ways, !applied
 }
 
+// anyWays is waysOf for an any_of: the ways of each member that applies.
+func (sc *scratch) anyWays(r *ApprovalRule, leaves []leafEval, next *int) (ways []way, skipped bool) {
+	var subsBuf [8][]way
+	subs, n := subsBuf[:0], 0
+	for i := range r.Members() {
+		if sub, sk := sc.waysOf(&r.Members()[i], leaves, next); !sk {
+			subs, n = append(subs, sub), n+len(sub)
+		}
+	}
+	if len(subs) == 1 {
+		return subs[0], false
+	}
+	ways = sc.wayList(n)
+	for _, sub := range subs {
+		ways = append(ways, sub...)
+	}
+	return ways, len(subs) == 0
+}
+
 // crossWays combines every way of a with every way of b.
-func crossWays(a, b []way) []way {
-	out := make([]way, 0, len(a)*len(b))
+func (sc *scratch) crossWays(a, b []way) []way {
+	out := sc.wayList(len(a) * len(b))
 	for _, x := range a {
 		for _, y := range b {
 			out = append(out, x|y)
 		}
 	}
 	return out
+}
+
+// wayList returns an empty list with room for n ways, from wayArena
+// while it has room.
+func (sc *scratch) wayList(n int) []way {
+	k := len(sc.wayArena)
+	if cap(sc.wayArena)-k < n {
+		return make([]way, 0, n)
+	}
+	sc.wayArena = sc.wayArena[:k+n]
+	return sc.wayArena[k : k : k+n]
 }
 
 // unusable says why a way cannot be judged, "" when it can.
@@ -326,17 +360,35 @@ func assigned(people []string, slotOf, slotRule []int, pos int) []string {
 }
 
 // approvedText describes a way that holds: who approved for each rule.
+// It is built in one buffer: a passing entry's message, on every event.
 func (m *matcher) approvedText(leaves []leafEval, w way) string {
-	var parts []string
+	var b strings.Builder
+	b.Grow(128)
 	w.each(func(pos, i int) {
-		by := assigned(m.people, m.slotOf, m.slotRule, pos)
-		text := "no approval required"
-		if len(by) > 0 {
-			text = "approved by " + mentions(by)
+		if pos > 0 {
+			b.WriteString("; ")
 		}
-		parts = append(parts, ruleLabel(leaves[i].rule)+text)
+		if r := leaves[i].rule; r.named {
+			b.WriteString(r.Name)
+			b.WriteString(": ")
+		}
+		n := 0
+		for p, k := range m.slotOf {
+			if k >= 0 && m.slotRule[k] == pos {
+				if n == 0 {
+					b.WriteString("approved by @")
+				} else {
+					b.WriteString(", @")
+				}
+				b.WriteString(m.people[p])
+				n++
+			}
+		}
+		if n == 0 {
+			b.WriteString("no approval required")
+		}
 	})
-	return strings.Join(parts, "; ")
+	return b.String()
 }
 
 // missingTextKept says what the closest way still needs, rule by rule,

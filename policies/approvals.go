@@ -446,7 +446,7 @@ func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 		return res
 	}
 	t := s.tally(r)
-	if why, ok := s.unknownFacts(*r, len(t.approvers) > 0); ok {
+	if why, ok := s.unknownFacts(r, len(t.approvers) > 0); ok {
 		res.Status, res.Message = Wait, why
 		return res
 	}
@@ -455,7 +455,7 @@ func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))
 		return res
 	}
-	if msg := missingText(*r, &t); msg != "" {
+	if msg := missingText(r, &t); msg != "" {
 		res.Status, res.Message = Wait, msg
 		return res
 	}
@@ -470,7 +470,7 @@ func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 // many more approvals and from whom, whose approvals did not count and
 // why, and the files whose code owners have not approved. It is built in
 // one buffer: Evaluate runs on every event.
-func missingText(r ApprovalRule, t *approvalTally) string {
+func missingText(r *ApprovalRule, t *approvalTally) string {
 	if r.Required <= len(t.approvers) && t.uncovered == 0 {
 		return ""
 	}

@@ -178,7 +178,7 @@ func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string
 		l.why = "the changed files are not known yet, so code owners cannot be checked"
 	default:
 		l.tally = s.tally(r)
-		if w, ok := s.unknownFacts(*r, len(l.tally.approvers) > 0); ok {
+		if w, ok := s.unknownFacts(r, len(l.tally.approvers) > 0); ok {
 			l.why = w
 		}
 		// A request for changes counts even when another fact is missing.
@@ -399,7 +399,7 @@ func (m *matcher) missingTextKept(leaves []leafEval, w way) string {
 		l := &leaves[i]
 		t := l.tally
 		t.approvers = assigned(m.keptPeople, m.keptSlotOf, m.keptRule, pos)
-		text := missingText(*l.rule, &t)
+		text := missingText(l.rule, &t)
 		if text == "" {
 			return
 		}

@@ -545,13 +545,6 @@ func writeMentions(b *strings.Builder, logins []string) {
 	}
 }
 
-// principalMentions formats principals as "@org/team or @alice".
-func principalMentions(ps []Principal) string {
-	var b strings.Builder
-	writePrincipals(&b, ps)
-	return b.String()
-}
-
 // writePrincipals writes principals as "@org/team, @bob or @alice".
 func writePrincipals(b *strings.Builder, ps []Principal) {
 	for i, p := range ps {

@@ -313,7 +313,15 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 	// author, for code owners; a small array holds them in the common case.
 	var validBuf [16]int
 	valid := validBuf[:0]
+	// Only the people who may count matter (code owners: every approver).
+	var skip uint64
+	if q.masked && !r.CodeOwners {
+		skip = ^q.mask
+	}
 	for i := range ps {
+		if skip&(1<<i) != 0 {
+			continue
+		}
 		p := &ps[i]
 		switch p.stance {
 		case approving:

@@ -74,8 +74,8 @@ func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 		sc.m.people, sc.m.slotOf, sc.m.slotRule, sc.m.leafAt, sc.m.seen = sc.peopleBuf[:0], sc.slotOfBuf[:0], sc.slotRuleBuf[:0], sc.atBuf[:0], sc.seenBuf[:0]
 		s.scratch = sc
 	}
-	if n := r.leafCount(); cap(s.scratch.leaves) < n {
-		s.scratch.leaves = make([]leafEval, 0, n)
+	if s.scratch.leaves == nil { // later entries reuse it, growing it if need be
+		s.scratch.leaves = make([]leafEval, 0, r.leafCount())
 	}
 	leaves := s.scratch.leaves[:0]
 	s.scratch.wayArena = s.scratch.wayBuf[:0] // the last entry's ways are done with

@@ -54,8 +54,6 @@ func (w way) each(fn func(pos, i int)) {
 type scratch struct {
 	leaves []leafEval
 	m      matcher
-	// leafWays[i] is the one way of leaf i alone.
-	leafWays [maxCombinationRules]way
 	// wayArena backs the lists of ways of one entry (wayList), in
 	// wayBuf for the common case.
 	wayArena []way
@@ -197,9 +195,8 @@ func (sc *scratch) waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways [
 		if leaves[i].skipped {
 			return nil, true
 		}
-		// A slice of one, without room to grow: a caller that appends copies.
-		sc.leafWays[i] = 1 << i
-		return sc.leafWays[i : i+1 : i+1], false
+		// A list of one, without room to grow: a caller that appends copies.
+		return append(sc.wayList(1), 1<<i), false
 	}
 	if r.AnyOf != nil {
 		return sc.anyWays(r, leaves, next)

@@ -181,11 +181,11 @@ func (q *qualifier) ok(i int) bool {
 	if q.masked {
 		return q.mask&(1<<i) != 0
 	}
-	return q.each(i)
+	return q.byPerson(i)
 }
 
-// each is ok for more than 64 people: asked person by person.
-func (q *qualifier) each(i int) bool {
+// byPerson is ok for more than 64 people: asked person by person.
+func (q *qualifier) byPerson(i int) bool {
 	p := &q.s.positionCache[i]
 	if !q.allowAuthor && p.author {
 		return false

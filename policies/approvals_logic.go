@@ -83,8 +83,8 @@ func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 	ways, skipped := s.scratch.waysOf(r, leaves, &first)
 	if skipped {
 		res.Status, res.Message = Skipped, "does not apply to this change: none of its rules applies"
-		if w := r.When.String(); w != "always" {
-			res.Message = "does not apply to this change (" + w + ")"
+		if msg, ok := notApplying(&r.When); ok {
+			res.Message = msg
 		}
 		return res
 	}

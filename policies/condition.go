@@ -191,7 +191,25 @@ func (s *evaluation) skippedUnless(w Condition, key, name string) (Result, bool)
 	case truthUnknown:
 		return Result{Rule: key, Name: name, Status: Wait, Message: unknownApplies(why, &w)}, true
 	}
-	return Result{Rule: key, Name: name, Status: Skipped, Message: "does not apply to this change (" + w.String() + ")"}, true
+	msg, ok := notApplying(&w)
+	if !ok {
+		msg = "does not apply to this change (always)"
+	}
+	return Result{Rule: key, Name: name, Status: Skipped, Message: msg}, true
+}
+
+// notApplying says that a rule does not apply, naming its condition w;
+// false when w has no facet. It is built in one buffer: skipped rules
+// have this message on every event.
+func notApplying(w *Condition) (string, bool) {
+	var b strings.Builder
+	b.Grow(96)
+	b.WriteString("does not apply to this change (when ")
+	if !w.writeFacets(&b) {
+		return "", false
+	}
+	b.WriteByte(')')
+	return b.String(), true
 }
 
 // unknownApplies says that whether a rule applies is not known, and why.

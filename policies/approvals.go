@@ -139,10 +139,12 @@ type approvalTally struct {
 // message names.
 const shownUncovered = 3
 
-// uncoveredFile is a changed file whose code owners have not approved.
+// uncoveredFile is a changed file whose code owners have not approved:
+// pointers into the change and its CODEOWNERS, as every tally holds room
+// for a few.
 type uncoveredFile struct {
-	path   string
-	owners []Principal
+	file *File
+	line *ownerRule
 }
 
 // qualifier tells which people of positions() may count for one rule.
@@ -380,7 +382,7 @@ func (s *evaluation) uncoveredFiles(valid []int, t *approvalTally) {
 	for fi := 0; fi < len(s.c.Files) && t.uncovered < min(total, shownUncovered); fi++ {
 		if k := lines[fi]; k >= 0 && !ok[k] {
 			i := owning[k].line
-			t.uncoveredBuf[t.uncovered] = uncoveredFile{path: s.c.Files[fi].Path, owners: s.c.CodeOwners.rules[i].owners}
+			t.uncoveredBuf[t.uncovered] = uncoveredFile{file: &s.c.Files[fi], line: &s.c.CodeOwners.rules[i]}
 			t.uncovered++
 		}
 	}
@@ -521,9 +523,9 @@ func missingText(r *ApprovalRule, t *approvalTally) string {
 	}
 	for _, f := range t.uncoveredBuf[:t.uncovered] {
 		sep()
-		b.WriteString(f.path)
+		b.WriteString(f.file.Path)
 		b.WriteString(" needs approval from a code owner (")
-		writePrincipals(&b, f.owners)
+		writePrincipals(&b, f.line.owners)
 		b.WriteByte(')')
 	}
 	if t.moreUncovered > 0 {

@@ -57,7 +57,7 @@ type scratch struct {
 	// wayArena backs the lists of ways of one entry (wayList), in
 	// wayBuf for the common case.
 	wayArena []way
-	wayBuf   [32]way
+	wayBuf   [16]way
 	// Backing arrays for the matcher in the common case.
 	peopleBuf                     [16]string
 	slotOfBuf, slotRuleBuf, atBuf [16]int

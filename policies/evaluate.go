@@ -66,7 +66,8 @@ type evaluation struct {
 	c   *Change
 	now time.Time
 	// cmds are the authorised commands of the conversation, oldest first.
-	cmds []givenCommand
+	cmds   []givenCommand
+	cmdBuf [8]givenCommand
 	// hotfix says whether the change is a declared hotfix, and if not why.
 	hotfix hotfixStatus
 	// ownerLineCache and ownerLineSet hold ownerLines() once computed,
@@ -126,8 +127,9 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 		comments = slices.Clone(comments)
 		slices.SortStableFunc(comments, byTime)
 	}
-	// Most comments hold no command: cmds grows only for those that do.
-	s.cmds = make([]givenCommand, 0, 8)
+	// Most comments hold no command: cmds grows only for those that do,
+	// from the evaluation's own array.
+	s.cmds = s.cmdBuf[:0]
 	for i := range comments {
 		cm := &comments[i]
 		if cm.Author.Bot {

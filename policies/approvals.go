@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // stance is where one person stands on the change after their latest
@@ -68,8 +69,8 @@ func (s *evaluation) computePositions() []position {
 	// commands are in time order already. Applying both in one merged pass
 	// leaves each person's latest stance.
 	reviews := s.c.Reviews
-	byTime := func(a, b Review) int { return a.SubmittedAt.Compare(b.SubmittedAt) }
-	if !slices.IsSortedFunc(reviews, byTime) {
+	if !inTimeOrder(reviews, func(r *Review) time.Time { return r.SubmittedAt }) {
+		byTime := func(a, b Review) int { return a.SubmittedAt.Compare(b.SubmittedAt) }
 		reviews = slices.Clone(reviews)
 		slices.SortStableFunc(reviews, byTime)
 	}

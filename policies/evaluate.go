@@ -122,8 +122,8 @@ type givenCommand struct {
 func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 	s := &evaluation{p: p, c: c, now: now}
 	comments := c.Comments
-	byTime := func(a, b Comment) int { return a.CreatedAt.Compare(b.CreatedAt) }
-	if !slices.IsSortedFunc(comments, byTime) { // hosts list them in order; a copy only when not
+	if !inTimeOrder(comments, func(c *Comment) time.Time { return c.CreatedAt }) { // hosts list them in order; a copy only when not
+		byTime := func(a, b Comment) int { return a.CreatedAt.Compare(b.CreatedAt) }
 		comments = slices.Clone(comments)
 		slices.SortStableFunc(comments, byTime)
 	}
@@ -154,6 +154,17 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 	}
 	s.hotfix = s.declaredHotfix()
 	return s
+}
+
+// inTimeOrder reports whether xs are oldest first by at: what
+// slices.IsSortedFunc says, without copying two elements per comparison.
+func inTimeOrder[T any](xs []T, at func(*T) time.Time) bool {
+	for i := 1; i < len(xs); i++ {
+		if at(&xs[i]).Before(at(&xs[i-1])) {
+			return false
+		}
+	}
+	return true
 }
 
 // gated reports whether the base branch is gated.

@@ -2,9 +2,11 @@ package policies
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // stance is where one person stands on the change after their latest
@@ -26,6 +28,8 @@ type position struct {
 	stale *staleness
 	// contributor: the person authored or committed a commit of the change.
 	contributor bool
+	// author: the person is the change's author.
+	author bool
 }
 
 // positions merges reviews and approval commands into each person's latest
@@ -38,7 +42,24 @@ func (s *evaluation) positions() []position {
 	s.positionsDone = true
 	s.positionCache = s.computePositions()
 	for i := range s.positionCache {
-		s.positionCache[i].contributor = s.contributed(s.positionCache[i].login)
+		p := &s.positionCache[i]
+		p.contributor = s.contributed(p.login)
+		p.author = sameLogin(p.login, s.c.Author.Login)
+		if p.author && i < 64 {
+			s.authorMask |= 1 << i
+		}
+		switch p.stance {
+		case approving:
+			s.approving++
+			if i < 64 {
+				s.approvingMask |= 1 << i
+			}
+		case requestingChanges:
+			s.requesting++
+			if i < 64 {
+				s.requestingMask |= 1 << i
+			}
+		}
 	}
 	return s.positionCache
 }
@@ -48,8 +69,8 @@ func (s *evaluation) computePositions() []position {
 	// commands are in time order already. Applying both in one merged pass
 	// leaves each person's latest stance.
 	reviews := s.c.Reviews
-	byTime := func(a, b Review) int { return a.SubmittedAt.Compare(b.SubmittedAt) }
-	if !slices.IsSortedFunc(reviews, byTime) {
+	if !inTimeOrder(reviews, func(r *Review) time.Time { return r.SubmittedAt }) {
+		byTime := func(a, b Review) int { return a.SubmittedAt.Compare(b.SubmittedAt) }
 		reviews = slices.Clone(reviews)
 		slices.SortStableFunc(reviews, byTime)
 	}
@@ -119,18 +140,83 @@ type approvalTally struct {
 // message names.
 const shownUncovered = 3
 
-// uncoveredFile is a changed file whose code owners have not approved.
+// uncoveredFile is a changed file whose code owners have not approved:
+// pointers into the change and its CODEOWNERS, as every tally holds room
+// for a few.
 type uncoveredFile struct {
-	path   string
-	owners []Principal
+	file *File
+	line *ownerRule
 }
 
-// qualifies reports whether login may count for rule.
-func (s *evaluation) qualifies(login string, from []Principal, allowAuthor bool) bool {
-	if !allowAuthor && sameLogin(login, s.c.Author.Login) {
+// qualifier tells which people of positions() may count for one rule.
+type qualifier struct {
+	s           *evaluation
+	from        []Principal
+	allowAuthor bool
+	// mask, when masked, has bit i set when the person at position i
+	// may count.
+	mask   uint64
+	masked bool
+}
+
+// qualifierFor decides once per rule who may count when it can (a bit
+// mask for up to 64 people), so that counting a rule does not ask
+// Change.Teams or the permissions again for each person.
+func (s *evaluation) qualifierFor(from []Principal, allowAuthor bool) qualifier {
+	q := qualifier{s: s, from: from, allowAuthor: allowAuthor}
+	if len(s.positionCache) > 64 {
+		return q
+	}
+	if len(from) > 0 {
+		q.mask = s.principalsMask(from)
+	} else {
+		q.mask = s.pushMask()
+	}
+	if !allowAuthor {
+		q.mask &^= s.authorMask
+	}
+	q.masked = true
+	return q
+}
+
+// ok reports whether the person at position i may count.
+func (q *qualifier) ok(i int) bool {
+	if q.masked {
+		return q.mask&(1<<i) != 0
+	}
+	return q.byPerson(i)
+}
+
+// byPerson is ok for more than 64 people: asked person by person.
+func (q *qualifier) byPerson(i int) bool {
+	p := &q.s.positionCache[i]
+	if !q.allowAuthor && p.author {
 		return false
 	}
-	return s.inFrom(login, from)
+	return q.s.inFrom(p.login, q.from)
+}
+
+// room is how many of the n people of a stance at positions mask may
+// count at most.
+func (q *qualifier) room(n int, mask uint64) int {
+	if q.masked {
+		return bits.OnesCount64(q.mask & mask)
+	}
+	return n
+}
+
+// pushMask returns the positions (at most 64) of the people inFrom
+// counts for an empty from: those who could push.
+func (s *evaluation) pushMask() uint64 {
+	if !s.pushMaskDone {
+		s.pushMaskDone = true
+		for i := range s.positionCache {
+			if s.inFrom(s.positionCache[i].login, nil) {
+				s.pushMaskCache |= 1 << i
+			}
+		}
+	}
+	return s.pushMaskCache
 }
 
 // inFrom reports whether login is one of from (anyone who could push when
@@ -147,103 +233,210 @@ func (s *evaluation) inFrom(login string, from []Principal) bool {
 	return true
 }
 
-// tally counts approvals for one rule.
-func (s *evaluation) tally(r ApprovalRule) approvalTally {
-	ps := s.positions()
-	var t approvalTally
-	// valid are the non-stale approvers other than the author, for code
-	// owners; a small array holds them in the common case.
-	var validBuf [16]string
-	valid := validBuf[:0]
+// principalsMask returns the positions (at most 64) of the people ps
+// include, as a bit mask.
+func (s *evaluation) principalsMask(ps []Principal) uint64 {
+	var m uint64
 	for _, p := range ps {
+		switch {
+		case p.Login != "":
+			for i := range s.positionCache {
+				if sameLogin(p.Login, s.positionCache[i].login) {
+					m |= 1 << i
+				}
+			}
+		case p.Team != "":
+			m |= s.teamMask(p.Team)
+		}
+	}
+	return m
+}
+
+// teamMemo remembers which people of positions() are in one team: every
+// approval rule and code-owner line asks about the same few teams, and
+// Evaluate runs on every event.
+type teamMemo struct {
+	team   string
+	member uint64 // bit i: position i
+}
+
+// teamMask returns the positions (at most 64) of the people in team,
+// asking Change.Teams once per team and person.
+func (s *evaluation) teamMask(team string) uint64 {
+	for _, m := range s.teamMemos {
+		if m.team == team {
+			return m.member
+		}
+	}
+	var m uint64
+	switch teams := s.c.Teams.(type) {
+	case nil:
+	case TeamMap: // in memory: one pass over the members
+		for _, l := range teams.members(team) {
+			for i := range s.positionCache {
+				if sameLogin(l, s.positionCache[i].login) {
+					m |= 1 << i
+				}
+			}
+		}
+	default:
+		for i := range s.positionCache {
+			if teams.IsMember(team, s.positionCache[i].login) {
+				m |= 1 << i
+			}
+		}
+	}
+	if s.teamMemos == nil {
+		s.teamMemos = s.teamMemoBuf[:0]
+	}
+	s.teamMemos = append(s.teamMemos, teamMemo{team: team, member: m})
+	return m
+}
+
+// names returns an empty slice with room for n logins, carved from one
+// array the evaluation's tallies share: each lists approvers.
+func (s *evaluation) names(n int) []string {
+	if n == 0 {
+		return nil
+	}
+	if cap(s.nameArena)-len(s.nameArena) < n {
+		s.nameArena = make([]string, 0, max(n, s.approving+s.requesting))
+	}
+	k := len(s.nameArena)
+	s.nameArena = s.nameArena[:k+n]
+	return s.nameArena[k : k : k+n]
+}
+
+// tally counts approvals for one rule.
+func (s *evaluation) tally(r *ApprovalRule) approvalTally {
+	ps := s.positions()
+	q := s.qualifierFor(r.From, r.AllowAuthor)
+	var t approvalTally
+	// valid are the positions of the non-stale approvers other than the
+	// author, for code owners; a small array holds them in the common case.
+	var validBuf [16]int
+	valid := validBuf[:0]
+	// Only the people who may count matter (code owners: every approver).
+	var skip uint64
+	if q.masked && !r.CodeOwners {
+		skip = ^q.mask
+	}
+	for i := range ps {
+		if skip&(1<<i) != 0 {
+			continue
+		}
+		p := &ps[i]
 		switch p.stance {
 		case approving:
 			if p.stale != nil && r.DismissStale {
-				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				if q.ok(i) {
 					t.stale = append(t.stale, staleApproval{p.login, *p.stale})
 				}
 				continue
 			}
 			if !r.AllowContributor && p.contributor {
-				if s.qualifies(p.login, r.From, r.AllowAuthor) {
+				if q.ok(i) {
 					t.contributors = append(t.contributors, p.login)
 				}
 				continue
 			}
-			if r.CodeOwners && (r.AllowAuthor || !sameLogin(p.login, s.c.Author.Login)) {
-				valid = append(valid, p.login)
+			if r.CodeOwners && (r.AllowAuthor || !p.author) {
+				valid = append(valid, i)
 			}
-			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+			if q.ok(i) {
+				if t.approvers == nil {
+					t.approvers = s.names(q.room(s.approving, s.approvingMask))
+				}
 				t.approvers = append(t.approvers, p.login)
 			}
 		case requestingChanges:
-			if s.qualifies(p.login, r.From, r.AllowAuthor) {
+			if q.ok(i) {
+				if t.blockers == nil {
+					t.blockers = s.names(q.room(s.requesting, s.requestingMask))
+				}
 				t.blockers = append(t.blockers, p.login)
 			}
 		}
 	}
 	if r.CodeOwners {
-		// Files share few CODEOWNERS lines: decide each line once.
-		type lineCover struct {
-			line int
-			ok   bool
-		}
-		var coveredBuf [16]lineCover
-		covered := coveredBuf[:0]
-		lines := s.ownerLines()
-		for fi, f := range s.c.Files {
-			i := -1
-			if lines != nil {
-				i = lines[fi]
-			} else {
-				i = s.c.CodeOwners.match(f.Path)
-			}
-			if i < 0 || len(s.c.CodeOwners.rules[i].owners) == 0 {
-				continue
-			}
-			owners := s.c.CodeOwners.rules[i].owners
-			ok, seen := false, false
-			for _, c := range covered {
-				if c.line == i {
-					ok, seen = c.ok, true
-					break
-				}
-			}
-			if !seen {
-				ok = anyIncluded(owners, valid, s.c.Teams)
-				covered = append(covered, lineCover{i, ok})
-			}
-			if !ok {
-				if t.uncovered < shownUncovered {
-					t.uncoveredBuf[t.uncovered] = uncoveredFile{path: f.Path, owners: owners}
-					t.uncovered++
-				} else {
-					t.moreUncovered++
-				}
-			}
-		}
+		s.uncoveredFiles(valid, &t)
 	}
 	return t
 }
 
-// ownerLines returns, for each changed file, the CODEOWNERS line that owns
-// it (-1: none), matched once per evaluation when several rules ask for
-// code owners; nil for the first such rule, which matches as it goes
-// (most policies have one, and then nothing is kept).
-func (s *evaluation) ownerLines() []int {
-	s.ownerTallies++
-	if s.ownerLineCache == nil && s.ownerTallies > 1 {
-		s.ownerLineCache = make([]int, len(s.c.Files))
-		for i, f := range s.c.Files {
-			s.ownerLineCache[i] = s.c.CodeOwners.match(f.Path)
+// uncoveredFiles records in t the changed files whose code owners are not
+// among the approvers at positions valid.
+func (s *evaluation) uncoveredFiles(valid []int, t *approvalTally) {
+	lines, owning := s.ownerLines()
+	// Files share few CODEOWNERS lines: decide each line once.
+	var okBuf [16]bool
+	ok := okBuf[:0]
+	total := 0 // files of the lines not covered
+	for _, o := range owning {
+		covered := s.anyIncludedAt(s.c.CodeOwners.rules[o.line].owners, valid)
+		ok = append(ok, covered)
+		if !covered {
+			total += o.files
 		}
 	}
-	return s.ownerLineCache
+	// Name the first few such files; count the rest.
+	for fi := 0; fi < len(s.c.Files) && t.uncovered < min(total, shownUncovered); fi++ {
+		if k := lines[fi]; k >= 0 && !ok[k] {
+			i := owning[k].line
+			t.uncoveredBuf[t.uncovered] = uncoveredFile{file: &s.c.Files[fi], line: &s.c.CodeOwners.rules[i]}
+			t.uncovered++
+		}
+	}
+	t.moreUncovered = total - t.uncovered
 }
 
-func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
-	for _, l := range logins {
-		if includesAny(ps, l, teams) {
+// ownerLine is a CODEOWNERS line with owners that owns some changed
+// files.
+type ownerLine struct {
+	line, files int
+}
+
+// ownerLines returns, for each changed file, the index in owning of the
+// CODEOWNERS line that owns it (-1: none, or a line without owners), and
+// those lines in order of first use: matched once per evaluation, as
+// several rules may ask for code owners.
+func (s *evaluation) ownerLines() (lines []int32, owning []ownerLine) {
+	if s.ownerLineCache != nil || len(s.c.Files) == 0 {
+		return s.ownerLineCache, s.ownerLineSet
+	}
+	lines = s.ownerLineBuf[:0]
+	owning = s.ownerLineSetBuf[:0]
+	for _, f := range s.c.Files {
+		li := s.c.CodeOwners.match(f.Path)
+		if li < 0 || len(s.c.CodeOwners.rules[li].owners) == 0 {
+			lines = append(lines, -1)
+			continue
+		}
+		k := slices.IndexFunc(owning, func(o ownerLine) bool { return o.line == li })
+		if k < 0 {
+			k = len(owning)
+			owning = append(owning, ownerLine{line: li})
+		}
+		owning[k].files++
+		lines = append(lines, int32(k))
+	}
+	s.ownerLineCache, s.ownerLineSet = lines, owning
+	return lines, owning
+}
+
+// anyIncludedAt reports whether one of ps includes a person at positions.
+func (s *evaluation) anyIncludedAt(ps []Principal, positions []int) bool {
+	if len(s.positionCache) <= 64 {
+		m := s.principalsMask(ps)
+		for _, i := range positions {
+			if m&(1<<i) != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, i := range positions {
+		if includesAny(ps, s.positionCache[i].login, s.c.Teams) {
 			return true
 		}
 	}
@@ -251,7 +444,7 @@ func anyIncluded(ps []Principal, logins []string, teams Membership) bool {
 }
 
 // approvalResult evaluates one approval rule into a result.
-func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
+func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 	if r.IsCombination() {
 		return s.combinationResult(key, r)
 	}
@@ -288,7 +481,7 @@ func (s *evaluation) approvalResult(key string, r ApprovalRule) Result {
 // many more approvals and from whom, whose approvals did not count and
 // why, and the files whose code owners have not approved. It is built in
 // one buffer: Evaluate runs on every event.
-func missingText(r ApprovalRule, t *approvalTally) string {
+func missingText(r *ApprovalRule, t *approvalTally) string {
 	if r.Required <= len(t.approvers) && t.uncovered == 0 {
 		return ""
 	}
@@ -331,9 +524,9 @@ func missingText(r ApprovalRule, t *approvalTally) string {
 	}
 	for _, f := range t.uncoveredBuf[:t.uncovered] {
 		sep()
-		b.WriteString(f.path)
+		b.WriteString(f.file.Path)
 		b.WriteString(" needs approval from a code owner (")
-		writePrincipals(&b, f.owners)
+		writePrincipals(&b, f.line.owners)
 		b.WriteByte(')')
 	}
 	if t.moreUncovered > 0 {
@@ -361,13 +554,6 @@ func writeMentions(b *strings.Builder, logins []string) {
 		b.WriteByte('@')
 		b.WriteString(l)
 	}
-}
-
-// principalMentions formats principals as "@org/team or @alice".
-func principalMentions(ps []Principal) string {
-	var b strings.Builder
-	writePrincipals(&b, ps)
-	return b.String()
 }
 
 // writePrincipals writes principals as "@org/team, @bob or @alice".

@@ -54,8 +54,10 @@ func (w way) each(fn func(pos, i int)) {
 type scratch struct {
 	leaves []leafEval
 	m      matcher
-	// leafWays[i] is the one way of leaf i alone.
-	leafWays [maxCombinationRules]way
+	// wayArena backs the lists of ways of one entry (wayList), in
+	// wayBuf for the common case.
+	wayArena []way
+	wayBuf   [16]way
 	// Backing arrays for the matcher in the common case.
 	peopleBuf                     [16]string
 	slotOfBuf, slotRuleBuf, atBuf [16]int
@@ -63,24 +65,26 @@ type scratch struct {
 }
 
 // combinationResult evaluates an approval entry with any_of or all_of.
-func (s *evaluation) combinationResult(key string, r ApprovalRule) Result {
+func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 	res := Result{Rule: key, Name: r.Name}
 	if s.scratch == nil {
 		sc := &scratch{}
 		sc.m.people, sc.m.slotOf, sc.m.slotRule, sc.m.leafAt, sc.m.seen = sc.peopleBuf[:0], sc.slotOfBuf[:0], sc.slotRuleBuf[:0], sc.atBuf[:0], sc.seenBuf[:0]
 		s.scratch = sc
 	}
-	if n := r.leafCount(); cap(s.scratch.leaves) < n {
-		s.scratch.leaves = make([]leafEval, 0, n)
+	if s.scratch.leaves == nil { // later entries reuse it, growing it if need be
+		s.scratch.leaves = make([]leafEval, 0, r.leafCount())
 	}
 	leaves := s.scratch.leaves[:0]
-	s.collectLeaves(&r, truthYes, "", &leaves)
+	s.scratch.wayArena = s.scratch.wayBuf[:0] // the last entry's ways are done with
+	s.collectLeaves(r, truthYes, "", &leaves)
 	s.scratch.leaves = leaves
-	ways, skipped := s.scratch.waysOf(&r, leaves, new(int))
+	first := 0
+	ways, skipped := s.scratch.waysOf(r, leaves, &first)
 	if skipped {
 		res.Status, res.Message = Skipped, "does not apply to this change: none of its rules applies"
-		if w := r.When.String(); w != "always" {
-			res.Message = "does not apply to this change (" + w + ")"
+		if msg, ok := notApplying(&r.When); ok {
+			res.Message = msg
 		}
 		return res
 	}
@@ -167,12 +171,12 @@ func (s *evaluation) collectLeaves(r *ApprovalRule, outer truth, outerWhy string
 	case l.skipped:
 	case t == truthUnknown:
 		// The rule may apply: its objections hold the entry (objection).
-		l.why, l.unsure, l.tally = why, true, s.tally(*r)
+		l.why, l.unsure, l.tally = why, true, s.tally(r)
 	case r.CodeOwners && s.c.Files == nil:
 		l.why = "the changed files are not known yet, so code owners cannot be checked"
 	default:
-		l.tally = s.tally(*r)
-		if w, ok := s.unknownFacts(*r, len(l.tally.approvers) > 0); ok {
+		l.tally = s.tally(r)
+		if w, ok := s.unknownFacts(r, len(l.tally.approvers) > 0); ok {
 			l.why = w
 		}
 		// A request for changes counts even when another fact is missing.
@@ -191,39 +195,67 @@ func (sc *scratch) waysOf(r *ApprovalRule, leaves []leafEval, next *int) (ways [
 		if leaves[i].skipped {
 			return nil, true
 		}
-		// A slice of one, without room to grow: a caller that appends copies.
-		sc.leafWays[i] = 1 << i
-		return sc.leafWays[i : i+1 : i+1], false
+		// A list of one, without room to grow: a caller that appends copies.
+		return append(sc.wayList(1), 1<<i), false
 	}
-	any := r.AnyOf != nil
+	if r.AnyOf != nil {
+		return sc.anyWays(r, leaves, next)
+	}
 	applied := false
 	for i := range r.Members() {
 		sub, sk := sc.waysOf(&r.Members()[i], leaves, next)
 		if sk {
 			continue
 		}
-		switch {
-		case any:
-			ways = append(ways, sub...)
-		case !applied:
+		if !applied {
 			ways = sub
-		default:
-			ways = crossWays(ways, sub)
+		} else {
+			ways = sc.crossWays(ways, sub)
 		}
 		applied = true
 	}
 	return ways, !applied
 }
 
+// anyWays is waysOf for an any_of: the ways of each member that applies.
+func (sc *scratch) anyWays(r *ApprovalRule, leaves []leafEval, next *int) (ways []way, skipped bool) {
+	var subsBuf [8][]way
+	subs, n := subsBuf[:0], 0
+	for i := range r.Members() {
+		if sub, sk := sc.waysOf(&r.Members()[i], leaves, next); !sk {
+			subs, n = append(subs, sub), n+len(sub)
+		}
+	}
+	if len(subs) == 1 {
+		return subs[0], false
+	}
+	ways = sc.wayList(n)
+	for _, sub := range subs {
+		ways = append(ways, sub...)
+	}
+	return ways, len(subs) == 0
+}
+
 // crossWays combines every way of a with every way of b.
-func crossWays(a, b []way) []way {
-	out := make([]way, 0, len(a)*len(b))
+func (sc *scratch) crossWays(a, b []way) []way {
+	out := sc.wayList(len(a) * len(b))
 	for _, x := range a {
 		for _, y := range b {
 			out = append(out, x|y)
 		}
 	}
 	return out
+}
+
+// wayList returns an empty list with room for n ways, from wayArena
+// while it has room.
+func (sc *scratch) wayList(n int) []way {
+	k := len(sc.wayArena)
+	if cap(sc.wayArena)-k < n {
+		return make([]way, 0, n)
+	}
+	sc.wayArena = sc.wayArena[:k+n]
+	return sc.wayArena[k : k : k+n]
 }
 
 // unusable says why a way cannot be judged, "" when it can.
@@ -325,17 +357,35 @@ func assigned(people []string, slotOf, slotRule []int, pos int) []string {
 }
 
 // approvedText describes a way that holds: who approved for each rule.
+// It is built in one buffer: a passing entry's message, on every event.
 func (m *matcher) approvedText(leaves []leafEval, w way) string {
-	var parts []string
+	var b strings.Builder
+	b.Grow(128)
 	w.each(func(pos, i int) {
-		by := assigned(m.people, m.slotOf, m.slotRule, pos)
-		text := "no approval required"
-		if len(by) > 0 {
-			text = "approved by " + mentions(by)
+		if pos > 0 {
+			b.WriteString("; ")
 		}
-		parts = append(parts, ruleLabel(leaves[i].rule)+text)
+		if r := leaves[i].rule; r.named {
+			b.WriteString(r.Name)
+			b.WriteString(": ")
+		}
+		n := 0
+		for p, k := range m.slotOf {
+			if k >= 0 && m.slotRule[k] == pos {
+				if n == 0 {
+					b.WriteString("approved by @")
+				} else {
+					b.WriteString(", @")
+				}
+				b.WriteString(m.people[p])
+				n++
+			}
+		}
+		if n == 0 {
+			b.WriteString("no approval required")
+		}
 	})
-	return strings.Join(parts, "; ")
+	return b.String()
 }
 
 // missingTextKept says what the closest way still needs, rule by rule,
@@ -346,7 +396,7 @@ func (m *matcher) missingTextKept(leaves []leafEval, w way) string {
 		l := &leaves[i]
 		t := l.tally
 		t.approvers = assigned(m.keptPeople, m.keptSlotOf, m.keptRule, pos)
-		text := missingText(*l.rule, &t)
+		text := missingText(l.rule, &t)
 		if text == "" {
 			return
 		}

@@ -251,21 +251,26 @@ type TeamMap map[string][]string
 
 // IsMember implements Membership.
 func (m TeamMap) IsMember(team, login string) bool {
-	members, ok := m[team]
-	if !ok {
-		for t, ms := range m {
-			if equalFold(t, team) {
-				members, ok = ms, true
-				break
-			}
-		}
-	}
-	for _, l := range members {
+	for _, l := range m.members(team) {
 		if sameLogin(l, login) {
 			return true
 		}
 	}
 	return false
+}
+
+// members returns the member logins of team (its name compared without
+// case when not found as given).
+func (m TeamMap) members(team string) []string {
+	if members, ok := m[team]; ok {
+		return members
+	}
+	for t, ms := range m {
+		if equalFold(t, team) {
+			return ms
+		}
+	}
+	return nil
 }
 
 var _ Membership = TeamMap(nil)

@@ -98,7 +98,10 @@ func eachCommand(body string, fn func(Command)) {
 		if n := len(line); n > 0 && line[n-1] == '\r' {
 			line = line[:n-1]
 		}
-		trimmed := strings.TrimLeft(line, " \t")
+		trimmed := line // strings.TrimLeft(line, " \t"), without building its set per line
+		for trimmed != "" && (trimmed[0] == ' ' || trimmed[0] == '\t') {
+			trimmed = trimmed[1:]
+		}
 		if fence == "" && !comment && (trimmed == "" || !commandish[trimmed[0]]) {
 			continue // the common line: no command, fence or comment starts here
 		}

@@ -301,7 +301,7 @@ func (c *policyCompiler) changeRecord(cr *ChangeRecordConfig) *ChangeRecordRule 
 			continue
 		}
 		r.Patterns = append(r.Patterns, re)
-		r.scanners = append(r.scanners, newIDScanner(re))
+		r.scanners = append(r.scanners, *newIDScanner(re))
 	}
 	r.Sources = c.choices("change_record.sources", cr.Sources, changeRecordSources)
 	if len(cr.Sources) == 0 {

@@ -191,7 +191,25 @@ func (s *evaluation) skippedUnless(w Condition, key, name string) (Result, bool)
 	case truthUnknown:
 		return Result{Rule: key, Name: name, Status: Wait, Message: unknownApplies(why, &w)}, true
 	}
-	return Result{Rule: key, Name: name, Status: Skipped, Message: "does not apply to this change (" + w.String() + ")"}, true
+	msg, ok := notApplying(&w)
+	if !ok {
+		msg = "does not apply to this change (always)"
+	}
+	return Result{Rule: key, Name: name, Status: Skipped, Message: msg}, true
+}
+
+// notApplying says that a rule does not apply, naming its condition w;
+// false when w has no facet. It is built in one buffer: skipped rules
+// have this message on every event.
+func notApplying(w *Condition) (string, bool) {
+	var b strings.Builder
+	b.Grow(96)
+	b.WriteString("does not apply to this change (when ")
+	if !w.writeFacets(&b) {
+		return "", false
+	}
+	b.WriteByte(')')
+	return b.String(), true
 }
 
 // unknownApplies says that whether a rule applies is not known, and why.
@@ -200,53 +218,84 @@ func unknownApplies(why string, w *Condition) string {
 }
 
 // String describes a condition for messages, e.g. "when paths db/**".
+// It is built in one buffer: a skipped rule's message holds it, on every
+// event.
 func (w Condition) String() string {
-	parts := w.facets()
-	if len(parts) == 0 {
+	var b strings.Builder
+	b.Grow(64)
+	b.WriteString("when ")
+	if !w.writeFacets(&b) {
 		return "always"
 	}
-	return "when " + strings.Join(parts, "; ")
+	return b.String()
 }
 
-// facets describes each facet of w.
-func (w *Condition) facets() []string {
-	var parts []string
+// writeFacets writes a description of each facet of w, separated by
+// "; ", and reports whether there was any.
+func (w *Condition) writeFacets(b *strings.Builder) bool {
+	start := b.Len()
+	facet := func(name string) {
+		if b.Len() > start {
+			b.WriteString("; ")
+		}
+		b.WriteString(name)
+	}
 	if len(w.Branches) > 0 {
-		parts = append(parts, "branches "+globList(w.Branches))
+		facet("branches ")
+		writeGlobs(b, w.Branches)
 	}
 	if len(w.Paths) > 0 {
-		parts = append(parts, "paths "+globList(w.Paths))
+		facet("paths ")
+		writeGlobs(b, w.Paths)
 	}
 	if len(w.Labels) > 0 {
-		parts = append(parts, "labels "+strings.Join(w.Labels, ", "))
+		facet("labels ")
+		for i, l := range w.Labels {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(l)
+		}
 	}
 	if len(w.Authors) > 0 {
-		parts = append(parts, "authors "+principalList(w.Authors))
+		facet("authors ")
+		writePrincipalList(b, w.Authors)
 	}
 	if len(w.AuthorsIn) > 0 {
-		parts = append(parts, "authors in "+principalList(w.AuthorsIn))
+		facet("authors in ")
+		writePrincipalList(b, w.AuthorsIn)
 	}
-	if b := w.Lines; b != nil {
-		var lp []string
-		if b.Over >= 0 {
-			lp = append(lp, "over "+strconv.Itoa(b.Over))
+	if l := w.Lines; l != nil {
+		facet("changed lines ")
+		if l.Over >= 0 {
+			b.WriteString("over ")
+			b.WriteString(strconv.Itoa(l.Over))
 		}
-		if b.Under > 0 {
-			lp = append(lp, "under "+strconv.Itoa(b.Under))
+		if l.Under > 0 {
+			if l.Over >= 0 {
+				b.WriteString(" and ")
+			}
+			b.WriteString("under ")
+			b.WriteString(strconv.Itoa(l.Under))
 		}
-		parts = append(parts, "changed lines "+strings.Join(lp, " and "))
 	}
 	if len(w.Titles) > 0 {
-		res := make([]string, len(w.Titles))
+		facet("title matches ")
 		for i, re := range w.Titles {
-			res[i] = "`" + re.String() + "`"
+			if i > 0 {
+				b.WriteString(" or ")
+			}
+			b.WriteByte('`')
+			b.WriteString(re.String())
+			b.WriteByte('`')
 		}
-		parts = append(parts, "title matches "+strings.Join(res, " or "))
 	}
 	if w.Not != nil {
-		parts = append(parts, "not ("+strings.Join(w.Not.facets(), "; ")+")")
+		facet("not (")
+		w.Not.writeFacets(b)
+		b.WriteByte(')')
 	}
-	return parts
+	return b.Len() > start
 }
 
 // conditions yields w and the conditions nested in it (its not:).

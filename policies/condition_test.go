@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -120,5 +121,33 @@ title:
 	author := mustLoad(t, "version: 1\napprovals:\n  - any_of:\n      - {from: [alice]}\n      - {from: [bob], allow_author: true}\n")
 	if !author.AuthorMayApprove() {
 		t.Error("allow_author inside any_of is not seen by AuthorMayApprove")
+	}
+}
+
+// TestConditionString: every facet, in order, with a nested not.
+func TestConditionString(t *testing.T) {
+	w := Condition{
+		Branches:  []Glob{newGlob("main"), newGlob("release/*")},
+		Paths:     []Glob{newGlob("db/**")},
+		Labels:    []string{"risky", "db"},
+		Authors:   []Principal{{Login: "bob"}, {Team: "acme/sre"}},
+		AuthorsIn: []Principal{{Team: "acme/contractors"}},
+		Lines:     &LineBounds{Over: 10, Under: 500},
+		Titles:    []*regexp.Regexp{regexp.MustCompile(`^docs`), regexp.MustCompile(`(?i)wip`)},
+		Not:       &Condition{Lines: &LineBounds{Over: -1, Under: 5}, Not: &Condition{Labels: []string{"x"}}},
+	}
+	want := "when branches main, release/*; paths db/**; labels risky, db; authors bob, @acme/sre; authors in @acme/contractors; " +
+		"changed lines over 10 and under 500; title matches `^docs` or `(?i)wip`; not (changed lines under 5; not (labels x))"
+	if got := w.String(); got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+	for c, want := range map[*Condition]string{
+		{}:                            "always",
+		{Not: &Condition{}}:           "when not ()",
+		{Lines: &LineBounds{Over: 0}}: "when changed lines over 0",
+	} {
+		if got := c.String(); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
 	}
 }

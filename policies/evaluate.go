@@ -66,13 +66,31 @@ type evaluation struct {
 	c   *Change
 	now time.Time
 	// cmds are the authorised commands of the conversation, oldest first.
-	cmds []givenCommand
+	cmds   []givenCommand
+	cmdBuf [8]givenCommand
 	// hotfix says whether the change is a declared hotfix, and if not why.
 	hotfix hotfixStatus
-	// ownerLineCache holds ownerLines() once computed; ownerTallies
-	// counts the rules that asked.
-	ownerLineCache []int
-	ownerTallies   int
+	// ownerLineCache and ownerLineSet hold ownerLines() once computed,
+	// in the arrays after them for most changes.
+	ownerLineCache  []int32
+	ownerLineSet    []ownerLine
+	ownerLineBuf    [64]int32
+	ownerLineSetBuf [4]ownerLine
+	// teamMemos remember team membership (teamMask), in teamMemoBuf
+	// for the first few teams.
+	teamMemos   []teamMemo
+	teamMemoBuf [4]teamMemo
+	// nameArena backs the tallies' lists of logins (names).
+	nameArena []string
+	// approving and requesting count the positions of each stance; the
+	// masks have their bits (the first 64).
+	approving, requesting         int
+	approvingMask, requestingMask uint64
+	// authorMask has the author's position; pushMaskCache holds
+	// pushMask() once computed.
+	authorMask    uint64
+	pushMaskCache uint64
+	pushMaskDone  bool
 	// scratch is reused by the approval entries that combine rules.
 	scratch *scratch
 	// positionCache holds positions() once computed.
@@ -104,13 +122,14 @@ type givenCommand struct {
 func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 	s := &evaluation{p: p, c: c, now: now}
 	comments := c.Comments
-	byTime := func(a, b Comment) int { return a.CreatedAt.Compare(b.CreatedAt) }
-	if !slices.IsSortedFunc(comments, byTime) { // hosts list them in order; a copy only when not
+	if !inTimeOrder(comments, func(c *Comment) time.Time { return c.CreatedAt }) { // hosts list them in order; a copy only when not
+		byTime := func(a, b Comment) int { return a.CreatedAt.Compare(b.CreatedAt) }
 		comments = slices.Clone(comments)
 		slices.SortStableFunc(comments, byTime)
 	}
-	// Most comments hold no command: cmds grows only for those that do.
-	s.cmds = make([]givenCommand, 0, 8)
+	// Most comments hold no command: cmds grows only for those that do,
+	// from the evaluation's own array.
+	s.cmds = s.cmdBuf[:0]
 	for i := range comments {
 		cm := &comments[i]
 		if cm.Author.Bot {
@@ -135,6 +154,17 @@ func newEvaluation(p *Policy, c *Change, now time.Time) *evaluation {
 	}
 	s.hotfix = s.declaredHotfix()
 	return s
+}
+
+// inTimeOrder reports whether xs are oldest first by at: what
+// slices.IsSortedFunc says, without copying two elements per comparison.
+func inTimeOrder[T any](xs []T, at func(*T) time.Time) bool {
+	for i := 1; i < len(xs); i++ {
+		if at(&xs[i]).Before(at(&xs[i-1])) {
+			return false
+		}
+	}
+	return true
 }
 
 // gated reports whether the base branch is gated.
@@ -169,17 +199,40 @@ func (s *evaluation) lastCommand(names ...string) (givenCommand, bool) {
 }
 
 func globList(gs []Glob) string {
-	out := make([]string, len(gs))
-	for i, g := range gs {
-		out[i] = g.Pattern
+	if len(gs) == 1 {
+		return gs[0].Pattern // the common case: no copy
 	}
-	return strings.Join(out, ", ")
+	var b strings.Builder
+	writeGlobs(&b, gs)
+	return b.String()
+}
+
+// writeGlobs writes the patterns of gs, separated by ", ".
+func writeGlobs(b *strings.Builder, gs []Glob) {
+	for i := range gs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(gs[i].Pattern)
+	}
 }
 
 func principalList(ps []Principal) string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
+	if len(ps) == 1 {
+		return ps[0].String()
 	}
-	return strings.Join(out, ", ")
+	var b strings.Builder
+	writePrincipalList(&b, ps)
+	return b.String()
+}
+
+// writePrincipalList writes principals as written in the policy,
+// separated by ", ".
+func writePrincipalList(b *strings.Builder, ps []Principal) {
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.String())
+	}
 }

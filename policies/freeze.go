@@ -61,8 +61,12 @@ func (s *evaluation) freezeRule(out []Result) []Result {
 		res.Message = "frozen: " + frozen.String() + "; this freeze has no override: wait until it ends"
 		return append(out, res)
 	}
-	res.Message = fmt.Sprintf("frozen: %s; to ship anyway, %d of %s comment `/override-freeze REASON` while the window is active",
-		frozen.String(), f.Override.Approvals, principalMentions(f.Override.From))
+	frozen.WriteString("; to ship anyway, ")
+	frozen.WriteString(strconv.Itoa(f.Override.Approvals))
+	frozen.WriteString(" of ")
+	writePrincipals(&frozen, f.Override.From)
+	frozen.WriteString(" comment `/override-freeze REASON` while the window is active")
+	res.Message = "frozen: " + frozen.String()
 	return append(out, res)
 }
 
@@ -72,7 +76,8 @@ func writeWindow(b *strings.Builder, a activeWindow) {
 	if b.Len() > 0 {
 		b.WriteString(" and ")
 	}
-	b.WriteString(strconv.Quote(a.w.Name))
+	var buf [64]byte // room for most names and the time: no allocation
+	b.Write(strconv.AppendQuote(buf[:0], a.w.Name))
 	b.WriteString(" until ")
 	if a.until.IsZero() {
 		b.WriteString("an end its end_cron never reaches")
@@ -82,8 +87,7 @@ func writeWindow(b *strings.Builder, a activeWindow) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	var stamp [40]byte
-	b.Write(a.until.In(loc).AppendFormat(stamp[:0], "Mon 2006-01-02 15:04 MST"))
+	b.Write(a.until.In(loc).AppendFormat(buf[:0], "Mon 2006-01-02 15:04 MST"))
 }
 
 // overrides returns who overrode this occurrence of a window, once each,

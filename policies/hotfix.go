@@ -101,7 +101,8 @@ func (p *Policy) RoleFor(name string) Permission {
 // approvalRules evaluates the `approvals` list; a declared hotfix uses
 // hotfix.approvals instead when configured.
 func (s *evaluation) approvalRules(out []Result) []Result {
-	for _, r := range s.p.Approvals {
+	for i := range s.p.Approvals {
+		r := &s.p.Approvals[i]
 		if s.hotfix.declared && s.p.Hotfix.Approval != nil {
 			out = append(out, Result{Rule: "approvals", Name: r.Name, Status: Skipped,
 				Message: "replaced by hotfix.approvals: " + s.hotfix.by})
@@ -134,7 +135,7 @@ func (s *evaluation) hotfixRule(out []Result) []Result {
 	if h.CodeOwners && s.codeOwnersApply() {
 		r = withCodeOwners(r)
 	}
-	res = s.approvalResult("hotfix", r)
+	res = s.approvalResult("hotfix", &r)
 	if res.Status == Pass {
 		res.Message = mergeBack(h, s.declaredBy()+"; "+res.Message)
 	}

@@ -25,8 +25,8 @@ type idScanner struct {
 	hasSecond bool
 }
 
-func newIDScanner(re *regexp.Regexp) idScanner {
-	s := idScanner{re: re}
+func newIDScanner(re *regexp.Regexp) *idScanner {
+	s := &idScanner{re: re}
 	parsed, err := syntax.Parse(re.String(), syntax.Perl)
 	if err != nil || hasAssertion(parsed) {
 		return s
@@ -72,7 +72,7 @@ func secondBytes(re *syntax.Regexp, set *[256]bool) bool {
 
 // each calls fn with every non-overlapping match in text, leftmost first,
 // exactly as re.FindAllString would list them.
-func (s idScanner) each(text string, fn func(string)) {
+func (s *idScanner) each(text string, fn func(string)) {
 	if s.anchored == nil {
 		for _, m := range s.re.FindAllString(text, -1) {
 			fn(m)

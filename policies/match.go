@@ -43,7 +43,7 @@ func newGlob(pattern string) Glob {
 }
 
 // Match reports whether name matches the glob.
-func (g Glob) Match(name string) bool {
+func (g *Glob) Match(name string) bool {
 	if !strings.HasPrefix(name, g.prefix) || !strings.HasSuffix(name, g.suffix) {
 		return false
 	}
@@ -63,8 +63,8 @@ func (g Glob) Match(name string) bool {
 
 // matchAny reports whether name matches one of the globs.
 func matchAny(globs []Glob, name string) bool {
-	for _, g := range globs {
-		if g.Match(name) {
+	for i := range globs {
+		if globs[i].Match(name) {
 			return true
 		}
 	}
@@ -204,7 +204,7 @@ func (c *CodeOwners) match(path string) int {
 	}
 	path = strings.TrimPrefix(path, "/")
 	for i := len(c.rules) - 1; i >= 0; i-- {
-		r := c.rules[i]
+		r := &c.rules[i]
 		if r.glob.Match(path) || (r.tree != nil && r.tree.Match(path)) {
 			return i
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 )
 
 // Policy is a compiled, validated `.shipgate.yml`: defaults applied, regexes
@@ -455,5 +456,31 @@ func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
 // and compare without case), cheaply: the hot paths of Evaluate compare
 // logins many times.
 func sameLogin(a, b string) bool {
-	return len(a) == len(b) && (a == b || strings.EqualFold(a, b))
+	if len(a) != len(b) {
+		return false
+	}
+	if a == b || a == "" {
+		return a == b
+	}
+	// Most different logins of one length differ in their first or last
+	// letter; when both are ASCII, strings.EqualFold would say false there.
+	if n := len(a) - 1; differASCII(a[0], b[0]) || differASCII(a[n], b[n]) {
+		return false
+	}
+	return strings.EqualFold(a, b)
+}
+
+// differASCII reports whether x and y are ASCII bytes that differ other
+// than in case (an ASCII letter folds to no other byte).
+func differASCII(x, y byte) bool {
+	if x >= utf8.RuneSelf || y >= utf8.RuneSelf {
+		return false
+	}
+	if 'A' <= x && x <= 'Z' {
+		x += 'a' - 'A'
+	}
+	if 'A' <= y && y <= 'Z' {
+		y += 'a' - 'A'
+	}
+	return x != y
 }

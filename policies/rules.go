@@ -34,8 +34,8 @@ func (s *evaluation) changeRecords() []string {
 		}
 	}
 	scan := func(text string) {
-		for _, sc := range scanners {
-			sc.each(text, add)
+		for i := range scanners { // by index: a scanner holds two 256-byte tables
+			scanners[i].each(text, add)
 		}
 	}
 	for _, src := range cr.Sources {
@@ -148,6 +148,13 @@ func missingSections(body, template string, want []string) []string {
 		filled = make([]bool, len(want))
 		fence  string
 	)
+	// The wanted names, compared as headings are: normalized once, not
+	// for each heading.
+	var namesBuf [8]string
+	names := namesBuf[:0]
+	for _, w := range want {
+		names = append(names, sectionName(w))
+	}
 	for rest := stripHTMLComments(body); rest != ""; {
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
@@ -164,7 +171,7 @@ func missingSections(body, template string, want []string) []string {
 				for len(stack) > 0 && stack[len(stack)-1].level >= level {
 					stack = stack[:len(stack)-1]
 				}
-				stack = append(stack, open{level: level, wanted: wantedIndex(want, text)})
+				stack = append(stack, open{level: level, wanted: wantedIndex(names, text)})
 				continue
 			}
 		}
@@ -187,21 +194,34 @@ func missingSections(body, template string, want []string) []string {
 }
 
 // wantedIndex is the index of the heading text among the wanted section
-// names (case and a trailing colon ignored), or -1.
-func wantedIndex(want []string, heading string) int {
-	h := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(heading), ":"))
-	for i, w := range want {
-		if strings.EqualFold(strings.TrimSpace(strings.TrimRight(strings.TrimSpace(w), ":")), h) {
+// names (each given by sectionName; case ignored), or -1.
+func wantedIndex(names []string, heading string) int {
+	h := sectionName(heading)
+	for i, n := range names {
+		if strings.EqualFold(n, h) {
 			return i
 		}
 	}
 	return -1
 }
 
+// sectionName is a section's name as compared: without surrounding space
+// or a trailing colon.
+func sectionName(s string) string {
+	return strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), ":"))
+}
+
 // placeholder reports whether a line is a mark left to be replaced.
 func placeholder(l string) bool {
-	l = strings.Trim(l, "-*_ []")
+	if l == "" || placeholderMark(l[0]) || placeholderMark(l[len(l)-1]) {
+		l = strings.Trim(l, "-*_ []") // most lines of text have nothing to trim
+	}
 	return l == "" || l == "..." || l == "…" || strings.EqualFold(l, "TODO") || strings.EqualFold(l, "TBD")
+}
+
+// placeholderMark reports whether placeholder trims c.
+func placeholderMark(c byte) bool {
+	return c == '-' || c == '*' || c == '_' || c == ' ' || c == '[' || c == ']'
 }
 
 var htmlCommentRE = regexp.MustCompile(`(?s)<!--.*?-->`)

@@ -125,7 +125,7 @@ func (s *evaluation) incomplete(f Facts) (string, bool) {
 // missing or was read in part: its result is then pending with why. The
 // commits matter only when someone approved (approved), as a contributor
 // among them would not count.
-func (s *evaluation) unknownFacts(r ApprovalRule, approved bool) (string, bool) {
+func (s *evaluation) unknownFacts(r *ApprovalRule, approved bool) (string, bool) {
 	if why, ok := s.incomplete(NeedReviews); ok {
 		return "not every review could be read (" + why + "), so a request for changes may be missing", true
 	}

@@ -42,15 +42,17 @@ func (r *Repo) ReleaseTags(ctx context.Context, to, prefix string, below *releas
 	return r.releaseTags(ctx, all, to, prefix, below)
 }
 
+// candidate is a version tag releaseTags looks for in the history.
+type candidate struct {
+	tag     release.Tag
+	version release.Version
+	time    int64
+	found   bool
+}
+
 // releaseTags is ReleaseTags on the repository's tags as tagsWithTimes
 // listed them, for a caller that has them already.
 func (r *Repo) releaseTags(ctx context.Context, all []timedTag, to, prefix string, below *release.Version) ([]release.Tag, error) {
-	type candidate struct {
-		tag     release.Tag
-		version release.Version
-		time    int64
-		found   bool
-	}
 	var cands []*candidate
 	bySHA := make(map[string][]*candidate)
 	for _, t := range all {
@@ -66,67 +68,15 @@ func (r *Repo) releaseTags(ctx context.Context, all []timedTag, to, prefix strin
 		return nil, nil
 	}
 	slices.SortStableFunc(cands, func(a, b *candidate) int { return b.version.Compare(a.version) })
-
-	// done reports whether the walk, now at commit time `at`, has settled
-	// every candidate down to the highest reachable stable one.
-	done := func(at int64) bool {
-		for _, c := range cands {
-			switch {
-			case c.found && !c.version.IsPrerelease():
-				return true
-			case !c.found && at >= c.time-skewSlack:
-				return false // c may still be met
-			}
-		}
-		return false
-	}
-
-	walkCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	cmd := r.command(walkCtx, "log", "--format=%H %ct", "--end-of-options", to)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
-	}
-	stoppedEarly := false
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		sha, ts, _ := strings.Cut(sc.Text(), " ")
-		at, err := strconv.ParseInt(ts, 10, 64)
-		if err != nil {
-			stop()
-			_ = cmd.Wait()
-			return nil, fmt.Errorf("listing tags reachable from %s in %s: bad git log line %q", to, r.dir, sc.Text())
-		}
+	err := r.walkLog(ctx, to, func(sha string, at int64) bool {
 		for _, c := range bySHA[sha] {
 			c.found = true
 		}
-		if done(at) {
-			stoppedEarly = true
-			break
-		}
+		return settled(cands, at)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if stoppedEarly {
-		stop() // kills git, whose remaining output is not needed
-	}
-	waitErr := cmd.Wait()
-	if !stoppedEarly {
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
-		}
-		if waitErr != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, ctx.Err())
-			}
-			return nil, fmt.Errorf("listing tags reachable from %s in %s: git log: %w: %s", to, r.dir, waitErr, strings.TrimSpace(stderr.String()))
-		}
-	}
-
 	var tags []release.Tag
 	for _, c := range cands {
 		if !c.found {
@@ -138,6 +88,64 @@ func (r *Repo) releaseTags(ctx context.Context, all []timedTag, to, prefix strin
 		}
 	}
 	return tags, nil
+}
+
+// settled reports whether a walk now at commit time `at` has settled every
+// candidate (highest version first) down to the highest reachable stable
+// one.
+func settled(cands []*candidate, at int64) bool {
+	for _, c := range cands {
+		switch {
+		case c.found && !c.version.IsPrerelease():
+			return true
+		case !c.found && at >= c.time-skewSlack:
+			return false // c may still be met
+		}
+	}
+	return false
+}
+
+// walkLog streams `git log to` newest first, calling visit with each
+// commit and its commit time, and stops git as soon as visit returns true.
+func (r *Repo) walkLog(ctx context.Context, to string, visit func(sha string, at int64) (stop bool)) error {
+	walkCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	cmd := r.command(walkCtx, "log", "--format=%H %ct", "--end-of-options", to)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		sha, ts, _ := strings.Cut(sc.Text(), " ")
+		at, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil {
+			stop()
+			_ = cmd.Wait()
+			return fmt.Errorf("listing tags reachable from %s in %s: bad git log line %q", to, r.dir, sc.Text())
+		}
+		if visit(sha, at) {
+			stop() // kills git, whose remaining output is not needed
+			_ = cmd.Wait()
+			return nil
+		}
+	}
+	waitErr := cmd.Wait()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, err)
+	}
+	if waitErr != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("listing tags reachable from %s in %s: %w", to, r.dir, ctx.Err())
+		}
+		return fmt.Errorf("listing tags reachable from %s in %s: git log: %w: %s", to, r.dir, waitErr, strings.TrimSpace(stderr.String()))
+	}
+	return nil
 }
 
 // timedTag is a tag with the commit time of the commit it points to.

@@ -411,26 +411,41 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Path = path
 	segs := splitPath(path)
 	query := r.URL.Query()
-
-	if s.api != nil {
-		c := s.api.check(r.Method, segs, query, r.Header.Get("Content-Type"), body)
-		rec.Operation = c.operation
-		for _, p := range c.problems {
-			op := c.operation
-			if op == "" {
-				op = "no operation"
-			}
-			s.t.Errorf("fakegithub: %s: GitHub would reject it (%s): %s", rec, op, p)
-		}
-		s.logIgnored(c)
+	s.conform(&rec, r, segs, query, body)
+	rt, params := s.route(r.Method, segs)
+	c := &call{s: s, r: r, params: params, query: query, body: body, header: http.Header{}}
+	if rt == nil {
+		c.status, c.out = http.StatusNotFound, notFoundBody()
+		s.finish(w, &rec, c, false, rec.String())
+		return
 	}
+	rec.Route = rt.name()
+	s.answer(w, r, &rec, rt, c)
+}
 
-	var (
-		rt     *route
-		params map[string]string
-	)
+// conform checks the request against GitHub's description, when the fake
+// has it, failing the test for what GitHub would reject.
+func (s *Server) conform(rec *Request, r *http.Request, segs []string, query url.Values, body []byte) {
+	if s.api == nil {
+		return
+	}
+	c := s.api.check(r.Method, segs, query, r.Header.Get("Content-Type"), body)
+	rec.Operation = c.operation
+	for _, p := range c.problems {
+		op := c.operation
+		if op == "" {
+			op = "no operation"
+		}
+		s.t.Errorf("fakegithub: %s: GitHub would reject it (%s): %s", rec, op, p)
+	}
+	s.logIgnored(c)
+}
+
+// route finds the route of method and the path's segments, with its
+// parameters; nil when none matches.
+func (s *Server) route(method string, segs []string) (rt *route, params map[string]string) {
 	s.routes.match(segs, func(candidate *route, pp []pathParam) bool {
-		if candidate.method != r.Method {
+		if candidate.method != method {
 			return false
 		}
 		rt = candidate
@@ -440,39 +455,37 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	})
-	c := &call{s: s, r: r, params: params, query: query, body: body, header: http.Header{}}
-	if rt == nil {
-		c.status, c.out = http.StatusNotFound, notFoundBody()
-		s.finish(w, &rec, c, false, rec.String())
-		return
-	}
-	rec.Route = rt.name()
+	return rt, params
+}
 
+// answer authenticates a routed request, applies faults and rate limits,
+// runs the handler and adds the ETag.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, rt *route, c *call) {
 	if msg, ok := s.authenticate(r, rt); !ok {
 		c.fail(http.StatusUnauthorized, msg)
-		s.finish(w, &rec, c, true, "")
+		s.finish(w, rec, c, true, "")
 		return
 	}
-	if !s.installationSees(r, params) {
+	if !s.installationSees(r, c.params) {
 		c.fail(http.StatusNotFound, "Not Found")
-		s.finish(w, &rec, c, true, "")
+		s.finish(w, rec, c, true, "")
 		return
 	}
-	if f := s.pickFault(rt, &rec); f != nil {
+	if f := s.pickFault(rt, rec); f != nil {
 		rec.Fault = f.Kind.String()
 		if f.Kind == Hang {
 			s.hang(r, f)
 			s.mu.Lock()
-			s.requests = append(s.requests, rec)
+			s.requests = append(s.requests, *rec)
 			s.mu.Unlock()
 			panic(http.ErrAbortHandler) // drop the connection without an answer
 		}
 		s.answerFault(c, f)
-		s.finish(w, &rec, c, true, "")
+		s.finish(w, rec, c, true, "")
 		return
 	}
 	if s.rateExhausted(c) {
-		s.finish(w, &rec, c, false, "")
+		s.finish(w, rec, c, false, "")
 		return
 	}
 	s.mu.Lock()
@@ -487,7 +500,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.NotModified = true
 		}
 	}
-	s.finish(w, &rec, c, !rec.NotModified, "")
+	s.finish(w, rec, c, !rec.NotModified, "")
 }
 
 // finish charges the rate limit, writes the answer and records the request.

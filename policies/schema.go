@@ -151,120 +151,138 @@ func capitalize(s string) string {
 // refineSchema adds the constraints the Go types cannot carry, taken from
 // the same tables Compile uses.
 func refineSchema(s *jsonschema.Schema) error {
-	var missing []string
-	prop := func(def, name string) *jsonschema.Schema {
-		t := s
-		if def != "Config" {
-			t = s.Definitions[def]
-		}
-		if t == nil || t.Properties == nil {
-			missing = append(missing, def)
-			return &jsonschema.Schema{}
-		}
-		p, ok := t.Properties.Get(name)
-		if !ok {
-			missing = append(missing, def+"."+name)
-			return &jsonschema.Schema{}
-		}
-		return p
-	}
-	enum := func(values ...string) []any {
-		out := make([]any, len(values))
-		for i, v := range values {
-			out[i] = v
-		}
-		return out
-	}
-	oneToMax := func(p *jsonschema.Schema) {
-		p.Minimum = json.Number("1")
-		p.Maximum = json.Number(fmt.Sprint(maxRequired))
-	}
-	nonEmpty := func(p *jsonschema.Schema) {
-		one := uint64(1)
-		p.MinItems = &one
-	}
-
-	one := uint64(1)
-	var commandNames []string
-	for _, c := range Commands {
-		commandNames = append(commandNames, c.Name)
-	}
-	commands := prop("Config", "commands")
-	commands.PropertyNames = &jsonschema.Schema{Enum: enum(commandNames...)}
-	commands.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(permissionNames[PermRead:]...)}
-
-	labels := prop("SemverConfig", "labels")
-	labels.PropertyNames = &jsonschema.Schema{Enum: enum(bumpNames...)}
-	types := prop("SemverConfig", "types")
-	types.PropertyNames = &jsonschema.Schema{Pattern: conventionalType.String()}
-	types.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(bumpNames...)}
-	prop("SemverConfig", "pre_major_breaking").Enum = enum("major", "minor")
-	prop("SemverConfig", "pre_major_features").Enum = enum("minor", "patch")
-	prop("TitleConfig", "types").Items.Pattern = conventionalType.String()
-	hide := prop("NotesConfig", "hide")
-	hide.Items.Pattern = conventionalType.String()
-	hide.UniqueItems = true
-
-	sources := prop("ChangeRecordConfig", "sources")
-	sources.Items.Enum = enum(changeRecordSources...)
-	sources.UniqueItems = true
-	nonEmpty(prop("ChangeRecordConfig", "patterns"))
-	nonEmpty(prop("JiraVerifyConfig", "states"))
-	nonEmpty(prop("ServiceNowVerifyConfig", "states"))
-	prop("JiraVerifyConfig", "fields").PropertyNames = &jsonschema.Schema{Pattern: jiraFieldID.String()}
-
-	oneToMax(prop("ApprovalConfig", "required"))
-	nonEmpty(prop("ApprovalConfig", "any_of"))
-	nonEmpty(prop("ApprovalConfig", "all_of"))
-	prop("When", "authors_in").Items.Pattern = `^@[^/\s]+/\S+$`
-	oneToMax(prop("GateConfig", "required"))
-	oneToMax(prop("OverrideConfig", "approvals"))
-	nonEmpty(prop("OverrideConfig", "from"))
-	nonEmpty(prop("FreezeConfig", "windows"))
-	nonEmpty(prop("ChecksConfig", "required"))
-	nonEmpty(prop("HotfixConfig", "branches"))
-	nonEmpty(prop("DeployConfig", "environments"))
-
-	prop("EnvironmentConfig", "name").Pattern = envName.String()
-	prop("WindowConfig", "environments").Items.Pattern = envName.String()
-	prop("EnvironmentConfig", "on").Enum = enum("release")
-	for _, def := range []string{"GateConfig"} {
-		prop(def, "slack_channel").Pattern = slackChannel.String()
-	}
-	prop("SlackConfig", "channel").Pattern = slackChannel.String()
-	prop("SlackConfig", "users").AdditionalProperties = &jsonschema.Schema{Type: "string", Pattern: slackUserID.String()}
-
-	prop("SemverConfig", "release_line_features").Enum = enum("error", "patch")
-	prop("RequiredCheckConfig", "app").Pattern = appSlug.String()
-	if rc := s.Definitions["RequiredCheckConfig"]; rc != nil {
-		// A required check is also written as its bare name.
-		object := *rc
-		object.Description = ""
-		*rc = jsonschema.Schema{Description: rc.Description, OneOf: []*jsonschema.Schema{{Type: "string", MinLength: &one}, &object}}
-	} else {
-		missing = append(missing, "RequiredCheckConfig")
-	}
-	if step := s.Definitions["StepConfig"]; step != nil {
-		step.MinProperties, step.MaxProperties = &one, &one
-	} else {
-		missing = append(missing, "StepConfig")
-	}
-	expect := prop("HealthCheckStep", "expect")
-	expect.Minimum, expect.Maximum = json.Number("100"), json.Number("599")
-	retries := prop("HealthCheckStep", "retries")
-	retries.Minimum, retries.Maximum = json.Number("0"), json.Number(fmt.Sprint(maxHealthRetries))
-	prop("WebhookStep", "secret_env").Pattern = envVarName.String()
-
+	r := &refiner{s: s}
+	r.refineRules()
+	r.refineDeploy()
 	for t := range lockableTypes {
 		if def := s.Definitions[t.Name()]; def != nil && def.Properties != nil {
 			def.Properties.Set(lockedKey, &jsonschema.Schema{Type: "boolean",
 				Description: "In a base policy: a policy that extends it cannot weaken this (a stricter value is fine)."})
 		} else {
-			missing = append(missing, t.Name())
+			r.missing = append(r.missing, t.Name())
 		}
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("refining the policy schema: no %s in the generated schema", strings.Join(missing, ", "))
+	if len(r.missing) > 0 {
+		return fmt.Errorf("refining the policy schema: no %s in the generated schema", strings.Join(r.missing, ", "))
 	}
 	return nil
+}
+
+// refiner edits a generated schema, noting the definitions and properties
+// it did not find.
+type refiner struct {
+	s       *jsonschema.Schema
+	missing []string
+}
+
+// prop is the schema of property name of definition def ("Config": the
+// root); a throwaway one, noted missing, when there is none.
+func (r *refiner) prop(def, name string) *jsonschema.Schema {
+	t := r.s
+	if def != "Config" {
+		t = r.s.Definitions[def]
+	}
+	if t == nil || t.Properties == nil {
+		r.missing = append(r.missing, def)
+		return &jsonschema.Schema{}
+	}
+	p, ok := t.Properties.Get(name)
+	if !ok {
+		r.missing = append(r.missing, def+"."+name)
+		return &jsonschema.Schema{}
+	}
+	return p
+}
+
+func enum(values ...string) []any {
+	out := make([]any, len(values))
+	for i, v := range values {
+		out[i] = v
+	}
+	return out
+}
+
+func oneToMax(p *jsonschema.Schema) {
+	p.Minimum = json.Number("1")
+	p.Maximum = json.Number(fmt.Sprint(maxRequired))
+}
+
+func nonEmpty(p *jsonschema.Schema) {
+	one := uint64(1)
+	p.MinItems = &one
+}
+
+// refineRules constrains the keys of the pull-request rules.
+func (r *refiner) refineRules() {
+	var commandNames []string
+	for _, c := range Commands {
+		commandNames = append(commandNames, c.Name)
+	}
+	commands := r.prop("Config", "commands")
+	commands.PropertyNames = &jsonschema.Schema{Enum: enum(commandNames...)}
+	commands.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(permissionNames[PermRead:]...)}
+
+	labels := r.prop("SemverConfig", "labels")
+	labels.PropertyNames = &jsonschema.Schema{Enum: enum(bumpNames...)}
+	types := r.prop("SemverConfig", "types")
+	types.PropertyNames = &jsonschema.Schema{Pattern: conventionalType.String()}
+	types.AdditionalProperties = &jsonschema.Schema{Type: "string", Enum: enum(bumpNames...)}
+	r.prop("SemverConfig", "pre_major_breaking").Enum = enum("major", "minor")
+	r.prop("SemverConfig", "pre_major_features").Enum = enum("minor", "patch")
+	r.prop("SemverConfig", "release_line_features").Enum = enum("error", "patch")
+	r.prop("TitleConfig", "types").Items.Pattern = conventionalType.String()
+	hide := r.prop("NotesConfig", "hide")
+	hide.Items.Pattern = conventionalType.String()
+	hide.UniqueItems = true
+
+	sources := r.prop("ChangeRecordConfig", "sources")
+	sources.Items.Enum = enum(changeRecordSources...)
+	sources.UniqueItems = true
+	nonEmpty(r.prop("ChangeRecordConfig", "patterns"))
+	nonEmpty(r.prop("JiraVerifyConfig", "states"))
+	nonEmpty(r.prop("ServiceNowVerifyConfig", "states"))
+	r.prop("JiraVerifyConfig", "fields").PropertyNames = &jsonschema.Schema{Pattern: jiraFieldID.String()}
+
+	oneToMax(r.prop("ApprovalConfig", "required"))
+	nonEmpty(r.prop("ApprovalConfig", "any_of"))
+	nonEmpty(r.prop("ApprovalConfig", "all_of"))
+	r.prop("When", "authors_in").Items.Pattern = `^@[^/\s]+/\S+$`
+	oneToMax(r.prop("OverrideConfig", "approvals"))
+	nonEmpty(r.prop("OverrideConfig", "from"))
+	nonEmpty(r.prop("FreezeConfig", "windows"))
+	nonEmpty(r.prop("ChecksConfig", "required"))
+	nonEmpty(r.prop("HotfixConfig", "branches"))
+	r.prop("RequiredCheckConfig", "app").Pattern = appSlug.String()
+	if rc := r.s.Definitions["RequiredCheckConfig"]; rc != nil {
+		// A required check is also written as its bare name.
+		object := *rc
+		object.Description = ""
+		one := uint64(1)
+		*rc = jsonschema.Schema{Description: rc.Description, OneOf: []*jsonschema.Schema{{Type: "string", MinLength: &one}, &object}}
+	} else {
+		r.missing = append(r.missing, "RequiredCheckConfig")
+	}
+}
+
+// refineDeploy constrains the deployment and notification keys.
+func (r *refiner) refineDeploy() {
+	oneToMax(r.prop("GateConfig", "required"))
+	nonEmpty(r.prop("DeployConfig", "environments"))
+	r.prop("EnvironmentConfig", "name").Pattern = envName.String()
+	r.prop("WindowConfig", "environments").Items.Pattern = envName.String()
+	r.prop("EnvironmentConfig", "on").Enum = enum("release")
+	r.prop("GateConfig", "slack_channel").Pattern = slackChannel.String()
+	r.prop("SlackConfig", "channel").Pattern = slackChannel.String()
+	r.prop("SlackConfig", "users").AdditionalProperties = &jsonschema.Schema{Type: "string", Pattern: slackUserID.String()}
+	if step := r.s.Definitions["StepConfig"]; step != nil {
+		one := uint64(1)
+		step.MinProperties, step.MaxProperties = &one, &one
+	} else {
+		r.missing = append(r.missing, "StepConfig")
+	}
+	expect := r.prop("HealthCheckStep", "expect")
+	expect.Minimum, expect.Maximum = json.Number("100"), json.Number("599")
+	retries := r.prop("HealthCheckStep", "retries")
+	retries.Minimum, retries.Maximum = json.Number("0"), json.Number(fmt.Sprint(maxHealthRetries))
+	r.prop("WebhookStep", "secret_env").Pattern = envVarName.String()
 }

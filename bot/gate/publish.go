@@ -153,11 +153,13 @@ func (w *work) wantsComment() bool {
 }
 
 // findComment looks for Shipgate's sticky comment among the change's
-// comments (reading them when the evaluation did not): one that starts
-// with the marker, written by Shipgate itself.
+// comments (reading them when the evaluation did not, or on a retry: the
+// failed try may have created it, its answer lost, after they were read
+// or remembered): one that starts with the marker, written by Shipgate
+// itself.
 func (w *work) findComment(ctx context.Context) error {
 	comments := w.comments
-	if comments == nil {
+	if comments == nil || w.retry {
 		var err error
 		if comments, err = w.repo.Comments(ctx, w.number); err != nil {
 			return err

@@ -201,7 +201,7 @@ func matchRoute(tmpl, segs []string) bool {
 }
 
 // Retrier retries a request that failed for a passing reason: a 5xx, a
-// timeout or dropped connection (for idempotent methods), a secondary rate
+// timeout or dropped connection (each for methods other than POST), a secondary rate
 // limit (honouring Retry-After) or a primary one (until X-RateLimit-Reset).
 // It sleeps with exponential backoff and jitter, at most tries times and
 // within budget; when the next try would come later than that, it gives up
@@ -304,6 +304,13 @@ func (t *Retrier) classify(method string, resp *http.Response, err error, attemp
 			return "secondary rate limit", time.Minute, time.Time{}
 		}
 	case code >= 500 && code != http.StatusNotImplemented:
+		if method == http.MethodPost {
+			// A 502 or 504 may come after the host created what was asked
+			// (a comment, a check run): repeating it here would create a
+			// second. The answer goes to the job, whose retry reads what
+			// exists before it writes, as after a lost answer.
+			return "", 0, time.Time{}
+		}
 		return resp.Status, backoff, time.Time{}
 	}
 	return "", 0, time.Time{}

@@ -97,13 +97,14 @@ func TestRetrier(t *testing.T) {
 		{"a plain 403 is an answer", "GET", []http.HandlerFunc{status(403)}, 1, 403, time.Time{}, 0},
 		{"a timeout is retried for a GET", "GET", []http.HandlerFunc{hang, ok}, 2, 200, time.Time{}, 0},
 		{"a timeout is not retried for a POST", "POST", []http.HandlerFunc{hang, ok}, 1, 0, time.Time{}, 0},
-		{"a POST with a body is repeated whole", "POST", []http.HandlerFunc{status(502), func(w http.ResponseWriter, r *http.Request) {
+		{"a 502 is not repeated for a POST: it may have created what it asked for", "POST", []http.HandlerFunc{status(502), ok}, 1, 502, time.Time{}, 0},
+		{"a POST with a body is repeated whole", "POST", []http.HandlerFunc{status(429, "Retry-After", "1"), func(w http.ResponseWriter, r *http.Request) {
 			if b, _ := io.ReadAll(r.Body); string(b) != `{"a":1}` {
 				w.WriteHeader(400)
 				return
 			}
 			w.WriteHeader(201)
-		}}, 2, 201, time.Time{}, 0},
+		}}, 2, 201, time.Time{}, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ const (
 	// PrimaryRateLimit answers 403 with X-RateLimit-Remaining: 0 and a reset
 	// time (go-github's RateLimitError).
 	PrimaryRateLimit
+	// LostAnswer does what was asked, then answers 502, as a proxy does
+	// when the answer of a request GitHub carried out is lost.
+	LostAnswer
 )
 
 // String names the fault kind.
@@ -39,6 +42,8 @@ func (k FaultKind) String() string {
 		return "secondary rate limit"
 	case PrimaryRateLimit:
 		return "primary rate limit"
+	case LostAnswer:
+		return "502 after the work"
 	}
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -84,7 +89,7 @@ func (s *Server) InjectFault(f Fault) (remove func()) {
 	if f.Route != "" && s.names[f.Route] == nil {
 		s.t.Fatalf("fakegithub: InjectFault: no route %q; see Server.Routes", f.Route)
 	}
-	if f.Kind < BadGateway || f.Kind > PrimaryRateLimit {
+	if f.Kind < BadGateway || f.Kind > LostAnswer {
 		s.t.Fatalf("fakegithub: InjectFault: unknown fault kind %v", f.Kind)
 	}
 	if f.Share < 0 || f.Share > 1 {
@@ -179,7 +184,7 @@ func (s *Server) hang(r *http.Request, f *faultRule) {
 
 func (s *Server) answerFault(c *call, f *faultRule) {
 	switch f.Kind {
-	case BadGateway:
+	case BadGateway, LostAnswer:
 		c.json(http.StatusBadGateway, map[string]string{"message": "Server Error"})
 	case SecondaryRateLimit:
 		retry := f.RetryAfter

@@ -480,6 +480,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rec *Request, rt
 			s.mu.Unlock()
 			panic(http.ErrAbortHandler) // drop the connection without an answer
 		}
+		if f.Kind == LostAnswer {
+			s.mu.Lock()
+			rt.handle(c)
+			s.mu.Unlock()
+			c.header = http.Header{}
+		}
 		s.answerFault(c, f)
 		s.finish(w, rec, c, true, "")
 		return

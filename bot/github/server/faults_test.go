@@ -90,7 +90,7 @@ func TestARetryEditsTheCheckRunItsFailedTryCreated(t *testing.T) {
 	h := newHarness(t)
 	h.people()
 	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
-	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Times: 4}) // every try of the request
+	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Times: 1}) // a POST is tried once
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	if len(h.failures) != 1 {
@@ -115,7 +115,7 @@ func TestARetryDoesNotAdoptAnotherAppsCheckRun(t *testing.T) {
 	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
 	h.fake.AddCheckRun(testRepo, fakegithub.CheckRun{HeadSHA: shaA, Name: "shipgate: main", Status: "completed", Conclusion: "success",
 		ExternalID: "github:" + testRepo + "#1", App: "impostor", Title: "All rules hold"})
-	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/check-runs", Times: 4}) // every try of the first attempt
+	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/check-runs", Times: 1}) // the first attempt's one try
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	var mine, theirs []fakegithub.CheckRun
@@ -131,5 +131,32 @@ func TestARetryDoesNotAdoptAnotherAppsCheckRun(t *testing.T) {
 	}
 	if len(theirs) != 1 || theirs[0].Conclusion != "success" || theirs[0].Title != "All rules hold" {
 		t.Errorf("the other App's run was changed: %+v", theirs)
+	}
+}
+
+// TestALostAnswerToAPOSTCreatesNoSecond: GitHub creates the sticky comment
+// and the check run, but the answers are lost behind a 502; repeating the
+// POST at once would create a second of each, so the job's retry reads
+// what exists and edits it.
+func TestALostAnswerToAPOSTCreatesNoSecond(t *testing.T) {
+	for _, route := range []string{"POST /repos/{owner}/{repo}/issues/{issue_number}/comments", "POST /repos/{owner}/{repo}/check-runs"} {
+		t.Run(route, func(t *testing.T) {
+			h := newHarness(t)
+			h.people()
+			h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
+			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.LostAnswer, Route: route, Times: 1})
+			h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
+			h.drain()
+			if len(h.failures) != 1 {
+				t.Fatalf("failures %v, want the one of the lost answer", h.failures)
+			}
+			h.wantCheck(shaA, "completed", "failure", "change_record")
+			if runs := h.fake.CheckRuns(testRepo, shaA); len(runs) != 1 {
+				t.Errorf("%d check runs on the head, want 1: %+v", len(runs), runs)
+			}
+			if c := len(h.stickyComments(1)); c != 1 {
+				t.Errorf("%d sticky comments, want 1", c)
+			}
+		})
 	}
 }

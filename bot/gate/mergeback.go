@@ -113,8 +113,14 @@ func (w *work) afterMerge(ctx context.Context) error {
 		return nil
 	}
 	declared, err := w.declaredHotfix(ctx, ms)
-	if err != nil || !declared {
+	if err != nil {
 		return err
+	}
+	// A change from a hotfix branch owes the main line its merge-back
+	// declared or not: a name never relaxes a rule, but it may add this
+	// obligation, which an undeclared hotfix would otherwise escape.
+	if !declared && !matchGlobs(h.Branches, w.snap.Head) {
+		return nil
 	}
 	mbk, ok := w.repo.(MergeBacker)
 	if !ok {

@@ -36,6 +36,13 @@ func mergeBackWorld(t *testing.T, conflicting bool, beforeMerge ...func(h *harne
 
 // mergeBackWorldWith is mergeBackWorld with harness options.
 func mergeBackWorldWith(t *testing.T, conflicting bool, opts []harnessOption, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
+	declare := func(h *harness, _ map[string]string) { h.comment(41, "mia", "/hotfix customers crash on checkout") }
+	return seedMergeBackWorld(t, conflicting, opts, append([]func(*harness, map[string]string){declare}, beforeMerge...)...)
+}
+
+// seedMergeBackWorld is mergeBackWorld without the declaration: before
+// the merge it runs beforeMerge.
+func seedMergeBackWorld(t *testing.T, conflicting bool, opts []harnessOption, beforeMerge ...func(h *harness, sha map[string]string)) (*harness, map[string]string) {
 	h := newHarness(t, opts...)
 	sha := map[string]string{}
 	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
@@ -60,11 +67,10 @@ func mergeBackWorldWith(t *testing.T, conflicting bool, opts []harnessOption, be
 	h.fake.SetPermission(testRepo, "mia", "maintain")
 	h.fake.SetPermission(testRepo, "alice", "maintain")
 	h.open(fakegithub.PR{Number: 41, Title: "Fix crash", Author: "erin", Base: "release/1.2", Head: "hotfix/crash"}, "hotfix-head")
-	h.comment(41, "mia", "/hotfix customers crash on checkout")
-	h.drain()
 	for _, f := range beforeMerge {
 		f(h, sha)
 	}
+	h.drain()
 	h.fake.SetBranch(testRepo, "release/1.2", sha["fix"])
 	h.updatePR(41, func(pr *fakegithub.PR) {
 		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["fix"], h.clock.Now()
@@ -268,5 +274,21 @@ func TestAMergeBackRetargetedElsewhereDoesNotCount(t *testing.T) {
 	st := h.tagMain("v1.3.0")
 	if st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
 		t.Fatalf("main's tag after the merge-back merged into scratch: %s %q", st.State, st.Description)
+	}
+}
+
+// TestAnUndeclaredHotfixBranchIsMergedBackToo: a change from a
+// hotfix.branches head merged into a release line without /hotfix or the
+// label still owes the main line its merge-back (a branch name alone
+// never relaxes a rule, but it may add this obligation): main's next tag
+// is refused until it is merged.
+func TestAnUndeclaredHotfixBranchIsMergedBackToo(t *testing.T) {
+	h, _ := seedMergeBackWorld(t, false, nil)
+	if got := h.fake.PullsCreated(); !slices.Equal(got, []string{"acme/shop#42:shipgate/merge-back-41->main:Merge back hotfix #41: Fix crash"}) {
+		t.Fatalf("pulls created: %q", got)
+	}
+	st := h.tagMain("v1.3.0")
+	if st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
+		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
 	}
 }

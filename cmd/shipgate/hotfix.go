@@ -30,8 +30,8 @@ func newHotfixStatusCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "List the hotfixes not merged back yet",
-		Long: `List the declared hotfixes merged into a release branch whose merge-back
-into hotfix.merge_back_to is not merged yet: while one is, Shipgate refuses
+		Long: `List the hotfixes (declared, or from a hotfix.branches head) merged into a
+release branch whose merge-back into hotfix.merge_back_to is not merged yet: while one is, Shipgate refuses
 the main line's next tag. Each line names the hotfix, the release branch, the
 merge-back PR and the files that conflicted. It reads the server's database.
 Exit status 1 when a hotfix is missing from its main line, so that a script

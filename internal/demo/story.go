@@ -508,7 +508,10 @@ func (d *demo) overrideFreeze() error {
 	if len(windows) == 0 {
 		return nil
 	}
-	o := d.plan.cfg.Freeze.Override
+	var o *policies.OverrideConfig
+	if f := d.plan.cfg.Freeze; f != nil {
+		o = f.Override
+	}
 	if o == nil {
 		return fmt.Errorf("the freeze %s is active now and the policy gives no override: nothing merges into main until it ends; run the rehearsal outside the window", windows)
 	}

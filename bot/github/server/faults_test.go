@@ -92,14 +92,22 @@ func TestExhaustedRateLimitWaitsForTheReset(t *testing.T) {
 // recorded: the retry finds the run it created and edits it, and the
 // commit carries one run, not two.
 func TestARetryEditsTheCheckRunItsFailedTryCreated(t *testing.T) {
+	oneFailedTry(t, fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Times: 1}) // a POST is tried once
+}
+
+// oneFailedTry opens a failing PR while f fails one request: the batch
+// fails once, and its retry leaves the head with one check run, in its
+// final state, and the PR with one sticky comment.
+func oneFailedTry(t *testing.T, f fakegithub.Fault) {
+	t.Helper()
 	h := newHarness(t)
 	h.people()
 	h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
-	h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.BadGateway, Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Times: 1}) // a POST is tried once
+	h.fake.InjectFault(f)
 	h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
 	h.drain()
 	if len(h.failures) != 1 {
-		t.Fatalf("failures %v, want the one of the sticky comment", h.failures)
+		t.Fatalf("failures %v, want the one of the failed request", h.failures)
 	}
 	h.wantCheck(shaA, "completed", "failure", "change_record")
 	if runs := h.fake.CheckRuns(testRepo, shaA); len(runs) != 1 {
@@ -146,22 +154,7 @@ func TestARetryDoesNotAdoptAnotherAppsCheckRun(t *testing.T) {
 func TestALostAnswerToAPOSTCreatesNoSecond(t *testing.T) {
 	for _, route := range []string{"POST /repos/{owner}/{repo}/issues/{issue_number}/comments", "POST /repos/{owner}/{repo}/check-runs"} {
 		t.Run(route, func(t *testing.T) {
-			h := newHarness(t)
-			h.people()
-			h.fake.SetFile(testRepo, "main", github.PolicyFile, strictPolicy)
-			h.fake.InjectFault(fakegithub.Fault{Kind: fakegithub.LostAnswer, Route: route, Times: 1})
-			h.open(fakegithub.PR{Number: 1, Title: "Add gift cards", Author: "dave"}, shaA)
-			h.drain()
-			if len(h.failures) != 1 {
-				t.Fatalf("failures %v, want the one of the lost answer", h.failures)
-			}
-			h.wantCheck(shaA, "completed", "failure", "change_record")
-			if runs := h.fake.CheckRuns(testRepo, shaA); len(runs) != 1 {
-				t.Errorf("%d check runs on the head, want 1: %+v", len(runs), runs)
-			}
-			if c := len(h.stickyComments(1)); c != 1 {
-				t.Errorf("%d sticky comments, want 1", c)
-			}
+			oneFailedTry(t, fakegithub.Fault{Kind: fakegithub.LostAnswer, Route: route, Times: 1})
 		})
 	}
 }

@@ -78,12 +78,7 @@ type Report struct {
 
 // Noun names the change as its host does: "merge request" on GitLab,
 // "pull request" elsewhere.
-func (r Report) Noun() string {
-	if r.Host == policies.GitLab {
-		return "merge request"
-	}
-	return "pull request"
-}
+func (r Report) Noun() string { return r.Host.ChangeNoun() }
 
 // Counts returns how many rules pass, fail, wait and were skipped.
 func (r Report) Counts() (pass, fail, wait, skipped int) {

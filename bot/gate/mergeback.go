@@ -210,7 +210,7 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 	if err := w.announceMergeBack(ctx, p, req, res); err != nil {
 		return err
 	}
-	ref := ChangeRef(g.host, res.Number)
+	ref := g.host.Ref(res.Number)
 	body := fmt.Sprintf("%s\nThis hotfix went into `%s`; Shipgate opened %s to merge it back into `%s`. Tags of `%s` are refused until %s is merged.",
 		MergeBackMarker, req.Branch, ref, req.Target, req.Target, ref)
 	if len(res.Conflicts) > 0 {
@@ -223,13 +223,13 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 // and holds the main line's tags until it merges.
 func (w *work) announceMergeBack(ctx context.Context, p *policies.Policy, req MergeBackRequest, res MergeBackResult) error {
 	e := announce.Event{Kind: announce.MergeBackOpen, Repo: w.repo.Name(), Key: fmt.Sprint(req.Hotfix),
-		Title:  fmt.Sprintf("Merge-back %s of hotfix %s into %s is open", ChangeRef(w.g.host, res.Number), ChangeRef(w.g.host, req.Hotfix), req.Target),
+		Title:  fmt.Sprintf("Merge-back %s of hotfix %s into %s is open", w.g.host.Ref(res.Number), w.g.host.Ref(req.Hotfix), req.Target),
 		Reason: fmt.Sprintf("tags of %s are refused until it is merged", req.Target)}
 	if len(res.Conflicts) > 0 {
 		e.Lines = append(e.Lines, fmt.Sprintf("%s conflicted (assigned to @%s): %s", plural(len(res.Conflicts), "file"), req.Author, strings.Join(res.Conflicts, ", ")))
 	}
 	if res.URL != "" {
-		e.Links = append(e.Links, templates.SlackLink{Label: ChangeRef(w.g.host, res.Number), URL: res.URL})
+		e.Links = append(e.Links, templates.SlackLink{Label: w.g.host.Ref(res.Number), URL: res.URL})
 	}
 	return w.g.announce(ctx, p, e)
 }
@@ -271,29 +271,16 @@ func (g *Gate) mainLineRefusal(ctx context.Context, p *policies.Policy, repo str
 		if !strings.EqualFold(m.Target, h.MergeBackTo) {
 			continue
 		}
-		s := fmt.Sprintf("hotfix %s (from %s)", ChangeRef(g.host, m.Hotfix), m.Branch)
+		s := fmt.Sprintf("hotfix %s (from %s)", g.host.Ref(m.Hotfix), m.Branch)
 		if m.Number > 0 {
-			s += " via " + ChangeRef(g.host, m.Number)
+			s += " via " + g.host.Ref(m.Number)
 		}
 		missing = append(missing, s)
 	}
 	if len(missing) == 0 {
 		return "", nil
 	}
-	abbr := "PR"
-	if g.host == policies.GitLab {
-		abbr = "MR"
-	}
-	return fmt.Sprintf("%s is missing %s: merge the merge-back %s, then tag again", h.MergeBackTo, strings.Join(missing, ", "), pluralNoun(len(missing), abbr)), nil
-}
-
-// ChangeRef names change n as its host writes it: !n for a GitLab merge
-// request, #n elsewhere.
-func ChangeRef(host policies.Host, n int) string {
-	if host == policies.GitLab {
-		return fmt.Sprintf("!%d", n)
-	}
-	return fmt.Sprintf("#%d", n)
+	return fmt.Sprintf("%s is missing %s: merge the merge-back %s, then tag again", h.MergeBackTo, strings.Join(missing, ", "), pluralNoun(len(missing), g.host.ChangeAbbr())), nil
 }
 
 func containsFold(list []string, s string) bool {

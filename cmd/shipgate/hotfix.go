@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shipgate/shipgate/bot/gate"
 	"github.com/shipgate/shipgate/bot/store"
 )
 
@@ -118,13 +117,13 @@ func printHotfixes(out io.Writer, ms []store.MergeBack) error {
 	for _, m := range ms {
 		pr := "not opened"
 		if m.Number > 0 {
-			pr = gate.ChangeRef(m.Host, m.Number)
+			pr = m.Host.Ref(m.Number)
 		}
 		state := "missing from " + m.Target
 		if m.State == store.MergeBackMerged {
 			state = "merged " + m.MergedAt.Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%s (@%s)\t%s\t%s\t%s\t%s\t%s\n", m.Repo, gate.ChangeRef(m.Host, m.Hotfix), m.HotfixAuthor, m.Branch, m.Target, pr, state, orNone(m.Conflicts))
+		fmt.Fprintf(tw, "%s\t%s (@%s)\t%s\t%s\t%s\t%s\t%s\n", m.Repo, m.Host.Ref(m.Hotfix), m.HotfixAuthor, m.Branch, m.Target, pr, state, orNone(m.Conflicts))
 	}
 	return tw.Flush()
 }

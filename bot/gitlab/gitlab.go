@@ -15,7 +15,9 @@ package gitlab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -153,12 +155,37 @@ func NewClient(address string, token bot.Secret, transport http.RoundTripper, tr
 	}
 	meter := &hostapi.Meter{Next: transport, Host: policies.GitLab, Metrics: metrics, BasePath: u.EscapedPath(), Routes: apiRoutes()}
 	chain := hostapi.NewCache(4096, 64<<20).Transport("token", meter)
-	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(tries - 1), gl.WithHTTPClient(&http.Client{Transport: chain})}
+	opts := []gl.ClientOptionFunc{gl.WithBaseURL(base), gl.WithCustomRetryMax(tries - 1), gl.WithCustomRetry(retryPolicy),
+		gl.WithHTTPClient(&http.Client{Transport: chain})}
 	client, err := gl.NewClient(token.Reveal(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("gitlab: creating the client for %s: %w", base, err)
 	}
 	return client, nil
+}
+
+// retryPolicy says whether the client tries a request again: on a 429 or
+// a 5xx, and on an error met before the request left (a failed dial or
+// name lookup) — but never a POST answered 5xx, which GitLab may have
+// carried out (a note, a merge request, a cherry-pick): repeating it would
+// make a second, so the job's retry, which reads what exists first, takes
+// it up (as hostapi.Retrier does for GitHub).
+func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var dial *net.OpError
+		var dns *net.DNSError
+		return errors.As(err, &dial) && dial.Op == "dial" || errors.As(err, &dns) && !dns.IsNotFound, nil
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
+		return true, nil
+	case code == 0 || code >= 500 && code != http.StatusNotImplemented:
+		return resp.Request == nil || resp.Request.Method != http.MethodPost, nil
+	}
+	return false, nil
 }
 
 // Identity is the user a token writes as: given, or asked once (GET

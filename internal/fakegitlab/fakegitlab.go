@@ -275,13 +275,14 @@ type Server struct {
 	assigned       []string
 	oauth          oauthState
 	failNext       map[string]int           // route → status to answer once
+	loseNext       map[string]bool          // route → served, then answered 502, once
 	holds          map[string]chan struct{} // route → answers held until closed
 }
 
 // New starts a fake with token and the bot user self; it is closed, and
 // unexpected requests fail t, at cleanup.
 func New(t testing.TB, token string, self User) *Server {
-	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, holds: map[string]chan struct{}{}, Groups: map[string][]User{},
+	s := &Server{Token: token, Self: self, nextID: 1000, failNext: map[string]int{}, loseNext: map[string]bool{}, holds: map[string]chan struct{}{}, Groups: map[string][]User{},
 		PublicEmails: map[string]string{}, Now: time.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL + BasePath + "/"
@@ -334,6 +335,15 @@ func (s *Server) FailNext(route string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext[route] = status
+}
+
+// LoseAnswerNext makes the next request to "METHOD route" do its work,
+// then answer 502, once: what a proxy answers when GitLab did what was
+// asked but its answer was lost.
+func (s *Server) LoseAnswerNext(route string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseNext[route] = true
 }
 
 // Requests returns the requests received so far.
@@ -454,6 +464,12 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) (hold chan struc
 		}
 		writeJSON(w, code, map[string]string{"message": http.StatusText(code)})
 		return
+	}
+	if s.loseNext[key] {
+		delete(s.loseNext, key)
+		real := w
+		w = httptest.NewRecorder()
+		defer writeJSON(real, http.StatusBadGateway, map[string]string{"message": "502 Bad Gateway"})
 	}
 	hold = s.holds[key]
 	h, known := s.routes()[key]

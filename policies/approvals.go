@@ -240,16 +240,23 @@ func (s *evaluation) principalsMask(ps []Principal) uint64 {
 	for _, p := range ps {
 		switch {
 		case p.Login != "":
-			for i := range s.positionCache {
-				if sameLogin(p.Login, s.positionCache[i].login) {
-					m |= 1 << i
-				}
-			}
+			m |= s.loginMask(p.Login)
 		case p.Team != "":
 			m |= s.teamMask(p.Team)
 		}
 	}
 	return m
+}
+
+// loginMask returns the position (at most 64) of login as a bit mask: 0
+// when that person has none (positions holds each person once).
+func (s *evaluation) loginMask(login string) uint64 {
+	for i := range s.positionCache {
+		if sameLogin(login, s.positionCache[i].login) {
+			return 1 << i
+		}
+	}
+	return 0
 }
 
 // teamMemo remembers which people of positions() are in one team: every
@@ -273,11 +280,7 @@ func (s *evaluation) teamMask(team string) uint64 {
 	case nil:
 	case TeamMap: // in memory: one pass over the members
 		for _, l := range teams.members(team) {
-			for i := range s.positionCache {
-				if sameLogin(l, s.positionCache[i].login) {
-					m |= 1 << i
-				}
-			}
+			m |= s.loginMask(l)
 		}
 	default:
 		for i := range s.positionCache {

@@ -348,12 +348,18 @@ func (m *matcher) keep() {
 // assigned returns the people assigned to the rule at position pos.
 func assigned(people []string, slotOf, slotRule []int, pos int) []string {
 	var out []string
+	eachAssigned(people, slotOf, slotRule, pos, func(p string) { out = append(out, p) })
+	return out
+}
+
+// eachAssigned calls fn with each person assigned to the rule at
+// position pos.
+func eachAssigned(people []string, slotOf, slotRule []int, pos int, fn func(string)) {
 	for p, k := range slotOf {
 		if k >= 0 && slotRule[k] == pos {
-			out = append(out, people[p])
+			fn(people[p])
 		}
 	}
-	return out
 }
 
 // approvedText describes a way that holds: who approved for each rule.
@@ -370,17 +376,15 @@ func (m *matcher) approvedText(leaves []leafEval, w way) string {
 			b.WriteString(": ")
 		}
 		n := 0
-		for p, k := range m.slotOf {
-			if k >= 0 && m.slotRule[k] == pos {
-				if n == 0 {
-					b.WriteString("approved by @")
-				} else {
-					b.WriteString(", @")
-				}
-				b.WriteString(m.people[p])
-				n++
+		eachAssigned(m.people, m.slotOf, m.slotRule, pos, func(p string) {
+			if n == 0 {
+				b.WriteString("approved by @")
+			} else {
+				b.WriteString(", @")
 			}
-		}
+			b.WriteString(p)
+			n++
+		})
 		if n == 0 {
 			b.WriteString("no approval required")
 		}

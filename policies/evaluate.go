@@ -19,16 +19,14 @@ func Evaluate(p *Policy, c *Change, now time.Time) Verdict {
 		v.Bump = decl
 	}
 	for _, rule := range rules {
-		if !rule.enabled(p) {
-			continue
+		if rule.enabled(p) {
+			v.Results = rule.eval(s, v.Results)
 		}
-		from := len(v.Results)
-		v.Results = rule.eval(s, v.Results)
-		if !v.Gated {
-			for i := range v.Results[from:] {
-				r := &v.Results[from+i]
-				r.Status, r.Message = Skipped, "base branch "+c.BaseBranch+" is not gated by this policy (branches: "+globList(p.Branches)+")"
-			}
+	}
+	if !v.Gated {
+		ungated := "base branch " + c.BaseBranch + " is not gated by this policy (branches: " + globList(p.Branches) + ")"
+		for i := range v.Results {
+			v.Results[i].Status, v.Results[i].Message = Skipped, ungated
 		}
 	}
 	v.Conclusion = conclude(v.Results)

@@ -249,3 +249,25 @@ func TestApprovalsCountTheSameEitherWay(t *testing.T) {
 		}
 	}
 }
+
+// TestUngatedBranchSkipsEveryRule: a change into a branch the policy does
+// not gate has every rule skipped, saying which branches are gated: the
+// gate does not hold what it does not govern.
+func TestUngatedBranchSkipsEveryRule(t *testing.T) {
+	p := mustLoad(t, fullPolicy)
+	c := basePR()
+	c.BaseBranch, c.Reviews, c.Checks = "develop", nil, nil
+	v := Evaluate(p, c, now0)
+	if v.Gated || len(v.Results) < 5 {
+		t.Fatalf("Gated = %v with %d results, want false with every rule", v.Gated, len(v.Results))
+	}
+	want := "base branch develop is not gated by this policy (branches: main, release/*)"
+	for _, r := range v.Results {
+		if r.Status != Skipped || r.Message != want {
+			t.Errorf("%s = %s: %q, want skipped: %q", r.Name, r.Status, r.Message, want)
+		}
+	}
+	if v.Conclusion != Success {
+		t.Errorf("Conclusion = %s, want success", v.Conclusion)
+	}
+}

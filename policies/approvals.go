@@ -228,7 +228,7 @@ func (s *evaluation) inFrom(login string, from []Principal) bool {
 	// Anyone may approve, but with permission data only people who could
 	// push count, as with GitHub's branch protection.
 	if s.c.Permissions != nil {
-		return s.c.Permissions[strings.ToLower(login)] >= PermWrite
+		return s.c.permission(login) >= PermWrite
 	}
 	return true
 }

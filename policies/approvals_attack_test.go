@@ -271,3 +271,34 @@ func TestUngatedBranchSkipsEveryRule(t *testing.T) {
 		t.Errorf("Conclusion = %s, want success", v.Conclusion)
 	}
 }
+
+// TestPermissionOfAFoldedLogin: permissions are keyed by lower-cased
+// login, and lower-casing turns the Kelvin sign into k; "\u212aate" is not
+// kate (sameLogin), so it has none of kate's access: its approval does
+// not count where only people who can push count, and its commands and
+// labels are not kate's.
+func TestPermissionOfAFoldedLogin(t *testing.T) {
+	p := mustLoad(t, attackPolicy)
+	c := attackChange()
+	approveAt(c, "\u212aate", "head2")
+	if r, _ := findResult(Evaluate(p, c, now0), "pushers"); r.Status != Wait {
+		t.Errorf("pushers = %s: %s, want pending: \\u212aate may not push", r.Status, r.Message)
+	}
+	if ok, _ := p.Authorize(Command{Name: "approve"}, Actor{Login: "\u212aate"}, c); ok {
+		t.Error("\\u212aate may /approve with kate's write access")
+	}
+	c.Permissions["kate"] = PermMaintain
+	if ok, _ := p.Authorize(Command{Name: "hold"}, Actor{Login: "KATE"}, c); !ok {
+		t.Error("KATE may not /hold with kate's access")
+	}
+	hot := mustLoad(t, fullPolicy)
+	c.HeadBranch, c.BaseBranch, c.Labels = "hotfix/x", "release/1", []string{"hotfix"}
+	c.LabelEvents = []LabelEvent{{Label: "hotfix", Actor: Actor{Login: "\u212aate"}, Added: true, At: t0}}
+	if r, _ := findResult(Evaluate(hot, c, now0), "hotfix"); r.Status != Skipped || !strings.Contains(r.Message, "may not declare a hotfix") {
+		t.Errorf("hotfix = %s: %s, want skipped: \\u212aate may not declare one with kate's access", r.Status, r.Message)
+	}
+	c.LabelEvents[0].Actor.Login = "Kate"
+	if r, _ := findResult(Evaluate(hot, c, now0), "hotfix"); r.Status == Skipped {
+		t.Errorf("hotfix = %s: %s, want declared by the label Kate added", r.Status, r.Message)
+	}
+}

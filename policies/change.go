@@ -1,6 +1,9 @@
 package policies
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Change is a host-neutral view of a pull request (GitHub) or merge request
 // (GitLab). Host adapters build it; nothing after them touches host payloads.
@@ -238,6 +241,18 @@ type Check struct {
 	// Creator is the login that posted a commit status (GitHub: its
 	// creator; GitLab: its author), "" for a check run.
 	Creator string
+}
+
+// permission is login's role in the repository (Permissions must not be
+// nil). Permissions is keyed by lower-cased login, and lower-casing can
+// turn a login into another person's (the Kelvin sign becomes k, and
+// "\u212aate" is not kate: sameLogin); such a login has no role.
+func (c *Change) permission(login string) Permission {
+	key := strings.ToLower(login)
+	if !sameLogin(key, login) {
+		return PermNone
+	}
+	return c.Permissions[key]
 }
 
 // Membership answers whether a login belongs to a team ("org/team").

@@ -187,7 +187,7 @@ func (p *Policy) Authorize(cmd Command, actor Actor, c *Change) (ok bool, reason
 	if r, ok := p.Commands[spec.Name]; ok {
 		need = r
 	}
-	have := c.Permissions[strings.ToLower(actor.Login)]
+	have := c.permission(actor.Login)
 	if have >= need {
 		return true, ""
 	}

@@ -80,7 +80,7 @@ func (s *evaluation) labelDeclaration(label string) (labelDecl, bool) {
 	if added == nil {
 		return labelDecl{hotfixStatus: hotfixStatus{why: "who added the label " + label + " is not known, so it declares nothing; comment `/hotfix REASON` instead"}}, false
 	}
-	need, have := s.p.RoleFor("hotfix"), s.c.Permissions[strings.ToLower(added.Actor.Login)]
+	need, have := s.p.RoleFor("hotfix"), s.c.permission(added.Actor.Login)
 	if added.Actor.Bot || have < need {
 		return labelDecl{hotfixStatus: hotfixStatus{why: fmt.Sprintf("the label %s was added by @%s, who may not declare a hotfix (needs %s access, has %s); the normal approval rules apply",
 			label, added.Actor.Login, need, have)}}, false

@@ -302,3 +302,19 @@ func TestPermissionOfAFoldedLogin(t *testing.T) {
 		t.Errorf("hotfix = %s: %s, want declared by the label Kate added", r.Status, r.Message)
 	}
 }
+
+// TestFreezeOverrideOfAFoldedLogin: notify.slack.users maps kate to a
+// Slack user who may override a freeze; "\u212aate" is not kate and may
+// not override it through that mapping (KATE may).
+func TestFreezeOverrideOfAFoldedLogin(t *testing.T) {
+	p := mustLoad(t, "version: 1\nfreeze:\n  windows: [{name: year-end, start: 2026-12-20T00:00:00Z, end: 2027-01-04T00:00:00Z}]\n"+
+		"  override: {approvals: 1, from: [\"slack:U0KATE\"]}\nnotify:\n  slack: {users: {kate: U0KATE}}\n")
+	now := time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)
+	for login, want := range map[string]Status{"\u212aate": Fail, "KATE": Pass} {
+		c := basePR()
+		c.Comments = []Comment{comment(login, "/override-freeze outage", now.Add(-time.Hour))}
+		if r, _ := findResult(Evaluate(p, c, now), "freeze"); r.Status != want {
+			t.Errorf("override by %q: freeze = %s: %s, want %s", login, r.Status, r.Message, want)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func (s *evaluation) mayOverride(login string) bool {
 		return true
 	}
 	for l, id := range s.p.Notify.SlackUsers {
-		if !strings.EqualFold(l, login) {
+		if !sameLogin(l, login) { // not EqualFold: the Kelvin sign is no k
 			continue
 		}
 		for _, p := range from {

@@ -318,3 +318,16 @@ func TestFreezeOverrideOfAFoldedLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFromAFoldedLogin: a required commit status counts only when
+// its poster is the login named; "\u212aate" is not kate (KATE is).
+func TestCheckFromAFoldedLogin(t *testing.T) {
+	p := mustLoad(t, "version: 1\nchecks:\n  required: [{name: ci/jenkins, from: kate}]\n")
+	for creator, want := range map[string]Status{"\u212aate": Wait, "KATE": Pass} {
+		c := basePR()
+		c.Checks = []Check{{Name: "ci/jenkins", Status: CheckCompleted, Conclusion: "success", HeadSHA: "head2", Creator: creator}}
+		if r, _ := findResult(Evaluate(p, c, now0), "checks"); r.Status != want {
+			t.Errorf("a status posted by %q: checks = %s: %s, want %s", creator, r.Status, r.Message, want)
+		}
+	}
+}

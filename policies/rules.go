@@ -599,7 +599,7 @@ func (r RequiredCheck) from(ch *Check) bool {
 	case r.App != "":
 		return strings.EqualFold(ch.App, r.App)
 	case r.From != "":
-		return ch.App == "" && strings.EqualFold(ch.Creator, r.From)
+		return ch.App == "" && sameLogin(ch.Creator, r.From) // not EqualFold: the Kelvin sign is no k
 	}
 	return true
 }

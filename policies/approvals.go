@@ -315,8 +315,10 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 	ps := s.positions()
 	q := s.qualifierFor(r.From, r.AllowAuthor)
 	var t approvalTally
-	// valid are the positions of the non-stale approvers other than the
-	// author, for code owners; a small array holds them in the common case.
+	// valid are the positions of the approvers whose approval counts for
+	// the code owners, from or not: not stale, not a contributor, not the
+	// author (as the rule says); a small array holds them in the common
+	// case.
 	var validBuf [16]int
 	valid := validBuf[:0]
 	// Only the people who may count matter (code owners: every approver).

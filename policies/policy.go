@@ -484,3 +484,8 @@ func differASCII(x, y byte) bool {
 	}
 	return x != y
 }
+
+// SameLogin reports whether two logins name one person: equal but for the
+// case of ASCII letters, never by Unicode folding (the Kelvin sign is no
+// k). Every comparison of logins outside this package uses it.
+func SameLogin(a, b string) bool { return sameLogin(a, b) }

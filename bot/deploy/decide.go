@@ -103,7 +103,7 @@ func (o *Orchestrator) isApprover(ctx context.Context, host policies.Host, from 
 	teams := o.on(host).Teams
 	for _, pr := range from {
 		switch {
-		case pr.Login != "" && a.Login != "" && strings.EqualFold(pr.Login, a.Login):
+		case pr.Login != "" && a.Login != "" && policies.SameLogin(pr.Login, a.Login):
 			return true
 		case pr.SlackUser != "" && a.SlackUser == pr.SlackUser:
 			return true

@@ -79,7 +79,7 @@ func (c *linkCache) put(key, user string, now time.Time) {
 // logged and leaves the login unlinked, which refuses rather than allows.
 func (o *Orchestrator) slackOf(ctx context.Context, p *policies.Policy, st *State, login string) string {
 	for l, user := range p.Notify.SlackUsers {
-		if strings.EqualFold(l, login) {
+		if policies.SameLogin(l, login) {
 			return user
 		}
 	}
@@ -87,7 +87,7 @@ func (o *Orchestrator) slackOf(ctx context.Context, p *policies.Policy, st *Stat
 	if login == "" || isBot(login) || emails == nil || o.cfg.Directory == nil {
 		return ""
 	}
-	key := string(st.Host) + "\x00" + st.Repo + "\x00" + strings.ToLower(login)
+	key := string(st.Host) + "\x00" + st.Repo + "\x00" + login
 	if user, ok := o.links.get(key, o.cfg.Now()); ok {
 		return user
 	}
@@ -136,7 +136,7 @@ func resolve(p *policies.Policy, a Actor) Actor {
 		switch {
 		case a.Login == "" && a.SlackUser != "" && user == a.SlackUser:
 			a.Login = login
-		case a.SlackUser == "" && a.Login != "" && strings.EqualFold(login, a.Login):
+		case a.SlackUser == "" && a.Login != "" && policies.SameLogin(login, a.Login):
 			a.SlackUser = user
 		}
 	}
@@ -158,7 +158,7 @@ const (
 // possibly either.
 func compare(x, y Actor) identity {
 	switch {
-	case x.Login != "" && y.Login != "" && strings.EqualFold(x.Login, y.Login),
+	case x.Login != "" && y.Login != "" && policies.SameLogin(x.Login, y.Login),
 		x.SlackUser != "" && y.SlackUser != "" && x.SlackUser == y.SlackUser:
 		return samePerson
 	case x.Login != "" && y.Login != "", x.SlackUser != "" && y.SlackUser != "":

@@ -163,7 +163,7 @@ func mismatch(run WorkflowRun, d Dispatch, self string, host policies.Host, repo
 		return fmt.Sprintf("it ran at %s, not at the dispatched ref %s", orDefault(run.HeadBranch, "an unknown ref"), d.Ref)
 	case self == "":
 		return fmt.Sprintf("Shipgate does not know its own %s login, so no run can be shown to be its own", host)
-	case !strings.EqualFold(run.Actor, self):
+	case !policies.SameLogin(run.Actor, self):
 		return fmt.Sprintf("it was dispatched by %s, not by Shipgate (%s)", orDefault(run.Actor, "nobody known"), self)
 	case run.CreatedAt.IsZero() || run.CreatedAt.Before(d.At.Add(-clockSkew)):
 		return fmt.Sprintf("it was created at %s, before Shipgate's dispatch at %s", stamp(run.CreatedAt), stamp(d.At))

@@ -42,7 +42,7 @@ func (w *work) runCommands(ctx context.Context, e Event) error {
 	}
 	e.Comment = cm
 	cmds := policies.ParseCommands(cm.Body)
-	if len(cmds) == 0 || cm.Bot || strings.EqualFold(cm.Author, w.self) {
+	if len(cmds) == 0 || cm.Bot || policies.SameLogin(cm.Author, w.self) {
 		return nil // a bot's comment, or Shipgate's own, is never a command
 	}
 	perm, err := w.repo.Role(ctx, cm.Author)

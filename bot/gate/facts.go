@@ -151,7 +151,7 @@ func applyCommentEvents(comments []policies.Comment, events []Event, self string
 // markSelf marks Shipgate's own account as a bot, whatever type the host
 // gives it (a token's user).
 func markSelf(a policies.Actor, self string) policies.Actor {
-	a.Bot = a.Bot || self != "" && strings.EqualFold(a.Login, self)
+	a.Bot = a.Bot || self != "" && policies.SameLogin(a.Login, self)
 	return a
 }
 

@@ -242,7 +242,7 @@ func (w *work) linkHotfix(ctx context.Context, body string) error {
 		return err
 	}
 	for _, c := range comments {
-		if strings.Contains(c.Body, MergeBackMarker) && strings.EqualFold(c.Author.Login, w.self) {
+		if strings.Contains(c.Body, MergeBackMarker) && policies.SameLogin(c.Author.Login, w.self) {
 			return nil
 		}
 	}

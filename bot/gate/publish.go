@@ -167,7 +167,7 @@ func (w *work) findComment(ctx context.Context) error {
 		w.comments = comments
 	}
 	for _, c := range comments {
-		if strings.EqualFold(c.Author.Login, w.self) && strings.HasPrefix(c.Body, templates.CommentMarker) {
+		if policies.SameLogin(c.Author.Login, w.self) && strings.HasPrefix(c.Body, templates.CommentMarker) {
 			w.state.CommentID, w.state.CommentDigest = c.ID, review.Digest(c.Body)
 			return nil
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -228,7 +227,7 @@ func (g *Gate) mayRelease(ctx context.Context, repo Repo, p *policies.Policy, pu
 		return "", err
 	}
 	perm := policies.PermNone
-	if pusher != "" && !strings.EqualFold(pusher, self) {
+	if pusher != "" && !policies.SameLogin(pusher, self) {
 		if perm, err = repo.Role(ctx, pusher); err != nil {
 			return "", err
 		}

@@ -169,7 +169,7 @@ const webFlow = "web-flow"
 
 // committer maps a commit's committer; web-flow is GitHub, not a person.
 func committer(u *gh.User) policies.Actor {
-	if strings.EqualFold(u.GetLogin(), webFlow) {
+	if policies.SameLogin(u.GetLogin(), webFlow) {
 		return policies.Actor{}
 	}
 	return ActorOf(u)

@@ -12,6 +12,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -171,7 +172,7 @@ func (s *Session) mergeBackPR(ctx context.Context, r gate.MergeBackRequest) (gat
 		return gate.MergeBackResult{}, s.wrap(err, "finding the merge-back PR of %s#%d", s.repo, r.Hotfix)
 	}
 	for _, p := range prs {
-		if p.GetHead().GetRef() == r.BranchName() && strings.EqualFold(p.GetUser().GetLogin(), s.a.knownSelf()) {
+		if p.GetHead().GetRef() == r.BranchName() && policies.SameLogin(p.GetUser().GetLogin(), s.a.knownSelf()) {
 			return gate.MergeBackResult{Number: p.GetNumber(), URL: p.GetHTMLURL()}, nil
 		}
 	}

@@ -150,7 +150,7 @@ func (s *Session) TagStatus(ctx context.Context, tag, sha string) (*gh.RepoStatu
 		return nil, s.wrap(err, "reading the statuses of %.7s in %s", sha, s.repo)
 	}
 	for _, st := range statuses {
-		if st.GetContext() == gate.TagStatus && strings.HasPrefix(st.GetDescription(), tag+" ") && strings.EqualFold(st.GetCreator().GetLogin(), self) {
+		if st.GetContext() == gate.TagStatus && strings.HasPrefix(st.GetDescription(), tag+" ") && policies.SameLogin(st.GetCreator().GetLogin(), self) {
 			return st, nil
 		}
 	}

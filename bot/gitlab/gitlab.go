@@ -227,7 +227,7 @@ func (i *Identity) Known() string {
 // Is reports whether username is the identity's, once known.
 func (i *Identity) Is(username string) bool {
 	n := i.Known()
-	return n != "" && strings.EqualFold(username, n)
+	return n != "" && policies.SameLogin(username, n)
 }
 
 // isBot reports whether username is a bot user: Shipgate itself, a

@@ -12,6 +12,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/templates"
 )
 
@@ -116,7 +117,7 @@ func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gat
 	}
 	for _, m := range mrs {
 		if m.SourceBranch == r.BranchName() && m.TargetBranch == r.Target && m.SourceProjectID == m.TargetProjectID &&
-			m.Author != nil && strings.EqualFold(m.Author.Username, self) {
+			m.Author != nil && policies.SameLogin(m.Author.Username, self) {
 			return gate.MergeBackResult{Number: int(m.IID), URL: m.WebURL}, nil
 		}
 	}

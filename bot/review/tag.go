@@ -105,7 +105,7 @@ func ReleaseRefusal(p *policies.Policy, pusher, self string, perm policies.Permi
 	switch need := p.RoleFor("release"); {
 	case pusher == "":
 		return "the webhook names no pusher, so Shipgate cannot tell who made the tag"
-	case self != "" && strings.EqualFold(pusher, self):
+	case self != "" && policies.SameLogin(pusher, self):
 		return ""
 	case perm < need:
 		return fmt.Sprintf("pushed by %s, who has %s access; releasing needs %s", pusher, perm, need)

@@ -7,6 +7,7 @@ import (
 	gh "github.com/google/go-github/v62/github"
 
 	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // maxVouchingCommits bounds the commits read for verified addresses.
@@ -46,7 +47,7 @@ func (g *GitHub) LoginEmails(ctx context.Context, repo, login string) ([]string,
 		return nil, s.Wrap(err, "reading the commits of %s in %s", login, repo)
 	}
 	for _, c := range commits {
-		if c.GetCommit().GetVerification().GetVerified() && strings.EqualFold(c.GetAuthor().GetLogin(), login) {
+		if c.GetCommit().GetVerification().GetVerified() && policies.SameLogin(c.GetAuthor().GetLogin(), login) {
 			add(c.GetCommit().GetAuthor().GetEmail())
 		}
 	}

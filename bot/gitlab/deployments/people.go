@@ -9,6 +9,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // IsTeamMember implements deploy.Teams for `@group/subgroup` approvers:
@@ -19,7 +20,7 @@ func (g *GitLab) IsTeamMember(ctx context.Context, group, login string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(members, func(m string) bool { return strings.EqualFold(m, login) }), nil
+	return slices.ContainsFunc(members, func(m string) bool { return policies.SameLogin(m, login) }), nil
 }
 
 // LoginEmails implements deploy.Emails: the public e-mail of the user's
@@ -33,7 +34,7 @@ func (g *GitLab) LoginEmails(ctx context.Context, _ string, login string) ([]str
 		return nil, fmt.Errorf("finding the user %s: %w", login, err)
 	}
 	for _, u := range users {
-		if !strings.EqualFold(u.Username, login) {
+		if !policies.SameLogin(u.Username, login) {
 			continue
 		}
 		full, _, err := g.gl.Users.GetUser(u.ID, gl.GetUsersOptions{}, gl.WithContext(ctx))

@@ -8,6 +8,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot/gitlab"
+	"github.com/shipgate/shipgate/policies"
 )
 
 // LatestRelease implements deploy.Releases: the tag of the project's
@@ -55,7 +56,7 @@ func (g *GitLab) ValidatedTag(ctx context.Context, repo, tag string) (string, bo
 	}
 	var newest *gl.CommitStatus
 	for _, st := range statuses {
-		if st.Name == gitlab.TagStatusName && strings.HasPrefix(st.Description, tag+" ") && strings.EqualFold(st.Author.Username, self) &&
+		if st.Name == gitlab.TagStatusName && strings.HasPrefix(st.Description, tag+" ") && policies.SameLogin(st.Author.Username, self) &&
 			(newest == nil || st.ID > newest.ID) {
 			newest = st
 		}

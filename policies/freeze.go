@@ -79,15 +79,21 @@ func writeWindow(b *strings.Builder, a activeWindow) {
 	var buf [64]byte // room for most names and the time: no allocation
 	b.Write(strconv.AppendQuote(buf[:0], a.w.Name))
 	b.WriteString(" until ")
-	if a.until.IsZero() {
-		b.WriteString("an end its end_cron never reaches")
-		return
+	b.Write(a.w.AppendEnd(buf[:0], a.until))
+}
+
+// AppendEnd appends to dst the end of an occurrence of the window that
+// ends at until, as messages say it: "Mon 2026-01-04 00:00 CET" in the
+// window's timezone, or that no end is known (a zero until).
+func (w *Window) AppendEnd(dst []byte, until time.Time) []byte {
+	if until.IsZero() {
+		return append(dst, "an end its end_cron never reaches"...)
 	}
-	loc := a.w.Location
+	loc := w.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	b.Write(a.until.In(loc).AppendFormat(buf[:0], "Mon 2006-01-02 15:04 MST"))
+	return until.In(loc).AppendFormat(dst, "Mon 2006-01-02 15:04 MST")
 }
 
 // overrides returns who overrode this occurrence of a window, once each,

@@ -196,11 +196,7 @@ func (p *plan) frozen(now time.Time, applies func(policies.Window) bool) string 
 		if !on || !applies(w) {
 			continue
 		}
-		end := "an end its end_cron never reaches"
-		if !until.IsZero() {
-			end = until.Format("Mon 2006-01-02 15:04 MST")
-		}
-		out = append(out, fmt.Sprintf("%q (until %s)", w.Name, end))
+		out = append(out, fmt.Sprintf("%q (until %s)", w.Name, w.AppendEnd(nil, until)))
 	}
 	return strings.Join(out, " and ")
 }

@@ -92,6 +92,18 @@ func (d *configDecoder) decodeAt(n, at *yaml.Node, path string, v reflect.Value)
 		d.decodeSlice(n, at, path, v)
 	case reflect.Map:
 		d.decodeMap(n, at, path, v)
+	case reflect.String, reflect.Int, reflect.Float64, reflect.Bool:
+		d.decodeScalar(n, at, path, v)
+	default:
+		// Config holds no other kinds; a new one needs a case here.
+		panic(fmt.Sprintf("policies: cannot decode into %s at %s", v.Type(), path))
+	}
+}
+
+// decodeScalar decodes n into a string, an integer, a number or a bool,
+// saying what it got when n is something else.
+func (d *configDecoder) decodeScalar(n, at *yaml.Node, path string, v reflect.Value) {
+	switch v.Kind() {
 	case reflect.String:
 		switch tag := n.ShortTag(); {
 		case n.Kind != yaml.ScalarNode:
@@ -126,9 +138,6 @@ func (d *configDecoder) decodeAt(n, at *yaml.Node, path string, v reflect.Value)
 			return
 		}
 		v.SetBool(b)
-	default:
-		// Config holds no other kinds; a new one needs a case here.
-		panic(fmt.Sprintf("policies: cannot decode into %s at %s", v.Type(), path))
 	}
 }
 

@@ -125,6 +125,10 @@ func (s *evaluation) computePositions() []position {
 type approvalTally struct {
 	approvers []string        // distinct qualifying approvers, in order
 	blockers  []string        // qualifying people requesting changes
+	// maybeBlocker requests changes and may be in maybeTeam, a team of the
+	// rule's from whose members were not read: whether the request counts
+	// is unknown.
+	maybeBlocker, maybeTeam string
 	stale     []staleApproval // qualifying approvals that no longer count
 	// contributors approved but authored or committed the change's commits.
 	contributors []string
@@ -326,6 +330,12 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 	if q.masked && !r.CodeOwners {
 		skip = ^q.mask
 	}
+	var unread string
+	if s.requesting > 0 {
+		if unread = unreadTeam(r.From, s.c.Teams); unread != "" {
+			skip = 0 // any requester may be in it
+		}
+	}
 	for i := range ps {
 		if skip&(1<<i) != 0 {
 			continue
@@ -355,11 +365,14 @@ func (s *evaluation) tally(r *ApprovalRule) approvalTally {
 				t.approvers = append(t.approvers, p.login)
 			}
 		case requestingChanges:
-			if q.ok(i) {
+			switch {
+			case q.ok(i):
 				if t.blockers == nil {
 					t.blockers = s.names(q.room(s.requesting, s.requestingMask))
 				}
 				t.blockers = append(t.blockers, p.login)
+			case unread != "" && t.maybeBlocker == "" && (r.AllowAuthor || !p.author):
+				t.maybeBlocker, t.maybeTeam = p.login, unread
 			}
 		}
 	}
@@ -469,6 +482,10 @@ func (s *evaluation) approvalResult(key string, r *ApprovalRule) Result {
 	if len(t.blockers) > 0 {
 		res.Status = Fail
 		res.Message = fmt.Sprintf("changes requested by %s: address the review, then ask for a re-review (or have the review dismissed)", mentions(t.blockers))
+		return res
+	}
+	if t.maybeBlocker != "" {
+		res.Status, res.Message = Wait, t.maybeText()
 		return res
 	}
 	if msg := missingText(r, &t); msg != "" {
@@ -589,4 +606,22 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// unreadTeam is the first team of from whose members are not known, ""
+// when there is none.
+func unreadTeam(from []Principal, teams Membership) string {
+	for _, p := range from {
+		if p.Team != "" && !teamKnown(teams, p.Team) {
+			return p.Team
+		}
+	}
+	return ""
+}
+
+// maybeText says why a request for changes from someone who may count
+// keeps the rule pending.
+func (t *approvalTally) maybeText() string {
+	return "changes requested by @" + t.maybeBlocker + ", who may be in @" + t.maybeTeam +
+		", whose members could not be read: address the review, then ask for a re-review (or have the review dismissed)"
 }

@@ -331,3 +331,47 @@ func TestCheckFromAFoldedLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackARequestForChangesFromAnUnreadTeamIsNotIgnored: the members
+// of @acme/ops could not be read, bob (listed by name) approves, and
+// mallory requests changes. Whether mallory is in @acme/ops is unknown,
+// so her request may count: the rule is pending, not passed — also when
+// another alternative of an any_of would pass without the team.
+func TestAttackARequestForChangesFromAnUnreadTeamIsNotIgnored(t *testing.T) {
+	for name, policy := range map[string]string{
+		"plain":  "version: 1\napprovals:\n  - {name: ops, from: [\"@acme/ops\", bob], required: 1}\n",
+		"any_of": "version: 1\napprovals:\n  - name: ops\n    any_of:\n      - {from: [\"@acme/ops\"], required: 1}\n      - {from: [bob], required: 1}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := mustLoad(t, policy)
+			c := attackChange()
+			approveAt(c, "bob", "head2")
+			review(c, "mallory", ReviewChangesRequested, "head2")
+			c.Permissions["mallory"] = PermWrite
+			res := opsResult(t, p, c)
+			if res.Status != Wait || !strings.Contains(res.Message, "@mallory, who may be in @acme/ops") {
+				t.Fatalf("%s: %s", res.Status, res.Message)
+			}
+			// Once the team is read and mallory is not in it, bob's approval passes.
+			c.Teams = TeamMap{"acme/ops": {"olga"}}
+			if res := opsResult(t, p, c); res.Status != Pass {
+				t.Fatalf("with the team read: %s: %s", res.Status, res.Message)
+			}
+			// And in it, her request fails the rule.
+			c.Teams = TeamMap{"acme/ops": {"mallory"}}
+			if res := opsResult(t, p, c); res.Status != Fail {
+				t.Fatalf("with mallory in the team: %s: %s", res.Status, res.Message)
+			}
+		})
+	}
+}
+
+// opsResult is the verdict's result of the rule named ops.
+func opsResult(t *testing.T, p *Policy, c *Change) Result {
+	t.Helper()
+	r, ok := findResult(Evaluate(p, c, now0), "ops")
+	if !ok {
+		t.Fatal("no result for the rule ops")
+	}
+	return r
+}

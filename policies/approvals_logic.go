@@ -123,13 +123,19 @@ func (s *evaluation) combinationResult(key string, r *ApprovalRule) Result {
 }
 
 // objection fails res when someone a member rule that applies would
-// count requests changes, and keeps it pending when that rule may apply:
-// another alternative does not route around an objection.
+// count requests changes, and keeps it pending when that rule may apply
+// or the requester may be in a team whose members were not read: another
+// alternative does not route around an objection.
 func objection(res Result, leaves []leafEval) (Result, bool) {
 	var unsure *leafEval
+	var maybe *leafEval
 	for i := range leaves {
 		switch l := &leaves[i]; {
-		case l.skipped || len(l.tally.blockers) == 0:
+		case l.skipped:
+		case len(l.tally.blockers) == 0:
+			if l.tally.maybeBlocker != "" && maybe == nil {
+				maybe = l
+			}
 		case !l.unsure:
 			res.Status = Fail
 			res.Message = "changes requested by " + mentions(l.tally.blockers) + ": address the review, then ask for a re-review (or have the review dismissed)"
@@ -139,7 +145,11 @@ func objection(res Result, leaves []leafEval) (Result, bool) {
 		}
 	}
 	if unsure == nil {
-		return res, false
+		if maybe == nil {
+			return res, false
+		}
+		res.Status, res.Message = Wait, maybe.tally.maybeText()
+		return res, true
 	}
 	res.Status = Wait
 	res.Message = "changes requested by " + mentions(unsure.tally.blockers) + ", and " + unsure.why + ": address the review, then ask for a re-review (or have the review dismissed)"

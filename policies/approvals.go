@@ -125,13 +125,13 @@ func (s *evaluation) computePositions() []position {
 type approvalTally struct {
 	approvers []string        // distinct qualifying approvers, in order
 	blockers  []string        // qualifying people requesting changes
+	stale     []staleApproval // qualifying approvals that no longer count
+	// contributors approved but authored or committed the change's commits.
+	contributors []string
 	// maybeBlocker requests changes and may be in maybeTeam, a team of the
 	// rule's from whose members were not read: whether the request counts
 	// is unknown.
 	maybeBlocker, maybeTeam string
-	stale     []staleApproval // qualifying approvals that no longer count
-	// contributors approved but authored or committed the change's commits.
-	contributors []string
 	// uncovered are the first files whose code owners have not approved
 	// (messages name at most shownUncovered, kept in an array: no
 	// allocation); moreUncovered counts the rest.

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -119,54 +120,81 @@ type result struct {
 	sent, errors int
 	statuses     map[int]int
 	latencies    []time.Duration
-	elapsed      time.Duration
+	// lags are how late each request started after it was due: the
+	// generator's own delay, which the latencies include.
+	lags    []time.Duration
+	elapsed time.Duration
 }
 
 func (r *result) failed() bool { return r.errors > 0 }
 
 // send schedules total deliveries at the rate and waits for every answer.
+// A timer hands each delivery, when due, to the next of -concurrency
+// senders, which sends it at once: nothing is built or started between a
+// delivery's time and its request, so the generator's own delay stays out
+// of the latencies as far as it can (its lag is reported beside them). A
+// delivery that finds every sender busy is late, and its latency still
+// counts from when it was due.
 func send(ctx context.Context, o options, to *targets, base map[string]any, total int) *result {
 	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}}
-	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total)}
-	var mu sync.Mutex
-	sem := make(chan struct{}, o.concurrency)
-	var wg sync.WaitGroup
+	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total), lags: make([]time.Duration, 0, total)}
 	deliveries := prepare(o, base, time.Now().UnixNano(), total)
-	start := time.Now()
-	for i := 0; i < total && ctx.Err() == nil; i++ {
-		scheduled := start
-		if o.rate > 0 {
-			scheduled = start.Add(time.Duration(float64(i) / o.rate * float64(time.Second)))
-			if d := time.Until(scheduled); d > 0 {
-				time.Sleep(d)
+	start := time.Now().Add(time.Millisecond)
+	due := make(chan time.Time, total) // each delivery's due time, in order
+	if o.rate > 0 {
+		interval := time.Duration(float64(time.Second) / o.rate)
+		sent := 0
+		go func() {
+			err := ticks(start, interval, func(n int) bool {
+				for ; n > 0 && sent < total; n-- {
+					due <- start.Add(time.Duration(sent) * interval)
+					sent++
+				}
+				return sent == total || ctx.Err() != nil
+			})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen: timer:", err)
 			}
+			close(due)
+		}()
+	} else {
+		for range total {
+			due <- time.Time{} // closed loop: due when a sender is free
 		}
-		d := <-deliveries
-		sem <- struct{}{}
-		if o.rate <= 0 {
-			// Closed loop: a delivery can be sent once a connection is free,
-			// so its latency counts from then.
-			scheduled = time.Now()
-		}
-		wg.Add(1)
-		go func(d delivery, scheduled time.Time) {
-			defer func() { <-sem; wg.Done() }()
-			status, err := post(ctx, client, to, o, d)
-			lat := time.Since(scheduled)
-			mu.Lock()
-			defer mu.Unlock()
-			res.sent++
-			res.statuses[status]++
-			if err != nil || status >= 300 {
-				res.errors++
-				return
+		close(due)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(o.concurrency, total) {
+		wg.Go(func() {
+			for scheduled := range due {
+				if scheduled.IsZero() {
+					scheduled = time.Now()
+				}
+				lag := time.Since(scheduled)
+				status, err := post(ctx, client, to, o, <-deliveries)
+				lat := time.Since(scheduled)
+				mu.Lock()
+				res.record(status, err, lat, lag)
+				mu.Unlock()
 			}
-			res.latencies = append(res.latencies, lat)
-		}(d, scheduled)
+		})
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
+}
+
+// record counts one answer.
+func (r *result) record(status int, err error, lat, lag time.Duration) {
+	r.sent++
+	r.statuses[status]++
+	r.lags = append(r.lags, lag)
+	if err != nil || status >= 300 {
+		r.errors++
+		return
+	}
+	r.latencies = append(r.latencies, lat)
 }
 
 // preparedAhead bounds the deliveries built before they are due.
@@ -257,14 +285,6 @@ func deliveryBody(base map[string]any, pr, i int) []byte {
 }
 
 func (r *result) report(w io.Writer) {
-	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
-	pct := func(p float64) time.Duration {
-		if len(r.latencies) == 0 {
-			return 0
-		}
-		i := int(p * float64(len(r.latencies)-1))
-		return r.latencies[i]
-	}
 	var codes []string
 	for code, n := range r.statuses {
 		name := fmt.Sprint(code)
@@ -276,8 +296,20 @@ func (r *result) report(w io.Writer) {
 	sort.Strings(codes)
 	fmt.Fprintf(w, "sent %d in %s: %.0f deliveries/s (statuses %s)\n", r.sent, r.elapsed.Round(time.Millisecond),
 		float64(r.sent)/r.elapsed.Seconds(), strings.Join(codes, " "))
-	fmt.Fprintf(w, "ack latency: p50 %s  p90 %s  p99 %s  max %s\n", pct(.50).Round(time.Microsecond),
-		pct(.90).Round(time.Microsecond), pct(.99).Round(time.Microsecond), pct(1).Round(time.Microsecond))
+	lat, lag := percentiles(r.latencies), percentiles(r.lags)
+	fmt.Fprintf(w, "ack latency: p50 %s  p90 %s  p99 %s  max %s\n", lat(.50), lat(.90), lat(.99), lat(1))
+	fmt.Fprintf(w, "of which the generator's own lag (request started after it was due): p50 %s  p99 %s  max %s\n", lag(.50), lag(.99), lag(1))
+}
+
+// percentiles sorts ds and returns its percentile function (p from 0 to 1).
+func percentiles(ds []time.Duration) func(p float64) time.Duration {
+	slices.Sort(ds)
+	return func(p float64) time.Duration {
+		if len(ds) == 0 {
+			return 0
+		}
+		return ds[int(p*float64(len(ds)-1))].Round(time.Microsecond)
+	}
 }
 
 // syntheticPR is a minimal pull_request.synchronize delivery.
@@ -295,3 +327,20 @@ const syntheticPR = `{
   "repository": {"name": "widgets", "full_name": "acme/widgets", "owner": {"login": "acme"}},
   "sender": {"login": "loadgen", "type": "User"}
 }`
+
+// tickerTicks is ticks from Go's ticker, which may wake up to a
+// millisecond late (see ticks_linux.go).
+func tickerTicks(start time.Time, interval time.Duration, tick func(n int) (stop bool)) error {
+	time.Sleep(time.Until(start))
+	if tick(1) {
+		return nil
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for range t.C {
+		if tick(1) {
+			return nil
+		}
+	}
+	return nil
+}

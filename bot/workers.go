@@ -38,6 +38,9 @@ type Workers struct {
 	Processors []Processor
 	// Concurrency bounds the batches in flight (default 8).
 	Concurrency int
+	// Compute bounds the batches computing at once, not waiting on a host
+	// (default: one fewer than GOMAXPROCS, at least one; see compute.go).
+	Compute int
 	// Lease is how long a claim lasts before another worker may take it
 	// over; it is extended while a batch runs (default 2m).
 	Lease time.Duration
@@ -70,8 +73,9 @@ type Workers struct {
 	Logger   zerolog.Logger
 	Metrics  *Metrics
 
-	wake chan struct{}
-	once sync.Once
+	wake    chan struct{}
+	compute chan struct{} // a slot per batch computing
+	once    sync.Once
 }
 
 func (w *Workers) init() {
@@ -79,6 +83,10 @@ func (w *Workers) init() {
 		if w.Concurrency <= 0 {
 			w.Concurrency = 8
 		}
+		if w.Compute <= 0 {
+			w.Compute = defaultCompute()
+		}
+		w.compute = make(chan struct{}, w.Compute)
 		if w.Lease <= 0 {
 			w.Lease = 2 * time.Minute
 		}
@@ -298,6 +306,9 @@ func (w *Workers) runBatch(ctx context.Context, byKind map[string]Processor, b s
 	log := w.Logger.With().Str(FieldKey, b.Key).Logger()
 	ctx, cancel := context.WithCancel(log.WithContext(ctx))
 	defer cancel()
+	ctx, cpu := withCompute(ctx, w.compute)
+	cpu.take(ctx)
+	defer cpu.give()
 	stop := w.keepLease(ctx, cancel, b)
 	defer stop()
 	for start := 0; start < len(b.Jobs); {

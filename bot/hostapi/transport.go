@@ -87,7 +87,8 @@ func NewRateState() *RateState {
 
 // Meter records every try: shipgate_api_calls_total by host, route
 // template and status, the rate-limit gauge, the rate state, and the
-// context's CallCount.
+// context's CallCount. While the try waits on the host, the batch it runs
+// for gives its compute slot to another (bot.OffCPU).
 type Meter struct {
 	Next    http.RoundTripper
 	Host    policies.Host
@@ -102,7 +103,9 @@ type Meter struct {
 }
 
 func (m *Meter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resume := bot.OffCPU(req.Context()) // every host call passes here
 	resp, err := m.Next.RoundTrip(req)
+	resume()
 	status := "error"
 	if resp != nil {
 		status = strconv.Itoa(resp.StatusCode)
@@ -369,11 +372,12 @@ func (c *cancelOnClose) Close() error {
 	return err
 }
 
-// Sleep waits for d or until ctx is done.
+// Sleep waits for d or until ctx is done, off the CPU (bot.OffCPU).
 func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
+	defer bot.OffCPU(ctx)()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

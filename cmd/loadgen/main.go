@@ -121,8 +121,10 @@ type result struct {
 	statuses     map[int]int
 	latencies    []time.Duration
 	// lags are how late each request started after it was due: the
-	// generator's own delay, which the latencies include.
+	// generator's own delay, which the latencies include; paced says
+	// whether deliveries had due times (a fixed -rate).
 	lags    []time.Duration
+	paced   bool
 	elapsed time.Duration
 }
 
@@ -137,7 +139,7 @@ func (r *result) failed() bool { return r.errors > 0 }
 // counts from when it was due.
 func send(ctx context.Context, o options, to *targets, base map[string]any, total int) *result {
 	client := &http.Client{Timeout: o.timeout, Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}}
-	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total), lags: make([]time.Duration, 0, total)}
+	res := &result{statuses: map[int]int{}, latencies: make([]time.Duration, 0, total), lags: make([]time.Duration, 0, total), paced: o.rate > 0}
 	deliveries := prepare(o, base, time.Now().UnixNano(), total)
 	start := time.Now().Add(time.Millisecond)
 	due := make(chan time.Time, total) // each delivery's due time, in order
@@ -298,7 +300,9 @@ func (r *result) report(w io.Writer) {
 		float64(r.sent)/r.elapsed.Seconds(), strings.Join(codes, " "))
 	lat, lag := percentiles(r.latencies), percentiles(r.lags)
 	fmt.Fprintf(w, "ack latency: p50 %s  p90 %s  p99 %s  max %s\n", lat(.50), lat(.90), lat(.99), lat(1))
-	fmt.Fprintf(w, "of which the generator's own lag (request started after it was due): p50 %s  p99 %s  max %s\n", lag(.50), lag(.99), lag(1))
+	if r.paced {
+		fmt.Fprintf(w, "of which the generator's own lag (request started after it was due): p50 %s  p99 %s  max %s\n", lag(.50), lag(.99), lag(1))
+	}
 }
 
 // percentiles sorts ds and returns its percentile function (p from 0 to 1).

@@ -48,7 +48,7 @@ func TestLoadgenSignsDistinctDeliveriesAndReports(t *testing.T) {
 	if len(deliveries) != 50 || len(prs) != 5 {
 		t.Errorf("server saw %d distinct deliveries over %d PRs, want 50 over 5", len(deliveries), len(prs))
 	}
-	for _, want := range []string{"sent 50 in", "statuses 202:50", "ack latency: p50"} {
+	for _, want := range []string{"sent 50 in", "statuses 202:50", "ack latency: p50", "generator's own lag"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
@@ -62,7 +62,7 @@ func TestLoadgenFailsWhenDeliveriesAreRefused(t *testing.T) {
 	defer srv.Close()
 	var out bytes.Buffer
 	err := run([]string{"-url", srv.URL, "-secret", "wrong", "-n", "3", "-rate", "0"}, &out)
-	if err == nil || !strings.Contains(err.Error(), "3 of 3") || !strings.Contains(out.String(), "401:3") {
+	if err == nil || !strings.Contains(err.Error(), "3 of 3") || !strings.Contains(out.String(), "401:3") || strings.Contains(out.String(), "lag") {
 		t.Errorf("err = %v, out = %s", err, out.String())
 	}
 }

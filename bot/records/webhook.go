@@ -36,13 +36,18 @@ type Recheck func(repo string, number int, cause string) (store.Job, error)
 // JiraWebhook is the bot.Receiver of Jira's issue webhooks: it queues a
 // new evaluation of every open change that cites the issue, whose records
 // are then read afresh from Jira (the payload is never taken for the
-// issue's state). With a secret, a delivery must carry Jira's
-// X-Hub-Signature (sha256=HMAC of the body); a missing or wrong one is
-// refused with 401.
+// issue's state). A delivery must carry Jira's X-Hub-Signature
+// (sha256=HMAC of the body) under Secret; a missing or wrong one is
+// refused with 401, and so is every delivery when there is no secret,
+// unless Unsigned says to take them.
 type JiraWebhook struct {
-	// Secret is SHIPGATE_JIRA_WEBHOOK_SECRET; empty accepts unsigned
-	// deliveries (Jira Data Center before 10 cannot sign).
-	Secret   bot.Secret
+	// Secret is SHIPGATE_JIRA_WEBHOOK_SECRET.
+	Secret bot.Secret
+	// Unsigned takes unsigned deliveries when there is no secret
+	// (SHIPGATE_JIRA_WEBHOOK_UNSIGNED=accept: Jira Data Center before 10
+	// cannot sign). Each can only make Shipgate read issues again, but
+	// anyone who reaches the route can send them.
+	Unsigned bool
 	Store    Citations
 	Acceptor bot.Acceptor
 	// Jobs maps a host to how its changes are evaluated again.
@@ -86,16 +91,8 @@ func (h *JiraWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if h.Secret != "" {
-		sig, found := strings.CutPrefix(r.Header.Get("X-Hub-Signature"), "sha256=")
-		switch {
-		case !found:
-			a.Refuse(r, "missing_signature", "missing or unsupported signature")
-			return
-		case !validSignature(h.Secret, body, sig):
-			a.Refuse(r, "bad_signature", "invalid signature")
-			return
-		}
+	if !h.signed(a, r, body) {
+		return
 	}
 	var e jiraEvent
 	if err := json.Unmarshal(body, &e); err != nil {
@@ -118,6 +115,27 @@ func (h *JiraWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.Queue(r.Context(), h.Acceptor, store.Delivery{Host: "jira", ID: delivery, Event: "issue", Action: e.WebhookEvent, Payload: body, ReceivedAt: start}, jobs)
+}
+
+// signed says whether the delivery may be taken, refusing it when not:
+// fail closed, a route without a secret refuses all but with Unsigned.
+func (h *JiraWebhook) signed(a *bot.Answer, r *http.Request, body []byte) bool {
+	if h.Secret == "" {
+		if !h.Unsigned {
+			a.Refuse(r, "no_secret", "this server has no secret for Jira's webhooks (SHIPGATE_JIRA_WEBHOOK_SECRET)")
+		}
+		return h.Unsigned
+	}
+	sig, found := strings.CutPrefix(r.Header.Get("X-Hub-Signature"), "sha256=")
+	switch {
+	case !found:
+		a.Refuse(r, "missing_signature", "missing or unsupported signature")
+		return false
+	case !validSignature(h.Secret, body, sig):
+		a.Refuse(r, "bad_signature", "invalid signature")
+		return false
+	}
+	return true
 }
 
 // rechecks are the evaluations to queue: of every open change that cites

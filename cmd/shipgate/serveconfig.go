@@ -48,6 +48,10 @@ type serveConfig struct {
 
 	// Records are the change systems' settings (serveconfig_records.go).
 	Records records.Settings
+	// JiraWebhookUnsigned is "accept" to take unsigned Jira webhooks when
+	// no secret is set (Jira Data Center before 10 cannot sign); without
+	// it such deliveries are refused.
+	JiraWebhookUnsigned string
 
 	LogLevel  string
 	LogFormat string

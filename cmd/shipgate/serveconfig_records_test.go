@@ -7,6 +7,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
+	"github.com/shipgate/shipgate/bot"
 	"github.com/shipgate/shipgate/bot/records"
 	"github.com/shipgate/shipgate/policies"
 )
@@ -82,6 +83,45 @@ func TestJiraWebhookIsWiredWithJira(t *testing.T) {
 	h := jiraWebhook(c, zerolog.Nop(), nil, nil, nil, v)
 	if h == nil || h.Route() != "/webhooks/jira" || h.Secret.Reveal() != "hook" || h.Jobs[policies.GitHub] == nil || h.Jobs[policies.GitLab] != nil {
 		t.Errorf("webhook = %+v", h)
+	}
+}
+
+// Unsigned Jira webhooks are taken only when asked for by name, and only
+// without a secret.
+func TestJiraWebhookTakesUnsignedDeliveriesOnlyWhenToldTo(t *testing.T) {
+	jira := records.Settings{JiraURL: "https://acme.atlassian.net", JiraToken: "tok"}
+	for _, tt := range []struct {
+		name, unsigned, secret string
+		wantErr                string
+		wantUnsigned           bool
+	}{
+		{name: "neither: refused", wantUnsigned: false},
+		{name: "accept", unsigned: "accept", wantUnsigned: true},
+		{name: "a secret", secret: "hook", wantUnsigned: false},
+		{name: "another word", unsigned: "yes", wantErr: "SHIPGATE_JIRA_WEBHOOK_UNSIGNED=yes: want accept"},
+		{name: "both", unsigned: "accept", secret: "hook", wantErr: "are both set"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var c serveConfig
+			c.GitHubToken, c.GitHubWebhookSecret = "t", "s"
+			c.Records, c.JiraWebhookUnsigned = jira, tt.unsigned
+			c.Records.JiraWebhookSecret = bot.Secret(tt.secret)
+			var errs []string
+			c.validateRecords(func(group, msg string) { errs = append(errs, group+": "+msg) })
+			if got := strings.Join(errs, "\n"); tt.wantErr == "" && got != "" || !strings.Contains(got, tt.wantErr) {
+				t.Fatalf("errors %q, want %q", got, tt.wantErr)
+			}
+			if tt.wantErr != "" {
+				return
+			}
+			v, err := c.Records.Verifier(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h := jiraWebhook(c, zerolog.Nop(), nil, nil, nil, v); h == nil || h.Unsigned != tt.wantUnsigned {
+				t.Errorf("webhook = %+v, want Unsigned %v", h, tt.wantUnsigned)
+			}
+		})
 	}
 }
 

@@ -82,3 +82,26 @@ func TestAWebhookPayloadIsNotTakenForTheRecordsState(t *testing.T) {
 	r.drain()
 	r.wantCheck(shaA, "completed", "failure", "its status is “In Review”")
 }
+
+// Without a secret the Jira route fails closed: an unsigned delivery,
+// which anyone who reaches the route could send (each makes Shipgate
+// read issues and evaluate the PRs citing them again), is refused unless
+// the operator said to take them (SHIPGATE_JIRA_WEBHOOK_UNSIGNED=accept,
+// for a Jira that cannot sign).
+func TestAJiraWebhookWithoutASecretRefusesUnsignedDeliveries(t *testing.T) {
+	r := newRecordsRig(t)
+	r.open(fakegithub.PR{Number: 1, Title: "Drop coupons SHOP-13", Author: "dave"}, shaA)
+	r.drain()
+	r.webhook.Secret = ""
+	calls := r.acceptor.calls.Load()
+	if rec := r.jiraHook("unsigned-1", "SHOP-13", ""); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "SHIPGATE_JIRA_WEBHOOK_SECRET") {
+		t.Errorf("no secret: %d %q, want 401 naming the setting", rec.Code, rec.Body)
+	}
+	if r.acceptor.calls.Load() != calls {
+		t.Errorf("an unsigned delivery was queued")
+	}
+	r.webhook.Unsigned = true
+	if rec := r.jiraHook("unsigned-2", "SHOP-13", ""); rec.Code != http.StatusAccepted {
+		t.Errorf("unsigned taken on purpose: %d %s, want 202", rec.Code, rec.Body)
+	}
+}

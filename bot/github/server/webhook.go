@@ -1,9 +1,6 @@
 package server
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -63,7 +60,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !validSignature(signature, body, secret) {
+	if !bot.Secret(secret).SignsSHA256(signature, body) {
 		refuse("wrong_signature")
 		return
 	}
@@ -99,21 +96,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ans.Queue(r.Context(), s.cfg.Acceptor, store.Delivery{
 		Host: string(policies.GitHub), ID: delivery, Event: event, Action: first.Action, Payload: payload, ReceivedAt: start,
 	}, jobs)
-}
-
-// validSignature checks "sha256=HEX" against the HMAC-SHA256 of body.
-func validSignature(header string, body []byte, secret string) bool {
-	hexSum, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSum)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
 }
 
 // jsonPayload returns the JSON of a delivery: the body, or its "payload"

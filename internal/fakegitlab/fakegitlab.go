@@ -663,6 +663,16 @@ func (s *Server) project(id string) *Project {
 	return nil
 }
 
+// decodeJSON reads a request body into v, answering 400 with GitLab's
+// {"message"} when it is not JSON of that shape.
+func decodeJSON(w http.ResponseWriter, body []byte, v any) bool {
+	if err := json.Unmarshal(body, v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return false
+	}
+	return true
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -755,8 +765,7 @@ func (s *Server) updateMR(w http.ResponseWriter, r *http.Request, p *Project, mr
 		AddLabels    string `json:"add_labels"`
 		RemoveLabels string `json:"remove_labels"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+	if !decodeJSON(w, body, &in) {
 		return
 	}
 	ref := fmt.Sprintf("%s!%d", p.Path, mr.IID)
@@ -951,8 +960,7 @@ func (s *Server) setStatus(w http.ResponseWriter, _ *http.Request, p *Project, _
 		Description string `json:"description"`
 		TargetURL   string `json:"target_url"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+	if !decodeJSON(w, body, &in) {
 		return
 	}
 	switch in.State {

@@ -69,8 +69,7 @@ func (s *Server) createMR(w http.ResponseWriter, _ *http.Request, p *Project, _ 
 		AssigneeID   int64   `json:"assignee_id"`
 		AssigneeIDs  []int64 `json:"assignee_ids"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+	if !decodeJSON(w, body, &in) {
 		return
 	}
 	if in.Title == "" || in.SourceBranch == "" || in.TargetBranch == "" {

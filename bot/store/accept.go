@@ -193,6 +193,7 @@ type writeBatch struct {
 func (s *Store) commitBatch(b *writeBatch, held *heldWrites) {
 	s.acceptBatches.Add(1)
 	s.acceptRequests.Add(int64(len(b.accepts)))
+	defer s.wakeCheckpointer()
 	answer := s.answerWrites(b, held)
 	dup, werrs, err := s.writeAll(b.accepts, b.writes)
 	// A batch that timed out would time out again one by one.

@@ -83,6 +83,7 @@ type Store struct {
 	// PostgreSQL.
 	ckpt     *sql.DB
 	ckptDone chan struct{}
+	ckptWake chan struct{} // a commit was written (nil without ckpt)
 
 	accepts    chan *acceptRequest
 	writes     chan *writeRequest
@@ -128,7 +129,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if s.ckpt != nil {
-		s.ckptDone = make(chan struct{})
+		s.ckptDone, s.ckptWake = make(chan struct{}), make(chan struct{}, 1)
 		go s.runCheckpoints()
 	}
 	if s.path != "" {

@@ -85,11 +85,15 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 		}
 	}
 	req := &acceptRequest{d: d, jobs: jobs, res: make(chan acceptResult, 1)}
+	s.acceptsWaiting.Add(1)
 	select {
 	case s.accepts <- req:
+		s.acceptsWaiting.Add(-1)
 	case <-s.quit:
+		s.acceptsWaiting.Add(-1)
 		return false, ErrClosed
 	case <-ctx.Done():
+		s.acceptsWaiting.Add(-1)
 		return false, fmt.Errorf("accepting %s delivery %s: %w", d.Host, d.ID, ctx.Err())
 	}
 	res := <-req.res
@@ -107,13 +111,20 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 // grow with the load and a lone request waits for nothing. On SQLite the
 // workers' writes are answered after an fsync that follows them (see
 // walsync.go).
+//
+// A batch of workers' writes yields to deliveries: when a delivery waits
+// to be taken, the writer commits the writes done so far and carries the
+// rest into the next batch, after the deliveries' commit. A delivery
+// waits for one write then, not for a batch of up to maxAcceptBatch.
 func (s *Store) runWriter() {
 	var b writeBatch
 	var held heldWrites
+	var carried []*writeRequest
 	defer s.release(&held)
 	for {
-		b.accepts, b.writes = b.accepts[:0], b.writes[:0]
-		if !s.next(&b, &held) {
+		b.accepts, b.writes = b.accepts[:0], append(b.writes[:0], carried...)
+		// Carried writes were taken: they are committed even after Close.
+		if len(b.writes) == 0 && !s.next(&b, &held) {
 			return
 		}
 		s.gather(&b)
@@ -121,10 +132,11 @@ func (s *Store) runWriter() {
 			// Deliveries first, in a commit of their own: their acks wait
 			// for no worker's claim or completion.
 			s.commitBatch(&writeBatch{accepts: b.accepts}, &held)
-			s.commitBatch(&writeBatch{writes: b.writes}, &held)
+			carried = s.commitBatch(&writeBatch{writes: b.writes}, &held)
 		} else {
-			s.commitBatch(&b, &held)
+			carried = s.commitBatch(&b, &held)
 		}
+		carried = slices.Clone(carried) // b.writes is reused
 		clear(b.accepts)
 		clear(b.writes)
 	}
@@ -189,15 +201,20 @@ type writeBatch struct {
 
 // commitBatch writes a batch and answers every request in it. If the
 // batch transaction fails, each request is retried in its own transaction,
-// so that only the request at fault sees an error.
-func (s *Store) commitBatch(b *writeBatch, held *heldWrites) {
+// so that only the request at fault sees an error. A batch of writes alone
+// may yield to a waiting delivery (see runWriter): the writes it did not
+// reach are returned, unanswered, to be carried.
+func (s *Store) commitBatch(b *writeBatch, held *heldWrites) (carried []*writeRequest) {
 	s.acceptBatches.Add(1)
 	s.acceptRequests.Add(int64(len(b.accepts)))
 	defer s.wakeCheckpointer()
 	answer := s.answerWrites(b, held)
-	dup, werrs, err := s.writeAll(b.accepts, b.writes)
+	yield := len(b.accepts) == 0 && s.wal != nil
+	dup, werrs, err := s.writeAll(b.accepts, b.writes, yield)
+	writes := b.writes[:len(werrs)]
+	carried = b.writes[len(werrs):]
 	// A batch that timed out would time out again one by one.
-	if err == nil || len(b.accepts)+len(b.writes) == 1 || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || len(b.accepts)+len(writes) == 1 || errors.Is(err, context.DeadlineExceeded) {
 		for i, req := range b.accepts {
 			req.res <- acceptResult{duplicate: err == nil && dup[i], err: err}
 		}
@@ -206,21 +223,22 @@ func (s *Store) commitBatch(b *writeBatch, held *heldWrites) {
 				werrs[i] = err
 			}
 		}
-		answer(werrs)
-		return
+		answer(writes, werrs)
+		return carried
 	}
 	for _, req := range b.accepts {
-		dup, _, err := s.writeAll([]*acceptRequest{req}, nil)
+		dup, _, err := s.writeAll([]*acceptRequest{req}, nil, false)
 		req.res <- acceptResult{duplicate: err == nil && dup[0], err: err}
 	}
-	for i, req := range b.writes {
-		_, one, err := s.writeAll(nil, []*writeRequest{req})
+	for i, req := range writes {
+		_, one, err := s.writeAll(nil, []*writeRequest{req}, false)
 		if err == nil {
 			err = one[0]
 		}
 		werrs[i] = err
 	}
-	answer(werrs)
+	answer(writes, werrs)
+	return carried
 }
 
 // answerWrites prepares the commit of b and returns how to answer its
@@ -228,9 +246,9 @@ func (s *Store) commitBatch(b *writeBatch, held *heldWrites) {
 // and is held until one (see walsync.go), and the deliveries' commit, once
 // acknowledged, releases the writes held before it; elsewhere the writes
 // are answered at once.
-func (s *Store) answerWrites(b *writeBatch, held *heldWrites) func(errs []error) {
-	now := func(errs []error) {
-		for i, req := range b.writes {
+func (s *Store) answerWrites(b *writeBatch, held *heldWrites) func(writes []*writeRequest, errs []error) {
+	now := func(writes []*writeRequest, errs []error) {
+		for i, req := range writes {
 			req.res <- errs[i]
 		}
 	}
@@ -238,8 +256,8 @@ func (s *Store) answerWrites(b *writeBatch, held *heldWrites) func(errs []error)
 	case s.wal == nil:
 		return now
 	case len(b.accepts) > 0:
-		return func(errs []error) {
-			now(errs)
+		return func(writes []*writeRequest, errs []error) {
+			now(writes, errs)
 			held.accepted = time.Now()
 			s.release(held)
 		}
@@ -248,20 +266,23 @@ func (s *Store) answerWrites(b *writeBatch, held *heldWrites) func(errs []error)
 	if err := s.setSynchronous(ctx, "NORMAL"); err != nil {
 		return now // it commits with FULL: durable already
 	}
-	return func(errs []error) {
+	return func(writes []*writeRequest, errs []error) {
 		if err := s.setSynchronous(ctx, "FULL"); err != nil {
 			// The next deliveries would commit without an fsync: an
 			// acknowledgement must never be given on that.
 			panic(fmt.Sprintf("store: restoring synchronous=FULL on the SQLite writer: %v", err))
 		}
-		s.hold(held, b.writes, errs)
+		s.hold(held, writes, errs)
 	}
 }
 
 // writeAll writes deliveries with their jobs, and the other writes under
 // savepoints, in one transaction. It reports which deliveries were
-// duplicates and each write's own error.
-func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest) (dup []bool, werrs []error, err error) {
+// duplicates and each write's own error. With yield it stops before the
+// next write once a delivery waits to be taken (after one write at
+// least): werrs is then shorter than writes, and the writes past it were
+// not run.
+func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest, yield bool) (dup []bool, werrs []error, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
 	defer cancel()
 	werrs = make([]error, len(writes))
@@ -275,6 +296,10 @@ func (s *Store) writeAll(accepts []*acceptRequest, writes []*writeRequest) (dup 
 		// One savepoint name for every write, released before the next:
 		// three statement texts, which SQLite's connection keeps prepared.
 		for i, w := range writes {
+			if yield && i > 0 && s.acceptsWaiting.Load() > 0 {
+				werrs = werrs[:i]
+				break
+			}
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}

@@ -19,10 +19,13 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (host, id) DO NOTHING`
 	insertJobSQL = `INSERT INTO jobs (kind, ordering_key, payload, delivery_host, delivery_id, max_attempts, run_at, created_at, state)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	// The upsert is the one insertJobs explains.
+	// insertJobs's upsert, but for its no-op update: on PostgreSQL that
+	// locks the key's row against a concurrent Complete; SQLite's one
+	// writer needs no lock, and the update rewrote the key's pages (a
+	// WAL frame each) in every delivery's commit.
 	upsertKeySQL = `INSERT INTO queue_keys (ordering_key, ready_at)
 VALUES ($1, $2)
-ON CONFLICT (ordering_key) DO UPDATE SET ready_at = queue_keys.ready_at`
+ON CONFLICT (ordering_key) DO NOTHING`
 )
 
 // insertDeliveriesByRow is insertDeliveries one row at a time: a row

@@ -1,17 +1,20 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // cachingDB opens a SQLite file through the statement cache, with one
 // connection so that every query meets the same cache.
 func cachingDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := openCachingSQLite(filepath.Join(t.TempDir(), "cache.db"))
+	db, err := openCachingSQLite(filepath.Join(t.TempDir(), "cache.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +107,45 @@ func TestCacheable(t *testing.T) {
 		if got := cacheable(q); got != want {
 			t.Errorf("cacheable(%q) = %v, want %v", q, got, want)
 		}
+	}
+}
+
+// TestARunToEndConnectionFinishesWhatItStarted: on the writer's
+// connections a statement runs to its end although its context ends
+// meanwhile, and one whose context has ended does not start; elsewhere
+// the driver interrupts it.
+func TestARunToEndConnectionFinishesWhatItStarted(t *testing.T) {
+	const fill = `CREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000) SELECT x FROM c`
+	for _, runToEnd := range []bool{true, false} {
+		t.Run(fmt.Sprint("runToEnd=", runToEnd), func(t *testing.T) {
+			db, err := openCachingSQLite(filepath.Join(t.TempDir(), "cache.db"), runToEnd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			db.SetMaxOpenConns(1)
+			if err := db.Ping(); err != nil {
+				t.Fatal(err)
+			}
+			short, cancel := context.WithTimeout(ctx, time.Millisecond)
+			defer cancel()
+			_, err = db.ExecContext(short, fill)
+			var n int
+			if runToEnd {
+				if err != nil {
+					t.Fatalf("the statement was cut short: %v", err)
+				}
+				if err := db.QueryRow(`SELECT COUNT(*) FROM big`).Scan(&n); err != nil || n != 50000 {
+					t.Fatalf("rows = %d (%v), want 50000", n, err)
+				}
+			} else if err == nil {
+				t.Fatal("an interruptible statement ran on past its context's deadline")
+			}
+			ended, cancel := context.WithCancel(ctx)
+			cancel()
+			if _, err := db.ExecContext(ended, `CREATE TABLE never (x INTEGER)`); !errors.Is(err, context.Canceled) {
+				t.Fatalf("a statement whose context had ended: %v, want context.Canceled", err)
+			}
+		})
 	}
 }

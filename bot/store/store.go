@@ -99,6 +99,9 @@ type Store struct {
 	// Group-commit counters, read by tests and available for metrics later.
 	acceptBatches  atomic.Int64
 	acceptRequests atomic.Int64
+	// acceptsWaiting counts the Accept calls waiting to hand their delivery
+	// to the writer, which then cuts a batch of workers' writes short.
+	acceptsWaiting atomic.Int64
 }
 
 // Open opens the database at url with default Options; see OpenWith.
@@ -212,6 +215,15 @@ func sqlitePath(path string) (kind, target string, err error) {
 	return DialectSQLite, path, nil
 }
 
+const (
+	// sqliteBusyTimeout is how long a SQLite connection waits for another
+	// one's lock.
+	sqliteBusyTimeout = 10 * time.Second
+	// sqliteBusy is SQLITE_BUSY, the primary result code of a lock wait
+	// that gave up.
+	sqliteBusy = 5
+)
+
 // sqlitePragmas are set on every SQLite connection.
 //
 // Durability: WAL with synchronous=FULL. WAL with NORMAL already survives a
@@ -222,7 +234,8 @@ func sqlitePath(path string) (kind, target string, err error) {
 // FULL fsyncs the WAL at every commit. Group commit makes that one fsync per
 // batch of deliveries, not per delivery (see BenchmarkAccept).
 var sqlitePragmas = []string{
-	"busy_timeout(10000)", // other processes (a CLI export, a backup) may hold locks briefly
+	// Other processes (a CLI export, a backup) may hold locks briefly.
+	fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()),
 	"foreign_keys(1)",
 	"synchronous(FULL)",
 }
@@ -244,7 +257,13 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	// its own connection; the writer checkpoints only once the WAL passes
 	// walRestartFrames, which under unbroken load is what lets the WAL start
 	// over, and then has little left to copy.
-	w, err := openCachingSQLite(dsn("journal_mode(WAL)", "journal_size_limit(67108864)", fmt.Sprintf("wal_autocheckpoint(%d)", walRestartFrames)))
+	//
+	// The writer keeps its savepoints' journal in memory (temp_store):
+	// past 64 KiB, SQLite spilled it to a temporary file, created, written
+	// and removed in a batch of workers' writes — 7% of the server's CPU
+	// under load. A savepoint holds one write's pages.
+	w, err := openCachingSQLite(dsn("journal_mode(WAL)", "journal_size_limit(67108864)", fmt.Sprintf("wal_autocheckpoint(%d)", walRestartFrames),
+		"temp_store(MEMORY)"), true)
 	if err != nil {
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
@@ -254,14 +273,14 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	w.SetConnMaxIdleTime(0)
 	// The writer connection creates the file and switches it to WAL before
 	// any reader connects.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, w); err != nil {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
 	// Readers keep a smaller page cache than SQLite's 2 MB default: four
 	// of them would hold up to 8 MB, mostly of the same pages, while a miss
 	// costs only a read from the OS's page cache.
-	r, err := openCachingSQLite(dsn("query_only(1)", "cache_size(-512)"))
+	r, err := openCachingSQLite(dsn("query_only(1)", "cache_size(-512)"), false)
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("opening SQLite database %s for reading: %w", path, err)
@@ -280,6 +299,26 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	ckpt.SetConnMaxIdleTime(0)
 	s.w, s.r, s.ckpt, s.path = w, r, ckpt, path
 	return nil
+}
+
+// pingSQLite connects to a SQLite database. A connection that opens the
+// file while another switches it to WAL, or recovers its WAL, can fail
+// with SQLITE_BUSY at once, without waiting busy_timeout (seen with
+// several Migrate calls on a new file): that is retried for as long.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for {
+		err := db.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // openDriver opens a database through a registered driver, saying how to

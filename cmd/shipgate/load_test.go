@@ -91,9 +91,14 @@ func TestLoadServe(t *testing.T) {
 	}
 	// The servers run the shipgate binary, as deployed: the test binary
 	// would add the tests' code to their resident memory.
-	bin := filepath.Join(t.TempDir(), "shipgate")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building shipgate: %v\n%s", err, out)
+	// SHIPGATE_LOAD_BINARY names one already built, to compare two builds
+	// run after run.
+	bin := os.Getenv("SHIPGATE_LOAD_BINARY")
+	if bin == "" {
+		bin = filepath.Join(t.TempDir(), "shipgate")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("building shipgate: %v\n%s", err, out)
+		}
 	}
 	var servers []*serveProcess
 	var urls []string

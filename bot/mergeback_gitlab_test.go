@@ -287,3 +287,51 @@ func TestAGitLabMergeBackMRSomeoneElseOpenedIsNotTaken(t *testing.T) {
 		t.Errorf("%d link notes on !41", n)
 	}
 }
+
+// Attack: someone who can push rewrites shipgate/merge-back-41 to main's
+// head, dropping Shipgate's cherry-pick, and merges the MR: main still
+// lacks the hotfix, so its tags stay refused and the hotfix is told; a
+// note on it opens a new merge-back, whose merge counts.
+func TestAGitLabMergeBackRewrittenWithoutTheHotfixDoesNotCount(t *testing.T) {
+	l := mergeBackLab(t, false)
+	l.Fake.Do(func() {
+		l.Project.Branches[mergeBackBranch] = mbWork
+		l.Project.MRs[42].SHA = mbWork
+	})
+	mergeMR(l, 42)
+	if v := tagMain(l, "v1.3.0"); v.Conclusion != "failure" || !strings.Contains(v.Text, "main is missing hotfix !41 (from release/1.2)") {
+		t.Fatalf("main's tag after a rewritten merge-back merged: %s %q", v.Conclusion, v.Text)
+	}
+	if n := botNotesOn(l, 41, "does not count as this hotfix's merge-back"); n != 1 {
+		t.Fatalf("%d notes on !41 telling that !42 did not count, want 1", n)
+	}
+	l.Note(41, "mia", "Shipgate, merge this back again.")
+	l.Drain()
+	if got := l.Fake.MRsCreated(); len(got) != 2 {
+		t.Fatalf("MRs created after the note: %q, want a second merge-back", got)
+	}
+	pending, err := l.Store.MergeBacks(context.Background(), policies.GitLab, testbed.GitLabRepo, true)
+	if err != nil || len(pending) != 1 || pending[0].Number == 42 || pending[0].Number == 0 {
+		t.Fatalf("pending merge-backs: %+v, %v", pending, err)
+	}
+	mergeMR(l, pending[0].Number)
+	l.Fake.Do(func() { delete(l.Project.Tags, "v1.3.0") })
+	if v := tagMain(l, "v1.3.0"); v.Conclusion != "success" {
+		t.Fatalf("main's tag after the new merge-back: %s %q", v.Conclusion, v.Text)
+	}
+}
+
+// Attack: the conflicting merge-back, a draft, is marked ready and merged
+// as Shipgate opened it, without the commit that conflicted: it does not
+// count, and main's tags stay refused.
+func TestAConflictingGitLabMergeBackMergedAsItWasOpenedDoesNotCount(t *testing.T) {
+	l := mergeBackLab(t, true)
+	l.Fake.Do(func() { l.Project.MRs[42].Draft = false })
+	mergeMR(l, 42)
+	if v := tagMain(l, "v1.3.0"); v.Conclusion != "failure" || !strings.Contains(v.Text, "main is missing hotfix !41") {
+		t.Fatalf("main's tag after the draft merge-back merged as it was: %s %q", v.Conclusion, v.Text)
+	}
+	if n := botNotesOn(l, 41, "without the files that conflicted"); n != 1 {
+		t.Fatalf("%d notes on !41 telling why !42 did not count, want 1", n)
+	}
+}

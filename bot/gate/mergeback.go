@@ -52,6 +52,10 @@ type MergeBackResult struct {
 	URL    string
 	// Conflicts are the files left out.
 	Conflicts []string
+	// Head is the commit Shipgate left on the branch (the PR's head when
+	// a retry finds the PR): the merge-back counts only when what merges
+	// holds it.
+	Head string
 	// Present tells that the target held every change already: no PR.
 	Present bool
 }
@@ -61,7 +65,7 @@ type MergeBackResult struct {
 type MergeBackStore interface {
 	LatestVerdict(ctx context.Context, host policies.Host, repo string, number int) ([]byte, error)
 	TrackMergeBack(ctx context.Context, m store.MergeBack) (bool, error)
-	OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts string) error
+	OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts, head string) error
 	MergedBack(ctx context.Context, host policies.Host, repo string, hotfix int, at time.Time) error
 	MergeBackOf(ctx context.Context, host policies.Host, repo string, number int) (store.MergeBack, error)
 	MergeBacks(ctx context.Context, host policies.Host, repo string, pending bool) ([]store.MergeBack, error)
@@ -100,7 +104,7 @@ func (w *work) afterMerge(ctx context.Context) error {
 			zerolog.Ctx(ctx).Warn().Int("hotfix", mb.Hotfix).Str("base", w.snap.Base).Str("target", mb.Target).Msg("the merge-back PR merged outside its target: the hotfix stays pending")
 			return nil
 		}
-		return ms.MergedBack(ctx, g.host, repo, mb.Hotfix, g.cfg.Now())
+		return w.mergedBack(ctx, ms, mb)
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
@@ -140,6 +144,60 @@ func (w *work) afterMerge(ctx context.Context) error {
 		return nil // opened before: a later event of the merged hotfix
 	}
 	return w.openMergeBack(ctx, lp.Policy, ms, mbk, req)
+}
+
+// mergedBack settles the merge of a merge-back PR into its target. It
+// counts only when what merged holds the commit Shipgate left on the
+// branch — a branch rewritten without it (by anyone who can push there)
+// brings the target none of the hotfix — and, when files conflicted,
+// more than that commit: merged as it was opened, it lacks what
+// conflicted. Otherwise the hotfix stays pending, its merge-back is
+// recorded as not opened, and the hotfix is told: its next event opens a
+// new merge-back of what the target still lacks.
+func (w *work) mergedBack(ctx context.Context, ms MergeBackStore, mb store.MergeBack) error {
+	g, repo := w.g, w.repo.Name()
+	why, err := w.mergeBackShortfall(ctx, mb)
+	if err != nil || why == "" {
+		if err == nil {
+			err = ms.MergedBack(ctx, g.host, repo, mb.Hotfix, g.cfg.Now())
+		}
+		return err
+	}
+	zerolog.Ctx(ctx).Warn().Int("hotfix", mb.Hotfix).Int("merge_back", w.number).Str("why", why).Msg("the merge-back does not count: the hotfix stays pending")
+	if err := ms.OpenedMergeBack(ctx, g.host, repo, mb.Hotfix, 0, "", "", ""); err != nil {
+		return err
+	}
+	ref := g.host.Ref(w.number)
+	body := fmt.Sprintf("%s\n%s was merged into `%s`, but %s: it does not count as this hotfix's merge-back, and tags of `%s` stay refused. Comment on this %s to have Shipgate open a new merge-back of what `%s` still lacks.",
+		mergeBackRefusedMarker(w.number), ref, mb.Target, why, mb.Target, g.host.ChangeAbbr(), mb.Target)
+	return w.commentOnce(ctx, mb.Hotfix, mergeBackRefusedMarker(w.number), body)
+}
+
+// mergeBackShortfall says why the merged merge-back PR does not bring its
+// hotfix, "" when it does. A merge-back recorded without its commit (by a
+// version before this check) counts, as it did.
+func (w *work) mergeBackShortfall(ctx context.Context, mb store.MergeBack) (string, error) {
+	merged := w.snap.HeadSHA
+	switch {
+	case mb.HeadSHA == "":
+		return "", nil
+	case merged == mb.HeadSHA && mb.Conflicts != "":
+		return fmt.Sprintf("it was merged as Shipgate opened it, without the files that conflicted (%s)", mb.Conflicts), nil
+	case merged == mb.HeadSHA:
+		return "", nil
+	}
+	rel, ok := w.repo.(Releaser)
+	if !ok {
+		return "", fmt.Errorf("the host cannot tell whether %s holds the merge-back's commit", w.g.host.Ref(w.number))
+	}
+	holds, _, err := rel.Compare(ctx, mb.HeadSHA, merged, false)
+	if err != nil {
+		return "", err
+	}
+	if !holds {
+		return fmt.Sprintf("its branch no longer held Shipgate's cherry-pick %.7s of the hotfix", mb.HeadSHA), nil
+	}
+	return "", nil
 }
 
 // unopened reports whether the change's merge-back is pending without a
@@ -204,7 +262,7 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 	if res.Present {
 		return ms.MergedBack(ctx, g.host, repo, req.Hotfix, g.cfg.Now())
 	}
-	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL, strings.Join(res.Conflicts, ", ")); err != nil {
+	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL, strings.Join(res.Conflicts, ", "), res.Head); err != nil {
 		return err
 	}
 	if err := w.announceMergeBack(ctx, p, req, res); err != nil {
@@ -237,16 +295,28 @@ func (w *work) announceMergeBack(ctx context.Context, p *policies.Policy, req Me
 // linkHotfix comments on the hotfix once (a retried job finds its
 // marker).
 func (w *work) linkHotfix(ctx context.Context, body string) error {
-	comments, err := w.repo.Comments(ctx, w.number)
+	return w.commentOnce(ctx, w.number, MergeBackMarker, body)
+}
+
+// mergeBackRefusedMarker marks the comment that tells a hotfix its
+// merge-back PR number did not count.
+func mergeBackRefusedMarker(number int) string {
+	return fmt.Sprintf("<!-- shipgate:merge-back-refused:%d -->", number)
+}
+
+// commentOnce comments body on change number unless a comment of
+// Shipgate's there holds marker already (a retried job).
+func (w *work) commentOnce(ctx context.Context, number int, marker, body string) error {
+	comments, err := w.repo.Comments(ctx, number)
 	if err != nil {
 		return err
 	}
 	for _, c := range comments {
-		if strings.Contains(c.Body, MergeBackMarker) && policies.SameLogin(c.Author.Login, w.self) {
+		if strings.Contains(c.Body, marker) && policies.SameLogin(c.Author.Login, w.self) {
 			return nil
 		}
 	}
-	_, err = w.repo.CreateComment(ctx, w.number, body)
+	_, err = w.repo.CreateComment(ctx, number, body)
 	return err
 }
 

@@ -155,7 +155,7 @@ func (s *Session) proposeMergeBack(ctx context.Context, r gate.MergeBackRequest,
 	if err != nil {
 		return gate.MergeBackResult{}, s.wrap(err, "opening the merge-back PR of %s#%d", s.repo, r.Hotfix)
 	}
-	res := gate.MergeBackResult{Number: out.GetNumber(), URL: out.GetHTMLURL(), Conflicts: conflicts}
+	res := gate.MergeBackResult{Number: out.GetNumber(), URL: out.GetHTMLURL(), Conflicts: conflicts, Head: sha}
 	if len(conflicts) > 0 && r.Author != "" {
 		if _, _, err := s.gh.Issues.AddAssignees(ctx, s.owner, s.name, res.Number, []string{r.Author}); err != nil {
 			return res, s.wrap(err, "assigning %s to %s#%d", r.Author, s.repo, res.Number)
@@ -164,16 +164,17 @@ func (s *Session) proposeMergeBack(ctx context.Context, r gate.MergeBackRequest,
 	return res, nil
 }
 
-// mergeBackPR finds the merge-back PR a retry made already (its number 0
-// when there is none).
+// mergeBackPR finds the open merge-back PR a retry made already (its
+// number 0 when there is none). A closed one is not taken: a merge-back
+// that did not count (see gate's mergedBack) is opened anew.
 func (s *Session) mergeBackPR(ctx context.Context, r gate.MergeBackRequest) (gate.MergeBackResult, error) {
-	prs, _, err := s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "all", Head: s.owner + ":" + r.BranchName(), Base: r.Target})
+	prs, _, err := s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Head: s.owner + ":" + r.BranchName(), Base: r.Target})
 	if err != nil {
 		return gate.MergeBackResult{}, s.wrap(err, "finding the merge-back PR of %s#%d", s.repo, r.Hotfix)
 	}
 	for _, p := range prs {
 		if p.GetHead().GetRef() == r.BranchName() && policies.SameLogin(p.GetUser().GetLogin(), s.a.knownSelf()) {
-			return gate.MergeBackResult{Number: p.GetNumber(), URL: p.GetHTMLURL()}, nil
+			return gate.MergeBackResult{Number: p.GetNumber(), URL: p.GetHTMLURL(), Head: p.GetHead().GetSHA()}, nil
 		}
 	}
 	return gate.MergeBackResult{}, nil

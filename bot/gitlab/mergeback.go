@@ -73,7 +73,9 @@ func (p *project) OpenMergeBack(ctx context.Context, r gate.MergeBackRequest) (g
 	if err := p.unmoved(ctx, r.BranchName(), head); err != nil {
 		return gate.MergeBackResult{}, err
 	}
-	return p.proposeMergeBack(ctx, r, mr, missing, conflicts)
+	res, err := p.proposeMergeBack(ctx, r, mr, missing, conflicts)
+	res.Head = head
+	return res, err
 }
 
 // hotfixCommits are the commits that bring the hotfix: its merge commit,
@@ -101,8 +103,10 @@ func (p *project) hotfixCommits(ctx context.Context, mr *gl.MergeRequest) ([]str
 	return out, nil
 }
 
-// mergeBackMR finds the merge-back MR a retry made already: Shipgate's,
-// from the branch into the target (its number 0 when there is none).
+// mergeBackMR finds the open merge-back MR a retry made already:
+// Shipgate's, from the branch into the target (its number 0 when there is
+// none). A merged or closed one is not taken: a merge-back that did not
+// count (see gate's mergedBack) is opened anew.
 func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gate.MergeBackResult, error) {
 	self, err := p.a.id.Name(ctx)
 	if err != nil {
@@ -110,7 +114,7 @@ func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gat
 	}
 	mrs, err := listPages(func(o gl.ListOptions) ([]*gl.BasicMergeRequest, *gl.Response, error) {
 		return p.a.gl.MergeRequests.ListProjectMergeRequests(p.pid, &gl.ListProjectMergeRequestsOptions{ListOptions: o,
-			SourceBranch: gl.Ptr(r.BranchName()), TargetBranch: gl.Ptr(r.Target), State: gl.Ptr("all")}, gl.WithContext(ctx))
+			SourceBranch: gl.Ptr(r.BranchName()), TargetBranch: gl.Ptr(r.Target), State: gl.Ptr("opened")}, gl.WithContext(ctx))
 	})
 	if err != nil {
 		return gate.MergeBackResult{}, fmt.Errorf("finding the merge-back MR of %s: %w", p.ref(r.Hotfix), err)
@@ -118,7 +122,7 @@ func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gat
 	for _, m := range mrs {
 		if m.SourceBranch == r.BranchName() && m.TargetBranch == r.Target && m.SourceProjectID == m.TargetProjectID &&
 			m.Author != nil && policies.SameLogin(m.Author.Username, self) {
-			return gate.MergeBackResult{Number: int(m.IID), URL: m.WebURL}, nil
+			return gate.MergeBackResult{Number: int(m.IID), URL: m.WebURL, Head: m.SHA}, nil
 		}
 	}
 	return gate.MergeBackResult{}, nil

@@ -39,12 +39,16 @@ type MergeBack struct {
 	// Conflicts lists the files the hotfix and the target both changed,
 	// which the merge-back could not apply ("" for none).
 	Conflicts string
+	// HeadSHA is the commit Shipgate left on the merge-back's branch when
+	// it opened the PR ("" before it did, and for merge-backs opened by
+	// versions that did not record it).
+	HeadSHA   string
 	State     string
 	CreatedAt time.Time
 	MergedAt  time.Time
 }
 
-const mergeBackColumns = `host, repo, hotfix, hotfix_sha, hotfix_author, branch, target, number, url, conflicts, state, created_at, merged_at`
+const mergeBackColumns = `host, repo, hotfix, hotfix_sha, hotfix_author, branch, target, number, url, conflicts, state, created_at, merged_at, head_sha`
 
 // TrackMergeBack records a hotfix to merge back, once per hotfix PR:
 // created is false, and the first record kept, when it was recorded
@@ -62,23 +66,25 @@ func (s *Store) TrackMergeBack(ctx context.Context, m MergeBack) (created bool, 
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = s.now()
 	}
-	n, err := s.exec(ctx, `INSERT INTO merge_backs (`+mergeBackColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)
+	n, err := s.exec(ctx, `INSERT INTO merge_backs (`+mergeBackColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13)
 ON CONFLICT (host, repo, hotfix) DO NOTHING`,
-		m.Host, m.Repo, m.Hotfix, m.HotfixSHA, m.HotfixAuthor, m.Branch, m.Target, m.Number, m.URL, m.Conflicts, m.State, micros(m.CreatedAt))
+		m.Host, m.Repo, m.Hotfix, m.HotfixSHA, m.HotfixAuthor, m.Branch, m.Target, m.Number, m.URL, m.Conflicts, m.State, micros(m.CreatedAt), m.HeadSHA)
 	if err != nil {
 		return false, fmt.Errorf("tracking the merge-back of %s#%d: %w", m.Repo, m.Hotfix, err)
 	}
 	return n == 1, nil
 }
 
-// OpenedMergeBack records the merge-back PR of a hotfix and the conflicts
-// it explains.
-func (s *Store) OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts string) error {
+// OpenedMergeBack records the merge-back PR of a hotfix, the conflicts
+// it explains and the commit Shipgate left on its branch. Number 0 (with
+// the rest empty) records it not opened: the hotfix's next event opens a
+// new one.
+func (s *Store) OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts, head string) error {
 	if err := s.closed(); err != nil {
 		return err
 	}
-	_, err := s.exec(ctx, `UPDATE merge_backs SET number = $1, url = $2, conflicts = $3 WHERE host = $4 AND repo = $5 AND hotfix = $6`,
-		number, url, conflicts, host, repo, hotfix)
+	_, err := s.exec(ctx, `UPDATE merge_backs SET number = $1, url = $2, conflicts = $3, head_sha = $4 WHERE host = $5 AND repo = $6 AND hotfix = $7`,
+		number, url, conflicts, head, host, repo, hotfix)
 	if err != nil {
 		return fmt.Errorf("recording the merge-back PR of %s#%d: %w", repo, hotfix, err)
 	}
@@ -145,7 +151,7 @@ func (s *Store) queryMergeBacks(ctx context.Context, where string, args ...any) 
 		var m MergeBack
 		var created int64
 		var merged sql.NullInt64
-		if err := rows.Scan(&m.Host, &m.Repo, &m.Hotfix, &m.HotfixSHA, &m.HotfixAuthor, &m.Branch, &m.Target, &m.Number, &m.URL, &m.Conflicts, &m.State, &created, &merged); err != nil {
+		if err := rows.Scan(&m.Host, &m.Repo, &m.Hotfix, &m.HotfixSHA, &m.HotfixAuthor, &m.Branch, &m.Target, &m.Number, &m.URL, &m.Conflicts, &m.State, &created, &merged, &m.HeadSHA); err != nil {
 			return nil, fmt.Errorf("reading merge-backs: %w", err)
 		}
 		m.CreatedAt = fromMicros(created)

@@ -292,3 +292,109 @@ func TestAnUndeclaredHotfixBranchIsMergedBackToo(t *testing.T) {
 		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
 	}
 }
+
+// pushTo moves branch to a new commit on top of its head with files
+// changed, as a push would, and makes PR n's head follow.
+func (h *harness) pushTo(n int, branch string, files map[string]string) string {
+	h.t.Helper()
+	head := h.fake.TreeRef(testRepo, branch)
+	sha := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "push to " + branch, Author: "erin", Parents: []string{head}})
+	for p, c := range h.fake.TreeFiles(testRepo, branch) {
+		h.fake.SetFile(testRepo, sha, p, c)
+	}
+	for p, c := range files {
+		h.fake.SetFile(testRepo, sha, p, c)
+	}
+	h.fake.SetBranch(testRepo, branch, sha)
+	h.updatePR(n, func(pr *fakegithub.PR) { pr.HeadSHA = sha })
+	return sha
+}
+
+// pendingMergeBack is the one pending merge-back's PR number (0 for none
+// opened); it fails the test unless exactly one is pending.
+func (h *harness) pendingMergeBack() int {
+	h.t.Helper()
+	ms, err := h.store.MergeBacks(h.logCtx(), "github", testRepo, true)
+	if err != nil || len(ms) != 1 {
+		h.t.Fatalf("pending merge-backs: %+v, %v", ms, err)
+	}
+	return ms[0].Number
+}
+
+func (h *harness) refusedComments(hotfix int) int {
+	n := 0
+	for _, c := range h.fake.Comments(testRepo, hotfix) {
+		if strings.Contains(c.Body, "does not count as this hotfix's merge-back") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAMergeBackBranchRewrittenWithoutTheHotfixDoesNotCount: someone who
+// can push rewrites shipgate/merge-back-41 to main's head, dropping
+// Shipgate's cherry-pick, and merges the PR: main still lacks the hotfix,
+// so its tags stay refused; the hotfix is told, and a comment on it opens
+// a new merge-back, whose merge counts.
+func TestAMergeBackBranchRewrittenWithoutTheHotfixDoesNotCount(t *testing.T) {
+	h, sha := mergeBackWorld(t, false)
+	h.fake.SetBranch(testRepo, "shipgate/merge-back-41", sha["work"])
+	h.updatePR(42, func(pr *fakegithub.PR) { pr.HeadSHA = sha["work"] })
+	h.mergePR(42, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.0"); st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2)") {
+		t.Fatalf("main's tag after a rewritten merge-back merged: %s %q", st.State, st.Description)
+	}
+	if h.pendingMergeBack() != 0 || h.refusedComments(41) != 1 {
+		t.Fatalf("the hotfix is not told (%d comments) or its merge-back is still taken for opened", h.refusedComments(41))
+	}
+	h.prEvent(42, "closed", "alice") // a redelivery tells nothing more
+	h.drain()
+	if n := h.refusedComments(41); n != 1 {
+		t.Errorf("%d comments after a redelivery, want 1", n)
+	}
+
+	h.comment(41, "mia", "please merge this back again")
+	h.drain()
+	again := h.pendingMergeBack()
+	if again == 0 || again == 42 {
+		t.Fatalf("no new merge-back after the comment: %d (pulls created %q)", again, h.fake.PullsCreated())
+	}
+	files := h.fake.TreeFiles(testRepo, "shipgate/merge-back-41")
+	if files["app.go"] != "v1-fixed" || files["lib.go"] != "a-fixed" {
+		t.Fatalf("the new merge-back holds %v, want the hotfix on main", files)
+	}
+	h.mergePR(again, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.1"); st.State != "success" {
+		t.Fatalf("main's tag after the new merge-back: %s %q", st.State, st.Description)
+	}
+}
+
+// TestAConflictingMergeBackMergedAsItWasOpenedDoesNotCount: the
+// merge-back left lib.go out (it conflicted); merged as Shipgate opened
+// it, main lacks the hotfix's lib.go, so it does not count. Merged with
+// the conflict resolved on its branch, it does.
+func TestAConflictingMergeBackMergedAsItWasOpenedDoesNotCount(t *testing.T) {
+	h, _ := mergeBackWorld(t, true)
+	h.mergePR(42, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.0"); st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41") {
+		t.Fatalf("main's tag after the conflicting merge-back merged as it was: %s %q", st.State, st.Description)
+	}
+	found := false
+	for _, c := range h.fake.Comments(testRepo, 41) {
+		found = found || strings.Contains(c.Body, "without the files that conflicted (lib.go)")
+	}
+	if !found {
+		t.Fatal("the hotfix is not told why its merge-back did not count")
+	}
+	h.comment(41, "mia", "again, please")
+	h.drain()
+	again := h.pendingMergeBack()
+	if again == 0 {
+		t.Fatalf("no new merge-back: pulls created %q", h.fake.PullsCreated())
+	}
+	h.pushTo(again, "shipgate/merge-back-41", map[string]string{"lib.go": "b-fixed"})
+	h.mergePR(again, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.1"); st.State != "success" {
+		t.Fatalf("main's tag after the resolved merge-back: %s %q", st.State, st.Description)
+	}
+}

@@ -24,6 +24,8 @@ const (
 	AuditQueue = "queue"
 	// AuditPrune is the archiving and pruning of old audit events.
 	AuditPrune = "audit_prune"
+	// AuditMergeBack is a hotfix's merge-back settled by an operator.
+	AuditMergeBack = "merge_back"
 )
 
 // exportPage is how many audit rows ExportAudit holds at a time.

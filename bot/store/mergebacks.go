@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shipgate/shipgate/policies"
@@ -101,6 +103,44 @@ func (s *Store) MergedBack(ctx context.Context, host policies.Host, repo string,
 		MergeBackMerged, micros(at), host, repo, hotfix)
 	if err != nil {
 		return fmt.Errorf("marking the merge-back of %s#%d merged: %w", repo, hotfix, err)
+	}
+	return nil
+}
+
+// SettleMergeBack marks a pending merge-back merged by an operator's
+// word, for one that can never merge (the host refuses it for good, the
+// hotfix reached the target another way), and records who did it and why
+// in the audit trail, in the same transaction. ErrNotFound when the
+// hotfix has no pending merge-back.
+func (s *Store) SettleMergeBack(ctx context.Context, host policies.Host, repo string, hotfix int, actor, reason string) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	if actor == "" || strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("settling the merge-back of %s: %w: who settles it and why are required", host.Ref(hotfix), ErrInvalid)
+	}
+	now := s.now()
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var number int
+		err := tx.QueryRowContext(ctx, `UPDATE merge_backs SET state = $1, merged_at = $2
+WHERE host = $3 AND repo = $4 AND hotfix = $5 AND state = $6 RETURNING number`,
+			MergeBackMerged, micros(now), host, repo, hotfix, MergeBackOpen).Scan(&number)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s has no merge-back pending (see shipgate hotfix status --all)", ErrNotFound, host.Ref(hotfix))
+		}
+		if err != nil {
+			return err
+		}
+		detail, err := json.Marshal(map[string]any{"reason": reason, "merge_back": number})
+		if err != nil {
+			return err
+		}
+		_, err = appendAudit(ctx, tx, AuditEvent{At: now, Host: host, Repo: repo, Number: hotfix, Kind: AuditMergeBack,
+			Actor: actor, Subject: host.Ref(hotfix), Outcome: "settled", Detail: detail})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("settling the merge-back of %s%s: %w", repo, host.Ref(hotfix), err)
 	}
 	return nil
 }

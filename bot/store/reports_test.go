@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,7 +80,40 @@ func init() {
 	reportTests = append(reportTests, struct {
 		name string
 		run  func(t *testing.T, x *suite)
-	}{"a merge-back is tracked once per hotfix, found by its PR, and pending until merged", testMergeBacks})
+	}{"a merge-back is tracked once per hotfix, found by its PR, and pending until merged", testMergeBacks},
+		struct {
+			name string
+			run  func(t *testing.T, x *suite)
+		}{"a merge-back settled by hand is merged and audited, once", testSettleMergeBack})
+}
+
+func testSettleMergeBack(t *testing.T, x *suite) {
+	m := MergeBack{Host: "gitlab", Repo: "acme/shop", Hotfix: 7, HotfixAuthor: "erin", Branch: "release/2.0", Target: "main"}
+	if _, err := x.s.TrackMergeBack(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.s.SettleMergeBack(ctx, "gitlab", "acme/shop", 7, "cli:ops", " "); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("without a reason: %v", err)
+	}
+	if err := x.s.SettleMergeBack(ctx, "gitlab", "acme/shop", 7, "cli:ops", "empty cherry-pick"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.s.SettleMergeBack(ctx, "gitlab", "acme/shop", 7, "cli:ops", "again"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("settled twice: %v", err)
+	}
+	if p, err := x.s.MergeBacks(ctx, "gitlab", "acme/shop", true); err != nil || len(p) != 0 {
+		t.Fatalf("pending after settling: %+v, %v", p, err)
+	}
+	var events []AuditEvent
+	if err := x.s.ExportAudit(ctx, AuditFilter{Kinds: []string{AuditMergeBack}}, func(e AuditEvent) error {
+		events = append(events, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Actor != "cli:ops" || events[0].Number != 7 || !strings.Contains(string(events[0].Detail), "empty cherry-pick") {
+		t.Fatalf("audit: %+v", events)
+	}
 }
 
 func testMergeBacks(t *testing.T, x *suite) {

@@ -3,20 +3,86 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
 )
 
 func newHotfixCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "hotfix", Short: "Follow hotfixes and their merge-back into the main line"}
-	cmd.AddCommand(newHotfixStatusCmd())
+	cmd.AddCommand(newHotfixStatusCmd(), newHotfixSettleCmd())
 	return cmd
+}
+
+type hotfixSettleOptions struct {
+	databaseURL, repo, host, reason string
+}
+
+func newHotfixSettleCmd() *cobra.Command {
+	var o hotfixSettleOptions
+	cmd := &cobra.Command{
+		Use:   "settle HOTFIX",
+		Short: "Mark a hotfix's merge-back done by hand, with a reason, in the audit log",
+		Long: `Mark the pending merge-back of hotfix number HOTFIX done, for one that can
+never merge: the host refuses it for good (a hotfix with no commits), or the
+hotfix reached the main line another way. The main line's tags are no longer
+refused for it. Who ran the command (the OS user) and --reason are recorded in
+the audit log, in the same transaction (shipgate audit export --kind merge_back).
+Check with shipgate hotfix status first: this is an operator's word against
+the gate, and the log keeps it. It writes the server's database.`,
+		Example: `  shipgate hotfix settle 41 --repo acme/widgets --reason "fixed on main by #57 (rewritten)"
+  shipgate hotfix settle 7 --host gitlab --repo acme/platform/shop --reason "empty cherry-pick"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHotfixSettle(cmd.Context(), cmd.OutOrStdout(), o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	databaseFlag(f, &o.databaseURL)
+	f.StringVar(&o.repo, "repo", "", "the repository (OWNER/NAME; GitLab: the project path; required)")
+	f.StringVar(&o.host, "host", "github", "github or gitlab")
+	f.StringVar(&o.reason, "reason", "", "why the merge-back is done without its merge (required)")
+	return cmd
+}
+
+func runHotfixSettle(ctx context.Context, out io.Writer, o hotfixSettleOptions, arg string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	hotfix, err := strconv.Atoi(strings.TrimLeft(arg, "#!"))
+	host := policies.Host(o.host)
+	switch {
+	case err != nil || hotfix <= 0:
+		return usageError(fmt.Errorf("%q is not a hotfix number: want the number shipgate hotfix status shows", arg))
+	case host != policies.GitHub && host != policies.GitLab:
+		return usageError(fmt.Errorf("--host %q: want github or gitlab", o.host))
+	case o.repo == "":
+		return usageError(fmt.Errorf("--repo is required: the repository whose hotfix it is"))
+	case strings.TrimSpace(o.reason) == "":
+		return usageError(fmt.Errorf("--reason is required: it goes into the audit log beside your name"))
+	}
+	st, err := openDatabase(ctx, o.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	who := actor()
+	if err := st.SettleMergeBack(ctx, host, o.repo, hotfix, who, o.reason); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return usageError(err)
+		}
+		return err
+	}
+	_, err = fmt.Fprintf(out, "The merge-back of %s%s is settled by %s; tags of its target are no longer refused for it.\n", o.repo, host.Ref(hotfix), who)
+	return err
 }
 
 type hotfixOptions struct {

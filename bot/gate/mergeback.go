@@ -29,7 +29,8 @@ type MergeBacker interface {
 	// that did not apply, whole — listed in Conflicts (files) and
 	// explained in the PR, which is then assigned to the hotfix's author.
 	// A branch of that name without a PR of Shipgate's is made again.
-	// Calling it again finds the PR it made.
+	// Once the branch holds its commit it calls r.RecordBranch, and only
+	// then opens the PR. Calling it again finds the open PR it made.
 	OpenMergeBack(ctx context.Context, r MergeBackRequest) (MergeBackResult, error)
 }
 
@@ -41,6 +42,22 @@ type MergeBackRequest struct {
 	// Branch is the release branch the hotfix went into; Target is
 	// hotfix.merge_back_to.
 	Branch, Target string
+	// Made records the commit the host left on the branch, and the files
+	// left out, before it opens the PR: the merge-back counts only when
+	// what merges holds that commit (see mergedBack), so it is known from
+	// Shipgate's own write, never read back from a branch anyone may push
+	// to. An error stops the host before it opens the PR. Nil records
+	// nothing.
+	Made func(ctx context.Context, head string, conflicts []string) error
+}
+
+// RecordBranch calls r.Made, if set: host adapters call it once the
+// branch holds their commit, before they open the PR.
+func (r MergeBackRequest) RecordBranch(ctx context.Context, head string, conflicts []string) error {
+	if r.Made == nil {
+		return nil
+	}
+	return r.Made(ctx, head, conflicts)
 }
 
 // BranchName is the merge-back's branch.
@@ -52,10 +69,6 @@ type MergeBackResult struct {
 	URL    string
 	// Conflicts are the files left out.
 	Conflicts []string
-	// Head is the commit Shipgate left on the branch (the PR's head when
-	// a retry finds the PR): the merge-back counts only when what merges
-	// holds it.
-	Head string
 	// Present tells that the target held every change already: no PR.
 	Present bool
 }
@@ -65,7 +78,8 @@ type MergeBackResult struct {
 type MergeBackStore interface {
 	LatestVerdict(ctx context.Context, host policies.Host, repo string, number int) ([]byte, error)
 	TrackMergeBack(ctx context.Context, m store.MergeBack) (bool, error)
-	OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts, head string) error
+	MadeMergeBack(ctx context.Context, host policies.Host, repo string, hotfix int, head, conflicts string) error
+	OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url string) error
 	MergedBack(ctx context.Context, host policies.Host, repo string, hotfix int, at time.Time) error
 	MergeBackOf(ctx context.Context, host policies.Host, repo string, number int) (store.MergeBack, error)
 	MergeBacks(ctx context.Context, host policies.Host, repo string, pending bool) ([]store.MergeBack, error)
@@ -164,7 +178,7 @@ func (w *work) mergedBack(ctx context.Context, ms MergeBackStore, mb store.Merge
 		return err
 	}
 	zerolog.Ctx(ctx).Warn().Int("hotfix", mb.Hotfix).Int("merge_back", w.number).Str("why", why).Msg("the merge-back does not count: the hotfix stays pending")
-	if err := ms.OpenedMergeBack(ctx, g.host, repo, mb.Hotfix, 0, "", "", ""); err != nil {
+	if err := ms.OpenedMergeBack(ctx, g.host, repo, mb.Hotfix, 0, ""); err != nil {
 		return err
 	}
 	ref := g.host.Ref(w.number)
@@ -255,6 +269,9 @@ func (w *work) declaredHotfix(ctx context.Context, ms MergeBackStore) (bool, err
 // and links the hotfix to it.
 func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBackStore, mbk MergeBacker, req MergeBackRequest) error {
 	g, repo := w.g, w.repo.Name()
+	req.Made = func(ctx context.Context, head string, conflicts []string) error {
+		return ms.MadeMergeBack(ctx, g.host, repo, req.Hotfix, head, strings.Join(conflicts, ", "))
+	}
 	res, err := mbk.OpenMergeBack(ctx, req)
 	if err != nil {
 		return err
@@ -262,7 +279,7 @@ func (w *work) openMergeBack(ctx context.Context, p *policies.Policy, ms MergeBa
 	if res.Present {
 		return ms.MergedBack(ctx, g.host, repo, req.Hotfix, g.cfg.Now())
 	}
-	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL, strings.Join(res.Conflicts, ", "), res.Head); err != nil {
+	if err := ms.OpenedMergeBack(ctx, g.host, repo, req.Hotfix, res.Number, res.URL); err != nil {
 		return err
 	}
 	if err := w.announceMergeBack(ctx, p, req, res); err != nil {

@@ -149,13 +149,16 @@ func (s *Session) proposeMergeBack(ctx context.Context, r gate.MergeBackRequest,
 	if err != nil {
 		return gate.MergeBackResult{}, s.wrap(err, "creating the branch %s in %s", r.BranchName(), s.repo)
 	}
+	if err := r.RecordBranch(ctx, sha, conflicts); err != nil {
+		return gate.MergeBackResult{}, err
+	}
 	title := fmt.Sprintf("Merge back hotfix #%d: %s", r.Hotfix, pr.GetTitle())
 	body := mergeBackBody(r, pr, conflicts)
 	out, _, err := s.gh.PullRequests.Create(ctx, s.owner, s.name, &gh.NewPullRequest{Title: &title, Head: gh.String(r.BranchName()), Base: &r.Target, Body: &body})
 	if err != nil {
 		return gate.MergeBackResult{}, s.wrap(err, "opening the merge-back PR of %s#%d", s.repo, r.Hotfix)
 	}
-	res := gate.MergeBackResult{Number: out.GetNumber(), URL: out.GetHTMLURL(), Conflicts: conflicts, Head: sha}
+	res := gate.MergeBackResult{Number: out.GetNumber(), URL: out.GetHTMLURL(), Conflicts: conflicts}
 	if len(conflicts) > 0 && r.Author != "" {
 		if _, _, err := s.gh.Issues.AddAssignees(ctx, s.owner, s.name, res.Number, []string{r.Author}); err != nil {
 			return res, s.wrap(err, "assigning %s to %s#%d", r.Author, s.repo, res.Number)
@@ -165,8 +168,10 @@ func (s *Session) proposeMergeBack(ctx context.Context, r gate.MergeBackRequest,
 }
 
 // mergeBackPR finds the open merge-back PR a retry made already (its
-// number 0 when there is none). A closed one is not taken: a merge-back
-// that did not count (see gate's mergedBack) is opened anew.
+// number 0 when there is none): its branch's commit was recorded before
+// it was opened (gate.MergeBackRequest.Made), and its head now is not
+// taken for it. A closed one is not taken: a merge-back that did not
+// count (see gate's mergedBack) is opened anew.
 func (s *Session) mergeBackPR(ctx context.Context, r gate.MergeBackRequest) (gate.MergeBackResult, error) {
 	prs, _, err := s.gh.PullRequests.List(ctx, s.owner, s.name, &gh.PullRequestListOptions{State: "open", Head: s.owner + ":" + r.BranchName(), Base: r.Target})
 	if err != nil {
@@ -174,7 +179,7 @@ func (s *Session) mergeBackPR(ctx context.Context, r gate.MergeBackRequest) (gat
 	}
 	for _, p := range prs {
 		if p.GetHead().GetRef() == r.BranchName() && policies.SameLogin(p.GetUser().GetLogin(), s.a.knownSelf()) {
-			return gate.MergeBackResult{Number: p.GetNumber(), URL: p.GetHTMLURL(), Head: p.GetHead().GetSHA()}, nil
+			return gate.MergeBackResult{Number: p.GetNumber(), URL: p.GetHTMLURL()}, nil
 		}
 	}
 	return gate.MergeBackResult{}, nil

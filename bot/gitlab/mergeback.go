@@ -73,9 +73,10 @@ func (p *project) OpenMergeBack(ctx context.Context, r gate.MergeBackRequest) (g
 	if err := p.unmoved(ctx, r.BranchName(), head); err != nil {
 		return gate.MergeBackResult{}, err
 	}
-	res, err := p.proposeMergeBack(ctx, r, mr, missing, conflicts)
-	res.Head = head
-	return res, err
+	if err := r.RecordBranch(ctx, head, conflicts); err != nil {
+		return gate.MergeBackResult{}, err
+	}
+	return p.proposeMergeBack(ctx, r, mr, missing, conflicts)
 }
 
 // hotfixCommits are the commits that bring the hotfix: its merge commit,
@@ -105,8 +106,9 @@ func (p *project) hotfixCommits(ctx context.Context, mr *gl.MergeRequest) ([]str
 
 // mergeBackMR finds the open merge-back MR a retry made already:
 // Shipgate's, from the branch into the target (its number 0 when there is
-// none). A merged or closed one is not taken: a merge-back that did not
-// count (see gate's mergedBack) is opened anew.
+// none): its branch's commit was recorded before it was opened
+// (gate.MergeBackRequest.Made). A merged or closed one is not taken: a
+// merge-back that did not count (see gate's mergedBack) is opened anew.
 func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gate.MergeBackResult, error) {
 	self, err := p.a.id.Name(ctx)
 	if err != nil {
@@ -122,7 +124,7 @@ func (p *project) mergeBackMR(ctx context.Context, r gate.MergeBackRequest) (gat
 	for _, m := range mrs {
 		if m.SourceBranch == r.BranchName() && m.TargetBranch == r.Target && m.SourceProjectID == m.TargetProjectID &&
 			m.Author != nil && policies.SameLogin(m.Author.Username, self) {
-			return gate.MergeBackResult{Number: int(m.IID), URL: m.WebURL, Head: m.SHA}, nil
+			return gate.MergeBackResult{Number: int(m.IID), URL: m.WebURL}, nil
 		}
 	}
 	return gate.MergeBackResult{}, nil

@@ -41,9 +41,9 @@ type MergeBack struct {
 	// Conflicts lists the files the hotfix and the target both changed,
 	// which the merge-back could not apply ("" for none).
 	Conflicts string
-	// HeadSHA is the commit Shipgate left on the merge-back's branch when
-	// it opened the PR ("" before it did, and for merge-backs opened by
-	// versions that did not record it).
+	// HeadSHA is the commit Shipgate left on the merge-back's branch
+	// before it opened the PR ("" before it made the branch, and for
+	// merge-backs opened by versions that did not record it).
 	HeadSHA   string
 	State     string
 	CreatedAt time.Time
@@ -77,16 +77,28 @@ ON CONFLICT (host, repo, hotfix) DO NOTHING`,
 	return n == 1, nil
 }
 
-// OpenedMergeBack records the merge-back PR of a hotfix, the conflicts
-// it explains and the commit Shipgate left on its branch. Number 0 (with
-// the rest empty) records it not opened: the hotfix's next event opens a
-// new one.
-func (s *Store) OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url, conflicts, head string) error {
+// MadeMergeBack records the commit Shipgate left on a hotfix's
+// merge-back branch and the files it left out, before the PR is opened.
+func (s *Store) MadeMergeBack(ctx context.Context, host policies.Host, repo string, hotfix int, head, conflicts string) error {
 	if err := s.closed(); err != nil {
 		return err
 	}
-	_, err := s.exec(ctx, `UPDATE merge_backs SET number = $1, url = $2, conflicts = $3, head_sha = $4 WHERE host = $5 AND repo = $6 AND hotfix = $7`,
-		number, url, conflicts, head, host, repo, hotfix)
+	_, err := s.exec(ctx, `UPDATE merge_backs SET head_sha = $1, conflicts = $2 WHERE host = $3 AND repo = $4 AND hotfix = $5`,
+		head, conflicts, host, repo, hotfix)
+	if err != nil {
+		return fmt.Errorf("recording the merge-back branch of %s#%d: %w", repo, hotfix, err)
+	}
+	return nil
+}
+
+// OpenedMergeBack records the merge-back PR of a hotfix. Number 0 (and no
+// URL) records it not opened: the hotfix's next event opens a new one.
+func (s *Store) OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url string) error {
+	if err := s.closed(); err != nil {
+		return err
+	}
+	_, err := s.exec(ctx, `UPDATE merge_backs SET number = $1, url = $2 WHERE host = $3 AND repo = $4 AND hotfix = $5`,
+		number, url, host, repo, hotfix)
 	if err != nil {
 		return fmt.Errorf("recording the merge-back PR of %s#%d: %w", repo, hotfix, err)
 	}

@@ -126,7 +126,10 @@ func testMergeBacks(t *testing.T, x *suite) {
 	if _, err := x.s.MergeBackOf(ctx, "github", "acme/widgets", 0); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a merge-back not opened yet has no PR: %v", err)
 	}
-	if err := x.s.OpenedMergeBack(ctx, "github", "acme/widgets", 41, 42, "https://x/42", "a.go", "c0ffee"); err != nil {
+	if err := x.s.MadeMergeBack(ctx, "github", "acme/widgets", 41, "c0ffee", "a.go"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.s.OpenedMergeBack(ctx, "github", "acme/widgets", 41, 42, "https://x/42"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := x.s.MergeBackOf(ctx, "github", "acme/widgets", 42)

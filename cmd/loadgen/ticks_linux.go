@@ -25,7 +25,7 @@ func ticks(start time.Time, interval time.Duration, tick func(n int) (stop bool)
 	first := max(time.Until(start), time.Microsecond)
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(first.Nanoseconds()), Interval: unix.NsecToTimespec(interval.Nanoseconds())}
 	if err := unix.TimerfdSettime(fd, 0, &spec, nil); err != nil {
-		return err
+		return tickerTicks(start, interval, tick) // as without a timerfd
 	}
 	var buf [8]byte
 	for {

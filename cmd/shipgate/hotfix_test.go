@@ -35,10 +35,13 @@ func TestHotfixStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := st.OpenedMergeBack(ctx, "github", "acme/widgets", 41, 42, "https://github.com/acme/widgets/pull/42", "lib.go", "c0ffee"); err != nil {
+	if err := st.MadeMergeBack(ctx, "github", "acme/widgets", 41, "c0ffee", "lib.go"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.OpenedMergeBack(ctx, "gitlab", "acme/platform/shop", 7, 8, "https://gitlab.example/acme/platform/shop/-/merge_requests/8", "", ""); err != nil {
+	if err := st.OpenedMergeBack(ctx, "github", "acme/widgets", 41, 42, "https://github.com/acme/widgets/pull/42"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.OpenedMergeBack(ctx, "gitlab", "acme/platform/shop", 7, 8, "https://gitlab.example/acme/platform/shop/-/merge_requests/8"); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.MergedBack(ctx, "github", "acme/widgets", 50, time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)); err != nil {

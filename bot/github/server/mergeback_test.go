@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/shipgate/shipgate/bot/announce"
@@ -12,6 +14,7 @@ import (
 	"github.com/shipgate/shipgate/bot/github"
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/internal/fakegithub"
+	"github.com/shipgate/shipgate/policies"
 )
 
 const hotfixPolicy = `version: 1
@@ -396,5 +399,46 @@ func TestAConflictingMergeBackMergedAsItWasOpenedDoesNotCount(t *testing.T) {
 	h.mergePR(again, "shipgate/merge-back-41")
 	if st := h.tagMain("v1.3.1"); st.State != "success" {
 		t.Fatalf("main's tag after the resolved merge-back: %s %q", st.State, st.Description)
+	}
+}
+
+// blippingStore fails to record merge-back PRs while blip is set, as a
+// database blip between opening the PR and recording it would.
+type blippingStore struct {
+	*store.Store
+	blip *atomic.Bool
+}
+
+func (b blippingStore) OpenedMergeBack(ctx context.Context, host policies.Host, repo string, hotfix, number int, url string) error {
+	if b.blip.Load() {
+		return errors.New("database is locked")
+	}
+	return b.Store.OpenedMergeBack(ctx, host, repo, hotfix, number, url)
+}
+
+// TestAPushWhileTheMergeBackIsUnrecordedIsNotTakenForShipgates: the PR
+// is opened but recording it fails; meanwhile someone rewrites the branch
+// to main's head, without the hotfix. The retry finds the PR, but what
+// counts is the commit Shipgate recorded before opening it, not the
+// branch's head now: the rewritten PR, merged, does not count.
+func TestAPushWhileTheMergeBackIsUnrecordedIsNotTakenForShipgates(t *testing.T) {
+	blip := &atomic.Bool{}
+	blip.Store(true)
+	wrap := harnessOption{gate: func(c *gate.Config) { c.Store = blippingStore{Store: c.Store.(*store.Store), blip: blip} }}
+	h, sha := mergeBackWorldWith(t, false, []harnessOption{wrap})
+	if got := h.fake.PullsCreated(); len(got) != 1 {
+		t.Fatalf("pulls created: %q", got)
+	}
+	h.fake.SetBranch(testRepo, "shipgate/merge-back-41", sha["work"])
+	h.updatePR(42, func(pr *fakegithub.PR) { pr.HeadSHA = sha["work"] })
+	blip.Store(false)
+	h.prEvent(41, "closed", "mia") // the hotfix's next event: the retry
+	h.drain()
+	if n := h.pendingMergeBack(); n != 42 {
+		t.Fatalf("the retry recorded merge-back %d, want the open #42", n)
+	}
+	h.mergePR(42, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.0"); st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41") {
+		t.Fatalf("main's tag after the branch rewritten while unrecorded was merged: %s %q", st.State, st.Description)
 	}
 }

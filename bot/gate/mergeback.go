@@ -178,13 +178,15 @@ func (w *work) mergedBack(ctx context.Context, ms MergeBackStore, mb store.Merge
 		return err
 	}
 	zerolog.Ctx(ctx).Warn().Int("hotfix", mb.Hotfix).Int("merge_back", w.number).Str("why", why).Msg("the merge-back does not count: the hotfix stays pending")
-	if err := ms.OpenedMergeBack(ctx, g.host, repo, mb.Hotfix, 0, ""); err != nil {
-		return err
-	}
 	ref := g.host.Ref(w.number)
 	body := fmt.Sprintf("%s\n%s was merged into `%s`, but %s: it does not count as this hotfix's merge-back, and tags of `%s` stay refused. Comment on this %s to have Shipgate open a new merge-back of what `%s` still lacks.",
 		mergeBackRefusedMarker(w.number), ref, mb.Target, why, mb.Target, g.host.ChangeAbbr(), mb.Target)
-	return w.commentOnce(ctx, mb.Hotfix, mergeBackRefusedMarker(w.number), body)
+	// The hotfix is told first: once the merge-back is recorded as not
+	// opened, a retry of this job no longer finds it, and would not tell.
+	if err := w.commentOnce(ctx, mb.Hotfix, mergeBackRefusedMarker(w.number), body); err != nil {
+		return err
+	}
+	return ms.OpenedMergeBack(ctx, g.host, repo, mb.Hotfix, 0, "")
 }
 
 // mergeBackShortfall says why the merged merge-back PR does not bring its

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -440,5 +441,47 @@ func TestAPushWhileTheMergeBackIsUnrecordedIsNotTakenForShipgates(t *testing.T) 
 	h.mergePR(42, "shipgate/merge-back-41")
 	if st := h.tagMain("v1.3.0"); st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41") {
 		t.Fatalf("main's tag after the branch rewritten while unrecorded was merged: %s %q", st.State, st.Description)
+	}
+}
+
+// refusingPosts fails the POSTs to paths ending in suffix while on is set.
+type refusingPosts struct {
+	next   http.RoundTripper
+	on     *atomic.Bool
+	suffix string
+}
+
+func (r refusingPosts) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.on.Load() && req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, r.suffix) {
+		return nil, errors.New("connection reset by peer")
+	}
+	return r.next.RoundTrip(req)
+}
+
+// TestTheHotfixIsToldEvenWhenTellingItFailsFirst: GitHub refuses the
+// comment that tells the hotfix its merge-back did not count, until the
+// job gives up; the merge-back PR's next event tells it, because the
+// merge-back is still recorded as the PR's until the hotfix was told.
+func TestTheHotfixIsToldEvenWhenTellingItFailsFirst(t *testing.T) {
+	down := &atomic.Bool{}
+	refuse := harnessOption{cfg: func(c *github.Config) {
+		c.Transport = refusingPosts{next: c.Transport, on: down, suffix: "/issues/41/comments"}
+	}}
+	h, sha := mergeBackWorldWith(t, false, []harnessOption{refuse})
+	h.fake.SetBranch(testRepo, "shipgate/merge-back-41", sha["work"])
+	h.updatePR(42, func(pr *fakegithub.PR) { pr.HeadSHA = sha["work"] })
+	down.Store(true)
+	h.mergePR(42, "shipgate/merge-back-41")
+	down.Store(false)
+	if n := h.refusedComments(41); n != 0 {
+		t.Fatalf("%d comments while GitHub refused them", n)
+	}
+	h.prEvent(42, "closed", "alice")
+	h.drain()
+	if n := h.refusedComments(41); n != 1 {
+		t.Fatalf("%d comments on #41 telling that #42 did not count, want 1", n)
+	}
+	if h.pendingMergeBack() != 0 {
+		t.Fatal("the merge-back is still taken for opened")
 	}
 }

@@ -631,7 +631,8 @@ func (c *policyCompiler) hotfix(h *HotfixConfig, tags *TagsConfig) *HotfixRule {
 	if h == nil {
 		return nil
 	}
-	r := &HotfixRule{Branches: c.globs("hotfix.branches", h.Branches), Label: defaultHotfixLabel, CodeOwners: h.CodeOwners == nil || *h.CodeOwners}
+	r := &HotfixRule{Branches: c.globs("hotfix.branches", h.Branches), Label: defaultHotfixLabel, CodeOwners: h.CodeOwners == nil || *h.CodeOwners,
+		MergeBackEveryChange: h.MergeBackEveryChange == nil || *h.MergeBackEveryChange}
 	if len(h.Branches) == 0 {
 		c.errorf("hotfix.branches", `missing; give the head-branch globs that may be hotfixes, e.g. ["hotfix/*"]`)
 	}

@@ -243,6 +243,11 @@ type HotfixConfig struct {
 	Approvals *ApprovalConfig `yaml:"approvals,omitempty" json:"approvals,omitempty"`
 	// MergeBackTo is the main line a hotfix must be merged back into.
 	MergeBackTo string `yaml:"merge_back_to,omitempty" json:"merge_back_to,omitempty"`
+	// MergeBackEveryChange: every change merged into a hotfix.into branch
+	// owes its merge-back, whatever its head branch (default true); false:
+	// only declared hotfixes and changes from a hotfix.branches head do,
+	// and a change from another branch, undeclared, owes none.
+	MergeBackEveryChange *bool `yaml:"merge_back_every_change,omitempty" json:"merge_back_every_change,omitempty"`
 }
 
 // TagsConfig is the `tags` key.

@@ -322,6 +322,12 @@ func TestEvaluate(t *testing.T) {
 				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]
 			},
 			want: []want{{"reviewers", "pending", "needs 1 more approval"}, {"hotfix", "skipped", "declares it with `/hotfix REASON` (or adds the label hotfix)"}}},
+		{name: "a change from another branch into a release line is told it is merged back all the same", conclusion: Pending,
+			change: func(c *Change) {
+				c.HeadBranch, c.BaseBranch, c.Reviews = "fix/ABC-1-crash", "release/1.2", c.Reviews[:1]
+			},
+			want: []want{{"reviewers", "pending", "needs 1 more approval"},
+				{"hotfix", "skipped", "fix/ABC-1-crash is not a hotfix branch (hotfix/*); merged into release/1.2, it is merged back into main like a hotfix"}}},
 		{name: "a hotfix declared by someone without maintain declares nothing", conclusion: Pending,
 			change: func(c *Change) {
 				c.HeadBranch, c.BaseBranch, c.Reviews = "hotfix/ABC-1-crash", "release/1.2", c.Reviews[:1]

@@ -137,12 +137,13 @@ var fieldRules = map[string]func(path string, b, m reflect.Value) []weakening{
 	"ChecksConfig.required": func(path string, b, m reflect.Value) []weakening {
 		return missing(path, "drops required checks", b, m)
 	},
-	"ApprovalConfig.codeowners":        stays(true, false),
-	"ApprovalConfig.dismiss_stale":     stays(true, true),
-	"HotfixConfig.codeowners":          stays(true, true),
-	"ApprovalConfig.allow_author":      stays(false, false),
-	"ApprovalConfig.allow_contributor": stays(false, false),
-	"Config.commands":                  rolesNotLowered,
+	"ApprovalConfig.codeowners":            stays(true, false),
+	"ApprovalConfig.dismiss_stale":         stays(true, true),
+	"HotfixConfig.codeowners":              stays(true, true),
+	"HotfixConfig.merge_back_every_change": stays(true, true),
+	"ApprovalConfig.allow_author":          stays(false, false),
+	"ApprovalConfig.allow_contributor":     stays(false, false),
+	"Config.commands":                      rolesNotLowered,
 }
 
 // weakenings compares a locked value of the base (b) with the merged one.

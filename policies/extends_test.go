@@ -310,6 +310,23 @@ func TestALockNamesItsLineAndColumnInTheBase(t *testing.T) {
 	}
 }
 
+func TestALockedHotfixKeepsEveryChangeMergedBack(t *testing.T) {
+	base := "version: 1\nhotfix:\n  locked: true\n  branches: [\"hotfix/*\"]\n  merge_back_to: main\n"
+	_, err := loadOver(t, base, "version: 1\nhotfix:\n  merge_back_every_change: false\n")
+	fes := FieldErrors(err)
+	if len(fes) != 1 || fes[0].Path != "hotfix.merge_back_every_change" || !strings.Contains(fes[0].Msg, "turns merge_back_every_change off") {
+		t.Fatalf("error %v, want hotfix.merge_back_every_change turned off refused", err)
+	}
+	p, err := loadOver(t, base, "version: 1\nhotfix:\n  merge_back_every_change: true\n")
+	if err != nil || !p.Hotfix.MergeBackEveryChange {
+		t.Fatalf("keeping it on: %v, %+v", err, p)
+	}
+	p, err = loadOver(t, "version: 1\nhotfix:\n  branches: [\"hotfix/*\"]\n  merge_back_to: main\n", "version: 1\nhotfix:\n  merge_back_every_change: false\n")
+	if err != nil || p.Hotfix.MergeBackEveryChange {
+		t.Fatalf("an unlocked base lets a repository turn it off: %v, %+v", err, p)
+	}
+}
+
 func TestLocksHoldThroughAChainOfBases(t *testing.T) {
 	team := "acme/policies:team.yml"
 	bases := map[string]string{

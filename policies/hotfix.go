@@ -122,6 +122,9 @@ func (s *evaluation) hotfixRule(out []Result) []Result {
 	switch {
 	case !matchAny(h.Branches, s.c.HeadBranch):
 		res.Message = "head branch " + s.c.HeadBranch + " is not a hotfix branch (" + globList(h.Branches) + ")"
+		if owed, _ := h.MergeBackOwed(s.c.HeadBranch, s.c.BaseBranch, func() (bool, error) { return false, nil }); owed {
+			res.Message += "; merged into " + s.c.BaseBranch + ", it is merged back into " + h.MergeBackTo + " like a hotfix (hotfix.merge_back_every_change)"
+		}
 		return append(out, res)
 	case !s.hotfix.declared:
 		res.Message = s.hotfix.why
@@ -204,4 +207,20 @@ func mergeBack(h *HotfixRule, msg string) string {
 		return msg
 	}
 	return msg + "; after the release, merge this fix back into " + h.MergeBackTo
+}
+
+// MergeBackOwed says whether a change from head merged into base owes
+// the main line its merge-back: base is a release line (hotfix.into) and
+// hotfix.merge_back_to is set, and the change is any change
+// (merge_back_every_change, the default), or else a declared hotfix or one
+// from a hotfix.branches head — a branch name never relaxes a rule, but
+// it may add this obligation. declared is asked only when it decides.
+func (h *HotfixRule) MergeBackOwed(head, base string, declared func() (bool, error)) (bool, error) {
+	switch {
+	case h == nil || h.MergeBackTo == "" || base == h.MergeBackTo || !matchAny(h.Into, base):
+		return false, nil
+	case h.MergeBackEveryChange || matchAny(h.Branches, head):
+		return true, nil
+	}
+	return declared()
 }

@@ -284,6 +284,9 @@ type HotfixRule struct {
 	// Approval is nil when hotfixes keep the normal approval rules.
 	Approval    *ApprovalRule
 	MergeBackTo string
+	// MergeBackEveryChange: every change merged into Into owes the merge
+	// back, not only hotfixes.
+	MergeBackEveryChange bool
 }
 
 // Environment is one compiled deployment environment.

@@ -127,18 +127,9 @@ func (w *work) afterMerge(ctx context.Context) error {
 		return err
 	}
 	h := lp.Policy.Hotfix
-	if h == nil || h.MergeBackTo == "" || !matchGlobs(h.Into, w.snap.Base) || w.snap.Base == h.MergeBackTo {
-		return nil
-	}
-	declared, err := w.declaredHotfix(ctx, ms)
-	if err != nil {
+	owed, err := h.MergeBackOwed(w.snap.Head, w.snap.Base, func() (bool, error) { return w.declaredHotfix(ctx, ms) })
+	if err != nil || !owed {
 		return err
-	}
-	// A change from a hotfix branch owes the main line its merge-back
-	// declared or not: a name never relaxes a rule, but it may add this
-	// obligation, which an undeclared hotfix would otherwise escape.
-	if !declared && !matchGlobs(h.Branches, w.snap.Head) {
-		return nil
 	}
 	mbk, ok := w.repo.(MergeBacker)
 	if !ok {
@@ -226,15 +217,6 @@ func (w *work) unopened(ctx context.Context, ms MergeBackStore) bool {
 	for _, m := range pending {
 		if m.Hotfix == w.number {
 			return m.Number == 0
-		}
-	}
-	return false
-}
-
-func matchGlobs(globs []policies.Glob, name string) bool {
-	for _, g := range globs {
-		if g.Match(name) {
-			return true
 		}
 	}
 	return false

@@ -297,6 +297,47 @@ func TestAnUndeclaredHotfixBranchIsMergedBackToo(t *testing.T) {
 	}
 }
 
+// renameHead makes #41's head fix/crash: a branch outside hotfix.branches.
+func renameHead(h *harness, _ map[string]string) {
+	h.updatePR(41, func(pr *fakegithub.PR) { pr.Head = "fix/crash" })
+}
+
+// TestAChangeFromAnyBranchIntoAReleaseLineIsMergedBack: a fix merged into
+// a release line from a branch named outside hotfix.branches, and never
+// declared, still owes main its merge-back — naming the branch otherwise
+// does not lose the fix from main's next release.
+func TestAChangeFromAnyBranchIntoAReleaseLineIsMergedBack(t *testing.T) {
+	h, _ := seedMergeBackWorld(t, false, nil, renameHead)
+	if got := h.fake.PullsCreated(); !slices.Equal(got, []string{"acme/shop#42:shipgate/merge-back-41->main:Merge back hotfix #41: Fix crash"}) {
+		t.Fatalf("pulls created: %q", got)
+	}
+	if st := h.tagMain("v1.3.0"); st.State != "failure" || !strings.Contains(st.Description, "main is missing hotfix #41 (from release/1.2) via #42") {
+		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
+	}
+	h.mergePR(42, "shipgate/merge-back-41")
+	if st := h.tagMain("v1.3.0"); st.State != "success" {
+		t.Fatalf("main's tag after the merge-back: %s %q", st.State, st.Description)
+	}
+}
+
+// TestAPolicyMayOweMergeBacksOnlyForHotfixes: with
+// merge_back_every_change: false, only hotfixes owe one.
+func TestAPolicyMayOweMergeBacksOnlyForHotfixes(t *testing.T) {
+	onlyHotfixes := func(h *harness, sha map[string]string) {
+		renameHead(h, sha)
+		for _, c := range []string{"init", "fix"} {
+			h.fake.SetFile(testRepo, sha[c], github.PolicyFile, hotfixPolicy+"  merge_back_every_change: false\n")
+		}
+	}
+	h, _ := seedMergeBackWorld(t, false, nil, onlyHotfixes)
+	if got := h.fake.PullsCreated(); len(got) != 0 {
+		t.Fatalf("pulls created for an undeclared change from fix/crash: %q", got)
+	}
+	if st := h.tagMain("v1.3.0"); st.State != "success" {
+		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
+	}
+}
+
 // pushTo moves branch to a new commit on top of its head with files
 // changed, as a push would, and makes PR n's head follow.
 func (h *harness) pushTo(n int, branch string, files map[string]string) string {

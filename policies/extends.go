@@ -95,6 +95,10 @@ type Extended struct {
 	// they were named (also when one could not be read, so that a fix
 	// of the base re-evaluates the policy's users).
 	Bases []Source
+	// Locked tells that the policy or one of its bases locks something
+	// (a `locked` key or rule): an organisation's default that does binds
+	// every repository's own policy to extend it.
+	Locked bool
 }
 
 // LoadExtended loads the policy data read from src (file names it in
@@ -110,13 +114,14 @@ func LoadExtended(file string, src Source, data []byte, resolve Resolver) (*Poli
 	if cfg == nil || cfg.Extends == "" {
 		// One file: Load's path, which compiles what decoded well.
 		p, err := compileDecoded(file, cfg, pos, bad, errs)
-		return p, Extended{}, err
+		return p, Extended{Locked: len(locks) > 0 || (cfg != nil && len(cfg.Locked) > 0)}, err
 	}
 	l := &extLoader{resolve: resolve}
 	top, errs := l.extend(file, src, cfg, pos, locks, errs, []string{src.String()})
 	if len(errs) > 0 {
 		return nil, l.out, joinFieldErrors(errs)
 	}
+	l.out.Locked = len(top.locks) > 0
 	pos, files := top.pos.split()
 	c := &policyCompiler{file: file, pos: pos, files: files, bad: map[string]bool{}}
 	p := c.compile(top.cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shipgate/shipgate/policies"
@@ -83,7 +84,7 @@ func cmpErr(a, b error) error {
 func loadExtended(ctx context.Context, repo Repo, file string, src policies.Source, content []byte, revision string) (Loaded, error) {
 	b := &baseLoader{ctx: ctx, repo: repo}
 	p, ext, err := policies.LoadExtended(file, src, content, b.read)
-	out := Loaded{Revision: strings.Join(append([]string{revision}, b.revisions...), "+"), Bases: ext.Bases}
+	out := Loaded{Revision: strings.Join(append([]string{revision}, b.revisions...), "+"), Bases: ext.Bases, Locked: ext.Locked}
 	switch {
 	case b.hostErr != nil:
 		return out, fmt.Errorf("reading the base policies of %s: %w", repo.Name(), b.hostErr)
@@ -123,4 +124,70 @@ func loadDefault(ctx context.Context, repo Repo) (Loaded, error) {
 	lp.Default, lp.File = true, src.String()
 	lp.Bases = append([]policies.Source{src}, lp.Bases...)
 	return lp, err
+}
+
+// bindToDefault holds a repository's own policy (lp, loaded from content
+// at file) to the default policy SHIPGATE_DEFAULT_POLICY names when that
+// default locks anything: the policy must extend it — directly or through
+// its bases, at a ref whose file is the default's as it is now — or it is
+// invalid. Otherwise a repository would walk around the organisation's
+// locks by adding a policy of its own that extends nothing (or an old
+// copy). A default by the host's convention (GitHub's OWNER/.github) binds
+// only the policies that extend it: reading it for every policy would
+// cost an API call per evaluation wherever the organisation has none.
+func bindToDefault(ctx context.Context, repo Repo, file string, content []byte, lp Loaded) (Loaded, error) {
+	if br, ok := repo.(BaseReader); !ok {
+		return lp, nil
+	} else if _, explicit, ok := br.DefaultPolicy(); !ok || !explicit {
+		return lp, nil
+	}
+	def, err := loadDefault(ctx, repo)
+	if err != nil || def.Missing {
+		return lp, err // a host error: retried, never judged without the default
+	}
+	// The default is recorded among the policy's bases: its change (a
+	// lock added, or its fix) re-evaluates this repository too.
+	extends := lp.Bases
+	lp.Bases = append(slices.Clip(lp.Bases), def.Bases...)
+	if def.Policy != nil && !def.Locked {
+		return lp, nil
+	}
+	src := def.Bases[0]
+	if def.Invalid != nil {
+		lp.Policy, lp.Invalid = nil, atExtends(file, content, fmt.Sprintf(
+			"the organisation's default policy %s is invalid, so whether its locks bind this policy is not known (fail closed): fix the default (%v)", src, def.Invalid))
+		return lp, nil
+	}
+	own := strings.Split(lp.Revision, "+")[1:]
+	if slices.Contains(own, strings.Split(def.Revision, "+")[0]) {
+		return lp, nil
+	}
+	msg := fmt.Sprintf("the organisation's default policy %s locks rules that bind every repository's policy: extend it (`extends: %s`, or a base that extends it) and keep its locked values; without it the policy is not checked (fail closed)", src, src)
+	if len(extends) > 0 {
+		msg = fmt.Sprintf("the organisation's default policy %s locks rules that bind every repository's policy, and this one extends %s, which is not it as it is now: extend %s (or a base that extends it; a ref pinned to an older version of it does not count); without it the policy is not checked (fail closed)",
+			src, sourceList(extends), src)
+	}
+	lp.Policy, lp.Invalid = nil, atExtends(file, content, msg)
+	return lp, nil
+}
+
+// atExtends is a policy error at the file's `extends` key, or at its
+// first line when it has none.
+func atExtends(file string, content []byte, msg string) error {
+	fe := &policies.FieldError{File: file, Line: 1, Column: 1, Path: "extends", Msg: msg}
+	if _, pos, err := policies.Decode(file, content); err == nil {
+		if at := pos.Lookup("extends"); at.Line > 0 {
+			fe.Line, fe.Column = at.Line, at.Column
+		}
+	}
+	return fe
+}
+
+// sourceList names sources for messages.
+func sourceList(srcs []policies.Source) string {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.String()
+	}
+	return strings.Join(names, " → ")
 }

@@ -28,6 +28,8 @@ type Loaded struct {
 	// default policy (the repository has none).
 	Bases   []policies.Source
 	Default bool
+	// Locked tells that the policy or a base locks something.
+	Locked bool
 	// File names the policy read in reports: "" for the repository's own
 	// file, the default policy's source for a default.
 	File string
@@ -46,7 +48,11 @@ func LoadPolicy(ctx context.Context, repo Repo, path, ref string) (Loaded, error
 	case !found:
 		return loadDefault(ctx, repo)
 	}
-	return loadExtended(ctx, repo, path, policies.Source{Repo: repo.Name(), Path: path, Ref: ref}, content, revision)
+	lp, err := loadExtended(ctx, repo, path, policies.Source{Repo: repo.Name(), Path: path, Ref: ref}, content, revision)
+	if err != nil || lp.Policy == nil {
+		return lp, err
+	}
+	return bindToDefault(ctx, repo, path, content, lp)
 }
 
 // CheckOptions say where Check reads the policy.

@@ -58,4 +58,34 @@ func TestTheDefaultPolicyOfAProjectWithoutOne(t *testing.T) {
 	h.wantStatus(shaA, "failed", "change")
 }
 
+// Attack: a project adds a policy of its own that extends nothing, so
+// that the locked default (SHIPGATE_DEFAULT_POLICY) would not bind it.
+func TestAttackAProjectPolicyThatExtendsNothingDoesNotEscapeTheDefaultsLocks(t *testing.T) {
+	h := newHarness(t)
+	h.people()
+	var err error
+	h.app, err = New(Config{URL: h.fake.URL, Token: testToken, WebhookSecret: testSecret, Now: h.clock.Now, Tries: 1,
+		Logger: zerolog.Nop(), Store: h.store, Acceptor: h.acceptor, DefaultPolicy: policies.Source{Repo: "acme/policies", Path: "default.yml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.setDeployer(nil)
+	base := h.fake.AddProject(&fakegitlab.Project{ID: 43, Path: "acme/policies", DefaultBranch: "main"})
+	h.fake.Do(func() {
+		base.Files["main"] = map[string]string{"default.yml": "version: 1\nlocked: [change_record]\n" + strings.TrimPrefix(glPolicy, "version: 1\n")}
+	})
+	h.setPolicy("version: 1\n")
+	h.open(1, "Add gift cards", "dave", "", shaA)
+	h.drain()
+	h.wantStatus(shaA, "failed", "policy")
+	if notes := h.sticky(1); len(notes) == 0 || !strings.Contains(notes[len(notes)-1], "acme/policies:default.yml locks rules that bind every repository's policy") {
+		t.Fatalf("the sticky note does not say why: %q", notes)
+	}
+
+	h.setPolicy("version: 1\nextends: acme/policies:default.yml\n")
+	h.deliver("Push Hook", basePush(43, "acme/policies", "default.yml"))
+	h.drain()
+	h.wantStatus(shaA, "failed", "change")
+}
+
 var _ gate.BaseReader = (*project)(nil)

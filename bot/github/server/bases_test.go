@@ -220,3 +220,62 @@ func TestAnErrorInABaseIsAnnotatedOnTheFirstLineNamingTheBase(t *testing.T) {
 		t.Errorf("annotation %+v, want line 1 of %s naming the base's file:line:column", a, github.PolicyFile)
 	}
 }
+
+// lockedDefault is an explicit default policy locking two approvals.
+const lockedDefault = "version: 1\napprovals:\n  - name: reviewers\n    locked: true\n    required: 2\n    from: [\"@acme/release-managers\", alice]\n"
+
+// withLockedDefault names acme/policies:default.yml@main as the default
+// policy (SHIPGATE_DEFAULT_POLICY) and gives it content.
+func withLockedDefault(t *testing.T, content string) *harness {
+	h := newHarness(t, harnessOption{cfg: func(c *github.Config) {
+		c.DefaultPolicy.Repo, c.DefaultPolicy.Path, c.DefaultPolicy.Ref = "acme/policies", "default.yml", "main"
+	}})
+	h.people()
+	h.fake.AddRepo(fakegithub.Repo{FullName: "acme/policies"})
+	h.fake.SetFile("acme/policies", "main", "default.yml", content)
+	return h
+}
+
+// Attack: a repository adds a policy of its own that extends nothing, so
+// that the default's locked rule would not apply to it.
+func TestAttackAPolicyThatExtendsNothingDoesNotEscapeTheDefaultsLocks(t *testing.T) {
+	h := withLockedDefault(t, lockedDefault)
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n\napprovals:\n  - name: reviewers\n    required: 1\n")
+	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
+	h.review(1, "bob", "APPROVED")
+	h.drain()
+	h.wantIn(testRepo, shaA, "failure", "acme/policies:default.yml@main locks rules that bind every repository's policy: extend it", ".shipgate.yml:1:1")
+}
+
+// Attack: a repository extends an older version of the default, pinned
+// by its ref, from before the lock.
+func TestAttackAPolicyExtendingAnOldCopyOfTheDefaultDoesNotEscapeItsLocks(t *testing.T) {
+	h := withLockedDefault(t, lockedDefault)
+	h.fake.SetFile("acme/policies", "v1", "default.yml", "version: 1\napprovals:\n  - name: reviewers\n    required: 1\n")
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\nextends: acme/policies:default.yml@v1\n")
+	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
+	h.review(1, "bob", "APPROVED")
+	h.drain()
+	h.wantIn(testRepo, shaA, "failure", "this one extends acme/policies:default.yml@v1, which is not it as it is now", ".shipgate.yml:2:10")
+}
+
+// A policy that extends the locked default, directly or through a base
+// of its own, is judged by the merged rules; a default that locks nothing
+// binds no policy.
+func TestAPolicyThatExtendsTheLockedDefaultIsJudgedByIt(t *testing.T) {
+	for _, tc := range []struct{ name, def, policy string }{
+		{"directly", lockedDefault, "version: 1\nextends: acme/policies:default.yml@main\n"},
+		{"through a base of its own", lockedDefault, "version: 1\nextends: team.yml\n"},
+		{"a default that locks nothing", strings.ReplaceAll(lockedDefault, "    locked: true\n", ""), "version: 1\napprovals:\n  - name: reviewers\n    required: 2\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := withLockedDefault(t, tc.def)
+			h.fake.SetFile(testRepo, "main", "team.yml", "version: 1\nextends: acme/policies:default.yml@main\n")
+			h.fake.SetFile(testRepo, "main", github.PolicyFile, tc.policy)
+			h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
+			h.review(1, "bob", "APPROVED")
+			h.drain()
+			h.wantIn(testRepo, shaA, "", "needs 1 more approval")
+		})
+	}
+}

@@ -544,6 +544,7 @@ func (c *policyCompiler) tags(t *TagsConfig, rs *ReleaseSettings) {
 	}
 	rs.TagBranches = c.globs("tags.branches", t.Branches)
 	rs.CreateRelease = t.Release
+	rs.Reviewed = t.Reviewed
 }
 
 // title compiles the `title` rule.

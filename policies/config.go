@@ -258,6 +258,10 @@ type TagsConfig struct {
 	Branches []string `yaml:"branches,omitempty" json:"branches,omitempty"`
 	// Release: the bot creates a release with notes for a valid tag.
 	Release bool `yaml:"release,omitempty" json:"release,omitempty"`
+	// Reviewed: a tag is a release only when every commit since the
+	// previous version came through a change (PR/MR) whose last verdict
+	// at its merged head passed: nothing pushed past the gate ships.
+	Reviewed bool `yaml:"reviewed,omitempty" json:"reviewed,omitempty"`
 }
 
 // DeployConfig is the `deploy` key.

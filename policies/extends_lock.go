@@ -141,6 +141,7 @@ var fieldRules = map[string]func(path string, b, m reflect.Value) []weakening{
 	"ApprovalConfig.dismiss_stale":         stays(true, true),
 	"HotfixConfig.codeowners":              stays(true, true),
 	"HotfixConfig.merge_back_every_change": stays(true, true),
+	"TagsConfig.reviewed":                  stays(true, false),
 	"ApprovalConfig.allow_author":          stays(false, false),
 	"ApprovalConfig.allow_contributor":     stays(false, false),
 	"Config.commands":                      rolesNotLowered,

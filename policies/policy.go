@@ -183,6 +183,9 @@ type ReleaseSettings struct {
 	TagBranches []Glob
 	// CreateRelease: the bot creates a release for a valid tag.
 	CreateRelease bool
+	// Reviewed: every commit since the previous version must have come
+	// through a change Shipgate passed (tags.reviewed).
+	Reviewed bool
 	// ReleaseLineFeatures is BumpPatch when a feature or breaking change on
 	// a release line is capped at a patch; "" when it is an error.
 	ReleaseLineFeatures Bump

@@ -66,7 +66,7 @@ func (g *Gate) releaseAt(ctx context.Context, repo Repo, r Releaser, p *policies
 		}
 		return fmt.Sprintf("%s at %.7s (head of %s) would not be a valid version tag: %s", tag, head, branch, strings.Join(msgs, "; ")), nil
 	}
-	if refusal, err := g.mainLineRefusal(ctx, p, repo.Name(), check.OnBranches); err != nil || refusal != "" {
+	if refusal, err := g.releaseRefusal(ctx, r, p, st, repo.Name(), check); err != nil || refusal != "" {
 		return fmt.Sprintf("%s at %.7s (head of %s) would be refused: %s", tag, head, branch, refusal), err
 	}
 	if err := r.CreateTag(ctx, tag, head); err != nil {

@@ -145,7 +145,7 @@ func (x refs) tagCheck(ctx context.Context, st policies.ReleaseSettings, name, s
 	if commits, err = x.withPaths(ctx, st, commits); err != nil {
 		return check, release.Tag{}, false, err
 	}
-	check.Commits = st.Own(commits)
+	check.Commits, check.Since = st.Own(commits), commits
 	return check, prev, ok, nil
 }
 

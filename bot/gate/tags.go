@@ -185,8 +185,9 @@ func (g *Gate) judgeTag(ctx context.Context, repo Repo, r Releaser, p *policies.
 		}
 	}
 	if rep.Valid() {
-		// The main line's next tag waits for its hotfixes' merge-backs.
-		if rep.Refused, err = g.mainLineRefusal(ctx, p, t.Repo, check.OnBranches); err != nil {
+		// The main line's next tag waits for its hotfixes' merge-backs, and
+		// (tags.reviewed) for every commit to have passed the gate.
+		if rep.Refused, err = g.releaseRefusal(ctx, r, p, st, t.Repo, check); err != nil {
 			return rep, t, Release{}, err
 		}
 	}

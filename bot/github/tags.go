@@ -183,3 +183,22 @@ func statusDescription(s string) string {
 	}
 	return string([]rune(s)[:max-1]) + "…"
 }
+
+var _ gate.ChangeTracer = (*Session)(nil)
+
+// MergedChangesOf lists the merged pull requests associated with commit
+// sha — the one that merged it and those whose branch held it: GET
+// /repos/{owner}/{repo}/commits/{commit_sha}/pulls (the first 100).
+func (s *Session) MergedChangesOf(ctx context.Context, sha string) ([]gate.MergedChange, error) {
+	prs, _, err := s.gh.PullRequests.ListPullRequestsWithCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, s.wrap(err, "listing the pull requests of commit %.7s in %s", sha, s.repo)
+	}
+	var out []gate.MergedChange
+	for _, pr := range prs {
+		if pr.MergedAt != nil {
+			out = append(out, gate.MergedChange{Number: pr.GetNumber(), Base: pr.GetBase().GetRef(), HeadSHA: pr.GetHead().GetSHA()})
+		}
+	}
+	return out, nil
+}

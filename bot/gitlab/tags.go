@@ -230,3 +230,22 @@ func (p *project) ConfirmPusher(ctx context.Context, tag, sha, claimed string) (
 	return "", fmt.Sprintf("GitLab shows no push that created %s at %.7s, so who pushed it cannot be confirmed; delete the tag and push it again",
 		templates.Inert(tag), sha), nil
 }
+
+var _ gate.ChangeTracer = (*project)(nil)
+
+// MergedChangesOf lists the merged merge requests related to commit sha
+// (those whose commits hold it, and those merged or squashed as it): GET
+// /projects/:id/repository/commits/:sha/merge_requests.
+func (p *project) MergedChangesOf(ctx context.Context, sha string) ([]gate.MergedChange, error) {
+	mrs, _, err := p.a.gl.Commits.ListMergeRequestsByCommit(p.pid, sha, gl.WithContext(ctx))
+	if err != nil {
+		return nil, wrapIf(err, "listing the merge requests of commit %.7s in %s", sha, p.path)
+	}
+	var out []gate.MergedChange
+	for _, mr := range mrs {
+		if mr.State == "merged" {
+			out = append(out, gate.MergedChange{Number: int(mr.IID), Base: mr.TargetBranch, HeadSHA: mr.SHA})
+		}
+	}
+	return out, nil
+}

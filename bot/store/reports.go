@@ -117,12 +117,29 @@ func (s *Store) DeploymentHistory(ctx context.Context, f HistoryFilter) ([]Deplo
 // LatestVerdict returns the verdict (JSON) of a PR's newest evaluation;
 // ErrNotFound when it was never evaluated.
 func (s *Store) LatestVerdict(ctx context.Context, host policies.Host, repo string, number int) ([]byte, error) {
+	return s.verdict(ctx, host, repo, number, "")
+}
+
+// VerdictAt returns the verdict (JSON) of a PR's newest evaluation at head
+// sha; ErrNotFound when it was not evaluated there (or sha is "").
+func (s *Store) VerdictAt(ctx context.Context, host policies.Host, repo string, number int, sha string) ([]byte, error) {
+	if sha == "" {
+		return nil, fmt.Errorf("reading the verdict of %s#%d at an unknown head: %w", repo, number, ErrNotFound)
+	}
+	return s.verdict(ctx, host, repo, number, sha)
+}
+
+// verdict is the newest evaluation's verdict, at head sha unless "".
+func (s *Store) verdict(ctx context.Context, host policies.Host, repo string, number int, sha string) ([]byte, error) {
 	if err := s.closed(); err != nil {
 		return nil, err
 	}
+	q, args := `SELECT verdict FROM evaluations WHERE host = $1 AND repo = $2 AND number = $3`, []any{host, repo, number}
+	if sha != "" {
+		q, args = q+` AND head_sha = $4`, append(args, sha)
+	}
 	var v []byte
-	err := s.r.QueryRowContext(ctx, `SELECT verdict FROM evaluations WHERE host = $1 AND repo = $2 AND number = $3 ORDER BY id DESC LIMIT 1`,
-		host, repo, number).Scan(&v)
+	err := s.r.QueryRowContext(ctx, q+` ORDER BY id DESC LIMIT 1`, args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("reading the verdict of %s#%d: %w", repo, number, ErrNotFound)
 	}

@@ -74,6 +74,17 @@ func testDeploymentHistory(t *testing.T, x *suite) {
 	if v, err := x.s.LatestVerdict(ctx, "github", "acme/widgets", 7); err != nil || string(v) != `{"n":2}` {
 		t.Fatalf("newest verdict: %s, %v", v, err)
 	}
+	if _, err := x.s.SaveEvaluation(ctx, Evaluation{Host: "github", Repo: "acme/widgets", Number: 7, HeadSHA: "def", Conclusion: "failure", Verdict: []byte(`{"n":3}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := x.s.VerdictAt(ctx, "github", "acme/widgets", 7, "abc"); err != nil || string(v) != `{"n":2}` {
+		t.Fatalf("newest verdict at abc: %s, %v", v, err)
+	}
+	for _, sha := range []string{"", "0123"} {
+		if v, err := x.s.VerdictAt(ctx, "github", "acme/widgets", 7, sha); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("verdict at head %q: %s, %v; want none", sha, v, err)
+		}
+	}
 }
 
 func init() {

@@ -606,7 +606,7 @@ func routeOf(seg []string) (string, []string) {
 	case len(rest) == 2 && rest[0] == "statuses":
 		args = append(args, rest[1])
 		return route + "/statuses/:sha", args
-	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs" || rest[3] == "diff" || rest[3] == "cherry_pick"):
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && (rest[3] == "statuses" || rest[3] == "refs" || rest[3] == "diff" || rest[3] == "cherry_pick" || rest[3] == "merge_requests"):
 		args = append(args, rest[2])
 		return route + "/repository/commits/:sha/" + rest[3], args
 	}
@@ -649,6 +649,7 @@ func (s *Server) routes() map[string]handler {
 		"POST /projects/:id/releases":                                    s.createRelease,
 		"GET /projects/:id/repository/compare":                           s.compare,
 		"GET /projects/:id/repository/commits/:sha/refs":                 s.commitRefs,
+		"GET /projects/:id/repository/commits/:sha/merge_requests":       s.commitMRs,
 		"GET /projects/:id/repository/commits/:sha/diff":                 s.commitDiff,
 	})
 	return routes
@@ -1122,6 +1123,29 @@ func (s *Server) commitRefs(w http.ResponseWriter, _ *http.Request, p *Project, 
 	out := []map[string]any{}
 	for _, n := range names {
 		out = append(out, map[string]any{"type": "branch", "name": n})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// commitMRs lists the merge requests related to a commit as GitLab's
+// by_related_commit_sha finds them: those whose commits hold it, and
+// those merged or squashed as it.
+func (s *Server) commitMRs(w http.ResponseWriter, _ *http.Request, p *Project, _ *MR, _ []byte, args ...string) {
+	sha := args[1]
+	var iids []int
+	for iid, mr := range p.MRs {
+		related := mr.SHA == sha || mr.MergeCommitSHA == sha || mr.SquashCommitSHA == sha
+		for _, c := range mr.Commits {
+			related = related || c.SHA == sha
+		}
+		if related {
+			iids = append(iids, iid)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(iids)))
+	out := []map[string]any{}
+	for _, iid := range iids {
+		out = append(out, mrJSON(p, p.MRs[iid]))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -21,8 +21,12 @@ type TagCheck struct {
 	// least the highest stable one (the previous version), which tells a
 	// release line that its name does not; nil when unknown.
 	Reachable []Tag
-	// Commits are the commits since the previous version tag, up to Commit.
+	// Commits are the commits since the previous version tag, up to Commit
+	// (a component's: those it owns).
 	Commits []policies.Commit
+	// Since are all the commits since the previous version tag, whoever
+	// owns them, up to gate.MaxReleaseCommits (tags.reviewed traces each).
+	Since []policies.Commit
 	// OnBranches are the branches whose history contains Commit, without
 	// remote prefixes (e.g. "main", "release/1.2").
 	OnBranches []string

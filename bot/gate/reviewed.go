@@ -1,0 +1,123 @@
+package gate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shipgate/shipgate/bot/store"
+	"github.com/shipgate/shipgate/policies"
+	"github.com/shipgate/shipgate/policies/release"
+)
+
+// MergedChange is a change (PR/MR) merged into the repository.
+type MergedChange struct {
+	Number int
+	// Base is the branch it merged into; HeadSHA its head when it merged.
+	Base, HeadSHA string
+}
+
+// ChangeTracer is a Releaser that can tell which changes brought a commit
+// (tags.reviewed). A host adapter that cannot makes such a policy's tags
+// refused: what is not known to have passed does not ship.
+type ChangeTracer interface {
+	// MergedChangesOf lists the merged changes that contain commit sha
+	// (GitHub: the PRs associated with it; GitLab: the merge requests
+	// that contain it).
+	MergedChangesOf(ctx context.Context, sha string) ([]MergedChange, error)
+}
+
+// VerdictStore is the store's record of the verdicts it reached.
+type VerdictStore interface {
+	// VerdictAt is the last verdict of change number at head sha;
+	// store.ErrNotFound when none was reached there.
+	VerdictAt(ctx context.Context, host policies.Host, repo string, number int, sha string) ([]byte, error)
+}
+
+var _ VerdictStore = (*store.Store)(nil)
+
+// maxTraced bounds the commits a release may add under tags.reviewed: each
+// costs the host one request.
+const maxTraced = 300
+
+// releaseRefusal says why a valid version tag is nonetheless not a
+// release, "" when it is: the main line's hotfixes are not all merged
+// back, or (tags.reviewed) a commit since the previous version did not
+// come through a change Shipgate passed.
+func (g *Gate) releaseRefusal(ctx context.Context, r Releaser, p *policies.Policy, st policies.ReleaseSettings, repo string, check release.TagCheck) (string, error) {
+	if refusal, err := g.mainLineRefusal(ctx, p, repo, check.OnBranches); err != nil || refusal != "" {
+		return refusal, err
+	}
+	if !st.Reviewed {
+		return "", nil
+	}
+	return g.unreviewed(ctx, r, repo, check.Since)
+}
+
+// unreviewed says which of commits came through no merged change whose
+// verdict at its merged head passed, "" when each did. Fail closed: a host
+// or store that cannot tell, or more commits than can be traced, refuse.
+func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits []policies.Commit) (string, error) {
+	ct, okHost := r.(ChangeTracer)
+	vs, okStore := g.cfg.Store.(VerdictStore)
+	switch {
+	case !okHost || !okStore:
+		return "tags.reviewed asks that every commit came through a change Shipgate passed, and this host adapter cannot tell which changes brought a commit", nil
+	case len(commits) > maxTraced:
+		return fmt.Sprintf("tags.reviewed traces at most %d commits since the previous version, and this release adds more: release more often, or tag an earlier commit first", maxTraced), nil
+	}
+	passed := map[int]string{} // change → why it did not pass ("" passed)
+	var bad []string
+	for _, c := range commits {
+		changes, err := ct.MergedChangesOf(ctx, c.SHA)
+		if err != nil {
+			return "", err
+		}
+		why := "no merged " + g.host.ChangeAbbr()
+		for _, m := range changes {
+			w, seen := passed[m.Number]
+			if !seen {
+				if w, err = g.changePassed(ctx, vs, repo, m); err != nil {
+					return "", err
+				}
+				passed[m.Number] = w
+			}
+			if why = w; w == "" {
+				break
+			}
+		}
+		if why != "" {
+			bad = append(bad, fmt.Sprintf("%.7s (%s)", c.SHA, why))
+		}
+	}
+	if len(bad) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%d %s since the previous version came through no %s Shipgate passed: %s (tags.reviewed): release only what passed the gate",
+		len(bad), pluralNoun(len(bad), "commit"), g.host.ChangeAbbr(), strings.Join(bad, ", ")), nil
+}
+
+// changePassed says why merged change m does not vouch for its commits,
+// "" when its last verdict at its merged head passed, on a gated base.
+func (g *Gate) changePassed(ctx context.Context, vs VerdictStore, repo string, m MergedChange) (string, error) {
+	ref := g.host.Ref(m.Number)
+	raw, err := vs.VerdictAt(ctx, g.host, repo, m.Number, m.HeadSHA)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Sprintf("%s merged unjudged at %.7s", ref, m.HeadSHA), nil
+	case err != nil:
+		return "", err
+	}
+	var v policies.Verdict
+	switch err := json.Unmarshal(raw, &v); {
+	case err != nil:
+		return ref + "'s verdict cannot be read", nil
+	case !v.Gated:
+		return fmt.Sprintf("%s into %s, a branch the policy does not gate", ref, m.Base), nil
+	case v.Conclusion != policies.Success:
+		return fmt.Sprintf("%s merged with its verdict %s", ref, v.Conclusion), nil
+	}
+	return "", nil
+}

@@ -1,0 +1,102 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shipgate/shipgate/bot/github"
+	"github.com/shipgate/shipgate/internal/fakegithub"
+)
+
+// reviewedPolicy passes any PR into main (no rule but the built-in ones)
+// and releases only what passed: tags.reviewed.
+const reviewedPolicy = "version: 1\ntags:\n  reviewed: true\n"
+
+// reviewedWorld seeds acme/shop's main: init (v1.0.0) ← merge of PR #1
+// (commit work, judged and passing) and returns the SHAs.
+func reviewedWorld(t *testing.T, policy string) (*harness, map[string]string) {
+	h := newHarness(t)
+	h.fake.SetPermission(testRepo, "alice", "maintain")
+	sha := map[string]string{}
+	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
+	sha["work"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "feat: gift cards", Author: "dave", Parents: []string{sha["init"]}})
+	sha["merge"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "Merge #1", Author: "alice", Parents: []string{sha["init"], sha["work"]}})
+	for _, c := range []string{"init", "work", "merge"} {
+		h.fake.SetFile(testRepo, sha[c], github.PolicyFile, policy)
+	}
+	h.fake.AddTag(testRepo, "v1.0.0", sha["init"])
+	h.fake.SetBranch(testRepo, "main", sha["init"])
+	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave", Base: "main", Head: "gift-cards"}, sha["work"])
+	h.drain()
+	h.fake.SetBranch(testRepo, "main", sha["merge"])
+	h.updatePR(1, func(pr *fakegithub.PR) {
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["merge"], h.clock.Now()
+	})
+	h.prEvent(1, "closed", "alice")
+	h.drain()
+	return h, sha
+}
+
+func TestATagOfCommitsThatAllPassedIsARelease(t *testing.T) {
+	h, _ := reviewedWorld(t, reviewedPolicy)
+	if st := h.tagMain("v1.1.0"); st.State != "success" {
+		t.Fatalf("v1.1.0: %s %q", st.State, st.Description)
+	}
+}
+
+// Attack: someone who can push to main (a bypass of branch protection, an
+// admin) adds a commit no PR brought; the next tag would ship it.
+func TestAttackACommitPushedPastTheGateIsNotReleased(t *testing.T) {
+	h, sha := reviewedWorld(t, reviewedPolicy)
+	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
+	h.fake.SetFile(testRepo, direct, github.PolicyFile, reviewedPolicy)
+	h.fake.SetBranch(testRepo, "main", direct)
+	st := h.tagMain("v1.1.0")
+	if st.State != "failure" || !strings.Contains(st.Description, direct[:7]+" (no merged PR)") {
+		t.Fatalf("v1.1.0 with a direct push: %s %q", st.State, st.Description)
+	}
+}
+
+// Attack: a PR is merged while its check fails (an admin merge), or after
+// a push Shipgate never judged; its commits do not ship.
+func TestAttackAPRMergedPastItsVerdictIsNotReleased(t *testing.T) {
+	failing := reviewedPolicy + "change_record:\n  patterns: ['[A-Z]+-\\d+']\n  sources: [title]\n"
+	h, sha := reviewedWorld(t, failing)
+	st := h.tagMain("v1.1.0")
+	// The status's description is cut at GitHub's 140 characters.
+	if st.State != "failure" || !strings.Contains(st.Description, "2 commits since the previous version came through no PR Shipgate passed: "+sha["merge"][:7]+" (#1 merged with its verdict fail") {
+		t.Fatalf("v1.1.0 with a failing PR: %s %q", st.State, st.Description)
+	}
+
+	h, sha = reviewedWorld(t, reviewedPolicy)
+	h.updatePR(1, func(pr *fakegithub.PR) { pr.HeadSHA = strings.Repeat("9", 40) })
+	st = h.tagMain("v1.1.0")
+	if st.State != "failure" || !strings.Contains(st.Description, "#1 merged unjudged at 9999999") {
+		t.Fatalf("v1.1.0 with a PR merged at a head never judged: %s %q", st.State, st.Description)
+	}
+}
+
+// Without tags.reviewed, a direct push ships as before.
+func TestWithoutTagsReviewedADirectPushIsReleased(t *testing.T) {
+	h, sha := reviewedWorld(t, "version: 1\n")
+	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
+	h.fake.SetFile(testRepo, direct, github.PolicyFile, "version: 1\n")
+	h.fake.SetBranch(testRepo, "main", direct)
+	if st := h.tagMain("v1.1.0"); st.State != "success" {
+		t.Fatalf("v1.1.0: %s %q", st.State, st.Description)
+	}
+}
+
+// Attack: /release would tag main's head, a commit pushed past the gate.
+func TestAttackReleaseCommandDoesNotShipACommitPushedPastTheGate(t *testing.T) {
+	h, sha := reviewedWorld(t, reviewedPolicy)
+	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
+	h.fake.SetFile(testRepo, direct, github.PolicyFile, reviewedPolicy)
+	h.fake.SetBranch(testRepo, "main", direct)
+	h.comment(1, "alice", "/release")
+	h.drain()
+	replies := h.replies(1)
+	if refs := h.fake.RefsCreated(); len(refs) != 0 || len(replies) != 1 || !strings.Contains(replies[0], direct[:7]+" (no merged PR)") {
+		t.Fatalf("refs %q, replies %q; want no tag and a reply naming the commit", refs, replies)
+	}
+}

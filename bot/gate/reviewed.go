@@ -53,16 +53,13 @@ func (g *Gate) releaseRefusal(ctx context.Context, r Releaser, p *policies.Polic
 	if !st.Reviewed {
 		return "", nil
 	}
-	return g.unreviewed(ctx, r, repo, check.Since, check.OnBranches)
+	return g.unreviewed(ctx, r, repo, check.Since)
 }
 
-// unreviewed says which of commits came through no change merged into one
-// of the release's branches (onBranches) whose verdict at its merged head
-// passed, "" when each did: a commit reviewed into another branch and
-// pushed onto this one was not judged under this branch's rules. Fail
-// closed: a host or store that cannot tell, or more commits than can be
-// traced, refuse.
-func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits []policies.Commit, onBranches []string) (string, error) {
+// unreviewed says which of commits came through no merged change whose
+// verdict at its merged head passed, "" when each did. Fail closed: a host
+// or store that cannot tell, or more commits than can be traced, refuse.
+func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits []policies.Commit) (string, error) {
 	ct, okHost := r.(ChangeTracer)
 	vs, okStore := g.cfg.Store.(VerdictStore)
 	switch {
@@ -82,7 +79,7 @@ func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits 
 		for _, m := range changes {
 			w, seen := passed[m.Number]
 			if !seen {
-				if w, err = g.changePassed(ctx, vs, repo, m, onBranches); err != nil {
+				if w, err = g.changePassed(ctx, vs, repo, m); err != nil {
 					return "", err
 				}
 				passed[m.Number] = w
@@ -103,13 +100,9 @@ func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits 
 }
 
 // changePassed says why merged change m does not vouch for its commits,
-// "" when it merged into one of onBranches, on a gated base, and its last
-// verdict at its merged head passed.
-func (g *Gate) changePassed(ctx context.Context, vs VerdictStore, repo string, m MergedChange, onBranches []string) (string, error) {
+// "" when its last verdict at its merged head passed, on a gated base.
+func (g *Gate) changePassed(ctx context.Context, vs VerdictStore, repo string, m MergedChange) (string, error) {
 	ref := g.host.Ref(m.Number)
-	if !containsFold(onBranches, m.Base) {
-		return fmt.Sprintf("%s merged into %s, not a branch of this release", ref, m.Base), nil
-	}
 	raw, err := vs.VerdictAt(ctx, g.host, repo, m.Number, m.HeadSHA)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

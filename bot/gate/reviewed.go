@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 	"github.com/shipgate/shipgate/policies/release"
@@ -68,15 +70,15 @@ func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits 
 	case len(commits) > maxTraced:
 		return fmt.Sprintf("tags.reviewed traces at most %d commits since the previous version, and this release adds more: release more often, or tag an earlier commit first", maxTraced), nil
 	}
+	traced, err := traceCommits(ctx, ct, commits)
+	if err != nil {
+		return "", err
+	}
 	passed := map[int]string{} // change → why it did not pass ("" passed)
 	var bad []string
-	for _, c := range commits {
-		changes, err := ct.MergedChangesOf(ctx, c.SHA)
-		if err != nil {
-			return "", err
-		}
+	for i, c := range commits {
 		why := "no merged " + g.host.ChangeAbbr()
-		for _, m := range changes {
+		for _, m := range traced[i] {
 			w, seen := passed[m.Number]
 			if !seen {
 				if w, err = g.changePassed(ctx, vs, repo, m); err != nil {
@@ -97,6 +99,21 @@ func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits 
 	}
 	return fmt.Sprintf("%d %s since the previous version came through no %s Shipgate passed: %s (tags.reviewed): release only what passed the gate",
 		len(bad), pluralNoun(len(bad), "commit"), g.host.ChangeAbbr(), strings.Join(bad, ", ")), nil
+}
+
+// traceCommits asks the host which merged changes hold each commit, a few
+// at a time (a release may add hundreds).
+func traceCommits(ctx context.Context, ct ChangeTracer, commits []policies.Commit) ([][]MergedChange, error) {
+	out := make([][]MergedChange, len(commits))
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.SetLimit(8)
+	for i, c := range commits {
+		eg.Go(func() (err error) {
+			out[i], err = ct.MergedChangesOf(ctx, c.SHA)
+			return err
+		})
+	}
+	return out, eg.Wait()
 }
 
 // changePassed says why merged change m does not vouch for its commits,

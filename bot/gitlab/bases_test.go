@@ -36,7 +36,9 @@ func TestABasePolicyInAnotherProjectAndItsChange(t *testing.T) {
 	h.wantStatus(shaA, "success")
 }
 
-func TestTheDefaultPolicyOfAProjectWithoutOne(t *testing.T) {
+// withDefaultPolicy is a harness whose app names acme/policies:default.yml
+// as the default policy (SHIPGATE_DEFAULT_POLICY).
+func withDefaultPolicy(t *testing.T) *harness {
 	h := newHarness(t)
 	h.people()
 	var err error
@@ -46,6 +48,11 @@ func TestTheDefaultPolicyOfAProjectWithoutOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.setDeployer(nil)
+	return h
+}
+
+func TestTheDefaultPolicyOfAProjectWithoutOne(t *testing.T) {
+	h := withDefaultPolicy(t)
 	h.fake.Do(func() { h.project.Files["main"] = map[string]string{} })
 	h.open(1, "Add gift cards", "dave", "", shaA)
 	h.drain()
@@ -61,15 +68,7 @@ func TestTheDefaultPolicyOfAProjectWithoutOne(t *testing.T) {
 // Attack: a project adds a policy of its own that extends nothing, so
 // that the locked default (SHIPGATE_DEFAULT_POLICY) would not bind it.
 func TestAttackAProjectPolicyThatExtendsNothingDoesNotEscapeTheDefaultsLocks(t *testing.T) {
-	h := newHarness(t)
-	h.people()
-	var err error
-	h.app, err = New(Config{URL: h.fake.URL, Token: testToken, WebhookSecret: testSecret, Now: h.clock.Now, Tries: 1,
-		Logger: zerolog.Nop(), Store: h.store, Acceptor: h.acceptor, DefaultPolicy: policies.Source{Repo: "acme/policies", Path: "default.yml"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.setDeployer(nil)
+	h := withDefaultPolicy(t)
 	base := h.fake.AddProject(&fakegitlab.Project{ID: 43, Path: "acme/policies", DefaultBranch: "main"})
 	h.fake.Do(func() {
 		base.Files["main"] = map[string]string{"default.yml": "version: 1\nlocked: [change_record]\n" + strings.TrimPrefix(glPolicy, "version: 1\n")}

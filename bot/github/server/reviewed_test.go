@@ -37,6 +37,15 @@ func reviewedWorld(t *testing.T, policy string) (*harness, map[string]string) {
 	return h, sha
 }
 
+// pushPastTheGate moves main to a new commit on top of parent, as a push
+// no PR brought would, and returns it.
+func pushPastTheGate(h *harness, parent, policy string) string {
+	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{parent}})
+	h.fake.SetFile(testRepo, direct, github.PolicyFile, policy)
+	h.fake.SetBranch(testRepo, "main", direct)
+	return direct
+}
+
 func TestATagOfCommitsThatAllPassedIsARelease(t *testing.T) {
 	h, _ := reviewedWorld(t, reviewedPolicy)
 	if st := h.tagMain("v1.1.0"); st.State != "success" {
@@ -48,9 +57,7 @@ func TestATagOfCommitsThatAllPassedIsARelease(t *testing.T) {
 // admin) adds a commit no PR brought; the next tag would ship it.
 func TestAttackACommitPushedPastTheGateIsNotReleased(t *testing.T) {
 	h, sha := reviewedWorld(t, reviewedPolicy)
-	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
-	h.fake.SetFile(testRepo, direct, github.PolicyFile, reviewedPolicy)
-	h.fake.SetBranch(testRepo, "main", direct)
+	direct := pushPastTheGate(h, sha["merge"], reviewedPolicy)
 	st := h.tagMain("v1.1.0")
 	if st.State != "failure" || !strings.Contains(st.Description, direct[:7]+" (no merged PR)") {
 		t.Fatalf("v1.1.0 with a direct push: %s %q", st.State, st.Description)
@@ -79,9 +86,7 @@ func TestAttackAPRMergedPastItsVerdictIsNotReleased(t *testing.T) {
 // Without tags.reviewed, a direct push ships as before.
 func TestWithoutTagsReviewedADirectPushIsReleased(t *testing.T) {
 	h, sha := reviewedWorld(t, "version: 1\n")
-	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
-	h.fake.SetFile(testRepo, direct, github.PolicyFile, "version: 1\n")
-	h.fake.SetBranch(testRepo, "main", direct)
+	pushPastTheGate(h, sha["merge"], "version: 1\n")
 	if st := h.tagMain("v1.1.0"); st.State != "success" {
 		t.Fatalf("v1.1.0: %s %q", st.State, st.Description)
 	}
@@ -90,9 +95,7 @@ func TestWithoutTagsReviewedADirectPushIsReleased(t *testing.T) {
 // Attack: /release would tag main's head, a commit pushed past the gate.
 func TestAttackReleaseCommandDoesNotShipACommitPushedPastTheGate(t *testing.T) {
 	h, sha := reviewedWorld(t, reviewedPolicy)
-	direct := h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "fix: quietly", Author: "mallory", Parents: []string{sha["merge"]}})
-	h.fake.SetFile(testRepo, direct, github.PolicyFile, reviewedPolicy)
-	h.fake.SetBranch(testRepo, "main", direct)
+	direct := pushPastTheGate(h, sha["merge"], reviewedPolicy)
 	h.comment(1, "alice", "/release")
 	h.drain()
 	replies := h.replies(1)

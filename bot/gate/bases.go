@@ -158,9 +158,10 @@ func bindToDefault(ctx context.Context, repo Repo, file string, content []byte, 
 			"the organisation's default policy %s is invalid, so whether its locks bind this policy is not known (fail closed): fix the default (%v)", src, def.Invalid))
 		return lp, nil
 	}
-	// Extending it means reading its file as it is now: the blob of one
-	// of the policy's bases is the default's (a blob not known binds).
-	own, want := strings.Split(lp.Revision, "+")[1:], strings.Split(def.Revision, "+")[0]
+	// Extending it means reading its file as it is now: the blob of the
+	// policy or of one of its bases is the default's (the default's own
+	// repository may name its policy file; a blob not known binds).
+	own, want := strings.Split(lp.Revision, "+"), strings.Split(def.Revision, "+")[0]
 	if want != "" && slices.Contains(own, want) {
 		return lp, nil
 	}

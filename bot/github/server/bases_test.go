@@ -279,3 +279,18 @@ func TestAPolicyThatExtendsTheLockedDefaultIsJudgedByIt(t *testing.T) {
 		})
 	}
 }
+
+// A lock added to the default later binds the repositories whose own
+// policy does not extend it: the default's push re-evaluates them.
+func TestALockAddedToTheDefaultLaterBindsEveryRepository(t *testing.T) {
+	h := withLockedDefault(t, strings.ReplaceAll(lockedDefault, "    locked: true\n", ""))
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\napprovals:\n  - name: reviewers\n    required: 1\n")
+	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
+	h.review(1, "bob", "APPROVED")
+	h.drain()
+	h.wantIn(testRepo, shaA, "success")
+
+	h.pushBase("acme/policies", "default.yml", lockedDefault)
+	h.drain()
+	h.wantIn(testRepo, shaA, "failure", "locks rules that bind every repository's policy")
+}

@@ -51,6 +51,13 @@ func mergeBackLab(t *testing.T, conflicting bool, before ...func(l *testbed.GitL
 // merge's processing.
 func mergeBackLabFailing(t *testing.T, conflicting bool, before ...func(l *testbed.GitLab)) (*testbed.GitLab, []error) {
 	t.Helper()
+	return mergeBackLabOf(t, conflicting, nil, before...)
+}
+
+// mergeBackLabOf is mergeBackLabFailing with !41's commits (nil: one,
+// its title).
+func mergeBackLabOf(t *testing.T, conflicting bool, commits []fakegitlab.Commit, before ...func(l *testbed.GitLab)) (*testbed.GitLab, []error) {
+	t.Helper()
 	l := testbed.NewGitLab(t, gitlabMergeBackPolicy, map[string]int{"mia": 40, "alice": 40, "erin": 30, "mallory": 30, testbed.GitLabBot: 40})
 	l.Fake.Do(func() {
 		p := l.Project
@@ -74,7 +81,7 @@ func mergeBackLabFailing(t *testing.T, conflicting bool, before ...func(l *testb
 		}
 	})
 	l.Open(fakegitlab.MR{IID: 41, Title: "Fix crash", Author: user(l, "erin"), SHA: strings.Repeat("41", 20),
-		SourceBranch: "hotfix/crash", TargetBranch: "release/1.2"})
+		SourceBranch: "hotfix/crash", TargetBranch: "release/1.2", Commits: commits})
 	l.Note(41, "mia", "/hotfix customers crash on checkout")
 	l.Drain()
 	l.Fake.Do(func() {
@@ -333,5 +340,52 @@ func TestAConflictingGitLabMergeBackMergedAsItWasOpenedDoesNotCount(t *testing.T
 	}
 	if n := botNotesOn(l, 41, "without the files that conflicted"); n != 1 {
 		t.Fatalf("%d notes on !41 telling why !42 did not count, want 1", n)
+	}
+}
+
+// gitlabBackport makes !41's one commit a cherry-pick, by its trailer, of
+// a commit on main changing the lines upstreamLib says in lib.go; lib.go
+// differs elsewhere between the lines (the world is conflicting).
+func gitlabBackport(t *testing.T, upstreamLib string) *testbed.GitLab {
+	upstream, hotfix := strings.Repeat("60", 20), strings.Repeat("41", 20)
+	app := "@@ -3,3 +3,3 @@ func main() {\n-\tcrash()\n+\tif ok { crash() }\n"
+	commits := []fakegitlab.Commit{{SHA: hotfix, Message: "fix: crash\n\n(cherry picked from commit " + upstream + ")", AuthorName: "erin"}}
+	l, errs := mergeBackLabOf(t, true, commits, func(l *testbed.GitLab) {
+		p := l.Project
+		p.History = append(p.History, fakegitlab.Commit{SHA: upstream, Message: "fix: crash (!40)", AuthorName: "erin", Parent: mbWork,
+			Files: []string{"app.go", "lib.go"}, Patches: map[string]string{"app.go": app, "lib.go": upstreamLib}})
+		p.Files[upstream] = map[string]string{"app.go": "v1-fixed", "lib.go": "b-fixed", "new.go": "n", review.PolicyFile: gitlabMergeBackPolicy}
+		p.Branches["main"] = upstream
+		p.Commits[hotfix] = fakegitlab.Commit{SHA: hotfix, Message: commits[0].Message, AuthorName: "erin", Parent: mbInit,
+			Files: []string{"app.go", "lib.go"}, Patches: map[string]string{"app.go": app, "lib.go": "@@ -1 +1 @@\n-var limit = 1\n+var limit = 2\n"}}
+	})
+	for _, err := range errs {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestACleanGitLabBackportOwesNoMergeBack(t *testing.T) {
+	l := gitlabBackport(t, "@@ -20 +20 @@\n-var limit = 1\n+var limit = 2\n")
+	if got := l.Fake.MRsCreated(); len(got) != 0 {
+		t.Fatalf("merge requests created for a clean backport: %q", got)
+	}
+	if n := botNotesOn(l, 41, "every commit of this MR is a clean cherry-pick"); n != 1 {
+		t.Errorf("%d notes saying why no merge-back, want 1", n)
+	}
+	if v := tagMain(l, "v1.3.0"); v.Conclusion != "success" {
+		t.Fatalf("main's next tag: %+v", v)
+	}
+}
+
+// Attack: the trailer is on a change that alters other lines: it owes
+// its merge-back.
+func TestAttackAGitLabBackportTrailerOnAnotherChangeOwesItsMergeBack(t *testing.T) {
+	l := gitlabBackport(t, "@@ -20 +20 @@\n-var limit = 1\n+var limit = 3\n")
+	if got := l.Fake.MRsCreated(); len(got) != 1 {
+		t.Fatalf("merge requests created: %q, want the merge-back", got)
+	}
+	if v := tagMain(l, "v1.3.0"); v.Conclusion == "success" {
+		t.Fatalf("main's next tag: %+v", v)
 	}
 }

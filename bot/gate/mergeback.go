@@ -131,6 +131,12 @@ func (w *work) afterMerge(ctx context.Context) error {
 	if err != nil || !owed {
 		return err
 	}
+	if picked, err := w.backportOf(ctx, h.MergeBackTo); err != nil || picked != "" {
+		if err == nil {
+			err = w.skipBackport(ctx, h.MergeBackTo, picked)
+		}
+		return err
+	}
 	mbk, ok := w.repo.(MergeBacker)
 	if !ok {
 		// Tracked without a PR it could never be marked merged, and the

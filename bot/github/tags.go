@@ -202,3 +202,36 @@ func (s *Session) MergedChangesOf(ctx context.Context, sha string) ([]gate.Merge
 	}
 	return out, nil
 }
+
+var _ gate.CommitReader = (*Session)(nil)
+
+// ChangeCommits lists a pull request's commits, oldest first: GET
+// /repos/{owner}/{repo}/pulls/{pull_number}/commits (one page).
+func (s *Session) ChangeCommits(ctx context.Context, number int) ([]policies.Commit, error) {
+	list, _, err := s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, number, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, s.wrap(err, "listing the commits of %s#%d", s.repo, number)
+	}
+	out := make([]policies.Commit, len(list))
+	for i, c := range list {
+		out[i] = policies.Commit{SHA: c.GetSHA(), Message: c.GetCommit().GetMessage()}
+	}
+	return out, nil
+}
+
+// CommitPatches reads the patches of a commit's files: GET
+// /repos/{owner}/{repo}/commits/{ref}. GitHub leaves a binary or large
+// file's patch out and lists at most 300 files: then it is incomplete.
+func (s *Session) CommitPatches(ctx context.Context, sha string) (map[string]string, bool, error) {
+	c, _, err := s.gh.Repositories.GetCommit(ctx, s.owner, s.name, sha, &gh.ListOptions{PerPage: 100})
+	if err != nil {
+		return nil, false, s.wrap(err, "reading commit %.7s of %s", sha, s.repo)
+	}
+	out := make(map[string]string, len(c.Files))
+	complete := len(c.Files) < 100
+	for _, f := range c.Files {
+		complete = complete && f.GetPatch() != ""
+		out[f.GetFilename()] = f.GetPatch()
+	}
+	return out, complete, nil
+}

@@ -6,6 +6,7 @@ import (
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/shipgate/shipgate/bot/gate"
+	"github.com/shipgate/shipgate/policies"
 )
 
 var _ gate.CommitFiler = (*project)(nil)
@@ -28,4 +29,39 @@ func (p *project) CommitFiles(ctx context.Context, sha string) ([]string, error)
 		}
 	}
 	return paths, nil
+}
+
+var _ gate.CommitReader = (*project)(nil)
+
+// CommitPatches reads the diffs of a commit's files, every page: GET
+// /projects/:id/repository/commits/:sha/diff. GitLab leaves a binary or
+// too large file's diff empty: then it is incomplete.
+func (p *project) CommitPatches(ctx context.Context, sha string) (map[string]string, bool, error) {
+	diffs, err := listPages(func(o gl.ListOptions) ([]*gl.Diff, *gl.Response, error) {
+		return p.a.gl.Commits.GetCommitDiff(p.pid, sha, &gl.GetCommitDiffOptions{ListOptions: o}, gl.WithContext(ctx))
+	})
+	if err != nil {
+		return nil, false, wrapIf(err, "reading the diff of commit %.7s in %s", sha, p.path)
+	}
+	out := make(map[string]string, len(diffs))
+	complete := true
+	for _, d := range diffs {
+		complete = complete && d.Diff != ""
+		out[d.NewPath] = d.Diff
+	}
+	return out, complete, nil
+}
+
+// ChangeCommits lists a merge request's commits (one page): GET
+// /projects/:id/merge_requests/:iid/commits.
+func (p *project) ChangeCommits(ctx context.Context, number int) ([]policies.Commit, error) {
+	list, _, err := p.a.gl.MergeRequests.GetMergeRequestCommits(p.pid, int64(number), &gl.GetMergeRequestCommitsOptions{ListOptions: gl.ListOptions{PerPage: 100}}, gl.WithContext(ctx))
+	if err != nil {
+		return nil, wrapIf(err, "listing the commits of %s!%d", p.path, number)
+	}
+	out := make([]policies.Commit, len(list))
+	for i, c := range list {
+		out[i] = policies.Commit{SHA: c.ID, Message: c.Message}
+	}
+	return out, nil
 }

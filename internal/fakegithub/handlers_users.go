@@ -82,7 +82,11 @@ func getCommit(c *call) {
 	}
 	rc := c.commit(r, sha)
 	for _, f := range r.commits[sha].Files {
-		rc.Files = append(rc.Files, &github.CommitFile{Filename: ptr(f), Status: ptr("modified")})
+		cf := &github.CommitFile{Filename: ptr(f), Status: ptr("modified")}
+		if p := r.commits[sha].Patches[f]; p != "" {
+			cf.Patch = ptr(p)
+		}
+		rc.Files = append(rc.Files, cf)
 	}
 	c.json(http.StatusOK, rc)
 }

@@ -121,8 +121,11 @@ type Commit struct {
 	Verified bool
 
 	// Files are the paths the commit changed, which GET
-	// /repos/{owner}/{repo}/commits/{ref} lists.
-	Files []string
+	// /repos/{owner}/{repo}/commits/{ref} lists; Patches their patches
+	// (none or "": the file is listed without one, as GitHub does for a
+	// binary file or a large diff).
+	Files   []string
+	Patches map[string]string
 }
 
 // CheckRun is a check run, set up or created through the API.

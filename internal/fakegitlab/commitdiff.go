@@ -14,7 +14,7 @@ func (s *Server) commitDiff(w http.ResponseWriter, _ *http.Request, p *Project, 
 	}
 	out := []map[string]any{}
 	for _, f := range c.Files {
-		out = append(out, map[string]any{"old_path": f, "new_path": f, "new_file": false, "renamed_file": false, "deleted_file": false, "diff": ""})
+		out = append(out, map[string]any{"old_path": f, "new_path": f, "new_file": false, "renamed_file": false, "deleted_file": false, "diff": c.Patches[f]})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -54,8 +54,10 @@ type Commit struct {
 	At                       time.Time
 
 	// Files are the paths the commit changed, which GET
-	// /projects/:id/repository/commits/:sha/diff lists.
-	Files []string
+	// /projects/:id/repository/commits/:sha/diff lists, with the diff
+	// Patches gives (none: empty).
+	Files   []string
+	Patches map[string]string
 	// Parent is the commit's first parent, which a cherry-pick picks it
 	// against (its tree, like the commit's, is Project.Files[SHA]).
 	Parent string

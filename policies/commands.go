@@ -33,6 +33,7 @@ var Commands = []CommandSpec{
 	{Name: "override-freeze", Args: "REASON", Role: PermRead, Help: "let this change through the active freeze window until it ends (freeze.override.from only), with the reason"},
 	{Name: "recheck", Role: PermRead, Help: "evaluate the policy again"},
 	{Name: "help", Role: PermRead, Help: "list the commands"},
+	{Name: "merge-back", Args: "skip REASON", Role: PermMaintain, Help: "on a merged change into a release line: settle its pending merge-back without one (a release-only commit, a revert), with the reason, which the audit log keeps"},
 	{Name: "release", Args: "[VERSION]", Role: PermMaintain, Help: "cut the next release from the base branch (merged PRs); `/release COMPONENT [VERSION]` for a monorepo component"},
 	{Name: "deploy", Args: "ENV [VERSION]", Role: PermMaintain, Help: "deploy a version (default: the latest release) to ENV"},
 	{Name: "rollback", Args: "ENV", Role: PermMaintain, Help: "roll ENV back to the previous successful version"},

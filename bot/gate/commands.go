@@ -194,6 +194,8 @@ func (w *work) carryOut(ctx context.Context, e Event, d review.Decision, authCha
 		if why := w.cutRelease(ctx, e, d.Command.Args); why != "" {
 			d.Accepted, d.Reason = false, why
 		}
+	case d.Command.Name == "merge-back":
+		return w.skipMergeBack(ctx, cm.Author, d)
 	case deploy.IsCommand(d.Command.Name):
 		// The orchestrator dedupes by comment and index, so a retry asks it
 		// again and gets the same answer without a second effect.
@@ -249,7 +251,7 @@ func (w *work) closedCommands(ctx context.Context) error {
 	loaded := false
 	for _, e := range w.events {
 		c := e.Comment
-		if c == nil || c.Edited || c.Deleted || !slices.ContainsFunc(policies.ParseCommands(c.Body), func(cmd policies.Command) bool { return cmd.Name == "release" }) {
+		if c == nil || c.Edited || c.Deleted || !slices.ContainsFunc(policies.ParseCommands(c.Body), func(cmd policies.Command) bool { return cmd.Name == "release" || cmd.Name == "merge-back" }) {
 			continue
 		}
 		if !loaded {

@@ -121,6 +121,10 @@ func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, 
 			}
 		case "hotfix":
 			d = decideHotfix(p, change, d)
+		case "merge-back":
+			if verb, reason, _ := strings.Cut(strings.TrimSpace(cmd.Args), " "); !strings.EqualFold(verb, "skip") || strings.TrimSpace(reason) == "" {
+				d.Accepted, d.Reason = false, "write `/merge-back skip REASON`: why this change need not reach "+mergeBackTarget(p)
+			}
 		case "override-freeze":
 			d = decideOverride(p, d)
 		case "help":
@@ -247,4 +251,12 @@ func CommandText(c policies.Command) string {
 		return "/" + c.Name
 	}
 	return "/" + c.Name + " " + c.Args
+}
+
+// mergeBackTarget names the branch merge-backs go into, for messages.
+func mergeBackTarget(p *policies.Policy) string {
+	if p.Hotfix != nil && p.Hotfix.MergeBackTo != "" {
+		return "`" + p.Hotfix.MergeBackTo + "`"
+	}
+	return "the main line"
 }

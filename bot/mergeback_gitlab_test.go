@@ -389,3 +389,19 @@ func TestAttackAGitLabBackportTrailerOnAnotherChangeOwesItsMergeBack(t *testing.
 		t.Fatalf("main's next tag: %+v", v)
 	}
 }
+
+// A maintainer settles a merged MR's merge-back by a note, with a reason;
+// a Developer cannot.
+func TestAGitLabMergeBackIsSkippedByAMaintainerOnly(t *testing.T) {
+	l := mergeBackLab(t, false)
+	l.Note(41, "erin", "/merge-back skip trust me")
+	l.Drain()
+	if v := tagMain(l, "v1.3.0"); v.Conclusion == "success" {
+		t.Fatalf("main's tag after a Developer's skip: %+v", v)
+	}
+	l.Note(41, "mia", "/merge-back skip release-only: the version file of release/1.2")
+	l.Drain()
+	if v := tagMain(l, "v1.3.1"); v.Conclusion != "success" {
+		t.Fatalf("main's tag after the maintainer's skip: %+v", v)
+	}
+}

@@ -327,6 +327,17 @@ func TestALockedHotfixKeepsEveryChangeMergedBack(t *testing.T) {
 	}
 }
 
+func TestALockedTagsKeyKeepsReleasesReviewed(t *testing.T) {
+	_, err := loadOver(t, "version: 1\ntags:\n  locked: true\n  reviewed: true\n", "version: 1\ntags:\n  reviewed: false\n")
+	fes := FieldErrors(err)
+	if len(fes) != 1 || fes[0].Path != "tags.reviewed" || !strings.Contains(fes[0].Msg, "turns reviewed off") {
+		t.Fatalf("error %v, want tags.reviewed turned off refused", err)
+	}
+	if p, err := loadOver(t, "version: 1\ntags:\n  locked: true\n", "version: 1\ntags:\n  reviewed: true\n"); err != nil || !p.Release.Reviewed {
+		t.Fatalf("turning it on under a lock: %v, %+v", err, p)
+	}
+}
+
 func TestLocksHoldThroughAChainOfBases(t *testing.T) {
 	team := "acme/policies:team.yml"
 	bases := map[string]string{

@@ -74,21 +74,12 @@ func (g *Gate) unreviewed(ctx context.Context, r Releaser, repo string, commits 
 	if err != nil {
 		return "", err
 	}
-	passed := map[int]string{} // change → why it did not pass ("" passed)
+	v := vouching{g: g, vs: vs, r: r, repo: repo, passed: map[int]string{}}
 	var bad []string
 	for i, c := range commits {
-		why := "no merged " + g.host.ChangeAbbr()
-		for _, m := range traced[i] {
-			w, seen := passed[m.Number]
-			if !seen {
-				if w, err = g.changePassed(ctx, vs, repo, m); err != nil {
-					return "", err
-				}
-				passed[m.Number] = w
-			}
-			if why = w; w == "" {
-				break
-			}
+		why, err := v.why(ctx, c, traced[i])
+		if err != nil {
+			return "", err
 		}
 		if why != "" {
 			bad = append(bad, fmt.Sprintf("%.7s (%s)", c.SHA, why))
@@ -114,6 +105,63 @@ func traceCommits(ctx context.Context, ct ChangeTracer, commits []policies.Commi
 		})
 	}
 	return out, eg.Wait()
+}
+
+// vouching tells, commit by commit, whether a passing change brought it.
+type vouching struct {
+	g      *Gate
+	vs     VerdictStore
+	r      Releaser
+	repo   string
+	passed map[int]string // change → why it does not vouch ("" it does)
+}
+
+// why says why none of changes vouches for commit c, "" when one does. A
+// commit whose Release-As footer sets the version counts only when the
+// change carried that footer in a commit of its own: a squash message
+// edited at the merge is a footer no check saw.
+func (v *vouching) why(ctx context.Context, c policies.Commit, changes []MergedChange) (string, error) {
+	why := "no merged " + v.g.host.ChangeAbbr()
+	for _, m := range changes {
+		w, seen := v.passed[m.Number]
+		if !seen {
+			var err error
+			if w, err = v.g.changePassed(ctx, v.vs, v.repo, m); err != nil {
+				return "", err
+			}
+			v.passed[m.Number] = w
+		}
+		if w != "" {
+			why = w
+			continue
+		}
+		return v.footerSeen(ctx, c, m.Number)
+	}
+	return why, nil
+}
+
+// footerSeen says why commit c's Release-As footer was not in change
+// number's commits, "" when it was (or c has none).
+func (v *vouching) footerSeen(ctx context.Context, c policies.Commit, number int) (string, error) {
+	value, ok := policies.ReleaseAsFooter(c.Message)
+	if !ok {
+		return "", nil
+	}
+	ref := v.g.host.Ref(number)
+	cr, ok := v.r.(CommitReader)
+	if !ok {
+		return fmt.Sprintf("its Release-As: %s cannot be traced to %s's commits", value, ref), nil
+	}
+	commits, err := cr.ChangeCommits(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	for _, pc := range commits {
+		if f, ok := policies.ReleaseAsFooter(pc.Message); pc.SHA == c.SHA || ok && f == value {
+			return "", nil
+		}
+	}
+	return fmt.Sprintf("Release-As: %s written at the merge: no commit of %s carried it", value, ref), nil
 }
 
 // changePassed says why merged change m does not vouch for its commits,

@@ -73,6 +73,8 @@ func TestUnreviewedCommitsAreNamedAndUnknownsFailClosed(t *testing.T) {
 		{"a verdict that cannot be read", r, commits("a4"), "#4's verdict cannot be read"},
 		{"a PR merged at a head never judged", r, commits("a5"), "#5 merged unjudged at h5"},
 		{"a host that cannot trace commits", namedReleaser{}, commits("a1"), "this host adapter cannot tell which changes brought a commit"},
+		{"a footer no commit list can confirm", r, []policies.Commit{{SHA: pad("a1"), Message: "feat: x (#1)\n\nRelease-As: 2.0.0"}},
+			"a100000 (its Release-As: 2.0.0 cannot be traced to #1's commits)"},
 		{"more commits than can be traced", r, make([]policies.Commit, maxTraced+1), fmt.Sprintf("traces at most %d commits", maxTraced)},
 	} {
 		got, err := g.unreviewed(ctx, tt.r, "acme/widgets", tt.commits)

@@ -14,13 +14,17 @@ const reviewedPolicy = "version: 1\ntags:\n  reviewed: true\n"
 
 // reviewedWorld seeds acme/shop's main: init (v1.0.0) ← merge of PR #1
 // (commit work, judged and passing) and returns the SHAs.
-func reviewedWorld(t *testing.T, policy string) (*harness, map[string]string) {
+func reviewedWorld(t *testing.T, policy string, mergeMessage ...string) (*harness, map[string]string) {
 	h := newHarness(t)
 	h.fake.SetPermission(testRepo, "alice", "maintain")
 	sha := map[string]string{}
 	sha["init"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "chore: init", Author: "alice"})
 	sha["work"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "feat: gift cards", Author: "dave", Parents: []string{sha["init"]}})
-	sha["merge"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: "Merge #1", Author: "alice", Parents: []string{sha["init"], sha["work"]}})
+	msg := "Merge #1"
+	if len(mergeMessage) > 0 {
+		msg = mergeMessage[0]
+	}
+	sha["merge"] = h.fake.AddCommit(testRepo, fakegithub.Commit{Message: msg, Author: "alice", Parents: []string{sha["init"], sha["work"]}})
 	for _, c := range []string{"init", "work", "merge"} {
 		h.fake.SetFile(testRepo, sha[c], github.PolicyFile, policy)
 	}
@@ -101,5 +105,32 @@ func TestAttackReleaseCommandDoesNotShipACommitPushedPastTheGate(t *testing.T) {
 	replies := h.replies(1)
 	if refs := h.fake.RefsCreated(); len(refs) != 0 || len(replies) != 1 || !strings.Contains(replies[0], direct[:7]+" (no merged PR)") {
 		t.Fatalf("refs %q, replies %q; want no tag and a reply naming the commit", refs, replies)
+	}
+}
+
+// Attack: the merger writes a Release-As footer into the squash message,
+// which no check saw, to set the next version; carried by a commit of the
+// PR (a footer its check saw), the same footer counts.
+func TestAttackAReleaseAsFooterWrittenAtTheMergeDoesNotSetAReviewedRelease(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inThePR bool
+		want    string
+		refusal string
+	}{
+		{"written at the merge", false, "failure", " (Release-As: 9.0.0 written at the"}, // GitHub cuts the rest
+		{"carried by a commit of the PR", true, "success", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, sha := reviewedWorld(t, reviewedPolicy, "feat: gift cards (#1)\n\nRelease-As: 9.0.0")
+			if tc.inThePR {
+				h.fake.SetPRCommits(testRepo, 1, []fakegithub.Commit{{SHA: sha["work"], Message: "feat: gift cards\n\nRelease-As: 9.0.0",
+					Author: "dave", Parents: []string{sha["init"]}}})
+			}
+			st := h.tagMain("v9.0.0")
+			if st.State != tc.want || tc.refusal != "" && !strings.Contains(st.Description, sha["merge"][:7]+tc.refusal) {
+				t.Fatalf("v9.0.0: %s %q, want %s", st.State, st.Description, tc.want)
+			}
+		})
 	}
 }

@@ -115,12 +115,17 @@ func changedLines(patch string) []string {
 // backportMarker marks the comment that says a change owes no merge-back.
 const backportMarker = "<!-- shipgate:backport -->"
 
-// skipBackport tells the change that it owes no merge-back, once.
-func (w *work) skipBackport(ctx context.Context, target, picked string) error {
+// settleBackport records the tracked merge-back of a clean backport as
+// merged, after telling the change why none is opened (first: once
+// settled, a retry no longer comes here, and would not tell).
+func (w *work) settleBackport(ctx context.Context, ms MergeBackStore, target, picked string) error {
 	zerolog.Ctx(ctx).Info().Int("number", w.number).Str("picked", picked).Msg("a clean backport: no merge-back")
 	body := fmt.Sprintf("%s\nShipgate opens no merge-back into `%s`: every commit of this %s is a clean cherry-pick of a commit `%s` holds (%s).",
 		backportMarker, target, w.g.host.ChangeAbbr(), target, picked)
-	return w.commentOnce(ctx, w.number, backportMarker, body)
+	if err := w.commentOnce(ctx, w.number, backportMarker, body); err != nil {
+		return err
+	}
+	return ms.MergedBack(ctx, w.g.host, w.repo.Name(), w.number, w.g.cfg.Now())
 }
 
 // MergeBackSettler is the store's settling of a merge-back by someone's

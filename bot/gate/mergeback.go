@@ -131,12 +131,6 @@ func (w *work) afterMerge(ctx context.Context) error {
 	if err != nil || !owed {
 		return err
 	}
-	if picked, err := w.backportOf(ctx, h.MergeBackTo); err != nil || picked != "" {
-		if err == nil {
-			err = w.skipBackport(ctx, h.MergeBackTo, picked)
-		}
-		return err
-	}
 	mbk, ok := w.repo.(MergeBacker)
 	if !ok {
 		// Tracked without a PR it could never be marked merged, and the
@@ -152,7 +146,15 @@ func (w *work) afterMerge(ctx context.Context) error {
 		return err
 	}
 	if !created && !w.unopened(ctx, ms) {
-		return nil // opened before: a later event of the merged hotfix
+		return nil // opened or settled before: a later event of the merged hotfix
+	}
+	// A clean backport brings the target nothing it lacks, as when every
+	// cherry-pick comes out empty (MergeBackResult.Present).
+	if picked, err := w.backportOf(ctx, req.Target); err != nil || picked != "" {
+		if err == nil {
+			err = w.settleBackport(ctx, ms, req.Target, picked)
+		}
+		return err
 	}
 	return w.openMergeBack(ctx, lp.Policy, ms, mbk, req)
 }

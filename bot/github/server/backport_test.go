@@ -80,3 +80,20 @@ func TestAttackABackportTrailerOnAnotherChangeOwesItsMergeBack(t *testing.T) {
 		})
 	}
 }
+
+// A later event of a settled backport (a redelivery, a comment) reads
+// nothing more of it and tells nothing twice.
+func TestASettledBackportIsNotTracedAgain(t *testing.T) {
+	h, _ := seedMergeBackWorld(t, true, nil, backport(true, cleanLib))
+	before := len(h.fake.Requests())
+	h.prEvent(41, "closed", "mia")
+	h.drain()
+	for _, r := range h.fake.Requests()[before:] {
+		if strings.HasSuffix(r.Path, "/pulls/41/commits") || strings.Contains(r.Path, "/commits/") {
+			t.Errorf("a redelivery read %s %s", r.Method, r.Path)
+		}
+	}
+	if st := h.tagMain("v1.3.0"); st.State != "success" {
+		t.Fatalf("main's next tag: %s %q", st.State, st.Description)
+	}
+}

@@ -2,7 +2,6 @@ package gate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/shipgate/shipgate/bot/review"
-	"github.com/shipgate/shipgate/bot/store"
 	"github.com/shipgate/shipgate/policies"
 )
 
@@ -127,60 +124,3 @@ func (w *work) settleBackport(ctx context.Context, ms MergeBackStore, target, pi
 	}
 	return ms.MergedBack(ctx, w.g.host, w.repo.Name(), w.number, w.g.cfg.Now())
 }
-
-// MergeBackSettler is the store's settling of a merge-back by someone's
-// word; *store.Store implements it.
-type MergeBackSettler interface {
-	SettleMergeBack(ctx context.Context, host policies.Host, repo string, hotfix int, actor, reason string) error
-}
-
-// skipMergeBack carries out an accepted `/merge-back skip REASON` on this
-// change: only merged, and only while its merge-back is pending, it
-// settles it in the store with the commenter and the reason in the audit
-// log (release-only commits and reverts need not reach the main line).
-func (w *work) skipMergeBack(ctx context.Context, actor string, d review.Decision) (review.Decision, error) {
-	_, reason, _ := strings.Cut(strings.TrimSpace(d.Command.Args), " ")
-	ms, ok := w.g.cfg.Store.(MergeBackSettler)
-	switch {
-	case w.snap.State != Merged:
-		d.Accepted, d.Reason = false, "only a merged "+w.g.host.ChangeAbbr()+" owes a merge-back: there is nothing to skip yet"
-		return d, nil
-	case !ok:
-		d.Accepted, d.Reason = false, "this Shipgate keeps no merge-backs"
-		return d, nil
-	}
-	err := ms.SettleMergeBack(ctx, w.g.host, w.repo.Name(), w.number, actor, strings.TrimSpace(reason))
-	if errors.Is(err, store.ErrNotFound) {
-		// Settled already (a retry of this command) or never owed.
-		settled, err := w.mergedBackAlready(ctx)
-		if err != nil || !settled {
-			d.Accepted, d.Reason = false, "no merge-back of this "+w.g.host.ChangeAbbr()+" is pending"
-			return d, err
-		}
-		d.Reason = "its merge-back is settled already"
-		return d, nil
-	} else if err != nil {
-		return d, fmt.Errorf("settling the merge-back of %s: %w", w.ref(), err)
-	}
-	zerolog.Ctx(ctx).Info().Int("hotfix", w.number).Str("by", actor).Msg("merge-back skipped by command")
-	d.Reason = "merge-back settled without one: tags of the main line no longer wait for it (close its open merge-back, if any)"
-	return d, nil
-}
-
-// mergedBackAlready reports whether this change's merge-back is recorded
-// as merged (or settled).
-func (w *work) mergedBackAlready(ctx context.Context) (bool, error) {
-	ms, ok := w.g.cfg.Store.(MergeBackStore)
-	if !ok {
-		return false, nil
-	}
-	all, err := ms.MergeBacks(ctx, w.g.host, w.repo.Name(), false)
-	for _, m := range all {
-		if m.Hotfix == w.number {
-			return m.State == store.MergeBackMerged, err
-		}
-	}
-	return false, err
-}
-
-var _ MergeBackSettler = (*store.Store)(nil)

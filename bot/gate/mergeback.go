@@ -83,6 +83,7 @@ type MergeBackStore interface {
 	MergedBack(ctx context.Context, host policies.Host, repo string, hotfix int, at time.Time) error
 	MergeBackOf(ctx context.Context, host policies.Host, repo string, number int) (store.MergeBack, error)
 	MergeBacks(ctx context.Context, host policies.Host, repo string, pending bool) ([]store.MergeBack, error)
+	SettleMergeBack(ctx context.Context, host policies.Host, repo string, hotfix int, actor, reason string) error
 }
 
 var _ MergeBackStore = (*store.Store)(nil)
@@ -218,16 +219,23 @@ func (w *work) mergeBackShortfall(ctx context.Context, mb store.MergeBack) (stri
 // unopened reports whether the change's merge-back is pending without a
 // PR (an earlier try failed on the host).
 func (w *work) unopened(ctx context.Context, ms MergeBackStore) bool {
-	pending, err := ms.MergeBacks(ctx, w.g.host, w.repo.Name(), true)
+	m, found, err := w.ownMergeBack(ctx, ms, true)
 	if err != nil {
 		return true // try again; opening finds what it made
 	}
-	for _, m := range pending {
+	return found && m.Number == 0
+}
+
+// ownMergeBack is this change's merge-back as a hotfix, among the pending
+// ones or all of them.
+func (w *work) ownMergeBack(ctx context.Context, ms MergeBackStore, pending bool) (store.MergeBack, bool, error) {
+	all, err := ms.MergeBacks(ctx, w.g.host, w.repo.Name(), pending)
+	for _, m := range all {
 		if m.Hotfix == w.number {
-			return m.Number == 0
+			return m, true, err
 		}
 	}
-	return false
+	return store.MergeBack{}, false, err
 }
 
 // declaredHotfix reads whether the change's last verdict declared it a

@@ -122,7 +122,7 @@ func Decide(p *policies.Policy, change *policies.Change, author policies.Actor, 
 		case "hotfix":
 			d = decideHotfix(p, change, d)
 		case "merge-back":
-			if verb, reason, _ := strings.Cut(strings.TrimSpace(cmd.Args), " "); !strings.EqualFold(verb, "skip") || strings.TrimSpace(reason) == "" {
+			if _, ok := MergeBackSkipReason(cmd.Args); !ok {
 				d.Accepted, d.Reason = false, "write `/merge-back skip REASON`: why this change need not reach "+mergeBackTarget(p)
 			}
 		case "override-freeze":
@@ -251,6 +251,14 @@ func CommandText(c policies.Command) string {
 		return "/" + c.Name
 	}
 	return "/" + c.Name + " " + c.Args
+}
+
+// MergeBackSkipReason is the reason of `/merge-back skip REASON`'s
+// arguments; ok is false when they are not "skip" and a reason.
+func MergeBackSkipReason(args string) (reason string, ok bool) {
+	verb, reason, _ := strings.Cut(strings.TrimSpace(args), " ")
+	reason = strings.TrimSpace(reason)
+	return reason, strings.EqualFold(verb, "skip") && reason != ""
 }
 
 // mergeBackTarget names the branch merge-backs go into, for messages.

@@ -205,10 +205,12 @@ func (s *Session) MergedChangesOf(ctx context.Context, sha string) ([]gate.Merge
 
 var _ gate.CommitReader = (*Session)(nil)
 
-// ChangeCommits lists a pull request's commits, oldest first: GET
-// /repos/{owner}/{repo}/pulls/{pull_number}/commits (one page).
+// ChangeCommits lists a pull request's commits, oldest first, every page
+// up to GitHub's 250: GET /repos/{owner}/{repo}/pulls/{pull_number}/commits.
 func (s *Session) ChangeCommits(ctx context.Context, number int) ([]policies.Commit, error) {
-	list, _, err := s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, number, &gh.ListOptions{PerPage: 100})
+	list, _, err := listAll(maxCommits, func(o gh.ListOptions) ([]*gh.RepositoryCommit, *gh.Response, error) {
+		return s.gh.PullRequests.ListCommits(ctx, s.owner, s.name, number, &o)
+	})
 	if err != nil {
 		return nil, s.wrap(err, "listing the commits of %s#%d", s.repo, number)
 	}

@@ -52,16 +52,24 @@ func (p *project) CommitPatches(ctx context.Context, sha string) (map[string]str
 	return out, complete, nil
 }
 
-// ChangeCommits lists a merge request's commits (one page): GET
-// /projects/:id/merge_requests/:iid/commits.
+// ChangeCommits lists a merge request's commits, newest first.
 func (p *project) ChangeCommits(ctx context.Context, number int) ([]policies.Commit, error) {
-	list, _, err := p.a.gl.MergeRequests.GetMergeRequestCommits(p.pid, int64(number), &gl.GetMergeRequestCommitsOptions{ListOptions: gl.ListOptions{PerPage: 100}}, gl.WithContext(ctx))
+	list, err := p.mrCommits(ctx, int64(number))
 	if err != nil {
-		return nil, wrapIf(err, "listing the commits of %s!%d", p.path, number)
+		return nil, err
 	}
 	out := make([]policies.Commit, len(list))
 	for i, c := range list {
 		out[i] = policies.Commit{SHA: c.ID, Message: c.Message}
 	}
 	return out, nil
+}
+
+// mrCommits lists a merge request's commits, every page, newest first:
+// GET /projects/:id/merge_requests/:iid/commits.
+func (p *project) mrCommits(ctx context.Context, iid int64) ([]*gl.Commit, error) {
+	commits, err := listPages(func(o gl.ListOptions) ([]*gl.Commit, *gl.Response, error) {
+		return p.a.gl.MergeRequests.GetMergeRequestCommits(p.pid, iid, &gl.GetMergeRequestCommitsOptions{ListOptions: o}, gl.WithContext(ctx))
+	})
+	return commits, wrapIf(err, "reading the commits of %s", p.ref(int(iid)))
 }

@@ -59,10 +59,8 @@ func (p *project) Facts(ctx context.Context, snap gate.Snapshot, pol *policies.P
 	}
 	if needs.Has(policies.NeedCommits) {
 		g.Go(func() (err error) {
-			in.Commits, err = listPages(func(o gl.ListOptions) ([]*gl.Commit, *gl.Response, error) {
-				return p.a.gl.MergeRequests.GetMergeRequestCommits(p.pid, iid, &gl.GetMergeRequestCommitsOptions{ListOptions: o}, gl.WithContext(gctx))
-			})
-			return wrapIf(err, "reading the commits of %s", p.ref(snap.Number))
+			in.Commits, err = p.mrCommits(gctx, iid)
+			return err
 		})
 	}
 	if needs.Has(policies.NeedChecks) {

@@ -88,11 +88,9 @@ func (p *project) hotfixCommits(ctx context.Context, mr *gl.MergeRequest) ([]str
 	case mr.SquashCommitSHA != "":
 		return []string{mr.SquashCommitSHA}, nil
 	}
-	commits, err := listPages(func(o gl.ListOptions) ([]*gl.Commit, *gl.Response, error) {
-		return p.a.gl.MergeRequests.GetMergeRequestCommits(p.pid, mr.IID, &gl.GetMergeRequestCommitsOptions{ListOptions: o}, gl.WithContext(ctx))
-	})
+	commits, err := p.mrCommits(ctx, mr.IID)
 	if err != nil {
-		return nil, fmt.Errorf("reading the commits of the hotfix %s: %w", p.ref(int(mr.IID)), err)
+		return nil, err
 	}
 	if len(commits) == 0 {
 		return nil, fmt.Errorf("the hotfix %s has no commit to merge back", p.ref(int(mr.IID)))

@@ -17,7 +17,7 @@ import (
 // clean cherry-picks of commits the main line holds — owes no merge-back.
 type CommitReader interface {
 	// ChangeCommits lists the commits of change number (SHA and message),
-	// up to maxBackportCommits and one more (more: not a backport).
+	// as many as the host lists (GitHub: 250).
 	ChangeCommits(ctx context.Context, number int) ([]policies.Commit, error)
 	// CommitPatches are the unified-diff patches of the files commit sha
 	// changed, by path; complete is false when the host left a file's

@@ -85,22 +85,29 @@ func (s *Store) Accept(ctx context.Context, d Delivery, jobs ...Job) (duplicate 
 		}
 	}
 	req := &acceptRequest{d: d, jobs: jobs, res: make(chan acceptResult, 1)}
-	s.acceptsWaiting.Add(1)
-	select {
-	case s.accepts <- req:
-		s.acceptsWaiting.Add(-1)
-	case <-s.quit:
-		s.acceptsWaiting.Add(-1)
-		return false, ErrClosed
-	case <-ctx.Done():
-		s.acceptsWaiting.Add(-1)
-		return false, fmt.Errorf("accepting %s delivery %s: %w", d.Host, d.ID, ctx.Err())
+	if err := s.handOver(ctx, req); err != nil {
+		return false, err
 	}
 	res := <-req.res
 	if res.err != nil {
 		return false, fmt.Errorf("accepting %s delivery %s: %w", d.Host, d.ID, res.err)
 	}
 	return res.duplicate, nil
+}
+
+// handOver gives req to the writer, counted meanwhile in acceptsWaiting:
+// a batch of workers' writes yields while a delivery waits to be taken.
+func (s *Store) handOver(ctx context.Context, req *acceptRequest) error {
+	s.acceptsWaiting.Add(1)
+	defer s.acceptsWaiting.Add(-1)
+	select {
+	case s.accepts <- req:
+		return nil
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("accepting %s delivery %s: %w", req.d.Host, req.d.ID, ctx.Err())
+	}
 }
 
 // runWriter is the group-commit loop. It takes one request, then every

@@ -609,6 +609,11 @@ func (s *Server) SetPRCommits(repo string, number int, commits []Commit) {
 	is.commits = nil
 	parent := is.BaseSHA
 	for _, c := range commits {
+		// A commit the repository has keeps its parents and files: a PR
+		// opened on a commit of a branch does not rewrite its history.
+		if old := r.commits[c.SHA]; c.SHA != "" && old != nil && len(c.Parents) == 0 {
+			c.Parents, c.Files, c.Patches = old.Parents, old.Files, old.Patches
+		}
 		if len(c.Parents) == 0 && parent != "" {
 			c.Parents = []string{parent}
 		}

@@ -61,3 +61,18 @@ func TestAMergeBackCannotBeSkippedByAnyoneOrForNoReason(t *testing.T) {
 		t.Errorf("replies on an open PR: %q", replies)
 	}
 }
+
+// Attack: a maintainer's old comment on the hotfix is edited to say
+// `/merge-back skip`: an edited comment is no command, and the merge-back
+// stays pending.
+func TestAnEditedCommentDoesNotSkipAMergeBack(t *testing.T) {
+	h, _ := mergeBackWorld(t, false)
+	id := h.comment(41, "mia", "thanks, looks good")
+	h.drain()
+	h.fake.EditComment(testRepo, id, "/merge-back skip nobody needs it")
+	h.deliver("issue_comment", h.fake.IssueCommentEvent(testRepo, id, "edited"))
+	h.drain()
+	if st := h.tagMain("v1.3.0"); st.State != "failure" {
+		t.Fatalf("main's tag after an edited comment: %s %q, want still refused", st.State, st.Description)
+	}
+}

@@ -134,3 +134,23 @@ func TestAttackAReleaseAsFooterWrittenAtTheMergeDoesNotSetAReviewedRelease(t *te
 		})
 	}
 }
+
+// Attack: another PR on the same commit — one that passed its check but
+// was closed without merging — does not vouch for that commit pushed
+// straight onto main.
+func TestAttackAPassingPRClosedUnmergedDoesNotVouchForItsCommitOnMain(t *testing.T) {
+	h, sha := reviewedWorld(t, reviewedPolicy)
+	direct := pushPastTheGate(h, sha["merge"], reviewedPolicy)
+	h.open(fakegithub.PR{Number: 2, Title: "fix: quietly", Author: "mallory", Base: "main", Head: "quiet"}, direct)
+	h.drain()
+	if h.checkIn(testRepo, direct).Conclusion != "success" {
+		t.Fatal("the setup needs PR #2 passing at the commit")
+	}
+	h.updatePR(2, func(pr *fakegithub.PR) { pr.State = "closed" })
+	h.prEvent(2, "closed", "mallory")
+	h.drain()
+	st := h.tagMain("v1.1.0")
+	if st.State != "failure" || !strings.Contains(st.Description, direct[:7]+" (no merged PR)") {
+		t.Fatalf("v1.1.0: %s %q", st.State, st.Description)
+	}
+}

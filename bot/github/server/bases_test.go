@@ -236,14 +236,21 @@ func withLockedDefault(t *testing.T, content string) *harness {
 	return h
 }
 
+// openApprovedUnder gives acme/shop the policy on main, opens PR #1 on
+// shaA and has bob approve it.
+func (h *harness) openApprovedUnder(policy string) {
+	h.t.Helper()
+	h.fake.SetFile(testRepo, "main", github.PolicyFile, policy)
+	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
+	h.review(1, "bob", "APPROVED")
+	h.drain()
+}
+
 // Attack: a repository adds a policy of its own that extends nothing, so
 // that the default's locked rule would not apply to it.
 func TestAttackAPolicyThatExtendsNothingDoesNotEscapeTheDefaultsLocks(t *testing.T) {
 	h := withLockedDefault(t, lockedDefault)
-	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\n\napprovals:\n  - name: reviewers\n    required: 1\n")
-	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
-	h.review(1, "bob", "APPROVED")
-	h.drain()
+	h.openApprovedUnder("version: 1\n\napprovals:\n  - name: reviewers\n    required: 1\n")
 	h.wantIn(testRepo, shaA, "failure", "acme/policies:default.yml@main locks rules that bind every repository's policy: extend it", ".shipgate.yml:1:1")
 }
 
@@ -252,10 +259,7 @@ func TestAttackAPolicyThatExtendsNothingDoesNotEscapeTheDefaultsLocks(t *testing
 func TestAttackAPolicyExtendingAnOldCopyOfTheDefaultDoesNotEscapeItsLocks(t *testing.T) {
 	h := withLockedDefault(t, lockedDefault)
 	h.fake.SetFile("acme/policies", "v1", "default.yml", "version: 1\napprovals:\n  - name: reviewers\n    required: 1\n")
-	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\nextends: acme/policies:default.yml@v1\n")
-	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
-	h.review(1, "bob", "APPROVED")
-	h.drain()
+	h.openApprovedUnder("version: 1\nextends: acme/policies:default.yml@v1\n")
 	h.wantIn(testRepo, shaA, "failure", "this one extends acme/policies:default.yml@v1, which is not it as it is now", ".shipgate.yml:2:10")
 }
 
@@ -271,10 +275,7 @@ func TestAPolicyThatExtendsTheLockedDefaultIsJudgedByIt(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := withLockedDefault(t, tc.def)
 			h.fake.SetFile(testRepo, "main", "team.yml", "version: 1\nextends: acme/policies:default.yml@main\n")
-			h.fake.SetFile(testRepo, "main", github.PolicyFile, tc.policy)
-			h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
-			h.review(1, "bob", "APPROVED")
-			h.drain()
+			h.openApprovedUnder(tc.policy)
 			h.wantIn(testRepo, shaA, "", "needs 1 more approval")
 		})
 	}
@@ -284,10 +285,7 @@ func TestAPolicyThatExtendsTheLockedDefaultIsJudgedByIt(t *testing.T) {
 // policy does not extend it: the default's push re-evaluates them.
 func TestALockAddedToTheDefaultLaterBindsEveryRepository(t *testing.T) {
 	h := withLockedDefault(t, strings.ReplaceAll(lockedDefault, "    locked: true\n", ""))
-	h.fake.SetFile(testRepo, "main", github.PolicyFile, "version: 1\napprovals:\n  - name: reviewers\n    required: 1\n")
-	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave"}, shaA)
-	h.review(1, "bob", "APPROVED")
-	h.drain()
+	h.openApprovedUnder("version: 1\napprovals:\n  - name: reviewers\n    required: 1\n")
 	h.wantIn(testRepo, shaA, "success")
 
 	h.pushBase("acme/policies", "default.yml", lockedDefault)

@@ -42,13 +42,7 @@ func TestACleanBackportOwesNoMergeBack(t *testing.T) {
 	if got := h.fake.PullsCreated(); len(got) != 0 {
 		t.Fatalf("pulls created for a clean backport: %q", got)
 	}
-	var told int
-	for _, c := range h.fake.Comments(testRepo, 41) {
-		if strings.Contains(c.Body, "Shipgate opens no merge-back into `main`: every commit of this PR is a clean cherry-pick") {
-			told++
-		}
-	}
-	if told != 1 {
+	if told := h.commentsWith(41, "Shipgate opens no merge-back into `main`: every commit of this PR is a clean cherry-pick"); told != 1 {
 		t.Errorf("%d comments saying why no merge-back, want 1", told)
 	}
 	if st := h.tagMain("v1.3.0"); st.State != "success" {

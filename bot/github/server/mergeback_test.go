@@ -75,12 +75,7 @@ func seedMergeBackWorld(t *testing.T, conflicting bool, opts []harnessOption, be
 		f(h, sha)
 	}
 	h.drain()
-	h.fake.SetBranch(testRepo, "release/1.2", sha["fix"])
-	h.updatePR(41, func(pr *fakegithub.PR) {
-		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["fix"], h.clock.Now()
-	})
-	h.prEvent(41, "closed", "mia")
-	h.drain()
+	h.mergedAs(41, "release/1.2", sha["fix"], "mia")
 	return h, sha
 }
 
@@ -131,13 +126,7 @@ func TestAMergedHotfixOpensItsMergeBackAndHoldsMainsNextTagUntilItIsMerged(t *te
 	if !strings.Contains(pr.Body, "Merges back hotfix #41") {
 		t.Errorf("merge-back body: %s", pr.Body)
 	}
-	var linked int
-	for _, c := range h.fake.Comments(testRepo, 41) {
-		if strings.Contains(c.Body, "Shipgate opened #42 to merge it back into `main`") {
-			linked++
-		}
-	}
-	if linked != 1 {
+	if linked := h.commentsWith(41, "Shipgate opened #42 to merge it back into `main`"); linked != 1 {
 		t.Errorf("%d link comments on #41, want 1", linked)
 	}
 	// A redelivered merge opens nothing more.
@@ -367,13 +356,30 @@ func (h *harness) pendingMergeBack() int {
 }
 
 func (h *harness) refusedComments(hotfix int) int {
-	n := 0
-	for _, c := range h.fake.Comments(testRepo, hotfix) {
-		if strings.Contains(c.Body, "does not count as this hotfix's merge-back") {
-			n++
+	return h.commentsWith(hotfix, "does not count as this hotfix's merge-back")
+}
+
+// commentsWith counts the comments on n whose body holds text.
+func (h *harness) commentsWith(n int, text string) int {
+	count := 0
+	for _, c := range h.fake.Comments(testRepo, n) {
+		if strings.Contains(c.Body, text) {
+			count++
 		}
 	}
-	return n
+	return count
+}
+
+// mergedAs records PR n merged as commit sha, now the head of branch, and
+// delivers the merge.
+func (h *harness) mergedAs(n int, branch, sha, sender string) {
+	h.t.Helper()
+	h.fake.SetBranch(testRepo, branch, sha)
+	h.updatePR(n, func(pr *fakegithub.PR) {
+		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha, h.clock.Now()
+	})
+	h.prEvent(n, "closed", sender)
+	h.drain()
 }
 
 // TestAMergeBackBranchRewrittenWithoutTheHotfixDoesNotCount: someone who

@@ -32,12 +32,7 @@ func reviewedWorld(t *testing.T, policy string, mergeMessage ...string) (*harnes
 	h.fake.SetBranch(testRepo, "main", sha["init"])
 	h.open(fakegithub.PR{Number: 1, Title: "feat: gift cards", Author: "dave", Base: "main", Head: "gift-cards"}, sha["work"])
 	h.drain()
-	h.fake.SetBranch(testRepo, "main", sha["merge"])
-	h.updatePR(1, func(pr *fakegithub.PR) {
-		pr.State, pr.Merged, pr.MergeCommitSHA, pr.MergedAt = "closed", true, sha["merge"], h.clock.Now()
-	})
-	h.prEvent(1, "closed", "alice")
-	h.drain()
+	h.mergedAs(1, "main", sha["merge"], "alice")
 	return h, sha
 }
 
